@@ -1,0 +1,44 @@
+# Two commands for a newcomer: `make site` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+CASES  ?= cases
+
+# Material prints an end-of-life banner about MkDocs 2.0 on every build; we pin mkdocs<2 (README).
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: site test serve validate lock clean
+
+# (Re)create the environment when it is missing or the lock file / project metadata changed.
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "需要 Python 3.11 或更新版本 (Python >= 3.11 required)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+validate: $(STAMP)
+	$(BIN)/casebook validate --cases $(CASES)
+
+site: $(STAMP)
+	$(BIN)/casebook validate --cases $(CASES)
+	$(BIN)/casebook build --cases $(CASES) --site-dir site
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+serve: $(STAMP)
+	$(BIN)/mkdocs serve
+
+# Refresh requirements.lock from pyproject.toml in a throw-away environment.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check '.[test]'
+	{ echo "# Exact versions installed by 'make' into .venv/ (runtime + tests)."; \
+	  echo "# Regenerate with 'make lock' after changing pyproject.toml, and review the diff."; \
+	  .lock-venv/bin/python -m pip freeze --exclude casebook; } > requirements.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf site dist .pytest_cache build

@@ -1,0 +1,144 @@
+"""Bytes on disk -> raw cases and taxonomy. The only module that reads the library.
+
+Parsing problems (encoding, front-matter fences, YAML syntax) are reported here as findings,
+kept apart from the validation of values, which is validate.py's job.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from pathlib import Path
+
+import yaml
+
+from .model import Finding, RawCase
+from .schema import MAX_FILE_BYTES
+
+# libyaml's C loader where present (much faster); the pure-Python one otherwise.
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+FENCE = "---"
+_FULLWIDTH_KEY = re.compile(r"^\s*[A-Za-z_][\w-]*\s*：")
+_QUOTED_PREFIX = re.compile(r":\s*([\"'“”‘’「」])[^\"'“”‘’「」]*\1\S")
+
+
+def find_case_files(root: Path) -> list[Path]:
+    """Every `*.md` in the library (subfolders too), except under assets/; sorted."""
+    return sorted(
+        p for p in root.rglob("*.md") if p.is_file() and "assets" not in p.relative_to(root).parts[:1]
+    )
+
+
+def shown_path(path: Path) -> str:
+    """The path as findings show it: relative to the current directory when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def decode(data: bytes) -> tuple[str | None, int, str]:
+    """Bytes -> (text, line, problem). text is None when the bytes are not UTF-8."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+        len(data) >= 2 and (data[0] == 0) != (data[1] == 0)
+    ):
+        return None, 1, "文件是 UTF-16 编码"
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        try:
+            data.decode("gb18030")
+            kind = "看起来是 GBK/GB18030 编码"
+        except UnicodeDecodeError:
+            kind = "含有无法识别的字节（可能是二进制文件）"
+        return None, line, kind
+    if "\x00" in text:
+        return None, text.count("\n", 0, text.index("\x00")) + 1, "含有 NUL 字节（可能是二进制文件）"
+    return text.replace("\r\n", "\n").replace("\r", "\n"), 0, ""
+
+
+def yaml_problem(exc: yaml.YAMLError, lines: tuple[str, ...], offset: int) -> tuple[int, str]:
+    """A YAML error -> (file line, Chinese explanation with a hint for the usual causes)."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    index = mark.line if mark is not None else 0
+    index = min(index, max(len(lines) - 1, 0))
+    # The parser often notices a bad value only on the line after it: look back one line.
+    for i in (index, index - 1):
+        if 0 <= i < len(lines) and _QUOTED_PREFIX.search(lines[i]):
+            return i + offset, (
+                "YAML 语法错误：值以引号开头却在引号后还有文字（如 `title: \"阳光车队\"工作法`）；"
+                "请给整个值加引号，如 `title: '“阳光车队”工作法'`"
+            )
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return index + offset, f"YAML 语法错误（{problem}）；请检查本行的冒号、引号、缩进和列表写法"
+
+
+def load_case(path: Path, root: Path) -> RawCase:
+    rel = path.relative_to(root).as_posix()
+    shown = shown_path(path)
+
+    def broken(line: int, code: str, message: str, text: str = "") -> RawCase:
+        return RawCase(path, rel, shown, text, 0, (), None, "", 0, (Finding(shown, line, code, message),))
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return broken(1, "E101", f"无法读取文件（{exc.strerror}）")
+    if len(data) > MAX_FILE_BYTES:
+        return broken(1, "E111", f"文件有 {len(data):,} 字节，超过上限 {MAX_FILE_BYTES:,}；图片请放入 assets/ 并以链接引用")
+    text, line, problem = decode(data)
+    if text is None:
+        return broken(line, "E101", f"文件不是 UTF-8 编码：{problem}；请用编辑器“另存为 UTF-8”后再提交")
+
+    lines = text.split("\n")
+    if lines[0].rstrip() != FENCE:
+        hint = "文件开头有空行，" if not lines[0].strip() and len(lines) > 1 else ""
+        return broken(1, "E102", f"缺少 front matter：{hint}第一行应是 `---`，实际是“{lines[0][:30]}”", text)
+    close = next((i for i in range(1, len(lines)) if lines[i].rstrip() in (FENCE, "...")), None)
+    if close is None:
+        return broken(1, "E103", "front matter 从第 1 行的 `---` 开始，但没有以一行 `---` 结束", text)
+
+    front = tuple(lines[1:close])
+    body = "\n".join(lines[close + 1:])
+    findings: list[Finding] = []
+    for i, ln in enumerate(front):
+        if _FULLWIDTH_KEY.match(ln):
+            key = ln.split("：", 1)[0].strip()
+            findings.append(Finding(shown, i + 2, "E107", f"字段 `{key}` 后用了全角冒号“：”；请改成半角冒号加空格，如 `{key}: ...`"))
+    node = None
+    if not findings:  # a full-width colon is the cause of any YAML error that follows: say it once
+        try:
+            node = yaml.compose("\n".join(front), Loader=Loader)
+        except yaml.YAMLError as exc:
+            line, message = yaml_problem(exc, front, 2)
+            findings.append(Finding(shown, line, "E104", message))
+        except RecursionError:
+            findings.append(Finding(shown, 2, "E110", "front matter 嵌套过深，无法解析"))
+    return RawCase(path, rel, shown, text, 2, front, node, body, close + 2, tuple(findings))
+
+
+def load_taxonomy(root: Path) -> tuple[object, list[Finding]]:
+    """taxonomy.yml -> plain data (validated in validate.py) and parse findings."""
+    path = root / "taxonomy.yml"
+    shown = shown_path(path)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None, [Finding(shown, 1, "E601", f"找不到词表文件 taxonomy.yml（应在 {shown_path(root)}/ 中）")]
+    text, line, problem = decode(data)
+    if text is None:
+        return None, [Finding(shown, line, "E601", f"taxonomy.yml 不是 UTF-8 编码：{problem}")]
+    try:
+        return yaml.load(text, Loader=Loader), []
+    except yaml.YAMLError as exc:
+        line, message = yaml_problem(exc, tuple(text.split("\n")), 1)
+        return None, [Finding(shown, line, "E601", f"taxonomy.yml 无法解析：{message}")]
+
+
+def list_files(root: Path) -> frozenset[str]:
+    """Every file in the library, relative POSIX paths: what images and covers may point at."""
+    return frozenset(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())

@@ -1,0 +1,122 @@
+"""Plain, immutable data passed between the stages load -> validate -> index -> render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .schema import is_incomplete
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem in one file: `path:line: CODE message`."""
+
+    path: str  # relative to the current directory where possible, POSIX slashes
+    line: int  # 1-based
+    code: str
+    message: str
+    severity: str = "error"  # error | warning
+
+    def text(self) -> str:
+        return f"{self.path}:{self.line}: {self.code} {self.message}"
+
+
+@dataclass(frozen=True)
+class RawCase:
+    """A case file as read from disk: no judging beyond what parsing itself reports."""
+
+    path: Path  # on disk
+    rel: str  # relative to the library root, POSIX
+    shown: str  # the path as shown in findings
+    text: str  # decoded, newlines normalised; "" when undecodable
+    front_start: int  # file line of the first front-matter line (after the opening ---)
+    front_lines: tuple[str, ...]  # front matter text lines
+    root: Any  # the composed yaml node of the front matter (None when unparsable/empty)
+    body: str
+    body_line: int  # file line of the first body line
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class Honor:
+    level: str
+    title: str
+    year: int
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    text: str  # Markdown content without the heading
+    line: int  # file line of the heading
+
+    @property
+    def incomplete(self) -> bool:
+        return is_incomplete(self.text)
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    title: str
+    organization: str
+    org_type: str
+    region: str
+    category: tuple[str, ...]
+    summary: str
+    date: dt.date
+    source: str
+    rel: str  # source file relative to the library root
+    body: str
+    sections: tuple[Section, ...]
+    party_org: str | None = None
+    industry: str | None = None
+    tags: tuple[str, ...] = ()
+    honors: tuple[Honor, ...] = ()
+    featured: bool = False
+    status: str = "published"
+    cover: str | None = None
+
+    @property
+    def incomplete_sections(self) -> tuple[str, ...]:
+        return tuple(s.title for s in self.sections if s.incomplete)
+
+    @property
+    def published(self) -> bool:
+        return self.status == "published"
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """Vocabulary name -> allowed values, in the library's order."""
+
+    vocab: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def values(self, name: str) -> tuple[str, ...]:
+        for key, values in self.vocab:
+            if key == name:
+                return values
+        return ()
+
+
+@dataclass(frozen=True)
+class Library:
+    root: Path
+    taxonomy: Taxonomy
+    cases: tuple[Case, ...]  # every valid case, drafts included, sorted by id
+    findings: tuple[Finding, ...] = field(default_factory=tuple)  # sorted
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "warning")
+
+    @property
+    def published(self) -> tuple[Case, ...]:
+        return tuple(c for c in self.cases if c.published)

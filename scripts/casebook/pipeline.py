@@ -1,0 +1,35 @@
+"""load -> validate (-> index -> render): the one road both the CLI and MkDocs take."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from .load import find_case_files, list_files, load_case, load_taxonomy, shown_path
+from .model import Finding, Library, Taxonomy
+from .validate import check_duplicate_ids, validate_case, validate_taxonomy
+
+
+def load_library(root: Path, today: dt.date | None = None) -> Library:
+    """Read and validate a whole library; every finding is collected, then sorted."""
+    today = today or dt.date.today()
+    data, findings = load_taxonomy(root)
+    taxonomy, usable = Taxonomy(), False
+    if data is not None:
+        taxonomy, tax_findings, usable = validate_taxonomy(data, shown_path(root / "taxonomy.yml"))
+        findings += tax_findings
+    files = list_files(root)
+    results = []
+    for path in find_case_files(root):
+        raw = load_case(path, root)
+        # Without a usable taxonomy, vocabulary checks are skipped rather than flooding every case.
+        case, case_findings = validate_case(raw, taxonomy if usable else None, files, today)
+        findings += case_findings
+        results.append((raw, case))
+    findings += check_duplicate_ids(results)
+    cases = sorted((c for _, c in results if c is not None), key=lambda c: c.id)
+    return Library(root, taxonomy, tuple(cases), tuple(sorted(set(findings), key=_order)))
+
+
+def _order(f: Finding) -> tuple:
+    return (f.path, f.line, f.code, f.message)

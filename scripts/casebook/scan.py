@@ -1,0 +1,112 @@
+"""Line scanners over Markdown text: sections, raw HTML and URLs, personal data.
+
+Pure functions over strings; code blocks and inline code are skipped where they cannot render.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .model import Section
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_H2 = re.compile(r"^ {0,3}##(?!#)[ \t]+(.*?)[ \t]*#*[ \t]*$|^ {0,3}##[ \t]*$")
+_INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
+
+_BAD_TAG = re.compile(r"<\s*/?\s*(script|iframe|object|embed|style|frame|frameset|applet|base|meta|link|form)\b", re.I)
+_EVENT = re.compile(r"<[a-zA-Z][^>]*?[\s/\"'](on[a-zA-Z]+)\s*=", re.I)
+_MD_LINK = re.compile(r"(!?)\[(?:[^\]\\]|\\.)*\]\(\s*(<[^>]*>|[^\s)]*)")
+_REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*(<[^>]*>|\S+)")
+_HTML_URL = re.compile(r"<\s*(img|a|source|video|audio|image|use)\b[^>]*?\s(src|href|xlink:href|poster|srcset)\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)", re.I)
+_AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s<>]*)>")
+
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{17}[0-9Xx])(?![0-9A-Za-z])")
+_MOBILE = re.compile(r"(?<![\d-])(?:\+?86[-\s]?)?(1[3-9]\d(?:[-\s]?\d{4}){2})(?![\d-])")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+@dataclass(frozen=True)
+class Hit:
+    line: int
+    kind: str  # tag | event | link | image
+    value: str
+
+
+def prose_lines(text: str, first_line: int) -> Iterator[tuple[int, str]]:
+    """(file line, line) for lines outside fenced code blocks, inline code removed."""
+    fence = ""
+    for i, line in enumerate(text.split("\n")):
+        m = _FENCE.match(line)
+        if fence:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                fence = ""
+            continue
+        if m:
+            fence = m.group(1)
+            continue
+        yield first_line + i, _INLINE_CODE.sub("", line) if "`" in line else line
+
+
+def sections(body: str, first_line: int) -> tuple[Section, ...]:
+    """Level-2 sections of a body, each with its text and heading line."""
+    found: list[tuple[str, int, list[str]]] = []
+    fence = ""
+    for i, line in enumerate(body.split("\n")):
+        m = _FENCE.match(line)
+        if fence:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                fence = ""
+        elif m:
+            fence = m.group(1)
+        elif line.startswith(("#", " ")) and (h := _H2.match(line)):
+            found.append(((h.group(1) or "").strip(), first_line + i, []))
+            continue
+        if found:
+            found[-1][2].append(line)
+    return tuple(Section(title, "\n".join(lines).strip("\n"), line) for title, line, lines in found)
+
+
+def markup(body: str, first_line: int) -> Iterator[Hit]:
+    """Raw HTML tags, event attributes, and every link or image URL, with their lines."""
+    for line_no, line in prose_lines(body, first_line):
+        if "<" in line:
+            for m in _BAD_TAG.finditer(line):
+                yield Hit(line_no, "tag", m.group(1).lower())
+            for m in _EVENT.finditer(line):
+                yield Hit(line_no, "event", m.group(1).lower())
+            for m in _HTML_URL.finditer(line):
+                kind = "link" if m.group(1).lower() == "a" else "image"
+                yield Hit(line_no, kind, m.group(3).strip("\"'"))
+            for m in _AUTOLINK.finditer(line):
+                yield Hit(line_no, "link", m.group(1))
+        if "](" in line:
+            for m in _MD_LINK.finditer(line):
+                yield Hit(line_no, "image" if m.group(1) else "link", m.group(2).strip("<>"))
+        if "]:" in line and (m := _REF_DEF.match(line)):
+            yield Hit(line_no, "link", m.group(1).strip("<>"))
+
+
+def plain_url(url: str) -> str:
+    """The URL as a browser would read its scheme: entities decoded, blanks and controls removed."""
+    decoded = html.unescape(url)
+    return "".join(ch for ch in decoded if ch > " " and ch != "\x7f").lower()
+
+
+def valid_id_number(number: str) -> bool:
+    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS))
+    return "10X98765432"[total % 11] == number[17].upper()
+
+
+def personal_data(text: str) -> Iterator[tuple[int, str, str]]:
+    """(line, 'id' | 'mobile', value) for resident ID numbers and mainland mobile numbers."""
+    for i, line in enumerate(text.split("\n")):
+        if sum(ch.isdigit() for ch in line) < 11:
+            continue
+        for m in _ID_NUMBER.finditer(line):
+            if valid_id_number(m.group(1)):
+                yield i + 1, "id", m.group(1)
+        for m in _MOBILE.finditer(line):
+            yield i + 1, "mobile", re.sub(r"[-\s]", "", m.group(1))

@@ -1,0 +1,186 @@
+"""The case format: fields, vocabularies, sections and finding codes.
+
+The single source of truth. The validator, the docs test and the contributor guide read it;
+nothing else may restate it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# The seven vocabularies every taxonomy.yml must define (lists of strings).
+VOCABULARIES: tuple[str, ...] = (
+    "org_type",
+    "party_org",
+    "region",
+    "industry",
+    "category",
+    "tags",
+    "honor_level",
+)
+
+# Reader-facing names of the vocabularies (one word for one thing, across code, docs and UI).
+VOCABULARY_LABELS: dict[str, str] = {
+    "org_type": "组织类型",
+    "party_org": "党组织",
+    "region": "地区",
+    "industry": "行业",
+    "category": "类别",
+    "tags": "标签",
+    "honor_level": "荣誉级别",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: str  # Chinese name shown to readers and in messages
+    kind: str  # str | list | bool | date | honors | path
+    required: bool
+    vocabulary: str | None = None  # taxonomy section the value(s) must come from
+    choices: tuple[str, ...] = ()  # fixed values (not from the taxonomy)
+    rule: str = ""  # one line for docs and the contributor guide
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("id", "编号", "str", True, rule="小写字母、数字和连字符，如 `yangguang-chedui`；与文件名（不含 .md）相同，库内唯一"),
+    Field("title", "标题", "str", True, rule="工作法名称，非空"),
+    Field("organization", "单位", "str", True, rule="单位或党组织名称，非空"),
+    Field("org_type", "组织类型", "str", True, "org_type", rule="取自词表 `org_type`"),
+    Field("party_org", "党组织", "str", False, "party_org", rule="取自词表 `party_org`"),
+    Field("region", "地区", "str", True, "region", rule="取自词表 `region`"),
+    Field("industry", "行业", "str", False, "industry", rule="取自词表 `industry`"),
+    Field("category", "类别", "list", True, "category", rule="非空列表，每项取自词表 `category`"),
+    Field("tags", "标签", "list", False, "tags", rule="列表，每项取自词表 `tags`"),
+    Field("summary", "摘要", "str", True, rule="不超过 150 字"),
+    Field("date", "收录日期", "date", True, rule="`YYYY-MM-DD`，真实存在且不晚于今天"),
+    Field("source", "来源", "str", True, rule="事实出处，如讲话、文件、报道"),
+    Field("honors", "荣誉", "honors", False, rule="列表，每项 `{level: 词表 honor_level, title: 名称, year: 年份整数}`"),
+    Field("featured", "精选", "bool", False, rule="`true` 或 `false`，默认 `false`"),
+    Field("status", "状态", "str", False, choices=("published", "draft"), rule="`published`（默认）或 `draft`（校验但不发布）"),
+    Field("cover", "封面", "path", False, rule="库内已存在的图片，相对库目录的路径，如 `assets/x.jpg`"),
+)
+FIELD_BY_KEY: dict[str, Field] = {f.key: f for f in FIELDS}
+
+HONOR_KEYS: tuple[str, ...] = ("level", "title", "year")
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SUMMARY_MAX = 150
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
+
+# Body: required level-2 sections in this order; 经验启示 is optional; others may follow.
+REQUIRED_SECTIONS: tuple[str, ...] = ("基本情况", "主要做法", "取得成效")
+OPTIONAL_SECTIONS: tuple[str, ...] = ("经验启示",)
+INCOMPLETE_MARK = "待补充"
+
+
+def is_incomplete(text: str) -> bool:
+    """A section whose whole content is 待补充 (bold, full stop or brackets allowed)."""
+    return text.strip().strip("*_。.（）() \n") == INCOMPLETE_MARK
+
+# Hostile-input limits: a case file is a few KB; anything far larger is a mistake.
+MAX_FILE_BYTES = 1_000_000
+MAX_YAML_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    severity: str  # error | warning
+    title: str  # what it means
+    fix: str  # how to fix it
+
+
+CODES: tuple[Code, ...] = (
+    # -- the file itself
+    Code("E101", "error", "文件不是 UTF-8 编码（如 GBK、UTF-16 或二进制内容）",
+         "用编辑器“另存为 UTF-8”；Word/记事本中选择编码“UTF-8”。"),
+    Code("E102", "error", "缺少 front matter：文件第一行不是 `---`",
+         "在文件第一行写 `---`，随后写字段，再以一行 `---` 结束。第一行前不能有空行。"),
+    Code("E103", "error", "front matter 没有结束：找不到第二个 `---` 行",
+         "在最后一个字段之后加一行 `---`，再写正文。"),
+    Code("E104", "error", "front matter 的 YAML 语法错误",
+         "按提示修改该行。值里有引号时给整个值加引号，如 `title: '“阳光车队”工作法'`。"),
+    Code("E105", "error", "front matter 不是“字段: 值”的映射",
+         "每行写成 `字段: 值`，字段名用英文小写，冒号用半角 `:` 并在后面加空格。"),
+    Code("E106", "error", "字段重复出现（YAML 会悄悄只保留最后一个）",
+         "删除多余的一行，只保留一个。"),
+    Code("E107", "error", "字段名后用了全角冒号 `：`",
+         "把 `：` 改成半角冒号 `:` 并在后面加一个空格。"),
+    Code("E108", "error", "`[...]` 列表中用了全角逗号 `，`",
+         "把列表里的 `，` 改成半角逗号 `,`，或改用每行一个 `- 值` 的写法。"),
+    Code("E109", "error", "使用了不允许的 YAML 标签（如 `!!python/...`）",
+         "删除以 `!` 开头的标签，直接写值。"),
+    Code("E110", "error", "使用了 YAML 锚点或别名（`&`、`*`），或嵌套过深",
+         "不要使用 `&名称` / `*名称`，把值直接写出来。"),
+    Code("E111", "error", "文件过大",
+         f"案例文件应在 {MAX_FILE_BYTES // 1000} KB 以内；图片放入 assets/ 并以链接引用。"),
+    # -- fields
+    Code("E201", "error", "缺少必填字段",
+         "在 front matter 中补上该字段，参见案例模板。"),
+    Code("E202", "error", "未知字段（可能是拼写错误）",
+         "改成提示中的正确字段名，或删除该行。"),
+    Code("E203", "error", "取值不在允许的范围内（词表或固定取值）",
+         "改用提示中列出的取值；确需新增时先在 taxonomy.yml 的相应词表中添加。"),
+    Code("E204", "error", "字段类型不对（应为文字、列表、布尔值或整数）",
+         "按提示的类型书写，如列表写成 `[a, b]` 或每行一个 `- a`。"),
+    Code("E205", "error", "必填字段为空",
+         "填写内容；暂不清楚时如实写明，不要留空。"),
+    Code("E206", "error", "id 格式不对",
+         "只用小写字母、数字和单个连字符，如 `yangguang-chedui`。"),
+    Code("E207", "error", "id 与文件名不一致",
+         "把 id 改成文件名（不含 .md），或重命名文件。"),
+    Code("E208", "error", "id 与另一个案例重复",
+         "给其中一个案例换一个 id（并同步文件名）。"),
+    Code("E209", "error", "日期格式不对",
+         "写成 `YYYY-MM-DD`，如 `2024-01-05`。"),
+    Code("E210", "error", "日期不存在（如 2 月 30 日）",
+         "改成真实存在的日期。"),
+    Code("E211", "error", "日期晚于今天",
+         "收录日期不能是将来的日期。"),
+    Code("E212", "error", f"摘要超过 {SUMMARY_MAX} 字",
+         "精简摘要，详细内容写在正文中。"),
+    Code("E213", "error", "封面图片不存在或不是库内图片",
+         "把图片放进库的 assets/ 目录，cover 写相对库目录的路径，如 `assets/x.jpg`。"),
+    Code("E214", "error", "荣誉条目不完整或有多余的键",
+         "每条荣誉写成 `{level: 级别, title: 名称, year: 年份}`。"),
+    Code("E215", "error", "YAML 把值悄悄转换成了别的类型（如 `no` 变成 false、`010` 变成 8）",
+         "给值加引号，如 `title: 'no'`。"),
+    # -- body
+    Code("E301", "error", "缺少必需的正文章节",
+         "按模板补上 `## 基本情况`、`## 主要做法`、`## 取得成效`；内容暂缺时写 `待补充`。"),
+    Code("E302", "error", "正文章节顺序不对",
+         "按 基本情况 → 主要做法 → 取得成效 的顺序排列（经验启示可放在其后）。"),
+    Code("E303", "error", "正文章节为空",
+         "写入内容；来源中没有相关信息时写 `待补充`。"),
+    Code("W301", "warning", "章节内容为“待补充”，案例不完整",
+         "有可靠来源后补写该章节。站点会把该案例标为“待补充”。"),
+    # -- safety
+    Code("E401", "error", "正文含有不允许的 HTML 标签（script、iframe、object、embed、style 等）",
+         "删除该标签；需要展示的内容用 Markdown 书写。"),
+    Code("E402", "error", "HTML 中有事件属性（`on...=`）",
+         "删除 `onclick=` 等事件属性。"),
+    Code("E403", "error", "链接或图片使用了危险的地址（`javascript:`、`vbscript:`、`data:`）",
+         "删除该链接，或改成 `https://` 网址或库内文件。"),
+    Code("E404", "error", "图片来自外部网站（`http(s)://`）",
+         "把图片下载到库的 assets/ 目录，用相对路径引用；外链图片在离线版中无法显示，还会向第三方暴露读者。"),
+    Code("E405", "error", "相对路径指向了库目录之外",
+         "只引用库内文件，不要用 `../` 跳出库目录。"),
+    Code("E406", "error", "引用的图片文件不存在",
+         "检查文件名和路径（区分大小写），或把图片放进 assets/。"),
+    # -- personal data
+    Code("E501", "error", "含有居民身份证号码（个人信息）",
+         "删除身份证号码；案例中不得公开个人信息。"),
+    Code("E502", "error", "含有手机号码（个人信息）",
+         "删除手机号码，需要时写单位的公开办公电话。"),
+    # -- the library
+    Code("E601", "error", "taxonomy.yml 缺失或无法读取",
+         "在库目录中放置 taxonomy.yml（UTF-8），参见 cases/taxonomy.yml。"),
+    Code("E602", "error", "taxonomy.yml 结构不对",
+         "taxonomy.yml 应是映射，七个词表（org_type、party_org、region、industry、category、tags、honor_level）各为文字列表。"),
+    Code("W601", "warning", "taxonomy.yml 中有未知的词表或重复的取值",
+         "删除未使用的词表或重复项。"),
+)
+CODE_BY_ID: dict[str, Code] = {c.code: c for c in CODES}

@@ -1,0 +1,443 @@
+"""Raw cases + schema -> Cases and findings. Pure: no printing, no file reading."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import posixpath
+from collections.abc import Iterable
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from . import scan
+from .model import Case, Finding, Honor, RawCase, Section, Taxonomy
+from .schema import (
+    CODE_BY_ID,
+    DATE_PATTERN,
+    FIELD_BY_KEY,
+    FIELDS,
+    HONOR_KEYS,
+    ID_PATTERN,
+    IMAGE_SUFFIXES,
+    MAX_YAML_DEPTH,
+    OPTIONAL_SECTIONS,
+    REQUIRED_SECTIONS,
+    SUMMARY_MAX,
+    VOCABULARIES,
+    Field,
+)
+
+T = "tag:yaml.org,2002:"
+STR, NULL, BOOL, INT, FLOAT, TIMESTAMP = (T + t for t in ("str", "null", "bool", "int", "float", "timestamp"))
+SAFE_TAGS = {STR, NULL, BOOL, INT, FLOAT, TIMESTAMP, T + "seq", T + "map"}
+LABEL_TO_KEY = {f.label: f.key for f in FIELDS}
+
+
+def suggest(value: str, choices: Iterable[str]) -> str | None:
+    """The closest allowed value, for a did-you-mean hint."""
+    choices = list(choices)
+    if not value:
+        return None
+    contains = [c for c in choices if value in c or c in value]
+    if contains:
+        return min(contains, key=lambda c: abs(len(c) - len(value)))
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
+    return close[0] if close else None
+
+
+def list_choices(choices: tuple[str, ...], limit: int = 8) -> str:
+    shown = "、".join(choices[:limit])
+    return shown + (f" 等 {len(choices)} 项" if len(choices) > limit else "")
+
+
+def describe(node: Node) -> str:
+    if isinstance(node, SequenceNode):
+        return "列表"
+    if isinstance(node, MappingNode):
+        return "映射"
+    return {BOOL: "布尔值", INT: "整数", FLOAT: "小数", TIMESTAMP: "日期", NULL: "空值"}.get(node.tag, "文字")
+
+
+def validate_taxonomy(data: object, shown: str) -> tuple[Taxonomy, list[Finding], bool]:
+    """Plain taxonomy data -> (Taxonomy, findings, usable)."""
+    if not isinstance(data, dict):
+        return Taxonomy(), [Finding(shown, 1, "E602", f"taxonomy.yml 应是映射（词表名: 列表），实际是{type(data).__name__}")], False
+    findings: list[Finding] = []
+    vocab = []
+    for name in VOCABULARIES:
+        values = data.get(name)
+        if values is None:
+            values = []
+            if name not in data:
+                findings.append(Finding(shown, 1, "E602", f"taxonomy.yml 缺少词表 `{name}`（应为文字列表，可为空列表 []）"))
+        if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+            findings.append(Finding(shown, 1, "E602", f"taxonomy.yml 的 `{name}` 应是非空文字组成的列表"))
+            values = [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
+        dupes = sorted({v for v in values if values.count(v) > 1})
+        if dupes:
+            findings.append(Finding(shown, 1, "W601", f"taxonomy.yml 的 `{name}` 中有重复取值：{'、'.join(dupes)}", "warning"))
+        vocab.append((name, tuple(dict.fromkeys(v.strip() for v in values))))
+    for name in sorted(str(k) for k in data if k not in VOCABULARIES):
+        hint = suggest(name, VOCABULARIES)
+        findings.append(Finding(shown, 1, "W601", f"taxonomy.yml 中有未知词表 `{name}`" + (f"（是否想写 `{hint}`？）" if hint else ""), "warning"))
+    usable = not any(f.severity == "error" for f in findings)
+    return Taxonomy(tuple(vocab)), findings, usable
+
+
+class CaseCheck:
+    """Validates one raw case; collects findings instead of stopping at the first."""
+
+    def __init__(self, raw: RawCase, taxonomy: Taxonomy | None, files: frozenset[str], today: dt.date):
+        self.raw = raw
+        self.taxonomy = taxonomy  # None when taxonomy.yml is unusable: skip vocabulary checks
+        self.files = files
+        self.today = today
+        self.findings: list[Finding] = list(raw.findings)
+
+    def add(self, line: int, code: str, message: str) -> None:
+        self.findings.append(Finding(self.raw.shown, line, code, message, CODE_BY_ID[code].severity))
+
+    def line(self, node: Node) -> int:
+        return node.start_mark.line + self.raw.front_start
+
+    # -- front matter ----------------------------------------------------------------
+
+    def check_structure(self, root: Node) -> bool:
+        """Tags, aliases and nesting; walks every node once (an alias bomb stays linear)."""
+        seen: set[int] = set()
+        stack = [(root, 0)]
+        ok = True
+        while stack:
+            node, depth = stack.pop()
+            if id(node) in seen:
+                self.add(self.line(node), "E110", "使用了 YAML 别名（`*名称`）引用锚点；请把值直接写出来")
+                return False
+            seen.add(id(node))
+            if node.tag not in SAFE_TAGS:
+                self.add(self.line(node), "E109", f"不允许的 YAML 标签 `{node.tag.replace(T, '!!')}`；请删除标签，直接写值")
+                ok = False
+            if depth > MAX_YAML_DEPTH:
+                self.add(self.line(node), "E110", f"front matter 嵌套超过 {MAX_YAML_DEPTH} 层")
+                return False
+            if isinstance(node, SequenceNode):
+                stack.extend((child, depth + 1) for child in node.value)
+            elif isinstance(node, MappingNode):
+                for k, v in node.value:
+                    stack.extend(((k, depth + 1), (v, depth + 1)))
+        return ok
+
+    def mapping(self, node: MappingNode, what: str) -> dict[str, tuple[Node, Node]]:
+        """Mapping node -> {key: (key node, value node)}, reporting duplicate keys."""
+        out: dict[str, tuple[Node, Node]] = {}
+        for knode, vnode in node.value:
+            key = knode.value if isinstance(knode, ScalarNode) else None
+            if not isinstance(key, str):
+                self.add(self.line(knode), "E202", f"{what}中的键应是英文字段名，实际是{describe(knode)}")
+                continue
+            if key in out:
+                first = self.line(out[key][0])
+                self.add(self.line(knode), "E106", f"字段 `{key}` 重复出现（第一次在第 {first} 行）；YAML 只会保留最后一个，请删除多余的一行")
+                continue
+            out[key] = (knode, vnode)
+        return out
+
+    def text(self, field: Field, node: Node, label: str | None = None) -> str | None:
+        """A scalar that must be text. Returns the text or None (finding added)."""
+        label = label or f"`{field.key}`（{field.label}）"
+        if isinstance(node, ScalarNode) and node.tag == STR:
+            value = node.value.strip()
+            if not value:
+                self.add(self.line(node), "E205", f"{label} 为空；请填写内容")
+                return None
+            return value
+        if isinstance(node, ScalarNode) and node.tag == NULL:
+            self.add(self.line(node), "E205", f"{label} 为空；请填写内容")
+            return None
+        if isinstance(node, ScalarNode):
+            self.add(self.line(node), "E215", (
+                f"{label} 应是文字，但 YAML 把 `{node.value}` 读成了{describe(node)}；"
+                f"请加引号：`'{node.value}'`"
+            ))
+            return None
+        self.add(self.line(node), "E204", f"{label} 应是文字，实际是{describe(node)}")
+        return None
+
+    def in_vocabulary(self, field: Field, node: Node, value: str) -> bool:
+        if field.choices:
+            choices, where = field.choices, "允许的取值"
+        elif field.vocabulary and self.taxonomy is not None:
+            choices, where = self.taxonomy.values(field.vocabulary), f"词表 `{field.vocabulary}`"
+        else:
+            return True
+        if value in choices:
+            return True
+        hint = suggest(value, choices)
+        message = f"`{field.key}`（{field.label}）：“{value}” 不在{where}中（可选：{list_choices(choices) or '词表为空'}"
+        message += f"；是否想写“{hint}”？）" if hint else "）"
+        self.add(self.line(node), "E203", message)
+        return False
+
+    def check_list(self, field: Field, node: Node) -> tuple[str, ...] | None:
+        if isinstance(node, ScalarNode) and node.tag == NULL:
+            if field.required:
+                self.add(self.line(node), "E205", f"`{field.key}`（{field.label}）为空；至少填写一项，如 `{field.key}: [取值]`")
+                return None
+            return ()
+        if not isinstance(node, SequenceNode):
+            hint = f"；请写成列表：`{field.key}: [{node.value}]`" if isinstance(node, ScalarNode) else ""
+            self.add(self.line(node), "E204", f"`{field.key}`（{field.label}）应是列表，实际是{describe(node)}{hint}")
+            return None
+        if field.required and not node.value:
+            self.add(self.line(node), "E205", f"`{field.key}`（{field.label}）是空列表；至少填写一项")
+            return None
+        values, ok = [], True
+        for item in node.value:
+            if isinstance(item, ScalarNode) and item.tag == STR and node.flow_style and "，" in item.value:
+                self.add(self.line(item), "E108", (
+                    f"`{field.key}` 的列表中用了全角逗号：“{item.value}”；请改成半角逗号 `,`，"
+                    f"如 `[{item.value.replace('，', ', ')}]`"
+                ))
+                ok = False
+                continue
+            value = self.text(field, item, f"`{field.key}`（{field.label}）的列表项")
+            if value is None or not self.in_vocabulary(field, item, value):
+                ok = False
+                continue
+            values.append(value)
+        return tuple(dict.fromkeys(values)) if ok else None
+
+    def check_date(self, field: Field, node: Node) -> dt.date | None:
+        text = node.value if isinstance(node, ScalarNode) else ""
+        if not isinstance(node, ScalarNode) or node.tag not in (STR, TIMESTAMP) or not DATE_PATTERN.match(text.strip()):
+            shown = text or describe(node)
+            self.add(self.line(node), "E209", f"`{field.key}`（{field.label}）应写成 YYYY-MM-DD，如 2024-01-05；实际是“{shown}”")
+            return None
+        try:
+            value = dt.date.fromisoformat(text.strip())
+        except ValueError:
+            self.add(self.line(node), "E210", f"`{field.key}`（{field.label}）：{text} 这一天不存在；请改成真实日期")
+            return None
+        if value > self.today:
+            self.add(self.line(node), "E211", f"`{field.key}`（{field.label}）：{text} 晚于今天（{self.today.isoformat()}）；收录日期不能在将来")
+            return None
+        return value
+
+    def check_bool(self, field: Field, node: Node) -> bool | None:
+        if isinstance(node, ScalarNode) and node.tag == BOOL and node.value.lower() in ("true", "false"):
+            return node.value.lower() == "true"
+        found = node.value if isinstance(node, ScalarNode) else describe(node)
+        code = "E215" if isinstance(node, ScalarNode) and node.tag == BOOL else "E204"
+        self.add(self.line(node), code, f"`{field.key}`（{field.label}）应写 true 或 false，实际是“{found}”")
+        return None
+
+    def check_cover(self, field: Field, node: Node) -> str | None:
+        value = self.text(field, node)
+        if value is None:
+            return None
+        path = posixpath.normpath(value)
+        if value.startswith("/") or path.startswith("..") or "://" in value:
+            self.add(self.line(node), "E213", f"`cover`（封面）应是库内图片的相对路径，如 assets/x.jpg；实际是“{value}”")
+            return None
+        if not path.lower().endswith(IMAGE_SUFFIXES):
+            self.add(self.line(node), "E213", f"`cover`（封面）“{value}” 不是图片（可用 {'、'.join(IMAGE_SUFFIXES)}）")
+            return None
+        if path not in self.files:
+            self.add(self.line(node), "E213", f"`cover`（封面）：库中找不到文件“{value}”；请把图片放进库目录（如 assets/）并检查路径和大小写")
+            return None
+        return path
+
+    def check_honors(self, field: Field, node: Node) -> tuple[Honor, ...] | None:
+        if isinstance(node, ScalarNode) and node.tag == NULL:
+            return ()
+        if not isinstance(node, SequenceNode):
+            self.add(self.line(node), "E204", f"`honors`（荣誉）应是列表，每项写成 `{{level: 级别, title: 名称, year: 年份}}`；实际是{describe(node)}")
+            return None
+        honors, ok = [], True
+        level_field = Field("level", "荣誉级别", "str", True, "honor_level")
+        for item in node.value:
+            if not isinstance(item, MappingNode):
+                self.add(self.line(item), "E214", f"`honors` 的每一项应写成 `{{level: 级别, title: 名称, year: 年份}}`，实际是{describe(item)}")
+                ok = False
+                continue
+            entries = self.mapping(item, "`honors` 条目")
+            extra = sorted(set(entries) - set(HONOR_KEYS))
+            missing = [k for k in HONOR_KEYS if k not in entries]
+            if extra or missing:
+                parts = ([f"缺少 {'、'.join(missing)}"] if missing else []) + ([f"多余的键 {'、'.join(extra)}"] if extra else [])
+                self.add(self.line(item), "E214", f"`honors` 条目{'；'.join(parts)}（应为 level、title、year）")
+                ok = False
+                continue
+            level = self.text(level_field, entries["level"][1], "`honors` 的 `level`")
+            if level is not None and not self.in_vocabulary(level_field, entries["level"][1], level):
+                level = None
+            title = self.text(level_field, entries["title"][1], "`honors` 的 `title`")
+            ynode = entries["year"][1]
+            year = int(ynode.value) if isinstance(ynode, ScalarNode) and ynode.tag == INT and ynode.value.isdigit() else None
+            if year is None or not 1900 <= year <= self.today.year:
+                self.add(self.line(ynode), "E204", f"`honors` 的 `year` 应是 1900 至 {self.today.year} 之间的年份整数，如 2023；实际是“{getattr(ynode, 'value', describe(ynode))}”")
+            if level is None or title is None or year is None or not 1900 <= year <= self.today.year:
+                ok = False
+                continue
+            honors.append(Honor(level, title, year))
+        return tuple(honors) if ok else None
+
+    def check_front(self) -> dict[str, object] | None:
+        raw = self.raw
+        root = raw.root
+        if not isinstance(root, MappingNode):
+            found = "空的" if root is None or (isinstance(root, ScalarNode) and root.tag == NULL) else f"一个{describe(root)}"
+            self.add(2 if root is None else self.line(root), "E105", f"front matter 应是“字段: 值”的映射，实际是{found}；每行写成 `title: 标题` 的形式")
+            return None
+        if not self.check_structure(root):
+            return None
+        entries = self.mapping(root, "front matter ")
+        values: dict[str, object] = {}
+        for key, (knode, vnode) in entries.items():
+            field = FIELD_BY_KEY.get(key)
+            if field is None:
+                hint = LABEL_TO_KEY.get(key) or suggest(key, FIELD_BY_KEY)
+                self.add(self.line(knode), "E202", f"未知字段 `{key}`" + (f"；是否想写 `{hint}`？" if hint else f"；可用字段：{'、'.join(FIELD_BY_KEY)}"))
+                continue
+            checker = {
+                "str": self.check_text_field, "list": self.check_list, "date": self.check_date,
+                "bool": self.check_bool, "path": self.check_cover, "honors": self.check_honors,
+            }[field.kind]
+            value = checker(field, vnode)
+            if value is not None:
+                values[key] = value
+        for field in FIELDS:
+            if field.required and field.key not in entries:
+                self.add(1, "E201", f"缺少必填字段 `{field.key}`（{field.label}）：{field.rule}")
+        return values
+
+    def check_text_field(self, field: Field, node: Node) -> str | None:
+        if not field.required and isinstance(node, ScalarNode) and node.tag == NULL:
+            return None
+        value = self.text(field, node)
+        if value is None or not self.in_vocabulary(field, node, value):
+            return None
+        line = self.line(node)
+        if field.key == "id":
+            stem = posixpath.splitext(posixpath.basename(self.raw.rel))[0]
+            if not ID_PATTERN.match(value):
+                self.add(line, "E206", f"`id` 只能用小写字母、数字和单个连字符（如 yangguang-chedui），实际是“{value}”")
+                return None
+            if value != stem:
+                self.add(line, "E207", f"`id` 是“{value}”，但文件名是“{stem}.md”；两者应一致")
+                return None
+        if field.key == "summary" and len(value) > SUMMARY_MAX:
+            self.add(line, "E212", f"`summary`（摘要）有 {len(value)} 字，超过 {SUMMARY_MAX} 字上限；请精简")
+            return None
+        return value
+
+    # -- body ---------------------------------------------------------------------------
+
+    def check_body(self) -> tuple[Section, ...]:
+        raw = self.raw
+        sections = scan.sections(raw.body, raw.body_line)
+        canonical = REQUIRED_SECTIONS + OPTIONAL_SECTIONS
+        titles = [s.title for s in sections]
+        for name in REQUIRED_SECTIONS:
+            if name not in titles:
+                self.add(1, "E301", f"正文缺少必需章节 `## {name}`（必需：{'、'.join(REQUIRED_SECTIONS)}，按此顺序）；内容暂缺时写“待补充”")
+        seen: set[str] = set()
+        last = -1
+        for s in sections:
+            if s.title in seen and s.title in canonical:
+                self.add(s.line, "E302", f"章节 `## {s.title}` 重复出现；请合并为一个")
+                continue
+            seen.add(s.title)
+            if s.title in canonical:
+                rank = canonical.index(s.title)
+                if rank < last:
+                    self.add(s.line, "E302", f"章节 `## {s.title}` 应在 `## {canonical[last]}` 之前（顺序：{' → '.join(REQUIRED_SECTIONS)}，经验启示在后）")
+                last = max(last, rank)
+            if not s.text.strip():
+                self.add(s.line, "E303", f"章节 `## {s.title}` 没有内容；请补写，来源中没有相关信息时写“待补充”")
+            elif s.incomplete:
+                self.add(s.line, "W301", f"章节 `## {s.title}` 为“待补充”，案例将标为不完整")
+        return sections
+
+    def check_markup(self) -> None:
+        raw = self.raw
+        case_dir = posixpath.dirname(raw.rel)
+        for hit in scan.markup(raw.body, raw.body_line):
+            if hit.kind == "tag":
+                self.add(hit.line, "E401", f"正文含有不允许的 HTML 标签 `<{hit.value}>`；请删除，内容用 Markdown 书写")
+            elif hit.kind == "event":
+                self.add(hit.line, "E402", f"HTML 中有事件属性 `{hit.value}=`；请删除")
+            elif hit.kind in ("link", "image"):
+                self.check_url(hit, case_dir)
+
+    def check_url(self, hit: scan.Hit, case_dir: str) -> None:
+        url = hit.value
+        plain = scan.plain_url(url)
+        what = "图片" if hit.kind == "image" else "链接"
+        if plain.startswith(("javascript:", "vbscript:", "data:")):
+            self.add(hit.line, "E403", f"{what}使用了危险的地址“{url[:40]}”（{plain.split(':')[0]}:）；请删除")
+            return
+        if plain.startswith(("http://", "https://", "//")):
+            if hit.kind == "image":
+                self.add(hit.line, "E404", f"图片来自外部网站“{url[:60]}”；请下载到库的 assets/ 目录，用相对路径引用")
+            return
+        if ":" in plain.split("/")[0] or plain.startswith(("#", "?")) or not plain:
+            return  # mailto:, tel:, in-page anchors: fine
+        target = url.split("#")[0].split("?")[0]
+        if target.startswith("/"):
+            self.add(hit.line, "E405", f"{what}路径“{url}”是绝对路径，离线版和其他部署中会失效；请用相对库目录的路径")
+            return
+        path = posixpath.normpath(posixpath.join(case_dir, target))
+        if path == ".." or path.startswith("../"):
+            self.add(hit.line, "E405", f"{what}路径“{url}”指向库目录之外；只能引用库内文件")
+            return
+        if hit.kind == "image" and path not in self.files:
+            self.add(hit.line, "E406", f"图片“{url}”在库中不存在；请检查文件名（区分大小写）或把图片放进 assets/")
+
+    def check_personal_data(self) -> None:
+        for line, kind, value in scan.personal_data(self.raw.text):
+            masked = value[:3] + "*" * (len(value) - 7) + value[-4:]
+            if kind == "id":
+                self.add(line, "E501", f"含有居民身份证号码（{masked}）；案例不得公开个人信息，请删除")
+            else:
+                self.add(line, "E502", f"含有手机号码（{masked}）；案例不得公开个人信息，请删除")
+
+    # -- all ----------------------------------------------------------------------------
+
+    def run(self) -> Case | None:
+        if self.raw.findings:  # unparsable: the personal-data scan still runs on what was decoded
+            if self.raw.text:
+                self.check_personal_data()
+            return None
+        values = self.check_front()
+        sections = self.check_body()
+        self.check_markup()
+        self.check_personal_data()
+        if values is None or any(f.severity == "error" for f in self.findings):
+            return None
+        return Case(
+            rel=self.raw.rel,
+            body=self.raw.body,
+            sections=sections,
+            **values,  # type: ignore[arg-type]
+        )
+
+
+def validate_case(raw: RawCase, taxonomy: Taxonomy | None, files: frozenset[str], today: dt.date) -> tuple[Case | None, list[Finding]]:
+    check = CaseCheck(raw, taxonomy, files, today)
+    case = check.run()
+    return case, check.findings
+
+
+def check_duplicate_ids(raws_and_cases: list[tuple[RawCase, Case | None]]) -> list[Finding]:
+    """Ids must be unique across the library (subfolders make equal file names possible)."""
+    first: dict[str, str] = {}
+    findings = []
+    for raw, case in raws_and_cases:
+        if case is None:
+            continue
+        if case.id in first:
+            line = next((i + 2 for i, ln in enumerate(raw.front_lines) if ln.startswith("id:")), 1)
+            findings.append(Finding(raw.shown, line, "E208", f"`id`“{case.id}” 与 {first[case.id]} 重复；请换一个 id 并同步文件名"))
+        else:
+            first[case.id] = raw.shown
+    return findings
