@@ -24,6 +24,7 @@ validate: $(STAMP)
 site: $(STAMP)
 	$(BIN)/casebook validate --cases $(CASES)
 	$(BIN)/casebook build --cases $(CASES) --site-dir site
+	$(BIN)/casebook build --cases $(CASES) --site-dir build/offline --offline --zip dist
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

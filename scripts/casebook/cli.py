@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from . import report
+from .build import BuildError, build_site, pack_zip
 from .pipeline import load_library
 
 
@@ -35,6 +37,14 @@ def make_parser() -> Parser:
     p.add_argument("--format", choices=sorted(report.FORMATS), default="text", help="输出格式（默认 text）")
     p.add_argument("--strict", action="store_true", help="有警告也算失败")
     p.set_defaults(run=cmd_validate)
+
+    p = sub.add_parser("build", help="校验后用 MkDocs 生成站点；失败时保留原有输出")
+    p.add_argument("--cases", type=library_dir, default="cases", help="案例库目录（默认 cases）")
+    p.add_argument("--site-dir", type=Path, default=Path("site"), help="输出目录（默认 site）")
+    p.add_argument("--offline", action="store_true", help="生成可从 file:// 打开的离线版（含搜索）")
+    p.add_argument("--zip", type=Path, metavar="DIR", help="离线版另打包为 DIR/<名称>-offline-<日期>.zip")
+    p.add_argument("--config-file", type=Path, default=Path("mkdocs.yml"), help="MkDocs 配置（默认 mkdocs.yml）")
+    p.set_defaults(run=cmd_build)
     return parser
 
 
@@ -43,6 +53,33 @@ def cmd_validate(args: argparse.Namespace) -> int:
     sys.stdout.write(report.FORMATS[args.format](library))
     failed = library.errors or (args.strict and library.warnings)
     return 1 if failed else 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    if args.zip and not args.offline:
+        print("casebook: 用法错误：--zip 只用于离线版，请同时加 --offline", file=sys.stderr)
+        return 2
+    if not args.config_file.is_file():
+        print(f"casebook: 找不到 MkDocs 配置 {args.config_file}（请在仓库根目录运行，或用 --config-file）", file=sys.stderr)
+        return 2
+    library = load_library(args.cases)
+    if library.errors:
+        sys.stderr.write(report.as_text(library))
+        print(f"casebook: 校验未通过，没有生成站点；{args.site_dir} 保持原样。", file=sys.stderr)
+        return 1
+    flavour = "离线版" if args.offline else "站点"
+    print(f"校验通过：{len(library.published)} 个案例将发布。正在生成{flavour}（MkDocs）…", flush=True)
+    start = time.monotonic()
+    try:
+        build_site(args.config_file, args.cases, args.site_dir, offline=args.offline)
+    except BuildError as exc:
+        print(f"casebook: {exc}；{args.site_dir} 保持原样。", file=sys.stderr)
+        return 1
+    print(f"已生成{flavour}：{args.site_dir}/（{time.monotonic() - start:.1f} 秒）")
+    if args.zip:
+        path = pack_zip(args.site_dir, args.zip)
+        print(f"已打包离线版：{path}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -108,6 +108,7 @@ class Library:
     taxonomy: Taxonomy
     cases: tuple[Case, ...]  # every valid case, drafts included, sorted by id
     findings: tuple[Finding, ...] = field(default_factory=tuple)  # sorted
+    assets: tuple[str, ...] = ()  # other files (images), library-relative POSIX paths, sorted
 
     @property
     def errors(self) -> tuple[Finding, ...]:

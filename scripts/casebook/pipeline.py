@@ -28,7 +28,8 @@ def load_library(root: Path, today: dt.date | None = None) -> Library:
         results.append((raw, case))
     findings += check_duplicate_ids(results)
     cases = sorted((c for _, c in results if c is not None), key=lambda c: c.id)
-    return Library(root, taxonomy, tuple(cases), tuple(sorted(set(findings), key=_order)))
+    assets = tuple(sorted(f for f in files if not f.endswith(".md") and f != "taxonomy.yml" and not f.startswith(".") and "/." not in f))
+    return Library(root, taxonomy, tuple(cases), tuple(sorted(set(findings), key=_order)), assets)
 
 
 def _order(f: Finding) -> tuple:

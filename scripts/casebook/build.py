@@ -1,0 +1,80 @@
+"""Run MkDocs into a scratch folder and swap it into place; pack the offline copy as a zip.
+
+MkDocs runs in a child process so the CLI never imports it (the plugin is the only glue) and a
+failed build cannot leave half-written output behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+ZIP_NAME = "liangxin-dangjian-anliku"
+README_NAME = "使用说明.txt"
+README_TEXT = """两新党建工作法案例库（离线版）
+
+1. 把本压缩包完整解压到任意文件夹（不要直接在压缩包里打开）。
+2. 双击文件夹中的 index.html，用浏览器打开即可浏览、筛选和搜索。
+3. 不需要联网，也不需要安装任何软件。
+"""
+
+
+class BuildError(Exception):
+    pass
+
+
+def build_site(config: Path, cases: Path, site_dir: Path, offline: bool = False) -> None:
+    """Build into a sibling scratch folder, then replace site_dir only when MkDocs succeeded."""
+    site_dir = site_dir.resolve()
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=site_dir.parent))
+    env = dict(os.environ, CASEBOOK_CASES=str(cases.resolve()), OFFLINE="true" if offline else "false", NO_MKDOCS_2_WARNING="1")
+    cmd = [sys.executable, "-m", "mkdocs", "build", "--quiet", "--strict", "-f", str(config), "-d", str(scratch)]
+    try:
+        result = subprocess.run(cmd, env=env, check=False)
+        if result.returncode != 0:
+            raise BuildError(f"MkDocs 构建失败（退出码 {result.returncode}）")
+        swap(scratch, site_dir)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def swap(new: Path, target: Path) -> None:
+    """Replace target by new with two renames; the old copy is removed only afterwards."""
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        old.rmdir()
+        target.rename(old)
+    new.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def pack_zip(site_dir: Path, dist: Path, today: dt.date | None = None) -> Path:
+    """site_dir -> dist/<name>-offline-<YYYYMMDD>.zip with one top folder; byte-stable for the same input."""
+    stamp = (today or dt.date.today()).strftime("%Y%m%d")
+    top = f"{ZIP_NAME}-offline-{stamp}"
+    dist.mkdir(parents=True, exist_ok=True)
+    target = dist / f"{top}.zip"
+    partial = target.with_suffix(".zip.part")
+    fixed_time = (1980, 1, 1, 0, 0, 0)
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
+        def add(name: str, data: bytes) -> None:
+            info = zipfile.ZipInfo(f"{top}/{name}", fixed_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.flag_bits |= 0x800  # UTF-8 file names
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, data)
+
+        add(README_NAME, README_TEXT.encode("utf-8"))
+        for path in sorted(p for p in site_dir.rglob("*") if p.is_file()):
+            add(path.relative_to(site_dir).as_posix(), path.read_bytes())
+    partial.replace(target)
+    return target

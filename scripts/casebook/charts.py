@@ -1,0 +1,38 @@
+"""Counts -> a horizontal bar chart as a standalone SVG (made at build time, no script)."""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+WIDTH = 720
+LABEL_W = 170
+VALUE_W = 48
+ROW_H = 30
+BAR_H = 18
+PAD = 12
+BAR = "#c62828"  # party red; readable on both the light and the dark palette
+TEXT = "#808080"
+FONT = "'PingFang SC','Microsoft YaHei','Noto Sans CJK SC','Source Han Sans SC',sans-serif"
+
+
+def bar_chart(title: str, counts: list[tuple[str, int]]) -> str:
+    top = max((n for _, n in counts), default=0) or 1
+    span = WIDTH - LABEL_W - VALUE_W - 2 * PAD
+    height = PAD * 2 + ROW_H * len(counts)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title, {chr(34): "&quot;"})}">',
+        f"<title>{escape(title)}</title>",
+        f'<g font-family="{FONT}" font-size="14" fill="{TEXT}">',
+    ]
+    for i, (label, n) in enumerate(counts):
+        y = PAD + i * ROW_H
+        mid = y + ROW_H / 2
+        width = round(span * n / top, 1)
+        shown = label if len(label) <= 11 else label[:10] + "…"
+        out.append(f'<text x="{LABEL_W}" y="{mid:.1f}" dy="0.35em" text-anchor="end">{escape(shown)}</text>')
+        if n:
+            out.append(f'<rect x="{LABEL_W + PAD}" y="{mid - BAR_H / 2:.1f}" width="{width}" height="{BAR_H}" rx="3" fill="{BAR}"/>')
+        out.append(f'<text x="{LABEL_W + PAD + width + 6:.1f}" y="{mid:.1f}" dy="0.35em">{n}</text>')
+    out += ["</g>", "</svg>"]
+    return "\n".join(out) + "\n"

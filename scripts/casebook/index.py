@@ -1,0 +1,124 @@
+"""Cases -> facets, counts, related cases, statistics. Pure and linear in the number of cases."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from pypinyin import lazy_pinyin
+
+from .model import Case, Library
+from .schema import VOCABULARIES
+
+RELATED_MAX = 5
+# A shared category says more about two methods than a shared tag.
+CATEGORY_WEIGHT, TAG_WEIGHT = 2, 1
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One value of one vocabulary and the published cases that carry it."""
+
+    vocab: str
+    value: str
+    slug: str  # ASCII page name, stable for a given value
+    case_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Index:
+    cases: tuple[Case, ...]  # published, newest first, then by id
+    by_id: Mapping[str, Case]
+    facets: Mapping[str, tuple[Facet, ...]]  # vocabulary -> facets in taxonomy order
+    related: Mapping[str, tuple[str, ...]]  # case id -> related case ids, best first
+    by_year: tuple[tuple[int, int], ...]  # 收录年份 -> count, ascending
+    drafts: int
+
+    def facet_of(self, vocab: str, value: str) -> Facet:
+        return next(f for f in self.facets[vocab] if f.value == value)
+
+    @property
+    def incomplete(self) -> tuple[Case, ...]:
+        return tuple(c for c in self.cases if c.incomplete_sections)
+
+
+def case_values(case: Case, vocab: str) -> tuple[str, ...]:
+    """The values a case carries in one vocabulary."""
+    if vocab == "honor_level":
+        return tuple(dict.fromkeys(h.level for h in case.honors))
+    value = getattr(case, vocab)
+    if value is None:
+        return ()
+    return value if isinstance(value, tuple) else (value,)
+
+
+def slugify(value: str) -> str:
+    """ASCII page name from a Chinese value: pinyin words joined by hyphens."""
+    words = lazy_pinyin(value)
+    text = "-".join(re.sub(r"[^a-z0-9]+", "-", w.lower()).strip("-") for w in words)
+    return re.sub(r"-{2,}", "-", text).strip("-") or "x"
+
+
+def unique_slugs(values: tuple[str, ...]) -> dict[str, str]:
+    """Homophones (同音) get a numeric suffix, in taxonomy order, so slugs never collide."""
+    seen: Counter[str] = Counter()
+    out = {}
+    for value in values:
+        slug = slugify(value)
+        seen[slug] += 1
+        out[value] = slug if seen[slug] == 1 else f"{slug}-{seen[slug]}"
+    return out
+
+
+def newest_first(case: Case) -> tuple:
+    return (-case.date.toordinal(), case.id)
+
+
+def related_cases(cases: tuple[Case, ...]) -> dict[str, tuple[str, ...]]:
+    """Up to RELATED_MAX related cases each, ranked by shared categories and tags.
+
+    An inverted index (value -> cases) visits only cases that share something, never all pairs.
+    """
+    postings: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, case in enumerate(cases):
+        for value in case.category:
+            postings["category", value].append(i)
+        for value in case.tags:
+            postings["tags", value].append(i)
+    related = {}
+    for i, case in enumerate(cases):
+        scores: Counter[int] = Counter()
+        for vocab, values, weight in (("category", case.category, CATEGORY_WEIGHT), ("tags", case.tags, TAG_WEIGHT)):
+            for value in values:
+                for j in postings[vocab, value]:
+                    scores[j] += weight
+        scores.pop(i, None)
+        best = sorted(scores, key=lambda j: (-scores[j], j))[:RELATED_MAX]
+        related[case.id] = tuple(cases[j].id for j in best)
+    return related
+
+
+def build_index(library: Library) -> Index:
+    cases = tuple(sorted(library.published, key=newest_first))
+    facets = []
+    for vocab in VOCABULARIES:
+        values = library.taxonomy.values(vocab)
+        members: dict[str, list[str]] = {v: [] for v in values}
+        for case in cases:
+            for value in case_values(case, vocab):
+                members.setdefault(value, []).append(case.id)
+        slugs = unique_slugs(tuple(members))
+        facets.append((vocab, tuple(Facet(vocab, v, slugs[v], tuple(ids)) for v, ids in members.items())))
+    years = Counter(c.date.year for c in cases)
+    return Index(
+        cases=cases,
+        by_id=MappingProxyType({c.id: c for c in cases}),
+        facets=MappingProxyType(dict(facets)),
+        related=MappingProxyType(related_cases(cases)),
+        by_year=tuple(sorted(years.items())),
+        drafts=len(library.cases) - len(cases),
+    )
+

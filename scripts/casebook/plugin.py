@@ -1,0 +1,77 @@
+"""MkDocs glue: the only module that imports mkdocs.
+
+Runs the same pipeline as the CLI at `on_config`, adds the rendered pages as virtual files in
+`on_files` (nothing is written into docs/), and watches the library for `mkdocs serve`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from .index import build_index
+from .pipeline import load_library
+from .render import Options, render_site
+
+log = logging.getLogger("mkdocs.plugins.casebook")
+# Material imports jieba for Chinese search; its "Building prefix dict..." lines are noise.
+logging.getLogger("jieba").setLevel(logging.WARNING)
+
+
+class CasebookConfig(base.Config):
+    cases = c.Type(str, default="cases")  # library directory, relative to mkdocs.yml
+
+
+class CasebookPlugin(BasePlugin[CasebookConfig]):
+    def on_config(self, config):
+        # Per-build state lives here and is reset on every build (mkdocs serve rebuilds).
+        base_dir = Path(config.config_file_path or ".").resolve().parent
+        self.root = (base_dir / self.config.cases).resolve()
+        if not self.root.is_dir():
+            raise PluginError(f"casebook: 案例库目录不存在：{self.root}")
+        library = load_library(self.root)
+        for finding in library.warnings:
+            log.info(finding.text())
+        if library.errors:
+            lines = "\n".join(f.text() for f in library.errors)
+            raise PluginError(f"案例库校验失败（{len(library.errors)} 个错误）：\n{lines}")
+        self.library = library
+        self.index = build_index(library)
+        self.prefix = relative_to(self.root, base_dir)  # None: outside the repo, no edit link
+        self.docs_prefix = relative_to(Path(config.docs_dir).resolve(), base_dir)
+        if str(self.root) not in config.watch:
+            config.watch.append(str(self.root))
+        return config
+
+    def on_files(self, files: Files, config) -> Files:
+        # MkDocs' own edit_uri_template ({path} = path in the repository) serves every page.
+        template = config.edit_uri_template
+        options = Options(config.use_directory_urls, template, self.prefix)
+        site = render_site(self.index, options)
+        for uri, content in site.pages.items():
+            file = File.generated(config, uri, content=content)
+            case = uri.startswith("cases/")
+            # "Edit" on a case page opens its source file in the library, not a generated path.
+            file.edit_uri = f"{self.prefix}/{self.index.by_id[uri[6:-3]].rel}" if case and self.prefix else None
+            files.append(file)
+        for uri, data in site.files.items():
+            files.append(File.generated(config, uri, content=data))
+        for rel in self.library.assets:  # images keep their library paths under cases/
+            files.append(File.generated(config, f"cases/{rel}", abs_src_path=str(self.root / rel)))
+        for file in files:
+            if file.generated_by is None and file.src_uri.endswith(".md"):
+                file.edit_uri = f"{self.docs_prefix}/{file.src_uri}" if self.docs_prefix else None
+        return files
+
+
+def relative_to(path: Path, base: Path) -> str | None:
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return None

@@ -1,0 +1,382 @@
+"""Index -> {page path: Markdown}, exports and SVG charts. Pure: returns text, writes nothing.
+
+Links between generated pages are relative `.md` links, so MkDocs resolves them for both the
+online (directory URLs) and the offline (`.html`) flavour and checks them under --strict.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from . import charts
+from .index import Facet, Index
+from .model import Case
+from .schema import FIELDS, VOCABULARIES, VOCABULARY_LABELS
+
+LATEST_MAX = 10
+HIDDEN = "search:\n  exclude: true\n"  # listing pages stay out of search so cases rank first
+
+
+@dataclass(frozen=True)
+class Options:
+    directory_urls: bool = True
+    edit_template: str | None = None  # e.g. https://github.com/o/r/edit/main/{path}
+    source_prefix: str | None = None  # the library's path inside the repository, e.g. "cases"
+
+
+@dataclass(frozen=True)
+class Site:
+    pages: dict[str, str] = field(default_factory=dict)  # uri -> Markdown
+    files: dict[str, bytes] = field(default_factory=dict)  # uri -> bytes (exports, charts)
+
+
+# -- small helpers -------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|>~])")
+
+
+def esc(text: str) -> str:
+    """Plain text safe inside Markdown (and its raw HTML): no markup, no tags."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def case_uri(case_id: str) -> str:
+    return f"cases/{case_id}.md"
+
+
+def vocab_dir(vocab: str) -> str:
+    return "browse/" + vocab.replace("_", "-")
+
+
+def facet_uri(facet: Facet) -> str:
+    return f"{vocab_dir(facet.vocab)}/{facet.slug}.md"
+
+
+def rel(target: str, page: str) -> str:
+    """Relative link from one page's source path to another's (MkDocs rewrites .md links)."""
+    return posixpath.relpath(target, posixpath.dirname(page) or ".")
+
+
+def site_url(uri: str, directory_urls: bool) -> str:
+    """The URL MkDocs gives a page, relative to the site root."""
+    stem = uri[:-3]
+    if directory_urls:
+        return "" if stem == "index" else (stem[:-5] if stem.endswith("/index") else stem) + "/"
+    return stem + ".html"
+
+
+def page(title: str, body: str, hidden: bool = True) -> str:
+    front = f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\n" + (HIDDEN if hidden else "") + "---\n\n"
+    return front + body.rstrip("\n") + "\n"
+
+
+def case_link(case: Case, from_page: str) -> str:
+    return f"[{esc(case.title)}]({rel(case_uri(case.id), from_page)})"
+
+
+def facet_link(index: Index, vocab: str, value: str, from_page: str) -> str:
+    return f"[{esc(value)}]({rel(facet_uri(index.facet_of(vocab, value)), from_page)})"
+
+
+def case_table(cases: tuple[Case, ...], from_page: str) -> str:
+    rows = ["| 标题 | 单位 | 地区 | 收录日期 |", "| --- | --- | --- | --- |"]
+    for c in cases:
+        rows.append(f"| {case_link(c, from_page)} | {esc(c.organization)} | {esc(c.region)} | {c.date.isoformat()} |")
+    return "\n".join(rows)
+
+
+# -- case pages ----------------------------------------------------------------------------
+
+_LINK_TARGET = re.compile(r"(\]\(\s*<?)([^)\s>]+)")
+_HTML_SRC = re.compile(r"(<img\b[^>]*?\ssrc\s*=\s*[\"']?)([^\"'\s>]+)", re.I)
+
+
+def rewrite_links(case: Case, cases_by_rel: dict[str, str], html_prefix: str) -> str:
+    """Point relative links in a case body at the site: library files live under cases/."""
+    base = posixpath.dirname(case.rel)
+
+    def target(url: str) -> str | None:
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^[#/?]", url):
+            return None
+        path, _, anchor = url.partition("#")
+        lib_path = posixpath.normpath(posixpath.join(base, path))
+        new = f"{cases_by_rel[lib_path]}.md" if lib_path in cases_by_rel else lib_path
+        return new + ("#" + anchor if anchor else "")
+
+    def md(m: re.Match) -> str:
+        new = target(m.group(2))
+        return m.group(1) + (new if new is not None else m.group(2))
+
+    def raw(m: re.Match) -> str:
+        new = target(m.group(2))
+        return m.group(1) + (html_prefix + new if new is not None else m.group(2))
+
+    return _HTML_SRC.sub(raw, _LINK_TARGET.sub(md, case.body))
+
+
+def render_case(case: Case, index: Index, options: Options, cases_by_rel: dict[str, str]) -> str:
+    uri = case_uri(case.id)
+    out = [f"# {esc(case.title)}", ""]
+    if case.incomplete_sections:
+        missing = "、".join(case.incomplete_sections)
+        out += [f'!!! warning "待补充"', f"    本案例的 {missing} 尚待补充：来源中没有相关内容，欢迎提供可靠资料。", ""]
+
+    def row(label: str, value: str) -> None:
+        out.extend([label, f":   {value}", ""])
+
+    out += ['<div class="cb-meta" markdown>', ""]
+    row("单位", esc(case.organization))
+    row("组织类型", facet_link(index, "org_type", case.org_type, uri))
+    if case.party_org:
+        row("党组织", facet_link(index, "party_org", case.party_org, uri))
+    row("地区", facet_link(index, "region", case.region, uri))
+    if case.industry:
+        row("行业", facet_link(index, "industry", case.industry, uri))
+    row("类别", "、".join(facet_link(index, "category", v, uri) for v in case.category))
+    if case.tags:
+        row("标签", " ".join(facet_link(index, "tags", v, uri) for v in case.tags))
+    if case.honors:
+        row("荣誉", "；".join(f"{esc(h.title)}（{facet_link(index, 'honor_level', h.level, uri)}，{h.year} 年）" for h in case.honors))
+    row("收录日期", case.date.isoformat())
+    row("来源", esc(case.source))
+    out += ["</div>", ""]
+    if case.cover:
+        out += [f"![{esc(case.title)}]({case.cover}){{ .cb-cover }}", ""]
+    out += [f"> {esc(case.summary)}", ""]
+    html_prefix = "../" if options.directory_urls else ""
+    out += [rewrite_links(case, cases_by_rel, html_prefix).strip("\n"), ""]
+    related = index.related[case.id]
+    if related:
+        out += ["## 相关案例", ""]
+        out += [f"- {case_link(index.by_id[r], uri)}（{esc(index.by_id[r].organization)}）" for r in related]
+        out.append("")
+    if options.edit_template and options.source_prefix is not None:
+        path = posixpath.join(options.source_prefix, case.rel)
+        out += [f'[:material-file-edit-outline: 编辑此案例]({options.edit_template.format(path=path, path_noext=posixpath.splitext(path)[0])}){{ .cb-edit }}', ""]
+    return page(case.title, "\n".join(out), hidden=False)
+
+
+# -- listing pages -------------------------------------------------------------------------
+
+def render_home(index: Index) -> str:
+    uri = "index.md"
+    cases = index.cases
+    out = [
+        "# 两新党建工作法案例库",
+        "",
+        "收录非公有制企业和社会组织（两新组织）党组织的党建工作法与典型做法，"
+        "可按类别、地区、组织类型、行业和标签浏览，或直接搜索。",
+        "",
+        '<div class="cb-numbers" markdown>',
+        "",
+        f"- **{len(cases)}** 个案例",
+        f"- **{sum(1 for f in index.facets['category'] if f.case_ids)}** 个类别",
+        f"- **{sum(1 for f in index.facets['region'] if f.case_ids)}** 个地区",
+        f"- **{len(index.incomplete)}** 个待补充",
+        "",
+        "</div>",
+        "",
+        "## 精选案例",
+        "",
+    ]
+    featured = [c for c in cases if c.featured]
+    if featured:
+        out += ['<div class="grid cards" markdown>', ""]
+        for c in featured:
+            out += [f"-   **{case_link(c, uri)}**", "", "    ---", "", f"    {esc(c.organization)} · {esc(c.region)}", "", f"    {esc(c.summary)}", ""]
+        out += ["</div>", ""]
+    else:
+        out += ["暂无精选案例。", ""]
+    out += ["## 最新收录", ""]
+    out += [f"- {case_link(c, uri)}（{esc(c.organization)}，{c.date.isoformat()}）" for c in cases[:LATEST_MAX]] or ["暂无案例。"]
+    out += ["", "## 浏览方式", ""]
+    out += ["- [案例总览](overview.md)：全部案例一览，可排序、筛选"]
+    out += [f"- [按{VOCABULARY_LABELS[v]}浏览]({vocab_dir(v)}/index.md)" for v in VOCABULARIES]
+    out += ["- [数据统计](stats.md)：各类别、地区、年份的案例数量"]
+    return page("首页", "\n".join(out))
+
+
+def render_overview(index: Index, options: Options) -> str:
+    uri = "overview.md"
+    out = [
+        "# 案例总览",
+        "",
+        f"共 {len(index.cases)} 个案例。点击表头排序，用下面的选项筛选。",
+        "",
+        '<div class="cb-overview" data-cb-overview></div>',
+        "",
+        case_table_full(index, uri),
+        "",
+        "## 数据下载",
+        "",
+        "- [cases.json](cases.json)：全部已发布案例的字段、网址和各章节正文（UTF-8）",
+        "- [cases.csv](cases.csv)：每个案例一行，可直接用 Excel 打开（UTF-8 带 BOM）",
+        "",
+        "字段说明：",
+        "",
+        "| 字段 | 含义 | 说明 |",
+        "| --- | --- | --- |",
+    ]
+    out += [f"| `{f.key}` | {f.label} | {f.rule} |" for f in FIELDS if f.key != "status"]
+    out += [
+        "| `url` | 网址 | 案例页面相对站点根目录的地址 |",
+        "| `incomplete_sections` | 待补充章节 | 内容为“待补充”的章节 |",
+        "| `sections` | 章节 | 章节标题 → 正文（Markdown），仅 JSON |",
+        "",
+        overview_data(index, options),
+    ]
+    return page("案例总览", "\n".join(out))
+
+
+def case_table_full(index: Index, uri: str) -> str:
+    rows = ["| 标题 | 单位 | 地区 | 类别 | 收录日期 |", "| --- | --- | --- | --- | --- |"]
+    for c in index.cases:
+        rows.append(
+            f"| {case_link(c, uri)} | {esc(c.organization)} | {esc(c.region)} | {esc('、'.join(c.category))} | {c.date.isoformat()} |"
+        )
+    return "\n".join(rows)
+
+
+def overview_data(index: Index, options: Options) -> str:
+    """Facet values per table row (same order) for the overview's filter script."""
+    facets = [v for v in VOCABULARIES if v != "honor_level"]
+    data = {
+        "facets": [{"key": v, "label": VOCABULARY_LABELS[v], "values": [f.value for f in index.facets[v] if f.case_ids]} for v in facets],
+        "rows": [
+            {v: list(c.category) if v == "category" else list(c.tags) if v == "tags" else ([getattr(c, v)] if getattr(c, v) else []) for v in facets}
+            for c in index.cases
+        ],
+    }
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return f'<script type="application/json" id="cb-overview-data">{text}</script>'
+
+
+def render_browse(index: Index) -> dict[str, str]:
+    pages = {}
+    out = ["# 分类浏览", ""]
+    for vocab in VOCABULARIES:
+        facets = index.facets[vocab]
+        used = sum(1 for f in facets if f.case_ids)
+        link = rel(f"{vocab_dir(vocab)}/index.md", "browse/index.md")
+        out.append(f"- [按{VOCABULARY_LABELS[vocab]}浏览]({link})：{len(facets)} 项，其中 {used} 项有案例")
+    pages["browse/index.md"] = page("分类浏览", "\n".join(out))
+    for vocab in VOCABULARIES:
+        label = VOCABULARY_LABELS[vocab]
+        uri = f"{vocab_dir(vocab)}/index.md"
+        rows = [f"# 按{label}浏览", "", f"| {label} | 案例数 |", "| --- | --- |"]
+        rows += [f"| [{esc(f.value)}]({rel(facet_uri(f), uri)}) | {len(f.case_ids)} |" for f in index.facets[vocab]]
+        if not index.facets[vocab]:
+            rows = [f"# 按{label}浏览", "", "词表中还没有取值。"]
+        pages[uri] = page(f"按{label}浏览", "\n".join(rows))
+        for f in index.facets[vocab]:
+            furi = facet_uri(f)
+            cases = tuple(index.by_id[i] for i in f.case_ids)
+            body = [f"# {label}：{esc(f.value)}", "", f"共 {len(cases)} 个案例。", ""]
+            body += [case_table(cases, furi)] if cases else ["暂无案例。"]
+            body += ["", f"[← 全部{label}](index.md)"]
+            pages[furi] = page(f"{label}：{f.value}", "\n".join(body))
+    return pages
+
+
+def render_stats(index: Index) -> tuple[str, dict[str, bytes]]:
+    uri = "stats.md"
+    svgs: dict[str, bytes] = {}
+    total = len(index.cases)
+    out = ["# 数据统计", "", f"已发布案例 {total} 个；草稿 {index.drafts} 个（不发布）；待补充 {len(index.incomplete)} 个。", ""]
+    series = [(VOCABULARY_LABELS[v], v, [(f.value, len(f.case_ids)) for f in index.facets[v]]) for v in ("category", "region", "org_type", "industry")]
+    series.append(("收录年份", "year", [(str(y), n) for y, n in index.by_year]))
+    for label, key, counts in series:
+        out += [f"## 按{label}", ""]
+        if not counts:
+            out += ["暂无数据。", ""]
+            continue
+        name = f"stats/{key.replace('_', '-')}.svg"
+        svgs[name] = charts.bar_chart(f"按{label}统计的案例数", counts).encode("utf-8")
+        out += [f"![按{label}统计的案例数]({rel(name, uri)}){{ .cb-chart }}", ""]
+        out += [f"| {label} | 案例数 |", "| --- | --- |"]
+        out += [f"| {esc(value)} | {n} |" for value, n in counts]
+        out.append("")
+    out += ["## 待补充的案例", ""]
+    if index.incomplete:
+        out += [f"共 {len(index.incomplete)} 个案例有章节待补充：", "", "| 案例 | 待补充章节 |", "| --- | --- |"]
+        out += [f"| {case_link(c, uri)} | {'、'.join(c.incomplete_sections)} |" for c in index.incomplete]
+    else:
+        out += ["所有案例都已完整。"]
+    return page("数据统计", "\n".join(out)), svgs
+
+
+# -- exports -------------------------------------------------------------------------------
+
+def case_record(case: Case, options: Options) -> dict:
+    return {
+        "id": case.id,
+        "title": case.title,
+        "organization": case.organization,
+        "org_type": case.org_type,
+        "party_org": case.party_org,
+        "region": case.region,
+        "industry": case.industry,
+        "category": list(case.category),
+        "tags": list(case.tags),
+        "summary": case.summary,
+        "date": case.date.isoformat(),
+        "source": case.source,
+        "honors": [{"level": h.level, "title": h.title, "year": h.year} for h in case.honors],
+        "featured": case.featured,
+        "cover": case.cover,
+        "url": site_url(case_uri(case.id), options.directory_urls),
+        "incomplete_sections": list(case.incomplete_sections),
+        "sections": {s.title: s.text for s in case.sections},
+    }
+
+
+def render_json(index: Index, options: Options) -> bytes:
+    records = [case_record(c, options) for c in sorted(index.cases, key=lambda c: c.id)]
+    data = {"count": len(records), "cases": records}
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+CSV_COLUMNS = (
+    ("id", "编号"), ("title", "标题"), ("organization", "单位"), ("org_type", "组织类型"),
+    ("party_org", "党组织"), ("region", "地区"), ("industry", "行业"), ("category", "类别"),
+    ("tags", "标签"), ("summary", "摘要"), ("date", "收录日期"), ("source", "来源"),
+    ("honors", "荣誉"), ("featured", "精选"), ("url", "网址"), ("incomplete_sections", "待补充章节"),
+)
+
+
+def render_csv(index: Index, options: Options) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([label for _, label in CSV_COLUMNS])
+    for case in sorted(index.cases, key=lambda c: c.id):
+        record = case_record(case, options)
+        record["honors"] = [f"{h['title']}（{h['level']}，{h['year']}）" for h in record["honors"]]
+        record["featured"] = "是" if case.featured else "否"
+        row = []
+        for key, _ in CSV_COLUMNS:
+            value = record[key]
+            row.append("；".join(value) if isinstance(value, list) else "" if value is None else str(value))
+        writer.writerow(row)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel then reads the Chinese as UTF-8
+
+
+# -- everything ----------------------------------------------------------------------------
+
+def render_site(index: Index, options: Options = Options()) -> Site:
+    cases_by_rel = {c.rel: c.id for c in index.cases}
+    pages = {"index.md": render_home(index), "overview.md": render_overview(index, options)}
+    pages.update(render_browse(index))
+    stats, svgs = render_stats(index)
+    pages["stats.md"] = stats
+    for case in index.cases:
+        pages[case_uri(case.id)] = render_case(case, index, options, cases_by_rel)
+    files = dict(svgs)
+    files["cases.json"] = render_json(index, options)
+    files["cases.csv"] = render_csv(index, options)
+    return Site(pages, files)
