@@ -8,7 +8,7 @@ CASES  ?= cases
 # Material prints an end-of-life banner about MkDocs 2.0 on every build; we pin mkdocs<2 (README).
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site test serve validate lock clean
+.PHONY: site test serve validate bench lock clean
 
 # (Re)create the environment when it is missing or the lock file / project metadata changed.
 $(STAMP): requirements.lock pyproject.toml
@@ -32,6 +32,10 @@ test: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/mkdocs serve
 
+# Synthetic libraries of 500 / 2,000 / 5,000 cases into bench-out/; prints figures (takes a while).
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py
+
 # Refresh requirements.lock from pyproject.toml in a throw-away environment.
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
@@ -42,4 +46,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf site dist .pytest_cache build
+	rm -rf site dist .pytest_cache build bench-out
