@@ -35,9 +35,13 @@ def build_site(config: Path, cases: Path, site_dir: Path, offline: bool = False)
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=site_dir.parent))
     env = dict(os.environ, CASEBOOK_CASES=str(cases.resolve()), OFFLINE="true" if offline else "false", NO_MKDOCS_2_WARNING="1")
-    cmd = [sys.executable, "-m", "mkdocs", "build", "--quiet", "--strict", "-f", str(config), "-d", str(scratch)]
+    # Not --quiet: it hides the warnings that --strict counts, and broken links would pass.
+    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(scratch)]
     try:
-        result = subprocess.run(cmd, env=env, check=False)
+        result = subprocess.run(cmd, env=env, check=False, capture_output=True, text=True)
+        for line in (result.stdout + result.stderr).splitlines():
+            if line.strip() and not line.startswith("INFO"):  # warnings, errors and what follows them
+                print(line, file=sys.stderr)
         if result.returncode != 0:
             raise BuildError(f"MkDocs 构建失败（退出码 {result.returncode}）")
         swap(scratch, site_dir)

@@ -64,7 +64,8 @@ def decode(data: bytes) -> tuple[str | None, int, str]:
 def yaml_problem(exc: yaml.YAMLError, lines: tuple[str, ...], offset: int) -> tuple[int, str]:
     """A YAML error -> (file line, Chinese explanation with a hint for the usual causes)."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    index = mark.line if mark is not None else 0
+    # mark.line also counts U+0085/U+2028/U+2029 as line ends; the file's lines end at "\n" only.
+    index = "\n".join(lines).count("\n", 0, mark.index) if mark is not None else 0
     index = min(index, max(len(lines) - 1, 0))
     # The parser often notices a bad value only on the line after it: look back one line.
     for i in (index, index - 1):

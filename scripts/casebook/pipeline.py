@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .load import find_case_files, list_files, load_case, load_taxonomy, shown_path
 from .model import Finding, Library, Taxonomy
-from .validate import check_duplicate_ids, validate_case, validate_taxonomy
+from .validate import check_case_links, check_duplicate_ids, validate_case, validate_taxonomy
 
 
 def load_library(root: Path, today: dt.date | None = None) -> Library:
@@ -27,6 +27,7 @@ def load_library(root: Path, today: dt.date | None = None) -> Library:
         findings += case_findings
         results.append((raw, case))
     findings += check_duplicate_ids(results)
+    findings += check_case_links(results)
     cases = sorted((c for _, c in results if c is not None), key=lambda c: c.id)
     assets = tuple(sorted(f for f in files if not f.endswith(".md") and f != "taxonomy.yml" and not f.startswith(".") and "/." not in f))
     return Library(root, taxonomy, tuple(cases), tuple(sorted(set(findings), key=_order)), assets)

@@ -6,18 +6,20 @@ Runs the same pipeline as the CLI at `on_config`, adds the rendered pages as vir
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
 from .index import build_index
 from .pipeline import load_library
 from .render import Options, render_site
+from .search import compact_index
 
 log = logging.getLogger("mkdocs.plugins.casebook")
 # Material imports jieba for Chinese search; its "Building prefix dict..." lines are noise.
@@ -68,6 +70,17 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
             if file.generated_by is None and file.src_uri.endswith(".md"):
                 file.edit_uri = f"{self.docs_prefix}/{file.src_uri}" if self.docs_prefix else None
         return files
+
+    # After Material's search writes its index (priority 0), before the offline plugin inlines
+    # it into search_index.js (priority -100).
+    @event_priority(-50)
+    def on_post_build(self, *, config) -> None:
+        path = Path(config.site_dir) / "search" / "search_index.json"
+        if not path.is_file():
+            return
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data = compact_index(data, lambda location: location.startswith("cases/"))
+        path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
 def relative_to(path: Path, base: Path) -> str | None:

@@ -71,9 +71,20 @@ def site_url(uri: str, directory_urls: bool) -> str:
     return stem + ".html"
 
 
-def page(title: str, body: str, hidden: bool = True) -> str:
-    front = f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\n" + (HIDDEN if hidden else "") + "---\n\n"
+def page(title: str, body: str, hidden: bool = True, keywords: tuple[str, ...] = ()) -> str:
+    front = f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\n"
+    if keywords:  # Material's search indexes page `tags` as whole words (strongly boosted)
+        front += f"tags: {json.dumps(list(keywords), ensure_ascii=False)}\n"
+    front += (HIDDEN if hidden else "") + "---\n\n"
     return front + body.rstrip("\n") + "\n"
+
+
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,20})[”\"」』]")
+
+
+def keywords(case: Case) -> tuple[str, ...]:
+    """Whole names a reader types: quoted names in the title (“阳光车队”) and the case's tags."""
+    return tuple(dict.fromkeys([*_QUOTED.findall(case.title), *case.tags]))
 
 
 def case_link(case: Case, from_page: str) -> str:
@@ -125,7 +136,10 @@ def render_case(case: Case, index: Index, options: Options, cases_by_rel: dict[s
     out = [f"# {esc(case.title)}", ""]
     if case.incomplete_sections:
         missing = "、".join(case.incomplete_sections)
-        out += [f'!!! warning "待补充"', f"    本案例的 {missing} 尚待补充：来源中没有相关内容，欢迎提供可靠资料。", ""]
+        out += ['<div class="cb-incomplete" markdown data-search-exclude>', "",
+                '!!! warning "待补充"', f"    本案例的 {missing} 尚待补充：来源中没有相关内容，欢迎提供可靠资料。", "", "</div>", ""]
+    # The summary comes first: search results show the start of a page's text as the teaser.
+    out += [f"> {esc(case.summary)}", ""]
 
     def row(label: str, value: str) -> None:
         out.extend([label, f":   {value}", ""])
@@ -148,18 +162,20 @@ def render_case(case: Case, index: Index, options: Options, cases_by_rel: dict[s
     out += ["</div>", ""]
     if case.cover:
         out += [f"![{esc(case.title)}]({case.cover}){{ .cb-cover }}", ""]
-    out += [f"> {esc(case.summary)}", ""]
     html_prefix = "../" if options.directory_urls else ""
     out += [rewrite_links(case, cases_by_rel, html_prefix).strip("\n"), ""]
     related = index.related[case.id]
+    out += ['<div class="cb-related" markdown data-search-exclude>', ""]
     if related:
         out += ["## 相关案例", ""]
         out += [f"- {case_link(index.by_id[r], uri)}（{esc(index.by_id[r].organization)}）" for r in related]
         out.append("")
     if options.edit_template and options.source_prefix is not None:
         path = posixpath.join(options.source_prefix, case.rel)
-        out += [f'[:material-file-edit-outline: 编辑此案例]({options.edit_template.format(path=path, path_noext=posixpath.splitext(path)[0])}){{ .cb-edit }}', ""]
-    return page(case.title, "\n".join(out), hidden=False)
+        url = options.edit_template.format(path=path, path_noext=posixpath.splitext(path)[0])
+        out += [f"[:material-file-edit-outline: 编辑此案例]({url}){{ .cb-edit }}", ""]
+    out += ["</div>", ""]
+    return page(case.title, "\n".join(out), hidden=False, keywords=keywords(case))
 
 
 # -- listing pages -------------------------------------------------------------------------

@@ -17,10 +17,13 @@ _H2 = re.compile(r"^ {0,3}##(?!#)[ \t]+(.*?)[ \t]*#*[ \t]*$|^ {0,3}##[ \t]*$")
 _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 
 _BAD_TAG = re.compile(r"<\s*/?\s*(script|iframe|object|embed|style|frame|frameset|applet|base|meta|link|form)\b", re.I)
-_EVENT = re.compile(r"<[a-zA-Z][^>]*?[\s/\"'](on[a-zA-Z]+)\s*=", re.I)
+_EVENT_TAG = r"<[a-zA-Z]"
+_EVENT = re.compile(_EVENT_TAG + r"[^>]*?[\s/\"'](on[a-zA-Z]+)\s*=", re.I)
 _MD_LINK = re.compile(r"(!?)\[(?:[^\]\\]|\\.)*\]\(\s*(<[^>]*>|[^\s)]*)")
 _REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*(<[^>]*>|\S+)")
-_HTML_URL = re.compile(r"<\s*(img|a|source|video|audio|image|use)\b[^>]*?\s(src|href|xlink:href|poster|srcset)\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)", re.I)
+_URL_TAG = r"<\s*(img|a|source|video|audio|image|use)\b"
+_HTML_URL = re.compile(_URL_TAG + r"[^>]*?\s(src|href|xlink:href|poster|srcset)\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)", re.I)
+_TAG_START = {_EVENT: re.compile(_EVENT_TAG, re.I), _HTML_URL: re.compile(_URL_TAG, re.I)}
 _AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s<>]*)>")
 
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{17}[0-9Xx])(?![0-9A-Za-z])")
@@ -69,15 +72,37 @@ def sections(body: str, first_line: int) -> tuple[Section, ...]:
     return tuple(Section(title, "\n".join(lines).strip("\n"), line) for title, line, lines in found)
 
 
+def _tag_matches(pattern: re.Pattern[str], line: str) -> Iterator[re.Match[str]]:
+    """pattern.finditer(line) for `<tag[^>]*?attribute` patterns, in linear time.
+
+    finditer retries at every `<`, and each try reads on to the tag's `>`: a line of unclosed
+    `<a <a <a ...` costs quadratic time (hours for a 1 MB file). When a try fails at a tag start,
+    every later try before that `>` fails too (its window lies inside this one), so skip to it.
+    """
+    start = _TAG_START[pattern]
+    pos = 0
+    while (i := line.find("<", pos)) != -1:
+        if m := pattern.match(line, i):
+            yield m
+            pos = m.end()
+        elif start.match(line, i):
+            close = line.find(">", i)
+            if close == -1:
+                return
+            pos = close + 1
+        else:
+            pos = i + 1
+
+
 def markup(body: str, first_line: int) -> Iterator[Hit]:
     """Raw HTML tags, event attributes, and every link or image URL, with their lines."""
     for line_no, line in prose_lines(body, first_line):
         if "<" in line:
             for m in _BAD_TAG.finditer(line):
                 yield Hit(line_no, "tag", m.group(1).lower())
-            for m in _EVENT.finditer(line):
+            for m in _tag_matches(_EVENT, line):
                 yield Hit(line_no, "event", m.group(1).lower())
-            for m in _HTML_URL.finditer(line):
+            for m in _tag_matches(_HTML_URL, line):
                 kind = "link" if m.group(1).lower() == "a" else "image"
                 yield Hit(line_no, kind, m.group(3).strip("\"'"))
             for m in _AUTOLINK.finditer(line):

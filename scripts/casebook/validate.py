@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import difflib
+import itertools
 import posixpath
 from collections.abc import Iterable
 
@@ -93,12 +95,15 @@ class CaseCheck:
         self.files = files
         self.today = today
         self.findings: list[Finding] = list(raw.findings)
+        # YAML also ends lines at U+0085, U+2028 and U+2029, so its marks' line numbers drift from the
+        # file's: find the file line from the mark's character index, counting "\n" only.
+        self.line_starts = [0, *itertools.accumulate(len(ln) + 1 for ln in raw.front_lines)]
 
     def add(self, line: int, code: str, message: str) -> None:
         self.findings.append(Finding(self.raw.shown, line, code, message, CODE_BY_ID[code].severity))
 
     def line(self, node: Node) -> int:
-        return node.start_mark.line + self.raw.front_start
+        return bisect.bisect_right(self.line_starts, node.start_mark.index) - 1 + self.raw.front_start
 
     # -- front matter ----------------------------------------------------------------
 
@@ -440,4 +445,24 @@ def check_duplicate_ids(raws_and_cases: list[tuple[RawCase, Case | None]]) -> li
             findings.append(Finding(raw.shown, line, "E208", f"`id`“{case.id}” 与 {first[case.id]} 重复；请换一个 id 并同步文件名"))
         else:
             first[case.id] = raw.shown
+    return findings
+
+
+def check_case_links(raws_and_cases: list[tuple[RawCase, Case | None]]) -> list[Finding]:
+    """A published case may link only to published cases: anything else is a dead link online."""
+    status = {raw.rel: (case.status if case else None) for raw, case in raws_and_cases}
+    findings = []
+    for raw, case in raws_and_cases:
+        if case is None or not case.published:
+            continue
+        base = posixpath.dirname(raw.rel)
+        for hit in scan.markup(raw.body, raw.body_line):
+            target = hit.value.split("#", 1)[0].split("?", 1)[0]
+            if hit.kind != "link" or not target.endswith(".md") or ":" in target or target.startswith("/"):
+                continue
+            path = posixpath.normpath(posixpath.join(base, target))
+            if status.get(path) == "published":
+                continue
+            why = "是草稿，不会发布" if path in status and status[path] == "draft" else "不存在或未通过校验"
+            findings.append(Finding(raw.shown, hit.line, "E407", f"链接“{hit.value}”指向的案例{why}；发布后会成为死链接，请改正或删除"))
     return findings
