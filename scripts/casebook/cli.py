@@ -1,18 +1,24 @@
 """argv -> exit code. Calls the core only; prints what it returns.
 
-Exit codes: 0 clean, 1 findings that fail, 2 usage error.
+Exit codes: 0 clean, 1 findings that fail (or a file that would be overwritten), 2 usage error.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
 from pathlib import Path
 
 from . import report
 from .build import BuildError, build_site, pack_zip
+from .load import shown_path
 from .pipeline import load_library
+from .schema import SUMMARY_MAX
+
+# The draft commands (new, import, from-issue, sync) import their modules when they run: pypinyin
+# and python-docx take a while to load, and `casebook validate` needs neither.
 
 
 class Parser(argparse.ArgumentParser):
@@ -45,6 +51,39 @@ def make_parser() -> Parser:
     p.add_argument("--zip", type=Path, metavar="DIR", help="离线版另打包为 DIR/<名称>-offline-<日期>.zip")
     p.add_argument("--config-file", type=Path, default=Path("mkdocs.yml"), help="MkDocs 配置（默认 mkdocs.yml）")
     p.set_defaults(run=cmd_build)
+
+    p = sub.add_parser("new", help="按模板新建案例草稿 DIR/ID.md（不覆盖已有文件）")
+    p.add_argument("--cases", type=library_dir, default="cases", help="案例库目录（默认 cases）")
+    p.add_argument("--id", help="编号，也是文件名；不写时由标题的拼音生成")
+    p.add_argument("--title", required=True, help="标题（工作法名称）")
+    p.add_argument("--org", required=True, help="单位或党组织名称")
+    p.add_argument("--org-type", help="组织类型，取自词表 org_type")
+    p.add_argument("--party-org", help="党组织，取自词表 party_org")
+    p.add_argument("--region", help="地区，取自词表 region")
+    p.add_argument("--industry", help="行业，取自词表 industry")
+    p.add_argument("--category", action="append", help="类别，取自词表 category；可重复，或用逗号分隔")
+    p.add_argument("--tags", action="append", help="标签，取自词表 tags；可重复，或用逗号分隔")
+    p.add_argument("--summary", help=f"摘要，不超过 {SUMMARY_MAX} 字")
+    p.add_argument("--source", help="来源：事实出处，如讲话、文件、报道")
+    p.set_defaults(run=cmd_new)
+
+    p = sub.add_parser("import", help="把 Word 文档（.docx）转成案例草稿，图片放入 assets/")
+    p.add_argument("file", metavar="FILE.docx", type=Path, help="Word 文档")
+    p.add_argument("--cases", type=library_dir, default="cases", help="案例库目录（默认 cases）")
+    p.add_argument("--id", help="编号，也是文件名；不写时由标题的拼音生成")
+    p.set_defaults(run=cmd_import)
+
+    p = sub.add_parser("from-issue", help="把用“提交新案例”表单提交的 issue 正文转成案例草稿")
+    p.add_argument("file", metavar="FILE", help="保存 issue 正文的文件；- 表示从标准输入读取")
+    p.add_argument("--cases", type=library_dir, default="cases", help="案例库目录（默认 cases）")
+    p.add_argument("--id", help="编号，也是文件名；不写时由标题的拼音生成")
+    p.set_defaults(run=cmd_from_issue)
+
+    p = sub.add_parser("sync", help="按 schema 和词表重新生成 CONTRIBUTING.md 的字段表等部分和 issue 表单")
+    p.add_argument("--cases", type=library_dir, default="cases", help="词表所在的案例库（默认 cases）")
+    p.add_argument("--root", type=library_dir, default=".", help="仓库根目录（默认当前目录）")
+    p.add_argument("--check", action="store_true", help="只检查，不写入；有过时的文件时退出码为 1")
+    p.set_defaults(run=cmd_sync)
     return parser
 
 
@@ -80,6 +119,187 @@ def cmd_build(args: argparse.Namespace) -> int:
         path = pack_zip(args.site_dir, args.zip)
         print(f"已打包离线版：{path}")
     return 0
+
+
+# -- drafts: new, import, from-issue ---------------------------------------------------------
+
+
+def fail(message: str, code: int = 2) -> int:
+    print(f"casebook: {message}", file=sys.stderr)
+    return code
+
+
+def choose_id(given: str | None, *titles: str) -> str:
+    """--id, or the pinyin of the first title that gives one; DraftError otherwise."""
+    from .scaffold import DraftError, check_id, derive_id
+
+    if given:
+        return check_id(given)
+    for title in titles:
+        if title and (derived := derive_id(title)):
+            return derived
+    raise DraftError("无法从标题生成编号（标题为空或没有汉字、字母和数字）；请用 --id 指定，如 --id yangguang-chedui")
+
+
+def claimed(root: Path, case_id: str) -> str | None:
+    """Why DIR/ID.md must not be written: it exists, or another case has the id."""
+    from .scaffold import ids_in_use
+
+    target = root / f"{case_id}.md"
+    if target.exists():
+        return f"{shown_path(target)} 已存在，没有做任何改动；请换一个编号（--id），或直接编辑该文件"
+    other = ids_in_use(root).get(case_id)
+    if other is not None:
+        return f"编号“{case_id}”已被 {shown_path(other)} 使用，没有做任何改动；请用 --id 换一个编号"
+    return None
+
+
+def write_draft(root: Path, draft, taxonomy, pictures: dict[str, bytes] | None = None) -> int:
+    """Write DIR/ID.md (and pictures) without overwriting anything; print the report."""
+    from .scaffold import check_case, personal_data_notes, render_draft
+
+    case_id = str(draft.value("id"))
+    target = root / f"{case_id}.md"
+    today = dt.date.today()
+    text = render_draft(draft, taxonomy, today)
+    written: list[Path] = []
+    try:
+        for rel, data in (pictures or {}).items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("xb") as out:
+                out.write(data)
+            written.append(path)
+        with target.open("x", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+    except OSError as exc:
+        for path in written:
+            path.unlink(missing_ok=True)
+        reason = "文件已存在" if isinstance(exc, FileExistsError) else (exc.strerror or str(exc))
+        return fail(f"无法写入 {shown_path(Path(exc.filename or target))}（{reason}），没有生成草稿", 1)
+    shown = shown_path(target)
+    print(f"已生成草稿：{shown}")
+    for path in written:
+        print(f"已导入图片：{shown_path(path)}")
+    notes = list(draft.notes) + personal_data_notes(text)
+    if notes:
+        print("\n需要人工处理：")
+        print("".join(f"  - {n}\n" for n in dict.fromkeys(notes)), end="")
+    findings = check_case(root, target, today)
+    if findings:
+        print("\n校验结果（补全后应只剩“待补充”章节的提醒）：")
+        print("".join(f"  {f.text()}\n" for f in findings), end="")
+    print(
+        "\n下一步：\n"
+        f"  1. 打开 {shown}，填写标有“必填”的字段，补写或核对“待补充”的章节；\n"
+        f"  2. 运行 casebook validate --cases {shown_path(root)}，按提示修改，直到没有错误；\n"
+        "  3. 内容完整、核对无误后，把 status: draft 改为 status: published，再提交。"
+    )
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import Draft, DraftError, checked_values, library_taxonomy
+
+    try:
+        taxonomy = library_taxonomy(args.cases)
+        values = checked_values({
+            "title": args.title, "organization": args.org, "org_type": args.org_type,
+            "party_org": args.party_org, "region": args.region, "industry": args.industry,
+            "category": args.category, "tags": args.tags, "summary": args.summary, "source": args.source,
+        }, taxonomy)
+        if "title" not in values or "organization" not in values:
+            raise DraftError("--title 和 --org 不能为空")
+        case_id = choose_id(args.id, values["title"])
+    except DraftError as exc:
+        return fail(str(exc))
+    if problem := claimed(args.cases, case_id):
+        return fail(problem, 1)
+    return write_draft(args.cases, Draft((("id", case_id), *values.items()), ()), taxonomy)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from . import word
+    from .scaffold import Draft, DraftError, library_taxonomy
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        return fail(f"无法读取 {args.file}（{exc.strerror or exc}）")
+    try:
+        taxonomy = library_taxonomy(args.cases)
+        source = word.read_docx(data)
+        first = word.to_draft(source, taxonomy, {})
+        case_id = choose_id(args.id, str(first.value("title") or ""), args.file.stem)
+    except (DraftError, word.WordError) as exc:
+        return fail(f"{args.file}：{exc}" if isinstance(exc, word.WordError) else str(exc))
+    if problem := claimed(args.cases, case_id):
+        return fail(problem, 1)
+    paths: dict[int, str] = {}
+    pictures: dict[str, bytes] = {}
+    n = 1
+    for picture in source.pictures:
+        if not picture.usable:
+            continue
+        while (rel := f"assets/{case_id}-{n}.{picture.ext}") in pictures or (args.cases / rel).exists():
+            n += 1
+        paths[picture.number], pictures[rel] = rel, picture.data
+    draft = word.to_draft(source, taxonomy, paths)
+    draft = Draft((("id", case_id), *draft.meta), draft.sections, draft.notes)
+    return write_draft(args.cases, draft, taxonomy, pictures)
+
+
+def cmd_from_issue(args: argparse.Namespace) -> int:
+    from . import issue
+    from .scaffold import Draft, DraftError, library_taxonomy
+
+    try:
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+        body = data.decode("utf-8-sig")
+    except OSError as exc:
+        return fail(f"无法读取 {args.file}（{exc.strerror or exc}）")
+    except UnicodeDecodeError:
+        return fail(f"{args.file} 不是 UTF-8 文本；请把 issue 正文另存为 UTF-8 后再试")
+    try:
+        taxonomy = library_taxonomy(args.cases)
+        draft = issue.to_draft(body, taxonomy)
+        case_id = choose_id(args.id, str(draft.value("title") or ""))
+    except DraftError as exc:
+        return fail(str(exc))
+    if problem := claimed(args.cases, case_id):
+        return fail(problem, 1)
+    return write_draft(args.cases, Draft((("id", case_id), *draft.meta), draft.sections, draft.notes), taxonomy)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from . import guide, issue
+    from .scaffold import DraftError, library_taxonomy
+
+    try:
+        taxonomy = library_taxonomy(args.cases)
+    except DraftError as exc:
+        return fail(str(exc))
+    guide_path = args.root / guide.GUIDE_PATH
+    try:
+        old_guide = guide_path.read_text(encoding="utf-8")
+        new_guide = guide.fill(old_guide, guide.blocks(taxonomy))
+    except OSError as exc:
+        return fail(f"无法读取 {guide_path}（{exc.strerror or exc}）")
+    except KeyError as exc:
+        return fail(f"{guide_path} 中缺少标记 {guide.marker(exc.args[0])} … {guide.marker(exc.args[0], True)}")
+    form_path = args.root / issue.FORM_PATH
+    old_form = form_path.read_text(encoding="utf-8") if form_path.is_file() else None
+    stale = [(p, new) for p, old, new in ((guide_path, old_guide, new_guide), (form_path, old_form, issue.form_yaml(taxonomy))) if old != new]
+    for path, new in stale:
+        if args.check:
+            print(f"{shown_path(path)} 与 schema/词表不一致；请运行 casebook sync 更新")
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(new, encoding="utf-8", newline="\n")
+            print(f"已更新 {shown_path(path)}")
+    if not stale:
+        print("CONTRIBUTING.md 和 issue 表单都是最新的。")
+    return 1 if stale and args.check else 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,13 @@ from typing import Any
 from .schema import is_incomplete
 
 
+def printable(text: str) -> str:
+    """Control and line-breaking characters shown as escapes (\\n, \\x1b, \\u2028)."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
 @dataclass(frozen=True, order=True)
 class Finding:
     """One problem in one file: `path:line: CODE message`."""
@@ -19,6 +26,12 @@ class Finding:
     code: str
     message: str
     severity: str = "error"  # error | warning
+
+    def __post_init__(self) -> None:
+        # Messages echo what the file says: a YAML escape must not break the one-line format
+        # or send control codes to a terminal or CI log.
+        object.__setattr__(self, "message", printable(self.message))
+        object.__setattr__(self, "path", printable(self.path))
 
     def text(self) -> str:
         return f"{self.path}:{self.line}: {self.code} {self.message}"

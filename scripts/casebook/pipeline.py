@@ -28,7 +28,9 @@ def load_library(root: Path, today: dt.date | None = None) -> Library:
         results.append((raw, case))
     findings += check_duplicate_ids(results)
     findings += check_case_links(results)
-    cases = sorted((c for _, c in results if c is not None), key=lambda c: c.id)
+    # Library-wide checks (duplicate ids, dead links) can fail a case that passed on its own.
+    failed = {f.path for f in findings if f.severity == "error"}
+    cases = sorted((c for raw, c in results if c is not None and raw.shown not in failed), key=lambda c: c.id)
     assets = tuple(sorted(f for f in files if not f.endswith(".md") and f != "taxonomy.yml" and not f.startswith(".") and "/." not in f))
     return Library(root, taxonomy, tuple(cases), tuple(sorted(set(findings), key=_order)), assets)
 

@@ -14,6 +14,8 @@ from .model import Section
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _H2 = re.compile(r"^ {0,3}##(?!#)[ \t]+(.*?)[ \t]*#*[ \t]*$|^ {0,3}##[ \t]*$")
+_SETEXT_H2 = re.compile(r"^ {0,3}-+[ \t]*$")
+_NOT_PARAGRAPH = re.compile(r"^ {0,3}([-*+>#|]|\d+[.)]\s|<)")
 _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 
 _BAD_TAG = re.compile(r"<\s*/?\s*(script|iframe|object|embed|style|frame|frameset|applet|base|meta|link|form)\b", re.I)
@@ -22,7 +24,8 @@ _EVENT = re.compile(_EVENT_TAG + r"[^>]*?[\s/\"'](on[a-zA-Z]+)\s*=", re.I)
 _MD_LINK = re.compile(r"(!?)\[(?:[^\]\\]|\\.)*\]\(\s*(<[^>]*>|[^\s)]*)")
 _REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*(<[^>]*>|\S+)")
 _URL_TAG = r"<\s*(img|a|source|video|audio|image|use)\b"
-_HTML_URL = re.compile(_URL_TAG + r"[^>]*?\s(src|href|xlink:href|poster|srcset)\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)", re.I)
+_HTML_URL = re.compile(_URL_TAG + r"([^>]*)", re.I)  # the tag and its attributes, up to ">"
+_URL_ATTR = re.compile(r"\s(src|href|xlink:href|poster|srcset)\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)", re.I)
 _TAG_START = {_EVENT: re.compile(_EVENT_TAG, re.I), _HTML_URL: re.compile(_URL_TAG, re.I)}
 _AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s<>]*)>")
 
@@ -54,10 +57,15 @@ def prose_lines(text: str, first_line: int) -> Iterator[tuple[int, str]]:
 
 
 def sections(body: str, first_line: int) -> tuple[Section, ...]:
-    """Level-2 sections of a body, each with its text and heading line."""
+    """Level-2 sections of a body (ATX `## x` or setext `x` over `---`), with text and line."""
     found: list[tuple[str, int, list[str]]] = []
+    lines = body.split("\n")
     fence = ""
-    for i, line in enumerate(body.split("\n")):
+    skip = False
+    for i, line in enumerate(lines):
+        if skip:  # the underline of a setext heading
+            skip = False
+            continue
         m = _FENCE.match(line)
         if fence:
             if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
@@ -67,9 +75,21 @@ def sections(body: str, first_line: int) -> tuple[Section, ...]:
         elif line.startswith(("#", " ")) and (h := _H2.match(line)):
             found.append(((h.group(1) or "").strip(), first_line + i, []))
             continue
+        elif i + 1 < len(lines) and _SETEXT_H2.match(lines[i + 1]) and is_setext_title(lines, i):
+            found.append((line.strip(), first_line + i, []))
+            skip = True
+            continue
         if found:
             found[-1][2].append(line)
     return tuple(Section(title, "\n".join(lines).strip("\n"), line) for title, line, lines in found)
+
+
+def is_setext_title(lines: list[str], i: int) -> bool:
+    """A one-line paragraph directly over `---` is a level-2 heading (CommonMark)."""
+    line = lines[i]
+    if not line.strip() or line.startswith(("    ", "\t")) or _NOT_PARAGRAPH.match(line):
+        return False
+    return i == 0 or not lines[i - 1].strip()
 
 
 def _tag_matches(pattern: re.Pattern[str], line: str) -> Iterator[re.Match[str]]:
@@ -104,7 +124,12 @@ def markup(body: str, first_line: int) -> Iterator[Hit]:
                 yield Hit(line_no, "event", m.group(1).lower())
             for m in _tag_matches(_HTML_URL, line):
                 kind = "link" if m.group(1).lower() == "a" else "image"
-                yield Hit(line_no, kind, m.group(3).strip("\"'"))
+                for attr in _URL_ATTR.finditer(m.group(2)):
+                    value = attr.group(2).strip("\"'")
+                    # srcset: "a.png 1x, b.png 2x" holds several URLs
+                    urls = [u.split()[0] for u in value.split(",") if u.strip()] if attr.group(1).lower() == "srcset" else [value]
+                    for url in urls:
+                        yield Hit(line_no, kind, url)
             for m in _AUTOLINK.finditer(line):
                 yield Hit(line_no, "link", m.group(1))
         if "](" in line:

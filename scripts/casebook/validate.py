@@ -7,11 +7,15 @@ import datetime as dt
 import difflib
 import itertools
 import posixpath
+from collections import deque
 from collections.abc import Iterable
+from urllib.parse import unquote
 
+import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import scan
+from .load import Loader
 from .model import Case, Finding, Honor, RawCase, Section, Taxonomy
 from .schema import (
     CODE_BY_ID,
@@ -60,10 +64,15 @@ def describe(node: Node) -> str:
     return {BOOL: "布尔值", INT: "整数", FLOAT: "小数", TIMESTAMP: "日期", NULL: "空值"}.get(node.tag, "文字")
 
 
+def python_kind(value: object) -> str:
+    kinds = {str: "文字", list: "列表", dict: "映射", int: "整数", float: "小数", bool: "布尔值", type(None): "空值"}
+    return kinds.get(type(value), "其他类型")
+
+
 def validate_taxonomy(data: object, shown: str) -> tuple[Taxonomy, list[Finding], bool]:
     """Plain taxonomy data -> (Taxonomy, findings, usable)."""
     if not isinstance(data, dict):
-        return Taxonomy(), [Finding(shown, 1, "E602", f"taxonomy.yml 应是映射（词表名: 列表），实际是{type(data).__name__}")], False
+        return Taxonomy(), [Finding(shown, 1, "E602", f"taxonomy.yml 应是映射（词表名: 列表），实际是{python_kind(data)}")], False
     findings: list[Finding] = []
     vocab = []
     for name in VOCABULARIES:
@@ -103,19 +112,22 @@ class CaseCheck:
         self.findings.append(Finding(self.raw.shown, line, code, message, CODE_BY_ID[code].severity))
 
     def line(self, node: Node) -> int:
-        return bisect.bisect_right(self.line_starts, node.start_mark.index) - 1 + self.raw.front_start
+        return self.mark_line(node.start_mark)
+
+    def mark_line(self, mark) -> int:
+        return bisect.bisect_right(self.line_starts, mark.index) - 1 + self.raw.front_start
 
     # -- front matter ----------------------------------------------------------------
 
     def check_structure(self, root: Node) -> bool:
         """Tags, aliases and nesting; walks every node once (an alias bomb stays linear)."""
         seen: set[int] = set()
-        stack = [(root, 0)]
+        queue = deque([(root, 0)])  # breadth first: a repeated alias shows before deep nesting
         ok = True
-        while stack:
-            node, depth = stack.pop()
+        while queue:
+            node, depth = queue.popleft()
             if id(node) in seen:
-                self.add(self.line(node), "E110", "使用了 YAML 别名（`*名称`）引用锚点；请把值直接写出来")
+                self.add(self.alias_line(), "E110", "使用了 YAML 别名（`*名称`）引用锚点；请把值直接写出来")
                 return False
             seen.add(id(node))
             if node.tag not in SAFE_TAGS:
@@ -125,11 +137,18 @@ class CaseCheck:
                 self.add(self.line(node), "E110", f"front matter 嵌套超过 {MAX_YAML_DEPTH} 层")
                 return False
             if isinstance(node, SequenceNode):
-                stack.extend((child, depth + 1) for child in node.value)
+                queue.extend((child, depth + 1) for child in node.value)
             elif isinstance(node, MappingNode):
                 for k, v in node.value:
-                    stack.extend(((k, depth + 1), (v, depth + 1)))
+                    queue.extend(((k, depth + 1), (v, depth + 1)))
         return ok
+
+    def alias_line(self) -> int:
+        """The file line of the first alias (`*name`): composed nodes only know their anchor."""
+        for event in yaml.parse("\n".join(self.raw.front_lines), Loader=Loader):
+            if isinstance(event, yaml.AliasEvent):
+                return self.mark_line(event.start_mark)
+        return self.raw.front_start
 
     def mapping(self, node: MappingNode, what: str) -> dict[str, tuple[Node, Node]]:
         """Mapping node -> {key: (key node, value node)}, reporting duplicate keys."""
@@ -152,26 +171,26 @@ class CaseCheck:
         if isinstance(node, ScalarNode) and node.tag == STR:
             value = node.value.strip()
             if not value:
-                self.add(self.line(node), "E205", f"{label} 为空；请填写内容")
+                self.add(self.line(node), "E205", f"{label}为空；请填写内容")
                 return None
             return value
         if isinstance(node, ScalarNode) and node.tag == NULL:
-            self.add(self.line(node), "E205", f"{label} 为空；请填写内容")
+            self.add(self.line(node), "E205", f"{label}为空；请填写内容")
             return None
         if isinstance(node, ScalarNode):
             self.add(self.line(node), "E215", (
-                f"{label} 应是文字，但 YAML 把 `{node.value}` 读成了{describe(node)}；"
+                f"{label}应是文字，但 YAML 把 `{node.value}` 读成了{describe(node)}；"
                 f"请加引号：`'{node.value}'`"
             ))
             return None
-        self.add(self.line(node), "E204", f"{label} 应是文字，实际是{describe(node)}")
+        self.add(self.line(node), "E204", f"{label}应是文字，实际是{describe(node)}")
         return None
 
     def in_vocabulary(self, field: Field, node: Node, value: str) -> bool:
         if field.choices:
             choices, where = field.choices, "允许的取值"
         elif field.vocabulary and self.taxonomy is not None:
-            choices, where = self.taxonomy.values(field.vocabulary), f"词表 `{field.vocabulary}`"
+            choices, where = self.taxonomy.values(field.vocabulary), f"词表 `{field.vocabulary}` "
         else:
             return True
         if value in choices:
@@ -189,7 +208,8 @@ class CaseCheck:
                 return None
             return ()
         if not isinstance(node, SequenceNode):
-            hint = f"；请写成列表：`{field.key}: [{node.value}]`" if isinstance(node, ScalarNode) else ""
+            items = node.value.replace("，", ", ").replace("、", ", ") if isinstance(node, ScalarNode) else ""
+            hint = f"；请写成列表：`{field.key}: [{items}]`" if isinstance(node, ScalarNode) else ""
             self.add(self.line(node), "E204", f"`{field.key}`（{field.label}）应是列表，实际是{describe(node)}{hint}")
             return None
         if field.required and not node.value:
@@ -387,7 +407,7 @@ class CaseCheck:
             return
         if ":" in plain.split("/")[0] or plain.startswith(("#", "?")) or not plain:
             return  # mailto:, tel:, in-page anchors: fine
-        target = url.split("#")[0].split("?")[0]
+        target = unquote(url.split("#")[0].split("?")[0])
         if target.startswith("/"):
             self.add(hit.line, "E405", f"{what}路径“{url}”是绝对路径，离线版和其他部署中会失效；请用相对库目录的路径")
             return

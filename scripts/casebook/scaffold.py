@@ -1,0 +1,264 @@
+"""Draft case files: the template, ids from titles, vocabulary checks, and the text of a draft.
+
+`casebook new`, `casebook import` and `casebook from-issue` all end here: each builds a `Draft`
+(front-matter values, body sections, notes for a person) and `render_draft` turns it into the
+text of a case file that `casebook validate` accepts once a person fills what is still missing.
+Everything is derived from schema.py. Pure: no printing, no writing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from . import scan
+from .index import slugify
+from .load import find_case_files, list_files, load_case, load_taxonomy, shown_path
+from .model import Finding, Taxonomy
+from .schema import (
+    FIELD_BY_KEY,
+    FIELDS,
+    ID_PATTERN,
+    INCOMPLETE_MARK,
+    OPTIONAL_SECTIONS,
+    REQUIRED_SECTIONS,
+    SUMMARY_MAX,
+    Field,
+)
+from .validate import list_choices, suggest, validate_case, validate_taxonomy
+
+ID_MAX = 50  # characters of a derived id; longer titles are cut at a syllable boundary
+VOCAB_SHOWN = 6  # vocabularies up to this size are spelled out in the template's comments
+SECTIONS = REQUIRED_SECTIONS + OPTIONAL_SECTIONS
+# A list typed on one line: 党建工作法、品牌创建 / 党建工作法, 品牌创建 / 党建工作法；品牌创建
+LIST_SPLIT = re.compile(r"\s*[,，、;；]\s*")
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A case still to be completed: known values, body sections, and what a person must do."""
+
+    meta: tuple[tuple[str, object], ...]  # front-matter key -> value, only the known ones
+    sections: tuple[tuple[str, str], ...]  # (## title, Markdown content) in body order
+    notes: tuple[str, ...] = ()  # Chinese, one line each: what still needs a person
+
+    def value(self, key: str) -> object:
+        return dict(self.meta).get(key)
+
+
+class DraftError(Exception):
+    """A user's mistake in what was asked for (bad id, value not in a vocabulary ...)."""
+
+
+# -- the library ------------------------------------------------------------------------
+
+
+def library_taxonomy(root: Path) -> Taxonomy:
+    """The library's vocabularies; DraftError when taxonomy.yml is missing or unusable."""
+    data, findings = load_taxonomy(root)
+    if data is None:
+        raise DraftError(f"{shown_path(root)} 不是可用的案例库：{findings[0].message if findings else '缺少 taxonomy.yml'}")
+    taxonomy, findings, usable = validate_taxonomy(data, shown_path(root / "taxonomy.yml"))
+    if not usable:
+        problems = "；".join(f.message for f in findings if f.severity == "error")
+        raise DraftError(f"{shown_path(root)}/taxonomy.yml 有错误，请先修正（{problems}）")
+    return taxonomy
+
+
+def ids_in_use(root: Path) -> dict[str, Path]:
+    """File stem -> path of every case file in the library (ids equal file names)."""
+    return {p.stem: p for p in find_case_files(root)}
+
+
+def check_case(root: Path, path: Path, today: dt.date | None = None) -> list[Finding]:
+    """What `casebook validate` says about one case file of the library (sorted)."""
+    data, _ = load_taxonomy(root)
+    taxonomy = None
+    if data is not None:
+        taxonomy, _, usable = validate_taxonomy(data, "taxonomy.yml")
+        taxonomy = taxonomy if usable else None
+    _, findings = validate_case(load_case(path, root), taxonomy, list_files(root), today or dt.date.today())
+    return sorted(set(findings), key=lambda f: (f.line, f.code, f.message))
+
+
+# -- ids ----------------------------------------------------------------------------------
+
+
+def derive_id(title: str) -> str | None:
+    """An id from a title's pinyin (one word per syllable, as page names are made), or None."""
+    slug = slugify(title)
+    if len(slug) > ID_MAX:
+        slug = slug[: ID_MAX + 1].rsplit("-", 1)[0]
+    return slug if slug != "x" and ID_PATTERN.match(slug) else None
+
+
+def check_id(value: str) -> str:
+    if not ID_PATTERN.match(value):
+        raise DraftError(f"编号（id）“{value}” 不合规：只能用小写字母、数字和单个连字符，如 yangguang-chedui")
+    return value
+
+
+# -- values -------------------------------------------------------------------------------
+
+
+def split_list(value: str) -> list[str]:
+    return [v for v in LIST_SPLIT.split(value.strip()) if v]
+
+
+def vocabulary_problem(field: Field, value: str, taxonomy: Taxonomy) -> str | None:
+    """None when `value` is allowed for `field`; otherwise a message with a did-you-mean."""
+    choices = field.choices or taxonomy.values(field.vocabulary or "")
+    if not (field.choices or field.vocabulary) or value in choices:
+        return None
+    where = "允许的取值" if field.choices else f" taxonomy.yml 的词表 {field.vocabulary} "
+    hint = suggest(value, choices)
+    message = f"{field.label}（{field.key}）：“{value}” 不在{where}中（可选：{list_choices(choices) or '词表为空'}）"
+    return message + (f"；是否想写“{hint}”？" if hint else "")
+
+
+def checked_values(given: Mapping[str, object], taxonomy: Taxonomy) -> dict[str, object]:
+    """Values typed by a person, checked against the schema; DraftError lists every problem."""
+    problems: list[str] = []
+    out: dict[str, object] = {}
+    for key, value in given.items():
+        field = FIELD_BY_KEY[key]
+        if value is None or value == "" or value == []:
+            continue
+        values = list(value) if isinstance(value, (list, tuple)) else [value]
+        if field.kind == "list":
+            values = [item for v in values for item in split_list(str(v))]
+        values = [" ".join(str(v).split()) for v in values]
+        if not all(values):
+            problems.append(f"{field.label}（{field.key}）不能为空")
+            continue
+        problems += [p for v in values if (p := vocabulary_problem(field, v, taxonomy))]
+        if field.key == "summary" and len(values[0]) > SUMMARY_MAX:
+            problems.append(f"摘要（summary）有 {len(values[0])} 字，超过 {SUMMARY_MAX} 字上限；请精简")
+        out[key] = list(dict.fromkeys(values)) if field.kind == "list" else values[0]
+    if problems:
+        raise DraftError("\n".join(problems))
+    return out
+
+
+def recognise(field: Field, text: str, taxonomy: Taxonomy) -> tuple[object, list[str]]:
+    """A value read from a document or a form -> (value to use or None, notes for a person).
+
+    Vocabulary values are used only when they are in the vocabulary; the rest goes to the notes.
+    """
+    text = " ".join(text.split())
+    if not text:
+        return None, []
+    if field.kind == "list":
+        values = split_list(text)
+        good = [v for v in values if not vocabulary_problem(field, v, taxonomy)]
+        notes = [p for v in values if (p := vocabulary_problem(field, v, taxonomy))]
+        return (list(dict.fromkeys(good)) or None), notes
+    problem = vocabulary_problem(field, text, taxonomy)
+    if problem:
+        return None, [problem]
+    if field.key == "summary" and len(text) > SUMMARY_MAX:
+        return text, [f"摘要（summary）有 {len(text)} 字，超过 {SUMMARY_MAX} 字上限；请精简"]
+    return text, []
+
+
+# -- the text of a draft ------------------------------------------------------------------
+
+
+def yaml_value(value: object) -> str:
+    """One value as YAML flow text: quoted where YAML would change it (`no`, `010`, dates)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=10**9, sort_keys=False)
+    return text.removesuffix("\n").removesuffix("\n...")
+
+
+def field_hint(field: Field, taxonomy: Taxonomy) -> str:
+    """The comment beside an unfilled field: 必填/选填 and what to write, from the schema."""
+    need = "必填" if field.required else "选填"
+    if field.vocabulary:
+        values = taxonomy.values(field.vocabulary)
+        shown = "、".join(values) if len(values) <= VOCAB_SHOWN else "、".join(values[:3]) + f" 等 {len(values)} 项"
+        many = "一项或多项，" if field.kind == "list" else ""
+        return f"{need}：{many}取自 taxonomy.yml 的 {field.vocabulary}（{shown}）"
+    return f"{need}：{field.rule.replace('`', '')}"
+
+
+# Placeholders for fields nobody has filled: what the validator reads as "empty" (E205) for
+# required fields, and as "absent" for optional ones. A null cover is an error (E205), so the
+# cover line is written as a comment to uncomment.
+def placeholder(field: Field) -> str:
+    if field.kind == "list" or field.kind == "honors":
+        return "[]"
+    if field.kind == "bool":
+        return "false"
+    return "''" if field.required else ""
+
+
+def render_draft(draft: Draft, taxonomy: Taxonomy, today: dt.date) -> str:
+    """The case file: every field of the schema in schema order, then the body sections."""
+    meta = dict(draft.meta)
+    meta.setdefault("date", today)
+    meta["status"] = "draft"
+    lines = ["---"]
+    for field in FIELDS:
+        value = meta.get(field.key)
+        if value is not None and value != [] and value != "":
+            comment = "  # 草稿：校验但不发布；内容完整、核对无误后改为 published" if field.key == "status" else ""
+            lines.append(f"{field.key}: {yaml_value(value)}{comment}")
+        elif field.kind == "path":
+            lines.append(f"# {field.key}: assets/图片.jpg  # {field_hint(field, taxonomy)}；需要时去掉行首的 #")
+        else:
+            lines.append(f"{field.key}: {placeholder(field)}".rstrip() + f"  # {field_hint(field, taxonomy)}")
+    lines.append("---")
+    for title, text in complete_sections(draft.sections):
+        lines += ["", f"## {title}", "", text.strip("\n") or INCOMPLETE_MARK]
+    return "\n".join(lines) + "\n"
+
+
+def complete_sections(sections: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Sections with every required one present (待补充 where missing), in the schema's order.
+
+    The standard sections keep their places among the others, but are put in the required order;
+    a missing one is inserted before the first standard section that should follow it.
+    """
+    out = [(t, s) for t, s in sections]
+    standard = [(t, s) for t, s in out if t in SECTIONS]
+    slots = [i for i, (t, _) in enumerate(out) if t in SECTIONS]
+    for i, item in zip(slots, sorted(standard, key=lambda ts: SECTIONS.index(ts[0]))):
+        out[i] = item
+    for name in REQUIRED_SECTIONS:
+        if any(t == name for t, _ in out):
+            continue
+        rank = SECTIONS.index(name)
+        later = [i for i, (t, _) in enumerate(out) if t in SECTIONS and SECTIONS.index(t) > rank]
+        out.insert(later[0] if later else len(out), (name, INCOMPLETE_MARK))
+    return out
+
+
+def section_notes(sections: Iterable[tuple[str, str]]) -> list[str]:
+    """Notes on the body: sections reordered, missing, or still 待补充."""
+    titles = [t for t, _ in sections]
+    notes = []
+    standard = [t for t in titles if t in SECTIONS]
+    if standard != sorted(standard, key=SECTIONS.index):
+        notes.append(f"章节顺序已调整为 {' → '.join(REQUIRED_SECTIONS)}（经验启示在后），请核对")
+    for name in REQUIRED_SECTIONS:
+        if name not in titles:
+            notes.append(f"缺少章节“{name}”，已写“{INCOMPLETE_MARK}”；有可靠来源后补写")
+    return notes
+
+
+def personal_data_notes(text: str) -> list[str]:
+    """Phone and ID numbers in a draft: the validator refuses them (E501/E502)."""
+    notes = []
+    for line, kind, _ in scan.personal_data(text):
+        what, code = ("居民身份证号码", "E501") if kind == "id" else ("手机号码", "E502")
+        notes.append(f"第 {line} 行含有{what}（个人信息），校验会报 {code}；请删除")
+    return notes

@@ -1,0 +1,433 @@
+"""The built site in a real browser (Debian's headless Chromium through Playwright).
+
+Every scenario runs on both flavours of a build of the shipped library: "online" (served from
+http://127.0.0.1) and "offline" (the --offline build opened from file://, as a reader does after
+unzipping it). Each test also checks that the page talked to nothing but the site itself and
+logged no script error. Full-page screenshots go to tests/screenshots/ (git-ignored) for a human
+to look at.
+
+Needs /usr/bin/chromium (or $CHROMIUM); without it the tests fail, they do not skip.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from browser_support import (
+    CHROMIUM_ARGS,
+    SEARCH_TIMEOUT_MS,
+    VIEWPORT,
+    PageLog,
+    Site,
+    StaticServer,
+    chromium_path,
+    collation_key,
+    load_cases,
+    missing_chromium_message,
+    strip_zwsp,
+    without_query,
+)
+from helpers import REPO, build
+
+pytestmark = pytest.mark.browser
+
+LIBRARY = REPO / "cases"
+SCREENSHOTS = REPO / "tests" / "screenshots"
+FLAVOURS = ["online", "offline"]
+
+YANGGUANG = "kangdi-yangguang-chedui"
+WENQING = "gangtaochang-wenqing-gongzuofa"
+TEPAIYUAN = "dangjian-tepaiyuan"
+WAHAHA = "qunsheng-xianxing-xuexi-kaocha"  # "娃哈哈" occurs only in the middle of its body
+
+
+# -- fixtures ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def cases() -> dict[str, dict]:
+    found = load_cases(LIBRARY)
+    assert {YANGGUANG, WENQING, TEPAIYUAN, WAHAHA} <= set(found), "the shipped library changed: update the test"
+    return found
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict[str, Path]:
+    """Both flavours of the shipped library, built side by side (each build is a subprocess)."""
+    roots = {f: tmp_path_factory.mktemp(f"browser-{f}") / "site" for f in FLAVOURS}
+    with ThreadPoolExecutor(max_workers=len(roots)) as pool:
+        jobs = [pool.submit(build, LIBRARY, root, offline=f == "offline") for f, root in roots.items()]
+        for job in jobs:
+            job.result()
+    return roots
+
+
+@pytest.fixture(scope="module", params=FLAVOURS)
+def site(request, built):
+    root = built[request.param]
+    if request.param == "offline":
+        yield Site("offline", root, root.as_uri() + "/")
+        return
+    server = StaticServer(root)
+    try:
+        yield Site("online", root, server.base)
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    path = chromium_path()
+    if not os.path.exists(path):
+        pytest.fail(missing_chromium_message(path), pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _open(browser, site: Site, color_scheme: str = "light"):
+    context = browser.new_context(viewport=VIEWPORT, color_scheme=color_scheme, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    log = PageLog(site)
+    log.attach(page)
+    return context, page, log
+
+
+@pytest.fixture
+def session(browser, site):
+    """(page, log) in a fresh light-scheme 1280×900 context; closed afterwards."""
+    context, page, log = _open(browser, site)
+    try:
+        yield page, log
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def search_session(browser, site):
+    """One home page per flavour shared by the search tests (the index loads once)."""
+    context, page, log = _open(browser, site)
+    page.goto(site.url())
+    try:
+        yield page, log
+    finally:
+        context.close()
+
+
+def shoot(page, site: Site, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{site.flavour}-{name}.png"), full_page=True)
+
+
+def h1(page) -> str:
+    return page.locator("article h1").first.inner_text().strip()
+
+
+# -- the browser itself --------------------------------------------------------------------------
+
+def test_chromium_is_installed():
+    path = chromium_path()
+    assert os.path.exists(path), missing_chromium_message(path)
+
+
+# -- search --------------------------------------------------------------------------------------
+
+# Material writes "找到 1 个…"/"N 个符合条件的结果" (or "没有找到…") and renders the first 10 pages found.
+RENDERED_JS = """() => {
+    const meta = document.querySelector('.md-search-result__meta');
+    const items = document.querySelectorAll('.md-search-result__list > li.md-search-result__item').length;
+    if (!meta) return false;
+    if (/没有/.test(meta.textContent)) return true;
+    const count = meta.textContent.match(/(\\d+)\\s*个/);
+    return !!count && items > 0 && items === Math.min(+count[1], 10);
+}"""
+RESULTS_JS = """list => [...list.querySelectorAll(':scope > li.md-search-result__item')].map(li => {
+    const a = li.querySelector(':scope > a');
+    return {href: a.href, title: a.querySelector('h1').textContent,
+            titleMarks: [...a.querySelectorAll('h1 mark')].map(m => m.textContent)};
+})"""
+
+
+def search(page, query: str) -> list[dict]:
+    """Type `query` into Material's header search box; {href, title, titleMarks} per page found.
+
+    The box is emptied first (Material then clears the list), so what is read afterwards
+    belongs to this query and not to the previous one.
+    """
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.fill("")
+    page.keyboard.press("End")
+    page.wait_for_selector(".md-search-result__item", state="detached", timeout=SEARCH_TIMEOUT_MS)
+    box.fill(query)
+    page.keyboard.press("End")  # Material searches on keyup
+    page.wait_for_function(RENDERED_JS, timeout=SEARCH_TIMEOUT_MS)
+    results = page.locator(".md-search-result__list").evaluate(RESULTS_JS)
+    for r in results:
+        r["title"] = strip_zwsp(r["title"])
+        r["titleMarks"] = [strip_zwsp(m) for m in r["titleMarks"]]
+    return results
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("阳光车队", YANGGUANG),  # one long word at query time; jieba split it into 阳光/车队 in the index
+        ("温情", WENQING),
+        ("特派员", TEPAIYUAN),
+        ("挂牌", YANGGUANG),  # body and tags only, not in the title
+        ("娃哈哈", WAHAHA),  # only in the middle of the body
+    ],
+)
+def test_search_finds_the_case_first(search_session, site, cases, query, expected):
+    page, log = search_session
+    results = search(page, query)
+    assert results, f"no results for {query!r}"
+    first = results[0]
+    assert without_query(first["href"]) == site.url(f"cases/{expected}"), f"{query!r}: first result {first}, all: {results}"
+    assert first["title"] == cases[expected]["title"]
+    log.assert_clean()
+
+
+def case_files_containing(phrase: str) -> set[str]:
+    """Ids of the library's case files whose text contains `phrase` literally."""
+    found = set()
+    for path in LIBRARY.rglob("*.md"):
+        text = path.read_text(encoding="utf-8-sig")
+        match = re.search(r"^id:\s*(\S+)", text, re.M)
+        if match and phrase in text:
+            found.add(match.group(1))
+    return found
+
+
+@pytest.mark.parametrize("phrase", ["阳光车队", "党务工作者"])
+def test_search_uses_every_word_of_a_long_query(search_session, site, phrase):
+    """A phrase that jieba split into several index words must be searched as all of them.
+
+    Material's query segmenter (worker `segment()`) never emits a word that ends at the last
+    character of a run of Han characters, so the last word of the query is dropped: 阳光车队 is
+    searched as 阳光*, 党务工作者 as 党务工作*. Every case whose file contains the phrase must be
+    found, and the title of the first hit for 阳光车队 must mark 车队 as well as 阳光.
+    """
+    page, log = search_session
+    results = search(page, phrase)
+    found = {without_query(r["href"]) for r in results}
+    expected = case_files_containing(phrase)
+    assert expected
+    missing = sorted(i for i in expected if site.url(f"cases/{i}") not in found)
+    assert not missing, f"{phrase!r} misses cases containing it literally: {missing}; results: {[r['title'] for r in results]}"
+    if phrase == "阳光车队":
+        marks = results[0]["titleMarks"]  # the title is indexed as 阳光/车队 (tags may hold the whole name)
+        assert any("阳光" in m for m in marks) and any("车队" in m for m in marks), f"the first result's title marks only {marks}: the query lost a word"
+    log.assert_clean()
+
+
+# -- overview: filters and sorting ---------------------------------------------------------------
+
+TABLE = "article table:has(th.cb-sortable)"
+
+
+def visible_titles(page) -> list[str]:
+    return [t.strip() for t in page.locator(f"{TABLE} tbody tr:visible td:first-child").all_inner_texts()]
+
+
+def test_overview_filters(session, site, cases):
+    page, log = session
+    page.goto(site.url("overview"))
+    page.wait_for_selector("select[data-cb-facet]")
+    all_titles = {c["title"] for c in cases.values()}
+    assert set(visible_titles(page)) == all_titles
+    assert len(visible_titles(page)) == len(cases)
+    shoot(page, site, "overview")
+    count = page.locator(".cb-count")
+
+    category = "队伍建设"
+    page.select_option('select[data-cb-facet="category"]', category)
+    expected = {c["title"] for c in cases.values() if category in c["category"]}
+    assert 1 < len(expected) < len(cases)  # a filter that really narrows
+    assert set(visible_titles(page)) == expected
+    assert count.inner_text() == f"显示 {len(expected)} / {len(cases)} 个案例"
+
+    text = "特派员"  # with the category still selected
+    page.locator("input[data-cb-text]").fill(text)
+    expected_both = {c["title"] for c in cases.values() if category in c["category"] and text in c["title"] + " " + c["organization"]}
+    assert expected_both and expected_both < expected
+    assert set(visible_titles(page)) == expected_both
+
+    page.locator(".cb-filter button", has_text="清除筛选").click()
+    assert set(visible_titles(page)) == all_titles
+
+    org = "康迪"  # text alone matches the 单位 column too
+    page.locator("input[data-cb-text]").fill(org)
+    assert set(visible_titles(page)) == {c["title"] for c in cases.values() if org in c["title"] + " " + c["organization"]}
+    log.assert_clean()
+
+
+def test_overview_sorting(session, site, cases):
+    page, log = session
+    page.goto(site.url("overview"))
+    title_th = page.locator(f"{TABLE} thead th", has_text="标题")
+    date_th = page.locator(f"{TABLE} thead th", has_text="收录日期")
+    page.wait_for_selector(f"{TABLE} th.cb-sortable")
+    assert title_th.get_attribute("aria-sort") == "none"
+
+    ascending = sorted((c["title"] for c in cases.values()), key=collation_key)
+    title_th.click()
+    assert title_th.get_attribute("aria-sort") == "ascending"
+    assert visible_titles(page) == ascending
+    title_th.click()
+    assert title_th.get_attribute("aria-sort") == "descending"
+    assert visible_titles(page) == ascending[::-1]
+
+    date_th.click()
+    assert date_th.get_attribute("aria-sort") == "ascending"
+    assert title_th.get_attribute("aria-sort") == "none"
+    dates = [t.strip() for t in page.locator(f"{TABLE} tbody tr:visible td:last-child").all_inner_texts()]
+    assert dates == sorted(str(c["date"]) for c in cases.values())
+    date_th.press("Enter")  # keyboard users sort too
+    assert date_th.get_attribute("aria-sort") == "descending"
+    dates = [t.strip() for t in page.locator(f"{TABLE} tbody tr:visible td:last-child").all_inner_texts()]
+    assert dates == sorted((str(c["date"]) for c in cases.values()), reverse=True)
+
+    # Sorting keeps the filter.
+    page.select_option('select[data-cb-facet="category"]', "党建工作法")
+    title_th.click()
+    expected = sorted((c["title"] for c in cases.values() if "党建工作法" in c["category"]), key=collation_key)
+    assert visible_titles(page) == expected
+    log.assert_clean()
+
+
+# -- a case page, its related cases and a browse page ----------------------------------------------
+
+def test_case_page_related_and_browse(session, site, cases):
+    page, log = session
+    case = cases[YANGGUANG]
+    page.goto(site.url(f"cases/{YANGGUANG}"))
+    assert h1(page) == case["title"]
+    meta = page.locator("article .cb-meta")
+    assert meta.is_visible()
+    meta_text = meta.inner_text()
+    for label, value in (("单位", case["organization"]), ("地区", case["region"]), ("收录日期", str(case["date"]))):
+        assert label in meta_text and value in meta_text, meta_text
+    shoot(page, site, "case")
+
+    related = page.locator("xpath=//article//h2[normalize-space()='相关案例']/following-sibling::ul[1]//a")
+    titles = [t.strip() for t in related.all_inner_texts()]
+    assert titles, "no related cases listed"
+    by_title = {c["title"]: i for i, c in cases.items()}
+    shared = set(case["category"]) | set(case.get("tags") or [])
+    for t in titles:
+        assert t in by_title and by_title[t] != YANGGUANG, t
+        other = cases[by_title[t]]
+        assert shared & (set(other["category"]) | set(other.get("tags") or [])), f"{t} shares nothing with {case['title']}"
+
+    target = by_title[titles[0]]
+    related.first.click()
+    page.wait_for_url(site.url(f"cases/{target}"))
+    assert h1(page) == cases[target]["title"]
+    page.go_back()
+    page.wait_for_url(site.url(f"cases/{YANGGUANG}"))
+
+    # The metadata card links each category to its browse page, which lists exactly its cases.
+    category = case["category"][0]
+    page.locator("article .cb-meta a", has_text=category).first.click()
+    page.wait_for_url(re.compile(re.escape(site.base) + r"browse/category/"))
+    assert h1(page) == f"类别：{category}"
+    listed = {t.strip() for t in page.locator("article table tbody tr td:first-child").all_inner_texts()}
+    assert listed == {c["title"] for c in cases.values() if category in c["category"]}
+    shoot(page, site, "browse")
+    log.assert_clean()
+
+
+# -- statistics ----------------------------------------------------------------------------------
+
+CHARTS = ["按类别统计的案例数", "按地区统计的案例数", "按组织类型统计的案例数", "按行业统计的案例数", "按收录年份统计的案例数"]
+
+
+def _check_charts(page) -> None:
+    charts = page.locator("article img.cb-chart")
+    assert [charts.nth(i).get_attribute("alt") for i in range(charts.count())] == CHARTS
+    page.wait_for_function("() => [...document.querySelectorAll('img.cb-chart')].every(i => i.complete)")
+    sizes = charts.evaluate_all("imgs => imgs.map(i => [i.getAttribute('src'), i.naturalWidth, i.naturalHeight])")
+    assert all(w > 0 and h > 0 for _, w, h in sizes), f"charts not loaded: {sizes}"
+
+
+def test_statistics_charts_load(session, site, browser):
+    page, log = session
+    page.goto(site.url("stats"))
+    assert h1(page) == "数据统计"
+    _check_charts(page)
+    shoot(page, site, "stats")
+    log.assert_clean()
+
+    # The same page in the dark palette (the charts are meant to be readable on both).
+    context, dark, dark_log = _open(browser, site, color_scheme="dark")
+    try:
+        dark.goto(site.url("stats"))
+        assert dark.locator("body").get_attribute("data-md-color-scheme") == "slate"
+        _check_charts(dark)
+        shoot(dark, site, "stats-dark")
+        dark_log.assert_clean()
+    finally:
+        context.close()
+
+
+# -- home and the network as a whole -------------------------------------------------------------
+
+def test_home_numbers_sit_in_one_row(session, site):
+    """The four headline numbers (案例, 类别, 地区, 待补充) are boxes side by side at 1280 px."""
+    page, log = session
+    page.goto(site.url())
+    boxes = page.locator("article .cb-numbers li")
+    assert boxes.count() == 4
+    rects = boxes.evaluate_all("els => els.map(e => e.getBoundingClientRect()).map(r => [Math.round(r.top), Math.round(r.width)])")
+    assert len({top for top, _ in rects}) == 1, f"the number boxes wrap onto several rows: (top, width) = {rects}"
+    log.assert_clean()
+
+
+def test_home_and_no_foreign_requests(session, site, cases):
+    """Walk the main pages with one tab: every request stays on the site, nothing errors."""
+    page, log = session
+    page.goto(site.url())
+    assert h1(page) == "两新党建工作法案例库"
+    featured = {c["title"] for c in cases.values() if c.get("featured")}
+    cards = {t.strip() for t in page.locator("article .grid.cards li strong a").all_inner_texts()}
+    assert cards == featured
+    assert page.locator("html").get_attribute("lang") == "zh"
+    shoot(page, site, "home")
+
+    page.locator(".md-tabs a", has_text="案例总览").click()
+    page.wait_for_url(site.url("overview"))
+    page.wait_for_selector("select[data-cb-facet]")
+    page.locator(".md-tabs a", has_text="数据统计").click()
+    page.wait_for_url(site.url("stats"))
+    _check_charts(page)
+    page.locator(".md-tabs a", has_text="分类浏览").click()
+    page.wait_for_url(site.url("browse/"))
+
+    # Search from a page other than home, with a screenshot of the open results, then follow
+    # the first result as a reader would.
+    results = search(page, "阳光车队")
+    assert without_query(results[0]["href"]) == site.url(f"cases/{YANGGUANG}")
+    shoot(page, site, "search")
+    page.locator(".md-search-result__list > li.md-search-result__item > a").first.click()
+    page.wait_for_url(re.compile(re.escape(site.url(f"cases/{YANGGUANG}")) + r"(\?.*)?$"))
+    assert h1(page) == cases[YANGGUANG]["title"]
+    assert page.locator("article mark").count() > 0  # search.highlight marks the query on the page
+
+    requested = {without_query(u) for u in log.requests}
+    # Proof that the log sees the search worker's own fetches too (the worker or its iframe shim).
+    assert any("/assets/javascripts/workers/search." in u for u in requested), requested
+    assert any(u.startswith(site.base + "search/search_index.") for u in requested), requested
+    assert any("/assets/javascripts/lunr/min/lunr.zh.min.js" in u for u in requested), requested
+    log.assert_clean()

@@ -1,0 +1,69 @@
+"""docs/guide/codes.md lists every finding code as schema.py defines it, and every code is tested."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+import test_validate
+from casebook.schema import CODE_BY_ID, CODES
+from conftest import INVALID, REPO
+
+PAGE = REPO / "docs" / "guide" / "codes.md"
+HEADING = re.compile(r"^### ([EW]\d{3}) (.+)$", re.M)
+SEVERITY = {"error": "错误", "warning": "警告"}
+
+# Codes that need a library of their own (a broken taxonomy.yml, a file over 1 MB): tested in
+# tests/test_validate.py with libraries built in tmp_path instead of committed fixtures.
+TESTED_IN_TMP_PATH = {
+    "E111": ["test_e111_file_too_large"],
+    "E601": ["test_e601_missing_taxonomy_skips_vocabulary_checks", "test_e601_taxonomy_not_utf8", "test_e601_taxonomy_yaml_error_at_its_line"],
+    "E602": ["test_e602_taxonomy_structure"],
+    "W601": ["test_w601_duplicate_value_and_unknown_vocabulary", "test_w601_alone_fails_only_with_strict"],
+}
+
+
+def sections() -> dict[str, tuple[str, str]]:
+    """code -> (heading title, text up to the next heading)."""
+    text = PAGE.read_text("utf-8")
+    heads = list(HEADING.finditer(text))
+    out = {}
+    for m, nxt in zip(heads, [*heads[1:], None]):
+        end = nxt.start() if nxt else len(text)
+        body = text[m.end():end]
+        body = re.split(r"^## ", body, flags=re.M)[0]  # stop at the next group heading
+        assert m[1] not in out, f"{m[1]} appears twice"
+        out[m[1]] = (m[2], body)
+    return out
+
+
+def test_page_lists_exactly_the_schema_codes() -> None:
+    assert set(sections()) == set(CODE_BY_ID)
+
+
+def test_page_follows_schema_order() -> None:
+    assert list(sections()) == [c.code for c in CODES]
+
+
+@pytest.mark.parametrize("code", [c.code for c in CODES])
+def test_entry_matches_schema(code: str) -> None:
+    entry = sections().get(code)
+    assert entry, f"{code} missing from {PAGE.relative_to(REPO)}"
+    title, body = entry
+    spec = CODE_BY_ID[code]
+    assert title == spec.title
+    assert f"- 级别：{SEVERITY[spec.severity]}" in body
+    assert re.search(r"^- 含义：\S", body, re.M)
+    assert f"- 修改方法：{spec.fix}" in body
+
+
+def test_every_code_is_exercised() -> None:
+    expected = yaml.safe_load((INVALID / "expected.yml").read_text("utf-8"))
+    by_fixture = {e["code"] for findings in expected.values() for e in findings}
+    assert by_fixture.isdisjoint(TESTED_IN_TMP_PATH), "listed twice: drop it from TESTED_IN_TMP_PATH"
+    assert by_fixture | set(TESTED_IN_TMP_PATH) == set(CODE_BY_ID)
+    for code, tests in TESTED_IN_TMP_PATH.items():
+        for name in tests:
+            assert callable(getattr(test_validate, name, None)), f"{code}: {name} not found in test_validate.py"

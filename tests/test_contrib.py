@@ -1,0 +1,787 @@
+"""Contributor workflow: `casebook new`, `casebook import`, `casebook from-issue`, `casebook sync`,
+the generated parts of CONTRIBUTING.md and the new-case issue form.
+
+The real command line on copies of the shipped library; real .docx files built with python-docx.
+Every draft is completed the way a person would (the remaining fields filled in), and must then
+pass `casebook validate`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import shutil
+import struct
+import zlib
+from pathlib import Path
+
+import docx
+import pytest
+import yaml
+from docx.shared import Inches
+from hypothesis import given
+from hypothesis import strategies as st
+
+from casebook import guide, issue, word
+from casebook.scaffold import Draft, derive_id, library_taxonomy, render_draft, yaml_value
+from casebook.schema import FIELD_BY_KEY, FIELDS, ID_PATTERN, OPTIONAL_SECTIONS, REQUIRED_SECTIONS
+from helpers import REPO, run_casebook
+
+SHIPPED = REPO / "cases"
+TAXONOMY = library_taxonomy(SHIPPED)
+TODAY = dt.date.today().isoformat()
+# What a person fills in to complete a draft (values from the shipped taxonomy).
+COMPLETION = {
+    "org_type": "非公有制企业",
+    "region": "永康市",
+    "category": ["党建工作法"],
+    "summary": "测试用的摘要。",
+    "source": "测试资料",
+}
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def lib(tmp_path: Path) -> Path:
+    """A copy of the shipped library."""
+    return Path(shutil.copytree(SHIPPED, tmp_path / "cases"))
+
+
+def cli(*args: str | Path, cwd: Path) -> tuple[int, str, str]:
+    result = run_casebook(*map(str, args), cwd=cwd)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, result.stdout, result.stderr
+
+
+def front(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    return yaml.safe_load(text.split("\n---\n", 1)[0][4:])
+
+
+def body(path: Path) -> str:
+    return path.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+
+
+def sections(path: Path) -> dict[str, str]:
+    """## title -> content."""
+    parts = re.split(r"^## (.+)$", body(path), flags=re.M)
+    return {parts[i].strip(): parts[i + 1].strip() for i in range(1, len(parts), 2)}
+
+
+def fill(path: Path, values: dict) -> None:
+    """Complete a draft as a person would: replace each field's line (comment included)."""
+    text = path.read_text(encoding="utf-8")
+    for key, value in values.items():
+        text, n = re.subn(rf"^{key}:.*$", lambda _: f"{key}: {yaml_value(value)}", text, count=1, flags=re.M)
+        assert n == 1, f"no line for {key} in\n{text}"
+    path.write_text(text, encoding="utf-8")
+
+
+def validate(lib: Path) -> tuple[int, str]:
+    code, out, err = cli("validate", "--cases", lib, cwd=lib.parent)
+    return code, out + err
+
+
+def codes_for(output: str, name: str) -> list[str]:
+    return sorted(m.group(1) for m in re.finditer(rf"{re.escape(name)}:\d+: ([EW]\d+)", output))
+
+
+def png(rgb: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    """A 2x2 PNG made by hand (no imaging library needed)."""
+    raw = b"".join(b"\x00" + bytes(rgb) * 2 for _ in range(2))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def bmp() -> bytes:
+    """A 1x1 BMP: a picture format Word accepts and browsers should not be given."""
+    pixels = b"\x00\x00\xff\x00"
+    return b"BM" + struct.pack("<IHHI", 58, 0, 0, 54) + struct.pack("<IiiHHIIiiII", 40, 1, 1, 1, 24, 0, 4, 2835, 2835, 0, 0) + pixels
+
+
+def save(document, path: Path) -> Path:
+    document.save(str(path))
+    return path
+
+
+def styled_docx(path: Path, picture: bytes | None = None) -> Path:
+    """A case written with Word's heading styles, fields, a list, a table and a picture."""
+    d = docx.Document()
+    d.add_paragraph("“阳光车队”工作法", style="Title")
+    d.add_paragraph("单位：康迪公司党支部")
+    d.add_paragraph("地区：永康市")
+    d.add_paragraph("类别：党建工作法、品牌创建")
+    d.add_paragraph("党组织：康迪公司党支部")
+    d.add_heading("一、基本情况", level=1)
+    p = d.add_paragraph("康迪公司有出租车 120 辆，")
+    p.add_run("党员司机 15 名").bold = True
+    p.add_run("。")
+    d.add_heading("二、主要做法", level=1)
+    d.add_heading("（一）建立阳光车队", level=2)
+    d.add_paragraph("党员司机挂牌上岗。", style="List Bullet")
+    d.add_paragraph("设立党员示范车。", style="List Bullet")
+    table = d.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "项目", "数量|辆"
+    table.cell(1, 0).text, table.cell(1, 1).text = "示范车", "15"
+    d.add_paragraph().add_run().add_picture(io.BytesIO(picture or png()), width=Inches(1))
+    d.add_heading("三、工作成效", level=1)
+    d.add_paragraph("车队获得乘客好评。")
+    d.add_paragraph("来源：永康日报 2024 年报道")
+    return save(d, path)
+
+
+def plain_docx(path: Path, lines: list[str]) -> Path:
+    """A case typed as plain paragraphs (numbered lines for headings), as most are."""
+    d = docx.Document()
+    for line in lines:
+        d.add_paragraph(line)
+    return save(d, path)
+
+
+PLAIN_CASE = [
+    "党员双培三亮化工作法",
+    "单位：某某公司",
+    "地区：东城街道",
+    "",
+    "公司成立于 2001 年。",
+    "一、基本概况",
+    "\u3000\u3000公司现有员工 300 人，党员 20 名。",
+    "二、具体做法",
+    "（一）建立制度。每月开展一次主题活动。",
+    "（二）亮明身份",
+    "党员佩戴党徽上岗。",
+    "三、取得成果",
+    "生产效益提升。",
+    "四、几点启示",
+    "党建也是生产力。",
+]
+
+
+# -- casebook new ---------------------------------------------------------------------------
+
+
+def test_new_writes_the_template_and_validates_once_filled(lib: Path) -> None:
+    code, out, err = cli("new", "--cases", lib, "--id", "ceshi-gongzuofa", "--title", "测试工作法", "--org", "测试公司", cwd=lib.parent)
+    assert code == 0, err
+    path = lib / "ceshi-gongzuofa.md"
+    assert "cases/ceshi-gongzuofa.md" in out and "下一步" in out
+    text = path.read_text(encoding="utf-8")
+    meta = front(path)
+    # Every field of the schema, in the schema's order (cover as a line to uncomment).
+    keys = [m.group(1) for m in re.finditer(r"^(?:# )?([a-z_]+):", text.split("\n---\n")[0], flags=re.M)]
+    assert keys == [f.key for f in FIELDS]
+    assert meta["status"] == "draft" and meta["id"] == "ceshi-gongzuofa" and str(meta["date"]) == TODAY
+    assert meta["title"] == "测试工作法" and meta["organization"] == "测试公司"
+    for f in FIELDS:  # required fields still to fill are marked
+        if f.required and f.key not in ("id", "title", "organization", "date"):
+            assert re.search(rf"^{f.key}: .*# 必填：", text, flags=re.M), f.key
+    assert re.search(r"^region: .*# 必填：取自 taxonomy.yml 的 region", text, flags=re.M)
+    assert list(sections(path)) == list(REQUIRED_SECTIONS)
+    assert all(v == "待补充" for v in sections(path).values())
+
+    # The validator points at exactly what is missing, with its usual messages.
+    code, output = validate(lib)
+    assert code == 1
+    assert codes_for(output, "ceshi-gongzuofa.md") == ["E205"] * 5 + ["W301"] * 3
+    assert "`region`（地区）为空" in output
+
+    fill(path, COMPLETION)
+    code, output = validate(lib)
+    assert code == 0, output
+    assert codes_for(output, "ceshi-gongzuofa.md") == ["W301"] * 3
+
+
+def test_new_takes_every_option_and_checks_it_against_the_taxonomy(lib: Path) -> None:
+    code, out, err = cli(
+        "new", "--cases", lib, "--id", "quanbu", "--title", "全部选项", "--org", "某某公司",
+        "--org-type", "社会组织", "--party-org", "党支部", "--region", "东城街道", "--industry", "制造业",
+        "--category", "党建工作法", "--category", "品牌创建，队伍建设", "--tags", "出租车、党员挂牌",
+        "--summary", "no", "--source", "010", cwd=lib.parent,
+    )
+    assert code == 0, err
+    meta = front(lib / "quanbu.md")
+    assert meta["org_type"] == "社会组织" and meta["party_org"] == "党支部" and meta["industry"] == "制造业"
+    assert meta["category"] == ["党建工作法", "品牌创建", "队伍建设"]
+    assert meta["tags"] == ["出租车", "党员挂牌"]
+    assert meta["summary"] == "no" and meta["source"] == "010"  # quoted: YAML keeps them text
+    code, output = validate(lib)
+    assert code == 0, output
+    assert codes_for(output, "quanbu.md") == ["W301"] * 3
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--region", "永康", "是否想写“永康市”"),
+        ("--org-type", "企业", "是否想写“非公有制企业”"),
+        ("--category", "党建工作法,党建工作发", "category"),
+    ],
+)
+def test_new_refuses_values_outside_the_vocabulary(lib: Path, option: str, value: str, expected: str) -> None:
+    code, out, err = cli("new", "--cases", lib, "--title", "测试", "--org", "某公司", option, value, cwd=lib.parent)
+    assert code == 2
+    assert expected in err and "不在" in err
+    assert not list(lib.glob("ce-shi*.md"))
+
+
+def test_new_derives_the_id_from_the_pinyin_of_the_title(lib: Path) -> None:
+    code, out, err = cli("new", "--cases", lib, "--title", "“阳光车队”工作法", "--org", "康迪公司", cwd=lib.parent)
+    assert code == 0, err
+    path = lib / "yang-guang-che-dui-gong-zuo-fa.md"
+    assert path.is_file() and front(path)["id"] == path.stem
+    assert derive_id("红色驿站ABC 2024") == "hong-se-yi-zhan-abc-2024"
+    assert derive_id("“”！") is None
+    long = derive_id("出资人教育引导与代表委员人选推荐工作法的实践探索与经验总结")
+    assert long and len(long) <= 50 and ID_PATTERN.match(long) and not long.endswith("-")
+
+
+def test_new_never_overwrites(lib: Path) -> None:
+    path = lib / "kangdi-yangguang-chedui.md"
+    before = path.read_bytes()
+    code, out, err = cli("new", "--cases", lib, "--id", "kangdi-yangguang-chedui", "--title", "另一个", "--org", "某公司", cwd=lib.parent)
+    assert code == 1
+    assert "cases/kangdi-yangguang-chedui.md" in err and "已存在" in err
+    assert path.read_bytes() == before
+
+    # An id used by a case in a subfolder is taken too (ids are unique across the library).
+    (lib / "2024").mkdir()
+    shutil.copyfile(path, lib / "2024" / "zaizi.md")
+    code, out, err = cli("new", "--cases", lib, "--id", "zaizi", "--title", "另一个", "--org", "某公司", cwd=lib.parent)
+    assert code == 1 and "zaizi" in err and not (lib / "zaizi.md").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--title", "测试", "--org", "某公司", "--id", "Bad_Id"],
+        ["--title", "测试"],  # --org missing
+        ["--title", "   ", "--org", "某公司"],
+        ["--title", "测试", "--org", "某公司", "--summary", "长" * 151],
+    ],
+)
+def test_new_usage_errors(lib: Path, args: list[str]) -> None:
+    before = sorted(p.name for p in lib.iterdir())
+    code, out, err = cli("new", "--cases", lib, *args, cwd=lib.parent)
+    assert code == 2 and err.strip()
+    assert sorted(p.name for p in lib.iterdir()) == before
+
+
+def test_new_needs_a_library(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    code, out, err = cli("new", "--cases", tmp_path / "empty", "--title", "测试", "--org", "某公司", cwd=tmp_path)
+    assert code == 2 and "taxonomy.yml" in err
+    code, out, err = cli("new", "--cases", tmp_path / "missing", "--title", "测试", "--org", "某公司", cwd=tmp_path)
+    assert code == 2 and "不存在" in err
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40))
+def test_rendered_values_read_back_unchanged(value: str) -> None:
+    """Whatever a person types, the draft's YAML reads back as the same text."""
+    value = " ".join(value.split())
+    if not value:
+        return
+    draft = Draft((("id", "x"), ("title", value), ("organization", value), ("category", [value]), ("source", value)), ())
+    text = render_draft(draft, TAXONOMY, dt.date(2024, 1, 5))
+    meta = yaml.safe_load(text.split("\n---\n", 1)[0][4:])
+    assert meta["title"] == meta["organization"] == meta["source"] == value
+    assert meta["category"] == [value]
+    assert list(meta) == [f.key for f in FIELDS if f.key != "cover"]
+
+
+# -- casebook import --------------------------------------------------------------------------
+
+
+def test_import_styled_document(lib: Path, tmp_path: Path) -> None:
+    picture = png()
+    source = styled_docx(tmp_path / "阳光车队.docx", picture)
+    code, out, err = cli("import", source, "--cases", lib, "--id", "yangguang-chedui", cwd=lib.parent)
+    assert code == 0, err
+    path = lib / "yangguang-chedui.md"
+    meta = front(path)
+    assert meta["title"] == "“阳光车队”工作法"
+    assert meta["organization"] == "康迪公司党支部"
+    assert meta["region"] == "永康市" and meta["category"] == ["党建工作法", "品牌创建"]
+    assert meta["source"] == "永康日报 2024 年报道"
+    assert meta["status"] == "draft" and str(meta["date"]) == TODAY
+    assert meta.get("party_org") is None  # “康迪公司党支部” is not in the vocabulary: reported instead
+    assert "“康迪公司党支部” 不在" in out and "是否想写“党支部”" in out
+
+    parts = sections(path)
+    assert list(parts) == list(REQUIRED_SECTIONS)
+    assert parts["基本情况"] == "康迪公司有出租车 120 辆，**党员司机 15 名**。"
+    practice = parts["主要做法"]
+    assert "### 建立阳光车队" in practice
+    assert "- 党员司机挂牌上岗。\n- 设立党员示范车。" in practice
+    assert "| 项目 | 数量\\|辆 |\n| --- | --- |\n| 示范车 | 15 |" in practice
+    assert "![](assets/yangguang-chedui-1.png)" in practice
+    assert (lib / "assets" / "yangguang-chedui-1.png").read_bytes() == picture
+    assert "已导入图片：cases/assets/yangguang-chedui-1.png" in out
+    assert parts["取得成效"] == "车队获得乘客好评。"
+    assert "“工作成效”已对应为“取得成效”" in out
+    assert "来源：" not in body(path)
+
+    code, output = validate(lib)
+    assert codes_for(output, "yangguang-chedui.md") == ["E205", "E205"]  # org_type, summary
+    fill(path, {"org_type": "非公有制企业", "summary": "出租车党员司机挂牌服务。"})
+    code, output = validate(lib)
+    assert code == 0, output
+    assert codes_for(output, "yangguang-chedui.md") == []
+
+
+def test_import_plain_numbered_lines_and_synonyms(lib: Path, tmp_path: Path) -> None:
+    source = plain_docx(tmp_path / "双培.docx", PLAIN_CASE)
+    code, out, err = cli("import", source, "--cases", lib, cwd=lib.parent)
+    assert code == 0, err
+    path = lib / "dang-yuan-shuang-pei-san-liang-hua-gong-zuo-fa.md"  # id from the title's pinyin
+    meta = front(path)
+    assert meta["title"] == "党员双培三亮化工作法" and meta["organization"] == "某某公司" and meta["region"] == "东城街道"
+    parts = sections(path)
+    assert list(parts) == list(REQUIRED_SECTIONS + OPTIONAL_SECTIONS)
+    # The text before the first section goes to 基本情况 (and the report says so).
+    assert parts["基本情况"] == "公司成立于 2001 年。\n\n公司现有员工 300 人，党员 20 名。"
+    assert "放入“基本情况”" in out
+    assert parts["主要做法"] == "### 建立制度\n\n每月开展一次主题活动。\n\n### 亮明身份\n\n党员佩戴党徽上岗。"
+    assert parts["取得成效"] == "生产效益提升。" and parts["经验启示"] == "党建也是生产力。"
+    fill(path, {k: COMPLETION[k] for k in ("org_type", "category", "summary", "source")})
+    code, output = validate(lib)
+    assert code == 0, output
+    assert codes_for(output, path.name) == []
+
+
+def test_import_fills_missing_sections_and_restores_their_order(lib: Path, tmp_path: Path) -> None:
+    source = plain_docx(tmp_path / "x.docx", ["乱序工作法", "一、主要举措", "做法。", "二、基本情况", "情况。"])
+    code, out, err = cli("import", source, "--cases", lib, "--id", "luanxu", cwd=lib.parent)
+    assert code == 0, err
+    parts = sections(lib / "luanxu.md")
+    assert list(parts) == list(REQUIRED_SECTIONS)
+    assert parts == {"基本情况": "情况。", "主要做法": "做法。", "取得成效": "待补充"}
+    assert "缺少章节“取得成效”" in out and "章节顺序已调整" in out
+
+
+def test_import_bare_section_names(lib: Path, tmp_path: Path) -> None:
+    lines = ["志愿服务工作法", "基本情况", "情况。", "主要举措：", "做法。", "取得成效", "成效。"]
+    code, out, err = cli("import", plain_docx(tmp_path / "v.docx", lines), "--cases", lib, "--id", "zhiyuan", cwd=lib.parent)
+    assert code == 0, err
+    assert sections(lib / "zhiyuan.md") == {"基本情况": "情况。", "主要做法": "做法。", "取得成效": "成效。"}
+
+
+def test_import_without_standard_sections(lib: Path, tmp_path: Path) -> None:
+    lines = ["红色驿站工作法", "驿站设在园区。", "一、建立驿站", "驿站有 3 间。", "二、开展服务", "每周服务一次。"]
+    code, out, err = cli("import", plain_docx(tmp_path / "y.docx", lines), "--cases", lib, "--id", "yizhan", cwd=lib.parent)
+    assert code == 0, err
+    parts = sections(lib / "yizhan.md")
+    assert parts["基本情况"] == "驿站设在园区。"
+    assert parts["主要做法"] == "### 建立驿站\n\n驿站有 3 间。\n\n### 开展服务\n\n每周服务一次。"
+    assert parts["取得成效"] == "待补充"
+    assert "没有识别出标准章节标题" in out
+
+
+def test_import_escapes_markdown_and_reports_personal_data(lib: Path, tmp_path: Path) -> None:
+    lines = ["转义测试", "一、基本情况", "# 不是标题 *星号* [方括号] <script>", "1. 不是列表", "- 也不是", "联系人手机 13812345678。"]
+    code, out, err = cli("import", plain_docx(tmp_path / "z.docx", lines), "--cases", lib, "--id", "zhuanyi", cwd=lib.parent)
+    assert code == 0, err
+    text = sections(lib / "zhuanyi.md")["基本情况"]
+    assert "\\# 不是标题 \\*星号\\* \\[方括号\\] &lt;script>" in text
+    assert "1\\. 不是列表" in text and "\\- 也不是" in text
+    assert "手机号码" in out and "E502" in out
+    code, output = validate(lib)
+    assert "E401" not in output  # the escaped tag is text, not HTML
+    assert "E502" in output
+
+
+def test_import_never_overwrites_cases_or_pictures(lib: Path, tmp_path: Path) -> None:
+    source = styled_docx(tmp_path / "a.docx")
+    existing = lib / "kangdi-yangguang-chedui.md"
+    before = existing.read_bytes()
+    assets_before = sorted(p.name for p in (lib / "assets").iterdir()) if (lib / "assets").exists() else []
+    code, out, err = cli("import", source, "--cases", lib, "--id", "kangdi-yangguang-chedui", cwd=lib.parent)
+    assert code == 1 and "已存在" in err
+    assert existing.read_bytes() == before
+    assert (sorted(p.name for p in (lib / "assets").iterdir()) if (lib / "assets").exists() else []) == assets_before
+
+    # A picture name already taken in assets/ is left alone; the next free name is used.
+    (lib / "assets").mkdir(exist_ok=True)
+    (lib / "assets" / "chedui-1.png").write_bytes(b"old")
+    code, out, err = cli("import", source, "--cases", lib, "--id", "chedui", cwd=lib.parent)
+    assert code == 0, err
+    assert (lib / "assets" / "chedui-1.png").read_bytes() == b"old"
+    assert (lib / "assets" / "chedui-2.png").is_file()
+    assert "![](assets/chedui-2.png)" in body(lib / "chedui.md")
+
+
+def test_import_leaves_pictures_browsers_cannot_show_to_a_person(lib: Path, tmp_path: Path) -> None:
+    source = styled_docx(tmp_path / "b.docx", bmp())
+    code, out, err = cli("import", source, "--cases", lib, "--id", "bmp-tupian", cwd=lib.parent)
+    assert code == 0, err
+    assert "BMP 格式" in out
+    assert not list((lib / "assets").glob("bmp-tupian-*"))
+    assert "BMP 格式的图片" in body(lib / "bmp-tupian.md")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("missing.docx", None, "无法读取"),
+        ("notes.docx", "这是一段文字".encode(), "不是 Word 文档"),
+        ("broken.docx", b"PK\x03\x04" + b"\x00" * 40, "损坏"),
+        ("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "另存为"),
+        ("sheet.docx", "zip-without-word", "不是 Word 文档"),
+    ],
+)
+def test_import_rejects_what_is_not_a_word_document(lib: Path, tmp_path: Path, name: str, content, message: str) -> None:
+    path = tmp_path / name
+    if content == "zip-without-word":
+        import zipfile
+
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("hello.txt", "hi")
+    elif content is not None:
+        path.write_bytes(content)
+    before = sorted(p.name for p in lib.rglob("*"))
+    code, out, err = cli("import", path, "--cases", lib, "--id", "x", cwd=lib.parent)
+    assert code == 2, err
+    assert message in err or "损坏" in err, err
+    assert sorted(p.name for p in lib.rglob("*")) == before
+
+
+def structures_docx(path: Path) -> Path:
+    """Heading 1 as the title, sections in Heading 2, a link, a line break, nested lists, merged
+    table cells, a one-cell "box" table, Chinese style names and an outline level."""
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    d = docx.Document()
+    d.add_paragraph("附件1")
+    d.add_heading("某某社会组织“邻里帮”工作法", level=1)
+    d.add_paragraph("摘要：社区社会组织党支部组织党员开展邻里互助。")
+    d.add_heading("基本情况", level=2)
+    p = d.add_paragraph("详见")
+    rid = d.part.relate_to("https://example.org/a b", "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink", is_external=True)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), rid)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "报道"
+    run.append(text)
+    link.append(run)
+    p._p.append(link)
+    p.add_run("。第一行")
+    p.add_run().add_break()
+    p.add_run("第二行")
+    chinese = d.styles.add_style("标题 2", WD_STYLE_TYPE.PARAGRAPH)  # as WPS names Heading 2
+    d.add_paragraph("主要做法", style=chinese)
+    d.add_heading("建立互助队", level=3)
+    d.add_paragraph("一级", style="List Bullet")
+    d.add_paragraph("二级", style="List Bullet 2")
+    d.add_paragraph("编号", style="List Number")
+    table = d.add_table(rows=3, cols=3)
+    table.cell(0, 0).merge(table.cell(0, 1)).text = "合并"
+    table.cell(0, 2).text = "C"
+    table.cell(1, 0).merge(table.cell(2, 0)).text = "纵向"
+    for (r, c), value in {(1, 1): "x", (1, 2): "y", (2, 1): "z", (2, 2): "w"}.items():
+        table.cell(r, c).text = value
+    d.add_table(rows=1, cols=1).cell(0, 0).text = "方框里的文字"
+    outlined = d.add_paragraph("取得成效")  # a plain paragraph made a heading by its outline level
+    level = OxmlElement("w:outlineLvl")
+    level.set(qn("w:val"), "1")
+    outlined._p.get_or_add_pPr().append(level)
+    d.add_paragraph("邻里纠纷减少。")
+    return save(d, path)
+
+
+def test_import_word_structures(lib: Path, tmp_path: Path) -> None:
+    code, out, err = cli("import", structures_docx(tmp_path / "邻里帮.docx"), "--cases", lib, "--id", "linlibang", cwd=lib.parent)
+    assert code == 0, err
+    path = lib / "linlibang.md"
+    meta = front(path)
+    assert meta["title"] == "某某社会组织“邻里帮”工作法"
+    assert meta["summary"] == "社区社会组织党支部组织党员开展邻里互助。"
+    parts = sections(path)
+    assert list(parts) == list(REQUIRED_SECTIONS)
+    assert parts["基本情况"] == "详见[报道](https://example.org/a%20b)。第一行\n\n第二行"
+    assert parts["主要做法"] == (
+        "### 建立互助队\n\n- 一级\n    - 二级\n\n1. 编号\n\n"
+        "| 合并 |  | C |\n| --- | --- | --- |\n| 纵向 | x | y |\n|  | z | w |\n\n方框里的文字"
+    )
+    assert parts["取得成效"] == "邻里纠纷减少。"
+    assert "附件" not in path.read_text(encoding="utf-8")
+
+
+def test_word_recognises_section_names() -> None:
+    assert word.section_of("基本概况") == "基本情况"
+    assert word.section_of("主要举措") == word.section_of("具体做法") == "主要做法"
+    assert word.section_of("工作成效") == word.section_of("取得成果") == "取得成效"
+    assert word.section_of("经验启发") == word.section_of("几点启示") == "经验启示"
+    assert word.section_of("建立车队") is None
+    assert set(word.SYNONYMS) == set(REQUIRED_SECTIONS + OPTIONAL_SECTIONS)
+
+
+# -- casebook from-issue ----------------------------------------------------------------------
+
+ISSUE_BODY = """\
+### 标题
+
+“红色驿站”服务工作法
+
+### 单位
+
+某某物流公司党支部
+
+### 组织类型
+
+非公有制企业
+
+### 党组织
+
+党支部
+
+### 地区
+
+永康市
+
+### 行业
+
+_No response_
+
+### 类别
+
+党建工作法, 品牌创建
+
+### 标签
+
+_No response_
+
+### 摘要
+
+物流园区设立红色驿站，为货车司机提供服务。
+
+### 来源
+
+2024 年园区党建材料
+
+### 荣誉
+
+省级，省级先进基层党组织，2023
+不知道怎么写
+
+### 基本情况
+
+公司有货车司机 200 名。
+
+### 主要做法
+
+- 设立驿站
+- 党员轮流值班
+
+### 取得战果
+
+这不是表单里的问题，属于上一节。
+
+### 取得成效
+
+_No response_
+
+### 经验启示
+
+_No response_
+"""
+
+
+def test_from_issue_writes_a_case_that_validates(lib: Path, tmp_path: Path) -> None:
+    source = tmp_path / "issue.md"
+    source.write_bytes(ISSUE_BODY.replace("\n", "\r\n").encode("utf-8"))  # GitHub sends CRLF
+    code, out, err = cli("from-issue", source, "--cases", lib, "--id", "hongse-yizhan", cwd=lib.parent)
+    assert code == 0, err
+    path = lib / "hongse-yizhan.md"
+    meta = front(path)
+    assert meta["title"] == "“红色驿站”服务工作法" and meta["organization"] == "某某物流公司党支部"
+    assert meta["org_type"] == "非公有制企业" and meta["party_org"] == "党支部" and meta["region"] == "永康市"
+    assert meta["category"] == ["党建工作法", "品牌创建"]
+    assert meta["tags"] == [] and meta["industry"] is None
+    assert meta["honors"] == [{"level": "省级", "title": "省级先进基层党组织", "year": 2023}]
+    assert "不知道怎么写" in out  # the honour it could not read is left to a person
+    assert meta["status"] == "draft"
+    parts = sections(path)
+    assert list(parts) == list(REQUIRED_SECTIONS)  # 经验启示 left empty: not written
+    assert parts["主要做法"].startswith("- 设立驿站\n- 党员轮流值班")
+    assert "### 取得战果" in parts["主要做法"]
+    assert parts["取得成效"] == "待补充"
+    code, output = validate(lib)
+    assert code == 0, output
+    assert codes_for(output, "hongse-yizhan.md") == ["W301"]
+
+
+def test_from_issue_reads_stdin_and_reports_values_outside_the_vocabulary(lib: Path) -> None:
+    text = ISSUE_BODY.replace("永康市", "永康").replace("党建工作法, 品牌创建", "党建工作法, 新类别")
+    result = run_casebook_stdin(["from-issue", "-", "--cases", str(lib)], text, cwd=lib.parent)
+    assert result.returncode == 0, result.stderr
+    path = lib / "hong-se-yi-zhan-fu-wu-gong-zuo-fa.md"
+    meta = front(path)
+    assert meta["region"] == "" and meta["category"] == ["党建工作法"]
+    assert "“永康” 不在" in result.stdout and "是否想写“永康市”" in result.stdout
+    assert "“新类别” 不在" in result.stdout
+
+
+def run_casebook_stdin(args: list[str], text: str, cwd: Path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONIOENCODING="utf-8")
+    return subprocess.run([sys.executable, "-m", "casebook", *args], cwd=cwd, env=env, input=text,
+                          capture_output=True, text=True, encoding="utf-8", check=False)
+
+
+def test_from_issue_never_overwrites_and_rejects_bad_input(lib: Path, tmp_path: Path) -> None:
+    source = tmp_path / "issue.md"
+    source.write_text(ISSUE_BODY, encoding="utf-8")
+    existing = lib / "kangdi-yangguang-chedui.md"
+    before = existing.read_bytes()
+    code, out, err = cli("from-issue", source, "--cases", lib, "--id", "kangdi-yangguang-chedui", cwd=lib.parent)
+    assert code == 1 and existing.read_bytes() == before
+    code, out, err = cli("from-issue", tmp_path / "none.md", "--cases", lib, cwd=lib.parent)
+    assert code == 2 and "无法读取" in err
+    (tmp_path / "gbk.md").write_bytes("### 标题\n\n测试".encode("gbk"))
+    code, out, err = cli("from-issue", tmp_path / "gbk.md", "--cases", lib, cwd=lib.parent)
+    assert code == 2 and "UTF-8" in err
+    (tmp_path / "other.md").write_text("随便写的 issue，没有表单。", encoding="utf-8")
+    code, out, err = cli("from-issue", tmp_path / "other.md", "--cases", lib, cwd=lib.parent)
+    assert code == 2 and "--id" in err
+
+
+def test_issue_answers_round_trip_through_githubs_rendering() -> None:
+    """Render answers the way GitHub does (`### label`, `_No response_`, `a, b`) and read them back."""
+    answers = {}
+    for q in issue.questions():
+        if q.type == "dropdown":
+            values = TAXONOMY.values(FIELD_BY_KEY[q.field].vocabulary)
+            answers[q.label] = ", ".join(values[:2]) if q.multiple else values[-1]
+        else:
+            answers[q.label] = "" if not q.required else f"{q.label}的回答\n\n第二段"
+    text = "\n\n".join(f"### {label}\n\n{value or issue.NO_RESPONSE}" for label, value in answers.items())
+    assert issue.answers(text) == answers
+    # An optional dropdown left at GitHub's "None" is an empty answer.
+    draft = issue.to_draft(text.replace("### 行业\n\n" + answers["行业"], "### 行业\n\nNone"), TAXONOMY)
+    assert draft.value("industry") is None and draft.value("org_type") == answers["组织类型"]
+
+
+# -- the issue form ---------------------------------------------------------------------------
+
+FORM = REPO / ".github" / "ISSUE_TEMPLATE" / "new-case.yml"
+
+
+def test_issue_form_is_generated_from_the_schema_and_the_shipped_taxonomy() -> None:
+    expected = issue.form_yaml(TAXONOMY)
+    assert FORM.read_text(encoding="utf-8") == expected, "issue 表单已过时：请运行 `.venv/bin/casebook sync`"
+
+
+def test_issue_form_options_equal_the_taxonomy_and_labels_map_to_the_schema() -> None:
+    form = yaml.safe_load(FORM.read_text(encoding="utf-8"))
+    targets = {f.label: f.key for f in FIELDS} | {s: s for s in REQUIRED_SECTIONS + OPTIONAL_SECTIONS}
+    questions = [e for e in form["body"] if e["type"] != "markdown"]
+    labels = [e["attributes"]["label"] for e in questions]
+    assert all(label in targets for label in labels), labels
+    assert set(REQUIRED_SECTIONS) <= set(labels)
+    for f in FIELDS:
+        if f.required and f.key not in issue.NOT_IN_FORM:
+            assert f.label in labels, f.key
+    for e in questions:
+        key = targets[e["attributes"]["label"]]
+        field = FIELD_BY_KEY.get(key)
+        if field is not None and field.vocabulary:
+            assert e["type"] == "dropdown"
+            assert e["attributes"]["options"] == list(TAXONOMY.values(field.vocabulary))
+            assert e["attributes"]["multiple"] is (field.kind == "list")
+            # GitHub joins multiple answers with ", ": a value containing it could not be read back.
+            assert not any(", " in v for v in e["attributes"]["options"])
+        required = field.required if field is not None else key in REQUIRED_SECTIONS
+        assert e["validations"]["required"] is required, key
+
+
+def test_issue_form_follows_githubs_syntax() -> None:
+    """The rules GitHub applies to issue forms (docs: "Syntax for issue forms")."""
+    form = yaml.safe_load(FORM.read_text(encoding="utf-8"))
+    assert {"name", "description", "body"} <= set(form) <= {"name", "description", "body", "title", "labels", "assignees", "projects", "type"}
+    assert isinstance(form["name"], str) and form["name"] and isinstance(form["description"], str)
+    ids, labels = set(), set()
+    allowed = {
+        "markdown": {"value"},
+        "input": {"label", "description", "placeholder", "value"},
+        "textarea": {"label", "description", "placeholder", "value", "render"},
+        "dropdown": {"label", "description", "multiple", "options", "default"},
+    }
+    assert any(e["type"] != "markdown" for e in form["body"])
+    for e in form["body"]:
+        assert e["type"] in allowed
+        assert set(e["attributes"]) <= allowed[e["type"]]
+        if e["type"] == "markdown":
+            assert e["attributes"]["value"].strip() and "id" not in e
+            continue
+        assert re.fullmatch(r"[A-Za-z0-9_-]+", e["id"]) and e["id"] not in ids
+        ids.add(e["id"])
+        label = e["attributes"]["label"]
+        assert label.strip() and label not in labels
+        labels.add(label)
+        assert set(e.get("validations", {})) <= {"required"}
+        if e["type"] == "dropdown":
+            options = e["attributes"]["options"]
+            assert options and len(options) == len(set(options)) and all(isinstance(o, str) and o.strip() for o in options)
+            assert "None" not in options  # GitHub reserves it for optional dropdowns
+
+
+def test_issue_form_labels_are_the_parsers() -> None:
+    form = yaml.safe_load(FORM.read_text(encoding="utf-8"))
+    labels = [e["attributes"]["label"] for e in form["body"] if e["type"] != "markdown"]
+    assert labels == [q.label for q in issue.questions()]
+
+
+# -- CONTRIBUTING.md ----------------------------------------------------------------------------
+
+GUIDE = REPO / "CONTRIBUTING.md"
+
+
+@pytest.mark.parametrize("name", ["fields", "template", "codes"])
+def test_contributing_generated_blocks_match_the_code(name: str) -> None:
+    expected = guide.blocks(TAXONOMY)[name]
+    found = guide.block(GUIDE.read_text(encoding="utf-8"), name)
+    assert found is not None, f"CONTRIBUTING.md 缺少 {guide.marker(name)} … {guide.marker(name, True)}"
+    assert found == expected, (
+        f"CONTRIBUTING.md 的“{name}”部分与代码不一致；运行 `.venv/bin/casebook sync` 更新。应为：\n{expected}"
+    )
+
+
+def test_field_table_lists_every_field() -> None:
+    table = guide.field_table()
+    for f in FIELDS:
+        assert f"| `{f.key}` | {f.label} | {'是' if f.required else '否'} |" in table
+
+
+def test_guide_template_is_what_new_writes(lib: Path) -> None:
+    code, out, err = cli("new", "--cases", lib, "--id", "yangguang-chedui", "--title", "“阳光车队”工作法", "--org", "某某公司", cwd=lib.parent)
+    assert code == 0, err
+    written = (lib / "yangguang-chedui.md").read_text(encoding="utf-8")
+    shown = guide.template(TAXONOMY).removeprefix("```markdown\n").removesuffix("```")
+    assert written == shown.replace(f"date: {guide.EXAMPLE_DATE}", f"date: {TODAY}")
+
+
+def test_sync_checks_and_rewrites(tmp_path: Path) -> None:
+    code, out, err = cli("sync", "--check", cwd=REPO)
+    assert code == 0, out + err
+    (tmp_path / ".github" / "ISSUE_TEMPLATE").mkdir(parents=True)
+    stale = GUIDE.read_text(encoding="utf-8").replace("| `id` | 编号 |", "| `id` | 旧名称 |")
+    (tmp_path / "CONTRIBUTING.md").write_text(stale, encoding="utf-8")
+    code, out, err = cli("sync", "--check", "--root", tmp_path, "--cases", SHIPPED, cwd=tmp_path)
+    assert code == 1 and "CONTRIBUTING.md" in out and "new-case.yml" in out
+    code, out, err = cli("sync", "--root", tmp_path, "--cases", SHIPPED, cwd=tmp_path)
+    assert code == 0
+    assert (tmp_path / "CONTRIBUTING.md").read_text(encoding="utf-8") == GUIDE.read_text(encoding="utf-8")
+    assert (tmp_path / ".github" / "ISSUE_TEMPLATE" / "new-case.yml").read_text(encoding="utf-8") == FORM.read_text(encoding="utf-8")

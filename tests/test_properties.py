@@ -1,0 +1,304 @@
+"""Property and hostile-input tests: whatever bytes a case file holds, the validator reports findings
+(with known codes, at real lines) and never raises, hangs or executes anything."""
+
+from __future__ import annotations
+
+import codecs
+import re
+import tempfile
+import time
+from pathlib import Path
+
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
+
+from casebook import report, scan
+from casebook.model import Library
+from casebook.pipeline import load_library
+from casebook.schema import CODE_BY_ID, FIELD_BY_KEY
+from conftest import MINIMAL_CASE, TODAY, VALID, make_library, relative
+
+# ==================================================================================================
+# Helpers
+# ==================================================================================================
+
+
+def line_count(data: bytes) -> int:
+    """Lines of a file as the validator numbers them: "\\n", "\\r\\n" and "\\r" end a line."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.count(b"\n") + 1
+    return text.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
+
+
+def validate_bytes(data: bytes, name: str = "case.md") -> Library:
+    """Validate a library holding one case file with these bytes (and a valid taxonomy)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = make_library(Path(tmp), {name: data})
+        library = load_library(root, today=TODAY)
+        check_findings(library, root, data, name)
+        for fmt in report.FORMATS.values():  # every report format copes with every finding
+            assert fmt(library)
+        return library
+
+
+def check_findings(library: Library, root: Path, data: bytes, name: str) -> None:
+    lines = line_count(data)
+    for f in library.findings:
+        assert f.code in CODE_BY_ID, f
+        assert f.severity == CODE_BY_ID[f.code].severity, f
+        assert relative(f.path, root) == name, f  # the taxonomy is valid: findings are the case's
+        assert 1 <= f.line <= lines, (f, lines)
+        assert f.message.strip(), f
+    # A case loads exactly when it has no errors, its own or library-wide (E407 dead case links).
+    assert len(library.cases) == (0 if library.errors else 1), library.findings
+
+
+# Pieces that matter to the parsers: fences, YAML punctuation, full-width look-alikes, hostile
+# YAML, line ends, byte-order marks, NUL, Markdown headings and links, HTML, personal data.
+TOKENS = [
+    "---", "...", "\n", "\r\n", "\r", ":", "：", ": ", "'", '"', "“", "”", "&a ", "*a", "!!", "!!python/object/apply:os.system ",
+    "!x ", "\t", "\ufeff", "\x00", "[", "]", "{", "}", ",", "，", "- ", "? ", "|", ">", "#", "%", "@", "`", "```", "~",
+    "<<: ", "\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\ud7ff", "\U0001f600",
+    "id", "title", "titel", "标题", "date", "category", "honors", "featured", "status", "cover", "tags",
+    "yes", "no", "null", "010", "2024-02-30", "2999-01-01", "2024-1-5", "0x1F",
+    "## ", "## 基本情况\n\n", "## 主要做法\n\n", "## 取得成效\n\n", "## 经验启示\n", "待补充", "### ",
+    "<script>", "</script>", "<img src=x onerror=y>", "<a onclick=", "![x](", "[x](", ")", "javascript:", "&#106;",
+    "data:", "https://example.com/a.png", "../", "/etc/passwd", "other.md)", "case.md#a)", "assets/cover.png", "assets/none.png",
+    "13812345678", "11010519491231002X", "110105194912310021", "永康", "永康市", "党建工作法",
+]
+token_text = st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=4)), max_size=80).map("".join)
+short_token_text = st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=3)), max_size=6).map("".join)
+
+# Front matter lines: good ones from the minimal case, `key: junk` for real and misspelt keys, junk.
+FIELD_LINES = MINIMAL_CASE.format(id="case").split("---\n")[1].splitlines()
+front_line = st.one_of(
+    st.sampled_from(FIELD_LINES),
+    st.builds(
+        "{}{}{}".format,
+        st.sampled_from([*FIELD_BY_KEY, "titel", "标题", "x", "  - level", "    year"]),
+        st.sampled_from([": ", "：", ":", " : ", ": [", ": {"]),
+        short_token_text,
+    ),
+    short_token_text,
+)
+front_soup = st.lists(front_line, max_size=16).map("\n".join)
+
+# Valid cases as mutation seeds; each is validated alone, so its link to another case goes.
+BASE_CASES = {
+    name: (VALID / name).read_bytes().replace("[温情工作法](ceshichang-wenqing-gongzuofa.md)".encode(), "温情工作法".encode())
+    for name in ("shili-yangguang-chedui.md", "shili-hongse-yizhan.md", "ceshichang-wenqing-gongzuofa.md")
+}
+assert b".md)" not in b"".join(BASE_CASES.values())
+
+
+@st.composite
+def mutated_case(draw) -> tuple[str, bytes]:
+    """A valid case file with a few random edits: characters or lines deleted, duplicated, inserted."""
+    name = draw(st.sampled_from(sorted(BASE_CASES)))
+    text = BASE_CASES[name].decode("utf-8")
+    for _ in range(draw(st.integers(1, 5))):
+        lines = text.split("\n")
+        op = draw(st.sampled_from(["del-chars", "ins-token", "ins-text", "del-line", "dup-line", "ins-line", "swap-lines"]))
+        at = draw(st.sampled_from(range(len(text) + 1)))  # uniform: plain integers favour 0
+        row = draw(st.sampled_from(range(len(lines))))
+        if op == "del-chars":
+            text = text[:at] + text[at + draw(st.integers(1, 8)):]
+        elif op == "ins-token":
+            text = text[:at] + draw(st.sampled_from(TOKENS)) + text[at:]
+        elif op == "ins-text":
+            text = text[:at] + draw(st.text(max_size=6)) + text[at:]
+        elif op == "del-line":
+            text = "\n".join(lines[:row] + lines[row + 1:])
+        elif op == "dup-line":
+            text = "\n".join(lines[:row + 1] + lines[row:])
+        elif op == "ins-line":
+            text = "\n".join(lines[:row] + [draw(token_text)] + lines[row:])
+        else:
+            other = draw(st.sampled_from(range(len(lines))))
+            lines[row], lines[other] = lines[other], lines[row]
+            text = "\n".join(lines)
+    return name, text.encode("utf-8", "surrogatepass")
+
+
+# ==================================================================================================
+# Properties
+# ==================================================================================================
+
+
+def test_base_cases_are_valid() -> None:
+    for name, data in BASE_CASES.items():
+        assert not validate_bytes(data, name).errors
+
+
+@given(st.binary(max_size=3000))
+@example(b"")
+@example(b"\xff\xfe")
+@example(codecs.BOM_UTF8)
+@example(b"---\n---\n")
+@example(b"\x00---\n")
+def test_any_bytes(data: bytes) -> None:
+    validate_bytes(data)
+
+
+@given(st.text(max_size=3000))
+def test_any_text(text: str) -> None:
+    validate_bytes(text.encode("utf-8", "surrogatepass"))
+
+
+@given(front_soup)
+@example("id: case\ntitle: a\u2028\u2028\u2028\u2028b: c")
+@example("id: case\nsource: 'a\x85\x85\x85\x85\x85\x85'\nx: y")
+@example("- a")
+@example("*a")
+def test_token_soup_as_front_matter(text: str) -> None:
+    validate_bytes(("---\n" + text + "\n---\n" + MINIMAL_CASE.split("---\n", 2)[2]).encode("utf-8", "surrogatepass"))
+
+
+@given(token_text)
+def test_token_soup_as_body(text: str) -> None:
+    validate_bytes((MINIMAL_CASE.format(id="case") + text).encode("utf-8", "surrogatepass"))
+
+
+@given(mutated_case())
+def test_mutated_valid_case(named: tuple[str, bytes]) -> None:
+    name, data = named
+    validate_bytes(data, name)
+
+
+@given(st.sampled_from(sorted(BASE_CASES)), st.sampled_from([codecs.BOM_UTF8, b""]), st.sampled_from([b"\n", b"\r\n", b"\r"]))
+def test_line_ends_and_bom_do_not_matter(name: str, bom: bytes, newline: bytes) -> None:
+    data = BASE_CASES[name].removeprefix(codecs.BOM_UTF8).replace(b"\r\n", b"\n")
+    library = validate_bytes(bom + data.replace(b"\n", newline), name)
+    assert not library.errors
+    reference = validate_bytes(data, name)
+    assert [(f.code, f.line) for f in library.findings] == [(f.code, f.line) for f in reference.findings]
+
+
+# ==================================================================================================
+# Hostile inputs: fail fast (generous bounds; these are guards, not benchmarks)
+# ==================================================================================================
+
+
+def timed(data: bytes) -> tuple[Library, float]:
+    start = time.monotonic()
+    library = validate_bytes(data)
+    return library, time.monotonic() - start
+
+
+def front(*lines: str) -> bytes:
+    body = MINIMAL_CASE.split("---\n", 2)[2]
+    return ("---\n" + "\n".join(lines) + "\n---\n" + body).encode("utf-8")
+
+
+def test_billion_laughs_fails_fast() -> None:
+    levels, width = 30, 30  # 30**30 strings if expanded
+    lines = ['l0: &a0 "哈哈"'] + [f"l{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]" for i in range(1, levels)]
+    library, seconds = timed(front(*lines))
+    assert {f.code for f in library.findings} == {"E110"}
+    assert seconds < 5
+
+
+def test_alias_bomb_under_a_real_field_fails_fast() -> None:
+    lines = ['a0: &a0 ["哈", "哈", "哈", "哈", "哈", "哈", "哈", "哈"]']
+    lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 9)]
+    library, seconds = timed(front(*lines, "title: *a8"))
+    assert "E110" in {f.code for f in library.findings}
+    assert seconds < 5
+
+
+def test_deep_flow_nesting_fails_fast() -> None:
+    library, seconds = timed(front("title: " + "[" * 200_000 + "]" * 200_000))
+    assert {f.code for f in library.findings} <= {"E104", "E110"} and library.errors
+    assert seconds < 5
+
+
+def test_deep_block_nesting_fails_fast() -> None:
+    lines = ["title:"] + [" " * i + "- " for i in range(1, 1200)]
+    library, seconds = timed(front(*lines))
+    assert {f.code for f in library.findings} <= {"E104", "E110"} and library.errors
+    assert seconds < 5
+
+
+def test_many_findings_stay_linear() -> None:
+    """10 000 list items outside the vocabulary: one finding each, quickly."""
+    items = ", ".join(f"无{i}" for i in range(10_000))
+    library, seconds = timed(front("id: case", "title: 标题", f"tags: [{items}]"))
+    assert sum(f.code == "E203" for f in library.findings) == 10_000
+    assert seconds < 20
+
+
+def test_long_lines_of_markup_stay_linear() -> None:
+    """Lines of unclosed `<a` (and friends) near the 1 MB file limit must not make the scan quadratic."""
+    for unit in ("<a ", "<img src", "<a onclick", '<img src="', "< ", "<x:", "[x](", "`", "`a``", "138 "):
+        payload = (unit * (200_000 // len(unit))).encode("utf-8")
+        library, seconds = timed(MINIMAL_CASE.format(id="case").encode("utf-8") + payload)
+        assert seconds < 10, (unit, seconds)
+
+
+def test_many_short_lines() -> None:
+    body = "\n".join(f"- 第 {i} 条做法 <a href='#x{i}'>链接</a> ![图](assets/cover.png)" for i in range(10_000))
+    library, seconds = timed(MINIMAL_CASE.format(id="case").replace("测试做法。", body).encode("utf-8"))
+    assert not library.errors and seconds < 20
+
+
+# ==================================================================================================
+# The HTML scan finds exactly what the plain regular expressions find (the linear scan is equivalent)
+# ==================================================================================================
+
+
+def reference_markup(line: str) -> list[tuple[str, str]]:
+    hits = [("tag", m.group(1).lower()) for m in scan._BAD_TAG.finditer(line)]
+    hits += [("event", m.group(1).lower()) for m in scan._EVENT.finditer(line)]
+    for m in scan._HTML_URL.finditer(line):
+        kind = "link" if m.group(1).lower() == "a" else "image"
+        for attr in scan._URL_ATTR.finditer(m.group(2)):
+            value = attr.group(2).strip("\"'")
+            urls = [u.split()[0] for u in value.split(",") if u.strip()] if attr.group(1).lower() == "srcset" else [value]
+            hits += [(kind, url) for url in urls]
+    hits += [("link", m.group(1)) for m in scan._AUTOLINK.finditer(line)]
+    return hits
+
+
+html_soup = st.lists(
+    st.sampled_from([
+        "<", ">", "a", "A", "img", "IMG", "video", "use", "b", " ", "\t", "src", "SRC", "srcset", "href", "xlink:href",
+        "=", '"', "'", "on", "ON", "click", "x", "/", ":", "<a ", "<img ", " onerror=", " src=", "< ",
+    ]),
+    max_size=50,
+).map("".join)
+
+
+@given(html_soup)
+def test_html_scan_matches_reference(line: str) -> None:
+    assume("\n" not in line and "](" not in line and "]:" not in line and "`" not in line)
+    got = [(h.kind, h.value) for h in scan.markup(line, 1)]
+    assert sorted(got) == sorted(reference_markup(line))
+
+
+def test_no_python_tags_anywhere_execute(tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+    payload = f'!!python/object/apply:os.system ["touch {marker}"]'
+    for where in (f"title: {payload}", f"tags: [{payload}]", f"honors:\n  - {{level: {payload}, title: x, year: 2020}}", f"x: {payload}"):
+        validate_bytes(front("id: case", where))
+    assert not marker.exists()
+
+
+def test_unicode_line_separators_do_not_shift_lines() -> None:
+    """YAML also breaks lines at U+0085, U+2028 and U+2029; editors and the findings count only "\\n"."""
+    for sep in ("\x85", "\u2028", "\u2029"):
+        data = front("id: case", f"title: '示例{sep * 5}工作法'", "titel: x")
+        library = validate_bytes(data)
+        assert ("E202", 4) in [(f.code, f.line) for f in library.findings], library.findings
+    # ...and when the front matter is the whole file, no finding points past its end
+    validate_bytes(b"---\nid: x\n" + "source: '\u2028\u2028\u2028\u2028\u2028\u2028'\nb: c".encode("utf-8") + b"\n---\n")
+
+
+def test_raw_control_characters_are_rejected_not_echoed() -> None:
+    """A raw ESC in the front matter is a YAML error, and the message names it instead of printing it.
+    (Escaped ones, like "\\e" in a quoted value, do reach messages: see test_validate.py, known problems.)"""
+    library = validate_bytes(front("id: case", "title: [\x1b[31m]", "summary: 'a\u2028b'"))
+    assert [f.code for f in library.findings] == ["E104"]
+    for f in library.findings:
+        assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", f.message), f

@@ -1,0 +1,614 @@
+"""The validator against the fixture libraries, taxonomy problems, and the `casebook validate` CLI."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import json
+import re
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+from casebook import cli
+from casebook.model import Finding, Honor, Library
+from casebook.pipeline import load_library
+from casebook.schema import CODE_BY_ID, MAX_FILE_BYTES
+from conftest import (
+    INVALID,
+    MINIMAL_CASE,
+    REPO,
+    SHIPPED,
+    TODAY,
+    VALID,
+    line_of,
+    make_library,
+    relative,
+    run_cli,
+)
+
+EXPECTED: dict[str, list[dict]] = yaml.safe_load((INVALID / "expected.yml").read_text("utf-8"))
+
+
+def pairs(findings) -> list[tuple[str, int]]:
+    return sorted((f.code, f.line) for f in findings)
+
+
+def by_file(library: Library) -> dict[str, list[Finding]]:
+    out: dict[str, list[Finding]] = defaultdict(list)
+    for f in library.findings:
+        out[relative(f.path, library.root)].append(f)
+    return out
+
+
+def show(findings) -> str:
+    return "\n".join(f.text() for f in findings) or "(no findings)"
+
+
+# ==================================================================================================
+# The invalid library: one problem per file, exactly the expected findings
+# ==================================================================================================
+
+
+@pytest.fixture(scope="module")
+def invalid_library() -> Library:
+    return load_library(INVALID, today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def invalid_findings(invalid_library: Library) -> dict[str, list[Finding]]:
+    return by_file(invalid_library)
+
+
+@pytest.mark.parametrize("rel", sorted(EXPECTED))
+def test_invalid_fixture_findings(rel: str, invalid_findings: dict[str, list[Finding]]) -> None:
+    expected = sorted((e["code"], e["line"]) for e in EXPECTED[rel])
+    found = invalid_findings.get(rel, [])
+    assert pairs(found) == expected, f"{rel}:\n{show(found)}"
+
+
+def test_expected_lists_every_invalid_file() -> None:
+    files = {p.relative_to(INVALID).as_posix() for p in INVALID.rglob("*.md")}
+    assert files == set(EXPECTED)
+    assert len(files) >= 45
+
+
+def test_no_findings_outside_the_listed_files(invalid_findings: dict[str, list[Finding]]) -> None:
+    # In particular: the copied taxonomy.yml is clean, so no E6xx/W601 leaks into the fixtures.
+    assert set(invalid_findings) <= set(EXPECTED)
+
+
+# Invalid-library files that are valid on their own and exist for another fixture's sake.
+CLEAN_HELPERS = {
+    "dup/a/e208-dup.md",  # the first of a duplicate pair
+    "e407-draft-target.md",  # a draft that e407-link-to-draft.md links to
+}
+
+
+def test_fixture_names_match_their_codes() -> None:
+    """`e203-...md` must expect E203 (the file name says what the fixture is about)."""
+    for rel, expected in EXPECTED.items():
+        stem = Path(rel).name
+        code = stem.split("-")[0].upper()
+        if expected:
+            assert code in {e["code"] for e in expected}, rel
+        else:
+            assert rel in CLEAN_HELPERS, rel
+
+
+def test_fixture_ids_equal_file_names() -> None:
+    """Each fixture's `id:` is its file name, except where the fixture is about the id."""
+    about_id = {"e206-uppercase-id.md", "e206-underscore-id.md", "e207-id-not-file-name.md"}
+    for path in INVALID.rglob("*.md"):
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        ids = re.findall(r"^id: (.*)$", text, re.M)
+        if path.name in about_id:
+            assert ids and ids[0] != path.stem, path
+        elif ids:
+            assert ids == [path.stem], path
+
+
+def test_severities_come_from_the_schema(invalid_library: Library) -> None:
+    for f in invalid_library.findings:
+        assert f.severity == CODE_BY_ID[f.code].severity, f
+
+
+# Checked across the library after each case is validated on its own: the case itself still loads.
+LIBRARY_LEVEL = {"E208", "E407"}
+
+
+def test_no_invalid_case_is_loaded(invalid_library: Library) -> None:
+    """A file with an error yields no case; the warning-only files and the clean helpers do."""
+    error_files = {rel for rel, exp in EXPECTED.items() if any(e["code"].startswith("E") for e in exp)}
+    library_level = {rel for rel, exp in EXPECTED.items() if {e["code"] for e in exp} <= LIBRARY_LEVEL}
+    loaded = {c.rel for c in invalid_library.cases}
+    assert not (loaded & (error_files - library_level))
+    assert {"w301-incomplete-section.md", "w301-incomplete-bold.md", *CLEAN_HELPERS} <= loaded
+
+
+# Messages: did-you-mean hints and the other details a contributor needs to fix the file.
+MESSAGE_HINTS = [
+    ("e202-typo-titel.md", "E202", "`title`"),
+    ("e202-chinese-key.md", "E202", "`title`"),
+    ("e202-typo-optional.md", "E202", "`featured`"),
+    ("e203-region-not-in-vocab.md", "E203", "永康市"),
+    ("e203-tag-block-list.md", "E203", "阳光车队"),
+    ("e203-honor-level.md", "E203", "全国级"),
+    ("e203-status-unknown.md", "E203", "published"),
+    ("e203-category-not-in-vocab.md", "E203", "不存在的类别"),
+    ("e101-gbk.md", "E101", "GBK"),
+    ("e101-utf16.md", "E101", "UTF-16"),
+    ("e102-blank-line-before.md", "E102", "空行"),
+    ("e104-quote-then-text.md", "E104", "'“阳光车队”工作法'"),
+    ("e106-duplicate-key.md", "E106", "第 3 行"),
+    ("e107-fullwidth-colon.md", "E107", "`title: ...`"),
+    ("e108-fullwidth-comma.md", "E108", "[党员教育, 品牌创建]"),
+    ("e109-python-tag.md", "E109", "!!python/object/apply:os.system"),
+    ("e204-category-string.md", "E204", "`category: [党建工作法]`"),
+    ("e207-id-not-file-name.md", "E207", "e207-id-not-file-name.md"),
+    ("e211-future-date.md", "E211", "2026-11-27"),
+    ("e212-long-summary.md", "E212", "150"),
+    ("e213-missing-cover.md", "E213", "assets/missing.png"),
+    ("e214-honor-missing-key.md", "E214", "year"),
+    ("e214-honor-extra-key.md", "E214", "url"),
+    ("e215-title-no.md", "E215", "'no'"),
+    ("e215-organization-octal.md", "E215", "'010'"),
+    ("e215-featured-yes.md", "E215", "yes"),
+    ("e301-missing-section.md", "E301", "## 取得成效"),
+    ("e302-out-of-order.md", "E302", "## 主要做法"),
+    ("e401-script.md", "E401", "<script>"),
+    ("e402-img-onerror.md", "E402", "onerror="),
+    ("e403-mixed-case-scheme.md", "E403", "javascript:"),
+    ("e403-entity-encoded.md", "E403", "javascript:"),
+    ("e406-wrong-case.md", "E406", "assets/X.PNG"),
+]
+
+
+@pytest.mark.parametrize(("rel", "code", "needle"), MESSAGE_HINTS)
+def test_message_helps_fix_the_problem(rel: str, code: str, needle: str, invalid_findings) -> None:
+    messages = [f.message for f in invalid_findings[rel] if f.code == code]
+    assert messages and any(needle in m for m in messages), messages
+
+
+PERSONAL = {
+    "e501-id-number.md": "11010519491231002X",
+    "e501-id-number-lowercase-x.md": "11010519491231002x",
+    "e502-mobile-body.md": "13812345678",
+    "e502-mobile-in-summary.md": "13812345678",
+    "e502-mobile-with-dashes.md": "138-1234-5678",
+}
+
+
+@pytest.mark.parametrize("rel", sorted(PERSONAL))
+def test_personal_data_is_masked_in_messages(rel: str, invalid_findings) -> None:
+    """Findings end up in CI logs: they must not repeat the number they complain about."""
+    number = PERSONAL[rel]
+    assert number in (INVALID / rel).read_text("utf-8")
+    for f in invalid_findings[rel]:
+        assert number not in f.message and number.replace("-", "") not in f.message
+        assert "*" in f.message
+
+
+def test_encoding_fixtures_kept_their_bytes() -> None:
+    """Guard against an editor or git "fixing" the binary fixtures."""
+    gbk = (INVALID / "e101-gbk.md").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        gbk.decode("utf-8")
+    assert "示例工作法" in gbk.decode("gbk")
+    assert (INVALID / "e101-utf16.md").read_bytes().startswith(codecs.BOM_UTF16_LE)
+    assert (INVALID / "e101-binary.md").read_bytes().startswith(b"\x89PNG")
+    assert b"\x00" in (INVALID / "e101-nul-byte.md").read_bytes()
+
+
+# ==================================================================================================
+# The valid library
+# ==================================================================================================
+
+
+@pytest.fixture(scope="module")
+def valid_library() -> Library:
+    return load_library(VALID, today=TODAY)
+
+
+def test_valid_library_has_no_errors(valid_library: Library) -> None:
+    assert not valid_library.errors, show(valid_library.errors)
+
+
+def test_valid_library_warnings_are_the_incomplete_sections(valid_library: Library) -> None:
+    expected = sorted([
+        ("2024/shili-dangjian-tepaiyuan.md", "W301", line_of(VALID / "2024/shili-dangjian-tepaiyuan.md", "## 取得成效")),
+        ("shili-linlibang.md", "W301", line_of(VALID / "shili-linlibang.md", "## 经验启示")),
+    ])
+    found = sorted((relative(f.path, VALID), f.code, f.line) for f in valid_library.warnings)
+    assert found == expected
+
+
+def test_valid_library_loads_every_case(valid_library: Library) -> None:
+    files = sorted(p.relative_to(VALID).as_posix() for p in VALID.rglob("*.md"))
+    assert sorted(c.rel for c in valid_library.cases) == files
+    assert len(files) >= 6
+    assert [c.id for c in valid_library.cases] == sorted(c.id for c in valid_library.cases)
+    for case in valid_library.cases:
+        assert case.id == Path(case.rel).stem
+
+
+def test_valid_library_optional_fields(valid_library: Library) -> None:
+    cases = {c.id: c for c in valid_library.cases}
+    chedui = cases["shili-yangguang-chedui"]
+    assert chedui.title == "“阳光车队”工作法"
+    assert chedui.featured and chedui.party_org == "党支部" and chedui.industry == "交通运输"
+    assert chedui.honors == (Honor("省级", "示例先进基层党组织", 2023), Honor("市级", "示例党建品牌", 2022))
+    assert chedui.tags == ("阳光车队", "党员挂牌", "出租车")  # block list
+    assert [s.title for s in chedui.sections] == ["基本情况", "主要做法", "取得成效", "经验启示", "其他"]
+
+    wenqing = cases["ceshichang-wenqing-gongzuofa"]
+    assert wenqing.featured and wenqing.cover == "assets/cover.png"
+    assert wenqing.date == dt.date(2024, 3, 18)  # quoted date string
+    assert "](assets/cover.png)" in wenqing.body
+
+    draft = cases["shili-xuexi-xiaozu"]
+    assert draft.status == "draft" and not draft.published and not draft.featured
+    assert draft.tags == () and draft.honors == ()
+    assert draft not in valid_library.published
+    assert len(valid_library.published) == len(valid_library.cases) - 1
+
+    tepaiyuan = cases["shili-dangjian-tepaiyuan"]
+    assert tepaiyuan.rel == "2024/shili-dangjian-tepaiyuan.md"
+    assert tepaiyuan.incomplete_sections == ("取得成效",)
+    assert "](../assets/cover.png)" in tepaiyuan.body  # relative to the subfolder, inside the library
+
+    assert cases["shili-linlibang"].incomplete_sections == ("经验启示",)
+    assert len(cases["shili-linlibang"].summary) == 150  # the limit itself is allowed
+
+    assert sum(c.featured for c in valid_library.cases) == 2
+
+
+def test_bom_and_crlf_are_accepted(valid_library: Library) -> None:
+    data = (VALID / "shili-hongse-yizhan.md").read_bytes()
+    assert data.startswith(codecs.BOM_UTF8) and b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
+    case = next(c for c in valid_library.cases if c.id == "shili-hongse-yizhan")
+    assert case.title == "“红色驿站”服务法"
+    assert "\r" not in case.body and "\r" not in case.summary
+    assert [s.title for s in case.sections] == ["基本情况", "主要做法", "取得成效", "经验启示"]
+
+
+def test_fenced_and_inline_code_are_not_html(valid_library: Library) -> None:
+    text = (VALID / "shili-yangguang-chedui.md").read_text("utf-8")
+    fence = text.split("```html", 1)[1].split("```", 1)[0]
+    assert "<script>" in fence and "<iframe" in fence
+    assert "`<style>" in text
+    assert not [f for f in valid_library.findings if f.path.endswith("shili-yangguang-chedui.md")]
+
+
+def test_id_number_with_wrong_check_digit_is_not_personal_data(valid_library: Library) -> None:
+    assert "110105194912310021" in (VALID / "shili-xuexi-xiaozu.md").read_text("utf-8")
+    assert not any(f.code == "E501" for f in valid_library.findings)
+
+
+def test_valid_fixtures_share_facets(valid_library: Library) -> None:
+    """Related-case ranking and facet counts need overlaps (site tests rely on these)."""
+    def count(values) -> int:
+        return max(sum(v in c for c in values) for v in {x for c in values for x in c})
+
+    assert count([c.category for c in valid_library.cases]) >= 3
+    assert count([c.tags for c in valid_library.cases]) >= 2
+    assert count([(c.region,) for c in valid_library.cases]) >= 2
+
+
+# ==================================================================================================
+# Libraries built in tmp_path: taxonomy problems (E601, E602, W601), file size (E111), hostile tags
+# ==================================================================================================
+
+
+def case_text(case_id: str, **replace: str) -> str:
+    text = MINIMAL_CASE.format(id=case_id)
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    return text
+
+
+def findings_of(root: Path) -> list[tuple[str, str, int]]:
+    library = load_library(root, today=TODAY)
+    return sorted((relative(f.path, root), f.code, f.line) for f in library.findings)
+
+
+def taxonomy_text(**changes: str | None) -> str:
+    """The valid taxonomy with whole vocabularies replaced (YAML text) or removed (None)."""
+    data = yaml.safe_load((VALID / "taxonomy.yml").read_text("utf-8"))
+    lines = []
+    for name, values in data.items():
+        if name in changes:
+            if changes[name] is not None:
+                lines.append(f"{name}: {changes[name]}")
+        else:
+            lines.append(f"{name}: [{', '.join(values)}]")
+    lines += [f"{name}: {value}" for name, value in changes.items() if name not in data and value is not None]
+    return "\n".join(lines) + "\n"
+
+
+def test_e601_missing_taxonomy_skips_vocabulary_checks(tmp_path: Path) -> None:
+    make_library(tmp_path, {"a.md": case_text("a", **{"region: 永康市": "region: 不存在的地区"})})
+    (tmp_path / "taxonomy.yml").unlink()
+    assert findings_of(tmp_path) == [("taxonomy.yml", "E601", 1)]
+    # ...but every other check still runs
+    (tmp_path / "b.md").write_text(case_text("b", **{"date: 2024-01-05": "date: 2024-02-30"}), "utf-8")
+    assert findings_of(tmp_path) == [("b.md", "E210", 9), ("taxonomy.yml", "E601", 1)]
+
+
+def test_e601_taxonomy_not_utf8(tmp_path: Path) -> None:
+    make_library(tmp_path, {"a.md": case_text("a")}, taxonomy=taxonomy_text().encode("gbk"))
+    found = findings_of(tmp_path)
+    assert [(p, c) for p, c, _ in found] == [("taxonomy.yml", "E601")]
+
+
+def test_e601_taxonomy_yaml_error_at_its_line(tmp_path: Path) -> None:
+    text = taxonomy_text(region='["永康市", "东城街道"')  # unclosed flow list
+    make_library(tmp_path, {"a.md": case_text("a")}, taxonomy=text)
+    bad = next(i for i, ln in enumerate(text.split("\n"), 1) if ln.startswith("region:"))
+    found = findings_of(tmp_path)
+    assert [(p, c) for p, c, _ in found] == [("taxonomy.yml", "E601")]
+    assert found[0][2] in (bad, bad + 1)  # the parser may notice on the next line
+
+
+def test_e601_taxonomy_with_python_tag(tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+    text = taxonomy_text() + f'extra: !!python/object/apply:os.system ["touch {marker}"]\n'
+    make_library(tmp_path, {"a.md": case_text("a")}, taxonomy=text)
+    assert [c for _, c, _ in findings_of(tmp_path)] == ["E601"]
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("taxonomy", "needle"),
+    [
+        ("- 永康市\n- 东城街道\n", "映射"),  # a list, not a mapping
+        ("只有一行文字\n", "映射"),
+        (taxonomy_text(honor_level=None), "honor_level"),  # a vocabulary missing
+        (taxonomy_text(region="永康市"), "region"),  # a string, not a list
+        (taxonomy_text(tags="[1, 2]"), "tags"),  # not text
+        (taxonomy_text(category='[党建工作法, ""]'), "category"),  # an empty value
+    ],
+)
+def test_e602_taxonomy_structure(tmp_path: Path, taxonomy: str, needle: str) -> None:
+    # The case uses a region outside the valid vocabulary: with an unusable taxonomy it is not judged.
+    make_library(tmp_path, {"a.md": case_text("a", **{"region: 永康市": "region: 不存在的地区"})}, taxonomy=taxonomy)
+    library = load_library(tmp_path, today=TODAY)
+    assert {f.code for f in library.findings} == {"E602"}
+    assert all(relative(f.path, tmp_path) == "taxonomy.yml" and f.line == 1 for f in library.findings)
+    assert any(needle in f.message for f in library.findings)
+
+
+def test_w601_duplicate_value_and_unknown_vocabulary(tmp_path: Path) -> None:
+    text = taxonomy_text(region="[永康市, 东城街道, 永康市]", tag="[多余]")
+    make_library(tmp_path, {"a.md": case_text("a", **{"region: 永康市": "region: 永康"})}, taxonomy=text)
+    library = load_library(tmp_path, today=TODAY)
+    found = sorted((relative(f.path, tmp_path), f.code, f.severity) for f in library.findings)
+    # warnings only: the taxonomy stays usable, so vocabulary checks still run (E203)
+    assert found == [
+        ("a.md", "E203", "error"),
+        ("taxonomy.yml", "W601", "warning"),
+        ("taxonomy.yml", "W601", "warning"),
+    ]
+    messages = " ".join(f.message for f in library.warnings)
+    assert "永康市" in messages and "`tag`" in messages and "`tags`" in messages
+
+
+def test_w601_alone_fails_only_with_strict(tmp_path: Path) -> None:
+    make_library(tmp_path, {"a.md": case_text("a")}, taxonomy=taxonomy_text(region="[永康市, 永康市]"))
+    assert run_cli("validate", "--cases", str(tmp_path)).returncode == 0
+    result = run_cli("validate", "--cases", str(tmp_path), "--strict")
+    assert result.returncode == 1 and "W601" in result.stdout
+
+
+def test_e111_file_too_large(tmp_path: Path) -> None:
+    base = case_text("big").encode("utf-8")
+    exact = base + b"a" * (MAX_FILE_BYTES - len(base))
+    assert len(exact) == MAX_FILE_BYTES
+    make_library(tmp_path, {"big.md": exact})
+    assert findings_of(tmp_path) == []  # the limit itself is fine
+    (tmp_path / "big.md").write_bytes(exact + b"a")
+    assert findings_of(tmp_path) == [("big.md", "E111", 1)]
+
+
+def test_e109_python_tags_are_never_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+    tags = [
+        f'!!python/object/apply:os.system ["touch {marker}"]',
+        f'!!python/object/new:os.system ["touch {marker}"]',
+        f"!!python/object/apply:subprocess.check_call [[touch, {marker}]]",
+        "!!python/name:os.system",
+    ]
+    cases = {f"t{i}.md": case_text(f"t{i}", **{"title: 示例工作法": f"title: {tag}"}) for i, tag in enumerate(tags)}
+    make_library(tmp_path, cases)
+    assert findings_of(tmp_path) == [(f"t{i}.md", "E109", 3) for i in range(len(tags))]
+    result = run_cli("validate", "--cases", str(tmp_path))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert not marker.exists()
+
+
+def test_e208_duplicate_id_reported_once_per_extra_copy(tmp_path: Path) -> None:
+    make_library(tmp_path, {f"{d}/same.md": case_text("same") for d in ("a", "b", "c")})
+    assert findings_of(tmp_path) == [("b/same.md", "E208", 2), ("c/same.md", "E208", 2)]
+
+
+# ==================================================================================================
+# Known problems, reported to the maintainer and not yet fixed. strict: a fix turns these into
+# failures (XPASS) so the marker gets removed.
+# ==================================================================================================
+
+
+
+@pytest.mark.parametrize("value", ['"永康\\n市"', '"\\e[31m永康"'])
+def test_messages_are_one_clean_line(tmp_path: Path, value: str) -> None:
+    make_library(tmp_path, {"a.md": case_text("a", **{"region: 永康市": f"region: {value}"})})
+    library = load_library(tmp_path, today=TODAY)
+    assert [f.code for f in library.findings] == ["E203"]
+    assert not re.search(r"[\x00-\x1f\x7f]", library.findings[0].message)
+
+
+
+def test_list_hint_uses_half_width_commas(tmp_path: Path) -> None:
+    make_library(tmp_path, {"a.md": case_text("a", **{"category: [党建工作法]": "category: 党建工作法，党员教育"})})
+    (finding,) = load_library(tmp_path, today=TODAY).findings
+    assert finding.code == "E204" and "，" not in finding.message.split("请写成列表")[1]
+
+
+
+@pytest.mark.parametrize("html", [
+    '<img src="assets/cover.png" srcset="https://example.com/a.png 2x">',
+    '<video src="assets/cover.png" poster="https://example.com/a.png"></video>',
+])
+def test_every_url_attribute_is_checked(tmp_path: Path, html: str) -> None:
+    make_library(tmp_path, {"a.md": case_text("a", **{"测试做法。": html})})
+    assert [f.code for f in load_library(tmp_path, today=TODAY).findings] == ["E404"]
+
+
+# ==================================================================================================
+# The CLI: exit codes and output formats
+# ==================================================================================================
+
+TEXT_LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+): (?P<code>[EW]\d{3}) (?P<message>\S.*)$")
+
+
+def test_cli_valid_exits_0() -> None:
+    result = run_cli("validate", "--cases", "tests/fixtures/valid")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout.count("W301") == 2
+
+
+def test_cli_strict_fails_on_warnings() -> None:
+    result = run_cli("validate", "--cases", "tests/fixtures/valid", "--strict")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_invalid_exits_1() -> None:
+    result = run_cli("validate", "--cases", "tests/fixtures/invalid")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "E101" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("validate", "--cases", "tests/fixtures/no-such-dir"),
+        ("validate", "--cases", "tests/fixtures/valid/taxonomy.yml"),  # a file, not a directory
+        ("validate", "--cases", "tests/fixtures/valid", "--format", "xml"),
+        ("validate", "--no-such-option"),
+        ("no-such-command",),
+        (),
+    ],
+)
+def test_cli_usage_errors_exit_2(args: tuple[str, ...]) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() and not result.stdout.strip()
+
+
+def test_cli_missing_dir_names_it() -> None:
+    result = run_cli("validate", "--cases", "tests/fixtures/no-such-dir")
+    assert "tests/fixtures/no-such-dir" in result.stderr
+
+
+def test_cli_default_library_is_cases_in_cwd(tmp_path: Path) -> None:
+    make_library(tmp_path / "cases", {"a.md": case_text("a", **{"date: 2024-01-05": "date: 2999-01-01"})})
+    result = run_cli("validate", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.startswith("cases/a.md:9: E211 ")
+
+
+def test_text_format(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    assert cli.main(["validate", "--cases", "tests/fixtures/invalid"]) == 1
+    out = capsys.readouterr().out
+    *lines, summary = out.rstrip("\n").split("\n")
+    parsed = [TEXT_LINE.match(line) for line in lines]
+    assert all(parsed), [line for line, m in zip(lines, parsed) if not m]
+    keys = [(m["path"], int(m["line"])) for m in parsed]
+    assert keys == sorted(keys)
+    assert all(m["path"].startswith("tests/fixtures/invalid/") for m in parsed)
+    assert len(lines) == sum(len(v) for v in EXPECTED.values())
+    assert "tests/fixtures/invalid/e203-region-not-in-vocab.md:6: E203 " in out
+    assert "错误" in summary and "警告" in summary
+
+
+def test_text_format_clean_library(tmp_path: Path) -> None:
+    make_library(tmp_path, {"a.md": case_text("a")})
+    result = run_cli("validate", "--cases", str(tmp_path))
+    assert result.returncode == 0
+    assert result.stdout.strip().count("\n") == 0  # only the summary line
+    assert "1 个案例" in result.stdout
+
+
+def test_json_format() -> None:
+    result = run_cli("validate", "--cases", "tests/fixtures/invalid", "--format", "json")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"cases", "errors", "warnings"}
+    assert isinstance(data["cases"], int)
+    for entry in data["errors"] + data["warnings"]:
+        assert set(entry) == {"path", "line", "code", "message"}
+        assert isinstance(entry["line"], int) and entry["line"] >= 1
+    assert {e["code"] for e in data["warnings"]} == {"W301"}
+    assert all(e["code"].startswith("E") for e in data["errors"])
+    total = sorted((Path(e["path"]).relative_to("tests/fixtures/invalid").as_posix(), e["code"], e["line"])
+                   for e in data["errors"] + data["warnings"])
+    assert total == sorted((rel, e["code"], e["line"]) for rel, exp in EXPECTED.items() for e in exp)
+    assert any(e["message"] for e in data["errors"])
+
+
+def test_json_format_valid() -> None:
+    result = run_cli("validate", "--cases", "tests/fixtures/valid", "--format", "json")
+    assert result.returncode == 0
+    data = json.loads(result.stdout)
+    assert data["cases"] == len(list(VALID.rglob("*.md")))
+    assert data["errors"] == []
+    assert [w["code"] for w in data["warnings"]] == ["W301", "W301"]
+    assert "\\u" not in result.stdout  # readable UTF-8 (ensure_ascii=False), not escapes
+
+
+def test_github_format() -> None:
+    result = run_cli("validate", "--cases", "tests/fixtures/invalid", "--format", "github")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    *lines, _summary = result.stdout.rstrip("\n").split("\n")
+    pattern = re.compile(r"^::(error|warning) file=([^,]+),line=(\d+),title=([EW]\d{3})::([EW]\d{3}) \S")
+    for line in lines:
+        m = pattern.match(line)
+        assert m, line
+        assert (m[1] == "warning") == m[4].startswith("W") and m[4] == m[5]
+    assert "::error file=tests/fixtures/invalid/e203-region-not-in-vocab.md,line=6,title=E203::E203 " in result.stdout
+    assert "::warning file=tests/fixtures/invalid/w301-incomplete-section.md,line=21,title=W301::" in result.stdout
+
+
+def test_validate_never_writes_to_the_library(tmp_path: Path) -> None:
+    def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+        return {p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else b"", p.stat().st_mtime_ns)
+                for p in sorted(root.rglob("*"))} | {".": (b"", root.stat().st_mtime_ns)}
+
+    for name, source in (("valid", VALID), ("invalid", INVALID)):
+        root = tmp_path / name
+        shutil.copytree(source, root)
+        before = snapshot(root)
+        for fmt in ("text", "json", "github"):
+            run_cli("validate", "--cases", str(root), "--format", fmt, "--strict")
+        load_library(root, today=TODAY)
+        assert snapshot(root) == before, name
+
+
+def test_shipped_library_validates() -> None:
+    if not SHIPPED.is_dir():
+        pytest.skip("no cases/ library in this checkout")
+    result = run_cli("validate", "--cases", "cases")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert not re.search(r":\d+: E\d{3} ", result.stdout), result.stdout
