@@ -307,8 +307,10 @@ def render_stats(index: Index) -> tuple[str, dict[str, bytes]]:
     out = ["# 数据统计", "", f"已发布案例 {total} 个；草稿 {index.drafts} 个（不发布）；待补充 {len(index.incomplete)} 个。", ""]
     series = [(VOCABULARY_LABELS[v], v, [(f.value, len(f.case_ids)) for f in index.facets[v]]) for v in ("category", "region", "org_type", "industry")]
     series.append(("收录年份", "year", [(str(y), n) for y, n in index.by_year]))
-    for label, key, counts in series:
+    for label, key, all_counts in series:
         out += [f"## 按{label}", ""]
+        # Values without cases would make long, empty charts (a city has many towns): name their number.
+        counts = [(value, n) for value, n in all_counts if n]
         if not counts:
             out += ["暂无数据。", ""]
             continue
@@ -318,6 +320,8 @@ def render_stats(index: Index) -> tuple[str, dict[str, bytes]]:
         out += [f"| {label} | 案例数 |", "| --- | --- |"]
         out += [f"| {esc(value)} | {n} |" for value, n in counts]
         out.append("")
+        if len(counts) < len(all_counts):
+            out += [f"另有 {len(all_counts) - len(counts)} 项{label}暂无案例，见[按{label}浏览]({rel(vocab_dir(key) + '/index.md', uri)})。", ""]
     out += ["## 待补充的案例", ""]
     if index.incomplete:
         out += [f"共 {len(index.incomplete)} 个案例有章节待补充：", "", "| 案例 | 待补充章节 |", "| --- | --- |"]

@@ -256,6 +256,8 @@ class CaseCheck:
         return None
 
     def check_cover(self, field: Field, node: Node) -> str | None:
+        if isinstance(node, ScalarNode) and node.tag == NULL:
+            return None  # optional: `cover:` left empty means no cover
         value = self.text(field, node)
         if value is None:
             return None
