@@ -29,8 +29,9 @@ site: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# --dirty: after an edit, only pages whose content changed are rebuilt (see plugin.py).
 serve: $(STAMP)
-	$(BIN)/mkdocs serve
+	$(BIN)/mkdocs serve --dirty
 
 # Synthetic libraries of 500 / 2,000 / 5,000 cases into bench-out/; prints figures (takes a while).
 bench: $(STAMP)

@@ -149,9 +149,9 @@ def first_search_ms(site: Path, query: str) -> float:
 
 
 def serve_rebuild(lib: Path) -> tuple[float, float]:
-    """(cold build s, rebuild s after editing one case) as reported by `mkdocs serve`."""
+    """(cold build s, rebuild s after editing one case) as reported by `mkdocs serve --dirty` (make serve)."""
     env = dict(ENV, CASEBOOK_CASES=str(lib))
-    proc = subprocess.Popen([PY, "-m", "mkdocs", "serve", "-a", "127.0.0.1:8765", "--no-livereload"], cwd=REPO, env=env,
+    proc = subprocess.Popen([PY, "-m", "mkdocs", "serve", "--dirty", "-a", "127.0.0.1:8765", "--no-livereload"], cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     times = []
     edited = False

@@ -302,3 +302,15 @@ def test_raw_control_characters_are_rejected_not_echoed() -> None:
     assert [f.code for f in library.findings] == ["E104"]
     for f in library.findings:
         assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", f.message), f
+
+
+# The fast section split (one regex pass) agrees with the line-by-line one wherever it is used.
+section_soup = st.lists(
+    st.sampled_from(["## 基本情况", "## 主要做法 ##", "##", "## ", "### 小节", " ## 缩进", "    ## 代码", "#", "正文", "", "- 列表", "待补充", "##x", "\t## 制表"]),
+    max_size=25,
+).map("\n".join)
+
+
+@given(section_soup, st.integers(min_value=1, max_value=50))
+def test_fast_sections_agree_with_line_by_line(body: str, first: int) -> None:
+    assert scan._atx_sections(body, first) == scan._line_sections(body, first)

@@ -26,6 +26,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
 
+import jieba
 import pytest
 import yaml
 
@@ -868,8 +869,12 @@ def test_search_index_holds_cases_but_not_listing_pages(any_site):
         own = [d for d in docs if d["location"].split("#", 1)[0] == url]
         assert own, f"{case.id} not in the search index"
         assert any(d["title"].replace("\u200b", "") == case.title for d in own)
-        # its organization's name is in its own entries
-        assert case.organization in "".join(d["text"] for d in own).replace("\u200b", "")
+        # one entry per case: the summary as teaser, every word of the page (metadata card
+        # included) once in `kw`; its organization's words are among them
+        assert len(own) == 1, [d["location"] for d in own]
+        assert case.summary in own[0]["text"].replace("\u200b", "")
+        words = set(own[0]["kw"].split("\u200b"))
+        assert all(w in words for w in jieba.cut(case.organization) if len(w) > 1), (case.organization, own[0]["kw"][:200])
 
 
 def test_distinctive_term_is_a_token_of_its_own_case_entry(site):

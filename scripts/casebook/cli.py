@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 from . import report
-from .build import BuildError, build_site, pack_zip
 from .load import shown_path
 from .pipeline import load_library
 from .schema import SUMMARY_MAX
@@ -95,6 +94,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from .build import BuildError, build_site, pack_zip  # subprocess/zipfile: not needed to validate
+
     if args.zip and not args.offline:
         print("casebook: 用法错误：--zip 只用于离线版，请同时加 --offline", file=sys.stderr)
         return 2

@@ -7,6 +7,7 @@ kept apart from the validation of values, which is validate.py's job.
 from __future__ import annotations
 
 import codecs
+import os
 import re
 from pathlib import Path
 
@@ -19,15 +20,25 @@ from .schema import MAX_FILE_BYTES
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 FENCE = "---"
+_CLOSING_FENCE = re.compile(r"^(?:---|\.\.\.)[^\S\n]*$", re.M)  # like line.rstrip() in (---, ...)
 _FULLWIDTH_KEY = re.compile(r"^\s*[A-Za-z_][\w-]*\s*：")
 _QUOTED_PREFIX = re.compile(r":\s*([\"'“”‘’「」])[^\"'“”‘’「」]*\1\S")
 
 
-def find_case_files(root: Path) -> list[Path]:
-    """Every `*.md` in the library (subfolders too), except under assets/; sorted."""
-    return sorted(
-        p for p in root.rglob("*.md") if p.is_file() and "assets" not in p.relative_to(root).parts[:1]
-    )
+def walk_library(root: Path) -> tuple[list[Path], frozenset[str]]:
+    """One walk of the library: case files (`*.md` outside assets/, sorted) and every file
+    (relative POSIX paths: what images and covers may point at)."""
+    cases, files = [], []
+    for folder, dirs, names in os.walk(root):
+        dirs.sort()
+        base = Path(folder)
+        rel_dir = base.relative_to(root).as_posix()
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        for name in names:
+            files.append(prefix + name)
+            if name.endswith(".md") and not (prefix + name).startswith("assets/"):
+                cases.append(base / name)
+    return sorted(cases), frozenset(files)
 
 
 def shown_path(path: Path) -> str:
@@ -58,7 +69,7 @@ def decode(data: bytes) -> tuple[str | None, int, str]:
         return None, line, kind
     if "\x00" in text:
         return None, text.count("\n", 0, text.index("\x00")) + 1, "含有 NUL 字节（可能是二进制文件）"
-    return text.replace("\r\n", "\n").replace("\r", "\n"), 0, ""
+    return (text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text), 0, ""
 
 
 def yaml_problem(exc: yaml.YAMLError, lines: tuple[str, ...], offset: int) -> tuple[int, str]:
@@ -78,9 +89,14 @@ def yaml_problem(exc: yaml.YAMLError, lines: tuple[str, ...], offset: int) -> tu
     return index + offset, f"YAML 语法错误（{problem}）；请检查本行的冒号、引号、缩进和列表写法"
 
 
-def load_case(path: Path, root: Path) -> RawCase:
-    rel = path.relative_to(root).as_posix()
-    shown = shown_path(path)
+def load_case(path: Path, root: Path, shown_root: str | None = None) -> RawCase:
+    """shown_root: the library as findings show it (computed once per library, not per file)."""
+    root_str, path_str = str(root), str(path)
+    if path_str.startswith(root_str + os.sep):  # string slicing: pathlib is slow for thousands
+        rel = path_str[len(root_str) + 1:].replace(os.sep, "/")
+    else:
+        rel = path.relative_to(root).as_posix()
+    shown = shown_path(path) if shown_root is None else rel if shown_root == "." else f"{shown_root}/{rel}"
 
     def broken(line: int, code: str, message: str, text: str = "") -> RawCase:
         return RawCase(path, rel, shown, text, 0, (), None, "", 0, (Finding(shown, line, code, message),))
@@ -95,31 +111,32 @@ def load_case(path: Path, root: Path) -> RawCase:
     if text is None:
         return broken(line, "E101", f"文件不是 UTF-8 编码：{problem}；请用编辑器“另存为 UTF-8”后再提交")
 
-    lines = text.split("\n")
-    if lines[0].rstrip() != FENCE:
-        hint = "文件开头有空行，" if not lines[0].strip() and len(lines) > 1 else ""
-        return broken(1, "E102", f"缺少 front matter：{hint}第一行应是 `---`，实际是“{lines[0][:30]}”", text)
-    close = next((i for i in range(1, len(lines)) if lines[i].rstrip() in (FENCE, "...")), None)
-    if close is None:
+    first = text.split("\n", 1)[0]
+    if first.rstrip() != FENCE:
+        hint = "文件开头有空行，" if not first.strip() and "\n" in text else ""
+        return broken(1, "E102", f"缺少 front matter：{hint}第一行应是 `---`，实际是“{first[:30]}”", text)
+    end = _CLOSING_FENCE.search(text, len(first))  # the closing fence, without splitting the body
+    if end is None:
         return broken(1, "E103", "front matter 从第 1 行的 `---` 开始，但没有以一行 `---` 结束", text)
 
-    front = tuple(lines[1:close])
-    body = "\n".join(lines[close + 1:])
+    front_text = text[len(first) + 1:end.start() - 1] if end.start() > len(first) + 1 else ""
+    front = tuple(front_text.split("\n")) if front_text or end.start() > len(first) + 1 else ()
+    body = text[end.end() + 1:] if end.end() < len(text) else ""
     findings: list[Finding] = []
-    for i, ln in enumerate(front):
+    for i, ln in enumerate(front if "：" in front_text else ()):
         if _FULLWIDTH_KEY.match(ln):
             key = ln.split("：", 1)[0].strip()
             findings.append(Finding(shown, i + 2, "E107", f"字段 `{key}` 后用了全角冒号“：”；请改成半角冒号加空格，如 `{key}: ...`"))
     node = None
     if not findings:  # a full-width colon is the cause of any YAML error that follows: say it once
         try:
-            node = yaml.compose("\n".join(front), Loader=Loader)
+            node = yaml.compose(front_text, Loader=Loader)
         except yaml.YAMLError as exc:
             line, message = yaml_problem(exc, front, 2)
             findings.append(Finding(shown, line, "E104", message))
         except RecursionError:
             findings.append(Finding(shown, 2, "E110", "front matter 嵌套过深，无法解析"))
-    return RawCase(path, rel, shown, text, 2, front, node, body, close + 2, tuple(findings))
+    return RawCase(path, rel, shown, text, 2, front, node, body, len(front) + 3, tuple(findings))
 
 
 def load_taxonomy(root: Path) -> tuple[object, list[Finding]]:
@@ -139,7 +156,3 @@ def load_taxonomy(root: Path) -> tuple[object, list[Finding]]:
         line, message = yaml_problem(exc, tuple(text.split("\n")), 1)
         return None, [Finding(shown, line, "E601", f"taxonomy.yml 无法解析：{message}")]
 
-
-def list_files(root: Path) -> frozenset[str]:
-    """Every file in the library, relative POSIX paths: what images and covers may point at."""
-    return frozenset(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
-from .load import find_case_files, list_files, load_case, load_taxonomy, shown_path
+from .load import load_case, load_taxonomy, shown_path, walk_library
 from .model import Finding, Library, Taxonomy
 from .validate import check_case_links, check_duplicate_ids, validate_case, validate_taxonomy
 
@@ -18,14 +19,17 @@ def load_library(root: Path, today: dt.date | None = None) -> Library:
     if data is not None:
         taxonomy, tax_findings, usable = validate_taxonomy(data, shown_path(root / "taxonomy.yml"))
         findings += tax_findings
-    files = list_files(root)
+    case_paths, files = walk_library(root)
+    shown_root = shown_path(root)
     results = []
-    for path in find_case_files(root):
-        raw = load_case(path, root)
+    for path in case_paths:
+        raw = load_case(path, root, shown_root)
         # Without a usable taxonomy, vocabulary checks are skipped rather than flooding every case.
         case, case_findings = validate_case(raw, taxonomy if usable else None, files, today)
         findings += case_findings
-        results.append((raw, case))
+        # Drop the YAML nodes once judged: thousands of live node graphs make Python's cyclic
+        # garbage collector rescan them over and over (validate time grew faster than linear).
+        results.append((replace(raw, root=None), case))
     findings += check_duplicate_ids(results)
     findings += check_case_links(results)
     # Library-wide checks (duplicate ids, dead links) can fail a case that passed on its own.

@@ -31,6 +31,16 @@ class CasebookConfig(base.Config):
 
 
 class CasebookPlugin(BasePlugin[CasebookConfig]):
+    dirty = False  # until on_startup says otherwise
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # Defining on_startup keeps this object across `mkdocs serve` rebuilds. Under
+        # `serve --dirty` (make serve) MkDocs rebuilds only files that report a change: we
+        # remember what each generated file held, so editing one case of thousands rebuilds its
+        # page and the listings that show it, not every page.
+        self.dirty = dirty
+        self.written: dict[str, str | bytes] = {}
+
     def on_config(self, config):
         # Per-build state lives here and is reset on every build (mkdocs serve rebuilds).
         base_dir = Path(config.config_file_path or ".").resolve().parent
@@ -56,14 +66,15 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         template = config.edit_uri_template
         options = Options(config.use_directory_urls, template, self.prefix)
         site = render_site(self.index, options)
+        self.pending = {**site.pages, **site.files}
         for uri, content in site.pages.items():
-            file = File.generated(config, uri, content=content)
+            file = self.generated(config, uri, content)
             case = uri.startswith("cases/")
             # "Edit" on a case page opens its source file in the library, not a generated path.
             file.edit_uri = f"{self.prefix}/{self.index.by_id[uri[6:-3]].rel}" if case and self.prefix else None
             files.append(file)
         for uri, data in site.files.items():
-            files.append(File.generated(config, uri, content=data))
+            files.append(self.generated(config, uri, data))
         for rel in self.library.assets:  # images keep their library paths under cases/
             files.append(File.generated(config, f"cases/{rel}", abs_src_path=str(self.root / rel)))
         for file in files:
@@ -71,16 +82,22 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
                 file.edit_uri = f"{self.docs_prefix}/{file.src_uri}" if self.docs_prefix else None
         return files
 
+    def generated(self, config, uri: str, content: str | bytes) -> File:
+        file = File.generated(config, uri, content=content)
+        if self.dirty and self.written.get(uri) == content:
+            file.is_modified = lambda: False  # type: ignore[method-assign]  # unchanged since last build
+        return file
+
     # After Material's search writes its index (priority 0), before the offline plugin inlines
     # it into search_index.js (priority -100).
     @event_priority(-50)
     def on_post_build(self, *, config) -> None:
+        if self.dirty:
+            self.written = self.pending  # only a build that got this far counts as written
         path = Path(config.site_dir) / "search" / "search_index.json"
-        if not path.is_file():
-            return
-        data = json.loads(path.read_text(encoding="utf-8"))
-        data = compact_index(data, lambda location: location.startswith("cases/"))
-        path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        if path.is_file():
+            data = compact_index(json.loads(path.read_text(encoding="utf-8")), lambda loc: loc.startswith("cases/"))
+            path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
 def relative_to(path: Path, base: Path) -> str | None:

@@ -18,7 +18,7 @@ import yaml
 
 from . import scan
 from .index import slugify
-from .load import find_case_files, list_files, load_case, load_taxonomy, shown_path
+from .load import load_case, load_taxonomy, shown_path, walk_library
 from .model import Finding, Taxonomy
 from .schema import (
     FIELD_BY_KEY,
@@ -72,7 +72,7 @@ def library_taxonomy(root: Path) -> Taxonomy:
 
 def ids_in_use(root: Path) -> dict[str, Path]:
     """File stem -> path of every case file in the library (ids equal file names)."""
-    return {p.stem: p for p in find_case_files(root)}
+    return {p.stem: p for p in walk_library(root)[0]}
 
 
 def check_case(root: Path, path: Path, today: dt.date | None = None) -> list[Finding]:
@@ -82,7 +82,7 @@ def check_case(root: Path, path: Path, today: dt.date | None = None) -> list[Fin
     if data is not None:
         taxonomy, _, usable = validate_taxonomy(data, "taxonomy.yml")
         taxonomy = taxonomy if usable else None
-    _, findings = validate_case(load_case(path, root), taxonomy, list_files(root), today or dt.date.today())
+    _, findings = validate_case(load_case(path, root), taxonomy, walk_library(root)[1], today or dt.date.today())
     return sorted(set(findings), key=lambda f: (f.line, f.code, f.message))
 
 

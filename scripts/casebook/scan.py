@@ -15,6 +15,8 @@ from .model import Section
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _H2 = re.compile(r"^ {0,3}##(?!#)[ \t]+(.*?)[ \t]*#*[ \t]*$|^ {0,3}##[ \t]*$")
 _SETEXT_H2 = re.compile(r"^ {0,3}-+[ \t]*$")
+_SETEXT_LATER_LINE = re.compile(r"\n {0,3}-+[ \t]*(?:\n|$)")  # starts with a literal: a fast scan
+_H2_ANYWHERE = re.compile(r"^ {0,3}##(?!#)(?:[ \t]+(.*?)[ \t]*#*[ \t]*|[ \t]*)$", re.M)
 _NOT_PARAGRAPH = re.compile(r"^ {0,3}([-*+>#|]|\d+[.)]\s|<)")
 _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 
@@ -30,7 +32,8 @@ _TAG_START = {_EVENT: re.compile(_EVENT_TAG, re.I), _HTML_URL: re.compile(_URL_T
 _AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s<>]*)>")
 
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{17}[0-9Xx])(?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<![\d-])(?:\+?86[-\s]?)?(1[3-9]\d(?:[-\s]?\d{4}){2})(?![\d-])")
+_MOBILE = re.compile(r"(?<![\d-])(?:\+?86[- \t]?)?(1[3-9]\d(?:[- \t]?\d{4}){2})(?![\d-])")
+_NUMBER_HINT = re.compile(r"\d{3}[- \t]?\d{4}")  # every ID and mobile number has such a run
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -58,6 +61,14 @@ def prose_lines(text: str, first_line: int) -> Iterator[tuple[int, str]]:
 
 def sections(body: str, first_line: int) -> tuple[Section, ...]:
     """Level-2 sections of a body (ATX `## x` or setext `x` over `---`), with text and line."""
+    setext = _SETEXT_H2.match(body.split("\n", 1)[0]) or _SETEXT_LATER_LINE.search(body)
+    if "```" not in body and "~~~" not in body and not setext:
+        return _atx_sections(body, first_line)  # the usual body: no fences, no setext
+    return _line_sections(body, first_line)
+
+
+def _line_sections(body: str, first_line: int) -> tuple[Section, ...]:
+    """sections() line by line, minding code fences and setext headings."""
     found: list[tuple[str, int, list[str]]] = []
     lines = body.split("\n")
     fence = ""
@@ -82,6 +93,17 @@ def sections(body: str, first_line: int) -> tuple[Section, ...]:
         if found:
             found[-1][2].append(line)
     return tuple(Section(title, "\n".join(lines).strip("\n"), line) for title, line, lines in found)
+
+
+def _atx_sections(body: str, first_line: int) -> tuple[Section, ...]:
+    """sections() for a body without code fences or setext underlines, by one regex pass."""
+    heads = list(_H2_ANYWHERE.finditer(body))
+    out = []
+    for i, m in enumerate(heads):
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(body)
+        text = body[m.end():end].strip("\n")
+        out.append(Section((m.group(1) or "").strip(), text, first_line + body.count("\n", 0, m.start())))
+    return tuple(out)
 
 
 def is_setext_title(lines: list[str], i: int) -> bool:
@@ -116,6 +138,8 @@ def _tag_matches(pattern: re.Pattern[str], line: str) -> Iterator[re.Match[str]]
 
 def markup(body: str, first_line: int) -> Iterator[Hit]:
     """Raw HTML tags, event attributes, and every link or image URL, with their lines."""
+    if "<" not in body and "](" not in body and "]:" not in body:
+        return
     for line_no, line in prose_lines(body, first_line):
         if "<" in line:
             for m in _BAD_TAG.finditer(line):
@@ -152,11 +176,10 @@ def valid_id_number(number: str) -> bool:
 
 def personal_data(text: str) -> Iterator[tuple[int, str, str]]:
     """(line, 'id' | 'mobile', value) for resident ID numbers and mainland mobile numbers."""
-    for i, line in enumerate(text.split("\n")):
-        if sum(ch.isdigit() for ch in line) < 11:
-            continue
-        for m in _ID_NUMBER.finditer(line):
-            if valid_id_number(m.group(1)):
-                yield i + 1, "id", m.group(1)
-        for m in _MOBILE.finditer(line):
-            yield i + 1, "mobile", re.sub(r"[-\s]", "", m.group(1))
+    # One pass of each pattern over the whole text (C speed); lines are counted only for hits.
+    if not _NUMBER_HINT.search(text):  # cheap pre-check: the precise patterns start with lookbehinds
+        return
+    hits = [(m.start(), "id", m.group(1)) for m in _ID_NUMBER.finditer(text) if valid_id_number(m.group(1))]
+    hits += [(m.start(), "mobile", re.sub(r"[-\s]", "", m.group(1))) for m in _MOBILE.finditer(text)]
+    for start, kind, value in hits:
+        yield text.count("\n", 0, start) + 1, kind, value

@@ -2,7 +2,7 @@
 
 Material makes one entry per section and the browser rebuilds its lunr index from all of them on
 every page load, so the first result takes longer with every case. For case pages we keep one
-entry (title, summary as the teaser shown in results, the case's tags), and put the body's words
+entry (title, summary as the teaser shown in results, the case's tags), and put all its words
 once each into an extra field `kw`: every word still finds its case, at a fraction of the size.
 Other pages (the hand-written docs) keep Material's entries as they are.
 """
@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 _TAG = re.compile(r"<[^>]+>")
 _WORD = re.compile(r"\w")
+_FIRST_PARAGRAPH = re.compile(r"\s*<p>.*?</p>", re.S)
 KW_FIELD = "kw"
 
 
@@ -29,7 +30,10 @@ def compact_index(data: dict, is_case: Callable[[str], bool]) -> dict:
             docs.append(entry)
             continue
         if page not in pages:  # the page's first entry: its title and the text before any heading
-            pages[page] = dict(entry, location=page)
+            # The teaser shown under a result is the summary (the page's first paragraph); the
+            # metadata card after it stays findable through `kw`.
+            teaser = _FIRST_PARAGRAPH.match(entry["text"])
+            pages[page] = dict(entry, location=page, text=teaser.group(0) if teaser else entry["text"])
             docs.append(pages[page])
             words[page] = {}
         for text in (entry["title"], entry["text"]):

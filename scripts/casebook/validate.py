@@ -7,6 +7,7 @@ import datetime as dt
 import difflib
 import itertools
 import posixpath
+import re
 from collections import deque
 from collections.abc import Iterable
 from urllib.parse import unquote
@@ -37,6 +38,12 @@ T = "tag:yaml.org,2002:"
 STR, NULL, BOOL, INT, FLOAT, TIMESTAMP = (T + t for t in ("str", "null", "bool", "int", "float", "timestamp"))
 SAFE_TAGS = {STR, NULL, BOOL, INT, FLOAT, TIMESTAMP, T + "seq", T + "map"}
 LABEL_TO_KEY = {f.label: f.key for f in FIELDS}
+# Field kind (schema.Field.kind) -> the CaseCheck method that judges it.
+CHECKERS = {
+    "str": "check_text_field", "list": "check_list", "date": "check_date",
+    "bool": "check_bool", "path": "check_cover", "honors": "check_honors",
+}
+_LEADING = re.compile(r"^[ \t?-]+", re.M)
 
 
 def suggest(value: str, choices: Iterable[str]) -> str | None:
@@ -119,8 +126,23 @@ class CaseCheck:
 
     # -- front matter ----------------------------------------------------------------
 
+    def needs_structure_check(self) -> bool:
+        """False when the text cannot hold a tag, an alias or deep nesting (the usual case).
+
+        Tags need `!`, aliases `&`; each level of nesting needs a bracket or a leading space or
+        indicator (`- `, `? `) on its line, so fewer than MAX_YAML_DEPTH of those cannot nest deeper.
+        """
+        text = "\n".join(self.raw.front_lines)
+        if "&" in text or "*" in text or "!" in text:
+            return True
+        brackets = text.count("[") + text.count("{")
+        leading = max(map(len, _LEADING.findall(text)), default=0)
+        return brackets + leading >= MAX_YAML_DEPTH
+
     def check_structure(self, root: Node) -> bool:
         """Tags, aliases and nesting; walks every node once (an alias bomb stays linear)."""
+        if not self.needs_structure_check():
+            return True
         seen: set[int] = set()
         queue = deque([(root, 0)])  # breadth first: a repeated alias shows before deep nesting
         ok = True
@@ -325,11 +347,7 @@ class CaseCheck:
                 hint = LABEL_TO_KEY.get(key) or suggest(key, FIELD_BY_KEY)
                 self.add(self.line(knode), "E202", f"未知字段 `{key}`" + (f"；是否想写 `{hint}`？" if hint else f"；可用字段：{'、'.join(FIELD_BY_KEY)}"))
                 continue
-            checker = {
-                "str": self.check_text_field, "list": self.check_list, "date": self.check_date,
-                "bool": self.check_bool, "path": self.check_cover, "honors": self.check_honors,
-            }[field.kind]
-            value = checker(field, vnode)
+            value = getattr(self, CHECKERS[field.kind])(field, vnode)
             if value is not None:
                 values[key] = value
         for field in FIELDS:
