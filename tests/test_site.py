@@ -1016,7 +1016,6 @@ def synthetic_library(root: Path, count: int) -> ExpectedLibrary:
     for i in range(count):
         cid = f"hecheng-anli-{i:03d}"
         sub = i % 10 == 0 and i > 0
-        up = "../" if sub else ""
         categories = sorted({pick("category", i), pick("category", i // 3)}, key=taxonomy["category"].index)
         extra = ""
         if i == 0:

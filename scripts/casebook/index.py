@@ -6,6 +6,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from types import MappingProxyType
 
 from pypinyin import lazy_pinyin
@@ -78,9 +79,11 @@ def newest_first(case: Case) -> tuple:
 
 
 def related_cases(cases: tuple[Case, ...]) -> dict[str, tuple[str, ...]]:
-    """Up to RELATED_MAX related cases each, ranked by shared categories and tags.
+    """Up to RELATED_MAX related cases each, ranked by shared categories and tags, then by order.
 
-    An inverted index (value -> cases) visits only cases that share something, never all pairs.
+    An inverted index (value -> cases) visits only cases that share something, never all pairs;
+    the counting and ranking run in C (set union, Counter.update, sorted), as a category of a
+    large library holds thousands of cases.
     """
     postings: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, case in enumerate(cases):
@@ -90,14 +93,15 @@ def related_cases(cases: tuple[Case, ...]) -> dict[str, tuple[str, ...]]:
             postings["tags", value].append(i)
     related = {}
     for i, case in enumerate(cases):
-        scores: Counter[int] = Counter()
-        for vocab, values, weight in (("category", case.category, CATEGORY_WEIGHT), ("tags", case.tags, TAG_WEIGHT)):
-            for value in values:
-                for j in postings[vocab, value]:
-                    scores[j] += weight
+        lists = [postings["category", v] for v in case.category] * CATEGORY_WEIGHT
+        lists += [postings["tags", v] for v in case.tags] * TAG_WEIGHT
+        # Insert candidates in case order first: the stable sort below then breaks ties by it.
+        scores: Counter[int] = Counter(dict.fromkeys(sorted(set().union(*lists)), 0))
+        for ids in lists:
+            scores.update(ids)
         scores.pop(i, None)
-        best = sorted(scores, key=lambda j: (-scores[j], j))[:RELATED_MAX]
-        related[case.id] = tuple(cases[j].id for j in best)
+        best = sorted(scores.items(), key=itemgetter(1), reverse=True)[:RELATED_MAX]
+        related[case.id] = tuple(cases[j].id for j, _ in best)
     return related
 
 

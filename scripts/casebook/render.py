@@ -7,12 +7,12 @@ online (directory URLs) and the offline (`.html`) flavour and checks them under 
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import posixpath
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from . import charts
 from .index import Facet, Index
@@ -38,12 +38,13 @@ class Site:
 
 # -- small helpers -------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|>~])")
+# HTML's & < > as entities, Markdown's punctuation backslash-escaped: one C-speed translate.
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: "\\" + c for c in "\\`*_{}[]()#+!|~"}})
 
 
 def esc(text: str) -> str:
     """Plain text safe inside Markdown (and its raw HTML): no markup, no tags."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    return text.translate(_ESCAPES)
 
 
 def case_uri(case_id: str) -> str:
@@ -60,7 +61,15 @@ def facet_uri(facet: Facet) -> str:
 
 def rel(target: str, page: str) -> str:
     """Relative link from one page's source path to another's (MkDocs rewrites .md links)."""
-    return posixpath.relpath(target, posixpath.dirname(page) or ".")
+    head, name = posixpath.split(target)
+    up = _rel_dir(head, posixpath.dirname(page))
+    return posixpath.join(up, name) if up != "." else name
+
+
+@lru_cache(maxsize=None)
+def _rel_dir(target_dir: str, page_dir: str) -> str:
+    # posixpath.relpath is slow and thousands of links share a handful of folder pairs
+    return posixpath.relpath(target_dir or ".", page_dir or ".")
 
 
 def site_url(uri: str, directory_urls: bool) -> str:
