@@ -89,16 +89,25 @@ def make_library(dest: Path, n: int, seed: int = 7) -> list[str]:
     return titles
 
 
+# Peak memory is read in a small launcher process: a child forked straight from this script
+# would report this script's own (large) footprint as its high-water mark.
+LAUNCHER = """
+import resource, subprocess, sys
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+print("maxrss", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)
+sys.exit(code)
+"""
+
+
 def run(cmd: list[str], env: dict | None = None, cwd: Path = REPO) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB, the process and the children it waited for)."""
+    """Wall seconds and peak RSS in MB (the largest process of the command)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env or ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run([PY, "-c", LAUNCHER, *cmd], cwd=cwd, env=env or ENV, stderr=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - start
-    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{err[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
+    maxrss = int(re.findall(r"^maxrss (\d+)$", proc.stderr, re.M)[-1])
+    return seconds, maxrss / 1024
 
 
 FLOOR = """
