@@ -99,10 +99,12 @@ def _atx_sections(body: str, first_line: int) -> tuple[Section, ...]:
     """sections() for a body without code fences or setext underlines, by one regex pass."""
     heads = list(_H2_ANYWHERE.finditer(body))
     out = []
+    line, counted = first_line, 0
     for i, m in enumerate(heads):
+        line += body.count("\n", counted, m.start())  # count each stretch of the body once
+        counted = m.start()
         end = heads[i + 1].start() if i + 1 < len(heads) else len(body)
-        text = body[m.end():end].strip("\n")
-        out.append(Section((m.group(1) or "").strip(), text, first_line + body.count("\n", 0, m.start())))
+        out.append(Section((m.group(1) or "").strip(), body[m.end():end].strip("\n"), line))
     return tuple(out)
 
 

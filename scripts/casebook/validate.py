@@ -113,7 +113,7 @@ class CaseCheck:
         self.findings: list[Finding] = list(raw.findings)
         # YAML also ends lines at U+0085, U+2028 and U+2029, so its marks' line numbers drift from the
         # file's: find the file line from the mark's character index, counting "\n" only.
-        self.line_starts = [0, *itertools.accumulate(len(ln) + 1 for ln in raw.front_lines)]
+        self._line_starts: list[int] | None = None  # built on the first finding that needs a line
 
     def add(self, line: int, code: str, message: str) -> None:
         self.findings.append(Finding(self.raw.shown, line, code, message, CODE_BY_ID[code].severity))
@@ -122,7 +122,9 @@ class CaseCheck:
         return self.mark_line(node.start_mark)
 
     def mark_line(self, mark) -> int:
-        return bisect.bisect_right(self.line_starts, mark.index) - 1 + self.raw.front_start
+        if self._line_starts is None:
+            self._line_starts = [0, *itertools.accumulate(len(ln) + 1 for ln in self.raw.front_lines)]
+        return bisect.bisect_right(self._line_starts, mark.index) - 1 + self.raw.front_start
 
     # -- front matter ----------------------------------------------------------------
 
@@ -361,17 +363,16 @@ class CaseCheck:
         value = self.text(field, node)
         if value is None or not self.in_vocabulary(field, node, value):
             return None
-        line = self.line(node)
         if field.key == "id":
             stem = posixpath.splitext(posixpath.basename(self.raw.rel))[0]
             if not ID_PATTERN.match(value):
-                self.add(line, "E206", f"`id` 只能用小写字母、数字和单个连字符（如 yangguang-chedui），实际是“{value}”")
+                self.add(self.line(node), "E206", f"`id` 只能用小写字母、数字和单个连字符（如 yangguang-chedui），实际是“{value}”")
                 return None
             if value != stem:
-                self.add(line, "E207", f"`id` 是“{value}”，但文件名是“{stem}.md”；两者应一致")
+                self.add(self.line(node), "E207", f"`id` 是“{value}”，但文件名是“{stem}.md”；两者应一致")
                 return None
         if field.key == "summary" and len(value) > SUMMARY_MAX:
-            self.add(line, "E212", f"`summary`（摘要）有 {len(value)} 字，超过 {SUMMARY_MAX} 字上限；请精简")
+            self.add(self.line(node), "E212", f"`summary`（摘要）有 {len(value)} 字，超过 {SUMMARY_MAX} 字上限；请精简")
             return None
         return value
 
