@@ -1,8 +1,8 @@
 """The built site in a real browser (Debian's headless Chromium through Playwright).
 
 Every scenario runs on both flavours of a build of the shipped library: "online" (served from
-http://127.0.0.1) and "offline" (the --offline build opened from file://, as a reader does after
-unzipping it). Each test also checks that the page talked to nothing but the site itself and
+http://127.0.0.1) and "offline" (the offline zip from `casebook build --offline --zip`, unzipped
+elsewhere and opened from file://, as a reader does). Each test also checks that the page talked to nothing but the site itself and
 logged no script error. Full-page screenshots go to tests/screenshots/ (git-ignored) for a human
 to look at.
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from browser_support import (
     strip_zwsp,
     without_query,
 )
-from helpers import REPO, build
+from helpers import REPO, build, run_casebook
 
 pytestmark = pytest.mark.browser
 
@@ -55,15 +56,28 @@ def cases() -> dict[str, dict]:
     return found
 
 
+def build_and_unzip(out: Path) -> Path:
+    """The offline flavour as a reader gets it: `casebook build --offline --zip`, then unzipped
+    somewhere else; returns the unzipped folder that holds index.html."""
+    result = run_casebook("build", "--cases", str(LIBRARY), "--site-dir", str(out / "build"), "--offline", "--zip", str(out / "dist"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    (archive,) = (out / "dist").glob("*-offline-*.zip")
+    with zipfile.ZipFile(archive) as zf:
+        zf.extractall(out / "unzipped")
+    (top,) = (out / "unzipped").iterdir()
+    assert (top / "index.html").is_file() and (top / "使用说明.txt").is_file()
+    return top
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> dict[str, Path]:
     """Both flavours of the shipped library, built side by side (each build is a subprocess)."""
-    roots = {f: tmp_path_factory.mktemp(f"browser-{f}") / "site" for f in FLAVOURS}
-    with ThreadPoolExecutor(max_workers=len(roots)) as pool:
-        jobs = [pool.submit(build, LIBRARY, root, offline=f == "offline") for f, root in roots.items()]
-        for job in jobs:
-            job.result()
-    return roots
+    online = tmp_path_factory.mktemp("browser-online") / "site"
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        online_job = pool.submit(build, LIBRARY, online)
+        offline_job = pool.submit(build_and_unzip, tmp_path_factory.mktemp("browser-offline"))
+        online_job.result()
+        return {"online": online, "offline": offline_job.result()}
 
 
 @pytest.fixture(scope="module", params=FLAVOURS)
