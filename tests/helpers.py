@@ -21,9 +21,13 @@ def run_casebook(*args: str, cwd: Path = REPO, env: dict | None = None) -> subpr
     )
 
 
-def build(cases: Path, site_dir: Path, offline: bool = False) -> subprocess.CompletedProcess:
+# Test builds link "编辑此案例" to a fixed repository, whatever the machine's git remote or CI.
+EDIT_URL = "https://git.example.org/owner/anliku/edit/main/{path}"
+
+
+def build(cases: Path, site_dir: Path, offline: bool = False, env: dict | None = None) -> subprocess.CompletedProcess:
     """`casebook build` from the repo root with the project's mkdocs.yml; asserts success."""
     args = ["build", "--cases", str(cases), "--site-dir", str(site_dir)] + (["--offline"] if offline else [])
-    result = run_casebook(*args)
+    result = run_casebook(*args, env={"CASEBOOK_EDIT_URL": EDIT_URL, **(env or {})})
     assert result.returncode == 0, result.stdout + result.stderr
     return result

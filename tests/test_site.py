@@ -30,7 +30,7 @@ import jieba
 import pytest
 import yaml
 
-from helpers import REPO, VALID, build, run_casebook
+from helpers import EDIT_URL, REPO, VALID, build, run_casebook
 
 # Vocabulary name -> (folder under browse/, reader-facing label), as the issue names them.
 VOCABS = {
@@ -493,7 +493,7 @@ def test_edit_link_points_to_the_source_file_in_the_library(site):
         edit = [a for a in article(page).find_all("a") if "编辑此案例" in a.text()]
         assert len(edit) == 1, case.id
         href = edit[0].attrs["href"]
-        assert href.endswith(f"/{library_prefix}/{case.rel}"), href
+        assert href == EDIT_URL.format(path=f"{library_prefix}/{case.rel}"), href
         assert f"cases/{case.id}.md" not in href or case.rel == f"cases/{case.id}.md"
         # Material's own edit button (rel=edit) must open the same source file
         for a in parse(page).find_all("a", rel="edit"):

@@ -87,7 +87,7 @@ def uses(workflow: dict) -> dict[str, dict]:
 
 
 def test_workflows_exist() -> None:
-    assert [p.name for p in WORKFLOWS] == ["ci.yml", "pages.yml"]
+    assert [p.name for p in WORKFLOWS] == ["ci.yml", "pages.yml", "release.yml"]
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
@@ -136,13 +136,30 @@ def test_ci_checks_pull_requests() -> None:
 def test_pages_deploys_main() -> None:
     pages = load(REPO / ".github" / "workflows" / "pages.yml")
     assert pages["on"]["push"]["branches"] == ["main"]
-    assert "make site" in commands(pages)
+    build = next(s for s in steps(pages) if s.get("run") == "make site")
+    # The site URL Pages reports (a project site lives under /REPO/), from the step before.
+    assert build["env"]["CASEBOOK_SITE_URL"] == "${{ steps.pages.outputs.base_url }}"
+    order = [s.get("id") or s.get("run") for s in steps(pages)]
+    assert order.index("pages") < order.index("make site")
+    assert uses(pages)["actions/configure-pages"]["id"] == "pages"
+    assert "CASEBOOK_EDIT_URL" not in json.dumps(pages)  # derived from GITHUB_REPOSITORY, never hard-coded
     assert uses(pages)["actions/upload-pages-artifact"]["with"]["path"] == "site"
     deploy = pages["jobs"]["deploy"]
     assert deploy["needs"] == "build"
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert deploy["environment"]["name"] == "github-pages"
     assert any(s.get("uses", "").startswith("actions/deploy-pages@") for s in deploy["steps"])
+
+
+def test_release_publishes_the_distributables_of_a_version_tag() -> None:
+    release = load(REPO / ".github" / "workflows" / "release.yml")
+    assert release["on"] == {"push": {"tags": ["v*.*.*"]}}
+    assert release["permissions"] == {"contents": "read"}
+    assert release["jobs"]["release"]["permissions"] == {"contents": "write"}
+    run = commands(release)
+    assert run.index("make test") < run.index("make site") < run.index("gh release create")
+    assert "dist/*.zip" in run and "--verify-tag" in run
+    assert 'project"]["version"]' in run  # the tag must match pyproject.toml's version
 
 
 def test_pull_request_template_has_a_checklist() -> None:

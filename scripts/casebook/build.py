@@ -15,6 +15,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from .provenance import SITE_URL_ENV, read_manifest
+
 ZIP_NAME = "liangxin-dangjian-anliku"
 README_NAME = "使用说明.txt"
 README_TEXT = """两新党建工作法案例库（离线版）
@@ -22,6 +24,9 @@ README_TEXT = """两新党建工作法案例库（离线版）
 1. 把本压缩包完整解压到任意文件夹（不要直接在压缩包里打开）。
 2. 双击文件夹中的 index.html，用浏览器打开即可浏览、筛选和搜索。
 3. 不需要联网，也不需要安装任何软件。
+
+本版本：{manifest}
+（详见 build-info.json）
 """
 
 
@@ -29,12 +34,20 @@ class BuildError(Exception):
     pass
 
 
-def build_site(config: Path, cases: Path, site_dir: Path, offline: bool = False) -> None:
-    """Build into a sibling scratch folder, then replace site_dir only when MkDocs succeeded."""
+def build_site(config: Path, cases: Path, site_dir: Path, offline: bool = False, site_url: str | None = None) -> None:
+    """Build into a sibling scratch folder, then replace site_dir only when MkDocs succeeded.
+
+    `site_url` (else $CASEBOOK_SITE_URL) is where the site will be served; the offline copy is
+    opened from file:// and never has one.
+    """
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=site_dir.parent))
     env = dict(os.environ, CASEBOOK_CASES=str(cases.resolve()), OFFLINE="true" if offline else "false", NO_MKDOCS_2_WARNING="1")
+    env.pop(SITE_URL_ENV, None)
+    url = None if offline else (site_url or os.environ.get(SITE_URL_ENV) or None)
+    if url:
+        env[SITE_URL_ENV] = url if url.endswith("/") else url + "/"
     # Not --quiet: it hides the warnings that --strict counts, and broken links would pass.
     cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(scratch)]
     try:
@@ -62,9 +75,13 @@ def swap(new: Path, target: Path) -> None:
 
 
 def pack_zip(site_dir: Path, dist: Path, today: dt.date | None = None) -> Path:
-    """site_dir -> dist/<name>-offline-<YYYYMMDD>.zip with one top folder; byte-stable for the same input."""
-    stamp = (today or dt.date.today()).strftime("%Y%m%d")
-    top = f"{ZIP_NAME}-offline-{stamp}"
+    """site_dir -> dist/<name>-offline-<YYYYMMDD>[-<commit>].zip with one top folder; byte-stable
+    for the same input. Date and commit come from the build's manifest (build-info.json)."""
+    manifest = read_manifest(site_dir)
+    date = dt.date.fromisoformat(manifest.date) if manifest else (today or dt.date.today())
+    top = f"{ZIP_NAME}-offline-{date.strftime('%Y%m%d')}"
+    if manifest and manifest.commit:
+        top += f"-{manifest.commit}"
     dist.mkdir(parents=True, exist_ok=True)
     target = dist / f"{top}.zip"
     partial = target.with_suffix(".zip.part")
@@ -77,7 +94,8 @@ def pack_zip(site_dir: Path, dist: Path, today: dt.date | None = None) -> Path:
             info.external_attr = 0o644 << 16
             zf.writestr(info, data)
 
-        add(README_NAME, README_TEXT.encode("utf-8"))
+        shown = manifest.text() if manifest else "（没有构建信息）"
+        add(README_NAME, README_TEXT.format(manifest=shown).encode("utf-8"))
         for path in sorted(p for p in site_dir.rglob("*") if p.is_file()):
             add(path.relative_to(site_dir).as_posix(), path.read_bytes())
     partial.replace(target)

@@ -10,6 +10,7 @@ import datetime as dt
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import report
 from .load import shown_path
@@ -33,6 +34,13 @@ def library_dir(value: str) -> Path:
     return path
 
 
+def site_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise argparse.ArgumentTypeError(f"站点地址应是 http(s):// 开头的网址，如 https://用户.github.io/仓库/；实际是“{value}”")
+    return value
+
+
 def make_parser() -> Parser:
     parser = Parser(prog="casebook", description="两新党建工作法案例库：校验案例、生成站点。")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="命令")
@@ -49,6 +57,7 @@ def make_parser() -> Parser:
     p.add_argument("--offline", action="store_true", help="生成可从 file:// 打开的离线版（含搜索）")
     p.add_argument("--zip", type=Path, metavar="DIR", help="离线版另打包为 DIR/<名称>-offline-<日期>.zip")
     p.add_argument("--config-file", type=Path, default=Path("mkdocs.yml"), help="MkDocs 配置（默认 mkdocs.yml）")
+    p.add_argument("--site-url", type=site_url, metavar="URL", help="站点的发布地址，如 https://用户.github.io/仓库/（默认取环境变量 CASEBOOK_SITE_URL）；离线版忽略")
     p.set_defaults(run=cmd_build)
 
     p = sub.add_parser("new", help="按模板新建案例草稿 DIR/ID.md（不覆盖已有文件）")
@@ -111,7 +120,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"校验通过：{len(library.published)} 个案例将发布。正在生成{flavour}（MkDocs）…", flush=True)
     start = time.monotonic()
     try:
-        build_site(args.config_file, args.cases, args.site_dir, offline=args.offline)
+        build_site(args.config_file, args.cases, args.site_dir, offline=args.offline, site_url=args.site_url)
     except BuildError as exc:
         print(f"casebook: {exc}；{args.site_dir} 保持原样。", file=sys.stderr)
         return 1

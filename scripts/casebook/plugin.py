@@ -6,8 +6,10 @@ Runs the same pipeline as the CLI at `on_config`, adds the rendered pages as vir
 
 from __future__ import annotations
 
+import html
 import json
 import logging
+import os
 from pathlib import Path
 
 from mkdocs.config import base
@@ -18,6 +20,7 @@ from mkdocs.structure.files import File, Files
 
 from .index import build_index
 from .pipeline import load_library
+from .provenance import MANIFEST_NAME, edit_template, make_manifest, read_git
 from .render import Options, render_site
 from .search import compact_index
 
@@ -59,6 +62,14 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         self.docs_prefix = relative_to(Path(config.docs_dir).resolve(), base_dir)
         if str(self.root) not in config.watch:
             config.watch.append(str(self.root))
+        # Edit links open the real repository or do not exist (provenance.py); a template set
+        # in mkdocs.yml wins.
+        git = read_git(base_dir)
+        if not config.edit_uri_template:
+            config.edit_uri_template = edit_template(os.environ, git)
+        self.manifest = make_manifest(os.environ, git, len(self.index.cases))
+        footer = html.escape(self.manifest.text())
+        config.copyright = f"{config.copyright} · {footer}" if config.copyright else footer
         return config
 
     def on_files(self, files: Files, config) -> Files:
@@ -73,7 +84,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
             # "Edit" on a case page opens its source file in the library, not a generated path.
             file.edit_uri = f"{self.prefix}/{self.index.by_id[uri[6:-3]].rel}" if case and self.prefix else None
             files.append(file)
-        for uri, data in site.files.items():
+        for uri, data in {**site.files, MANIFEST_NAME: self.manifest.json()}.items():
             files.append(self.generated(config, uri, data))
         for rel in self.library.assets:  # images keep their library paths under cases/
             files.append(File.generated(config, f"cases/{rel}", abs_src_path=str(self.root / rel)))
