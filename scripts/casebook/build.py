@@ -29,12 +29,14 @@ class BuildError(Exception):
     pass
 
 
-def build_site(config: Path, cases: Path, site_dir: Path, offline: bool = False) -> None:
-    """Build into a sibling scratch folder, then replace site_dir only when MkDocs succeeded."""
+def build_site(config: Path, cases: Path, site_dir: Path, offline: bool = False, downloads: Path | None = None) -> None:
+    """Build into a sibling scratch folder, then replace site_dir only when MkDocs succeeded.
+    `downloads`: a folder with the 案例汇编 (casebook book) to publish and link."""
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=site_dir.parent))
-    env = dict(os.environ, CASEBOOK_CASES=str(cases.resolve()), OFFLINE="true" if offline else "false", NO_MKDOCS_2_WARNING="1")
+    env = dict(os.environ, CASEBOOK_CASES=str(cases.resolve()), OFFLINE="true" if offline else "false", NO_MKDOCS_2_WARNING="1",
+               CASEBOOK_DOWNLOADS=str(downloads.resolve()) if downloads else "")
     # Not --quiet: it hides the warnings that --strict counts, and broken links would pass.
     cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(scratch)]
     try:

@@ -49,6 +49,8 @@ def make_parser() -> Parser:
     p.add_argument("--offline", action="store_true", help="生成可从 file:// 打开的离线版（含搜索）")
     p.add_argument("--zip", type=Path, metavar="DIR", help="离线版另打包为 DIR/<名称>-offline-<日期>.zip")
     p.add_argument("--config-file", type=Path, default=Path("mkdocs.yml"), help="MkDocs 配置（默认 mkdocs.yml）")
+    p.add_argument("--downloads", type=Path, metavar="DIR",
+                   help="把 DIR 中的案例汇编（casebook book 生成的 .pdf/.docx）放进站点 downloads/，首页和案例总览链接它们")
     p.set_defaults(run=cmd_build)
 
     p = sub.add_parser("book", help="生成案例汇编：可打印的 PDF 和可编辑的 Word（DIR/<名称>-<日期>.pdf/.docx）")
@@ -125,7 +127,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"校验通过：{len(library.published)} 个案例将发布。正在生成{flavour}（MkDocs）…", flush=True)
     start = time.monotonic()
     try:
-        build_site(args.config_file, args.cases, args.site_dir, offline=args.offline)
+        build_site(args.config_file, args.cases, args.site_dir, offline=args.offline, downloads=args.downloads)
     except BuildError as exc:
         print(f"casebook: {exc}；{args.site_dir} 保持原样。", file=sys.stderr)
         return 1
