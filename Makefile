@@ -33,8 +33,10 @@ site: $(STAMP)
 	$(BIN)/casebook build --cases $(CASES) --site-dir build/offline --offline --zip dist --downloads build/book
 	cp build/book/* dist/
 
-# The browser tests need Chromium: scripts/tools.py finds one or brings it (or says what to install).
+# The browser tests need Chromium: scripts/tools.py finds one or brings it (or says what to install);
+# the book tests need a Chinese font (tools.py fonts, as in `site`).
 test: $(STAMP)
+	-@$(BIN)/python scripts/tools.py fonts >/dev/null
 	@chromium=$$($(BIN)/python scripts/tools.py browser) && CHROMIUM="$$chromium" $(BIN)/python -m pytest
 
 # --dirty: after an edit, only pages whose content changed are rebuilt (see plugin.py).

@@ -121,11 +121,30 @@ class Writer:
     def __init__(self, doc, root: Path) -> None:
         self.doc, self.root = doc, root
         self.pictures = 0
+        self.end = doc.element.body.find(qn("w:sectPr"))  # the body's last child
+        self.written: list[Paragraph] = []
+        self.styles: dict = {}
 
     def paragraph(self, style: str | None = None, indent: bool = True) -> Paragraph:
-        p = self.doc.add_paragraph(style=style)
+        # Document.add_paragraph looks for the body's w:sectPr from the start every time: a
+        # quadratic build for a book of thousands of paragraphs. Insert before it directly.
+        element = OxmlElement("w:p")
+        self.end.addprevious(element)
+        p = Paragraph(element, self.doc._body)
+        if style:
+            if style not in self.styles:  # looking a style up by name scans them all
+                self.styles[style] = self.doc.styles[style]
+            p.style = self.styles[style]
         if not indent:
             no_indent(p.paragraph_format)
+        self.written.append(p)
+        return p
+
+    def heading(self, level: int, text: str, page_break: bool = False) -> Paragraph:
+        p = self.paragraph(f"Heading {level}", indent=False)
+        add_run(p, text, sans=True)
+        if page_break:
+            p.paragraph_format.page_break_before = True
         return p
 
     def blocks(self, blocks: list[dict], level: int = 0) -> None:
@@ -151,9 +170,9 @@ class Writer:
                         p.add_run().add_break(WD_BREAK.LINE)
                     add_run(p, line, code=True, size=9)
             elif kind == "quote":
-                start = len(self.doc.paragraphs)
+                start = len(self.written)
                 self.blocks(b["blocks"], level + 1)
-                for p in self.doc.paragraphs[start:]:
+                for p in self.written[start:]:
                     p.style = self.doc.styles["Quote"]
             elif kind == "img":
                 self.picture(b["src"], b["alt"])
@@ -176,7 +195,7 @@ class Writer:
         width = max((len(r["cells"]) for r in rows), default=0)
         if not width:
             return
-        table = self.doc.add_table(rows=len(rows), cols=width)
+        table = self.doc.add_table(rows=len(rows), cols=width)  # before w:sectPr (tables are few)
         table.style = self.doc.styles["Table Grid"]
         for row, cells in zip(rows, table.rows):
             for runs, cell in zip(row["cells"], cells.cells):
@@ -241,9 +260,7 @@ def render_docx(book: Book, library_root: Path) -> bytes:
     doc.settings.element.append(update)
 
     for part, entries in book.parts:
-        h = doc.add_heading(level=1)
-        add_run(h, part.title, sans=True)
-        h.paragraph_format.page_break_before = True
+        w.heading(1, part.title, page_break=True)
         for entry in entries:
             case_pages(w, entry)
     buf = io.BytesIO()
@@ -268,9 +285,7 @@ def cover(w: Writer, book: Book) -> None:
 
 def case_pages(w: Writer, entry: Entry) -> None:
     case = entry.case
-    h = w.doc.add_heading(level=2)
-    add_run(h, case.title, sans=True)
-    h.paragraph_format.page_break_before = True
+    w.heading(2, case.title, page_break=True)
     p = w.paragraph(indent=False)
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     add_run(p, case.organization, sans=True, size=12)
@@ -287,7 +302,7 @@ def case_pages(w: Writer, entry: Entry) -> None:
         w.picture(entry.cover["src"], entry.cover["alt"])
     for s in entry.sections:
         if s["title"]:
-            add_run(w.doc.add_heading(level=3), s["title"], sans=True)
+            w.heading(3, s["title"]).paragraph_format.keep_with_next = True
         if s["incomplete"]:
             p = w.paragraph()
             add_run(p, "待补充", bold=True, sans=True, gray=True)
