@@ -477,3 +477,36 @@ def test_screenshots_of_cover_toc_and_a_case_page(built):
         subprocess.run([pdftoppm, "-png", "-r", "80", "-singlefile", "-f", str(page), "-l", str(page),
                         str(built["pdf"]), str(SCREENSHOTS / name)], check=True)
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 5000
+
+
+# -- Markdown -> blocks (pure) --------------------------------------------------------------------
+
+def test_markdown_blocks_cover_the_subset_cases_use():
+    from casebook.book import markdown_blocks
+
+    text = (
+        "第一段**加粗**和*斜体*，[链接](https://example.com)、[坏链接](javascript:alert(1))和`代码`。\n"
+        "同一段的第二行。\n\n"
+        "- 甲\n- 乙\n    1. 子项\n\n"
+        "3. 从三开始\n4. 四\n\n"
+        "| 甲 | 乙 |\n| --- | --- |\n| 1 | **2** |\n\n"
+        "### 小标题\n\n"
+        "![图注](../assets/a.png) ![外部](https://example.com/x.png) ![缺失](assets/none.png)\n\n"
+        "<script>alert(1)</script>\n\n"
+        "> 引用\n"
+    )
+    blocks = markdown_blocks(text, "sub", {"assets/a.png"})
+    kinds = [b["t"] for b in blocks]
+    assert kinds == ["p", "list", "list", "table", "h", "img", "img", "img", "quote"]
+    runs = blocks[0]["runs"]
+    assert "".join(r["v"] for r in runs) == "第一段加粗和斜体，链接、坏链接和代码。同一段的第二行。"  # no space at a CJK line break
+    assert [r["v"] for r in runs if r["b"]] == ["加粗"] and [r["v"] for r in runs if r["i"]] == ["斜体"]
+    assert [(r["v"], r["url"]) for r in runs if r["url"]] == [("链接", "https://example.com")]  # javascript: is text only
+    assert [r["v"] for r in runs if r["code"]] == ["代码"]
+    assert blocks[1]["ordered"] is False and blocks[1]["items"][1][1]["t"] == "list"
+    assert (blocks[2]["ordered"], blocks[2]["start"]) == (True, 3)
+    assert [[("".join(r["v"] for r in c)) for c in row["cells"]] for row in blocks[3]["rows"]] == [["甲", "乙"], ["1", "2"]]
+    assert blocks[3]["rows"][0]["head"] and not blocks[3]["rows"][1]["head"]
+    # Only library files are images; the others keep their caption.
+    assert [(b["src"], b["alt"]) for b in blocks[5:8]] == [("assets/a.png", "图注"), (None, "外部"), (None, "缺失")]
+    assert "alert" not in str(blocks)

@@ -132,9 +132,9 @@ class Writer:
         self.end.addprevious(element)
         p = Paragraph(element, self.doc._body)
         if style:
-            if style not in self.styles:  # looking a style up by name scans them all
-                self.styles[style] = self.doc.styles[style]
-            p.style = self.styles[style]
+            if style not in self.styles:  # python-docx scans every style on each lookup: once
+                self.styles[style] = self.doc.styles[style].style_id
+            element.get_or_add_pPr().style = self.styles[style]
         if not indent:
             no_indent(p.paragraph_format)
         self.written.append(p)
@@ -172,8 +172,9 @@ class Writer:
             elif kind == "quote":
                 start = len(self.written)
                 self.blocks(b["blocks"], level + 1)
+                quote = self.doc.styles["Quote"].style_id
                 for p in self.written[start:]:
-                    p.style = self.doc.styles["Quote"]
+                    p._p.get_or_add_pPr().style = quote
             elif kind == "img":
                 self.picture(b["src"], b["alt"])
             elif kind == "table":
