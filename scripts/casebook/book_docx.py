@@ -29,7 +29,7 @@ BODY_PT = 10.5  # 五号
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff")  # what python-docx can embed
 TEXT_WIDTH = Cm(15.5)
 PICTURE_MAX_HEIGHT = Cm(10)
-TOC_HINT = "目录将在 Word 打开文档时自动生成；如未显示页码，请在此处右键选择“更新域”（WPS：引用 → 更新目录）。"
+TOC_HINT = "（Word 打开文档时会更新目录并加上页码；如未更新，请在目录上右键选择“更新域”，WPS：引用 → 更新目录。）"
 
 
 def set_fonts(element, east_asia: str, latin: str) -> None:
@@ -88,25 +88,29 @@ def add_run(p: Paragraph, text: str, *, bold=False, italic=False, code=False, sa
     return run
 
 
-def add_field(p: Paragraph, instruction: str, placeholder: str = "") -> None:
-    """A Word field (PAGE, TOC ...) marked dirty, so Word computes it when the file opens."""
-    def char(kind: str):
-        run = p.add_run()
-        el = OxmlElement("w:fldChar")
-        el.set(qn("w:fldCharType"), kind)
-        if kind == "begin":
-            el.set(qn("w:dirty"), "true")
-        run._element.append(el)
-
-    char("begin")
+def field_char(p: Paragraph, kind: str) -> None:
     run = p.add_run()
+    el = OxmlElement("w:fldChar")
+    el.set(qn("w:fldCharType"), kind)
+    if kind == "begin":
+        el.set(qn("w:dirty"), "true")  # Word computes the field when the file opens
+    run._element.append(el)
+
+
+def field_start(p: Paragraph, instruction: str) -> None:
+    field_char(p, "begin")
     instr = OxmlElement("w:instrText")
     instr.set(qn("xml:space"), "preserve")
     instr.text = f" {instruction} "
-    run._element.append(instr)
-    char("separate")
-    add_run(p, placeholder, gray=bool(placeholder and instruction.startswith("TOC")))
-    char("end")
+    p.add_run()._element.append(instr)
+    field_char(p, "separate")
+
+
+def add_field(p: Paragraph, instruction: str, placeholder: str = "") -> None:
+    """A one-paragraph Word field (PAGE ...) showing `placeholder` until Word computes it."""
+    field_start(p, instruction)
+    add_run(p, placeholder)
+    field_char(p, "end")
 
 
 def add_runs(p: Paragraph, runs: list[dict]) -> None:
@@ -255,7 +259,7 @@ def render_docx(book: Book, library_root: Path) -> bytes:
     p.paragraph_format.page_break_before = True
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     add_run(p, "目录", bold=True, sans=True, size=16)
-    add_field(w.paragraph(indent=False), 'TOC \\o "1-2" \\h \\z \\u', TOC_HINT)
+    toc(w, book)
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
     doc.settings.element.append(update)
@@ -267,6 +271,25 @@ def render_docx(book: Book, library_root: Path) -> bytes:
     buf = io.BytesIO()
     doc.save(buf)
     return stable_zip(buf.getvalue())
+
+
+def toc(w: Writer, book: Book) -> None:
+    """The TOC field over headings 1-2. Until Word fills it (on open), it shows the 篇 and case
+    titles without page numbers, so WPS and LibreOffice readers see the contents too."""
+    hint = w.paragraph(indent=False)
+    field_start(hint, 'TOC \\o "1-2" \\h \\z \\u')
+    add_run(hint, TOC_HINT, size=9, gray=True)
+    last = hint
+    for part, entries in book.parts:
+        last = w.paragraph(indent=False)
+        last.paragraph_format.space_before = Pt(6)
+        add_run(last, part.title, bold=True, sans=True)
+        for entry in entries:
+            last = w.paragraph(indent=False)
+            last.paragraph_format.left_indent = Pt(BODY_PT * 2)
+            last.paragraph_format.space_after = Pt(0)
+            add_run(last, entry.case.title)
+    field_char(last, "end")
 
 
 def cover(w: Writer, book: Book) -> None:
