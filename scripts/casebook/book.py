@@ -186,19 +186,20 @@ def build_book(index: Index, *, title: str = DEFAULT_TITLE, compiler: str = DEFA
 
 
 def book_entry(case: Case, assets: set[str]) -> Entry:
-    rows = [("组织类型", case.org_type)]  # the organisation has its own line under the title
+    label = {f.key: f.label for f in FIELD_BY_KEY.values()}
+    rows = [(label["org_type"], case.org_type)]  # the organisation has its own line under the title
     if case.party_org:
-        rows.append(("党组织", case.party_org))
-    rows.append(("地区", case.region))
+        rows.append((label["party_org"], case.party_org))
+    rows.append((label["region"], case.region))
     if case.industry:
-        rows.append(("行业", case.industry))
-    rows.append(("类别", "、".join(case.category)))
+        rows.append((label["industry"], case.industry))
+    rows.append((label["category"], "、".join(case.category)))
     if case.tags:
-        rows.append(("标签", "、".join(case.tags)))
+        rows.append((label["tags"], "、".join(case.tags)))
     if case.honors:
-        rows.append(("荣誉", "；".join(f"{h.title}（{h.level}，{h.year}年）" for h in case.honors)))
-    rows.append((FIELD_BY_KEY["date"].label, case.date.isoformat()))
-    rows.append((FIELD_BY_KEY["source"].label, case.source))
+        rows.append((label["honors"], "；".join(f"{h.title}（{h.level}，{h.year}年）" for h in case.honors)))
+    rows.append((label["date"], case.date.isoformat()))
+    rows.append((label["source"], case.source))
     cover = {"src": case.cover, "alt": ""} if case.cover and case.cover in assets else None
     base = posixpath.dirname(case.rel)
     sections = []
