@@ -26,17 +26,17 @@ validate: $(STAMP)
 # finds one (on Debian as root it installs fonts-noto-cjk); without one the site still builds.
 site: $(STAMP)
 	$(BIN)/casebook validate --cases $(CASES)
-	-@$(BIN)/python scripts/tools.py fonts >/dev/null
+	@$(BIN)/python scripts/tools.py fonts --quiet >/dev/null || true
 	rm -rf build/book
 	$(BIN)/casebook book --cases $(CASES) --out build/book --skip-without-font
 	$(BIN)/casebook build --cases $(CASES) --site-dir site --downloads build/book
 	$(BIN)/casebook build --cases $(CASES) --site-dir build/offline --offline --zip dist --downloads build/book
-	cp build/book/* dist/
+	rm -f dist/*.pdf dist/*.docx && cp build/book/* dist/
 
 # The browser tests need Chromium: scripts/tools.py finds one or brings it (or says what to install);
 # the book tests need a Chinese font (tools.py fonts, as in `site`).
 test: $(STAMP)
-	-@$(BIN)/python scripts/tools.py fonts >/dev/null
+	@$(BIN)/python scripts/tools.py fonts --quiet >/dev/null || true
 	@chromium=$$($(BIN)/python scripts/tools.py browser) && CHROMIUM="$$chromium" $(BIN)/python -m pytest
 
 # --dirty: after an edit, only pages whose content changed are rebuilt (see plugin.py).

@@ -172,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("tool", choices=("browser", "node", "fonts"))
     parser.add_argument("--no-install", action="store_true", help="only look; never download or install")
+    parser.add_argument("--quiet", action="store_true", help="no message when not found (the caller reports it)")
     args = parser.parse_args(argv)
     if args.tool == "browser":
         path = find_browser(install=not args.no_install)
@@ -185,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         path = find_node()
         message = NO_NODE
     if path is None:
-        print(message, file=sys.stderr, end="")
+        if not args.quiet:
+            print(message, file=sys.stderr, end="")
         return 3
     print(path)
     return 0
