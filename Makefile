@@ -21,13 +21,22 @@ $(STAMP): requirements.lock pyproject.toml
 validate: $(STAMP)
 	$(BIN)/casebook validate --cases $(CASES)
 
+# The 案例汇编 (PDF + Word) goes into build/book, is published in both sites (downloads/, linked
+# from the home and overview pages) and copied to dist/. The PDF needs a Chinese font: tools.py
+# finds one (on Debian as root it installs fonts-noto-cjk); without one the site still builds.
 site: $(STAMP)
 	$(BIN)/casebook validate --cases $(CASES)
-	$(BIN)/casebook build --cases $(CASES) --site-dir site
-	$(BIN)/casebook build --cases $(CASES) --site-dir build/offline --offline --zip dist
+	@$(BIN)/python scripts/tools.py fonts --quiet >/dev/null || true
+	rm -rf build/book
+	$(BIN)/casebook book --cases $(CASES) --out build/book --skip-without-font
+	$(BIN)/casebook build --cases $(CASES) --site-dir site --downloads build/book
+	$(BIN)/casebook build --cases $(CASES) --site-dir build/offline --offline --zip dist --downloads build/book
+	rm -f dist/*.pdf dist/*.docx && cp build/book/* dist/
 
-# The browser tests need Chromium: scripts/tools.py finds one or brings it (or says what to install).
+# The browser tests need Chromium: scripts/tools.py finds one or brings it (or says what to install);
+# the book tests need a Chinese font (tools.py fonts, as in `site`).
 test: $(STAMP)
+	@$(BIN)/python scripts/tools.py fonts --quiet >/dev/null || true
 	@chromium=$$($(BIN)/python scripts/tools.py browser) && CHROMIUM="$$chromium" $(BIN)/python -m pytest
 
 # --dirty: after an edit, only pages whose content changed are rebuilt (see plugin.py).

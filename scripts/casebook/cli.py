@@ -58,7 +58,23 @@ def make_parser() -> Parser:
     p.add_argument("--zip", type=Path, metavar="DIR", help="离线版另打包为 DIR/<名称>-offline-<日期>.zip")
     p.add_argument("--config-file", type=Path, default=Path("mkdocs.yml"), help="MkDocs 配置（默认 mkdocs.yml）")
     p.add_argument("--site-url", type=site_url, metavar="URL", help="站点的发布地址，如 https://用户.github.io/仓库/（默认取环境变量 CASEBOOK_SITE_URL）；离线版忽略")
+    p.add_argument("--downloads", type=Path, metavar="DIR",
+                   help="把 DIR 中的案例汇编（casebook book 生成的 .pdf/.docx）放进站点 downloads/，首页和案例总览链接它们")
     p.set_defaults(run=cmd_build)
+
+    p = sub.add_parser("book", help="生成案例汇编：可打印的 PDF 和可编辑的 Word（DIR/<名称>-<日期>.pdf/.docx）")
+    p.add_argument("--cases", type=library_dir, default="cases", help="案例库目录（默认 cases）")
+    p.add_argument("--out", type=Path, default=Path("dist"), metavar="DIR", help="输出目录（默认 dist）")
+    p.add_argument("--format", default="pdf,docx", help="pdf、docx 或 pdf,docx（默认两者）")
+    p.add_argument("--title", help="书名（默认取 --config 中的 title）")
+    p.add_argument("--compiler", help="编者，印在封面（默认取 --config 中的 compiler）")
+    p.add_argument("--group-by", default="category", metavar="FIELD", help="按哪个词表字段分篇（默认 category）")
+    p.add_argument("--where", action="append", default=[], metavar="FIELD=VALUE",
+                   help="只收录该字段取该值的案例，如 region=东城街道；可重复（同一字段为“或”，不同字段为“且”）")
+    p.add_argument("--config", type=Path, help="书名、编者、文件名的配置（YAML；默认读取当前目录的 book.yml，如有）")
+    p.add_argument("--skip-without-font", action="store_true",
+                   help="找不到中文字体时只提示、不生成 PDF（Word 照常生成），退出码 0；make site 用")
+    p.set_defaults(run=cmd_book)
 
     p = sub.add_parser("new", help="按模板新建案例草稿 DIR/ID.md（不覆盖已有文件）")
     p.add_argument("--cases", type=library_dir, default="cases", help="案例库目录（默认 cases）")
@@ -120,7 +136,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"校验通过：{len(library.published)} 个案例将发布。正在生成{flavour}（MkDocs）…", flush=True)
     start = time.monotonic()
     try:
-        build_site(args.config_file, args.cases, args.site_dir, offline=args.offline, site_url=args.site_url)
+        build_site(args.config_file, args.cases, args.site_dir, offline=args.offline, site_url=args.site_url,
+                   downloads=args.downloads)
     except BuildError as exc:
         print(f"casebook: {exc}；{args.site_dir} 保持原样。", file=sys.stderr)
         return 1
@@ -128,6 +145,73 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.zip:
         path = pack_zip(args.site_dir, args.zip)
         print(f"已打包离线版：{path}")
+    return 0
+
+
+def cmd_book(args: argparse.Namespace) -> int:
+    from . import book as bk
+    from .book_docx import render_docx
+    from .index import build_index
+
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    if not formats or set(formats) - {"pdf", "docx"}:
+        return fail(f"用法错误：--format “{args.format}” 应为 pdf、docx 或 pdf,docx")
+    config_path = args.config or Path(bk.CONFIG_FILE)
+    try:
+        text = config_path.read_text(encoding="utf-8-sig") if args.config or config_path.is_file() else None
+        config = bk.parse_config(text, shown_path(config_path))
+    except OSError as exc:
+        return fail(f"无法读取 {config_path}（{exc.strerror or exc}）")
+    except UnicodeDecodeError:
+        return fail(f"{config_path} 不是 UTF-8 文本")
+    except bk.BookError as exc:
+        return fail(f"用法错误：{exc}")
+    library = load_library(args.cases)
+    if library.errors:
+        sys.stderr.write(report.as_text(library))
+        return fail("校验未通过，没有生成案例汇编。", 1)
+    index = build_index(library)
+    try:
+        book = bk.build_book(
+            index, title=args.title or config["title"], compiler=args.compiler or config["compiler"],
+            group_by=bk.check_group_by(args.group_by), where=bk.parse_where(args.where, index), assets=library.assets,
+        )
+    except bk.BookError as exc:
+        return fail(f"用法错误：{exc}")
+    if not book.count:
+        return fail("没有符合条件的已发布案例（草稿不收录），没有生成案例汇编。", 1)
+    fonts = None
+    if "pdf" in formats:
+        from .fonts import FontError, find_cjk_fonts
+
+        try:
+            fonts = find_cjk_fonts()
+        except FontError as exc:
+            print(f"casebook: {exc}", file=sys.stderr, end="")
+            if not args.skip_without_font:
+                return 1
+            print("casebook: 未生成 PDF（--skip-without-font）。", file=sys.stderr)
+            formats.remove("pdf")
+    scope = f"（{book.scope}）" if book.scope else ""
+    print(f"案例汇编{scope}：{book.count} 个案例，{len(book.parts)} 篇。", flush=True)
+    stem = f"{config['name']}-{book.date.strftime('%Y%m%d')}"
+    for fmt in formats:
+        start = time.monotonic()
+        if fmt == "pdf":
+            from .book_pdf import TypesetError, render_pdf
+
+            try:
+                data = render_pdf(book, args.cases, fonts)
+            except TypesetError as exc:
+                return fail(f"PDF 排版失败：{exc}", 1)
+        else:
+            data = render_docx(book, args.cases)
+        target = args.out / f"{stem}.{fmt}"
+        args.out.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".part")
+        partial.write_bytes(data)
+        partial.replace(target)
+        print(f"已生成：{target}（{len(data) / 1e6:.1f} MB，{time.monotonic() - start:.1f} 秒）")
     return 0
 
 

@@ -10,6 +10,7 @@ import html
 import json
 import logging
 import os
+import re
 from pathlib import Path
 
 from mkdocs.config import base
@@ -31,6 +32,9 @@ logging.getLogger("jieba").setLevel(logging.WARNING)
 
 class CasebookConfig(base.Config):
     cases = c.Type(str, default="cases")  # library directory, relative to mkdocs.yml
+    # Folder with the 案例汇编 (`casebook book` output): its .pdf/.docx go to downloads/ and
+    # are linked from the home and overview pages. Empty or missing: no links.
+    downloads = c.Type(str, default="")
 
 
 class CasebookPlugin(BasePlugin[CasebookConfig]):
@@ -58,6 +62,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
             raise PluginError(f"案例库校验失败（{len(library.errors)} 个错误）：\n{lines}")
         self.library = library
         self.index = build_index(library)
+        self.downloads = book_files(base_dir / self.config.downloads) if self.config.downloads else {}
         self.prefix = relative_to(self.root, base_dir)  # None: outside the repo, no edit link
         self.docs_prefix = relative_to(Path(config.docs_dir).resolve(), base_dir)
         if str(self.root) not in config.watch:
@@ -75,7 +80,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     def on_files(self, files: Files, config) -> Files:
         # MkDocs' own edit_uri_template ({path} = path in the repository) serves every page.
         template = config.edit_uri_template
-        options = Options(config.use_directory_urls, template, self.prefix)
+        options = Options(config.use_directory_urls, template, self.prefix, tuple(self.downloads))
         site = render_site(self.index, options)
         self.pending = {**site.pages, **site.files}
         for uri, content in site.pages.items():
@@ -88,6 +93,8 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
             files.append(self.generated(config, uri, data))
         for rel in self.library.assets:  # images keep their library paths under cases/
             files.append(File.generated(config, f"cases/{rel}", abs_src_path=str(self.root / rel)))
+        for name, path in self.downloads.items():
+            files.append(File.generated(config, f"downloads/{name}", abs_src_path=str(path)))
         for file in files:
             if file.generated_by is None and file.src_uri.endswith(".md"):
                 file.edit_uri = f"{self.docs_prefix}/{file.src_uri}" if self.docs_prefix else None
@@ -109,6 +116,14 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         if path.is_file():
             data = compact_index(json.loads(path.read_text(encoding="utf-8")), lambda loc: loc.startswith("cases/"))
             path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def book_files(folder: Path) -> dict[str, Path]:
+    """The book's .pdf/.docx in folder, by name (plain file names only: they become URLs)."""
+    if not folder.is_dir():
+        return {}
+    return {p.name: p for p in sorted(folder.iterdir())
+            if p.is_file() and p.suffix in (".pdf", ".docx") and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", p.name)}
 
 
 def relative_to(path: Path, base: Path) -> str | None:

@@ -28,6 +28,7 @@ class Options:
     directory_urls: bool = True
     edit_template: str | None = None  # e.g. https://github.com/o/r/edit/main/{path}
     source_prefix: str | None = None  # the library's path inside the repository, e.g. "cases"
+    downloads: tuple[str, ...] = ()  # 案例汇编 files (casebook book) published under downloads/
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,17 @@ def render_case(case: Case, index: Index, options: Options, cases_by_rel: dict[s
 
 # -- listing pages -------------------------------------------------------------------------
 
-def render_home(index: Index) -> str:
+BOOK_FORMATS = ((".pdf", "PDF"), (".docx", "Word"))
+
+
+def book_links(options: Options, from_page: str) -> str:
+    """“下载案例汇编 PDF / Word”, with only the formats that were built; "" without a book."""
+    links = [f"[{label}]({rel('downloads/' + name, from_page)})"
+             for suffix, label in BOOK_FORMATS for name in options.downloads if name.endswith(suffix)]
+    return f"下载案例汇编 {' / '.join(links)}" if links else ""
+
+
+def render_home(index: Index, options: Options = Options()) -> str:
     uri = "index.md"
     cases = index.cases
     out = [
@@ -207,9 +218,10 @@ def render_home(index: Index) -> str:
         "",
         "</div>",
         "",
-        "## 精选案例",
-        "",
     ]
+    if book := book_links(options, uri):
+        out += [f":material-download: {book}（PDF 供打印装订，Word 供编辑转发）", ""]
+    out += ["## 精选案例", ""]
     featured = [c for c in cases if c.featured]
     if featured:
         out += ['<div class="grid cards" markdown>', ""]
@@ -242,6 +254,10 @@ def render_overview(index: Index, options: Options) -> str:
         "",
         "- [cases.json](cases.json)：全部已发布案例的字段、网址和各章节正文（UTF-8）",
         "- [cases.csv](cases.csv)：每个案例一行，可直接用 Excel 打开（UTF-8 带 BOM）",
+    ]
+    if book := book_links(options, uri):
+        out.append(f"- {book}：按类别分篇、带目录的全部案例；PDF 供打印装订，Word 供编辑转发")
+    out += [
         "",
         "字段说明：",
         "",
@@ -399,7 +415,7 @@ def render_csv(index: Index, options: Options) -> bytes:
 
 def render_site(index: Index, options: Options = Options()) -> Site:
     cases_by_rel = {c.rel: c.id for c in index.cases}
-    pages = {"index.md": render_home(index), "overview.md": render_overview(index, options)}
+    pages = {"index.md": render_home(index, options), "overview.md": render_overview(index, options)}
     pages.update(render_browse(index))
     stats, svgs = render_stats(index)
     pages["stats.md"] = stats

@@ -1,0 +1,428 @@
+"""Index -> the 案例汇编: which cases, in which 篇, and each case body as plain blocks.
+
+Pure: returns data, writes nothing. The PDF (book_pdf.py, Typst) and the Word document
+(book_docx.py) both typeset the same `Book`. Case text is data all the way: Markdown is turned
+into a small tree of blocks and styled runs whose text is plain strings, never markup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import markdown
+import yaml
+
+from .index import Index, case_values
+from .model import Case
+from .scan import sections as scan_sections
+from .schema import FIELD_BY_KEY, VOCABULARIES, VOCABULARY_LABELS
+
+DEFAULT_TITLE = "两新党建工作法案例汇编"
+DEFAULT_COMPILER = "两新党建工作法案例库"
+DEFAULT_NAME = "liangxin-dangjian-anli-huibian"
+DEFAULT_GROUP = "category"
+NUMERALS = "零一二三四五六七八九"
+
+
+class BookError(ValueError):
+    """A usage problem (bad --where / --group-by): the message says what to write instead."""
+
+
+@dataclass(frozen=True)
+class Where:
+    field: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One case as the book prints it."""
+
+    case: Case
+    meta: tuple[tuple[str, str], ...]  # (label, value) rows of the compact metadata block
+    cover: dict | None  # {"src": library path, "alt": text}
+    sections: tuple[dict, ...]  # {"title", "incomplete", "blocks"}
+
+
+@dataclass(frozen=True)
+class Part:
+    """One 篇: the cases under one value of the group-by vocabulary."""
+
+    number: int  # 1-based
+    value: str
+
+    @property
+    def title(self) -> str:
+        return f"第{chinese_number(self.number)}篇　{self.value}"
+
+
+@dataclass(frozen=True)
+class Book:
+    title: str
+    compiler: str
+    date: dt.date
+    scope: str  # "" for the whole library, else e.g. "地区：东城街道"
+    group_by: str
+    parts: tuple[tuple[Part, tuple[Entry, ...]], ...]
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return tuple(e for _, entries in self.parts for e in entries)
+
+    @property
+    def count(self) -> int:
+        return sum(len(entries) for _, entries in self.parts)
+
+
+def chinese_number(n: int) -> str:
+    """1 -> 一, 10 -> 十, 12 -> 十二, 21 -> 二十一 (a library has far fewer than 100 篇)."""
+    if n < 10:
+        return NUMERALS[n]
+    tens, ones = divmod(n, 10)
+    return (NUMERALS[tens] if tens > 1 else "") + "十" + (NUMERALS[ones] if ones else "")
+
+
+def chinese_date(date: dt.date) -> str:
+    return f"{date.year}年{date.month}月{date.day}日"
+
+
+# -- configuration (book.yml) ------------------------------------------------------------------
+
+CONFIG_FILE = "book.yml"
+CONFIG_KEYS = {"title": DEFAULT_TITLE, "compiler": DEFAULT_COMPILER, "name": DEFAULT_NAME}
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
+
+
+def parse_config(text: str | None, shown: str = CONFIG_FILE) -> dict[str, str]:
+    """book.yml text (None: no file) -> title, compiler, name; BookError names the problem."""
+    out = dict(CONFIG_KEYS)
+    if text is None:
+        return out
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise BookError(f"{shown} 不是有效的 YAML：{str(exc).splitlines()[0]}") from None
+    if data is None:
+        return out
+    if not isinstance(data, dict):
+        raise BookError(f"{shown} 应是“键: 值”的映射（{'、'.join(CONFIG_KEYS)}）")
+    for key, value in data.items():
+        if key not in CONFIG_KEYS:
+            raise BookError(f"{shown}：未知的键“{key}”；可用：{'、'.join(CONFIG_KEYS)}")
+        if not isinstance(value, str) or not value.strip():
+            raise BookError(f"{shown}：{key} 应是非空文字")
+        out[key] = value.strip()
+    if not _NAME.match(out["name"]):
+        raise BookError(f"{shown}：name “{out['name']}” 只能用字母、数字、点、连字符和下划线（它是文件名）")
+    return out
+
+
+# -- selecting and grouping ------------------------------------------------------------------
+
+def parse_where(items: list[str], index: Index) -> tuple[Where, ...]:
+    """`FIELD=VALUE` items checked against the vocabularies; BookError says what is allowed."""
+    out = []
+    for item in items:
+        field, sep, value = item.partition("=")
+        field, value = field.strip(), value.strip()
+        if not sep or not field or not value:
+            raise BookError(f"--where “{item}” 应写成 字段=取值，如 --where region=东城街道")
+        if field not in VOCABULARIES:
+            raise BookError(f"--where 的字段“{field}”不能用于筛选；可选：{'、'.join(VOCABULARIES)}")
+        allowed = tuple(f.value for f in index.facets[field])
+        if value not in allowed:
+            raise BookError(f"--where {field}（{VOCABULARY_LABELS[field]}）：“{value}”不在词表中；可选：{'、'.join(allowed)}")
+        out.append(Where(field, value))
+    return tuple(out)
+
+
+def check_group_by(field: str) -> str:
+    if field not in VOCABULARIES:
+        raise BookError(f"--group-by “{field}” 不是词表字段；可选：{'、'.join(VOCABULARIES)}（默认 {DEFAULT_GROUP}）")
+    return field
+
+
+def matches(case: Case, where: tuple[Where, ...]) -> bool:
+    """Conditions on one field are alternatives (OR); different fields must all hold (AND)."""
+    fields: dict[str, set[str]] = {}
+    for w in where:
+        fields.setdefault(w.field, set()).add(w.value)
+    return all(values & set(case_values(case, field)) for field, values in fields.items())
+
+
+def scope_text(where: tuple[Where, ...]) -> str:
+    fields: dict[str, list[str]] = {}
+    for w in where:
+        fields.setdefault(w.field, []).append(w.value)
+    return "；".join(f"{VOCABULARY_LABELS[f]}：{'或'.join(dict.fromkeys(v))}" for f, v in fields.items())
+
+
+def build_book(index: Index, *, title: str = DEFAULT_TITLE, compiler: str = DEFAULT_COMPILER,
+               date: dt.date | None = None, group_by: str = DEFAULT_GROUP, where: tuple[Where, ...] = (),
+               assets: tuple[str, ...] = ()) -> Book:
+    """Published cases only (the index holds no drafts), each once, under its first value of
+    `group_by`; 篇 in taxonomy order, then one for cases without a value; cases in index order."""
+    check_group_by(group_by)
+    groups: dict[str, list[Case]] = {f.value: [] for f in index.facets[group_by]}
+    missing = f"未注明{VOCABULARY_LABELS[group_by]}"
+    for case in index.cases:
+        if not matches(case, where):
+            continue
+        values = case_values(case, group_by)
+        groups.setdefault(values[0] if values else missing, []).append(case)
+    if missing in groups:  # last, whatever the taxonomy says
+        groups[missing] = groups.pop(missing)
+    known = set(assets)
+    parts = []
+    for value, cases in groups.items():
+        if cases:
+            part = Part(len(parts) + 1, value)
+            parts.append((part, tuple(book_entry(c, known) for c in cases)))
+    return Book(title, compiler, date or dt.date.today(), scope_text(where), group_by, tuple(parts))
+
+
+def book_entry(case: Case, assets: set[str]) -> Entry:
+    label = {f.key: f.label for f in FIELD_BY_KEY.values()}
+    rows = [(label["org_type"], case.org_type)]  # the organisation has its own line under the title
+    if case.party_org:
+        rows.append((label["party_org"], case.party_org))
+    rows.append((label["region"], case.region))
+    if case.industry:
+        rows.append((label["industry"], case.industry))
+    rows.append((label["category"], "、".join(case.category)))
+    if case.tags:
+        rows.append((label["tags"], "、".join(case.tags)))
+    if case.honors:
+        rows.append((label["honors"], "；".join(f"{h.title}（{h.level}，{h.year}年）" for h in case.honors)))
+    rows.append((label["date"], case.date.isoformat()))
+    rows.append((label["source"], case.source))
+    cover = {"src": case.cover, "alt": ""} if case.cover and case.cover in assets else None
+    base = posixpath.dirname(case.rel)
+    sections = []
+    preamble = _preamble(case.body)
+    if preamble.strip():
+        sections.append({"title": "", "incomplete": False, "blocks": markdown_blocks(preamble, base, assets)})
+    for s in case.sections:
+        blocks = [] if s.incomplete else markdown_blocks(s.text, base, assets)
+        sections.append({"title": s.title, "incomplete": s.incomplete, "blocks": blocks})
+    return Entry(case, tuple(rows), cover, tuple(sections))
+
+
+def _preamble(body: str) -> str:
+    """Body text before the first level-2 section (usually none)."""
+    found = scan_sections(body, 1)
+    if not found:
+        return body
+    return "\n".join(body.split("\n")[: found[0].line - 1])
+
+
+# -- Markdown -> blocks ----------------------------------------------------------------------
+#
+# Blocks: {"t": "p"|"h", "runs"} (h has "level"), {"t": "list", "ordered", "start", "items": [[block]]},
+# {"t": "table", "rows": [{"head": bool, "cells": [[run]]}]}, {"t": "code", "text"},
+# {"t": "quote", "blocks"}, {"t": "img", "src": library path or None, "alt"}, {"t": "hr"}.
+# Runs: {"v": text, "b": bold, "i": italic, "code": bool, "url": str | None}; "\n" is a line break.
+
+_MD = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
+_SAFE_URL = re.compile(r"^(https?://|mailto:)", re.I)
+_SPACE = re.compile(r"[ \t\r\n]+")
+# A soft line break between two Chinese characters is no space in Chinese text.
+_CJK_BREAK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \t]*\n[ \t]*(?=[\u3000-\u9fff\uff00-\uffef])")
+_SKIP = {"script", "style", "iframe", "object", "embed", "head", "title", "template", "noscript"}
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+
+
+class _Node:
+    __slots__ = ("tag", "attrs", "children")
+
+    def __init__(self, tag: str, attrs: dict[str, str]) -> None:
+        self.tag, self.attrs, self.children = tag, attrs, []
+
+
+class _Tree(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = _Node("root", {})
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag, attrs):
+        node = _Node(tag, {k: v or "" for k, v in attrs})
+        self.stack[-1].children.append(node)
+        if tag not in _VOID:
+            self.stack.append(node)
+
+    def handle_startendtag(self, tag, attrs):
+        self.stack[-1].children.append(_Node(tag, {k: v or "" for k, v in attrs}))
+
+    def handle_endtag(self, tag):
+        for i in range(len(self.stack) - 1, 0, -1):  # tolerate unclosed tags in raw HTML
+            if self.stack[i].tag == tag:
+                del self.stack[i:]
+                return
+
+    def handle_data(self, data):
+        self.stack[-1].children.append(data)
+
+
+def markdown_blocks(text: str, base: str = "", assets: set[str] | frozenset[str] = frozenset()) -> list[dict]:
+    """Markdown (the subset cases use) -> blocks. `base` is the case's folder in the library;
+    images resolve against it and are kept only when they are library files (`assets`)."""
+    _MD.reset()
+    tree = _Tree()
+    tree.feed(_MD.convert(text))
+    tree.close()
+    return _Blocks(base, assets).blocks(tree.root.children)
+
+
+class _Blocks:
+    def __init__(self, base: str, assets) -> None:
+        self.base, self.assets = base, assets
+
+    def blocks(self, nodes) -> list[dict]:
+        out: list[dict] = []
+        runs: list[dict] = []  # loose inline content between blocks
+
+        def flush() -> None:
+            if _text_of(runs).strip():
+                out.append({"t": "p", "runs": _trim(runs)})
+            runs.clear()
+
+        for node in nodes:
+            if isinstance(node, str) or node.tag not in _BLOCK_TAGS:
+                self.inline(node, runs, {}, out, flush)
+                continue
+            flush()
+            tag = node.tag
+            if tag == "p":
+                self.inline_children(node, runs, {}, out, flush)
+                flush()
+            elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+                r: list[dict] = []
+                self.inline_children(node, r, {}, out, lambda: None)
+                if _text_of(r).strip():
+                    out.append({"t": "h", "level": int(tag[1]), "runs": _trim(r)})
+            elif tag in ("ul", "ol"):
+                items = [self.blocks(li.children) for li in node.children if isinstance(li, _Node) and li.tag == "li"]
+                start = int(node.attrs.get("start", "1")) if node.attrs.get("start", "1").isdigit() else 1
+                out.append({"t": "list", "ordered": tag == "ol", "start": start, "items": items})
+            elif tag == "pre":
+                out.append({"t": "code", "text": _plain(node).rstrip("\n")})
+            elif tag == "blockquote":
+                out.append({"t": "quote", "blocks": self.blocks(node.children)})
+            elif tag == "table":
+                out.append({"t": "table", "rows": self.table_rows(node)})
+            elif tag == "hr":
+                out.append({"t": "hr"})
+            elif tag in _SKIP:
+                continue
+            else:  # div, section, li-like containers: their content
+                out.extend(self.blocks(node.children))
+        flush()
+        return out
+
+    def table_rows(self, node: _Node) -> list[dict]:
+        rows = []
+        for tr in _descendants(node, "tr"):
+            cells = [c for c in tr.children if isinstance(c, _Node) and c.tag in ("td", "th")]
+            out_cells = []
+            for cell in cells:
+                r: list[dict] = []
+                self.inline_children(cell, r, {}, [], lambda: None, images=False)
+                out_cells.append(_trim(r))
+            rows.append({"head": bool(cells) and all(c.tag == "th" for c in cells), "cells": out_cells})
+        return rows
+
+    def inline_children(self, node, runs, style, out, flush, images=True) -> None:
+        for child in node.children:
+            self.inline(child, runs, style, out, flush, images)
+
+    def inline(self, node, runs, style, out, flush, images=True) -> None:
+        if isinstance(node, str):
+            text = node if style.get("code") else _SPACE.sub(" ", _CJK_BREAK.sub("", node))
+            if text:
+                runs.append({"v": text, "b": bool(style.get("b")), "i": bool(style.get("i")),
+                             "code": bool(style.get("code")), "url": style.get("url")})
+            return
+        tag = node.tag
+        if tag in _SKIP:
+            return
+        if tag == "br":
+            runs.append({"v": "\n", "b": False, "i": False, "code": False, "url": None})
+        elif tag == "img":
+            alt = _SPACE.sub(" ", node.attrs.get("alt", "")).strip()
+            if images:
+                flush()
+                out.append({"t": "img", "src": self.image(node.attrs.get("src", "")), "alt": alt})
+            elif alt:
+                runs.append({"v": alt, "b": False, "i": False, "code": False, "url": None})
+        elif tag in _BLOCK_TAGS:  # a block inside inline content (raw HTML): its text
+            self.inline_children(node, runs, style, out, flush, images)
+        else:
+            new = dict(style)
+            if tag in ("strong", "b"):
+                new["b"] = True
+            elif tag in ("em", "i"):
+                new["i"] = True
+            elif tag == "code":
+                new["code"] = True
+            elif tag == "a":
+                href = node.attrs.get("href", "").strip()
+                new["url"] = href if _SAFE_URL.match(href) else None
+            self.inline_children(node, runs, new, out, flush, images)
+
+    def image(self, src: str) -> str | None:
+        if not src or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^[/?#]", src):
+            return None
+        path = posixpath.normpath(posixpath.join(self.base, src.split("#")[0].split("?")[0]))
+        return path if path in self.assets else None
+
+
+_BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "pre", "blockquote", "table", "hr", "div",
+               "section", "article", "figure", "figcaption", "details", "summary", "dl", "dt", "dd", "li",
+               "thead", "tbody", "tr", "td", "th"} | _SKIP
+
+
+def _descendants(node: _Node, tag: str):
+    for child in node.children:
+        if isinstance(child, _Node):
+            if child.tag == tag:
+                yield child
+            else:
+                yield from _descendants(child, tag)
+
+
+def _plain(node) -> str:
+    if isinstance(node, str):
+        return node
+    return "".join(_plain(c) for c in node.children)
+
+
+def _text_of(runs: list[dict]) -> str:
+    return "".join(r["v"] for r in runs)
+
+
+def _trim(runs: list[dict]) -> list[dict]:
+    """Without leading/trailing spaces and line breaks; adjacent runs of one style merged."""
+    merged: list[dict] = []
+    for r in runs:
+        if merged and all(merged[-1][k] == r[k] for k in ("b", "i", "code", "url")) and "\n" not in (r["v"], merged[-1]["v"]):
+            merged[-1] = {**merged[-1], "v": merged[-1]["v"] + r["v"]}
+        else:
+            merged.append(dict(r))
+    while merged and not merged[0]["code"] and not merged[0]["v"].strip():
+        merged.pop(0)
+    while merged and not merged[-1]["code"] and not merged[-1]["v"].strip():
+        merged.pop()
+    if merged and not merged[0]["code"]:
+        merged[0]["v"] = merged[0]["v"].lstrip()
+    if merged and not merged[-1]["code"]:
+        merged[-1]["v"] = merged[-1]["v"].rstrip()
+    return merged
+
+
+def plain_text(runs: list[dict]) -> str:
+    return "".join(r["v"] for r in runs)

@@ -1,0 +1,80 @@
+"""Book -> PDF with Typst (the `typst` wheel ships the compiler; nothing else to install).
+
+The template (templates/book.typ) is fixed; the book arrives as one JSON string in
+`sys.inputs`, so case text is data to Typst, never markup. Images are read from the library:
+the library folder is Typst's root and image paths are library paths.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+from .book import Book, chinese_date
+from .fonts import MONO, FontChoice
+
+
+class TypesetError(RuntimeError):
+    pass
+
+
+def book_data(book: Book, fonts: FontChoice) -> dict:
+    return {
+        "title": book.title,
+        "compiler": book.compiler,
+        "date": [book.date.year, book.date.month, book.date.day],
+        "date_text": chinese_date(book.date),
+        "count": book.count,
+        "scope": book.scope,
+        "fonts": {"serif": fonts.serif, "sans": fonts.sans, "mono": MONO},
+        "parts": [
+            {
+                "title": part.title,
+                "cases": [
+                    {
+                        "title": e.case.title,
+                        "organization": e.case.organization,
+                        "summary": e.case.summary,
+                        "meta": [list(row) for row in e.meta],
+                        "cover": {"src": "/" + e.cover["src"], "alt": e.cover["alt"]} if e.cover else None,
+                        "sections": [{**s, "blocks": _rooted(s["blocks"])} for s in e.sections],
+                    }
+                    for e in entries
+                ],
+            }
+            for part, entries in book.parts
+        ],
+    }
+
+
+def _rooted(blocks: list[dict]) -> list[dict]:
+    """Library paths -> paths from Typst's root (the library folder)."""
+    out = []
+    for b in blocks:
+        if b["t"] == "img" and b["src"]:
+            b = {**b, "src": "/" + b["src"]}
+        elif b["t"] == "list":
+            b = {**b, "items": [_rooted(item) for item in b["items"]]}
+        elif b["t"] == "quote":
+            b = {**b, "blocks": _rooted(b["blocks"])}
+        out.append(b)
+    return out
+
+
+def render_pdf(book: Book, library_root: Path, fonts: FontChoice) -> bytes:
+    import typst
+
+    template = resources.files("casebook").joinpath("templates/book.typ").read_bytes()
+    data = json.dumps(book_data(book, fonts), ensure_ascii=False, separators=(",", ":"))
+    try:
+        return typst.compile(
+            template,
+            root=str(library_root.resolve()),
+            font_paths=list(fonts.dirs),
+            ignore_system_fonts=True,
+            sys_inputs={"book": data},
+            format="pdf",
+        )
+    except typst.TypstError as exc:
+        raise TypesetError(str(exc)) from exc

@@ -1,0 +1,512 @@
+"""The 案例汇编 (`casebook book`): the real CLI writes a PDF (Typst) and a DOCX (python-docx),
+read back with pypdf, fontTools and python-docx.
+
+Expectations are computed from the fixture library's own files with PyYAML (published cases,
+篇 by first category in taxonomy order, newest first within a 篇), independently of the code
+under test. The library is the valid fixture plus a case whose title and body are made of
+Typst's markup characters. Cover, 目录 and a case page are rendered to tests/screenshots/ to look at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import shutil
+import subprocess
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import docx
+import pytest
+import yaml
+from docx.oxml.ns import qn
+from fontTools.cffLib import CFFFontSet
+from fontTools.ttLib import TTFont
+from pypdf import PdfReader
+
+from helpers import REPO, VALID, run_casebook
+
+SCREENSHOTS = REPO / "tests" / "screenshots"
+BOOK_TITLE = "两新党建工作法案例汇编"
+# Typst markup and code characters: as a title they must print as themselves.
+HOSTILE_TITLE = '#eval("1+1") #set page(width: 2cm) $x^2$ *粗* _斜_ `码` <标签> @引用 \\ ] [ /* 注释 */ // 完'
+HOSTILE_CASE = """\
+---
+id: shili-teshu-zifu
+title: '{title}'
+organization: '示例 #公司 [测试] $1$'
+org_type: 社会组织
+region: 东城街道
+category: [品牌创建, 党建工作法]
+summary: 标题和正文都由 Typst 的标记字符组成（虚构的测试数据）。
+date: 2024-02-02
+source: 测试资料：虚构
+---
+
+## 基本情况
+
+正文里的 #pagebreak() 和 #set text(size: 40pt) 只是文字；$E = m c^2$ 也是；还有 \\ 和 ] 和 [ 和 @ref 和 <x>。
+
+| 项目 | 说明 |
+| --- | --- |
+| 党员 | **12** 名 |
+| 驿站 | #link("x")[y] |
+
+1. 第一步
+2. 第二步
+    - 其中一项
+
+> 引用的话。
+
+## 主要做法
+
+待补充
+
+## 取得成效
+
+做法取得了“示范”效果。
+""".replace("{title}", HOSTILE_TITLE.replace("'", "''"))
+CLOSING = set("，。、；：！？）》」』”’】〕…—")  # may not start a line (避头尾)
+
+
+# -- independent expectations ---------------------------------------------------------------
+
+def front_matter(path: Path) -> tuple[dict, str]:
+    text = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+    _, front, body = text.split("---\n", 2)
+    return yaml.safe_load(front), body
+
+
+def expected_book(root: Path, where: dict[str, str] | None = None) -> list[tuple[str, list[dict]]]:
+    """[(篇 value, [case meta ...])] as the issue defines the book."""
+    taxonomy = yaml.safe_load((root / "taxonomy.yml").read_text(encoding="utf-8"))
+    cases = []
+    for path in sorted(root.rglob("*.md")):
+        meta, body = front_matter(path)
+        if meta.get("status", "published") != "published":
+            continue
+        if where and any(meta.get(k) != v for k, v in where.items()):
+            continue
+        meta["_body"], meta["_path"] = body, path
+        cases.append(meta)
+    cases.sort(key=lambda m: (-dt.date.fromisoformat(str(m["date"])).toordinal(), m["id"]))
+    return [(v, [m for m in cases if m["category"][0] == v]) for v in taxonomy["category"] if any(m["category"][0] == v for m in cases)]
+
+
+def section_titles(body: str) -> list[str]:
+    out, fence = [], False
+    for line in body.split("\n"):
+        if line.startswith("```"):
+            fence = not fence
+        elif not fence and line.startswith("## "):
+            out.append(line[3:].strip())
+    return out
+
+
+def image_count(meta: dict) -> int:
+    inline = re.findall(r"!\[[^\]]*\]\(([^)\s]+)", meta["_body"])
+    return len([p for p in inline if p.lower().endswith((".png", ".jpg", ".jpeg"))]) + (1 if meta.get("cover") else 0)
+
+
+def squash(text: str) -> str:
+    return re.sub(r"[\s\u2060]+", "", text)
+
+
+# -- building ----------------------------------------------------------------------------------
+
+def make_book(lib: Path, out: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return run_casebook("book", "--cases", str(lib), "--out", str(out), *args, env=env)
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory) -> Path:
+    lib = tmp_path_factory.mktemp("book") / "cases"
+    shutil.copytree(VALID, lib)
+    (lib / "shili-teshu-zifu.md").write_text(HOSTILE_CASE, encoding="utf-8")
+    return lib
+
+
+@pytest.fixture(scope="module")
+def built(library: Path, tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("dist")
+    result = make_book(library, out)
+    assert result.returncode == 0, result.stdout + result.stderr
+    stamp = dt.date.today().strftime("%Y%m%d")
+    pdf = out / f"liangxin-dangjian-anli-huibian-{stamp}.pdf"
+    docx_path = pdf.with_suffix(".docx")
+    assert sorted(p.name for p in out.iterdir()) == sorted([pdf.name, docx_path.name])
+    reader = PdfReader(pdf)
+    return {"out": out, "pdf": pdf, "docx": docx_path, "reader": reader,
+            "pages": [p.extract_text() for p in reader.pages], "stdout": result.stdout}
+
+
+def toc_numbers(pages: list[str]) -> dict[str, int]:
+    """Title -> page number as printed in the 目录 (the pages numbered i, ii ... after the cover)."""
+    out: dict[str, int] = {}
+    for page in pages[1:]:
+        lines = page.strip().split("\n")
+        if not re.fullmatch(r"[ivxl]+", lines[-1].strip()):
+            break
+        body = lines[:-1]
+        if squash(body[0]).startswith(squash(BOOK_TITLE)):  # running header of a later 目录 page
+            body = body[1:]
+        text = squash("\n".join(body)).removeprefix("目录")
+        out.update((m.group(1), int(m.group(2))) for m in re.finditer(r"(.+?)\.+(\d+)", text))
+    return out
+
+
+def footer_number(page_text: str) -> str:
+    return page_text.strip().split("\n")[-1].strip()
+
+
+# -- the PDF -----------------------------------------------------------------------------------
+
+def test_every_case_once_in_book_order_on_the_page_the_toc_names(built, library):
+    pages = built["pages"]
+    expected = expected_book(library)
+    titles = [m["title"] for _, cases in expected for m in cases]
+    assert HOSTILE_TITLE in titles and len(titles) == 6
+    toc = toc_numbers(pages)
+    # The 目录 lists every 篇 and case, in book order.
+    listed = [t for t in toc if not t.startswith("第")]
+    assert listed == [squash(t) for t in titles]
+    assert [t for t in toc if t.startswith("第")] == [squash(f"第{'一二三四'[i]}篇　{v}") for i, (v, _) in enumerate(expected)]
+    # Each case opens exactly one page (its title right under the running header), and that
+    # page carries the number the 目录 gives it.
+    for title in titles:
+        opening = [p for p in pages if squash("\n".join(p.split("\n")[1:])).startswith(squash(title))]
+        assert len(opening) == 1, title
+        assert footer_number(opening[0]) == str(toc[squash(title)]), title
+    order = [next(i for i, p in enumerate(pages) if squash("\n".join(p.split("\n")[1:])).startswith(squash(t))) for t in titles]
+    assert order == sorted(order)
+
+
+def test_drafts_are_absent(built, library):
+    drafts = [front_matter(p)[0] for p in library.rglob("*.md") if front_matter(p)[0].get("status") == "draft"]
+    assert drafts
+    text = squash("".join(built["pages"]))
+    for meta in drafts:
+        assert squash(meta["title"]) not in text
+        assert squash(meta["summary"]) not in text
+
+
+def test_outline_has_one_entry_per_part_and_case(built, library):
+    reader = built["reader"]
+    expected = expected_book(library)
+    got = []
+    items = reader.outline
+    for i, item in enumerate(items):
+        if isinstance(item, list):
+            continue
+        children = items[i + 1] if i + 1 < len(items) and isinstance(items[i + 1], list) else []
+        got.append((item.title, [c.title for c in children]))
+    assert got == [(f"第{'一二三四'[i]}篇　{v}", [m["title"] for m in cases]) for i, (v, cases) in enumerate(expected)]
+    # Each case bookmark opens the case's page.
+    for item in [c for x in items if isinstance(x, list) for c in x]:
+        page = built["pages"][reader.get_destination_page_number(item)]
+        assert squash("\n".join(page.split("\n")[1:])).startswith(squash(item.title))
+
+
+def test_cover_metadata_and_page_size(built, library):
+    reader, pages = built["reader"], built["pages"]
+    cover = squash(pages[0])
+    assert squash(BOOK_TITLE) in cover
+    assert "两新党建工作法案例库编" in cover  # the compiler (book.yml)
+    assert f"共收录案例{sum(len(c) for _, c in expected_book(library))}个" in cover
+    today = dt.date.today()
+    assert f"{today.year}年{today.month}月{today.day}日" in cover
+    assert "收录范围" not in cover  # the whole library
+    assert reader.metadata.title == BOOK_TITLE
+    assert reader.trailer["/Root"]["/Lang"] == "zh-CN"
+    for page in reader.pages:  # A4 everywhere: no title could reset the page
+        assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
+    assert "目录" in pages[1] and footer_number(pages[1]) == "i"
+
+
+def test_hostile_text_prints_as_itself(built, library):
+    text = squash("".join(built["pages"]))
+    assert squash(HOSTILE_TITLE) in text
+    assert squash("示例 #公司 [测试] $1$") in text
+    # (<x> is an HTML tag to Markdown: dropped, as on the site.)
+    assert squash("正文里的 #pagebreak() 和 #set text(size: 40pt) 只是文字；$E = m c^2$ 也是；还有 \\ 和 ] 和 [ 和 @ref 和") in text
+    assert squash('#link("x")[y]') in text
+    assert "待补充" in text
+
+
+def test_sections_incomplete_and_running_header(built, library):
+    pages = built["pages"]
+    page = next(p for p in pages if squash("\n".join(p.split("\n")[1:])).startswith(squash(HOSTILE_TITLE)))
+    assert page.split("\n")[0].replace(" ", "").startswith(BOOK_TITLE)
+    assert "第三篇" in page.split("\n")[0] and "品牌创建" in page.split("\n")[0]  # its first category
+    flat = squash(page)
+    assert flat.index("基本情况") < flat.index("主要做法") < flat.index("待补充") < flat.index("取得成效")
+
+
+def test_no_line_starts_with_closing_punctuation(built):
+    lines = [line.strip() for p in built["pages"] for line in p.split("\n") if line.strip()]
+    assert len(lines) > 100
+    assert [line for line in lines if line[0] in CLOSING] == []
+
+
+def _fonts(reader: PdfReader):
+    seen = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            seen[font.indirect_reference.idnum if font.indirect_reference else id(font)] = font
+    return list(seen.values())
+
+
+def _to_unicode(font) -> dict[int, str]:
+    cmap = font["/ToUnicode"].get_data().decode("latin-1")
+    out = {}
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S):
+        for cid, uni in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+            out[int(cid, 16)] = bytes.fromhex(uni).decode("utf-16-be")
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.S):
+        for lo, hi, uni in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+            start = int(uni, 16)
+            for k, cid in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
+                out[cid] = chr(start + k)
+    return out
+
+
+def _glyphs_with_outlines(descriptor) -> set[int]:
+    """CIDs / glyph ids that the embedded font program really draws (not .notdef, not empty)."""
+    if "/FontFile3" in descriptor:
+        cff = CFFFontSet()
+        cff.decompile(io.BytesIO(descriptor["/FontFile3"].get_data()), None)
+        font = cff[cff.fontNames[0]]
+        strings = font.CharStrings
+        out = set()
+        for name in font.charset:
+            if name == ".notdef":
+                continue
+            cid = int(name[3:]) if name.startswith("cid") else font.charset.index(name)
+            if strings[name].calcBounds(strings) is not None:
+                out.add(cid)
+        return out
+    data = descriptor.get("/FontFile2") or descriptor.get("/FontFile")
+    tt = TTFont(io.BytesIO(data.get_data()))
+    glyf = tt["glyf"]
+    return {i for i, name in enumerate(tt.getGlyphOrder()) if i and glyf[name].numberOfContours != 0}
+
+
+def test_fonts_embedded_subset_and_cover_every_character(built):
+    reader = built["reader"]
+    fonts = _fonts(reader)
+    names = [str(f["/BaseFont"]) for f in fonts]
+    assert any("Serif" in n and "CJK" in n for n in names), names  # body: 宋体 / serif
+    assert any("Sans" in n and "CJK" in n for n in names), names  # headings: 黑体 / sans
+    drawn: set[str] = set()
+    for font in fonts:
+        assert re.match(r"^/[A-Z]{6}\+", str(font["/BaseFont"])), f"not subset: {font['/BaseFont']}"
+        descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        descriptor = descendant["/FontDescriptor"]
+        assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), f"not embedded: {font['/BaseFont']}"
+        glyphs = _glyphs_with_outlines(descriptor)
+        drawn |= {ch for cid, text in _to_unicode(font).items() if cid in glyphs for ch in text}
+    text = set(squash("".join(built["pages"])))
+    assert len(text) > 300
+    assert sorted(text - drawn) == []
+
+
+def test_images_are_placed_with_captions(built, library):
+    reader = built["reader"]
+    images = 0  # placements: one image file may be drawn several times
+    for page in reader.pages:
+        xobjects = page["/Resources"].get("/XObject", {})
+        names = {k[1:] for k, v in xobjects.items() if v.get_object()["/Subtype"] == "/Image"}
+        images += sum(1 for n in re.findall(rb"/(\w+) Do", page.get_contents().get_data()) if n.decode() in names)
+    expected = sum(image_count(m) for _, cases in expected_book(library) for m in cases)
+    assert images == expected == 3
+    text = squash("".join(built["pages"]))
+    assert "测试厂温情工作法示意图" in text and "党建特派员示意图" in text
+
+
+# -- the Word document ------------------------------------------------------------------------
+
+def test_docx_headings_toc_breaks_images_and_fonts(built, library):
+    document = docx.Document(built["docx"])
+    headings = [(int(p.style.name[-1]), p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
+    expected = []
+    for i, (value, cases) in enumerate(expected_book(library)):
+        expected.append((1, f"第{'一二三四'[i]}篇　{value}"))
+        for meta in cases:
+            expected.append((2, meta["title"]))
+            expected += [(3, t) for t in section_titles(meta["_body"])]
+    assert headings == expected
+    # Every case starts a new page.
+    for p in document.paragraphs:
+        if p.style.name in ("Heading 1", "Heading 2"):
+            assert p.paragraph_format.page_break_before, p.text
+    body = document.element.body
+    instructions = [t.text for t in body.iter(qn("w:instrText"))]
+    assert any(t.strip().startswith("TOC") and '\\o "1-2"' in t for t in instructions)
+    assert document.settings.element.find(qn("w:updateFields")).get(qn("w:val")) == "true"
+    footer = document.sections[0].footer._element
+    assert [t.text.strip() for t in footer.iter(qn("w:instrText"))] == ["PAGE"]
+    expected_images = sum(image_count(m) for _, cases in expected_book(library) for m in cases)
+    assert len(document.inline_shapes) == expected_images == 3
+    # East-Asian fonts on every run with text, and on the styles.
+    fonts = Counter()
+    for run in body.iter(qn("w:r")):
+        if any((t.text or "").strip() for t in run.iter(qn("w:t"))):
+            rfonts = run.find(qn("w:rPr")).find(qn("w:rFonts"))
+            fonts[rfonts.get(qn("w:eastAsia"))] += 1
+    assert set(fonts) == {"宋体", "黑体"}, fonts
+    for name, face in (("Normal", "宋体"), ("Heading 1", "黑体"), ("Heading 2", "黑体"), ("Heading 3", "黑体")):
+        rfonts = document.styles[name].element.find(qn("w:rPr")).find(qn("w:rFonts"))
+        assert rfonts.get(qn("w:eastAsia")) == face and rfonts.get(qn("w:eastAsiaTheme")) is None
+    props = document.core_properties
+    assert (props.title, props.language) == (BOOK_TITLE, "zh-CN")
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert HOSTILE_TITLE in text and "学习小组轮值法" not in text
+    sizes = {(s.page_width.mm, s.page_height.mm) for s in document.sections}
+    assert {(round(w), round(h)) for w, h in sizes} == {(210, 297)}
+
+
+# -- determinism, options and errors ------------------------------------------------------------
+
+def test_two_builds_are_identical(built, library, tmp_path):
+    result = make_book(library, tmp_path)
+    assert result.returncode == 0, result.stderr
+    for name in (built["pdf"].name, built["docx"].name):
+        assert (tmp_path / name).read_bytes() == (built["out"] / name).read_bytes(), name
+    with zipfile.ZipFile(tmp_path / built["docx"].name) as zf:
+        assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_where_selects_a_subset_named_on_the_cover(library, tmp_path):
+    result = make_book(library, tmp_path, "--where", "region=东城街道", "--format", "pdf", "--title", "东城案例选编")
+    assert result.returncode == 0, result.stderr
+    (pdf,) = tmp_path.glob("*.pdf")
+    reader = PdfReader(pdf)
+    pages = [p.extract_text() for p in reader.pages]
+    assert "收录范围：地区：东城街道" in squash(pages[0]) and "东城案例选编" in pages[0]
+    expected = [m["title"] for _, cases in expected_book(library, {"region": "东城街道"}) for m in cases]
+    assert len(expected) == 3
+    toc = toc_numbers(pages)
+    assert [t for t in toc if not t.startswith("第")] == [squash(t) for t in expected]
+    assert reader.metadata.title == "东城案例选编"
+    assert not list(tmp_path.glob("*.docx"))
+
+
+def test_group_by_region(library, tmp_path):
+    result = make_book(library, tmp_path, "--group-by", "region", "--format", "docx")
+    assert result.returncode == 0, result.stderr
+    (path,) = tmp_path.glob("*.docx")
+    parts = [p.text for p in docx.Document(path).paragraphs if p.style.name == "Heading 1"]
+    assert parts == ["第一篇　永康市", "第二篇　东城街道", "第三篇　示例镇"]  # taxonomy order
+
+
+@pytest.mark.parametrize("args, code, words", [
+    (("--where", "region=东城"), 2, ["--where", "东城街道"]),
+    (("--where", "region"), 2, ["字段=取值"]),
+    (("--where", "title=x"), 2, ["region", "category"]),
+    (("--group-by", "title"), 2, ["--group-by", "category"]),
+    (("--format", "pdf,html"), 2, ["--format"]),
+    (("--where", "region=示例镇", "--where", "industry=制造业"), 1, ["没有符合条件"]),
+])
+def test_usage_errors_are_clear(library, tmp_path, args, code, words):
+    result = make_book(library, tmp_path, *args)
+    assert result.returncode == code, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    for word in words:
+        assert word in result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_no_cjk_font_stops_with_what_to_install(library, tmp_path):
+    empty = tmp_path / "no-fonts"
+    empty.mkdir()
+    out = tmp_path / "out"
+    result = make_book(library, out, env={"CASEBOOK_FONT_DIRS": str(empty)})
+    assert result.returncode == 1
+    assert "没有找到中文字体" in result.stderr and "No Chinese (CJK) font found" in result.stderr
+    assert "fonts-noto-cjk" in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
+    # make site's way: the Word file still, no PDF, success.
+    result = make_book(library, out, "--skip-without-font", env={"CASEBOOK_FONT_DIRS": str(empty)})
+    assert result.returncode == 0, result.stderr
+    assert "fonts-noto-cjk" in result.stderr
+    assert [p.suffix for p in out.iterdir()] == [".docx"]
+
+
+def test_invalid_library_writes_nothing(tmp_path):
+    lib = tmp_path / "cases"
+    shutil.copytree(VALID, lib)
+    (lib / "broken.md").write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    result = make_book(lib, tmp_path / "out")
+    assert result.returncode == 1 and "E201" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+# -- the site links the book ---------------------------------------------------------------------
+
+def test_site_links_the_book_only_when_it_exists(built, library, tmp_path):
+    downloads = built["out"]
+    site = tmp_path / "site"
+    result = run_casebook("build", "--cases", str(library), "--site-dir", str(site), "--downloads", str(downloads))
+    assert result.returncode == 0, result.stderr
+    for name in (built["pdf"].name, built["docx"].name):
+        assert (site / "downloads" / name).read_bytes() == (downloads / name).read_bytes()
+    home = (site / "index.html").read_text(encoding="utf-8")
+    overview = (site / "overview" / "index.html").read_text(encoding="utf-8")
+    assert f'下载案例汇编 <a href="downloads/{built["pdf"].name}">PDF</a> / <a href="downloads/{built["docx"].name}">Word</a>' in home
+    assert f'下载案例汇编 <a href="../downloads/{built["pdf"].name}">PDF</a> / <a href="../downloads/{built["docx"].name}">Word</a>' in overview
+    plain = tmp_path / "plain"
+    result = run_casebook("build", "--cases", str(library), "--site-dir", str(plain))
+    assert result.returncode == 0, result.stderr
+    assert "下载案例汇编" not in (plain / "index.html").read_text(encoding="utf-8")
+    assert not (plain / "downloads").exists()
+
+
+# -- look at it -----------------------------------------------------------------------------------
+
+def test_screenshots_of_cover_toc_and_a_case_page(built):
+    """PNGs to look at by eye (tests/screenshots/, git-ignored); needs poppler's pdftoppm."""
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        pytest.skip("pdftoppm (poppler-utils) 未安装：不生成截图")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    case_page = next(i for i, p in enumerate(built["pages"]) if HOSTILE_TITLE[:10] in p.split("\n")[1] if "\n" in p)
+    for name, page in (("book-cover", 1), ("book-toc", 2), ("book-case", case_page + 1), ("book-case-image", 5)):
+        subprocess.run([pdftoppm, "-png", "-r", "80", "-singlefile", "-f", str(page), "-l", str(page),
+                        str(built["pdf"]), str(SCREENSHOTS / name)], check=True)
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 5000
+
+
+# -- Markdown -> blocks (pure) --------------------------------------------------------------------
+
+def test_markdown_blocks_cover_the_subset_cases_use():
+    from casebook.book import markdown_blocks
+
+    text = (
+        "第一段**加粗**和*斜体*，[链接](https://example.com)、[坏链接](javascript:alert(1))和`代码`。\n"
+        "同一段的第二行。\n\n"
+        "- 甲\n- 乙\n    1. 子项\n\n"
+        "3. 从三开始\n4. 四\n\n"
+        "| 甲 | 乙 |\n| --- | --- |\n| 1 | **2** |\n\n"
+        "### 小标题\n\n"
+        "![图注](../assets/a.png) ![外部](https://example.com/x.png) ![缺失](assets/none.png)\n\n"
+        "<script>alert(1)</script>\n\n"
+        "> 引用\n"
+    )
+    blocks = markdown_blocks(text, "sub", {"assets/a.png"})
+    kinds = [b["t"] for b in blocks]
+    assert kinds == ["p", "list", "list", "table", "h", "img", "img", "img", "quote"]
+    runs = blocks[0]["runs"]
+    assert "".join(r["v"] for r in runs) == "第一段加粗和斜体，链接、坏链接和代码。同一段的第二行。"  # no space at a CJK line break
+    assert [r["v"] for r in runs if r["b"]] == ["加粗"] and [r["v"] for r in runs if r["i"]] == ["斜体"]
+    assert [(r["v"], r["url"]) for r in runs if r["url"]] == [("链接", "https://example.com")]  # javascript: is text only
+    assert [r["v"] for r in runs if r["code"]] == ["代码"]
+    assert blocks[1]["ordered"] is False and blocks[1]["items"][1][1]["t"] == "list"
+    assert (blocks[2]["ordered"], blocks[2]["start"]) == (True, 3)
+    assert [[("".join(r["v"] for r in c)) for c in row["cells"]] for row in blocks[3]["rows"]] == [["甲", "乙"], ["1", "2"]]
+    assert blocks[3]["rows"][0]["head"] and not blocks[3]["rows"][1]["head"]
+    # Only library files are images; the others keep their caption.
+    assert [(b["src"], b["alt"]) for b in blocks[5:8]] == [("assets/a.png", "图注"), (None, "外部"), (None, "缺失")]
+    assert "alert" not in str(blocks)
