@@ -185,3 +185,113 @@ def personal_data(text: str) -> Iterator[tuple[int, str, str]]:
     hits += [(m.start(), "mobile", re.sub(r"[-\s]", "", m.group(1))) for m in _MOBILE.finditer(text)]
     for start, kind, value in hits:
         yield text.count("\n", 0, start) + 1, kind, value
+
+
+# -- writing lints: plans in the results section, figures, paired punctuation ----------------------
+
+# A plan word used as the main verb ("将于年底前完成", "要建立", "计划明年推广"). Each word is bounded
+# on both sides so that ordinary words that merely contain it are left alone: 将其列入 (将 = 把),
+# 将近, 重要/需要/主要/要求, 模拟/拟定, 培训计划/红领计划 (nouns), 争取到 (done).
+_PLAN = re.compile(
+    # every alternative starts with a literal (lookbehinds follow it), so re scans for those fast
+    r"即将|将要|将会"
+    r"|将(?<!即将)(?=于|在|对|向|把|进一步|继续|全面|逐步|陆续|分批|加大|加快|加强|开展|建立|建成|推进|推广|启动|实现|完成"
+    r"|组织|举办|推出|深化|健全|完善|力争|争取|重点|着力|大力|积极|尽快|适时|不断)"
+    r"|要(?<![重需主只必纪摘提首紧概简想纲险政显扼]要)(?![求点素害闻件员务是么领旨义略塞道职案诀挟])"
+    r"|拟(?<![模虚比草]拟)(?![定订人声态])"
+    r"|计划(?=于|在|到|将|再|明年|今年|下一|年底|年内|近期|开展|建立|举办|组织|推出|推进|实施|完成|启动|投入|新建|建成)"
+    r"|争取(?![到了来过])|力争|打算|预计"
+    r"|准备(?=于|在|带|把|将|对|再|明年|今年|下一|年底|近期|开展|建立|举办|组织|推出|推进|实施|启动)"
+)
+# Quoted names and slogans (“要我干”变“我要干”, 《…计划》) are not the writer's own verbs.
+_CLAUSE_END = "，。；！？,;!?"
+_QUOTED = re.compile(r"“[^“”]*”|《[^《》]*》|「[^「」]*」")
+
+
+def plan_word(line: str) -> tuple[str, str] | None:
+    """(plan word, a few characters around it) when a line states a plan rather than a result."""
+    if "“" in line or "《" in line or "「" in line:
+        line = _QUOTED.sub("…", line)
+    m = _PLAN.search(line)
+    if m is None:
+        return None
+    start = max(line.rfind(p, 0, m.start()) for p in _CLAUSE_END) + 1
+    ends = [i for i in (line.find(p, m.end()) for p in _CLAUSE_END) if i != -1]
+    clause = line[start:min(ends, default=len(line))].strip(" \t-*>|")
+    return m.group(), clause if len(clause) <= 30 else clause[:30] + "…"
+
+
+# Digits joined to Latin letters are part of a name (UTF-8, 5G, G20), not a figure.
+_FIGURE = re.compile(r"(?<![A-Za-z])(?<![A-Za-z]-)\d+(?:,\d{3})*(?:\.\d+)?(?![A-Za-z\d])")
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
+
+
+def figures(text: str) -> list[str]:
+    """Numbers written in digits, normalised (full-width digits, thousands separators)."""
+    text = text.translate(_FULLWIDTH_DIGITS)
+    return [m.replace(",", "") for m in _FIGURE.findall(text)]
+
+
+PAIRS = {"“": "”", "‘": "’", "《": "》", "（": "）", "【": "】"}
+_CLOSERS = {close: open_ for open_, close in PAIRS.items()}
+PAIR_CHARS = re.compile("[“”‘’《》（）【】]")
+# A paired mark, or the start of a new block: a blank line, a list item, heading, table row or quote.
+# Quotes may span the lines of one paragraph, never a block boundary.
+_PAIR_TOKEN = re.compile(r"[“”‘’《》（）【】]|\n(?=[ \t]*(?:\n|$)| {0,3}(?:[-*+>#|]|\d+[.)][ \t]))")
+_PAIR_TOKEN_LINES = re.compile(r"[“”‘’《》（）【】]|\n")
+DIGIT = re.compile(r"\d")
+
+
+def unpaired(text: str, by_line: bool = False) -> list[tuple[int, str]]:
+    """(offset, mark) of the first unpaired mark in each block of Markdown text (each line when
+    by_line).
+
+    ’ between two Latin letters is an apostrophe (don’t), not a closing quote.
+    """
+    out: list[tuple[int, str]] = []
+    opened: dict[str, list[int]] = {}
+    pending = 0  # marks opened and not yet closed in this block
+    bad: tuple[int, str] | None = None
+    for m in (_PAIR_TOKEN_LINES if by_line else _PAIR_TOKEN).finditer(text):
+        ch, pos = m.group(), m.start()
+        if ch[0] == "\n":
+            if bad or pending:
+                out.append(bad or _first_open(opened))
+                opened, pending, bad = {}, 0, None
+        elif bad:
+            continue  # one finding per block
+        elif ch in PAIRS:
+            opened.setdefault(ch, []).append(pos)
+            pending += 1
+        elif ch == "’" and 0 < pos < len(text) - 1 and _apostrophe(text, pos):
+            continue
+        elif opened.get(_CLOSERS[ch]):
+            opened[_CLOSERS[ch]].pop()
+            pending -= 1
+        else:
+            bad = (pos, ch)
+    if bad or pending:
+        out.append(bad or _first_open(opened))
+    return out
+
+
+def _apostrophe(text: str, pos: int) -> bool:
+    before, after = text[pos - 1], text[pos + 1]
+    return before.isascii() and before.isalpha() and after.isascii() and after.isalpha()
+
+
+def _first_open(opened: dict[str, list[int]]) -> tuple[int, str]:
+    return min((stack[0], ch) for ch, stack in opened.items() if stack)
+
+
+def partner(mark: str) -> str:
+    return PAIRS.get(mark) or _CLOSERS[mark]
+
+
+def prose_text(body: str) -> str:
+    """The body with code blocks blanked and inline code removed, line for line (same line count)."""
+    if "`" not in body and "~~~" not in body:
+        return body
+    lines = body.split("\n")
+    kept = dict(prose_lines(body, 0))
+    return "\n".join(kept.get(i, "") for i in range(len(lines)))
