@@ -174,3 +174,34 @@ def test_w303_body_lines_and_code(tmp_path: Path) -> None:
 def test_shipped_style_source_is_clean(tmp_path: Path) -> None:
     source = "source: '《以“党建强”促进“发展强” 不断推动两新组织双强争先——在非公企业党建理论研究会第九次会员大会暨两新组织党建工作推进会上的讲话》'"
     assert findings(tmp_path, case(**{"source: 测试资料": source})) == []
+
+
+# -- W218: a source a reader can look up -----------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("source", "named"),
+    [
+        ("《以“党建强”促进“发展强”……的讲话》", True),
+        ("永康日报 2024 年报道", True),
+        ("市委组织部调研材料", True),
+        ("第九次会员大会上的讲话", True),
+        ("测试资料", True),
+        ("网上看到的", False),
+        ("群众反映", False),
+        ("听说", False),
+    ],
+)
+def test_w218_source_names_a_document_meeting_or_date(tmp_path: Path, source: str, named: bool) -> None:
+    assert scan.names_a_source(source) is named
+    text = case(**{"source: 测试资料": f"source: '{source}'"})
+    assert findings(tmp_path, text) == ([] if named else [("W218", 10)])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "无标点", "“阳光车队”工作法", "《关于“双强”的意见》（试行）", "“a“b”c”", "“未完", "多余”", "“《”》", "don’t", "“跨越\n两行”"],
+)
+def test_all_paired_is_a_safe_shortcut(text: str) -> None:
+    """all_paired() may say False for text that is fine, but never True for text that is not."""
+    if scan.all_paired(text):
+        assert scan.unpaired(text) == [] and scan.unpaired(text, by_line=True) == []

@@ -169,6 +169,7 @@ MESSAGE_HINTS = [
     ("e406-wrong-case.md", "E406", "assets/X.PNG"),
     ("w216-summary-figure-not-in-body.md", "W216", "“12”"),
     ("w217-unpaired-quote-in-title.md", "W217", "`title`（标题）中的 `“` 没有配对的 `”`"),
+    ("w218-source-names-nothing.md", "W218", "《……》"),
     ("w302-plan-in-results.md", "W302", "成效应写已经取得的结果；计划写在主要做法或经验启示中"),
     ("w302-plan-in-results.md", "W302", "“将”"),
     ("w303-unpaired-bracket-in-body.md", "W303", "`《` 没有配对的 `》`"),

@@ -362,7 +362,7 @@ class CaseCheck:
     def check_field_pairs(self, entries: dict[str, tuple[Node, Node]]) -> None:
         """W217: every text value (list items and honour titles too) closes its paired marks."""
         front = "\n".join(self.raw.front_lines)
-        if "\\" not in front and not scan.unpaired(front, by_line=True):
+        if "\\" not in front and (scan.all_paired(front) or not scan.unpaired(front, by_line=True)):
             return  # every line pairs its marks (no escapes hide one), so every value does
         for key, (_, vnode) in entries.items():
             nodes = [vnode]
@@ -413,6 +413,11 @@ class CaseCheck:
         if field.key == "summary" and len(value) > SUMMARY_MAX:
             self.add(self.line(node), "E212", f"`summary`（摘要）有 {len(value)} 字，超过 {SUMMARY_MAX} 字上限；请精简")
             return None
+        if field.key == "source" and not scan.names_a_source(value):
+            self.add(self.line(node), "W218", (
+                f"`source`（来源）“{value[:40]}”没有写明出处；请写出文件或讲话的名称（如《……》）、"
+                "会议名称或日期，便于读者核对"
+            ))
         if field.key == "summary" and scan.DIGIT.search(value):
             self.check_summary_figures(node, value)
         return value
@@ -469,7 +474,7 @@ class CaseCheck:
     def check_body_pairs(self) -> None:
         """W303: paired marks close within their paragraph, list item, heading or table row."""
         body = self.raw.body
-        if not scan.PAIR_CHARS.search(body):
+        if scan.all_paired(body):
             return
         text = scan.prose_text(body)
         for pos, mark in scan.unpaired(text):
