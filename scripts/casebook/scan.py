@@ -192,7 +192,7 @@ def personal_data(text: str) -> Iterator[tuple[int, str, str]]:
 # A plan word used as the main verb ("将于年底前完成", "要建立", "计划明年推广"). Each word is bounded
 # on both sides so that ordinary words that merely contain it are left alone: 将其列入 (将 = 把),
 # 将近, 重要/需要/主要/要求, 模拟/拟定, 培训计划/红领计划 (nouns), 争取到 (done).
-_PLAN = re.compile(
+PLAN = re.compile(
     # every alternative starts with a literal (lookbehinds follow it), so re scans for those fast
     r"即将|将要|将会"
     r"|将(?<!即将)(?=于|在|对|向|把|进一步|继续|全面|逐步|陆续|分批|加大|加快|加强|开展|建立|建成|推进|推广|启动|实现|完成"
@@ -212,7 +212,7 @@ def plan_word(line: str) -> tuple[str, str] | None:
     """(plan word, a few characters around it) when a line states a plan rather than a result."""
     if "“" in line or "《" in line or "「" in line:
         line = _QUOTED.sub("…", line)
-    m = _PLAN.search(line)
+    m = PLAN.search(line)
     if m is None:
         return None
     start = max(line.rfind(p, 0, m.start()) for p in _CLAUSE_END) + 1
@@ -253,18 +253,22 @@ _PAIR_TOKEN = re.compile(r"[“”‘’《》（）【】]|\n(?=[ \t]*(?:\n|$)|
 DIGIT = re.compile(r"\d")
 
 
-_INNERMOST_PAIR = re.compile(r"“[^“”\n]*”|‘[^‘’\n]*’|《[^《》\n]*》|（[^（）\n]*）|【[^【】\n]*】")
+_NOT_A_MARK = re.compile("[^“”‘’《》（）【】\n]+")
+_ADJACENT_PAIR = re.compile("“”|‘’|《》|（）|【】")
 
 
 def all_paired(text: str) -> bool:
-    """True when deleting innermost pairs, line by line, leaves no paired mark: the usual text,
-    decided at regex speed (a False still needs unpaired() to say where)."""
-    while PAIR_CHARS.search(text):
-        shorter = _INNERMOST_PAIR.sub("", text)
-        if len(shorter) == len(text):
-            return False
-        text = shorter
-    return True
+    """True when every mark pairs within its line: the usual text, decided at regex speed (a
+    False still needs unpaired() to say where). Only the marks and line ends are kept, then
+    adjacent pairs (on one line) are deleted until none is left."""
+    if not PAIR_CHARS.search(text):
+        return True
+    marks = _NOT_A_MARK.sub("", text)
+    while True:
+        shorter = _ADJACENT_PAIR.sub("", marks)
+        if len(shorter) == len(marks):
+            return PAIR_CHARS.search(marks) is None
+        marks = shorter
 
 
 def unpaired(text: str, by_line: bool = False) -> list[tuple[int, str]]:
