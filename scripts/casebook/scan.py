@@ -203,8 +203,8 @@ PLAN = re.compile(
     r"|争取(?![到了来过])|力争|打算|预计"
     r"|准备(?=于|在|带|把|将|对|再|明年|今年|下一|年底|近期|开展|建立|举办|组织|推出|推进|实施|启动)"
 )
-# Quoted names and slogans (“要我干”变“我要干”, 《…计划》) are not the writer's own verbs.
 _CLAUSE_END = "，。；！？,;!?"
+# Quoted names and slogans (“要我干”变“我要干”, 《…计划》) are not the writer's own verbs.
 _QUOTED = re.compile(r"“[^“”]*”|《[^《》]*》|「[^「」]*」")
 
 
