@@ -185,3 +185,156 @@ def personal_data(text: str) -> Iterator[tuple[int, str, str]]:
     hits += [(m.start(), "mobile", re.sub(r"[-\s]", "", m.group(1))) for m in _MOBILE.finditer(text)]
     for start, kind, value in hits:
         yield text.count("\n", 0, start) + 1, kind, value
+
+
+# -- writing lints: plans in the results section, figures, paired punctuation ----------------------
+
+# A plan word used as the main verb ("将于年底前完成", "要建立", "计划明年推广"). Each word is bounded
+# on both sides so that ordinary words that merely contain it are left alone: 将其列入 (将 = 把),
+# 将近, 重要/需要/主要/要求, 模拟/拟定, 培训计划/红领计划 (nouns), 争取到 (done).
+PLAN = re.compile(
+    # every alternative starts with a literal (lookbehinds follow it), so re scans for those fast
+    r"即将|将要|将会"
+    r"|将(?<!即将)(?=于|在|对|向|把|进一步|继续|全面|逐步|陆续|分批|加大|加快|加强|开展|建立|建成|推进|推广|启动|实现|完成"
+    r"|组织|举办|推出|深化|健全|完善|力争|争取|重点|着力|大力|积极|尽快|适时|不断)"
+    r"|要(?<![重需主只必纪摘提首紧概简想纲险政显扼]要)(?![求点素害闻件员务是么领旨义略塞道职案诀挟])"
+    r"|拟(?<![模虚比草]拟)(?![定订人声态])"
+    r"|计划(?=于|在|到|将|再|明年|今年|下一|年底|年内|近期|开展|建立|举办|组织|推出|推进|实施|完成|启动|投入|新建|建成)"
+    r"|争取(?![到了来过])|力争|打算|预计"
+    r"|准备(?=于|在|带|把|将|对|再|明年|今年|下一|年底|近期|开展|建立|举办|组织|推出|推进|实施|启动)"
+)
+_CLAUSE_END = "，。；！？,;!?"
+# Quoted names and slogans (“要我干”变“我要干”, 《…计划》) are not the writer's own verbs.
+_QUOTED = re.compile(r"“[^“”]*”|《[^《》]*》|「[^「」]*」")
+
+
+def plan_word(line: str) -> tuple[str, str] | None:
+    """(plan word, a few characters around it) when a line states a plan rather than a result."""
+    if "“" in line or "《" in line or "「" in line:
+        line = _QUOTED.sub("…", line)
+    m = PLAN.search(line)
+    if m is None:
+        return None
+    start = max(line.rfind(p, 0, m.start()) for p in _CLAUSE_END) + 1
+    ends = [i for i in (line.find(p, m.end()) for p in _CLAUSE_END) if i != -1]
+    clause = line[start:min(ends, default=len(line))].strip(" \t-*>|")
+    return m.group(), clause if len(clause) <= 30 else clause[:30] + "…"
+
+
+# Digits joined to Latin letters are part of a name (UTF-8, 5G, G20), not a figure.
+_FIGURE = re.compile(r"(?<![A-Za-z])(?<![A-Za-z]-)\d+(?:,\d{3})*(?:\.\d+)?(?![A-Za-z\d])")
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
+
+
+def figures(text: str) -> list[str]:
+    """Numbers written in digits, normalised (full-width digits, thousands separators)."""
+    text = text.translate(_FULLWIDTH_DIGITS)
+    return [m.replace(",", "") for m in _FIGURE.findall(text)]
+
+
+# A source a reader can look up names a document (《…》, 讲话, 文件, 报道…), a meeting, or a date.
+_SOURCE_HINT = re.compile(
+    r"《|〈|\d|20\*\*|[年月日]|https?://|www\."
+    r"|讲话|发言|会议|大会|会上|座谈|论坛|文件|通知|意见|办法|方案|规定|决定|报告|总结|汇报|纪要|记录|材料|资料|数据"
+    r"|简报|快报|专报|报道|新闻|采访|访谈|调研|调查|日报|晚报|杂志|期刊|年鉴|地方志|图书|网站|官网|公众号|微博"
+)
+
+
+def names_a_source(text: str) -> bool:
+    return _SOURCE_HINT.search(text) is not None
+
+
+PAIRS = {"“": "”", "‘": "’", "《": "》", "（": "）", "【": "】"}
+_CLOSERS = {close: open_ for open_, close in PAIRS.items()}
+PAIR_CHARS = re.compile("[“”‘’《》（）【】]")
+# A paired mark, or the start of a new block: a blank line, a list item, heading, table row or quote.
+# Quotes may span the lines of one paragraph, never a block boundary.
+_PAIR_TOKEN = re.compile(r"[“”‘’《》（）【】]|\n(?=[ \t]*(?:\n|$)| {0,3}(?:[-*+>#|]|\d+[.)][ \t]))")
+DIGIT = re.compile(r"\d")
+
+
+_NOT_A_MARK = re.compile("[^“”‘’《》（）【】\n]+")
+_ADJACENT_PAIR = re.compile("“”|‘’|《》|（）|【】")
+
+
+def all_paired(text: str) -> bool:
+    """True when every mark pairs within its line: the usual text, decided at regex speed (a
+    False still needs unpaired() to say where). Only the marks and line ends are kept, then
+    adjacent pairs (on one line) are deleted until none is left."""
+    if not PAIR_CHARS.search(text):
+        return True
+    marks = _NOT_A_MARK.sub("", text)
+    while True:
+        shorter = _ADJACENT_PAIR.sub("", marks)
+        if len(shorter) == len(marks):
+            return PAIR_CHARS.search(marks) is None
+        marks = shorter
+
+
+def unpaired(text: str, by_line: bool = False) -> list[tuple[int, str]]:
+    """(offset, mark) of the first unpaired mark in each block of Markdown text (each line when
+    by_line).
+
+    ’ between two Latin letters is an apostrophe (don’t), not a closing quote.
+    """
+    out: list[tuple[int, str]] = []
+    opened: dict[str, list[int]] = {}
+    pending = 0  # marks opened and not yet closed in this block
+    bad: tuple[int, str] | None = None
+    tokens = _line_tokens(text) if by_line else ((m.start(), m.group()) for m in _PAIR_TOKEN.finditer(text))
+    for pos, ch in tokens:
+        if ch[0] == "\n":
+            if bad or pending:
+                out.append(bad or _first_open(opened))
+                opened, pending, bad = {}, 0, None
+        elif bad:
+            continue  # one finding per block
+        elif ch in PAIRS:
+            opened.setdefault(ch, []).append(pos)
+            pending += 1
+        elif ch == "’" and 0 < pos < len(text) - 1 and _apostrophe(text, pos):
+            continue
+        elif opened.get(_CLOSERS[ch]):
+            opened[_CLOSERS[ch]].pop()
+            pending -= 1
+        else:
+            bad = (pos, ch)
+    if bad or pending:
+        out.append(bad or _first_open(opened))
+    return out
+
+
+def _line_tokens(text: str) -> Iterator[tuple[int, str]]:
+    """The paired marks, with a line end between marks on different lines (lines without a
+    mark cost nothing: front matter has many such lines)."""
+    end = -1
+    for m in PAIR_CHARS.finditer(text):
+        pos = m.start()
+        if pos > end:
+            if end >= 0:
+                yield end, "\n"
+            end = text.find("\n", pos)
+            end = len(text) if end == -1 else end
+        yield pos, m.group()
+
+
+def _apostrophe(text: str, pos: int) -> bool:
+    before, after = text[pos - 1], text[pos + 1]
+    return before.isascii() and before.isalpha() and after.isascii() and after.isalpha()
+
+
+def _first_open(opened: dict[str, list[int]]) -> tuple[int, str]:
+    return min((stack[0], ch) for ch, stack in opened.items() if stack)
+
+
+def partner(mark: str) -> str:
+    return PAIRS.get(mark) or _CLOSERS[mark]
+
+
+def prose_text(body: str) -> str:
+    """The body with code blocks blanked and inline code removed, line for line (same line count)."""
+    if "`" not in body and "~~~" not in body:
+        return body
+    lines = body.split("\n")
+    kept = dict(prose_lines(body, 0))
+    return "\n".join(kept.get(i, "") for i in range(len(lines)))

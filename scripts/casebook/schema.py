@@ -73,6 +73,7 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
 # Body: required level-2 sections in this order; 经验启示 is optional; others may follow.
 REQUIRED_SECTIONS: tuple[str, ...] = ("基本情况", "主要做法", "取得成效")
 OPTIONAL_SECTIONS: tuple[str, ...] = ("经验启示",)
+RESULTS_SECTION = "取得成效"  # must state results, not plans (W302)
 INCOMPLETE_MARK = "待补充"
 
 
@@ -148,6 +149,12 @@ CODES: tuple[Code, ...] = (
          "每条荣誉写成 `{level: 级别, title: 名称, year: 年份}`。"),
     Code("E215", "error", "YAML 把值悄悄转换成了别的类型（如 `no` 变成 false、`010` 变成 8）",
          "给值加引号，如 `title: 'no'`。"),
+    Code("W216", "warning", "摘要中的数字在正文中找不到",
+         "摘要里的每个数字都应能在正文中查到出处：在正文写明这个数字及其来源，或从摘要删去。"),
+    Code("W217", "warning", "字段中的成对标点没有配对（“”‘’《》（）【】）",
+         "补上缺少的一半，或删去多余的一个，如 `title: '“阳光车队”工作法'`。"),
+    Code("W218", "warning", "来源没有写明文件、会议或日期",
+         "写出事实出自哪里：文件或讲话的名称（如《……》）、会议名称、报道的媒体和日期，读者才能核对。"),
     # -- body
     Code("E301", "error", "缺少必需的正文章节",
          "按模板补上 `## 基本情况`、`## 主要做法`、`## 取得成效`；内容暂缺时写 `待补充`。"),
@@ -157,6 +164,10 @@ CODES: tuple[Code, ...] = (
          "写入内容；来源中没有相关信息时写 `待补充`。"),
     Code("W301", "warning", "章节内容为“待补充”，案例不完整",
          "有可靠来源后补写该章节。站点会把该案例标为“待补充”。"),
+    Code("W302", "warning", "“取得成效”写的是计划（将、要、拟、计划、争取、力争……）",
+         "成效应写已经取得的结果；计划写在主要做法或经验启示中。来源只说了计划、没有结果时，成效写“待补充”。"),
+    Code("W303", "warning", "正文中的成对标点没有配对（“”‘’《》（）【】）",
+         "在同一段落（或列表项、表格行）内补上缺少的一半，或删去多余的一个。"),
     # -- safety
     Code("E401", "error", "正文含有不允许的 HTML 标签（script、iframe、object、embed、style 等）",
          "删除该标签；需要展示的内容用 Markdown 书写。"),

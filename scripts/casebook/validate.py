@@ -29,6 +29,7 @@ from .schema import (
     MAX_YAML_DEPTH,
     OPTIONAL_SECTIONS,
     REQUIRED_SECTIONS,
+    RESULTS_SECTION,
     SUMMARY_MAX,
     VOCABULARIES,
     Field,
@@ -355,7 +356,44 @@ class CaseCheck:
         for field in FIELDS:
             if field.required and field.key not in entries:
                 self.add(1, "E201", f"缺少必填字段 `{field.key}`（{field.label}）：{field.rule}")
+        front = "\n".join(self.raw.front_lines)
+        if "\\" in front or not scan.all_paired(front):  # a YAML escape (\u201c) can hide a mark
+            self.check_field_pairs(entries)
         return values
+
+    def check_field_pairs(self, entries: dict[str, tuple[Node, Node]]) -> None:
+        """W217: every text value (list items and honour titles too) closes its paired marks."""
+        for key, (_, vnode) in entries.items():
+            nodes = [vnode]
+            while nodes:
+                node = nodes.pop()
+                if isinstance(node, SequenceNode):
+                    nodes.extend(reversed(node.value))
+                elif isinstance(node, MappingNode):
+                    nodes.extend(v for _, v in reversed(node.value))
+                elif node.tag == STR and scan.PAIR_CHARS.search(node.value):
+                    for _, mark in scan.unpaired(node.value)[:1]:
+                        field = FIELD_BY_KEY.get(key)
+                        label = f"`{key}`（{field.label}）" if field else f"`{key}`"
+                        self.add(self.line(node), "W217", (
+                            f"{label}中的 `{mark}` 没有配对的 `{scan.partner(mark)}`；请补上或删去多余的一个"
+                            f"（成对的标点：“”‘’《》（）【】）"
+                        ))
+
+    def check_summary_figures(self, node: Node, summary: str) -> None:
+        """W216: every figure in the summary can be found in the body."""
+        # 11+ digits in a row are phone or ID numbers (E501/E502 judge those; never echo them)
+        numbers = [n for n in scan.figures(summary) if len(n) < 11]
+        if not numbers:
+            return
+        in_body = set(scan.figures(self.raw.body))
+        missing = [n for n in dict.fromkeys(numbers) if n not in in_body]
+        if missing:
+            shown = "、".join(f"“{n}”" for n in missing)
+            self.add(self.line(node), "W216", (
+                f"`summary`（摘要）中的数字{shown}在正文中找不到；摘要里的每个数字都应能在正文中查到，"
+                "请在正文写明出处，或从摘要删去"
+            ))
 
     def check_text_field(self, field: Field, node: Node) -> str | None:
         if not field.required and isinstance(node, ScalarNode) and node.tag == NULL:
@@ -374,6 +412,13 @@ class CaseCheck:
         if field.key == "summary" and len(value) > SUMMARY_MAX:
             self.add(self.line(node), "E212", f"`summary`（摘要）有 {len(value)} 字，超过 {SUMMARY_MAX} 字上限；请精简")
             return None
+        if field.key == "source" and not scan.names_a_source(value):
+            self.add(self.line(node), "W218", (
+                f"`source`（来源）“{value[:40]}”没有写明出处；请写出文件或讲话的名称（如《……》）、"
+                "会议名称或日期，便于读者核对"
+            ))
+        if field.key == "summary" and scan.DIGIT.search(value):
+            self.check_summary_figures(node, value)
         return value
 
     # -- body ---------------------------------------------------------------------------
@@ -402,7 +447,39 @@ class CaseCheck:
                 self.add(s.line, "E303", f"章节 `## {s.title}` 没有内容；请补写，来源中没有相关信息时写“待补充”")
             elif s.incomplete:
                 self.add(s.line, "W301", f"章节 `## {s.title}` 为“待补充”，案例将标为不完整")
+        self.check_results(sections)
+        if not scan.all_paired(self.raw.body):
+            self.check_body_pairs()
         return sections
+
+    def check_results(self, sections: tuple[Section, ...]) -> None:
+        """W302: `## 取得成效` states what was achieved, not what is planned."""
+        lines: list[str] | None = None
+        for i, s in enumerate(sections):
+            if s.title != RESULTS_SECTION or s.incomplete or not scan.PLAN.search(s.text) or not scan.plan_word(s.text):
+                continue  # the usual case: one search over the section decides
+            if lines is None:
+                lines = scan.prose_text(self.raw.body).split("\n")
+            first = s.line - self.raw.body_line + 1
+            end = sections[i + 1].line - self.raw.body_line if i + 1 < len(sections) else len(lines)
+            for k in range(first, end):
+                hit = scan.plan_word(lines[k])
+                if hit:
+                    word, context = hit
+                    self.add(self.raw.body_line + k, "W302", (
+                        f"`## {RESULTS_SECTION}` 中“{context}”的“{word}”写的是计划或打算；"
+                        "成效应写已经取得的结果；计划写在主要做法或经验启示中"
+                    ))
+
+    def check_body_pairs(self) -> None:
+        """W303: paired marks close within their paragraph, list item, heading or table row."""
+        body = self.raw.body
+        text = scan.prose_text(body)
+        for pos, mark in scan.unpaired(text):
+            self.add(self.raw.body_line + text.count("\n", 0, pos), "W303", (
+                f"正文中的 `{mark}` 没有配对的 `{scan.partner(mark)}`；请补上或删去多余的一个"
+                "（成对的标点：“”‘’《》（）【】，须在同一段落、列表项或表格行内配对）"
+            ))
 
     def check_markup(self) -> None:
         raw = self.raw
