@@ -232,3 +232,50 @@ def test_title_then_tags_then_summary_then_body(search_page, library):
     assert f"<mark>{RANKED}</mark>" in results[0]["titleHtml"]  # Material's highlighting, terms marked
     assert f"<mark>{RANKED}</mark>" in results[2]["teaserHtml"]
     log.assert_clean()
+
+
+# -- the worker itself, handed an index built by the Python core --------------------------------
+
+ASK_WORKER_JS = """async ([index, queries]) => {
+    // The search worker as Material starts it (under file:// the iframe-worker shim is Worker).
+    const worker = new Worker(new URL('assets/javascripts/search-worker.js', location.href));
+    const answer = () => new Promise(resolve => worker.addEventListener('message', e => resolve(e.data), {once: true}));
+    worker.postMessage({type: 0, data: {config: index.config, docs: index.docs, options: {}}});
+    const out = [await answer()];
+    for (const q of queries) { worker.postMessage({type: 2, data: q}); out.push(await answer()); }
+    worker.terminate();
+    return out;
+}"""
+
+
+def test_worker_decodes_the_index_and_escapes_its_text(search_page):
+    """Every string shown comes from the index as text: markup in it is escaped, and the only
+    tags in a result are the <mark>s and the teaser's <p>. Posting lists with large gaps decode."""
+    import html
+
+    from casebook.search import build_search_index
+
+    site, page, log = search_page
+    evil = '<img src=x onerror="window.__pwned=1">'
+    docs = [{"location": f"cases/c{i}/", "title": f"案例\u200b{i}", "text": "<p>摘要</p>", "tags": ["标签"]} for i in range(5000)]
+    docs[0] = {"location": "cases/c0/", "title": html.escape(evil) + "\u200b红帆", "text": f"<p>{html.escape(evil)}\u200b红帆 &amp; ‘引号’</p>",
+               "tags": [html.escape(evil) + "红帆"]}
+    docs[1]["text"] = "<p>摘要\u200b红帆</p>"
+    docs[4999]["text"] = "<p>摘要</p><h2>x</h2>"
+    docs.append({"location": "cases/c4999/#做法", "title": "做法", "text": "<p>红帆\u200b驿站</p>"})
+    index = build_search_index({"config": {"lang": ["zh"], "separator": "[\\s\\u200b]+", "pipeline": []}, "docs": docs},
+                               lambda loc: loc.startswith("cases/"))
+    ready, hits, none = page.evaluate(ASK_WORKER_JS, [index, ["红帆", "<img 不存在"]])
+    assert ready == {"type": 1} and none == {"type": 3, "data": {"items": []}}
+    items = [group[0] for group in hits["data"]["items"]]
+    assert [i["location"] for i in items] == ["cases/c0/", "cases/c1/", "cases/c4999/"]  # title, summary, body
+    first = items[0]
+    for shown, plain in ((first["title"], index["docs"][0]["title"]), (first["text"], "<p>" + index["docs"][0]["text"] + "</p>"),
+                         (first["tags"][0], index["docs"][0]["tags"][0])):
+        assert "<mark>红帆</mark>" in shown
+        markup = re.findall(r"<[^>]*>", shown)
+        assert set(markup) <= {"<mark>", "</mark>", "<p>", "</p>"}, shown
+        assert html.unescape(re.sub(r"</?mark>", "", shown)) == plain  # the same text, escaped
+    assert evil in index["docs"][0]["title"] and "&lt;img" in first["title"]
+    assert page.evaluate("window.__pwned") is None
+    log.assert_clean()
