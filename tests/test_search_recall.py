@@ -279,3 +279,19 @@ def test_worker_decodes_the_index_and_escapes_its_text(search_page):
     assert evil in index["docs"][0]["title"] and "&lt;img" in first["title"]
     assert page.evaluate("window.__pwned") is None
     log.assert_clean()
+
+
+def test_keyboard_open_search_and_go_to_the_best_result(search_page):
+    """Material's shortcuts work with our worker: "/" opens search, Enter opens the best result
+    (Material picks it by the score our worker gives)."""
+    site, page, log = search_page
+    page.goto(site.url())
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.matches('input.md-search__input')")
+    page.keyboard.type(RANKED)  # Chinese is inserted as text (as an input method does), no keyup:
+    page.keyboard.press("End")  # Material searches on keyup
+    page.wait_for_selector(".md-search-result__item")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(re.escape(site.url("cases/case-040")) + r"(\?.*)?$"))
+    assert page.locator("article mark").count() > 0  # the page highlights the query (?h=)
+    log.assert_clean()
