@@ -42,8 +42,7 @@ def plain(markup: str) -> str:
 
 def tokens(markup: str, separator: re.Pattern[str]) -> set[str]:
     """The words of segmented index text: split where Material splits, punctuation dropped."""
-    text = html.unescape(_TAG.sub(" ", markup)).lower()
-    return {word for piece in separator.split(text) for word in _WORD.findall(piece)}
+    return set(_WORD.findall(separator.sub(" ", html.unescape(_TAG.sub(" ", markup)).lower())))
 
 
 def encode(postings: list[tuple[int, int]]) -> str:
@@ -53,6 +52,9 @@ def encode(postings: list[tuple[int, int]]) -> str:
     for page, field in postings:
         value = (page - previous) * 8 + field
         previous = page
+        if value < 32:  # most pages: the next few pages, one character
+            out.append(LAST[value])
+            continue
         digits = [LAST[value % 32]]
         value //= 32
         while value:
@@ -83,14 +85,9 @@ def build_search_index(data: dict, is_case: Callable[[str], bool]) -> dict:
     separator = re.compile(data["config"]["separator"])
     docs: list[dict] = []
     number: dict[str, int] = {}
-    fields: dict[str, dict[int, int]] = {}  # word -> page number -> best field
-
-    def add(words: set[str], page: int, field: int) -> None:
-        for word in words:
-            seen = fields.setdefault(word, {})
-            if seen.get(page, 0) < field:
-                seen[page] = field
-
+    fields: list[dict[str, int]] = []  # per page: word -> best field
+    # Fields arrive best first (a page's title, tags, first entry, then its sections), so a
+    # word's best field on a page is the first one it is seen in.
     for entry in data["docs"]:
         location = entry["location"].split("#", 1)[0]
         if location not in number:  # a page's first entry: its title and the text before any heading
@@ -101,15 +98,20 @@ def build_search_index(data: dict, is_case: Callable[[str], bool]) -> dict:
             if entry.get("tags"):
                 doc["tags"] = [plain(tag) for tag in entry["tags"]]
             docs.append(doc)
-            page = number[location]
-            add(tokens(entry["title"], separator), page, TITLE)
-            add({word for tag in doc.get("tags", []) for word in tokens(tag, separator) | {tag.lower()}}, page, TAGS)
-            add(tokens(entry["text"], separator), page, SUMMARY if is_case(location) else BODY)
-            continue
-        page = number[location]
-        add(tokens(entry["title"] + " " + entry["text"], separator), page, BODY)
-    words = sorted(fields)
-    postings = [encode(sorted(fields[word].items())) for word in words]
+            seen = dict.fromkeys(tokens(entry["title"], separator), TITLE)
+            tags = {word for tag in doc.get("tags", []) for word in tokens(tag, separator) | {tag.lower()}}
+            parts = [(tags, TAGS), (tokens(entry["text"], separator), SUMMARY if is_case(location) else BODY)]
+            fields.append(seen)
+        else:
+            seen = fields[number[location]]
+            parts = [(tokens(entry["title"] + " " + entry["text"], separator), BODY)]
+        for words, field in parts:
+            seen.update(dict.fromkeys(words - seen.keys(), field))
+    postings: dict[str, list[tuple[int, int]]] = {}
+    for page, seen in enumerate(fields):  # page order: every list comes out sorted
+        for word, field in seen.items():
+            postings.setdefault(word, []).append((page, field))
+    words = sorted(postings)
     config = {key: data["config"][key] for key in ("lang", "separator", "pipeline") if key in data["config"]}
-    config[INDEX_KEY] = {"words": "\n".join(words), "postings": ",".join(postings)}
+    config[INDEX_KEY] = {"words": "\n".join(words), "postings": ",".join(encode(postings[word]) for word in words)}
     return {"config": config, "docs": docs}
