@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -102,3 +103,15 @@ def test_no_word_budget_a_common_word_finds_every_case():
 def test_deterministic():
     data = material(*[case_entries(i, [f"词{i}", "共同"]) for i in range(5)])
     assert json.dumps(build(data), ensure_ascii=False) == json.dumps(build(json.loads(json.dumps(data))), ensure_ascii=False)
+
+
+def test_pages_get_our_worker_or_the_build_fails():
+    """overrides/main.html passes Material's `config` block through the plugin's filter."""
+    from mkdocs.exceptions import PluginError
+
+    from casebook.plugin import use_our_worker
+
+    block = '{"base": "..", "search": "../assets/javascripts/workers/search.a7633da7.min.js", "tags": null}'
+    assert use_our_worker(block) == '{"base": "..", "search": "../assets/javascripts/search-worker.js", "tags": null}'
+    with pytest.raises(PluginError, match="搜索 worker"):  # Material moved it: say so, never ship lunr with our index
+        use_our_worker('{"base": "..", "search": "../assets/javascripts/workers/search.min.js"}')
