@@ -170,29 +170,17 @@ function escape(text) {
   return text.replace(/[&<>"']/g, function (c) { return ESCAPES[c]; });
 }
 
-// `text` escaped, with <mark> around every occurrence of a needle (needles are lower-case).
-function highlight(text, needles) {
-  var lower = text.toLowerCase();
-  if (lower.length !== text.length) lower = text;  // case folding moved positions: match as is
-  var spans = [];
-  needles.forEach(function (needle) {
-    for (var at = lower.indexOf(needle); at !== -1; at = lower.indexOf(needle, at + needle.length))
-      spans.push([at, at + needle.length]);
-  });
-  spans.sort(function (a, b) { return a[0] - b[0]; });
-  var out = "", done = 0, open = -1;
-  spans.forEach(function (span) {
-    if (span[0] > done) {  // a gap: close the open mark, copy the text between
-      if (open >= 0) out += "<mark>" + escape(text.slice(open, done)) + "</mark>";
-      out += escape(text.slice(done, span[0]));
-      open = span[0];
-    } else if (open < 0) {
-      open = span[0];
-    }
-    done = Math.max(done, span[1]);
-  });
-  if (open >= 0) out += "<mark>" + escape(text.slice(open, done)) + "</mark>";
-  return out + escape(text.slice(done));
+// A function: text -> the text escaped, with <mark> around every occurrence of a needle
+// (longest needles first; ignoring case; touching marks merged).
+function highlighter(needles) {
+  var pattern = needles.slice().sort(function (a, b) { return b.length - a.length; })
+    .map(function (needle) { return needle.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|");
+  var matches = new RegExp("(" + pattern + ")", "giu");
+  return function (text) {
+    var parts = text.split(matches), out = "";  // odd parts are the matches
+    for (var i = 0; i < parts.length; i++) out += i % 2 ? "<mark>" + escape(parts[i]) + "</mark>" : escape(parts[i]);
+    return out.replace(/<\/mark><mark>/g, "");
+  };
 }
 
 function search(query) {
@@ -218,17 +206,18 @@ function search(query) {
   var hits = [];
   for (var i = 0; i < score.length; i++) if (score[i] > 0) hits.push(i);
   hits.sort(function (a, b) { return score[b] - score[a] || a - b; });
+  var highlight = highlighter(needles);
   return {
     items: hits.map(function (i) {
       var doc = docs[i];
       var item = {
         location: doc.location,
-        title: highlight(doc.title, needles),
-        text: doc.text ? "<p>" + highlight(doc.text, needles) + "</p>" : "",
+        title: highlight(doc.title),
+        text: doc.text ? "<p>" + highlight(doc.text) + "</p>" : "",
         score: score[i],
         terms: terms
       };
-      if (doc.tags) item.tags = doc.tags.map(function (tag) { return highlight(tag, needles); });
+      if (doc.tags) item.tags = doc.tags.map(highlight);
       return [item];  // Material groups a page's sections; ours has one entry per page
     })
   };
