@@ -3,18 +3,23 @@
     make bench                      # all sizes, everything
     .venv/bin/python scripts/bench.py --sizes 500 2000 --skip-serve
 
+    .venv/bin/python scripts/bench.py --sizes 500 2000 --search-only   # search figures only
+
 Prints, per size: validate vs. the floor (read files + CSafeLoader front matter in one process),
 casebook build vs. a bare Material build of the same rendered pages (no plugin), time per case,
-peak memory, search index bytes, site and offline zip size, the first offline search result in
-headless Chromium, an `mkdocs serve` rebuild after editing one case, and the 案例汇编 (`casebook
-book`: PDF and DOCX, time and peak memory each; `--book-only` runs just that). Figures, not asserts:
-the targets live in docs/guide/performance.md. Libraries go to bench-out/ (git-ignored).
+peak memory, site and offline zip size, an `mkdocs serve` rebuild after editing one case,
+search in headless Chromium over http://127.0.0.1 and file:// (scripts/bench_search.py): recall
+of body words in ~1%, ~10% and ~50% of the cases, first result after page load, later queries,
+index size raw and gzipped, browser memory; and the 案例汇编 (`casebook book`: PDF and DOCX, time
+and peak memory each; `--book-only` runs just that). Figures, not asserts: the targets live in
+docs/guide/performance.md. Libraries go to bench-out/ (git-ignored).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gzip
 import json
 import os
 import random
@@ -51,17 +56,20 @@ def vocabulary(limit: int = 60_000) -> tuple[list[str], list[int]]:
     return [w for _, w in rows], [f for f, _ in rows]
 
 
-def paragraph(rng: random.Random, chars: int, vocab: tuple[list[str], list[int]]) -> str:
+def paragraph(rng: random.Random, chars: int, vocab: tuple[list[str], list[int]], drawn: set[str] | None = None) -> str:
     words, weights = vocab
     out = ""
     while len(out) < chars:
-        a, b = rng.randint(4, 9), rng.randint(4, 9)
-        out += "".join(rng.choices(words, weights, k=a)) + "，" + "".join(rng.choices(words, weights, k=b)) + "。"
+        a, b = rng.choices(words, weights, k=rng.randint(4, 9)), rng.choices(words, weights, k=rng.randint(4, 9))
+        out += "".join(a) + "，" + "".join(b) + "。"
+        if drawn is not None:
+            drawn.update(a + b)
     return out
 
 
-def make_library(dest: Path, n: int, seed: int = 7) -> list[str]:
-    """n vocabulary-valid cases with 1.5-3 KB bodies; returns the titles. Deterministic."""
+def make_library(dest: Path, n: int, seed: int = 7, drawn: dict[str, set[str]] | None = None) -> list[str]:
+    """n vocabulary-valid cases with 1.5-3 KB bodies; returns the titles. Deterministic.
+    `drawn` gets, per case id, the words its body was written with."""
     import yaml
 
     shutil.rmtree(dest, ignore_errors=True)
@@ -83,8 +91,9 @@ def make_library(dest: Path, n: int, seed: int = 7) -> list[str]:
             "source": "合成测试数据（基准测试用，非真实单位）", "featured": i < 6,
         }
         budget = rng.randrange(1500, 3000) // 3  # UTF-8: ~3 bytes per character
-        body = [f"## 基本情况\n\n{paragraph(rng, budget // 4, vocab)}", f"## 主要做法\n\n{paragraph(rng, budget // 2, vocab)}",
-                f"## 取得成效\n\n{paragraph(rng, budget // 4, vocab)}" if i % 10 else "## 取得成效\n\n待补充"]
+        words = drawn.setdefault(cid, set()) if drawn is not None else None
+        body = [f"## 基本情况\n\n{paragraph(rng, budget // 4, vocab, words)}", f"## 主要做法\n\n{paragraph(rng, budget // 2, vocab, words)}",
+                f"## 取得成效\n\n{paragraph(rng, budget // 4, vocab, words)}" if i % 10 else "## 取得成效\n\n待补充"]
         text = "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n\n" + "\n\n".join(body) + "\n"
         (dest / f"{cid}.md").write_text(text, encoding="utf-8")
     return titles
@@ -138,35 +147,13 @@ def bare_site(lib: Path, dest: Path) -> Path:
         path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
     config = re.sub(r"  - casebook:\n      cases: .*\n", "", config)
+    config = re.sub(r"  custom_dir: .*\n", "", config)  # our search worker needs the plugin's index
     (dest / "mkdocs.yml").write_text(config, encoding="utf-8")
     return dest / "mkdocs.yml"
 
 
 def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-
-
-def first_search_ms(site: Path, query: str) -> float:
-    """Offline copy over file://, headless Chromium: from the page's load event (the reader can
-    start typing) to the first search result on screen, in the page's own clock."""
-    from playwright.sync_api import sync_playwright
-
-    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"]
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), args=args)
-        page = browser.new_page()
-        page.goto((site / "index.html").resolve().as_uri(), wait_until="load")
-        page.evaluate("""() => { window.__firstResult = null;
-            new MutationObserver((_, obs) => {
-              if (document.querySelector('.md-search-result__item')) { window.__firstResult = performance.now(); obs.disconnect(); }
-            }).observe(document.body, {childList: true, subtree: true}); }""")
-        page.fill("input.md-search__input", query)
-        page.keyboard.press("End")
-        page.wait_for_selector(".md-search-result__item", timeout=60_000)
-        elapsed = page.evaluate("() => window.__firstResult - performance.getEntriesByType('navigation')[0].loadEventEnd")
-        browser.close()
-    return elapsed
 
 
 def serve_rebuild(lib: Path) -> tuple[float, float]:
@@ -214,21 +201,26 @@ def measure_book(lib: Path, n: int) -> dict:
     return r
 
 
-def measure(n: int, skip_browser: bool, skip_serve: bool, book_only: bool = False) -> dict:
+def measure(n: int, skip_browser: bool, skip_serve: bool, book_only: bool = False, search_only: bool = False) -> dict:
     lib = OUT / f"lib-{n}"
-    titles = make_library(lib, n)
+    drawn: dict[str, set[str]] = {}
+    titles = make_library(lib, n, drawn=drawn)
     r: dict = {"cases": n}
-    r.update(measure_book(lib, n))
+    if not search_only:
+        r.update(measure_book(lib, n))
     if book_only:
         return r
-    r["validate_s"], r["validate_mb"] = run([PY, "-m", "casebook", "validate", "--cases", str(lib)])
-    r["floor_s"], _ = run([PY, "-c", FLOOR, str(lib)])
+    if not search_only:
+        r["validate_s"], r["validate_mb"] = run([PY, "-m", "casebook", "validate", "--cases", str(lib)])
+        r["floor_s"], _ = run([PY, "-c", FLOOR, str(lib)])
     site = OUT / f"site-{n}"
     r["build_s"], r["build_mb"] = run([PY, "-m", "casebook", "build", "--cases", str(lib), "--site-dir", str(site)])
-    bare = bare_site(lib, OUT / f"bare-{n}")
-    r["bare_s"], r["bare_mb"] = run([PY, "-m", "mkdocs", "build", "-q", "-f", str(bare), "-d", str(OUT / f"bare-site-{n}")])
-    r["index_bytes"] = (site / "search" / "search_index.json").stat().st_size
-    r["bare_index_bytes"] = (OUT / f"bare-site-{n}" / "search" / "search_index.json").stat().st_size
+    if not search_only:
+        bare = bare_site(lib, OUT / f"bare-{n}")
+        r["bare_s"], r["bare_mb"] = run([PY, "-m", "mkdocs", "build", "-q", "-f", str(bare), "-d", str(OUT / f"bare-site-{n}")])
+        r["bare_index_bytes"] = (OUT / f"bare-site-{n}" / "search" / "search_index.json").stat().st_size
+    index = (site / "search" / "search_index.json").read_bytes()
+    r["index_bytes"], r["index_gzip_bytes"] = len(index), len(gzip.compress(index, 6))
     r["site_bytes"] = dir_size(site)
     offline = OUT / f"offline-{n}"
     dist = OUT / f"dist-{n}"
@@ -236,8 +228,14 @@ def measure(n: int, skip_browser: bool, skip_serve: bool, book_only: bool = Fals
     run([PY, "-m", "casebook", "build", "--cases", str(lib), "--site-dir", str(offline), "--offline", "--zip", str(dist)])
     r["zip_bytes"] = sum(p.stat().st_size for p in dist.glob("*.zip"))
     if not skip_browser:
-        r["first_result_ms"] = first_search_ms(offline, titles[n // 2][1:5])
-    if not skip_serve and n == 2000:
+        from bench_search import band_words, measure_search
+
+        tax = (lib / "taxonomy.yml").read_text(encoding="utf-8")
+        words = band_words(lib, drawn, exclude="".join(WORDS + titles) + tax + "示例企业号党支部合成测试数据基准测试用非真实单位")
+        r["words"] = {band: [w for w, _, _ in entries] for band, entries in words.items()}
+        for flavour, root in (("online", site), ("offline", offline)):
+            r[flavour] = measure_search(root, flavour, words)
+    if not skip_serve and not search_only and n == 2000:
         r["serve_cold_s"], r["serve_rebuild_s"] = serve_rebuild(lib)
     return r
 
@@ -255,23 +253,39 @@ def book_report(rows: list[dict]) -> str:
 
 def report(rows: list[dict]) -> str:
     by = {r["cases"]: r for r in rows}
-    lines = ["| 案例数 | validate | 下限 floor | 倍数 | build | 纯 Material | 倍数 | 每案例 build | 峰值内存 | 搜索索引 | 站点 | 离线包 | 首个搜索结果 |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
+    lines = []
+    full = [r for r in rows if "validate_s" in r]
+    if full:
+        lines += ["| 案例数 | validate | 下限 floor | 倍数 | build | 纯 Material | 倍数 | 每案例 build | 峰值内存 | 站点 | 离线包 |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in full:
         lines.append(
             f"| {r['cases']:,} | {r['validate_s']:.2f} s | {r['floor_s']:.2f} s | {r['validate_s'] / r['floor_s']:.2f}× "
             f"| {r['build_s']:.1f} s | {r['bare_s']:.1f} s | {r['build_s'] / r['bare_s']:.2f}× "
             f"| {r['build_s'] / r['cases'] * 1000:.1f} ms | {max(r['build_mb'], r['validate_mb']):.0f} MB "
-            f"| {r['index_bytes'] / 1e6:.1f} MB（纯 Material {r['bare_index_bytes'] / 1e6:.1f} MB） | {r['site_bytes'] / 1e6:.0f} MB "
-            f"| {r['zip_bytes'] / 1e6:.1f} MB | {r.get('first_result_ms', float('nan')):.0f} ms |"
+            f"| {r['site_bytes'] / 1e6:.0f} MB | {r['zip_bytes'] / 1e6:.1f} MB |"
         )
-    if 500 in by and 5000 in by:
+    if 500 in by and 5000 in by and "validate_s" in by[500]:
         ratio = (by[5000]["build_s"] / 5000) / (by[500]["build_s"] / 500)
         lines.append(f"\n线性：5,000 案例的每案例 build 时间是 500 案例的 {ratio:.2f} 倍。")
     for r in rows:
         if "serve_rebuild_s" in r:
             lines.append(f"\nmkdocs serve（{r['cases']:,} 案例）：冷启动构建 {r['serve_cold_s']:.1f} s，编辑一个案例后重建 {r['serve_rebuild_s']:.1f} s"
                          f"（{r['serve_rebuild_s'] / r['serve_cold_s']:.2f}×）。")
+    searched = [r for r in rows if "online" in r]
+    if searched:
+        lines += ["", "| 案例数 | 访问方式 | 召回 ~1% | 召回 ~10% | 召回 ~50% | 首个结果 | 之后的查询（中位/最慢） | 搜索索引（gzip） | 浏览器内存（载入后 → 搜索后） |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for r in searched:
+            for flavour, label in (("online", "http://127.0.0.1"), ("offline", "file://（离线包）")):
+                s = r[flavour]
+                recall = " | ".join(f"{s[f'recall_{b}'][0]:,}/{s[f'recall_{b}'][1]:,}（{s[f'literal_{b}'][0]:,}/{s[f'literal_{b}'][1]:,}）"
+                                    for b in ("1%", "10%", "50%"))
+                lines.append(f"| {r['cases']:,} | {label} | {recall} | {s['first_ms']:.0f} ms | {s['later_median_ms']:.0f} / {s['later_max_ms']:.0f} ms "
+                             f"| {r['index_bytes'] / 1e6:.1f} MB（{r['index_gzip_bytes'] / 1e6:.1f} MB） | {s['pss_before_mb']:.0f} → {s['pss_mb']:.0f} MB |")
+        lines.append("")
+        for r in searched:
+            lines.append(f"{r['cases']:,} 案例的检索词：" + "；".join(f"{b} {'、'.join(ws)}" for b, ws in r["words"].items()))
     return "\n".join(lines)
 
 
@@ -281,16 +295,18 @@ def main() -> None:
     parser.add_argument("--skip-browser", action="store_true")
     parser.add_argument("--skip-serve", action="store_true")
     parser.add_argument("--book-only", action="store_true", help="only the 案例汇编 (casebook book)")
+    parser.add_argument("--search-only", action="store_true", help="build both flavours and measure search only")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     rows = []
     for n in args.sizes:
         print(f"… {n} 个案例", file=sys.stderr, flush=True)
-        rows.append(measure(n, args.skip_browser, args.skip_serve, args.book_only))
+        rows.append(measure(n, args.skip_browser, args.skip_serve, args.book_only, args.search_only))
         print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
     if not args.book_only:
         print(report(rows))
-    print("\n案例汇编（casebook book）：\n\n" + book_report(rows))
+    if not args.search_only:
+        print("\n案例汇编（casebook book）：\n\n" + book_report(rows))
 
 
 if __name__ == "__main__":

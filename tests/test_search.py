@@ -1,8 +1,14 @@
-"""The compact search index (scripts/casebook/search.py): what the reader's browser indexes."""
+"""The prebuilt search index (scripts/casebook/search.py): what the reader's browser looks words up in."""
 
 from __future__ import annotations
 
-from casebook.search import KW_FIELD, MIN_WORDS, compact_index
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from casebook.search import BODY, INDEX_KEY, SUMMARY, TAGS, TITLE, build_search_index, decode, encode
 
 SEP = "[\\s\\u200b\\u3000\\-、。，．？！；]+"
 CONFIG = {"lang": ["zh"], "separator": SEP, "pipeline": ["stemmer"],
@@ -13,48 +19,99 @@ def entry(location: str, title: str, text: str, **extra) -> dict:
     return {"location": location, "title": title, "text": text, **extra}
 
 
-def case_entries(i: int, body_words: list[str]) -> list[dict]:
+def case_entries(i: int, body_words: list[str], tags: list[str] | None = None) -> list[dict]:
+    """A case page as Material's search plugin writes it: the page entry, then one per section."""
     page = f"cases/c{i}/"
+    tags = tags if tags is not None else [f"标签{i}"]
     return [
-        entry(page, f"案例\u200b{i}", f"<p>摘要\u200b第{i}号</p><dl><dt>单位</dt><dd>单位\u200b{i}</dd></dl>", tags=[f"标签{i}"]),
-        entry(page + "#基本情况", "基本\u200b情况", "<p>" + "\u200b".join(body_words) + "</p>"),
+        entry(page, f"案例\u200b{i}", f"<p>摘要\u200b第{i}号</p> \u200b单位\u200b 单位\u200b{i}", tags=tags),
+        entry(page + "#基本情况", "基本\u200b情况", "<p>" + "\u200b".join(body_words) + "</p>", tags=tags),
     ]
 
 
-def index(*entries: dict) -> dict:
+def material(*entries) -> dict:
     return {"config": CONFIG, "docs": [e for group in entries for e in (group if isinstance(group, list) else [group])]}
 
 
-def test_one_entry_per_case_with_summary_teaser_and_every_word():
-    data = index(case_entries(1, ["车队", "挂牌", "上车", "的"]), entry("city-overview/", "概况", "<p>全市\u200b概况</p>"))
-    out = compact_index(data, lambda loc: loc.startswith("cases/"))
-    case, page = out["docs"][0], out["docs"][1]
-    assert [d["location"] for d in out["docs"]] == ["cases/c1/", "city-overview/"]
-    assert case["text"] == "<p>摘要\u200b第1号</p>"  # the teaser: the first paragraph only
-    assert case["tags"] == ["标签1"]
-    words = case[KW_FIELD].split("\u200b")
-    assert {"车队", "挂牌", "上车", "单位", "基本", "情况", "摘要"} <= set(words)
-    assert "的" not in words and len(words) == len(set(words))  # one-character words dropped, each word once
-    assert page[KW_FIELD].split("\u200b") == ["全市", "概况"]  # other pages keep their entries, findable by kw
-    # the teaser is shown, not indexed: its words live in kw
-    assert "text" not in out["config"]["fields"] and out["config"]["fields"][KW_FIELD] == {"boost": 1.0}
-    assert out["config"]["fields"]["title"] == CONFIG["fields"]["title"]
+def build(data: dict) -> dict:
+    return build_search_index(data, lambda loc: loc.startswith("cases/"))
 
 
-def test_large_library_keeps_each_cases_rarest_words_within_the_budget():
-    common = [f"常见{n:02d}" for n in range(40)]  # in every case
-    cases = [case_entries(i, common + [f"独有{i}甲", f"独有{i}乙"]) for i in range(10)]
-    budget = 10 * MIN_WORDS  # -> MIN_WORDS words per case
-    out = compact_index(index(*cases), lambda loc: loc.startswith("cases/"), budget=budget)
-    for i, doc in enumerate(out["docs"]):
-        words = doc[KW_FIELD].split("\u200b")
-        assert len(words) == MIN_WORDS
-        assert {f"独有{i}甲", f"独有{i}乙"} <= set(words)  # the distinctive words survive the cut
-    # a small library keeps everything
-    small = compact_index(index(*cases), lambda loc: loc.startswith("cases/"))
-    assert all(set(common) <= set(d[KW_FIELD].split("\u200b")) for d in small["docs"])
+def postings(out: dict) -> dict[str, list[tuple[int, int]]]:
+    """word -> [(page number, best field)] as the worker reads them."""
+    index = out["config"][INDEX_KEY]
+    words = index["words"].split("\n")
+    codes = index["postings"].split(",")
+    assert len(words) == len(codes)
+    return {w: decode(c) for w, c in zip(words, codes, strict=True)}
+
+
+@given(st.lists(st.tuples(st.integers(1, 70_000), st.integers(1, 7)), max_size=50))
+def test_posting_lists_round_trip(steps):
+    pairs, page = [], -1
+    for step, field in steps:
+        page += step
+        pairs.append((page, field))
+    code = encode(pairs)
+    assert decode(code) == pairs
+    assert "," not in code and "\n" not in code and code.isascii()  # the list and word separators stay free
+
+
+def test_dense_lists_cost_one_character_per_page():
+    assert len(encode([(i, BODY) for i in range(1000)])) == 1000
+
+
+def test_one_entry_per_page_with_plain_text_title_teaser_and_tags():
+    data = material(
+        case_entries(1, ["车队", "挂牌"], tags=["阳光车队", "a&amp;b"]),
+        entry("city-overview/", "全市\u200b概况", "<p>全市\u200b概况\u200b&lt;b&gt;</p><p>第二段</p>"),
+        entry("city-overview/#发展", "发展", "<p>发展\u200b历程</p>"),
+    )
+    out = build(data)
+    assert out["docs"] == [
+        {"location": "cases/c1/", "title": "案例1", "text": "摘要第1号", "tags": ["阳光车队", "a&b"]},
+        {"location": "city-overview/", "title": "全市概况", "text": "全市概况<b>"},  # plain text: the worker escapes it
+    ]
+    # Material's page highlighter needs the separator; lunr's field boosts are gone with lunr.
+    assert out["config"]["separator"] == SEP and "fields" not in out["config"]
+
+
+def test_every_word_of_every_page_with_its_best_field():
+    data = material(case_entries(0, ["车队", "挂牌", "摘要"]), case_entries(1, ["车队", "的"], tags=["党建特派员"]),
+                    entry("city-overview/", "概况", "<p>全市\u200b车队</p>"))
+    words = postings(build(data))
+    assert words["车队"] == [(0, BODY), (1, BODY), (2, BODY)]  # a page that is not a case: body
+    assert words["摘要"] == [(0, SUMMARY), (1, SUMMARY)]  # summary beats body on page 0
+    assert words["案例"] == [(0, TITLE), (1, TITLE)]
+    assert words["党建特派员"] == [(1, TAGS)]  # a tag is a word of its own, whole
+    assert words["单位"] == [(0, SUMMARY), (1, SUMMARY)]  # the metadata card (organization ...) ranks with the summary
+    assert words["的"] == [(1, BODY)]  # one-character words are kept: a query for 的 finds them
+    assert "" not in words and "<p>" not in words and not any("\u200b" in w or "“" in w for w in words)
+    assert list(words) == sorted(words)
+
+
+def test_no_word_budget_a_common_word_finds_every_case():
+    """The old index kept only each case's rarest words once a library was large: at 2,000 cases
+    a word in half the cases was found in almost none. Every posting is kept now."""
+    cases = [case_entries(i, ["共同"] + (["一半"] if i % 2 else []) + [f"独有{i}"]) for i in range(3000)]
+    words = postings(build(material(*cases)))
+    assert [p for p, _ in words["共同"]] == list(range(3000))
+    assert [p for p, _ in words["一半"]] == list(range(1, 3000, 2))
+    assert words["独有2999"] == [(2999, BODY)]
 
 
 def test_deterministic():
-    data = index(*[case_entries(i, [f"词{i}", "共同"]) for i in range(5)])
-    assert compact_index(data, lambda loc: loc.startswith("cases/")) == compact_index(data, lambda loc: loc.startswith("cases/"))
+    data = material(*[case_entries(i, [f"词{i}", "共同"]) for i in range(5)])
+    assert json.dumps(build(data), ensure_ascii=False) == json.dumps(build(json.loads(json.dumps(data))), ensure_ascii=False)
+
+
+def test_pages_get_our_worker_or_the_build_fails():
+    """overrides/main.html passes Material's `config` block through the plugin's filter."""
+    from mkdocs.exceptions import PluginError
+
+    from casebook.plugin import use_our_worker
+
+    block = '{"base": "..", "search": "../assets/javascripts/workers/search.a7633da7.min.js", "tags": null}'
+    assert use_our_worker(block) == '{"base": "..", "search": "../assets/javascripts/search-worker.js", "tags": null}'
+    with pytest.raises(PluginError, match="搜索 worker"):  # Material moved it: say so, never ship lunr with our index
+        use_our_worker('{"base": "..", "search": "../assets/javascripts/workers/search.min.js"}')

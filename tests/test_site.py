@@ -30,6 +30,7 @@ import jieba
 import pytest
 import yaml
 
+from casebook.search import decode
 from helpers import EDIT_URL, REPO, VALID, build, run_casebook
 
 # Vocabulary name -> (folder under browse/, reader-facing label), as the issue names them.
@@ -836,28 +837,31 @@ def test_offline_build_uses_html_urls(offline_site):
 
 # -- search ---------------------------------------------------------------------------------------
 
-def search_index(site: Path) -> tuple[list[dict], re.Pattern]:
+def search_index(site: Path) -> tuple[list[dict], dict[str, set[int]]]:
+    """The prebuilt index: its pages, and word -> numbers of the pages holding it."""
     data = json.loads((site / "search" / "search_index.json").read_text("utf-8"))
-    return data["docs"], re.compile(data["config"]["separator"])
+    index = data["config"]["casebook"]
+    words = index["words"].split("\n")
+    pages = [{page for page, _ in decode(code)} for code in index["postings"].split(",")]
+    return data["docs"], dict(zip(words, pages, strict=True))
 
 
 def test_search_index_is_segmented_chinese(site):
-    docs, sep = search_index(site.site)
-    text = "".join(d["text"] for d in docs)
-    assert "\u200b" in text, "no jieba segmentation marks in the search index"
+    docs, words = search_index(site.site)
     yangguang = "shili-yangguang-chedui"
     source = site.lib.by_id[yangguang]
     assert "车队" in source.title + "".join(t for _, t in source.sections)
-    entries = [d for d in docs if d["location"].startswith(f"cases/{yangguang}/")]
-    tokens = {tok for d in entries for tok in sep.split(d["title"] + " " + d["text"]) if tok}
-    assert "车队" in tokens
-    # a long run of Chinese is not left as one unsegmented token
-    assert all(len(tok) <= 12 for tok in tokens if re.fullmatch(r"[\u4e00-\u9fff]+", tok)), sorted(tokens, key=len)[-3:]
+    (page,) = [n for n, d in enumerate(docs) if d["location"].startswith(f"cases/{yangguang}/")]
+    assert page in words["车队"], "jieba's words are not in the index: is jieba installed?"
+    # a long run of Chinese is not left as one unsegmented word (tags are whole words on purpose)
+    tags = {t.lower() for d in docs for t in d.get("tags", [])}
+    assert all(len(w) <= 12 for w in words if re.fullmatch(r"[\u4e00-\u9fff]+", w) and w not in tags), sorted(words, key=len)[-3:]
 
 
 def test_search_index_holds_cases_but_not_listing_pages(any_site):
-    docs, sep = search_index(any_site.site)
-    pages = {d["location"].split("#", 1)[0] for d in docs}
+    docs, words = search_index(any_site.site)
+    pages = [d["location"] for d in docs]
+    assert len(pages) == len(set(pages)) and not any("#" in p for p in pages)  # one entry per page
     listing = {any_site.page(u).relative_to(any_site.site).as_posix() for u in ("index", "overview", "stats", "browse/index")}
     for loc in pages:
         file = target_of(any_site.site, any_site.site / "index.html", loc) if loc else "index.html"
@@ -866,24 +870,31 @@ def test_search_index_holds_cases_but_not_listing_pages(any_site):
     for case in any_site.lib.published:
         url = any_site.case_page(case.id).relative_to(any_site.site).as_posix()
         url = url.removesuffix("index.html")
-        own = [d for d in docs if d["location"].split("#", 1)[0] == url]
-        assert own, f"{case.id} not in the search index"
-        assert any(d["title"].replace("\u200b", "") == case.title for d in own)
-        # one entry per case: the summary as teaser, every word of the page (metadata card
-        # included) once in `kw`; its organization's words are among them
-        assert len(own) == 1, [d["location"] for d in own]
-        assert case.summary in own[0]["text"].replace("\u200b", "")
-        words = set(own[0]["kw"].split("\u200b"))
-        assert all(w in words for w in jieba.cut(case.organization) if len(w) > 1), (case.organization, own[0]["kw"][:200])
+        assert url in pages, f"{case.id} not in the search index"
+        number = pages.index(url)
+        doc = docs[number]
+        # plain text (the search worker escapes it); the summary is the teaser
+        assert doc["title"] == case.title and doc["text"] == case.summary
+        # every word of the page is there, the metadata card's (its organization) included
+        assert all(number in words[w.lower()] for w in jieba.cut(case.organization) if re.fullmatch(r"\w+", w)), case.organization
 
 
 def test_distinctive_term_is_a_token_of_its_own_case_entry(site):
-    docs, sep = search_index(site.site)
+    docs, words = search_index(site.site)
     case = site.lib.by_id["shili-hongse-yizhan"]
     term = "驿站"
     assert term in "".join(t for _, t in case.sections)
-    own = [d for d in docs if d["location"].startswith(f"cases/{case.id}/")]
-    assert any(term in sep.split(d["text"]) for d in own)
+    (page,) = [n for n, d in enumerate(docs) if d["location"].startswith(f"cases/{case.id}/")]
+    assert page in words[term]
+
+
+def test_pages_name_our_search_worker(site):
+    """overrides/main.html swaps Material's lunr worker for ours (the prebuilt index)."""
+    html = (site.site / "index.html").read_text("utf-8")
+    config = json.loads(re.search(r'<script id="__config" type="application/json">(.*?)</script>', html, re.S).group(1))
+    assert config["search"] == "assets/javascripts/search-worker.js"
+    assert (site.site / config["search"]).is_file()
+    assert "search-query.js" not in html  # the query rewrite for Material's segmenter is gone
 
 
 # -- failures leave the old output alone ----------------------------------------------------------
@@ -930,10 +941,12 @@ def test_invalid_library_fails_with_a_finding_and_keeps_the_old_site(site, tmp_p
 
 
 def config_copy(tmp_path: Path, edit) -> Path:
-    """mkdocs.yml copied next to tmp_path with docs_dir pointing back at the repo, then edited."""
+    """mkdocs.yml copied next to tmp_path with docs_dir and the theme's custom_dir pointing back
+    at the repo, then edited."""
     text = (REPO / "mkdocs.yml").read_text("utf-8")
-    assert "\ndocs_dir: docs\n" in text
+    assert "\ndocs_dir: docs\n" in text and "\n  custom_dir: overrides" in text
     text = text.replace("\ndocs_dir: docs\n", f"\ndocs_dir: {(REPO / 'docs').as_posix()}\n")
+    text = text.replace("\n  custom_dir: overrides", f"\n  custom_dir: {(REPO / 'overrides').as_posix()}")
     edited = edit(text)
     assert edited != text
     path = tmp_path / "cfg" / "mkdocs.yml"

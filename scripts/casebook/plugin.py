@@ -23,9 +23,12 @@ from .index import build_index
 from .pipeline import load_library
 from .provenance import MANIFEST_NAME, edit_template, make_manifest, read_git
 from .render import Options, render_site
-from .search import compact_index
+from .search import build_search_index
 
 log = logging.getLogger("mkdocs.plugins.casebook")
+# Material's search worker in its page configuration, and ours (see overrides/main.html).
+MATERIAL_WORKER = re.compile(r"assets/javascripts/workers/search\.[0-9a-f]+\.min\.js")
+OUR_WORKER = "assets/javascripts/search-worker.js"
 # Material imports jieba for Chinese search; its "Building prefix dict..." lines are noise.
 logging.getLogger("jieba").setLevel(logging.WARNING)
 
@@ -100,6 +103,10 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
                 file.edit_uri = f"{self.docs_prefix}/{file.src_uri}" if self.docs_prefix else None
         return files
 
+    def on_env(self, env, *, config, files):
+        env.filters["casebook_search_worker"] = use_our_worker
+        return env
+
     def generated(self, config, uri: str, content: str | bytes) -> File:
         file = File.generated(config, uri, content=content)
         if self.dirty and self.written.get(uri) == content:
@@ -114,7 +121,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
             self.written = self.pending  # only a build that got this far counts as written
         path = Path(config.site_dir) / "search" / "search_index.json"
         if path.is_file():
-            data = compact_index(json.loads(path.read_text(encoding="utf-8")), lambda loc: loc.startswith("cases/"))
+            data = build_search_index(json.loads(path.read_text(encoding="utf-8")), lambda loc: loc.startswith("cases/"))
             path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
@@ -124,6 +131,14 @@ def book_files(folder: Path) -> dict[str, Path]:
         return {}
     return {p.name: p for p in sorted(folder.iterdir())
             if p.is_file() and p.suffix in (".pdf", ".docx") and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", p.name)}
+
+
+def use_our_worker(block: str) -> str:
+    """Material's `config` block with our search worker's URL in place of Material's."""
+    swapped, count = MATERIAL_WORKER.subn(OUR_WORKER, block)
+    if count != 1:
+        raise PluginError("casebook: Material 页面配置中找不到搜索 worker 的地址（Material 升级后模板变了？见 overrides/main.html）")
+    return swapped
 
 
 def relative_to(path: Path, base: Path) -> str | None:
