@@ -94,6 +94,7 @@ def project_copy(root: Path, remote: str | None = None) -> Path:
     for name in ("mkdocs.yml", "CONTRIBUTING.md"):
         shutil.copyfile(REPO / name, root / name)
     shutil.copytree(REPO / "docs", root / "docs")
+    shutil.copytree(REPO / "overrides", root / "overrides")
     shutil.copytree(VALID, root / "cases")
     if remote is not None:
         git = functools.partial(subprocess.run, cwd=root, check=True, capture_output=True)
