@@ -24,7 +24,9 @@ BAD_TAGS = ("script", "iframe", "object", "embed", "style", "frame", "frameset",
 _BAD_TAG = re.compile(r"<\s*/?\s*(" + "|".join(BAD_TAGS) + r")\b", re.I)
 _EVENT_TAG = r"<[a-zA-Z]"
 _EVENT = re.compile(_EVENT_TAG + r"[^>]*?[\s/\"'](on[a-zA-Z]+)\s*=", re.I)
-_MD_LINK = re.compile(r"(!?)\[(?:[^\]\\]|\\.)*\]\(\s*(<[^>]*>|[^\s)]*)")
+# The destination may go on after blanks (Python-Markdown keeps `java<TAB>script:` whole); a title
+# (`"..."`, `'...'`, `(...)`) ends it.
+_MD_LINK = re.compile(r"(!?)\[(?:[^\]\\]|\\.)*\]\(\s*(<[^>]*>|[^\s)]*(?:[ \t]+[^\s)\"'(][^\s)]*)*)")
 _REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*(<[^>]*>|\S+)")
 _URL_TAG = r"<\s*(img|a|source|video|audio|image|use)\b"
 _HTML_URL = re.compile(_URL_TAG + r"([^>]*)", re.I)  # the tag and its attributes, up to ">"
