@@ -293,15 +293,24 @@ def test_no_script_runs_and_nothing_leaves_the_site(built, flavour) -> None:
             page.wait_for_timeout(200)
             assert len(dialogs) == 1 and len(errors) == 1 and len(foreign) == 1, (dialogs, errors, foreign)
             dialogs.clear(), errors.clear(), foreign.clear()
-            visited = 0
+            visited = hovered = 0
             for html in html_pages(root):
                 rel = html.relative_to(root).as_posix()
                 if flavour == "offline" and rel == "404.html":
                     continue  # a server's error page: its links are root-absolute, not for file://
                 url = base + (rel[: -len("index.html")] if flavour == "online" and rel.endswith("index.html") else rel)
                 page.goto(url, wait_until="load")
-                # Give timers, focus and late error handlers a moment; hover what a pointer would.
+                # Give timers, focus and late error handlers a moment; hover what a reader would:
+                # elements with a title, TOC entries too long for the sidebar (tooltips).
                 page.mouse.move(300, 300)
+                if rel.startswith("cases/"):
+                    targets = page.locator("article [title], .md-nav--secondary .md-ellipsis")
+                    for n in range(targets.count()):
+                        target = targets.nth(n)
+                        if target.is_visible() and target.evaluate("e => e.hasAttribute('title') || e.scrollWidth > e.clientWidth"):
+                            target.hover()
+                            page.wait_for_timeout(100)
+                            hovered += 1
                 page.wait_for_timeout(30)
                 visited += 1
             # Search results render titles from the index as HTML: show the payload cases there.
@@ -318,7 +327,7 @@ def test_no_script_runs_and_nothing_leaves_the_site(built, flavour) -> None:
     finally:
         if server:
             server.close()
-    assert visited > 60
+    assert visited > 60 and hovered >= 2
     assert not dialogs, dialogs
     assert not errors, errors
     assert not foreign, foreign

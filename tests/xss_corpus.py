@@ -87,6 +87,11 @@ PAYLOADS: tuple[str, ...] = (
     "a\u2028b\u2029</script>c",
     "&lt;script&gt;alert(1)&lt;/script&gt;",
     "&amp;lt;img src=x onerror=alert(1)&amp;gt;",
+    # -- text that a script of the theme could turn back into HTML (Material's content.tooltips
+    #    renders title attributes and overflowing TOC entries with innerHTML: disabled in mkdocs.yml)
+    '<span title="&lt;img src=x o&#110;error=alert(1)&gt;">悬停</span>',
+    '[链接](https://example.com/ "&lt;img src=x o&#110;error=alert(1)&gt;")',
+    "## 一个很长很长很长很长很长很长很长很长很长很长的小节标题 &lt;img src=x o&#110;error=alert(1)&gt;",
     # -- templates (MkDocs renders the theme with Jinja: page text must never reach it as a template)
     "{{ 7*7 }}",
     "{{ config.site_name }}",
