@@ -54,7 +54,7 @@ def case_text(cid: str, place: str, payload: str) -> str:
     ]
     if value["honor"]:
         lines += ["honors:", f"  - {{level: 市级, title: {q(value['honor'])}, year: 2020}}"]
-    body = payload if place == "body" else "测试做法。"
+    body = "测试做法。\n\n" + payload if place == "body" else "测试做法。"  # a heading in it starts a section of its own
     lines += ["---", "", "## 基本情况", "", "示例公司是为测试虚构的单位。", "", "## 主要做法", "", body, "", "## 取得成效", "", "测试成效。", ""]
     return "\n".join(lines)
 
