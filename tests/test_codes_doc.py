@@ -21,6 +21,10 @@ TESTED_IN_TMP_PATH = {
     "E111": ["test_e111_file_too_large"],
     "E601": ["test_e601_missing_taxonomy_skips_vocabulary_checks", "test_e601_taxonomy_not_utf8", "test_e601_taxonomy_yaml_error_at_its_line"],
     "E602": ["test_e602_taxonomy_structure"],
+    "E603": ["test_e603_e606_unsafe_vocabulary_values"],
+    "E604": ["test_e603_e606_unsafe_vocabulary_values"],
+    "E605": ["test_e603_e606_unsafe_vocabulary_values"],
+    "E606": ["test_e603_e606_unsafe_vocabulary_values"],
     "W601": ["test_w601_duplicate_value_and_unknown_vocabulary", "test_w601_alone_fails_only_with_strict"],
 }
 

@@ -71,7 +71,8 @@ def test_invalid_fixture_findings(rel: str, invalid_findings: dict[str, list[Fin
 
 
 def test_expected_lists_every_invalid_file() -> None:
-    files = {p.relative_to(INVALID).as_posix() for p in INVALID.rglob("*.md")}
+    # Case files, and the library files that are fixtures themselves (SVG, HTML).
+    files = {p.relative_to(INVALID).as_posix() for p in INVALID.rglob("*") if p.suffix in (".md", ".svg", ".html")}
     assert files == set(EXPECTED)
     assert len(files) >= 45
 
@@ -391,6 +392,24 @@ def test_e602_taxonomy_structure(tmp_path: Path, taxonomy: str, needle: str) -> 
     assert any(needle in f.message for f in library.findings)
 
 
+@pytest.mark.parametrize(("value", "code"), [
+    ("'<img src=x onerror=alert(1)>'", "E603"),
+    ("'示例&#x0A;javascript:alert(1)'", "E604"),
+    ('"示例\\x07镇"', "E605"),
+    ('"\\u2066示例镇\\u2069"', "E606"),
+])
+def test_e603_e606_unsafe_vocabulary_values(tmp_path: Path, value: str, code: str) -> None:
+    # A block list, so the value has its own line (line 8 of the file); the taxonomy stays usable:
+    # the case's vocabulary values are still checked (E203 for 永康).
+    text = taxonomy_text(region=None) + "# 地区\nregion:\n  - 永康市\n  - " + value + "\n"
+    make_library(tmp_path, {"a.md": case_text("a", **{"region: 永康市": "region: 永康"})}, taxonomy=text)
+    found = sorted((relative(f.path, tmp_path), f.code) for f in load_library(tmp_path, today=TODAY).findings)
+    assert found == [("a.md", "E203"), ("taxonomy.yml", code)]
+    (finding,) = [f for f in load_library(tmp_path, today=TODAY).findings if f.code == code]
+    assert finding.line == line_of(tmp_path / "taxonomy.yml", value.strip("'\""))
+    assert not re.search(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]", finding.message)
+
+
 def test_w601_duplicate_value_and_unknown_vocabulary(tmp_path: Path) -> None:
     text = taxonomy_text(region="[永康市, 东城街道, 永康市]", tag="[多余]")
     make_library(tmp_path, {"a.md": case_text("a", **{"region: 永康市": "region: 永康"})}, taxonomy=text)
@@ -451,11 +470,11 @@ def test_e208_duplicate_id_reported_once_per_extra_copy(tmp_path: Path) -> None:
 
 
 
-@pytest.mark.parametrize("value", ['"永康\\n市"', '"\\e[31m永康"'])
-def test_messages_are_one_clean_line(tmp_path: Path, value: str) -> None:
+@pytest.mark.parametrize(("value", "code"), [('"永康\\n市"', "E203"), ('"\\e[31m永康"', "E218")])
+def test_messages_are_one_clean_line(tmp_path: Path, value: str, code: str) -> None:
     make_library(tmp_path, {"a.md": case_text("a", **{"region: 永康市": f"region: {value}"})})
     library = load_library(tmp_path, today=TODAY)
-    assert [f.code for f in library.findings] == ["E203"]
+    assert [f.code for f in library.findings] == [code]
     assert not re.search(r"[\x00-\x1f\x7f]", library.findings[0].message)
 
 
@@ -467,13 +486,13 @@ def test_list_hint_uses_half_width_commas(tmp_path: Path) -> None:
 
 
 
-@pytest.mark.parametrize("html", [
-    '<img src="assets/cover.png" srcset="https://example.com/a.png 2x">',
-    '<video src="assets/cover.png" poster="https://example.com/a.png"></video>',
+@pytest.mark.parametrize(("html", "other"), [
+    ('<img src="assets/cover.png" srcset="https://example.com/a.png 2x">', "E409"),  # srcset: not allowed at all
+    ('<video src="assets/cover.png" poster="https://example.com/a.png"></video>', "E408"),  # video: not allowed
 ])
-def test_every_url_attribute_is_checked(tmp_path: Path, html: str) -> None:
+def test_every_url_attribute_is_checked(tmp_path: Path, html: str, other: str) -> None:
     make_library(tmp_path, {"a.md": case_text("a", **{"测试做法。": html})})
-    assert [f.code for f in load_library(tmp_path, today=TODAY).findings] == ["E404"]
+    assert sorted(f.code for f in load_library(tmp_path, today=TODAY).findings) == ["E404", other]
 
 
 # ==================================================================================================

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
+import re
+from xml.sax import saxutils
 
 WIDTH = 720
 LABEL_W = 170
@@ -13,6 +14,15 @@ PAD = 12
 BAR = "#c62828"  # party red; readable on both the light and the dark palette
 TEXT = "#808080"
 FONT = "'PingFang SC','Microsoft YaHei','Noto Sans CJK SC','Source Han Sans SC',sans-serif"
+
+
+# Characters XML 1.0 forbids (a chart with one of them would not display at all).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def escape(text: str, entities: dict[str, str] | None = None) -> str:
+    """Library text as XML character data (or, with the quote entity, an attribute value)."""
+    return saxutils.escape(_NOT_XML.sub("\ufffd", text), entities or {})
 
 
 def bar_chart(title: str, counts: list[tuple[str, int]]) -> str:

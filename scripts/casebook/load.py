@@ -156,3 +156,30 @@ def load_taxonomy(root: Path) -> tuple[object, list[Finding]]:
         line, message = yaml_problem(exc, tuple(text.split("\n")), 1)
         return None, [Finding(shown, line, "E601", f"taxonomy.yml 无法解析：{message}")]
 
+
+def taxonomy_lines(root: Path) -> dict[tuple[str, int], int]:
+    """(vocabulary, item index) -> file line of each value in taxonomy.yml ({} when unreadable)."""
+    try:
+        text, _, _ = decode((root / "taxonomy.yml").read_bytes())
+        node = yaml.compose(text, Loader=Loader) if text is not None else None
+    except (OSError, yaml.YAMLError, RecursionError):
+        return {}
+    lines = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and isinstance(value, yaml.SequenceNode):
+                for i, item in enumerate(value.value):
+                    lines[(key.value, i)] = text.count("\n", 0, item.start_mark.index) + 1
+    return lines
+
+
+def read_svgs(root: Path, rels: tuple[str, ...]) -> dict[str, str]:
+    """The text of every SVG file among `rels` (library-relative), for the asset check."""
+    out = {}
+    for rel in rels:
+        if rel.lower().endswith(".svg"):
+            try:
+                out[rel] = (root / rel).read_bytes().decode("utf-8", errors="replace")
+            except OSError:
+                out[rel] = ""
+    return out

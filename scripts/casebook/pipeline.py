@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
-from .load import load_case, load_taxonomy, shown_path, walk_library
+from .load import load_case, load_taxonomy, read_svgs, shown_path, taxonomy_lines, walk_library
 from .model import Finding, Library, Taxonomy
-from .validate import check_case_links, check_duplicate_ids, validate_case, validate_taxonomy
+from .validate import check_assets, check_case_links, check_duplicate_ids, validate_case, validate_taxonomy
 
 
 def load_library(root: Path, today: dt.date | None = None) -> Library:
@@ -17,7 +17,7 @@ def load_library(root: Path, today: dt.date | None = None) -> Library:
     data, findings = load_taxonomy(root)
     taxonomy, usable = Taxonomy(), False
     if data is not None:
-        taxonomy, tax_findings, usable = validate_taxonomy(data, shown_path(root / "taxonomy.yml"))
+        taxonomy, tax_findings, usable = validate_taxonomy(data, shown_path(root / "taxonomy.yml"), taxonomy_lines(root))
         findings += tax_findings
     case_paths, files = walk_library(root)
     shown_root = shown_path(root)
@@ -32,10 +32,11 @@ def load_library(root: Path, today: dt.date | None = None) -> Library:
         results.append((replace(raw, root=None), case))
     findings += check_duplicate_ids(results)
     findings += check_case_links(results)
+    assets = tuple(sorted(f for f in files if not f.endswith(".md") and f != "taxonomy.yml" and not f.startswith(".") and "/." not in f))
+    findings += check_assets(assets, read_svgs(root, assets), shown_root)
     # Library-wide checks (duplicate ids, dead links) can fail a case that passed on its own.
     failed = {f.path for f in findings if f.severity == "error"}
     cases = sorted((c for raw, c in results if c is not None and raw.shown not in failed), key=lambda c: c.id)
-    assets = tuple(sorted(f for f in files if not f.endswith(".md") and f != "taxonomy.yml" and not f.startswith(".") and "/." not in f))
     return Library(root, taxonomy, tuple(cases), tuple(sorted(set(findings), key=_order)), assets)
 
 

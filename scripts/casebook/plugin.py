@@ -12,6 +12,7 @@ import logging
 import os
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -23,6 +24,7 @@ from .index import build_index
 from .pipeline import load_library
 from .provenance import MANIFEST_NAME, edit_template, make_manifest, read_git
 from .render import Options, render_site
+from .sanitize import clean, clean_text, removed
 from .search import build_search_index
 
 log = logging.getLogger("mkdocs.plugins.casebook")
@@ -90,7 +92,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
             file = self.generated(config, uri, content)
             case = uri.startswith("cases/")
             # "Edit" on a case page opens its source file in the library, not a generated path.
-            file.edit_uri = f"{self.prefix}/{self.index.by_id[uri[6:-3]].rel}" if case and self.prefix else None
+            file.edit_uri = f"{self.prefix}/{quote(self.index.by_id[uri[6:-3]].rel)}" if case and self.prefix else None
             files.append(file)
         for uri, data in {**site.files, MANIFEST_NAME: self.manifest.json()}.items():
             files.append(self.generated(config, uri, data))
@@ -112,6 +114,19 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         if self.dirty and self.written.get(uri) == content:
             file.is_modified = lambda: False  # type: ignore[method-assign]  # unchanged since last build
         return file
+
+    def on_page_content(self, html: str, *, page, config, files) -> str:
+        # Case pages carry contributed HTML: keep only the allowlist (sanitize.py). Validation has
+        # already reported anything it removes; if something still goes, say so (fails --strict).
+        if not (page.file.generated_by and page.file.src_uri.startswith("cases/")):
+            return html
+        safe = clean(html)
+        gone = removed(html, safe)
+        if gone:
+            log.warning(f"casebook: {page.file.src_uri}：发布前清理掉了不允许的 HTML（{'、'.join(gone)}）")
+        for item in _toc_items(page.toc):  # the TOC is rendered outside the content, from headings
+            item.title = clean_text(item.title)
+        return safe
 
     # After Material's search writes its index (priority 0), before the offline plugin inlines
     # it into search_index.js (priority -100).
@@ -139,6 +154,12 @@ def use_our_worker(block: str) -> str:
     if count != 1:
         raise PluginError("casebook: Material 页面配置中找不到搜索 worker 的地址（Material 升级后模板变了？见 overrides/main.html）")
     return swapped
+
+
+def _toc_items(items):
+    for item in items:
+        yield item
+        yield from _toc_items(item.children)
 
 
 def relative_to(path: Path, base: Path) -> str | None:

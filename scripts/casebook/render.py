@@ -7,12 +7,14 @@ online (directory URLs) and the offline (`.html`) flavour and checks them under 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from urllib.parse import quote
 
 from . import charts
 from .index import Facet, Index
@@ -40,7 +42,12 @@ class Site:
 # -- small helpers -------------------------------------------------------------------------
 
 # HTML's & < > as entities, Markdown's punctuation backslash-escaped: one C-speed translate.
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: "\\" + c for c in "\\`*_{}[]()#+!|~"}})
+# `:` as an entity: `:smile:` would become a twemoji <img> from a CDN. Line breaks as spaces: a
+# field's text is inline and must not start a Markdown block (a code block, `--8<--` ...).
+_ESCAPES = str.maketrans({
+    "&": "&amp;", "<": "&lt;", ">": "&gt;", ":": "&#58;", "\n": " ", "\r": " ", "\t": " ",
+    **{c: "\\" + c for c in "\\`*_{}[]()#+!|~"},
+})
 
 
 def esc(text: str) -> str:
@@ -81,10 +88,22 @@ def site_url(uri: str, directory_urls: bool) -> str:
     return stem + ".html"
 
 
+def front_value(value: object) -> str:
+    """A front-matter value for MkDocs: strings as escaped HTML text, written as a YAML flow scalar.
+
+    MkDocs renders theme templates without autoescaping and Material prints page.meta.title,
+    page.title and the search index's titles and tags as HTML (<title>, the header, search
+    results): the text must be safe HTML when it enters the theme, here.
+    """
+    escaped = [html.escape(v) for v in value] if isinstance(value, list) else html.escape(str(value))
+    # JSON is valid YAML; YAML reads a raw U+2028/U+2029 inside quotes as a line break.
+    return json.dumps(escaped, ensure_ascii=False).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
 def page(title: str, body: str, hidden: bool = True, keywords: tuple[str, ...] = ()) -> str:
-    front = f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\n"
+    front = f"---\ntitle: {front_value(title)}\n"
     if keywords:  # Material's search indexes page `tags` as whole words (strongly boosted)
-        front += f"tags: {json.dumps(list(keywords), ensure_ascii=False)}\n"
+        front += f"tags: {front_value(list(keywords))}\n"
     front += (HIDDEN if hidden else "") + "---\n\n"
     return front + body.rstrip("\n") + "\n"
 
@@ -114,6 +133,16 @@ def case_table(cases: tuple[Case, ...], from_page: str) -> str:
 
 # -- case pages ----------------------------------------------------------------------------
 
+# pymdownx.snippets (enabled for the docs) would include any file of the build machine's working
+# directory where a body says `--8<-- "path"`; a case body's markers are escaped (`;--8<--`).
+_SNIPPET = re.compile(r"^([ \t]*)(-+8<-+)", re.M)
+
+
+def url_path(path: str) -> str:
+    """A library path as a URL path: anything but letters, digits and `/-._~` percent-encoded."""
+    return quote(path, safe="/")
+
+
 _LINK_TARGET = re.compile(r"(\]\(\s*<?)([^)\s>]+)")
 _HTML_SRC = re.compile(r"(<img\b[^>]*?\ssrc\s*=\s*[\"']?)([^\"'\s>]+)", re.I)
 
@@ -138,7 +167,8 @@ def rewrite_links(case: Case, cases_by_rel: dict[str, str], html_prefix: str) ->
         new = target(m.group(2))
         return m.group(1) + (html_prefix + new if new is not None else m.group(2))
 
-    return _HTML_SRC.sub(raw, _LINK_TARGET.sub(md, case.body))
+    body = _SNIPPET.sub(r"\1;\2", case.body) if "8<-" in case.body else case.body
+    return _HTML_SRC.sub(raw, _LINK_TARGET.sub(md, body))
 
 
 def render_case(case: Case, index: Index, options: Options, cases_by_rel: dict[str, str]) -> str:
@@ -171,7 +201,7 @@ def render_case(case: Case, index: Index, options: Options, cases_by_rel: dict[s
     row("来源", esc(case.source))
     out += ["</div>", ""]
     if case.cover:
-        out += [f"![{esc(case.title)}]({case.cover}){{ .cb-cover }}", ""]
+        out += [f"![{esc(case.title)}]({url_path(case.cover)}){{ .cb-cover }}", ""]
     html_prefix = "../" if options.directory_urls else ""
     out += [rewrite_links(case, cases_by_rel, html_prefix).strip("\n"), ""]
     related = index.related[case.id]
@@ -181,7 +211,7 @@ def render_case(case: Case, index: Index, options: Options, cases_by_rel: dict[s
         out += [f"- {case_link(index.by_id[r], uri)}（{esc(index.by_id[r].organization)}）" for r in related]
         out.append("")
     if options.edit_template and options.source_prefix is not None:
-        path = posixpath.join(options.source_prefix, case.rel)
+        path = url_path(posixpath.join(options.source_prefix, case.rel))
         url = options.edit_template.format(path=path, path_noext=posixpath.splitext(path)[0])
         out += [f"[:material-file-edit-outline: 编辑此案例]({url}){{ .cb-edit }}", ""]
     out += ["</div>", ""]
@@ -294,8 +324,16 @@ def overview_data(index: Index, options: Options) -> str:
             for c in index.cases
         ],
     }
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-    return f'<script type="application/json" id="cb-overview-data">{text}</script>'
+    return f'<script type="application/json" id="cb-overview-data">{script_json(data)}</script>'
+
+
+_SCRIPT_JSON = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def script_json(data: object) -> str:
+    """JSON to embed in a <script> element: no `</script>`, `<!--` or line separator can occur in it
+    (each is written as a \\u escape, so JSON.parse still gives the exact text)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_JSON)
 
 
 def render_browse(index: Index) -> dict[str, str]:
@@ -395,9 +433,19 @@ CSV_COLUMNS = (
 )
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(text: str) -> str:
+    """A cell Excel and WPS show as text: one that would start a formula gets a leading `'`
+    (OWASP, CSV injection). cases.json keeps the exact text."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def render_csv(index: Index, options: Options) -> bytes:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
+    # Every cell quoted: a separator inside a cell (`;` in some locales) cannot start a new one.
+    writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow([label for _, label in CSV_COLUMNS])
     for case in sorted(index.cases, key=lambda c: c.id):
         record = case_record(case, options)
@@ -406,7 +454,7 @@ def render_csv(index: Index, options: Options) -> bytes:
         row = []
         for key, _ in CSV_COLUMNS:
             value = record[key]
-            row.append("；".join(value) if isinstance(value, list) else "" if value is None else str(value))
+            row.append(csv_cell("；".join(value) if isinstance(value, list) else "" if value is None else str(value)))
         writer.writerow(row)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel then reads the Chinese as UTF-8
 

@@ -20,10 +20,13 @@ _H2_ANYWHERE = re.compile(r"^ {0,3}##(?!#)(?:[ \t]+(.*?)[ \t]*#*[ \t]*|[ \t]*)$"
 _NOT_PARAGRAPH = re.compile(r"^ {0,3}([-*+>#|]|\d+[.)]\s|<)")
 _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 
-_BAD_TAG = re.compile(r"<\s*/?\s*(script|iframe|object|embed|style|frame|frameset|applet|base|meta|link|form)\b", re.I)
+BAD_TAGS = ("script", "iframe", "object", "embed", "style", "frame", "frameset", "applet", "base", "meta", "link", "form")
+_BAD_TAG = re.compile(r"<\s*/?\s*(" + "|".join(BAD_TAGS) + r")\b", re.I)
 _EVENT_TAG = r"<[a-zA-Z]"
 _EVENT = re.compile(_EVENT_TAG + r"[^>]*?[\s/\"'](on[a-zA-Z]+)\s*=", re.I)
-_MD_LINK = re.compile(r"(!?)\[(?:[^\]\\]|\\.)*\]\(\s*(<[^>]*>|[^\s)]*)")
+# The destination may go on after blanks (Python-Markdown keeps `java<TAB>script:` whole); a title
+# (`"..."`, `'...'`, `(...)`) ends it.
+_MD_LINK = re.compile(r"(!?)\[(?:[^\]\\]|\\.)*\]\(\s*(<[^>]*>|[^\s)]*(?:[ \t]+[^\s)\"'(][^\s)]*)*)")
 _REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*(<[^>]*>|\S+)")
 _URL_TAG = r"<\s*(img|a|source|video|audio|image|use)\b"
 _HTML_URL = re.compile(_URL_TAG + r"([^>]*)", re.I)  # the tag and its attributes, up to ">"
@@ -338,3 +341,106 @@ def prose_text(body: str) -> str:
     lines = body.split("\n")
     kept = dict(prose_lines(body, 0))
     return "\n".join(kept.get(i, "") for i in range(len(lines)))
+
+
+# -- raw HTML and attribute lists, checked against the sanitiser's allowlist (sanitize.py) -------
+
+_TAG_NAME = re.compile(r"<([A-Za-z][A-Za-z0-9:-]*)")
+_ATTR = re.compile(r"""[\s/]*([^\s"'>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
+_ATTR_END = re.compile(r"[\s/]*>")
+# attr_list's own grammar (Python-Markdown extensions/attr_list.py): `{: #id .class key="v" word }`
+_ATTR_LIST = re.compile(r"\{:?[ \t]*([^}\n ][^}\n]*?)[ \t]*\}")
+_ATTR_TOKEN = re.compile(r"""([^ =}]+)="([^"]*)"|([^ =}]+)='([^']*)'|([^ =}]+)=([^ =}]+)|([^ =}]+)| +""")
+# Markdown's automatic links, not tags: <https://...>, <ftp://...>, <name@host>
+_AUTOLINK_TAG = re.compile(r"<(?:(?:ftp|https?)://[^<>]*|[^<> !]+@[^@<> ]+)>", re.I)
+_SNIPPET_LINE = re.compile(r"^[ \t]*-+8<-+", re.M)
+
+
+@dataclass(frozen=True)
+class Tag:
+    line: int
+    name: str  # lower case
+    attrs: tuple[tuple[str, str], ...]  # (name lower case, value without quotes)
+
+
+def _prose_text(body: str, first_line: int) -> str:
+    """The body with code blocks blanked and inline code removed; line numbers unchanged."""
+    lines = [""] * (body.count("\n") + 1)
+    for line_no, line in prose_lines(body, first_line):
+        lines[line_no - first_line] = line
+    return "\n".join(lines)
+
+
+def html_tags(body: str, first_line: int) -> Iterator[Tag]:
+    """Start tags of raw HTML outside code, with their attributes; a tag may span lines.
+
+    Linear: each character is read once (an unclosed tag ends the scan, as it ends the text)."""
+    if "<" not in body:
+        return
+    text = _prose_text(body, first_line)
+    pos, line, counted = 0, first_line, 0
+    while (i := text.find("<", pos)) != -1:
+        m = _TAG_NAME.match(text, i)
+        if not m or (":" in m.group(1) and _AUTOLINK_TAG.match(text, i)):
+            pos = i + 1
+            continue
+        attrs, p = [], m.end()
+        while not (end := _ATTR_END.match(text, p)):
+            a = _ATTR.match(text, p)
+            if not a or a.end() == p:
+                break
+            value = a.group(2) or ""
+            attrs.append((a.group(1).lower(), value[1:-1] if value[:1] in "\"'" and len(value) > 1 else value))
+            p = a.end()
+        if end is None:  # not a tag: `a <b` in prose, or a tag that never closes
+            if p >= len(text):
+                return
+            pos = max(p, i + 1)
+            continue
+        line += text.count("\n", counted, i)
+        counted = i
+        yield Tag(line, m.group(1).lower(), tuple(attrs))
+        pos = end.end()
+
+
+def attr_lists(body: str, first_line: int) -> Iterator[tuple[int, list[tuple[str, str]]]]:
+    """(line, [(attribute, value)]) for every `{...}` attr_list applies: at the end of a line (a
+    block's) or right after an inline element (`)`, `*`, `_`, `>`). `.x` is ("class", "x"), `#x`
+    is ("id", "x"), a bare word is an attribute of that name, as attr_list makes it."""
+    if "{" not in body:
+        return
+    for line_no, line in prose_lines(body, first_line):
+        if "{" not in line:
+            continue
+        for m in _attr_list_matches(line):
+            attrs = []
+            for t in _ATTR_TOKEN.finditer(m.group(1)):
+                key = t.group(1) or t.group(3) or t.group(5)
+                if key:
+                    attrs.append((key.lower(), t.group(2) if t.group(1) else t.group(4) if t.group(3) else t.group(6)))
+                elif word := t.group(7):
+                    if word.startswith("."):
+                        attrs.append(("class", word[1:]))
+                    elif word.startswith("#"):
+                        attrs.append(("id", word[1:]))
+                    elif word != ":":
+                        attrs.append((word.lower(), word))
+            yield line_no, attrs
+
+
+def _attr_list_matches(line: str) -> Iterator[re.Match[str]]:
+    """_ATTR_LIST.finditer(line) in linear time: a match from a `{` ends at the first `}` after it,
+    so each span is read once (a line of `{{{{` without `}` is not rescanned from every `{`)."""
+    pos = 0
+    while (i := line.find("{", pos)) != -1 and (j := line.find("}", i)) != -1:
+        if (m := _ATTR_LIST.match(line, i, j + 1)) and (line[j + 1:].strip() == "" or line[i - 1:i] in (")", "*", "_", ">", "]")):
+            yield m
+        pos = j + 1
+
+
+def snippet_lines(body: str, first_line: int) -> Iterator[int]:
+    """Lines with a pymdownx.snippets marker (`--8<--`), code blocks included (snippets runs first)."""
+    if "8<-" not in body:
+        return
+    for m in _SNIPPET_LINE.finditer(body):
+        yield first_line + body.count("\n", 0, m.start())

@@ -69,6 +69,9 @@ ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SUMMARY_MAX = 150
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
+# Files a browser opens as a document that can run script: never published from a library.
+ACTIVE_SUFFIXES = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".xml", ".xsl", ".xslt", ".svgz",
+                   ".mht", ".mhtml", ".hta", ".js", ".mjs", ".swf")
 
 # Body: required level-2 sections in this order; 经验启示 is optional; others may follow.
 REQUIRED_SECTIONS: tuple[str, ...] = ("基本情况", "主要做法", "取得成效")
@@ -149,6 +152,14 @@ CODES: tuple[Code, ...] = (
          "每条荣誉写成 `{level: 级别, title: 名称, year: 年份}`。"),
     Code("E215", "error", "YAML 把值悄悄转换成了别的类型（如 `no` 变成 false、`010` 变成 8）",
          "给值加引号，如 `title: 'no'`。"),
+    Code("E216", "error", "文字字段中有 HTML 标签（`<` 后接字母、`/`、`!` 或 `?`）",
+         "字段是纯文字，删除标签；书名、文件名用书名号《》，比较大小写成“小于”“大于”。"),
+    Code("E217", "error", "文字字段中有脚本地址（`javascript:`、`vbscript:`、`data:`）",
+         "删除这段地址；字段中不需要网址，出处写文件或报道的名称。"),
+    Code("E218", "error", "文字字段中有控制字符（制表符和换行以外的不可见字符）",
+         "删除该字符：多半是从其他软件复制时带入的，重新输入这几个字即可。"),
+    Code("E219", "error", "文字字段中有双向文字控制符（U+202A–U+202E、U+2066–U+2069）",
+         "删除该字符：它让文字显示的顺序与实际内容不同。"),
     Code("W216", "warning", "摘要中的数字在正文中找不到",
          "摘要里的每个数字都应能在正文中查到出处：在正文写明这个数字及其来源，或从摘要删去。"),
     Code("W217", "warning", "字段中的成对标点没有配对（“”‘’《》（）【】）",
@@ -183,6 +194,18 @@ CODES: tuple[Code, ...] = (
          "检查文件名和路径（区分大小写），或把图片放进 assets/。"),
     Code("E407", "error", "链接到的案例不存在或是草稿（发布后会成为死链接）",
          "改成已发布案例的文件名（如 `other-case.md`），或删除链接。"),
+    Code("E408", "error", "正文含有不在允许范围内的 HTML 标签",
+         "改用 Markdown 书写，或只用贡献指南中列出的标签（如 div、span、table、img、a）。"),
+    Code("E409", "error", "正文的 HTML 或属性列表 `{...}` 中有不允许的属性（如 style、srcset、target）",
+         "删除该属性；样式由站点统一设置，图片只用 `src`、`alt`、`title`、`width`、`height`。"),
+    Code("E410", "error", "id 或 class 用了站点保留的名称（以 `__` 或 `md-` 开头）",
+         "换一个名称，不要以 `__` 或 `md-` 开头。"),
+    Code("E411", "error", "正文用 `--8<--` 引入了其他文件",
+         "删除这一行，把要展示的内容直接写进正文；确需显示这串字符时写成 `;--8<--`。"),
+    Code("E412", "error", "SVG 图片含有脚本、事件属性、`<foreignObject>` 或外部引用",
+         "用绘图软件重新导出为“纯 SVG”或 PNG，不要包含脚本、链接和外部图片、字体。"),
+    Code("E413", "error", "库中有浏览器会当作网页或脚本打开的文件（如 .html、.js、.xml）",
+         "删除该文件；需要附上的材料转成 PDF 或图片。"),
     # -- personal data
     Code("E501", "error", "含有居民身份证号码（个人信息）",
          "删除身份证号码；案例中不得公开个人信息。"),
@@ -195,5 +218,13 @@ CODES: tuple[Code, ...] = (
          "taxonomy.yml 应是映射，七个词表（org_type、party_org、region、industry、category、tags、honor_level）各为文字列表。"),
     Code("W601", "warning", "taxonomy.yml 中有未知的词表或重复的取值",
          "删除未使用的词表或重复项。"),
+    Code("E603", "error", "词表取值中有 HTML 标签",
+         "词表取值是纯文字，删除标签。"),
+    Code("E604", "error", "词表取值中有脚本地址（`javascript:`、`vbscript:`、`data:`）",
+         "删除这段地址。"),
+    Code("E605", "error", "词表取值中有控制字符",
+         "删除该字符，重新输入这个取值。"),
+    Code("E606", "error", "词表取值中有双向文字控制符",
+         "删除该字符：它让文字显示的顺序与实际内容不同。"),
 )
 CODE_BY_ID: dict[str, Code] = {c.code: c for c in CODES}

@@ -15,10 +15,11 @@ from urllib.parse import unquote
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from . import scan
+from . import sanitize, scan
 from .load import Loader
 from .model import Case, Finding, Honor, RawCase, Section, Taxonomy
 from .schema import (
+    ACTIVE_SUFFIXES,
     CODE_BY_ID,
     DATE_PATTERN,
     FIELD_BY_KEY,
@@ -45,6 +46,15 @@ CHECKERS = {
     "bool": "check_bool", "path": "check_cover", "honors": "check_honors",
 }
 _LEADING = re.compile(r"^[ \t?-]+", re.M)
+# sanitize.text_problem kinds -> codes for front-matter strings and for vocabulary values.
+TEXT_CODES = {"tag": "E216", "url": "E217", "control": "E218", "bidi": "E219"}
+TAXONOMY_CODES = {"tag": "E603", "url": "E604", "control": "E605", "bidi": "E606"}
+TEXT_PROBLEMS = {
+    "tag": "有 HTML 标签“{}”；这里只能写纯文字，请删除标签（书名请用《》）",
+    "url": "有脚本地址“{}”；请删除",
+    "control": "有控制字符 {}（不可见）；请删除，多半是从其他软件复制时带入的",
+    "bidi": "有双向文字控制符 {}，会让文字显示的顺序与实际内容不同；请删除",
+}
 
 
 def suggest(value: str, choices: Iterable[str]) -> str | None:
@@ -77,8 +87,9 @@ def python_kind(value: object) -> str:
     return kinds.get(type(value), "其他类型")
 
 
-def validate_taxonomy(data: object, shown: str) -> tuple[Taxonomy, list[Finding], bool]:
-    """Plain taxonomy data -> (Taxonomy, findings, usable)."""
+def validate_taxonomy(data: object, shown: str, lines: dict[tuple[str, int], int] | None = None) -> tuple[Taxonomy, list[Finding], bool]:
+    """Plain taxonomy data -> (Taxonomy, findings, usable). lines: (vocabulary, item index) -> file
+    line (load.taxonomy_lines), for findings about single values."""
     if not isinstance(data, dict):
         return Taxonomy(), [Finding(shown, 1, "E602", f"taxonomy.yml 应是映射（词表名: 列表），实际是{python_kind(data)}")], False
     findings: list[Finding] = []
@@ -100,6 +111,14 @@ def validate_taxonomy(data: object, shown: str) -> tuple[Taxonomy, list[Finding]
         hint = suggest(name, VOCABULARIES)
         findings.append(Finding(shown, 1, "W601", f"taxonomy.yml 中有未知词表 `{name}`" + (f"（是否想写 `{hint}`？）" if hint else ""), "warning"))
     usable = not any(f.severity == "error" for f in findings)
+    for name in VOCABULARIES:  # unsafe text: an error, but the vocabulary stays usable for the cases
+        values = data.get(name)
+        for i, value in enumerate(values if isinstance(values, list) else ()):
+            problem = sanitize.text_problem(value) if isinstance(value, str) else None
+            if problem:
+                kind, part = problem
+                line = (lines or {}).get((name, i), 1)
+                findings.append(Finding(shown, line, TAXONOMY_CODES[kind], f"taxonomy.yml 的 `{name}` 中的取值“{value}”" + TEXT_PROBLEMS[kind].format(part)))
     return Taxonomy(tuple(vocab)), findings, usable
 
 
@@ -197,6 +216,10 @@ class CaseCheck:
             value = node.value.strip()
             if not value:
                 self.add(self.line(node), "E205", f"{label}为空；请填写内容")
+                return None
+            if problem := sanitize.text_problem(node.value):  # unstripped: some controls are blanks
+                kind, part = problem
+                self.add(self.line(node), TEXT_CODES[kind], label + TEXT_PROBLEMS[kind].format(part))
                 return None
             return value
         if isinstance(node, ScalarNode) and node.tag == NULL:
@@ -491,6 +514,37 @@ class CaseCheck:
                 self.add(hit.line, "E402", f"HTML 中有事件属性 `{hit.value}=`；请删除")
             elif hit.kind in ("link", "image"):
                 self.check_url(hit, case_dir)
+        self.check_allowlist(case_dir)
+
+    def check_allowlist(self, case_dir: str) -> None:
+        """What the sanitiser (sanitize.py) would remove from the page, reported at its line."""
+        raw = self.raw
+        for tag in scan.html_tags(raw.body, raw.body_line):
+            if tag.name in scan.BAD_TAGS:
+                continue  # E401
+            if tag.name not in sanitize.CONTRIBUTOR_TAGS:
+                self.add(tag.line, "E408", f"正文含有不允许的 HTML 标签 `<{tag.name}>`；请删除，内容用 Markdown 书写（可用的标签见贡献指南）")
+                continue
+            for name, value in tag.attrs:
+                if not (name in ("href", "src") and sanitize.attribute_allowed(tag.name, name)):  # URLs: check_markup
+                    self.check_attribute(tag.line, tag.name, name, value, case_dir)
+        for line, attrs in scan.attr_lists(raw.body, raw.body_line):
+            for name, value in attrs:
+                self.check_attribute(line, None, name, value, case_dir)
+        for line in scan.snippet_lines(raw.body, raw.body_line):
+            self.add(line, "E411", "正文用 `--8<--` 引入其他文件，站点不会执行；请删除这一行，把内容直接写进正文")
+
+    def check_attribute(self, line: int, tag: str | None, name: str, value: str, case_dir: str) -> None:
+        where = f"`<{tag}>` 的属性" if tag else "属性列表 `{...}` 中的属性"
+        if name.startswith("on"):
+            self.add(line, "E402", f"HTML 中有事件属性 `{name}=`；请删除")
+        elif tag is None and name in ("href", "src"):
+            self.check_url(scan.Hit(line, "image" if name == "src" else "link", value), case_dir)
+        elif not sanitize.attribute_allowed(tag, name):
+            allowed = f"（`<{tag}>` 可用：{'、'.join(sanitize.allowed_attributes(tag))}）" if tag else ""
+            self.add(line, "E409", f"{where} `{name}` 不允许，发布时会被删除{allowed}；请删除")
+        elif name in ("id", "class") and any(sanitize.reserved_name(v) for v in value.split()):
+            self.add(line, "E410", f"{where} `{name}=\"{value}\"` 用了站点保留的名称（以 `__` 或 `md-` 开头）；请换一个名称")
 
     def check_url(self, hit: scan.Hit, case_dir: str) -> None:
         url = hit.value
@@ -549,6 +603,19 @@ def validate_case(raw: RawCase, taxonomy: Taxonomy | None, files: frozenset[str]
     check = CaseCheck(raw, taxonomy, files, today)
     case = check.run()
     return case, check.findings
+
+
+def check_assets(assets: tuple[str, ...], svgs: dict[str, str], shown_root: str) -> list[Finding]:
+    """Library files published as they are: none a browser runs as a page; SVGs without script
+    or external references (a reader may open one directly from the unzipped offline copy)."""
+    findings = []
+    for rel in assets:
+        shown = rel if shown_root == "." else f"{shown_root}/{rel}"
+        if rel.lower().endswith(ACTIVE_SUFFIXES):
+            findings.append(Finding(shown, 1, "E413", f"文件“{rel}”会被浏览器当作网页或脚本打开，不能随站点发布；请删除，材料请转成 PDF 或图片"))
+        for line, what in sanitize.svg_problems(svgs.get(rel, "")):
+            findings.append(Finding(shown, line, "E412", f"SVG 图片含有{what}，读者直接打开时会运行脚本或访问其他网站；请重新导出为不含脚本和外部引用的 SVG，或改用 PNG"))
+    return findings
 
 
 def check_duplicate_ids(raws_and_cases: list[tuple[RawCase, Case | None]]) -> list[Finding]:

@@ -1,0 +1,224 @@
+"""Case page HTML -> safe HTML: an explicit allowlist applied by nh3 (the Ammonia binding).
+
+What Markdown and the enabled extensions (mkdocs.yml: admonition, attr_list, def_list, md_in_html,
+tables, toc, pymdownx emoji/superfences/snippets) produce is allowed; everything else is removed:
+unknown tags (with the content of script-like ones), event handlers, `style`, every attribute
+that can fetch (`srcset`, `poster`, `background`, `ping` ...), every URL scheme but http(s),
+mailto and tel, any image source that is not a path inside the site. The validator reads the
+same tables (CONTRIBUTOR_TAGS, attribute_allowed ...), so it reports at its line what would go.
+
+Pure: strings in, strings out.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+import nh3
+
+# What Markdown and the extensions produce, plus a few harmless inline tags contributors use.
+CONTRIBUTOR_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "div",
+    "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
+    "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub",
+    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+})
+# Icons from `:material-...:` shortcodes are inline SVG (svg + path, nothing else): the page may
+# hold them, a contributor does not write them by hand.
+TAGS = CONTRIBUTOR_TAGS | {"svg", "path"}
+# Removed together with their content (the text of a script is not prose).
+DROP_WITH_CONTENT = frozenset({
+    "script", "style", "template", "noscript", "iframe", "object", "embed", "frame", "frameset",
+    "noembed", "noframes", "xmp", "textarea", "select", "title", "math",
+})
+
+ATTRIBUTES: dict[str, set[str]] = {
+    "*": {"id", "class", "title"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height", "loading", "align"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan", "scope"},
+    "ol": {"start"},
+    "details": {"open"},
+    "div": {"data-search-exclude"},  # keeps the related-cases block out of search
+    "svg": {"xmlns", "viewBox"},
+    "path": {"d"},
+}
+# md_in_html's `markdown` switch is consumed before the page is made: fine in a body's raw HTML.
+CONTRIBUTOR_EXTRA = frozenset({"markdown"})
+URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+URL_ATTRIBUTES = frozenset({"href", "src"})
+LINK_REL = "noopener noreferrer"
+
+# Names the site itself uses: Material reads its configuration from #__config and mounts its
+# widgets by md-* classes, so a body must not be able to pose as them.
+_RESERVED_NAME = re.compile(r"^(__|md-|md_)", re.I)
+_CLASS = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_URL_NOISE = re.compile(r"[\x00-\x20\x7f]")  # browsers drop these (or stop at them) in URLs
+# A twemoji shortcode (`:smile:`) becomes <img class="twemoji" src="https://cdn..."> : a request to
+# a CDN. Its source is dropped; the image is replaced by its alt text, the emoji itself.
+_SRCLESS_EMOJI = re.compile(r'<img alt="([^"<>]*)" class="twemoji"(?: title="[^"]*")?>')
+# nh3's output quotes every attribute value with " (a " inside is &quot;): a start tag is exact.
+_A_TAG = re.compile(r'<a((?: [^\s"=>]+(?:="[^"]*")?)*)>')
+_HREF = re.compile(r' href="([^"]*)"')
+
+
+def attribute_allowed(tag: str | None, attr: str) -> bool:
+    """Whether a body may give `attr` to `tag` (None: an attr_list, whose element is not known)."""
+    attr = attr.lower()
+    if attr in CONTRIBUTOR_EXTRA or attr in ATTRIBUTES["*"]:
+        return True
+    if tag is None:
+        return any(attr in ATTRIBUTES.get(t, ()) for t in CONTRIBUTOR_TAGS)
+    return attr in ATTRIBUTES.get(tag.lower(), ())
+
+
+def allowed_attributes(tag: str) -> list[str]:
+    return sorted(ATTRIBUTES["*"] | ATTRIBUTES.get(tag, set()))
+
+
+def reserved_name(value: str) -> bool:
+    """An id or class the site's own markup and scripts use (`__config`, `md-header` ...)."""
+    return bool(_RESERVED_NAME.match(value.strip()))
+
+
+def off_site(url: str) -> bool:
+    """A URL that is not a path inside the site: it has a scheme (https:, data: ...) or names a host (//x)."""
+    plain = _URL_NOISE.sub("", html.unescape(url))
+    return bool(_SCHEME.match(plain)) or plain.startswith(("//", "\\\\", "/\\", "\\/"))
+
+
+def _filter(tag: str, attr: str, value: str) -> str | None:
+    if attr == "class":
+        kept = [c for c in value.split() if _CLASS.match(c) and not reserved_name(c)]
+        return " ".join(kept) or None
+    if attr == "id":
+        return None if reserved_name(value) else value
+    if attr == "src" and off_site(value):
+        return None
+    return value
+
+
+def clean(fragment: str) -> str:
+    """Sanitise the HTML of a case page's content (what MkDocs puts inside the article)."""
+    out = nh3.clean(
+        fragment,
+        tags=set(TAGS),
+        clean_content_tags=set(DROP_WITH_CONTENT),
+        attributes={k: set(v) for k, v in ATTRIBUTES.items()},
+        attribute_filter=_filter,
+        url_schemes=set(URL_SCHEMES),
+        link_rel=None,
+        strip_comments=True,
+    )
+    out = _SRCLESS_EMOJI.sub(lambda m: m.group(1), out)
+    return _A_TAG.sub(_outbound_rel, out) if "<a " in out else out
+
+
+def _outbound_rel(m: re.Match) -> str:
+    """Links that leave the site get rel="noopener noreferrer" (rel itself is not allowed in)."""
+    href = _HREF.search(m.group(1))
+    if href and off_site(href.group(1)):
+        return f'<a{m.group(1)} rel="{LINK_REL}">'
+    return m.group(0)
+
+
+def clean_text(fragment: str) -> str:
+    """HTML text with no tags at all (a TOC entry): entities stay escaped."""
+    return nh3.clean(fragment, tags=set(), clean_content_tags=set(DROP_WITH_CONTENT))
+
+
+class _Census(HTMLParser):
+    """Start tags and their attribute names, counted (what a sanitiser can only take away)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.seen: dict[str, int] = {}
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img" and ("class", "twemoji") in attrs:
+            return  # replaced by its emoji on purpose
+        names = [tag] + [f"{tag}[{name}]" for name, _ in attrs if name != "rel"]
+        for name in names:
+            self.seen[name] = self.seen.get(name, 0) + 1
+
+    handle_startendtag = handle_starttag
+
+
+def _census(fragment: str) -> dict[str, int]:
+    parser = _Census()
+    parser.feed(fragment)
+    parser.close()
+    return parser.seen
+
+
+_ROUGH = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)|\s(?!rel=)([a-zA-Z_:][-a-zA-Z0-9_:.]*)=")
+
+
+def _rough(fragment: str) -> list[tuple[str, str]]:
+    return sorted(_ROUGH.findall(fragment))
+
+
+def removed(before: str, after: str) -> list[str]:
+    """Tags and attributes (`img[onerror]`) present before sanitising and missing after, sorted."""
+    if _rough(before) == _rough(after):  # the usual page: same tags and attribute names (fast)
+        return []
+    a, b = _census(before), _census(after)
+    return sorted(name for name, n in a.items() if n > b.get(name, 0))
+
+
+# -- plain text (front-matter strings, vocabulary values) ---------------------------------------
+
+_TEXT_TAG = re.compile(r"<[A-Za-z/!?]")  # what a browser's HTML parser reads as markup
+_SCRIPT_URL = re.compile(r"(?:java|vb|live)script:|data:(?:[a-z]+/[a-z0-9.+-]+)?[;,]")
+# C0 controls but tab and newline, DEL and the C1 controls (U+0085 included).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidirectional embeddings, overrides and isolates: text that displays differently from what it is.
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+
+
+def text_problem(value: str) -> tuple[str, str] | None:
+    """What makes a plain-text value unsafe to show: (kind, the offending part) or None.
+
+    kind: tag | url | control | bidi. The text is escaped everywhere anyway; these are refused
+    so that what a contributor wrote is what every output shows.
+    """
+    if m := _CONTROL.search(value):
+        return "control", f"U+{ord(m.group(0)):04X}"
+    if m := _BIDI.search(value):
+        return "bidi", f"U+{ord(m.group(0)):04X}"
+    if m := _TEXT_TAG.search(value):
+        return "tag", value[m.start():m.start() + 20]
+    if "script" in value.lower() or ":" in value or "&" in value:
+        plain = _URL_NOISE.sub("", html.unescape(value)).lower()
+        if m := _SCRIPT_URL.search(plain):
+            return "url", m.group(0)
+    return None
+
+
+# -- SVG files in the library ---------------------------------------------------------------------
+
+_SVG_RULES = (
+    (re.compile(r"<\s*script\b", re.I), "<script>"),
+    (re.compile(r"<\s*foreignObject\b", re.I), "<foreignObject>"),
+    (re.compile(r"[\s\"'/]on[a-z]+\s*=", re.I), "事件属性 on...="),
+    (re.compile(r"attributeName\s*=\s*[\"']?\s*(?:on|(?:xlink:)?href)", re.I), "用动画改写事件或链接属性"),
+    (re.compile(r"\bhref\s*=\s*(?:\"\s*[^\"#\s]|'\s*[^'#\s]|[^\s\"'#>])", re.I), "指向外部的 href"),
+    (re.compile(r"url\s*\(\s*(?![\"']?\s*#)", re.I), "指向外部的 url(...)"),
+    (re.compile(r"@import\b", re.I), "@import"),
+    (re.compile(r"<!ENTITY\b|\bSYSTEM\s*[\"']", re.I), "外部实体（<!ENTITY / SYSTEM）"),
+    (re.compile(r"(?:java|vb)script\s*:", re.I), "javascript: 地址"),
+)
+
+
+def svg_problems(text: str) -> list[tuple[int, str]]:
+    """(line, what) for everything that makes an SVG file run script or fetch from elsewhere when a
+    reader opens it directly: scripts, event handlers, <foreignObject>, external references."""
+    found = []
+    for pattern, what in _SVG_RULES:
+        for m in pattern.finditer(text):
+            found.append((text.count("\n", 0, m.start()) + 1, what))
+    return sorted(set(found))

@@ -1,0 +1,333 @@
+"""Nothing a case says can run script or make the reader's browser contact another host.
+
+Every payload of tests/xss_corpus.py is placed in every front-matter text field (title,
+organization, summary, source, an honour's title), in a vocabulary value of taxonomy.yml and in a
+case body. For each placement, either validation reports a finding there, or the payload is
+built into a site (both flavours) whose pages are inert: checked statically here (no event
+handler, no script but the theme's, no off-site URL, no tag or attribute outside the allowlist,
+the text shown exactly as written) and in real Chromium (tests/test_browser.py's setup): no
+dialog, no page error, no request off 127.0.0.1 / the site's folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from browser_support import CHROMIUM_ARGS, VIEWPORT, StaticServer, chromium_path, missing_chromium_message
+from casebook import sanitize
+from casebook.pipeline import load_library
+from conftest import TODAY, make_library, relative
+from helpers import build, run_casebook
+from xss_corpus import PAYLOADS
+
+FIELDS = ("title", "organization", "summary", "source", "honor")
+PLACES = (*FIELDS, "vocabulary", "body")
+
+
+def q(text: str) -> str:
+    """A YAML double-quoted scalar (JSON, ASCII only: every control character escaped)."""
+    return json.dumps(text)
+
+
+def case_text(cid: str, place: str, payload: str) -> str:
+    value = {f: payload if place == f else None for f in FIELDS}
+    lines = [
+        "---",
+        f"id: {cid}",
+        f"title: {q(value['title'] or '示例工作法')}",
+        f"organization: {q(value['organization'] or '示例公司')}",
+        "org_type: 非公有制企业",
+        "region: 永康市",
+        "category: [党建工作法]",
+        f"tags: [{q(payload)}]" if place == "vocabulary" else "tags: [示范岗]",
+        f"summary: {q(value['summary'] or '示例公司（虚构单位）的测试案例。')}",
+        "date: 2024-01-05",
+        f"source: {q(value['source'] or '测试资料')}",
+    ]
+    if value["honor"]:
+        lines += ["honors:", f"  - {{level: 市级, title: {q(value['honor'])}, year: 2020}}"]
+    body = "测试做法。\n\n" + payload if place == "body" else "测试做法。"  # a heading in it starts a section of its own
+    lines += ["---", "", "## 基本情况", "", "示例公司是为测试虚构的单位。", "", "## 主要做法", "", body, "", "## 取得成效", "", "测试成效。", ""]
+    return "\n".join(lines)
+
+
+def taxonomy(extra_tags: list[str]) -> str:
+    data = yaml.safe_load((Path(__file__).parent / "fixtures" / "valid" / "taxonomy.yml").read_text("utf-8"))
+    out = [f"{name}: [{', '.join(q(v) for v in values)}]" for name, values in data.items() if name != "tags"]
+    out += ["tags:"] + [f"  - {q(v)}" for v in data["tags"]] + [f"  - {q(v)}" for v in extra_tags]
+    return "\n".join(out) + "\n"
+
+
+def cid(i: int, place: str) -> str:
+    return f"p{i:03d}-{place}"
+
+
+# -- validation of every placement ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def verdicts(tmp_path_factory) -> dict[tuple[int, str], list[str]]:
+    """(payload index, place) -> codes of the findings validation reports there ([] = accepted)."""
+    root = tmp_path_factory.mktemp("corpus")
+    cases = {f"{cid(i, p)}.md": case_text(cid(i, p), p, payload) for i, payload in enumerate(PAYLOADS) for p in PLACES}
+    make_library(root, cases, taxonomy=taxonomy(list(PAYLOADS)))
+    library = load_library(root, today=TODAY)
+    tax_lines = (root / "taxonomy.yml").read_text("utf-8").split("\n")
+    first_payload_line = len(tax_lines) - len(PAYLOADS)  # the payloads are the last tags, one a line
+    out: dict[tuple[int, str], list[str]] = {(i, p): [] for i in range(len(PAYLOADS)) for p in PLACES}
+    for f in library.findings:
+        rel = relative(f.path, root)
+        if rel == "taxonomy.yml":
+            out[(f.line - first_payload_line, "vocabulary")].append(f.code)
+        elif f.severity == "error":
+            i, place = rel[1:4], rel[5:-3]
+            out[(int(i), place)].append(f.code)
+    return out
+
+
+def test_every_payload_is_rejected_somewhere_and_placed_everywhere(verdicts) -> None:
+    """A sanity check of the corpus itself: it has both kinds, and the common attacks are refused."""
+    rejected = {k for k, codes in verdicts.items() if codes}
+    assert len(rejected) > len(verdicts) // 3
+    assert len(verdicts) - len(rejected) > 50  # enough accepted ones to build and open
+    for i, payload in enumerate(PAYLOADS):
+        if re.search(r"<(script|img|svg|iframe)\b", payload, re.I) and "```" not in payload and "&lt;" not in payload:
+            for place in FIELDS + ("vocabulary",):
+                assert verdicts[(i, place)], f"{place} accepted {payload!r}"
+
+
+def test_plain_text_fields_refuse_markup_and_hidden_characters(verdicts) -> None:
+    expected = {"tag": {"E216", "E603"}, "url": {"E217", "E604"}, "control": {"E218", "E605", "E101"}, "bidi": {"E219", "E606"}}
+    for i, payload in enumerate(PAYLOADS):
+        problem = sanitize.text_problem(payload)
+        for place in FIELDS + ("vocabulary",):
+            codes = set(verdicts[(i, place)])
+            if problem:
+                assert codes & expected[problem[0]], (place, payload, codes)
+            else:
+                assert not codes, (place, payload, codes)
+
+
+# -- the site built from everything validation accepted ------------------------------------------
+
+@pytest.fixture(scope="module")
+def accepted(verdicts) -> list[tuple[int, str]]:
+    return sorted(k for k, codes in verdicts.items() if not codes)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, accepted) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("accepted") / "lib"
+    tags = [PAYLOADS[i] for i, p in accepted if p == "vocabulary"]
+    make_library(root, {f"{cid(i, p)}.md": case_text(cid(i, p), p, PAYLOADS[i]) for i, p in accepted}, taxonomy=taxonomy(tags))
+    out = root.parent
+    build(root, out / "online")  # --strict: a sanitiser removal (a validator gap) would fail it
+    result = run_casebook("build", "--cases", str(root), "--site-dir", str(out / "offline"), "--offline")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return {"online": out / "online", "offline": out / "offline", "library": root}
+
+
+class Page(HTMLParser):
+    """Every element of a page (tag, attributes), inline scripts' text, and the article's elements."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str], bool]] = []  # (tag, attrs, inside the article)
+        self.scripts: list[str] = []
+        self.depth = 0  # inside <article> when > 0
+        self.in_script = False
+        self.texts: dict[str, str] = {}
+        self.capture: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: v or "" for k, v in attrs}
+        if tag == "article":
+            self.depth += 1
+        self.elements.append((tag, a, self.depth > 0))
+        if tag == "script" and "src" not in a:
+            self.in_script = True
+            self.scripts.append("")
+        if tag in ("title", "h1") and tag not in self.texts:
+            self.capture = tag
+            self.texts[tag] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "article":
+            self.depth -= 1
+        if tag == "script":
+            self.in_script = False
+        if tag == self.capture:
+            self.capture = None
+
+    def handle_data(self, data):
+        if self.in_script:
+            self.scripts[-1] += data
+        if self.capture:
+            self.texts[self.capture] += data
+
+
+def parse(path: Path) -> Page:
+    page = Page()
+    page.feed(path.read_text("utf-8"))
+    return page
+
+
+# The theme's own inline scripts and ours (JSON data); anything else would be injected.
+THEME_SCRIPTS = ("__md_scope=", "var palette=", "var target=document.getElementById(location.hash", '{"annotate"', '{"facets"')
+URL_ATTRS = ("href", "src", "srcset", "poster", "background", "action", "formaction", "data", "xlink:href", "ping", "content")
+
+
+def off_site(url: str) -> bool:
+    return sanitize.off_site(url) and not url.startswith(("https://github.com/liangxin-dangjian/casebook/edit/",))
+
+
+def html_pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+@pytest.mark.parametrize("flavour", ["online", "offline"])
+def test_built_pages_are_inert(built, flavour) -> None:
+    pages = html_pages(built[flavour])
+    assert len(pages) > 60
+    for path in pages:
+        page = parse(path)
+        where = path.relative_to(built[flavour]).as_posix()
+        for tag, attrs, in_article in page.elements:
+            for name, value in attrs.items():
+                assert not name.startswith("on"), (where, tag, name, value)
+                plain = re.sub(r"[\x00-\x20]", "", value).lower()
+                assert not plain.startswith(("javascript:", "vbscript:", "data:text", "livescript:")), (where, tag, name, value)
+            assert tag not in ("iframe", "object", "embed", "base", "frame", "frameset") and "http-equiv" not in attrs, (where, tag)
+            if in_article:  # the page's content (the theme's form is the search box, outside it)
+                assert tag not in ("form", "meta", "link", "style", "input", "button", "textarea"), (where, tag)
+            for name in ("src", "srcset", "poster", "background", "ping"):
+                assert not (name in attrs and off_site(attrs[name])), (where, tag, name, attrs[name])
+            if tag == "link":
+                assert not off_site(attrs.get("href", "")), (where, attrs)
+            if in_article and where.startswith("cases/"):
+                assert tag in sanitize.TAGS or tag == "article", (where, tag)
+                assert "style" not in attrs, (where, tag, attrs)
+                if tag == "a" and off_site(attrs.get("href", "")):
+                    assert attrs.get("rel") == "noopener noreferrer", (where, attrs)
+        for text in page.scripts:
+            assert text.strip().startswith(THEME_SCRIPTS), (where, text[:200])
+
+
+def norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_text_shows_as_written(built, accepted) -> None:
+    """The case page's <h1>, the browser's <title> and the header show the title exactly as written
+    (escaped, never interpreted): `{{ 7*7 }}` stays `{{ 7*7 }}`, `&lt;` stays `&lt;`."""
+    shown = 0
+    for i, place in accepted:
+        if place != "title":
+            continue
+        title = norm(PAYLOADS[i])
+        page = parse(built["online"] / "cases" / cid(i, place) / "index.html")
+        assert norm(page.texts["h1"]) == title, (PAYLOADS[i], page.texts["h1"])
+        assert norm(page.texts["title"]) == f"{title} - 两新党建工作法案例库"
+        shown += 1
+    assert shown > 10
+
+
+def test_exports_keep_exact_text_and_defuse_formulas(built, accepted) -> None:
+    data = json.loads((built["online"] / "cases.json").read_text("utf-8"))
+    by_id = {c["id"]: c for c in data["cases"]}
+    raw = (built["online"] / "cases.csv").read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(raw, newline="")))
+    col = {name: n for n, name in enumerate(rows[0])}
+    csv_by_id = {r[col["编号"]]: r for r in rows[1:]}
+    for i, place in accepted:
+        if place not in ("title", "organization", "summary", "source"):
+            continue
+        value = PAYLOADS[i].strip()
+        record = by_id[cid(i, place)]
+        assert record[place] == value  # JSON is data: the exact text
+        cell = csv_by_id[cid(i, place)][col[{"title": "标题", "organization": "单位", "summary": "摘要", "source": "来源"}[place]]]
+        assert cell == ("'" + value if value[:1] in "=+-@\t\r" else value), (value, cell)
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+
+
+# -- in the browser --------------------------------------------------------------------------------
+
+SEARCH = "示例"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("flavour", ["online", "offline"])
+def test_no_script_runs_and_nothing_leaves_the_site(built, flavour) -> None:
+    path = chromium_path()
+    if path is None:
+        pytest.fail(missing_chromium_message(), pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    root = built[flavour]
+    server = StaticServer(root) if flavour == "online" else None
+    base = server.base if server else root.as_uri() + "/"
+    dialogs: list[str] = []
+    errors: list[str] = []
+    foreign: list[str] = []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+            context.set_default_timeout(10_000)
+            page = context.new_page()
+            page.on("dialog", lambda d: (dialogs.append(f"{d.type}: {d.message} @ {page.url}"), d.dismiss()))
+            page.on("pageerror", lambda e: errors.append(f"{e} @ {page.url}"))
+            page.on("request", lambda r: r.url.startswith(base) or foreign.append(f"{r.url} @ {page.url}"))
+            # The hooks see what they must: one dialog, one script error, one foreign request.
+            page.goto(base + ("" if flavour == "online" else "index.html"))
+            page.evaluate("() => { alert('self-test'); fetch('http://evil.example/self-test').catch(() => {}); setTimeout(() => { throw new Error('self-test') }, 0) }")
+            page.wait_for_timeout(200)
+            assert len(dialogs) == 1 and len(errors) == 1 and len(foreign) == 1, (dialogs, errors, foreign)
+            dialogs.clear(), errors.clear(), foreign.clear()
+            visited = hovered = 0
+            for html in html_pages(root):
+                rel = html.relative_to(root).as_posix()
+                if flavour == "offline" and rel == "404.html":
+                    continue  # a server's error page: its links are root-absolute, not for file://
+                url = base + (rel[: -len("index.html")] if flavour == "online" and rel.endswith("index.html") else rel)
+                page.goto(url, wait_until="load")
+                # Give timers, focus and late error handlers a moment; hover what a reader would:
+                # elements with a title, TOC entries too long for the sidebar (tooltips).
+                page.mouse.move(300, 300)
+                if rel.startswith("cases/"):
+                    targets = page.locator("article [title], .md-nav--secondary .md-ellipsis")
+                    for n in range(targets.count()):
+                        target = targets.nth(n)
+                        if target.is_visible() and target.evaluate("e => e.hasAttribute('title') || e.scrollWidth > e.clientWidth"):
+                            target.hover()
+                            page.wait_for_timeout(100)
+                            hovered += 1
+                page.wait_for_timeout(30)
+                visited += 1
+            # Search results render titles from the index as HTML: show the payload cases there.
+            page.goto(base + ("" if flavour == "online" else "index.html"))
+            box = page.locator("input.md-search__input")
+            box.click()
+            box.fill(SEARCH)
+            page.keyboard.press("End")
+            page.wait_for_selector(".md-search-result__item", timeout=15_000)
+            page.mouse.wheel(0, 5000)
+            page.wait_for_timeout(300)
+            assert page.locator(".md-search-result__item").count() >= 10
+            browser.close()
+    finally:
+        if server:
+            server.close()
+    assert visited > 60 and hovered >= 2
+    assert not dialogs, dialogs
+    assert not errors, errors
+    assert not foreign, foreign
