@@ -47,7 +47,7 @@ source: 测试资料：虚构
 
 ## 基本情况
 
-正文里的 #pagebreak() 和 #set text(size: 40pt) 只是文字；$E = m c^2$ 也是；还有 \\ 和 ] 和 [ 和 @ref 和 <x>。
+正文里的 #pagebreak() 和 #set text(size: 40pt) 只是文字；$E = m c^2$ 也是；还有 \\ 和 ] 和 [ 和 @ref 和 a < b。
 
 | 项目 | 说明 |
 | --- | --- |
@@ -229,8 +229,8 @@ def test_hostile_text_prints_as_itself(built, library):
     text = squash("".join(built["pages"]))
     assert squash(HOSTILE_TITLE) in text
     assert squash("示例 #公司 [测试] $1$") in text
-    # (<x> is an HTML tag to Markdown: dropped, as on the site.)
-    assert squash("正文里的 #pagebreak() 和 #set text(size: 40pt) 只是文字；$E = m c^2$ 也是；还有 \\ 和 ] 和 [ 和 @ref 和") in text
+    # (A raw HTML tag such as <x> is refused by validation, E408; a lone < is text.)
+    assert squash("正文里的 #pagebreak() 和 #set text(size: 40pt) 只是文字；$E = m c^2$ 也是；还有 \\ 和 ] 和 [ 和 @ref 和 a < b。") in text
     assert squash('#link("x")[y]') in text
     assert "待补充" in text
 
