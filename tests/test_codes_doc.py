@@ -1,8 +1,12 @@
-"""docs/guide/codes.md lists every finding code as schema.py defines it, and every code is tested."""
+"""docs/guide/codes.md lists every finding code as schema.py defines it, and every code is tested
+(by a fixture in tests/fixtures/invalid/ or by a test in test_validate.py that asserts it)."""
 
 from __future__ import annotations
 
+import ast
+import inspect
 import re
+import textwrap
 
 import pytest
 import yaml
@@ -70,4 +74,15 @@ def test_every_code_is_exercised() -> None:
     assert by_fixture | set(TESTED_IN_TMP_PATH) == set(CODE_BY_ID)
     for code, tests in TESTED_IN_TMP_PATH.items():
         for name in tests:
-            assert callable(getattr(test_validate, name, None)), f"{code}: {name} not found in test_validate.py"
+            test = getattr(test_validate, name, None)
+            assert name.startswith("test_") and callable(test), f"{code}: {name} not found in test_validate.py"
+            assert code in asserted_codes(test), f"{code}: {name} never asserts it (in an assert or its parameters)"
+
+
+def asserted_codes(test) -> set[str]:
+    """Finding codes written as string literals in the test's assert statements or its decorators
+    (pytest.mark.parametrize cases): a test named for a code must check that code."""
+    node = ast.parse(textwrap.dedent(inspect.getsource(test))).body[0]
+    places = [n for n in ast.walk(node) if isinstance(n, ast.Assert)] + list(node.decorator_list)
+    return {c.value for place in places for c in ast.walk(place)
+            if isinstance(c, ast.Constant) and isinstance(c.value, str) and re.fullmatch(r"[EW]\d{3}", c.value)}

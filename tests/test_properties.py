@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import codecs
+import json
 import re
 import tempfile
 import time
@@ -38,9 +39,27 @@ def validate_bytes(data: bytes, name: str = "case.md") -> Library:
         root = make_library(Path(tmp), {name: data})
         library = load_library(root, today=TODAY)
         check_findings(library, root, data, name)
-        for fmt in report.FORMATS.values():  # every report format copes with every finding
-            assert fmt(library)
+        check_reports(library)
         return library
+
+
+def check_reports(library: Library) -> None:
+    """Every report format carries every finding, one per line, and the summary last."""
+    findings = library.findings
+    summary = report.summary(library)
+    for fmt in ("text", "github"):
+        lines = report.FORMATS[fmt](library).split("\n")
+        assert lines[-2:] == [summary, ""], fmt  # ends with the summary and a newline
+        assert len(lines) == len(findings) + 2, (fmt, lines)  # a message never breaks its line
+        for f, line in zip(findings, lines, strict=False):
+            if fmt == "text":
+                assert line == f"{f.path}:{f.line}: {f.code} {f.message}", line
+            else:
+                assert line.startswith(f"::{f.severity} file=") and f",line={f.line},title={f.code}::{f.code} " in line, line
+    data = json.loads(report.as_json(library))
+    assert data["cases"] == len(library.cases)
+    entries = [{"path": f.path, "line": f.line, "code": f.code, "message": f.message} for f in findings]
+    assert data["errors"] + data["warnings"] == [e for e in entries if e["code"][0] == "E"] + [e for e in entries if e["code"][0] == "W"]
 
 
 def check_findings(library: Library, root: Path, data: bytes, name: str) -> None:

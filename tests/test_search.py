@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given
@@ -100,9 +103,26 @@ def test_no_word_budget_a_common_word_finds_every_case():
     assert words["独有2999"] == [(2999, BODY)]
 
 
-def test_deterministic():
-    data = material(*[case_entries(i, [f"词{i}", "共同"]) for i in range(5)])
-    assert json.dumps(build(data), ensure_ascii=False) == json.dumps(build(json.loads(json.dumps(data))), ensure_ascii=False)
+# The same index built in a fresh interpreter: str hashing (set and dict order of words) differs
+# between processes unless PYTHONHASHSEED fixes it, so a second run in this process proves little.
+OTHER_PROCESS = """
+import json, sys
+from casebook.search import build_search_index
+data = json.loads(sys.stdin.read())
+sys.stdout.write(json.dumps(build_search_index(data, lambda loc: loc.startswith("cases/")), ensure_ascii=False))
+"""
+
+
+@pytest.mark.parametrize("seed", ["0", "4242"])
+def test_deterministic_across_processes(seed):
+    data = material(*[case_entries(i, [f"词{i}", "共同", "车队", f"独{i % 3}"], tags=[f"标签{i % 2}", "共同标签"]) for i in range(12)],
+                    entry("city-overview/", "概况", "<p>全市\u200b车队\u200b共同</p>"))
+    here = json.dumps(build(data), ensure_ascii=False)
+    assert here == json.dumps(build(json.loads(json.dumps(data))), ensure_ascii=False)
+    env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONIOENCODING": "utf-8"}
+    there = subprocess.run([sys.executable, "-c", OTHER_PROCESS], input=json.dumps(data), env=env,
+                           capture_output=True, text=True, encoding="utf-8", check=True, timeout=60).stdout
+    assert there == here
 
 
 def test_pages_get_our_worker_or_the_build_fails():
