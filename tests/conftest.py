@@ -1,17 +1,30 @@
-"""Shared paths and helpers for the casebook tests."""
+"""Shared paths, helpers and fixtures for the casebook tests (the only helper module).
+
+Running the CLI: the `run_cli` fixture calls `cli.main(argv)` in this process; `run_entry_point`
+runs `python -m casebook` in a subprocess (kept for the few tests of the entry point itself);
+`build_site` is `casebook build` with the project's mkdocs.yml. MkDocs itself always runs as a
+subprocess of `casebook build`, as it does for a user.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import NamedTuple
 
+import pytest
 from hypothesis import HealthCheck, settings
 
-REPO = Path(__file__).parents[1]
+from casebook import cli
+
+REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
 VALID = FIXTURES / "valid"
 INVALID = FIXTURES / "invalid"
@@ -32,18 +45,83 @@ settings.register_profile(
 settings.load_profile("casebook")
 
 
-def run_cli(*args: str, cwd: Path = REPO, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+class Result(NamedTuple):
+    """What a `casebook` run gave: exit code and captured output (`code, out, err = result`)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+# cli.main runs in this process: cwd, os.environ and sys.stdout/stderr are process-wide, so one
+# run at a time (fixtures that build in a thread pool are serialised here).
+_IN_PROCESS = threading.Lock()
+
+
+def _in_process(*args: str | Path, cwd: Path = REPO, env: dict | None = None, drop: tuple[str, ...] = ()) -> Result:
+    """`casebook ARGS` as `cli.main(argv)` in this process: cwd set to `cwd`, `drop` removed from
+    and then `env` added to the environment for the run, output captured."""
+    out, err = io.StringIO(), io.StringIO()
+    with _IN_PROCESS:
+        saved_env, saved_cwd = dict(os.environ), os.getcwd()
+        for key in drop:
+            os.environ.pop(key, None)
+        os.environ.update({"NO_MKDOCS_2_WARNING": "1", **(env or {})})
+        try:
+            os.chdir(cwd)
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    code = cli.main([str(a) for a in args])
+                except SystemExit as exc:  # argparse: usage errors and --help
+                    code = exc.code if isinstance(exc.code, int) else 1
+        finally:
+            os.chdir(saved_cwd)
+            os.environ.clear()
+            os.environ.update(saved_env)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def _entry_point(*args: str | Path, cwd: Path = REPO, env: dict | None = None, input: str | None = None,
+                 timeout: float = 300) -> Result:
     """`python -m casebook ARGS` in a subprocess: the real entry point, as a user runs it."""
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "casebook", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=timeout,
+    full_env = {**os.environ, "PYTHONIOENCODING": "utf-8", "NO_MKDOCS_2_WARNING": "1", **(env or {})}
+    result = subprocess.run(
+        [sys.executable, "-m", "casebook", *map(str, args)],
+        cwd=cwd, env=full_env, input=input, capture_output=True, text=True, encoding="utf-8",
+        timeout=timeout, check=False,
     )
+    return Result(result.returncode, result.stdout, result.stderr)
+
+
+# Test builds link "编辑此案例" to a fixed repository, whatever the machine's git remote or CI.
+EDIT_URL = "https://git.example.org/owner/anliku/edit/main/{path}"
+
+
+def _build(cases: Path, site_dir: Path, offline: bool = False, env: dict | None = None) -> Result:
+    """`casebook build` from the repo root with the project's mkdocs.yml; asserts success."""
+    args = ["build", "--cases", cases, "--site-dir", site_dir] + (["--offline"] if offline else [])
+    result = _in_process(*args, env={"CASEBOOK_EDIT_URL": EDIT_URL, **(env or {})})
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture(scope="session")
+def run_cli():
+    """run_cli(*ARGS, cwd=REPO, env=None, drop=()) -> Result: the CLI in this process (fast)."""
+    return _in_process
+
+
+@pytest.fixture(scope="session")
+def run_entry_point():
+    """run_entry_point(*ARGS, cwd=REPO, env=None, input=None) -> Result: `python -m casebook` in a
+    subprocess. Only for what only the real entry point shows (stdin, exit status, encoding)."""
+    return _entry_point
+
+
+@pytest.fixture(scope="session")
+def build_site():
+    """build_site(cases, site_dir, offline=False, env=None) -> Result: `casebook build`, asserted."""
+    return _build
 
 
 def make_library(root: Path, cases: dict[str, str | bytes], taxonomy: str | bytes | None = None) -> Path:

@@ -26,7 +26,8 @@ from fontTools.cffLib import CFFFontSet
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from helpers import REPO, VALID, run_casebook
+from conftest import REPO, VALID
+
 
 SCREENSHOTS = REPO / "tests" / "screenshots"
 BOOK_TITLE = "两新党建工作法案例汇编"
@@ -116,22 +117,23 @@ def squash(text: str) -> str:
 
 # -- building ----------------------------------------------------------------------------------
 
-def make_book(lib: Path, out: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return run_casebook("book", "--cases", str(lib), "--out", str(out), *args, env=env)
+def make_book(run, cases: Path, out: Path, *args: str, env: dict | None = None):
+    """`casebook book` with `run` (the run_cli or run_entry_point fixture)."""
+    return run("book", "--cases", cases, "--out", out, *args, env=env)
 
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory) -> Path:
-    lib = tmp_path_factory.mktemp("book") / "cases"
-    shutil.copytree(VALID, lib)
-    (lib / "shili-teshu-zifu.md").write_text(HOSTILE_CASE, encoding="utf-8")
-    return lib
+    cases = tmp_path_factory.mktemp("book") / "cases"
+    shutil.copytree(VALID, cases)
+    (cases / "shili-teshu-zifu.md").write_text(HOSTILE_CASE, encoding="utf-8")
+    return cases
 
 
 @pytest.fixture(scope="module")
-def built(library: Path, tmp_path_factory) -> dict:
+def built(run_cli, library: Path, tmp_path_factory) -> dict:
     out = tmp_path_factory.mktemp("dist")
-    result = make_book(library, out)
+    result = make_book(run_cli, library, out)
     assert result.returncode == 0, result.stdout + result.stderr
     stamp = dt.date.today().strftime("%Y%m%d")
     pdf = out / f"liangxin-dangjian-anli-huibian-{stamp}.pdf"
@@ -370,8 +372,9 @@ def test_docx_headings_toc_breaks_images_and_fonts(built, library):
 
 # -- determinism, options and errors ------------------------------------------------------------
 
-def test_two_builds_are_identical(built, library, tmp_path):
-    result = make_book(library, tmp_path)
+def test_two_builds_are_identical(run_entry_point, built, library, tmp_path):
+    """The second build in another process (another PYTHONHASHSEED) gives the same bytes."""
+    result = make_book(run_entry_point, library, tmp_path, env={"PYTHONHASHSEED": "12345"})
     assert result.returncode == 0, result.stderr
     for name in (built["pdf"].name, built["docx"].name):
         assert (tmp_path / name).read_bytes() == (built["out"] / name).read_bytes(), name
@@ -379,8 +382,8 @@ def test_two_builds_are_identical(built, library, tmp_path):
         assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
-def test_where_selects_a_subset_named_on_the_cover(library, tmp_path):
-    result = make_book(library, tmp_path, "--where", "region=东城街道", "--format", "pdf", "--title", "东城案例选编")
+def test_where_selects_a_subset_named_on_the_cover(run_cli, library, tmp_path):
+    result = make_book(run_cli, library, tmp_path, "--where", "region=东城街道", "--format", "pdf", "--title", "东城案例选编")
     assert result.returncode == 0, result.stderr
     (pdf,) = tmp_path.glob("*.pdf")
     reader = PdfReader(pdf)
@@ -394,8 +397,8 @@ def test_where_selects_a_subset_named_on_the_cover(library, tmp_path):
     assert not list(tmp_path.glob("*.docx"))
 
 
-def test_group_by_region(library, tmp_path):
-    result = make_book(library, tmp_path, "--group-by", "region", "--format", "docx")
+def test_group_by_region(run_cli, library, tmp_path):
+    result = make_book(run_cli, library, tmp_path, "--group-by", "region", "--format", "docx")
     assert result.returncode == 0, result.stderr
     (path,) = tmp_path.glob("*.docx")
     parts = [p.text for p in docx.Document(path).paragraphs if p.style.name == "Heading 1"]
@@ -410,8 +413,8 @@ def test_group_by_region(library, tmp_path):
     (("--format", "pdf,html"), 2, ["--format"]),
     (("--where", "region=示例镇", "--where", "industry=制造业"), 1, ["没有符合条件"]),
 ])
-def test_usage_errors_are_clear(library, tmp_path, args, code, words):
-    result = make_book(library, tmp_path, *args)
+def test_usage_errors_are_clear(run_cli, library, tmp_path, args, code, words):
+    result = make_book(run_cli, library, tmp_path, *args)
     assert result.returncode == code, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     for word in words:
@@ -419,37 +422,37 @@ def test_usage_errors_are_clear(library, tmp_path, args, code, words):
     assert not list(tmp_path.iterdir())
 
 
-def test_no_cjk_font_stops_with_what_to_install(library, tmp_path):
+def test_no_cjk_font_stops_with_what_to_install(run_cli, library, tmp_path):
     empty = tmp_path / "no-fonts"
     empty.mkdir()
     out = tmp_path / "out"
-    result = make_book(library, out, env={"CASEBOOK_FONT_DIRS": str(empty)})
+    result = make_book(run_cli, library, out, env={"CASEBOOK_FONT_DIRS": str(empty)})
     assert result.returncode == 1
     assert "没有找到中文字体" in result.stderr and "No Chinese (CJK) font found" in result.stderr
     assert "fonts-noto-cjk" in result.stderr and "Traceback" not in result.stderr
     assert not out.exists()
     # make site's way: the Word file still, no PDF, success.
-    result = make_book(library, out, "--skip-without-font", env={"CASEBOOK_FONT_DIRS": str(empty)})
+    result = make_book(run_cli, library, out, "--skip-without-font", env={"CASEBOOK_FONT_DIRS": str(empty)})
     assert result.returncode == 0, result.stderr
     assert "fonts-noto-cjk" in result.stderr
     assert [p.suffix for p in out.iterdir()] == [".docx"]
 
 
-def test_invalid_library_writes_nothing(tmp_path):
-    lib = tmp_path / "cases"
-    shutil.copytree(VALID, lib)
-    (lib / "broken.md").write_text("---\ntitle: x\n---\n", encoding="utf-8")
-    result = make_book(lib, tmp_path / "out")
+def test_invalid_library_writes_nothing(run_cli, tmp_path):
+    cases = tmp_path / "cases"
+    shutil.copytree(VALID, cases)
+    (cases / "broken.md").write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    result = make_book(run_cli, cases, tmp_path / "out")
     assert result.returncode == 1 and "E201" in result.stderr
     assert not (tmp_path / "out").exists()
 
 
 # -- the site links the book ---------------------------------------------------------------------
 
-def test_site_links_the_book_only_when_it_exists(built, library, tmp_path):
+def test_site_links_the_book_only_when_it_exists(run_cli, built, library, tmp_path):
     downloads = built["out"]
     site = tmp_path / "site"
-    result = run_casebook("build", "--cases", str(library), "--site-dir", str(site), "--downloads", str(downloads))
+    result = run_cli("build", "--cases", library, "--site-dir", site, "--downloads", downloads)
     assert result.returncode == 0, result.stderr
     for name in (built["pdf"].name, built["docx"].name):
         assert (site / "downloads" / name).read_bytes() == (downloads / name).read_bytes()
@@ -458,7 +461,7 @@ def test_site_links_the_book_only_when_it_exists(built, library, tmp_path):
     assert f'下载案例汇编 <a href="downloads/{built["pdf"].name}">PDF</a> / <a href="downloads/{built["docx"].name}">Word</a>' in home
     assert f'下载案例汇编 <a href="../downloads/{built["pdf"].name}">PDF</a> / <a href="../downloads/{built["docx"].name}">Word</a>' in overview
     plain = tmp_path / "plain"
-    result = run_casebook("build", "--cases", str(library), "--site-dir", str(plain))
+    result = run_cli("build", "--cases", library, "--site-dir", plain)
     assert result.returncode == 0, result.stderr
     assert "下载案例汇编" not in (plain / "index.html").read_text(encoding="utf-8")
     assert not (plain / "downloads").exists()

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import re
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -34,7 +33,7 @@ from browser_support import (
     strip_zwsp,
     without_query,
 )
-from helpers import REPO, build, run_casebook
+from conftest import REPO
 
 pytestmark = pytest.mark.browser
 
@@ -57,10 +56,10 @@ def cases() -> dict[str, dict]:
     return found
 
 
-def build_and_unzip(out: Path) -> Path:
+def build_and_unzip(run_cli, out: Path) -> Path:
     """The offline flavour as a reader gets it: `casebook build --offline --zip`, then unzipped
     somewhere else; returns the unzipped folder that holds index.html."""
-    result = run_casebook("build", "--cases", str(LIBRARY), "--site-dir", str(out / "build"), "--offline", "--zip", str(out / "dist"))
+    result = run_cli("build", "--cases", LIBRARY, "--site-dir", out / "build", "--offline", "--zip", out / "dist")
     assert result.returncode == 0, result.stdout + result.stderr
     (archive,) = (out / "dist").glob("*-offline-*.zip")
     with zipfile.ZipFile(archive) as zf:
@@ -71,14 +70,11 @@ def build_and_unzip(out: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> dict[str, Path]:
-    """Both flavours of the shipped library, built side by side (each build is a subprocess)."""
+def built(build_site, run_cli, tmp_path_factory) -> dict[str, Path]:
+    """Both flavours of the shipped library."""
     online = tmp_path_factory.mktemp("browser-online") / "site"
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        online_job = pool.submit(build, LIBRARY, online)
-        offline_job = pool.submit(build_and_unzip, tmp_path_factory.mktemp("browser-offline"))
-        online_job.result()
-        return {"online": online, "offline": offline_job.result()}
+    build_site(LIBRARY, online)
+    return {"online": online, "offline": build_and_unzip(run_cli, tmp_path_factory.mktemp("browser-offline"))}
 
 
 @pytest.fixture(scope="module", params=FLAVOURS)

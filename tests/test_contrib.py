@@ -26,9 +26,8 @@ from hypothesis import strategies as st
 from casebook import guide, issue, word
 from casebook.scaffold import Draft, derive_id, library_taxonomy, render_draft, yaml_value
 from casebook.schema import FIELD_BY_KEY, FIELDS, ID_PATTERN, OPTIONAL_SECTIONS, REQUIRED_SECTIONS
-from helpers import REPO, run_casebook
+from conftest import REPO, SHIPPED
 
-SHIPPED = REPO / "cases"
 TAXONOMY = library_taxonomy(SHIPPED)
 TODAY = dt.date.today().isoformat()
 # What a person fills in to complete a draft (values from the shipped taxonomy).
@@ -45,15 +44,9 @@ COMPLETION = {
 
 
 @pytest.fixture
-def lib(tmp_path: Path) -> Path:
+def cases_dir(tmp_path: Path) -> Path:
     """A copy of the shipped library."""
     return Path(shutil.copytree(SHIPPED, tmp_path / "cases"))
-
-
-def cli(*args: str | Path, cwd: Path) -> tuple[int, str, str]:
-    result = run_casebook(*map(str, args), cwd=cwd)
-    assert "Traceback" not in result.stderr, result.stderr
-    return result.returncode, result.stdout, result.stderr
 
 
 def front(path: Path) -> dict:
@@ -81,8 +74,8 @@ def fill(path: Path, values: dict) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def validate(lib: Path) -> tuple[int, str]:
-    code, out, err = cli("validate", "--cases", lib, cwd=lib.parent)
+def validate(run_cli, cases_dir: Path) -> tuple[int, str]:
+    code, out, err = run_cli("validate", "--cases", cases_dir, cwd=cases_dir.parent)
     return code, out + err
 
 
@@ -168,10 +161,10 @@ PLAIN_CASE = [
 # -- casebook new ---------------------------------------------------------------------------
 
 
-def test_new_writes_the_template_and_validates_once_filled(lib: Path) -> None:
-    code, out, err = cli("new", "--cases", lib, "--id", "ceshi-gongzuofa", "--title", "测试工作法", "--org", "测试公司", cwd=lib.parent)
+def test_new_writes_the_template_and_validates_once_filled(run_cli, cases_dir: Path) -> None:
+    code, out, err = run_cli("new", "--cases", cases_dir, "--id", "ceshi-gongzuofa", "--title", "测试工作法", "--org", "测试公司", cwd=cases_dir.parent)
     assert code == 0, err
-    path = lib / "ceshi-gongzuofa.md"
+    path = cases_dir / "ceshi-gongzuofa.md"
     assert "cases/ceshi-gongzuofa.md" in out and "下一步" in out
     text = path.read_text(encoding="utf-8")
     meta = front(path)
@@ -188,31 +181,31 @@ def test_new_writes_the_template_and_validates_once_filled(lib: Path) -> None:
     assert all(v == "待补充" for v in sections(path).values())
 
     # The validator points at exactly what is missing, with its usual messages.
-    code, output = validate(lib)
+    code, output = validate(run_cli, cases_dir)
     assert code == 1
     assert codes_for(output, "ceshi-gongzuofa.md") == ["E205"] * 5 + ["W301"] * 3
     assert "`region`（地区）为空" in output
 
     fill(path, COMPLETION)
-    code, output = validate(lib)
+    code, output = validate(run_cli, cases_dir)
     assert code == 0, output
     assert codes_for(output, "ceshi-gongzuofa.md") == ["W301"] * 3
 
 
-def test_new_takes_every_option_and_checks_it_against_the_taxonomy(lib: Path) -> None:
-    code, out, err = cli(
-        "new", "--cases", lib, "--id", "quanbu", "--title", "全部选项", "--org", "某某公司",
+def test_new_takes_every_option_and_checks_it_against_the_taxonomy(run_cli, cases_dir: Path) -> None:
+    code, out, err = run_cli(
+        "new", "--cases", cases_dir, "--id", "quanbu", "--title", "全部选项", "--org", "某某公司",
         "--org-type", "社会组织", "--party-org", "党支部", "--region", "东城街道", "--industry", "制造业",
         "--category", "党建工作法", "--category", "品牌创建，队伍建设", "--tags", "出租车、党员挂牌",
-        "--summary", "no", "--source", "010", cwd=lib.parent,
+        "--summary", "no", "--source", "010", cwd=cases_dir.parent,
     )
     assert code == 0, err
-    meta = front(lib / "quanbu.md")
+    meta = front(cases_dir / "quanbu.md")
     assert meta["org_type"] == "社会组织" and meta["party_org"] == "党支部" and meta["industry"] == "制造业"
     assert meta["category"] == ["党建工作法", "品牌创建", "队伍建设"]
     assert meta["tags"] == ["出租车", "党员挂牌"]
     assert meta["summary"] == "no" and meta["source"] == "010"  # quoted: YAML keeps them text
-    code, output = validate(lib)
+    code, output = validate(run_cli, cases_dir)
     assert code == 0, output
     assert codes_for(output, "quanbu.md") == ["W301"] * 3
 
@@ -225,17 +218,17 @@ def test_new_takes_every_option_and_checks_it_against_the_taxonomy(lib: Path) ->
         ("--category", "党建工作法,党建工作发", "category"),
     ],
 )
-def test_new_refuses_values_outside_the_vocabulary(lib: Path, option: str, value: str, expected: str) -> None:
-    code, out, err = cli("new", "--cases", lib, "--title", "测试", "--org", "某公司", option, value, cwd=lib.parent)
+def test_new_refuses_values_outside_the_vocabulary(run_cli, cases_dir: Path, option: str, value: str, expected: str) -> None:
+    code, out, err = run_cli("new", "--cases", cases_dir, "--title", "测试", "--org", "某公司", option, value, cwd=cases_dir.parent)
     assert code == 2
     assert expected in err and "不在" in err
-    assert not list(lib.glob("ce-shi*.md"))
+    assert not list(cases_dir.glob("ce-shi*.md"))
 
 
-def test_new_derives_the_id_from_the_pinyin_of_the_title(lib: Path) -> None:
-    code, out, err = cli("new", "--cases", lib, "--title", "“阳光车队”工作法", "--org", "康迪公司", cwd=lib.parent)
+def test_new_derives_the_id_from_the_pinyin_of_the_title(run_cli, cases_dir: Path) -> None:
+    code, out, err = run_cli("new", "--cases", cases_dir, "--title", "“阳光车队”工作法", "--org", "康迪公司", cwd=cases_dir.parent)
     assert code == 0, err
-    path = lib / "yang-guang-che-dui-gong-zuo-fa.md"
+    path = cases_dir / "yang-guang-che-dui-gong-zuo-fa.md"
     assert path.is_file() and front(path)["id"] == path.stem
     assert derive_id("红色驿站ABC 2024") == "hong-se-yi-zhan-abc-2024"
     assert derive_id("“”！") is None
@@ -243,19 +236,19 @@ def test_new_derives_the_id_from_the_pinyin_of_the_title(lib: Path) -> None:
     assert long and len(long) <= 50 and ID_PATTERN.match(long) and not long.endswith("-")
 
 
-def test_new_never_overwrites(lib: Path) -> None:
-    path = lib / "kangdi-yangguang-chedui.md"
+def test_new_never_overwrites(run_cli, cases_dir: Path) -> None:
+    path = cases_dir / "kangdi-yangguang-chedui.md"
     before = path.read_bytes()
-    code, out, err = cli("new", "--cases", lib, "--id", "kangdi-yangguang-chedui", "--title", "另一个", "--org", "某公司", cwd=lib.parent)
+    code, out, err = run_cli("new", "--cases", cases_dir, "--id", "kangdi-yangguang-chedui", "--title", "另一个", "--org", "某公司", cwd=cases_dir.parent)
     assert code == 1
     assert "cases/kangdi-yangguang-chedui.md" in err and "已存在" in err
     assert path.read_bytes() == before
 
     # An id used by a case in a subfolder is taken too (ids are unique across the library).
-    (lib / "2024").mkdir()
-    shutil.copyfile(path, lib / "2024" / "zaizi.md")
-    code, out, err = cli("new", "--cases", lib, "--id", "zaizi", "--title", "另一个", "--org", "某公司", cwd=lib.parent)
-    assert code == 1 and "zaizi" in err and not (lib / "zaizi.md").exists()
+    (cases_dir / "2024").mkdir()
+    shutil.copyfile(path, cases_dir / "2024" / "zaizi.md")
+    code, out, err = run_cli("new", "--cases", cases_dir, "--id", "zaizi", "--title", "另一个", "--org", "某公司", cwd=cases_dir.parent)
+    assert code == 1 and "zaizi" in err and not (cases_dir / "zaizi.md").exists()
 
 
 @pytest.mark.parametrize(
@@ -267,18 +260,18 @@ def test_new_never_overwrites(lib: Path) -> None:
         ["--title", "测试", "--org", "某公司", "--summary", "长" * 151],
     ],
 )
-def test_new_usage_errors(lib: Path, args: list[str]) -> None:
-    before = sorted(p.name for p in lib.iterdir())
-    code, out, err = cli("new", "--cases", lib, *args, cwd=lib.parent)
+def test_new_usage_errors(run_cli, cases_dir: Path, args: list[str]) -> None:
+    before = sorted(p.name for p in cases_dir.iterdir())
+    code, out, err = run_cli("new", "--cases", cases_dir, *args, cwd=cases_dir.parent)
     assert code == 2 and err.strip()
-    assert sorted(p.name for p in lib.iterdir()) == before
+    assert sorted(p.name for p in cases_dir.iterdir()) == before
 
 
-def test_new_needs_a_library(tmp_path: Path) -> None:
+def test_new_needs_a_library(run_cli, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
-    code, out, err = cli("new", "--cases", tmp_path / "empty", "--title", "测试", "--org", "某公司", cwd=tmp_path)
+    code, out, err = run_cli("new", "--cases", tmp_path / "empty", "--title", "测试", "--org", "某公司", cwd=tmp_path)
     assert code == 2 and "taxonomy.yml" in err
-    code, out, err = cli("new", "--cases", tmp_path / "missing", "--title", "测试", "--org", "某公司", cwd=tmp_path)
+    code, out, err = run_cli("new", "--cases", tmp_path / "missing", "--title", "测试", "--org", "某公司", cwd=tmp_path)
     assert code == 2 and "不存在" in err
 
 
@@ -299,12 +292,12 @@ def test_rendered_values_read_back_unchanged(value: str) -> None:
 # -- casebook import --------------------------------------------------------------------------
 
 
-def test_import_styled_document(lib: Path, tmp_path: Path) -> None:
+def test_import_styled_document(run_cli, cases_dir: Path, tmp_path: Path) -> None:
     picture = png()
     source = styled_docx(tmp_path / "阳光车队.docx", picture)
-    code, out, err = cli("import", source, "--cases", lib, "--id", "yangguang-chedui", cwd=lib.parent)
+    code, out, err = run_cli("import", source, "--cases", cases_dir, "--id", "yangguang-chedui", cwd=cases_dir.parent)
     assert code == 0, err
-    path = lib / "yangguang-chedui.md"
+    path = cases_dir / "yangguang-chedui.md"
     meta = front(path)
     assert meta["title"] == "“阳光车队”工作法"
     assert meta["organization"] == "康迪公司党支部"
@@ -322,25 +315,25 @@ def test_import_styled_document(lib: Path, tmp_path: Path) -> None:
     assert "- 党员司机挂牌上岗。\n- 设立党员示范车。" in practice
     assert "| 项目 | 数量\\|辆 |\n| --- | --- |\n| 示范车 | 15 |" in practice
     assert "![](assets/yangguang-chedui-1.png)" in practice
-    assert (lib / "assets" / "yangguang-chedui-1.png").read_bytes() == picture
+    assert (cases_dir / "assets" / "yangguang-chedui-1.png").read_bytes() == picture
     assert "已导入图片：cases/assets/yangguang-chedui-1.png" in out
     assert parts["取得成效"] == "车队获得乘客好评。"
     assert "“工作成效”已对应为“取得成效”" in out
     assert "来源：" not in body(path)
 
-    code, output = validate(lib)
+    code, output = validate(run_cli, cases_dir)
     assert codes_for(output, "yangguang-chedui.md") == ["E205", "E205"]  # org_type, summary
     fill(path, {"org_type": "非公有制企业", "summary": "出租车党员司机挂牌服务。"})
-    code, output = validate(lib)
+    code, output = validate(run_cli, cases_dir)
     assert code == 0, output
     assert codes_for(output, "yangguang-chedui.md") == []
 
 
-def test_import_plain_numbered_lines_and_synonyms(lib: Path, tmp_path: Path) -> None:
+def test_import_plain_numbered_lines_and_synonyms(run_cli, cases_dir: Path, tmp_path: Path) -> None:
     source = plain_docx(tmp_path / "双培.docx", PLAIN_CASE)
-    code, out, err = cli("import", source, "--cases", lib, cwd=lib.parent)
+    code, out, err = run_cli("import", source, "--cases", cases_dir, cwd=cases_dir.parent)
     assert code == 0, err
-    path = lib / "dang-yuan-shuang-pei-san-liang-hua-gong-zuo-fa.md"  # id from the title's pinyin
+    path = cases_dir / "dang-yuan-shuang-pei-san-liang-hua-gong-zuo-fa.md"  # id from the title's pinyin
     meta = front(path)
     assert meta["title"] == "党员双培三亮化工作法" and meta["organization"] == "某某公司" and meta["region"] == "东城街道"
     parts = sections(path)
@@ -351,79 +344,79 @@ def test_import_plain_numbered_lines_and_synonyms(lib: Path, tmp_path: Path) -> 
     assert parts["主要做法"] == "### 建立制度\n\n每月开展一次主题活动。\n\n### 亮明身份\n\n党员佩戴党徽上岗。"
     assert parts["取得成效"] == "生产效益提升。" and parts["经验启示"] == "党建也是生产力。"
     fill(path, {k: COMPLETION[k] for k in ("org_type", "category", "summary", "source")})
-    code, output = validate(lib)
+    code, output = validate(run_cli, cases_dir)
     assert code == 0, output
     assert codes_for(output, path.name) == []
 
 
-def test_import_fills_missing_sections_and_restores_their_order(lib: Path, tmp_path: Path) -> None:
+def test_import_fills_missing_sections_and_restores_their_order(run_cli, cases_dir: Path, tmp_path: Path) -> None:
     source = plain_docx(tmp_path / "x.docx", ["乱序工作法", "一、主要举措", "做法。", "二、基本情况", "情况。"])
-    code, out, err = cli("import", source, "--cases", lib, "--id", "luanxu", cwd=lib.parent)
+    code, out, err = run_cli("import", source, "--cases", cases_dir, "--id", "luanxu", cwd=cases_dir.parent)
     assert code == 0, err
-    parts = sections(lib / "luanxu.md")
+    parts = sections(cases_dir / "luanxu.md")
     assert list(parts) == list(REQUIRED_SECTIONS)
     assert parts == {"基本情况": "情况。", "主要做法": "做法。", "取得成效": "待补充"}
     assert "缺少章节“取得成效”" in out and "章节顺序已调整" in out
 
 
-def test_import_bare_section_names(lib: Path, tmp_path: Path) -> None:
+def test_import_bare_section_names(run_cli, cases_dir: Path, tmp_path: Path) -> None:
     lines = ["志愿服务工作法", "基本情况", "情况。", "主要举措：", "做法。", "取得成效", "成效。"]
-    code, out, err = cli("import", plain_docx(tmp_path / "v.docx", lines), "--cases", lib, "--id", "zhiyuan", cwd=lib.parent)
+    code, out, err = run_cli("import", plain_docx(tmp_path / "v.docx", lines), "--cases", cases_dir, "--id", "zhiyuan", cwd=cases_dir.parent)
     assert code == 0, err
-    assert sections(lib / "zhiyuan.md") == {"基本情况": "情况。", "主要做法": "做法。", "取得成效": "成效。"}
+    assert sections(cases_dir / "zhiyuan.md") == {"基本情况": "情况。", "主要做法": "做法。", "取得成效": "成效。"}
 
 
-def test_import_without_standard_sections(lib: Path, tmp_path: Path) -> None:
+def test_import_without_standard_sections(run_cli, cases_dir: Path, tmp_path: Path) -> None:
     lines = ["红色驿站工作法", "驿站设在园区。", "一、建立驿站", "驿站有 3 间。", "二、开展服务", "每周服务一次。"]
-    code, out, err = cli("import", plain_docx(tmp_path / "y.docx", lines), "--cases", lib, "--id", "yizhan", cwd=lib.parent)
+    code, out, err = run_cli("import", plain_docx(tmp_path / "y.docx", lines), "--cases", cases_dir, "--id", "yizhan", cwd=cases_dir.parent)
     assert code == 0, err
-    parts = sections(lib / "yizhan.md")
+    parts = sections(cases_dir / "yizhan.md")
     assert parts["基本情况"] == "驿站设在园区。"
     assert parts["主要做法"] == "### 建立驿站\n\n驿站有 3 间。\n\n### 开展服务\n\n每周服务一次。"
     assert parts["取得成效"] == "待补充"
     assert "没有识别出标准章节标题" in out
 
 
-def test_import_escapes_markdown_and_reports_personal_data(lib: Path, tmp_path: Path) -> None:
+def test_import_escapes_markdown_and_reports_personal_data(run_cli, cases_dir: Path, tmp_path: Path) -> None:
     lines = ["转义测试", "一、基本情况", "# 不是标题 *星号* [方括号] <script>", "1. 不是列表", "- 也不是", "联系人手机 13812345678。"]
-    code, out, err = cli("import", plain_docx(tmp_path / "z.docx", lines), "--cases", lib, "--id", "zhuanyi", cwd=lib.parent)
+    code, out, err = run_cli("import", plain_docx(tmp_path / "z.docx", lines), "--cases", cases_dir, "--id", "zhuanyi", cwd=cases_dir.parent)
     assert code == 0, err
-    text = sections(lib / "zhuanyi.md")["基本情况"]
+    text = sections(cases_dir / "zhuanyi.md")["基本情况"]
     assert "\\# 不是标题 \\*星号\\* \\[方括号\\] &lt;script>" in text
     assert "1\\. 不是列表" in text and "\\- 也不是" in text
     assert "手机号码" in out and "E502" in out
-    code, output = validate(lib)
+    code, output = validate(run_cli, cases_dir)
     assert "E401" not in output  # the escaped tag is text, not HTML
     assert "E502" in output
 
 
-def test_import_never_overwrites_cases_or_pictures(lib: Path, tmp_path: Path) -> None:
+def test_import_never_overwrites_cases_or_pictures(run_cli, cases_dir: Path, tmp_path: Path) -> None:
     source = styled_docx(tmp_path / "a.docx")
-    existing = lib / "kangdi-yangguang-chedui.md"
+    existing = cases_dir / "kangdi-yangguang-chedui.md"
     before = existing.read_bytes()
-    assets_before = sorted(p.name for p in (lib / "assets").iterdir()) if (lib / "assets").exists() else []
-    code, out, err = cli("import", source, "--cases", lib, "--id", "kangdi-yangguang-chedui", cwd=lib.parent)
+    assets_before = sorted(p.name for p in (cases_dir / "assets").iterdir()) if (cases_dir / "assets").exists() else []
+    code, out, err = run_cli("import", source, "--cases", cases_dir, "--id", "kangdi-yangguang-chedui", cwd=cases_dir.parent)
     assert code == 1 and "已存在" in err
     assert existing.read_bytes() == before
-    assert (sorted(p.name for p in (lib / "assets").iterdir()) if (lib / "assets").exists() else []) == assets_before
+    assert (sorted(p.name for p in (cases_dir / "assets").iterdir()) if (cases_dir / "assets").exists() else []) == assets_before
 
     # A picture name already taken in assets/ is left alone; the next free name is used.
-    (lib / "assets").mkdir(exist_ok=True)
-    (lib / "assets" / "chedui-1.png").write_bytes(b"old")
-    code, out, err = cli("import", source, "--cases", lib, "--id", "chedui", cwd=lib.parent)
+    (cases_dir / "assets").mkdir(exist_ok=True)
+    (cases_dir / "assets" / "chedui-1.png").write_bytes(b"old")
+    code, out, err = run_cli("import", source, "--cases", cases_dir, "--id", "chedui", cwd=cases_dir.parent)
     assert code == 0, err
-    assert (lib / "assets" / "chedui-1.png").read_bytes() == b"old"
-    assert (lib / "assets" / "chedui-2.png").is_file()
-    assert "![](assets/chedui-2.png)" in body(lib / "chedui.md")
+    assert (cases_dir / "assets" / "chedui-1.png").read_bytes() == b"old"
+    assert (cases_dir / "assets" / "chedui-2.png").is_file()
+    assert "![](assets/chedui-2.png)" in body(cases_dir / "chedui.md")
 
 
-def test_import_leaves_pictures_browsers_cannot_show_to_a_person(lib: Path, tmp_path: Path) -> None:
+def test_import_leaves_pictures_browsers_cannot_show_to_a_person(run_cli, cases_dir: Path, tmp_path: Path) -> None:
     source = styled_docx(tmp_path / "b.docx", bmp())
-    code, out, err = cli("import", source, "--cases", lib, "--id", "bmp-tupian", cwd=lib.parent)
+    code, out, err = run_cli("import", source, "--cases", cases_dir, "--id", "bmp-tupian", cwd=cases_dir.parent)
     assert code == 0, err
     assert "BMP 格式" in out
-    assert not list((lib / "assets").glob("bmp-tupian-*"))
-    assert "BMP 格式的图片" in body(lib / "bmp-tupian.md")
+    assert not list((cases_dir / "assets").glob("bmp-tupian-*"))
+    assert "BMP 格式的图片" in body(cases_dir / "bmp-tupian.md")
 
 
 @pytest.mark.parametrize(
@@ -436,7 +429,7 @@ def test_import_leaves_pictures_browsers_cannot_show_to_a_person(lib: Path, tmp_
         ("sheet.docx", "zip-without-word", "不是 Word 文档"),
     ],
 )
-def test_import_rejects_what_is_not_a_word_document(lib: Path, tmp_path: Path, name: str, content, message: str) -> None:
+def test_import_rejects_what_is_not_a_word_document(run_cli, cases_dir: Path, tmp_path: Path, name: str, content, message: str) -> None:
     path = tmp_path / name
     if content == "zip-without-word":
         import zipfile
@@ -445,11 +438,11 @@ def test_import_rejects_what_is_not_a_word_document(lib: Path, tmp_path: Path, n
             z.writestr("hello.txt", "hi")
     elif content is not None:
         path.write_bytes(content)
-    before = sorted(p.name for p in lib.rglob("*"))
-    code, out, err = cli("import", path, "--cases", lib, "--id", "x", cwd=lib.parent)
+    before = sorted(p.name for p in cases_dir.rglob("*"))
+    code, out, err = run_cli("import", path, "--cases", cases_dir, "--id", "x", cwd=cases_dir.parent)
     assert code == 2, err
     assert message in err or "损坏" in err, err
-    assert sorted(p.name for p in lib.rglob("*")) == before
+    assert sorted(p.name for p in cases_dir.rglob("*")) == before
 
 
 def structures_docx(path: Path) -> Path:
@@ -498,10 +491,10 @@ def structures_docx(path: Path) -> Path:
     return save(d, path)
 
 
-def test_import_word_structures(lib: Path, tmp_path: Path) -> None:
-    code, out, err = cli("import", structures_docx(tmp_path / "邻里帮.docx"), "--cases", lib, "--id", "linlibang", cwd=lib.parent)
+def test_import_word_structures(run_cli, cases_dir: Path, tmp_path: Path) -> None:
+    code, out, err = run_cli("import", structures_docx(tmp_path / "邻里帮.docx"), "--cases", cases_dir, "--id", "linlibang", cwd=cases_dir.parent)
     assert code == 0, err
-    path = lib / "linlibang.md"
+    path = cases_dir / "linlibang.md"
     meta = front(path)
     assert meta["title"] == "某某社会组织“邻里帮”工作法"
     assert meta["summary"] == "社区社会组织党支部组织党员开展邻里互助。"
@@ -596,12 +589,12 @@ _No response_
 """
 
 
-def test_from_issue_writes_a_case_that_validates(lib: Path, tmp_path: Path) -> None:
+def test_from_issue_writes_a_case_that_validates(run_cli, cases_dir: Path, tmp_path: Path) -> None:
     source = tmp_path / "issue.md"
     source.write_bytes(ISSUE_BODY.replace("\n", "\r\n").encode("utf-8"))  # GitHub sends CRLF
-    code, out, err = cli("from-issue", source, "--cases", lib, "--id", "hongse-yizhan", cwd=lib.parent)
+    code, out, err = run_cli("from-issue", source, "--cases", cases_dir, "--id", "hongse-yizhan", cwd=cases_dir.parent)
     assert code == 0, err
-    path = lib / "hongse-yizhan.md"
+    path = cases_dir / "hongse-yizhan.md"
     meta = front(path)
     assert meta["title"] == "“红色驿站”服务工作法" and meta["organization"] == "某某物流公司党支部"
     assert meta["org_type"] == "非公有制企业" and meta["party_org"] == "党支部" and meta["region"] == "永康市"
@@ -615,46 +608,36 @@ def test_from_issue_writes_a_case_that_validates(lib: Path, tmp_path: Path) -> N
     assert parts["主要做法"].startswith("- 设立驿站\n- 党员轮流值班")
     assert "### 取得战果" in parts["主要做法"]
     assert parts["取得成效"] == "待补充"
-    code, output = validate(lib)
+    code, output = validate(run_cli, cases_dir)
     assert code == 0, output
     assert codes_for(output, "hongse-yizhan.md") == ["W301"]
 
 
-def test_from_issue_reads_stdin_and_reports_values_outside_the_vocabulary(lib: Path) -> None:
+def test_from_issue_reads_stdin_and_reports_values_outside_the_vocabulary(run_entry_point, cases_dir: Path) -> None:
     text = ISSUE_BODY.replace("永康市", "永康").replace("党建工作法, 品牌创建", "党建工作法, 新类别")
-    result = run_casebook_stdin(["from-issue", "-", "--cases", str(lib)], text, cwd=lib.parent)
+    result = run_entry_point("from-issue", "-", "--cases", cases_dir, cwd=cases_dir.parent, input=text)
     assert result.returncode == 0, result.stderr
-    path = lib / "hong-se-yi-zhan-fu-wu-gong-zuo-fa.md"
+    path = cases_dir / "hong-se-yi-zhan-fu-wu-gong-zuo-fa.md"
     meta = front(path)
     assert meta["region"] == "" and meta["category"] == ["党建工作法"]
     assert "“永康” 不在" in result.stdout and "是否想写“永康市”" in result.stdout
     assert "“新类别” 不在" in result.stdout
 
 
-def run_casebook_stdin(args: list[str], text: str, cwd: Path):
-    import os
-    import subprocess
-    import sys
-
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONIOENCODING="utf-8")
-    return subprocess.run([sys.executable, "-m", "casebook", *args], cwd=cwd, env=env, input=text,
-                          capture_output=True, text=True, encoding="utf-8", check=False)
-
-
-def test_from_issue_never_overwrites_and_rejects_bad_input(lib: Path, tmp_path: Path) -> None:
+def test_from_issue_never_overwrites_and_rejects_bad_input(run_cli, cases_dir: Path, tmp_path: Path) -> None:
     source = tmp_path / "issue.md"
     source.write_text(ISSUE_BODY, encoding="utf-8")
-    existing = lib / "kangdi-yangguang-chedui.md"
+    existing = cases_dir / "kangdi-yangguang-chedui.md"
     before = existing.read_bytes()
-    code, out, err = cli("from-issue", source, "--cases", lib, "--id", "kangdi-yangguang-chedui", cwd=lib.parent)
+    code, out, err = run_cli("from-issue", source, "--cases", cases_dir, "--id", "kangdi-yangguang-chedui", cwd=cases_dir.parent)
     assert code == 1 and existing.read_bytes() == before
-    code, out, err = cli("from-issue", tmp_path / "none.md", "--cases", lib, cwd=lib.parent)
+    code, out, err = run_cli("from-issue", tmp_path / "none.md", "--cases", cases_dir, cwd=cases_dir.parent)
     assert code == 2 and "无法读取" in err
     (tmp_path / "gbk.md").write_bytes("### 标题\n\n测试".encode("gbk"))
-    code, out, err = cli("from-issue", tmp_path / "gbk.md", "--cases", lib, cwd=lib.parent)
+    code, out, err = run_cli("from-issue", tmp_path / "gbk.md", "--cases", cases_dir, cwd=cases_dir.parent)
     assert code == 2 and "UTF-8" in err
     (tmp_path / "other.md").write_text("随便写的 issue，没有表单。", encoding="utf-8")
-    code, out, err = cli("from-issue", tmp_path / "other.md", "--cases", lib, cwd=lib.parent)
+    code, out, err = run_cli("from-issue", tmp_path / "other.md", "--cases", cases_dir, cwd=cases_dir.parent)
     assert code == 2 and "--id" in err
 
 
@@ -765,23 +748,23 @@ def test_field_table_lists_every_field() -> None:
         assert f"| `{f.key}` | {f.label} | {'是' if f.required else '否'} |" in table
 
 
-def test_guide_template_is_what_new_writes(lib: Path) -> None:
-    code, out, err = cli("new", "--cases", lib, "--id", "yangguang-chedui", "--title", "“阳光车队”工作法", "--org", "某某公司", cwd=lib.parent)
+def test_guide_template_is_what_new_writes(run_cli, cases_dir: Path) -> None:
+    code, out, err = run_cli("new", "--cases", cases_dir, "--id", "yangguang-chedui", "--title", "“阳光车队”工作法", "--org", "某某公司", cwd=cases_dir.parent)
     assert code == 0, err
-    written = (lib / "yangguang-chedui.md").read_text(encoding="utf-8")
+    written = (cases_dir / "yangguang-chedui.md").read_text(encoding="utf-8")
     shown = guide.template(TAXONOMY).removeprefix("```markdown\n").removesuffix("```")
     assert written == shown.replace(f"date: {guide.EXAMPLE_DATE}", f"date: {TODAY}")
 
 
-def test_sync_checks_and_rewrites(tmp_path: Path) -> None:
-    code, out, err = cli("sync", "--check", cwd=REPO)
+def test_sync_checks_and_rewrites(run_cli, tmp_path: Path) -> None:
+    code, out, err = run_cli("sync", "--check", cwd=REPO)
     assert code == 0, out + err
     (tmp_path / ".github" / "ISSUE_TEMPLATE").mkdir(parents=True)
     stale = GUIDE.read_text(encoding="utf-8").replace("| `id` | 编号 |", "| `id` | 旧名称 |")
     (tmp_path / "CONTRIBUTING.md").write_text(stale, encoding="utf-8")
-    code, out, err = cli("sync", "--check", "--root", tmp_path, "--cases", SHIPPED, cwd=tmp_path)
+    code, out, err = run_cli("sync", "--check", "--root", tmp_path, "--cases", SHIPPED, cwd=tmp_path)
     assert code == 1 and "CONTRIBUTING.md" in out and "new-case.yml" in out
-    code, out, err = cli("sync", "--root", tmp_path, "--cases", SHIPPED, cwd=tmp_path)
+    code, out, err = run_cli("sync", "--root", tmp_path, "--cases", SHIPPED, cwd=tmp_path)
     assert code == 0
     assert (tmp_path / "CONTRIBUTING.md").read_text(encoding="utf-8") == GUIDE.read_text(encoding="utf-8")
     assert (tmp_path / ".github" / "ISSUE_TEMPLATE" / "new-case.yml").read_text(encoding="utf-8") == FORM.read_text(encoding="utf-8")

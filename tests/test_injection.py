@@ -25,8 +25,8 @@ from browser_support import CHROMIUM_ARGS, VIEWPORT, StaticServer, chromium_path
 from casebook import sanitize
 from casebook.pipeline import load_library
 from conftest import TODAY, make_library, relative
-from helpers import build, run_casebook
 from xss_corpus import PAYLOADS
+
 
 FIELDS = ("title", "organization", "summary", "source", "honor")
 PLACES = (*FIELDS, "vocabulary", "body")
@@ -123,13 +123,13 @@ def accepted(verdicts) -> list[tuple[int, str]]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, accepted) -> dict[str, Path]:
+def built(build_site, run_cli, tmp_path_factory, accepted) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("accepted") / "lib"
     tags = [PAYLOADS[i] for i, p in accepted if p == "vocabulary"]
     make_library(root, {f"{cid(i, p)}.md": case_text(cid(i, p), p, PAYLOADS[i]) for i, p in accepted}, taxonomy=taxonomy(tags))
     out = root.parent
-    build(root, out / "online")  # --strict: a sanitiser removal (a validator gap) would fail it
-    result = run_casebook("build", "--cases", str(root), "--site-dir", str(out / "offline"), "--offline")
+    build_site(root, out / "online")  # --strict: a sanitiser removal (a validator gap) would fail it
+    result = run_cli("build", "--cases", root, "--site-dir", out / "offline", "--offline")
     assert result.returncode == 0, result.stdout + result.stderr
     return {"online": out / "online", "offline": out / "offline", "library": root}
 

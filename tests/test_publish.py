@@ -11,7 +11,6 @@ import datetime as dt
 import functools
 import http.server
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -23,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from casebook.provenance import GitFacts, Manifest, build_date, edit_template, make_manifest, web_url
-from helpers import REPO, VALID, run_casebook
+from conftest import REPO, VALID
 
 # -- where the repository is (pure) ---------------------------------------------------------------
 
@@ -105,20 +104,15 @@ def project_copy(root: Path, remote: str | None = None) -> Path:
     return root
 
 
-def clean_env(**extra: str) -> dict:
-    """The environment without any repository hint (CI may set GITHUB_*), plus `extra`."""
-    hints = ("CASEBOOK_EDIT_URL", "CASEBOOK_SITE_URL", "GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA",
-             "GITHUB_REF_NAME", "GITHUB_REF_TYPE", "GITHUB_BASE_REF")
-    return {**{k: v for k, v in os.environ.items() if k not in hints}, **extra}
+# What may point a build at a repository (CI sets GITHUB_*): removed for the builds below.
+REPOSITORY_HINTS = ("CASEBOOK_EDIT_URL", "CASEBOOK_SITE_URL", "GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA",
+                    "GITHUB_REF_NAME", "GITHUB_REF_TYPE", "GITHUB_BASE_REF")
 
 
-def build_copy(project: Path, *args: str, env: dict | None = None) -> Path:
+def build_copy(run_cli, project: Path, *args: str, env: dict | None = None) -> Path:
+    """`casebook build` in the project copy, without repository hints in the environment (+ `env`)."""
     site = project / "site"
-    result = subprocess.run(
-        [os.sys.executable, "-m", "casebook", "build", "--cases", "cases", "--site-dir", "site", *args],
-        cwd=project, env={**(env or clean_env()), "NO_MKDOCS_2_WARNING": "1"},
-        capture_output=True, text=True, check=False,
-    )
+    result = run_cli("build", "--cases", "cases", "--site-dir", "site", *args, cwd=project, env=env, drop=REPOSITORY_HINTS)
     assert result.returncode == 0, result.stdout + result.stderr
     return site
 
@@ -133,20 +127,26 @@ def edit_links(site: Path) -> list[str]:
     return [u if isinstance(u, str) else next(filter(None, u)) for u in found if u]
 
 
-def test_no_repository_no_edit_links_anywhere(tmp_path):
-    site = build_copy(project_copy(tmp_path / "p"))
+@pytest.fixture(scope="module")
+def plain_site(run_cli, tmp_path_factory) -> Path:
+    """A project copy outside any git checkout, no repository hints, no options (shared by tests)."""
+    return build_copy(run_cli, project_copy(tmp_path_factory.mktemp("plain") / "p"))
+
+
+def test_no_repository_no_edit_links_anywhere(plain_site):
+    site = plain_site
     assert edit_links(site) == []
     assert not any("编辑此案例" in p.read_text("utf-8") for p in site.rglob("*.html"))
     assert not any("liangxin-dangjian/casebook" in p.read_text("utf-8") for p in site.rglob("*.html"))
 
 
-def test_local_clone_remote_gives_no_edit_links(tmp_path):
-    site = build_copy(project_copy(tmp_path / "p", remote=str(tmp_path / "upstream")))
+def test_local_clone_remote_gives_no_edit_links(run_cli, tmp_path):
+    site = build_copy(run_cli, project_copy(tmp_path / "p", remote=str(tmp_path / "upstream")))
     assert edit_links(site) == []
 
 
-def test_ssh_remote_gives_edit_links_to_the_source_files(tmp_path):
-    site = build_copy(project_copy(tmp_path / "p", remote="git@github.com:owner/anliku.git"))
+def test_ssh_remote_gives_edit_links_to_the_source_files(run_cli, tmp_path):
+    site = build_copy(run_cli, project_copy(tmp_path / "p", remote="git@github.com:owner/anliku.git"))
     links = edit_links(site)
     assert links, "no edit link although the remote is known"
     prefix = "https://github.com/owner/anliku/edit/main/"
@@ -155,17 +155,17 @@ def test_ssh_remote_gives_edit_links_to_the_source_files(tmp_path):
     assert f'{prefix}cases/shili-yangguang-chedui.md' in case_page
 
 
-def test_actions_environment_gives_edit_links(tmp_path):
-    env = clean_env(GITHUB_SERVER_URL="https://github.com", GITHUB_REPOSITORY="owner/anliku",
+def test_actions_environment_gives_edit_links(run_cli, tmp_path):
+    env = dict(GITHUB_SERVER_URL="https://github.com", GITHUB_REPOSITORY="owner/anliku",
                     GITHUB_REF_TYPE="branch", GITHUB_REF_NAME="main", GITHUB_SHA="feedbeef00112233")
-    site = build_copy(project_copy(tmp_path / "p", remote="git@github.com:other/fork.git"), env=env)
+    site = build_copy(run_cli, project_copy(tmp_path / "p", remote="git@github.com:other/fork.git"), env=env)
     links = edit_links(site)
     assert links and all(u.startswith("https://github.com/owner/anliku/edit/main/") for u in links)
     assert json.loads((site / "build-info.json").read_text("utf-8"))["commit"] == "feedbee"
 
 
-def test_site_url_puts_404_sitemap_and_canonical_under_the_sub_path(tmp_path):
-    site = build_copy(project_copy(tmp_path / "p"), "--site-url", "https://owner.github.io/anliku")
+def test_site_url_puts_404_sitemap_and_canonical_under_the_sub_path(run_cli, tmp_path):
+    site = build_copy(run_cli, project_copy(tmp_path / "p"), "--site-url", "https://owner.github.io/anliku")
     page404 = (site / "404.html").read_text("utf-8")
     refs = re.findall(r'(?:href|src)="([^"#]+)"', page404)
     local = [r for r in refs if not r.startswith(("http:", "https:", "data:"))]
@@ -176,24 +176,24 @@ def test_site_url_puts_404_sitemap_and_canonical_under_the_sub_path(tmp_path):
     assert '<link rel="canonical" href="https://owner.github.io/anliku/overview/">' in overview
 
 
-def test_without_site_url_pages_link_relatively(tmp_path):
-    site = build_copy(project_copy(tmp_path / "p"))
+def test_without_site_url_pages_link_relatively(plain_site):
+    site = plain_site
     overview = (site / "overview" / "index.html").read_text("utf-8")
     assert 'rel="canonical"' not in overview
     assert re.search(r'href="\.\./assets/stylesheets/main\.[0-9a-f]+\.min\.css"', overview)
 
 
-def test_site_url_must_be_a_web_address():
-    result = run_casebook("build", "--site-url", "owner.github.io/anliku")
+def test_site_url_must_be_a_web_address(run_cli):
+    result = run_cli("build", "--site-url", "owner.github.io/anliku")
     assert result.returncode == 2
     assert "站点地址应是 http(s):// 开头的网址" in result.stderr
 
 
-def test_offline_zip_carries_date_commit_instructions_and_manifest(tmp_path):
+def test_offline_zip_carries_date_commit_instructions_and_manifest(run_cli, tmp_path):
     project = project_copy(tmp_path / "p", remote="git@github.com:owner/anliku.git")
     commit = subprocess.run(["git", "rev-parse", "--short=7", "HEAD"], cwd=project, capture_output=True, text=True).stdout.strip()
-    env = clean_env(CASEBOOK_SITE_URL="https://owner.github.io/anliku/")  # ignored offline
-    build_copy(project, "--offline", "--zip", "dist", env=env)
+    env = dict(CASEBOOK_SITE_URL="https://owner.github.io/anliku/")  # ignored offline
+    build_copy(run_cli, project, "--offline", "--zip", "dist", env=env)
     (archive,) = (project / "dist").glob("*.zip")
     assert re.fullmatch(rf"liangxin-dangjian-anliku-offline-\d{{8}}-{commit}\.zip", archive.name)
     with zipfile.ZipFile(archive) as zf:
@@ -242,11 +242,11 @@ class SubPathHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.mark.browser
-def test_404_page_under_sub_path_loads_styles_scripts_and_links(tmp_path):
+def test_404_page_under_sub_path_loads_styles_scripts_and_links(run_cli, tmp_path):
     from browser_support import CHROMIUM_ARGS, chromium_path, missing_chromium_message
     from playwright.sync_api import sync_playwright
 
-    site = build_copy(project_copy(tmp_path / "p"), "--site-url", "https://owner.github.io/anliku/")
+    site = build_copy(run_cli, project_copy(tmp_path / "p"), "--site-url", "https://owner.github.io/anliku/")
     handler = functools.partial(SubPathHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -13,13 +13,12 @@ import os
 import random
 import re
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from browser_support import CHROMIUM_ARGS, SEARCH_TIMEOUT_MS, VIEWPORT, PageLog, Site, StaticServer, chromium_path, missing_chromium_message, without_query
-from helpers import VALID, build, run_casebook
+from conftest import VALID
 
 pytestmark = pytest.mark.browser
 
@@ -101,8 +100,8 @@ def containing(library: Path, *words: str) -> set[str]:
     return found
 
 
-def build_offline(library: Path, out: Path) -> Path:
-    result = run_casebook("build", "--cases", str(library), "--site-dir", str(out / "build"), "--offline", "--zip", str(out / "dist"))
+def build_offline(run_cli, library: Path, out: Path) -> Path:
+    result = run_cli("build", "--cases", library, "--site-dir", out / "build", "--offline", "--zip", out / "dist")
     assert result.returncode == 0, result.stdout + result.stderr
     (archive,) = (out / "dist").glob("*.zip")
     with zipfile.ZipFile(archive) as zf:
@@ -117,13 +116,10 @@ def library(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built(library, tmp_path_factory) -> dict[str, Path]:
+def built(build_site, run_cli, library, tmp_path_factory) -> dict[str, Path]:
     online = tmp_path_factory.mktemp("recall-online") / "site"
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        online_job = pool.submit(build, library, online)
-        offline_job = pool.submit(build_offline, library, tmp_path_factory.mktemp("recall-offline"))
-        online_job.result()
-        return {"online": online, "offline": offline_job.result()}
+    build_site(library, online)
+    return {"online": online, "offline": build_offline(run_cli, library, tmp_path_factory.mktemp("recall-offline"))}
 
 
 @pytest.fixture(scope="module", params=["online", "offline"])

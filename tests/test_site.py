@@ -19,7 +19,6 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -31,7 +30,8 @@ import pytest
 import yaml
 
 from casebook.search import decode
-from helpers import EDIT_URL, REPO, VALID, build, run_casebook
+from conftest import EDIT_URL, REPO, VALID
+
 
 # Vocabulary name -> (folder under browse/, reader-facing label), as the issue names them.
 VOCABS = {
@@ -316,7 +316,7 @@ def read_library(root: Path) -> ExpectedLibrary:
 class Built:
     site: Path
     offline: bool
-    lib: ExpectedLibrary
+    known: ExpectedLibrary
 
     def page(self, uri: str) -> Path:
         return page_path(self.site, uri, self.offline)
@@ -326,7 +326,7 @@ class Built:
 
 
 @pytest.fixture(scope="module")
-def lib() -> ExpectedLibrary:
+def known() -> ExpectedLibrary:
     library = read_library(VALID)
     # The tests below need these to mean something; say so plainly if the fixture changes.
     assert library.published and library.drafts, "valid fixture needs published cases and a draft"
@@ -336,15 +336,14 @@ def lib() -> ExpectedLibrary:
 
 
 @pytest.fixture(scope="module")
-def builds(tmp_path_factory, lib) -> dict[str, Built]:
-    """Online (twice, for determinism) and offline builds of the valid fixture, concurrently."""
+def builds(build_site, tmp_path_factory, known) -> dict[str, Built]:
+    """Online (twice, for determinism: each build runs MkDocs in its own process) and offline
+    builds of the valid fixture."""
     root = tmp_path_factory.mktemp("sites")
     jobs = {"online": (root / "a" / "site", False), "online2": (root / "b" / "site", False), "offline": (root / "c" / "site", True)}
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        futures = {name: pool.submit(build, VALID, path, offline) for name, (path, offline) in jobs.items()}
-        for future in futures.values():
-            future.result()
-    return {name: Built(path, offline, lib) for name, (path, offline) in jobs.items()}
+    for path, offline in jobs.values():
+        build_site(VALID, path, offline)
+    return {name: Built(path, offline, known) for name, (path, offline) in jobs.items()}
 
 
 @pytest.fixture(scope="module")
@@ -373,7 +372,7 @@ def meta_of(page: Path) -> dict[str, str]:
 
 
 def test_every_published_case_has_a_page_with_title_and_metadata(any_site):
-    for case in any_site.lib.published:
+    for case in any_site.known.published:
         page = any_site.case_page(case.id)
         assert page.is_file(), f"missing case page {page}"
         art = article(page)
@@ -404,7 +403,7 @@ def test_every_published_case_has_a_page_with_title_and_metadata(any_site):
 
 
 def test_case_metadata_values_link_to_their_facet_pages(site):
-    for case in site.lib.published:
+    for case in site.known.published:
         page = site.case_page(case.id)
         meta = article(page).find("div", cls="cb-meta")
         dts, dds = meta.find_all("dt"), meta.find_all("dd")
@@ -420,7 +419,7 @@ def test_case_metadata_values_link_to_their_facet_pages(site):
 
 
 def test_case_sections_are_rendered_in_order(site):
-    for case in site.lib.published:
+    for case in site.known.published:
         headings = [norm(h.text()) for h in article(site.case_page(case.id)).find_all("h2")]
         source_titles = [t for t, _ in case.sections]
         assert [h for h in headings if h in source_titles] == source_titles
@@ -435,7 +434,7 @@ def test_case_sections_are_rendered_in_order(site):
 
 
 def test_pending_notice_only_on_incomplete_cases(site):
-    for case in site.lib.published:
+    for case in site.known.published:
         art = article(site.case_page(case.id))
         notices = [
             a for a in art.find_all("div", cls="admonition")
@@ -454,7 +453,7 @@ def test_pending_notice_only_on_incomplete_cases(site):
 
 
 def test_cover_image_shown_and_copied(site):
-    for case in site.lib.published:
+    for case in site.known.published:
         page = site.case_page(case.id)
         covers = article(page).find_all("img", cls="cb-cover")
         if not case.cover:
@@ -463,16 +462,16 @@ def test_cover_image_shown_and_copied(site):
         assert len(covers) == 1, case.id
         rel = target_of(site.site, page, covers[0].attrs["src"])
         assert resolves(site.site, rel), rel
-        assert (site.site / rel).read_bytes() == (site.lib.root / case.cover).read_bytes()
+        assert (site.site / rel).read_bytes() == (site.known.root / case.cover).read_bytes()
 
 
 def test_related_cases_share_a_category_or_tag_and_are_capped(site):
-    lib = site.lib
-    for case in lib.published:
+    known = site.known
+    for case in known.published:
         page = site.case_page(case.id)
         mine = set(case.category) | {("tag", t) for t in case.tags or []}
         candidates = {
-            other.id for other in lib.published
+            other.id for other in known.published
             if other.id != case.id and (set(other.category) | {("tag", t) for t in other.tags or []}) & mine
         }
         block = section_after(article(page), "相关案例")
@@ -484,12 +483,12 @@ def test_related_cases_share_a_category_or_tag_and_are_capped(site):
         assert len(ids) == len(set(ids)) == min(RELATED_MAX, len(candidates)), (case.id, ids)
         assert set(ids) <= candidates, (case.id, ids, candidates)
         for a, cid in zip(links, ids):
-            assert norm(a.text()) == lib.by_id[cid].title
+            assert norm(a.text()) == known.by_id[cid].title
 
 
 def test_edit_link_points_to_the_source_file_in_the_library(site):
     library_prefix = VALID.relative_to(REPO).as_posix()
-    for case in site.lib.published:
+    for case in site.known.published:
         page = site.case_page(case.id)
         edit = [a for a in article(page).find_all("a") if "编辑此案例" in a.text()]
         assert len(edit) == 1, case.id
@@ -503,7 +502,7 @@ def test_edit_link_points_to_the_source_file_in_the_library(site):
 
 def test_drafts_are_published_nowhere(any_site):
     site = any_site.site
-    for draft in any_site.lib.drafts:
+    for draft in any_site.known.drafts:
         assert not any_site.case_page(draft.id).exists()
         assert not list(site.rglob(f"*{draft.id}*"))
         for path in site.rglob("*"):
@@ -530,7 +529,7 @@ def vocab_index_rows(site: Built, vocab: str) -> list[tuple[str, str, int]]:
 
 @pytest.mark.parametrize("vocab", list(VOCABS))
 def test_vocabulary_index_lists_every_value_with_its_count(any_site, vocab):
-    members = any_site.lib.members(vocab)
+    members = any_site.known.members(vocab)
     rows = vocab_index_rows(any_site, vocab)
     assert [(value, count) for value, _, count in rows] == [(v, len(ids)) for v, ids in members.items()]
     for value, rel, _ in rows:
@@ -540,7 +539,7 @@ def test_vocabulary_index_lists_every_value_with_its_count(any_site, vocab):
 @pytest.mark.parametrize("vocab", list(VOCABS))
 def test_facet_pages_list_exactly_their_cases(any_site, vocab):
     folder, label = VOCABS[vocab]
-    members = any_site.lib.members(vocab)
+    members = any_site.known.members(vocab)
     for value, rel, _ in vocab_index_rows(any_site, vocab):
         page = any_site.site / rel
         assert rel.startswith(f"browse/{folder}/"), rel
@@ -557,7 +556,7 @@ def test_facet_pages_list_exactly_their_cases(any_site, vocab):
 
 
 def test_values_without_cases_still_get_a_page(site):
-    empty = [(v, value) for v in VOCABS for value, ids in site.lib.members(v).items() if not ids]
+    empty = [(v, value) for v in VOCABS for value, ids in site.known.members(v).items() if not ids]
     assert empty, "fixture taxonomy should have at least one value no published case uses"
     for vocab, value in empty:
         rows = {val: rel for val, rel, _ in vocab_index_rows(site, vocab)}
@@ -570,7 +569,7 @@ def test_browse_index_links_every_vocabulary(site):
     items = article(page).find_all("li")
     assert len(items) == len(VOCABS)
     for (vocab, (folder, label)), li in zip(VOCABS.items(), items):
-        members = site.lib.members(vocab)
+        members = site.known.members(vocab)
         a = li.find("a")
         assert norm(a.text()) == f"按{label}浏览"
         assert target_of(site.site, page, a.attrs["href"]) == f"browse/{folder}/index.html"
@@ -587,27 +586,27 @@ def overview_data(page: Path) -> dict:
 
 
 def test_overview_has_one_row_per_published_case_and_matching_json(any_site):
-    lib, page = any_site.lib, any_site.page("overview")
+    known, page = any_site.known, any_site.page("overview")
     art = article(page)
     rows = table_rows(art.find("table"))
     ids = [case_id_of(any_site.site, page, r[0].find("a").attrs["href"]) for r in rows]
-    assert sorted(ids) == sorted(c.id for c in lib.published)
+    assert sorted(ids) == sorted(c.id for c in known.published)
     assert len(ids) == len(set(ids))
     for cells, cid in zip(rows, ids):
-        case = lib.by_id[cid]
+        case = known.by_id[cid]
         assert [norm(c.text()) for c in cells] == [case.title, case.organization, case.region, "、".join(case.category), case.date_iso]
-    assert f"共 {len(lib.published)} 个案例" in norm(art.text())
+    assert f"共 {len(known.published)} 个案例" in norm(art.text())
 
     data = overview_data(page)
     facet_keys = [f["key"] for f in data["facets"]]
     assert set(facet_keys) <= set(VOCABS) and {"org_type", "region", "category", "tags"} <= set(facet_keys)
     for facet in data["facets"]:
-        used = [v for v, members in lib.members(facet["key"]).items() if members]
+        used = [v for v, members in known.members(facet["key"]).items() if members]
         assert facet["values"] == used, facet["key"]
         assert facet["label"] == VOCABS[facet["key"]][1]
     assert len(data["rows"]) == len(rows)
     for row, cid in zip(data["rows"], ids):  # same order as the table
-        case = lib.by_id[cid]
+        case = known.by_id[cid]
         assert row == {key: case.values(key) for key in facet_keys}, cid
 
 
@@ -621,18 +620,18 @@ def test_overview_links_the_exports(any_site):
 # -- statistics -----------------------------------------------------------------------------------
 
 def test_stats_tables_and_charts_match_the_library(any_site):
-    lib, page = any_site.lib, any_site.page("stats")
+    known, page = any_site.known, any_site.page("stats")
     art = article(page)
     text = norm(art.text())
-    incomplete = [c for c in lib.published if c.incomplete]
-    assert f"已发布案例 {len(lib.published)} 个" in text
-    assert f"草稿 {len(lib.drafts)} 个" in text
+    incomplete = [c for c in known.published if c.incomplete]
+    assert f"已发布案例 {len(known.published)} 个" in text
+    assert f"草稿 {len(known.drafts)} 个" in text
     assert f"待补充 {len(incomplete)} 个" in text
 
     years: dict[str, int] = {}
-    for c in lib.published:
+    for c in known.published:
         years[c.date_iso[:4]] = years.get(c.date_iso[:4], 0) + 1
-    expected = {f"按{VOCABS[v][1]}": [(val, len(ids)) for val, ids in lib.members(v).items()] for v in ("category", "region", "org_type", "industry")}
+    expected = {f"按{VOCABS[v][1]}": [(val, len(ids)) for val, ids in known.members(v).items()] for v in ("category", "region", "org_type", "industry")}
     expected["按收录年份"] = sorted(years.items())
 
     charts = set()
@@ -666,24 +665,24 @@ def test_stats_tables_and_charts_match_the_library(any_site):
 # -- home -----------------------------------------------------------------------------------------
 
 def test_home_shows_count_featured_and_latest(any_site):
-    lib, page = any_site.lib, any_site.page("index")
+    known, page = any_site.known, any_site.page("index")
     art = article(page)
     numbers = art.find("div", cls="cb-numbers")
     assert numbers is not None
     first = numbers.find("li")
-    assert norm(first.text()) == f"{len(lib.published)} 个案例"
-    assert norm(first.find("strong").text()) == str(len(lib.published))
+    assert norm(first.text()) == f"{len(known.published)} 个案例"
+    assert norm(first.find("strong").text()) == str(len(known.published))
 
     cards = art.find("div", cls="cards")
     assert cards is not None and "grid" in cards.classes
     featured = [case_id_of(any_site.site, page, li.find("a").attrs["href"]) for li in cards.find("ul").elements()]
-    assert featured == [c.id for c in lib.published if c.featured]
+    assert featured == [c.id for c in known.published if c.featured]
     for li, cid in zip(cards.find("ul").elements(), featured):
-        assert norm(lib.by_id[cid].summary) in norm(li.text())
+        assert norm(known.by_id[cid].summary) in norm(li.text())
 
     latest = [a for el in section_after(art, "最新收录") for a in el.find_all("a")]
     ids = [case_id_of(any_site.site, page, a.attrs["href"]) for a in latest]
-    assert ids == [c.id for c in lib.published[:LATEST_MAX]]
+    assert ids == [c.id for c in known.published[:LATEST_MAX]]
 
 
 # -- exports --------------------------------------------------------------------------------------
@@ -695,12 +694,12 @@ RECORD_KEYS = [
 
 
 def test_cases_json_holds_every_published_case(any_site):
-    lib = any_site.lib
+    known = any_site.known
     data = json.loads((any_site.site / "cases.json").read_text("utf-8"))
-    assert data["count"] == len(lib.published) == len(data["cases"])
-    assert [r["id"] for r in data["cases"]] == sorted(c.id for c in lib.published)
+    assert data["count"] == len(known.published) == len(data["cases"])
+    assert [r["id"] for r in data["cases"]] == sorted(c.id for c in known.published)
     for record in data["cases"]:
-        case = lib.by_id[record["id"]]
+        case = known.by_id[record["id"]]
         assert list(record) == RECORD_KEYS
         for key in ("title", "organization", "org_type", "region", "summary", "source"):
             assert record[key] == case.front[key], (case.id, key)
@@ -725,18 +724,18 @@ def test_cases_json_holds_every_published_case(any_site):
 
 
 def test_cases_csv_is_excel_friendly_and_complete(any_site):
-    lib = any_site.lib
+    known = any_site.known
     raw = (any_site.site / "cases.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
     header, body = rows[0], rows[1:]
     assert header[:3] == ["编号", "标题", "单位"] and "网址" in header and "收录日期" in header
     assert all(len(r) == len(header) for r in body)
-    assert len(body) == len(lib.published)
+    assert len(body) == len(known.published)
     col = {name: i for i, name in enumerate(header)}
-    assert [r[col["编号"]] for r in body] == sorted(c.id for c in lib.published)
+    assert [r[col["编号"]] for r in body] == sorted(c.id for c in known.published)
     for r in body:
-        case = lib.by_id[r[col["编号"]]]
+        case = known.by_id[r[col["编号"]]]
         assert r[col["标题"]] == case.title
         assert r[col["单位"]] == case.organization
         assert r[col["地区"]] == case.region
@@ -831,7 +830,7 @@ def test_no_cdn_or_google_fonts_reference_in_html(any_site):
 def test_offline_build_uses_html_urls(offline_site):
     site = offline_site.site
     assert (site / "overview.html").is_file() and not (site / "overview" / "index.html").exists()
-    for case in offline_site.lib.published:
+    for case in offline_site.known.published:
         assert (site / "cases" / f"{case.id}.html").is_file()
 
 
@@ -849,7 +848,7 @@ def search_index(site: Path) -> tuple[list[dict], dict[str, set[int]]]:
 def test_search_index_is_segmented_chinese(site):
     docs, words = search_index(site.site)
     yangguang = "shili-yangguang-chedui"
-    source = site.lib.by_id[yangguang]
+    source = site.known.by_id[yangguang]
     assert "车队" in source.title + "".join(t for _, t in source.sections)
     (page,) = [n for n, d in enumerate(docs) if d["location"].startswith(f"cases/{yangguang}/")]
     assert page in words["车队"], "jieba's words are not in the index: is jieba installed?"
@@ -867,7 +866,7 @@ def test_search_index_holds_cases_but_not_listing_pages(any_site):
         file = target_of(any_site.site, any_site.site / "index.html", loc) if loc else "index.html"
         assert file not in listing, loc
         assert not file.startswith("browse/"), loc
-    for case in any_site.lib.published:
+    for case in any_site.known.published:
         url = any_site.case_page(case.id).relative_to(any_site.site).as_posix()
         url = url.removesuffix("index.html")
         assert url in pages, f"{case.id} not in the search index"
@@ -881,7 +880,7 @@ def test_search_index_holds_cases_but_not_listing_pages(any_site):
 
 def test_distinctive_term_is_a_token_of_its_own_case_entry(site):
     docs, words = search_index(site.site)
-    case = site.lib.by_id["shili-hongse-yizhan"]
+    case = site.known.by_id["shili-hongse-yizhan"]
     term = "驿站"
     assert term in "".join(t for _, t in case.sections)
     (page,) = [n for n, d in enumerate(docs) if d["location"].startswith(f"cases/{case.id}/")]
@@ -919,10 +918,10 @@ def assert_untouched(target: Path, before: dict[str, str]) -> None:
     assert leftovers == [], f"scratch folders left behind: {leftovers}"
 
 
-def test_invalid_library_fails_with_a_finding_and_keeps_the_old_site(site, tmp_path):
-    broken = tmp_path / "lib"
+def test_invalid_library_fails_with_a_finding_and_keeps_the_old_site(run_cli, site, tmp_path):
+    broken = tmp_path / "known"
     shutil.copytree(VALID, broken)
-    case = next(c for c in site.lib.published if c.rel.count("/") == 0 and not c.rel.startswith("shili-hongse"))
+    case = next(c for c in site.known.published if c.rel.count("/") == 0 and not c.rel.startswith("shili-hongse"))
     path = broken / case.rel
     text = path.read_text("utf-8")
     needle = f"region: {case.region}\n"
@@ -931,7 +930,7 @@ def test_invalid_library_fails_with_a_finding_and_keeps_the_old_site(site, tmp_p
     line = text.split("\n").index(needle.rstrip("\n")) + 1
 
     target, before = previous_site(site, tmp_path)
-    result = run_casebook("build", "--cases", str(broken), "--site-dir", str(target))
+    result = run_cli("build", "--cases", broken, "--site-dir", target)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     findings = [l for l in result.stderr.splitlines() if re.match(rf"^.*{re.escape(case.rel)}:{line}: E203\b", l)]
@@ -955,22 +954,22 @@ def config_copy(tmp_path: Path, edit) -> Path:
     return path
 
 
-def test_failing_mkdocs_keeps_the_old_site(site, tmp_path):
+def test_failing_mkdocs_keeps_the_old_site(run_cli, site, tmp_path):
     config = config_copy(tmp_path, lambda t: t + "\ncasebook_test_no_such_option: true\n")
     target, before = previous_site(site, tmp_path)
-    result = run_casebook("build", "--cases", str(VALID), "--site-dir", str(target), "--config-file", str(config))
+    result = run_cli("build", "--cases", VALID, "--site-dir", target, "--config-file", config)
     assert "校验通过" in result.stdout  # the library passed; MkDocs is what failed
     assert result.returncode != 0, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert_untouched(target, before)
 
 
-def test_build_is_strict_a_mkdocs_warning_fails_and_keeps_the_old_site(site, tmp_path):
+def test_build_is_strict_a_mkdocs_warning_fails_and_keeps_the_old_site(run_cli, site, tmp_path):
     """`casebook build` promises --strict: a MkDocs warning (here a nav entry to a missing page,
     which `mkdocs build --strict` rejects) must fail the build and leave the old site."""
     config = config_copy(tmp_path, lambda t: t.replace("  - 首页: index.md\n", "  - 首页: index.md\n  - 不存在: does-not-exist.md\n"))
     target, before = previous_site(site, tmp_path)
-    result = run_casebook("build", "--cases", str(VALID), "--site-dir", str(target), "--config-file", str(config))
+    result = run_cli("build", "--cases", VALID, "--site-dir", target, "--config-file", config)
     assert result.returncode != 0, "casebook build ignored a MkDocs warning (strict mode not in effect)\n" + result.stdout
     assert_untouched(target, before)
 
@@ -1079,10 +1078,10 @@ def nav_links(page: Path) -> list[str]:
     return hrefs
 
 
-def test_case_and_facet_pages_are_not_in_the_navigation(tmp_path):
-    library = synthetic_library(tmp_path / "lib", SYNTH_COUNT)
+def test_case_and_facet_pages_are_not_in_the_navigation(build_site, tmp_path):
+    library = synthetic_library(tmp_path / "known", SYNTH_COUNT)
     out = tmp_path / "site"
-    build(library.root, out)
+    build_site(library.root, out)
     built = Built(out, False, library)
     assert len(list((out / "cases").glob("*/index.html"))) == SYNTH_COUNT
     assert len(table_rows(article(built.page("overview")).find("table"))) == SYNTH_COUNT

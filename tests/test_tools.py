@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import tools
-from helpers import REPO
+from conftest import REPO
 
 SCRIPT = REPO / "scripts" / "tools.py"
 

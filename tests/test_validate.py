@@ -27,7 +27,6 @@ from conftest import (
     line_of,
     make_library,
     relative,
-    run_cli,
 )
 
 EXPECTED: dict[str, list[dict]] = yaml.safe_load((INVALID / "expected.yml").read_text("utf-8"))
@@ -425,7 +424,7 @@ def test_w601_duplicate_value_and_unknown_vocabulary(tmp_path: Path) -> None:
     assert "永康市" in messages and "`tag`" in messages and "`tags`" in messages
 
 
-def test_w601_alone_fails_only_with_strict(tmp_path: Path) -> None:
+def test_w601_alone_fails_only_with_strict(run_cli, tmp_path: Path) -> None:
     make_library(tmp_path, {"a.md": case_text("a")}, taxonomy=taxonomy_text(region="[永康市, 永康市]"))
     assert run_cli("validate", "--cases", str(tmp_path)).returncode == 0
     result = run_cli("validate", "--cases", str(tmp_path), "--strict")
@@ -442,7 +441,7 @@ def test_e111_file_too_large(tmp_path: Path) -> None:
     assert findings_of(tmp_path) == [("big.md", "E111", 1)]
 
 
-def test_e109_python_tags_are_never_executed(tmp_path: Path) -> None:
+def test_e109_python_tags_are_never_executed(run_cli, tmp_path: Path) -> None:
     marker = tmp_path / "marker"
     tags = [
         f'!!python/object/apply:os.system ["touch {marker}"]',
@@ -502,21 +501,22 @@ def test_every_url_attribute_is_checked(tmp_path: Path, html: str, other: str) -
 TEXT_LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+): (?P<code>[EW]\d{3}) (?P<message>\S.*)$")
 
 
-def test_cli_valid_exits_0() -> None:
-    result = run_cli("validate", "--cases", "tests/fixtures/valid")
+def test_cli_valid_exits_0(run_entry_point) -> None:
+    """Through the real entry point (`python -m casebook`): its exit status and output."""
+    result = run_entry_point("validate", "--cases", "tests/fixtures/valid")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout.count("W301") == 2
 
 
-def test_cli_strict_fails_on_warnings() -> None:
+def test_cli_strict_fails_on_warnings(run_cli) -> None:
     result = run_cli("validate", "--cases", "tests/fixtures/valid", "--strict")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
 
 
-def test_cli_invalid_exits_1() -> None:
-    result = run_cli("validate", "--cases", "tests/fixtures/invalid")
+def test_cli_invalid_exits_1(run_entry_point) -> None:
+    result = run_entry_point("validate", "--cases", "tests/fixtures/invalid")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "E101" in result.stdout
@@ -533,19 +533,19 @@ def test_cli_invalid_exits_1() -> None:
         (),
     ],
 )
-def test_cli_usage_errors_exit_2(args: tuple[str, ...]) -> None:
+def test_cli_usage_errors_exit_2(run_cli, args: tuple[str, ...]) -> None:
     result = run_cli(*args)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert result.stderr.strip() and not result.stdout.strip()
 
 
-def test_cli_missing_dir_names_it() -> None:
+def test_cli_missing_dir_names_it(run_cli) -> None:
     result = run_cli("validate", "--cases", "tests/fixtures/no-such-dir")
     assert "tests/fixtures/no-such-dir" in result.stderr
 
 
-def test_cli_default_library_is_cases_in_cwd(tmp_path: Path) -> None:
+def test_cli_default_library_is_cases_in_cwd(run_cli, tmp_path: Path) -> None:
     make_library(tmp_path / "cases", {"a.md": case_text("a", **{"date: 2024-01-05": "date: 2999-01-01"})})
     result = run_cli("validate", cwd=tmp_path)
     assert result.returncode == 1
@@ -567,7 +567,7 @@ def test_text_format(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mon
     assert "错误" in summary and "警告" in summary
 
 
-def test_text_format_clean_library(tmp_path: Path) -> None:
+def test_text_format_clean_library(run_cli, tmp_path: Path) -> None:
     make_library(tmp_path, {"a.md": case_text("a")})
     result = run_cli("validate", "--cases", str(tmp_path))
     assert result.returncode == 0
@@ -575,7 +575,7 @@ def test_text_format_clean_library(tmp_path: Path) -> None:
     assert "1 个案例" in result.stdout
 
 
-def test_json_format() -> None:
+def test_json_format(run_cli) -> None:
     result = run_cli("validate", "--cases", "tests/fixtures/invalid", "--format", "json")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     data = json.loads(result.stdout)
@@ -592,7 +592,7 @@ def test_json_format() -> None:
     assert any(e["message"] for e in data["errors"])
 
 
-def test_json_format_valid() -> None:
+def test_json_format_valid(run_cli) -> None:
     result = run_cli("validate", "--cases", "tests/fixtures/valid", "--format", "json")
     assert result.returncode == 0
     data = json.loads(result.stdout)
@@ -602,7 +602,7 @@ def test_json_format_valid() -> None:
     assert "\\u" not in result.stdout  # readable UTF-8 (ensure_ascii=False), not escapes
 
 
-def test_github_format() -> None:
+def test_github_format(run_cli) -> None:
     result = run_cli("validate", "--cases", "tests/fixtures/invalid", "--format", "github")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     *lines, _summary = result.stdout.rstrip("\n").split("\n")
@@ -615,7 +615,7 @@ def test_github_format() -> None:
     assert "::warning file=tests/fixtures/invalid/w301-incomplete-section.md,line=21,title=W301::" in result.stdout
 
 
-def test_validate_never_writes_to_the_library(tmp_path: Path) -> None:
+def test_validate_never_writes_to_the_library(run_cli, tmp_path: Path) -> None:
     def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
         return {p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else b"", p.stat().st_mtime_ns)
                 for p in sorted(root.rglob("*"))} | {".": (b"", root.stat().st_mtime_ns)}
@@ -630,7 +630,7 @@ def test_validate_never_writes_to_the_library(tmp_path: Path) -> None:
         assert snapshot(root) == before, name
 
 
-def test_shipped_library_validates() -> None:
+def test_shipped_library_validates(run_cli) -> None:
     if not SHIPPED.is_dir():
         pytest.skip("no cases/ library in this checkout")
     result = run_cli("validate", "--cases", "cases")

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import REPO, run_casebook
+from conftest import REPO
 from tools import NO_NODE, find_node, npm_command
 
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
@@ -169,13 +169,14 @@ def test_pull_request_template_has_a_checklist() -> None:
     assert any("validate" in line for line in items) and any("个人信息" in line for line in items)
 
 
-def test_validate_findings_become_annotations_on_lines(tmp_path: Path) -> None:
-    """`--format github` prints workflow commands GitHub shows on the pull request's lines."""
-    lib = Path(shutil.copytree(REPO / "cases", tmp_path / "cases"))
-    path = lib / "kangdi-yangguang-chedui.md"
+def test_validate_findings_become_annotations_on_lines(run_entry_point, tmp_path: Path) -> None:
+    """`--format github` prints workflow commands GitHub shows on the pull request's lines (through
+    the entry point, as the workflow runs it)."""
+    cases = Path(shutil.copytree(REPO / "cases", tmp_path / "cases"))
+    path = cases / "kangdi-yangguang-chedui.md"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("region: 永康市", "region: 永康"), encoding="utf-8")
     line = next(i for i, ln in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if ln.startswith("region:"))
-    result = run_casebook("validate", "--cases", "cases", "--format", "github", cwd=tmp_path)
+    result = run_entry_point("validate", "--cases", "cases", "--format", "github", cwd=tmp_path)
     assert result.returncode == 1
     assert f"::error file=cases/kangdi-yangguang-chedui.md,line={line},title=E203::E203 " in result.stdout
