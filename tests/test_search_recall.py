@@ -289,5 +289,7 @@ def test_keyboard_open_search_and_go_to_the_best_result(search_page):
     page.wait_for_selector(".md-search-result__item")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(re.escape(site.url("cases/case-040")) + r"(\?.*)?$"))
-    assert page.locator("article mark").count() > 0  # the page highlights the query (?h=)
+    # The page highlights the query (?h=); Material's script marks it after the load event, so wait.
+    page.locator("article mark").first.wait_for(timeout=SEARCH_TIMEOUT_MS)
+    assert page.locator("article mark").count() > 0
     log.assert_clean()
