@@ -145,8 +145,17 @@ def test_local_clone_remote_gives_no_edit_links(run_cli, tmp_path):
     assert edit_links(site) == []
 
 
-def test_ssh_remote_gives_edit_links_to_the_source_files(run_cli, tmp_path):
-    site = build_copy(run_cli, project_copy(tmp_path / "p", remote="git@github.com:owner/anliku.git"))
+@pytest.fixture(scope="module")
+def published_site(run_cli, tmp_path_factory) -> Path:
+    """A git checkout whose origin is on GitHub, built for its sub-path address (no trailing /:
+    the build adds it). Shared by the edit-link, sub-path and 404 tests, which look at different
+    parts of the output."""
+    project = project_copy(tmp_path_factory.mktemp("published") / "p", remote="git@github.com:owner/anliku.git")
+    return build_copy(run_cli, project, "--site-url", "https://owner.github.io/anliku")
+
+
+def test_ssh_remote_gives_edit_links_to_the_source_files(published_site):
+    site = published_site
     links = edit_links(site)
     assert links, "no edit link although the remote is known"
     prefix = "https://github.com/owner/anliku/edit/main/"
@@ -164,8 +173,8 @@ def test_actions_environment_gives_edit_links(run_cli, tmp_path):
     assert json.loads((site / "build-info.json").read_text("utf-8"))["commit"] == "feedbee"
 
 
-def test_site_url_puts_404_sitemap_and_canonical_under_the_sub_path(run_cli, tmp_path):
-    site = build_copy(run_cli, project_copy(tmp_path / "p"), "--site-url", "https://owner.github.io/anliku")
+def test_site_url_puts_404_sitemap_and_canonical_under_the_sub_path(published_site):
+    site = published_site
     page404 = (site / "404.html").read_text("utf-8")
     refs = re.findall(r'(?:href|src)="([^"#]+)"', page404)
     local = [r for r in refs if not r.startswith(("http:", "https:", "data:"))]
@@ -242,11 +251,11 @@ class SubPathHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.mark.browser
-def test_404_page_under_sub_path_loads_styles_scripts_and_links(run_cli, tmp_path):
+def test_404_page_under_sub_path_loads_styles_scripts_and_links(published_site):
     from browser_support import CHROMIUM_ARGS, chromium_path, missing_chromium_message
     from playwright.sync_api import sync_playwright
 
-    site = build_copy(run_cli, project_copy(tmp_path / "p"), "--site-url", "https://owner.github.io/anliku/")
+    site = published_site
     handler = functools.partial(SubPathHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -610,6 +610,13 @@ def test_overview_has_one_row_per_published_case_and_matching_json(any_site):
         assert row == {key: case.values(key) for key in facet_keys}, cid
 
 
+def test_no_book_no_download_links(any_site):
+    """Built without --downloads (test_book.py builds with the 案例汇编): no link, no folder."""
+    for uri in ("index", "overview"):
+        assert "下载案例汇编" not in any_site.page(uri).read_text("utf-8"), uri
+    assert not (any_site.site / "downloads").exists()
+
+
 def test_overview_links_the_exports(any_site):
     page = any_site.page("overview")
     targets = {target_of(any_site.site, page, a.attrs["href"]) for a in article(page).find_all("a")}
