@@ -54,7 +54,7 @@ class Result(NamedTuple):
 
 
 # cli.main runs in this process: cwd, os.environ and sys.stdout/stderr are process-wide, so one
-# run at a time (fixtures that build in a thread pool are serialised here).
+# run at a time (a thread pool of builds would be serialised here; parallel runs come from xdist).
 _IN_PROCESS = threading.Lock()
 
 
