@@ -12,10 +12,10 @@ from pathlib import Path
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from casebook import report, scan
-from casebook.model import Library
-from casebook.pipeline import load_library
-from casebook.schema import CODE_BY_ID, FIELD_BY_KEY
+from casebook.core import report, scan
+from casebook.core.library import load_library
+from casebook.core.model import Library
+from casebook.core.schema import CODE_BY_ID, FIELD_BY_KEY
 from conftest import MINIMAL_CASE, TODAY, VALID, make_library, relative
 
 # ==================================================================================================

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from casebook.provenance import GitFacts, Manifest, build_date, edit_template, make_manifest, web_url
+from casebook.site.provenance import GitFacts, Manifest, build_date, edit_template, make_manifest, web_url
 from helpers import REPO, VALID, run_casebook
 
 # -- where the repository is (pure) ---------------------------------------------------------------

@@ -30,7 +30,7 @@ import jieba
 import pytest
 import yaml
 
-from casebook.search import decode
+from casebook.site.search import decode
 from helpers import EDIT_URL, REPO, VALID, build, run_casebook
 
 # Vocabulary name -> (folder under browse/, reader-facing label), as the issue names them.

@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from casebook import cli
-from casebook.model import Finding, Honor, Library
-from casebook.pipeline import load_library
-from casebook.schema import CODE_BY_ID, MAX_FILE_BYTES
+from casebook.core.library import load_library
+from casebook.core.model import Finding, Honor, Library
+from casebook.core.schema import CODE_BY_ID, MAX_FILE_BYTES
 from conftest import (
     INVALID,
     MINIMAL_CASE,

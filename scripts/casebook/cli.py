@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import report
-from .load import shown_path
-from .pipeline import load_library
-from .schema import SUMMARY_MAX
+from .core import report
+from .core.load import shown_path
+from .core.library import load_library
+from .core.schema import SUMMARY_MAX
 
 # The draft commands (new, import, from-issue, sync) import their modules when they run: pypinyin
 # and python-docx take a while to load, and `casebook validate` needs neither.
@@ -119,7 +119,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import BuildError, build_site, pack_zip  # subprocess/zipfile: not needed to validate
+    from .site.build import BuildError, build_site, pack_zip  # subprocess/zipfile: not needed to validate
 
     if args.zip and not args.offline:
         print("casebook: 用法错误：--zip 只用于离线版，请同时加 --offline", file=sys.stderr)
@@ -149,9 +149,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_book(args: argparse.Namespace) -> int:
-    from . import book as bk
-    from .book_docx import render_docx
-    from .index import build_index
+    from .book import compose as bk
+    from .book.docx import render_docx
+    from .core.index import build_index
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     if not formats or set(formats) - {"pdf", "docx"}:
@@ -182,7 +182,7 @@ def cmd_book(args: argparse.Namespace) -> int:
         return fail("没有符合条件的已发布案例（草稿不收录），没有生成案例汇编。", 1)
     fonts = None
     if "pdf" in formats:
-        from .fonts import FontError, find_cjk_fonts
+        from .book.fonts import FontError, find_cjk_fonts
 
         try:
             fonts = find_cjk_fonts()
@@ -198,7 +198,7 @@ def cmd_book(args: argparse.Namespace) -> int:
     for fmt in formats:
         start = time.monotonic()
         if fmt == "pdf":
-            from .book_pdf import TypesetError, render_pdf
+            from .book.pdf import TypesetError, render_pdf
 
             try:
                 data = render_pdf(book, args.cases, fonts)
@@ -225,7 +225,7 @@ def fail(message: str, code: int = 2) -> int:
 
 def choose_id(given: str | None, *titles: str) -> str:
     """--id, or the pinyin of the first title that gives one; DraftError otherwise."""
-    from .scaffold import DraftError, check_id, derive_id
+    from .contrib.drafts import DraftError, check_id, derive_id
 
     if given:
         return check_id(given)
@@ -237,7 +237,7 @@ def choose_id(given: str | None, *titles: str) -> str:
 
 def claimed(root: Path, case_id: str) -> str | None:
     """Why DIR/ID.md must not be written: it exists, or another case has the id."""
-    from .scaffold import ids_in_use
+    from .contrib.drafts import ids_in_use
 
     target = root / f"{case_id}.md"
     if target.exists():
@@ -250,7 +250,7 @@ def claimed(root: Path, case_id: str) -> str | None:
 
 def write_draft(root: Path, draft, taxonomy, pictures: dict[str, bytes] | None = None) -> int:
     """Write DIR/ID.md (and pictures) without overwriting anything; print the report."""
-    from .scaffold import check_case, personal_data_notes, render_draft
+    from .contrib.drafts import check_case, personal_data_notes, render_draft
 
     case_id = str(draft.value("id"))
     target = root / f"{case_id}.md"
@@ -293,7 +293,7 @@ def write_draft(root: Path, draft, taxonomy, pictures: dict[str, bytes] | None =
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from .scaffold import Draft, DraftError, checked_values, library_taxonomy
+    from .contrib.drafts import Draft, DraftError, checked_values, library_taxonomy
 
     try:
         taxonomy = library_taxonomy(args.cases)
@@ -313,8 +313,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from . import word
-    from .scaffold import Draft, DraftError, library_taxonomy
+    from .contrib import word
+    from .contrib.drafts import Draft, DraftError, library_taxonomy
 
     try:
         data = args.file.read_bytes()
@@ -344,8 +344,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_from_issue(args: argparse.Namespace) -> int:
-    from . import issue
-    from .scaffold import Draft, DraftError, library_taxonomy
+    from .contrib import issue
+    from .contrib.drafts import Draft, DraftError, library_taxonomy
 
     try:
         data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
@@ -366,8 +366,8 @@ def cmd_from_issue(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from . import guide, issue
-    from .scaffold import DraftError, library_taxonomy
+    from .contrib import guide, issue
+    from .contrib.drafts import DraftError, library_taxonomy
 
     try:
         taxonomy = library_taxonomy(args.cases)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .model import Taxonomy
-from .scaffold import Draft, render_draft
-from .schema import CODES, FIELDS, INCOMPLETE_MARK, OPTIONAL_SECTIONS, REQUIRED_SECTIONS
+from ..core.model import Taxonomy
+from .drafts import Draft, render_draft
+from ..core.schema import CODES, FIELDS, INCOMPLETE_MARK, OPTIONAL_SECTIONS, REQUIRED_SECTIONS
 
 GUIDE_PATH = "CONTRIBUTING.md"
 KINDS = {

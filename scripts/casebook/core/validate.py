@@ -15,7 +15,9 @@ from urllib.parse import unquote
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from . import sanitize, scan
+from . import sanitize
+
+from . import scan
 from .load import Loader
 from .model import Case, Finding, Honor, RawCase, Section, Taxonomy
 from .schema import (

@@ -1,7 +1,7 @@
 """Index -> the 案例汇编: which cases, in which 篇, and each case body as plain blocks.
 
-Pure: returns data, writes nothing. The PDF (book_pdf.py, Typst) and the Word document
-(book_docx.py) both typeset the same `Book`. Case text is data all the way: Markdown is turned
+Pure: returns data, writes nothing. The PDF (pdf.py, Typst) and the Word document
+(docx.py) both typeset the same `Book`. Case text is data all the way: Markdown is turned
 into a small tree of blocks and styled runs whose text is plain strings, never markup.
 """
 
@@ -16,10 +16,10 @@ from html.parser import HTMLParser
 import markdown
 import yaml
 
-from .index import Index, case_values
-from .model import Case
-from .scan import sections as scan_sections
-from .schema import FIELD_BY_KEY, VOCABULARIES, VOCABULARY_LABELS
+from ..core.index import Index, case_values
+from ..core.model import Case
+from ..core.scan import sections as scan_sections
+from ..core.schema import FIELD_BY_KEY, VOCABULARIES, VOCABULARY_LABELS
 
 DEFAULT_TITLE = "两新党建工作法案例汇编"
 DEFAULT_COMPILER = "两新党建工作法案例库"

@@ -25,9 +25,9 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from lxml import etree
 
-from .model import Taxonomy
-from .schema import FIELDS, IMAGE_SUFFIXES, INCOMPLETE_MARK, OPTIONAL_SECTIONS, REQUIRED_SECTIONS
-from .scaffold import Draft, recognise, section_notes
+from ..core.model import Taxonomy
+from ..core.schema import FIELDS, IMAGE_SUFFIXES, INCOMPLETE_MARK, OPTIONAL_SECTIONS, REQUIRED_SECTIONS
+from .drafts import Draft, recognise, section_notes
 
 MAX_UNPACKED = 200_000_000  # bytes: a case document with photos is a few MB; refuse zip bombs
 PICTURE = "\ue000{}\ue001"  # placeholder for picture n in inline Markdown (private-use characters)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import yaml
 
-from .model import Taxonomy
-from .schema import FIELD_BY_KEY, FIELDS, INCOMPLETE_MARK, OPTIONAL_SECTIONS, REQUIRED_SECTIONS
-from .scaffold import Draft, recognise, section_notes
+from ..core.model import Taxonomy
+from ..core.schema import FIELD_BY_KEY, FIELDS, INCOMPLETE_MARK, OPTIONAL_SECTIONS, REQUIRED_SECTIONS
+from .drafts import Draft, recognise, section_notes
 
 NO_RESPONSE = "_No response_"  # what GitHub writes for an optional question left empty
 # Fields a contributor does not fill in the form: the maintainer's tools set them.
@@ -106,7 +106,7 @@ def form(taxonomy: Taxonomy) -> dict:
 def form_yaml(taxonomy: Taxonomy) -> str:
     """The text of .github/ISSUE_TEMPLATE/new-case.yml."""
     header = (
-        "# 由 `casebook sync` 根据 scripts/casebook/schema.py 和 cases/taxonomy.yml 生成，请勿手工修改。\n"
+        "# 由 `casebook sync` 根据 scripts/casebook/core/schema.py 和 cases/taxonomy.yml 生成，请勿手工修改。\n"
         "# 下拉选项与词表一致；词表变化后运行 `casebook sync` 更新本文件（测试会检查）。\n"
     )
     return header + yaml.dump(form(taxonomy), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)

@@ -20,11 +20,11 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
-from .index import build_index
-from .pipeline import load_library
+from ..core.index import build_index
+from ..core.library import load_library
 from .provenance import MANIFEST_NAME, edit_template, make_manifest, read_git
 from .render import Options, render_site
-from .sanitize import clean, clean_text, removed
+from ..core.sanitize import clean, clean_text, removed
 from .search import build_search_index
 
 log = logging.getLogger("mkdocs.plugins.casebook")

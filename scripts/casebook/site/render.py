@@ -17,9 +17,9 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from . import charts
-from .index import Facet, Index
-from .model import Case
-from .schema import FIELDS, VOCABULARIES, VOCABULARY_LABELS
+from ..core.index import Facet, Index
+from ..core.model import Case
+from ..core.schema import FIELDS, VOCABULARIES, VOCABULARY_LABELS
 
 LATEST_MAX = 10
 HIDDEN = "search:\n  exclude: true\n"  # listing pages stay out of search so cases rank first

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import yaml
 
-from . import scan
-from .index import slugify
-from .load import load_case, load_taxonomy, shown_path, walk_library
-from .model import Finding, Taxonomy
-from .schema import (
+from ..core import scan
+from ..core.index import slugify
+from ..core.load import load_case, load_taxonomy, shown_path, walk_library
+from ..core.model import Finding, Taxonomy
+from ..core.schema import (
     FIELD_BY_KEY,
     FIELDS,
     ID_PATTERN,
@@ -30,7 +30,7 @@ from .schema import (
     SUMMARY_MAX,
     Field,
 )
-from .validate import list_choices, suggest, validate_case, validate_taxonomy
+from ..core.validate import list_choices, suggest, validate_case, validate_taxonomy
 
 ID_MAX = 50  # characters of a derived id; longer titles are cut at a syllable boundary
 VOCAB_SHOWN = 6  # vocabularies up to this size are spelled out in the template's comments
