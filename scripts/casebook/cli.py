@@ -356,7 +356,7 @@ def cmd_from_issue(args: argparse.Namespace) -> int:
         return fail(f"{args.file} 不是 UTF-8 文本；请把 issue 正文另存为 UTF-8 后再试")
     try:
         taxonomy = library_taxonomy(args.cases)
-        draft = issue.to_draft(body, taxonomy)
+        draft = issue.to_draft(body, taxonomy, dt.date.today())
         case_id = choose_id(args.id, str(draft.value("title") or ""))
     except DraftError as exc:
         return fail(str(exc))

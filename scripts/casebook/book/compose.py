@@ -18,6 +18,7 @@ import yaml
 
 from ..core.index import Index, case_values
 from ..core.model import Case
+from ..core.rules import plain_url, url_kind
 from ..core.scan import sections as scan_sections
 from ..core.schema import FIELD_BY_KEY, VOCABULARIES, VOCABULARY_LABELS
 
@@ -228,12 +229,18 @@ def _preamble(body: str) -> str:
 # Runs: {"v": text, "b": bold, "i": italic, "code": bool, "url": str | None}; "\n" is a line break.
 
 _MD = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
-_SAFE_URL = re.compile(r"^(https?://|mailto:)", re.I)
 _SPACE = re.compile(r"[ \t\r\n]+")
 # A soft line break between two Chinese characters is no space in Chinese text.
 _CJK_BREAK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \t]*\n[ \t]*(?=[\u3000-\u9fff\uff00-\uffef])")
 _SKIP = {"script", "style", "iframe", "object", "embed", "head", "title", "template", "noscript"}
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+
+
+def printable_link(url: str) -> bool:
+    """A link kept in the book: a web address or an e-mail address (nothing the reader's PDF
+    viewer or Word would run or resolve against some folder)."""
+    kind = url_kind(url)
+    return kind == "web" or (kind == "scheme" and plain_url(url).startswith("mailto:"))
 
 
 class _Node:
@@ -371,11 +378,11 @@ class _Blocks:
                 new["code"] = True
             elif tag == "a":
                 href = node.attrs.get("href", "").strip()
-                new["url"] = href if _SAFE_URL.match(href) else None
+                new["url"] = href if printable_link(href) else None
             self.inline_children(node, runs, new, out, flush, images)
 
     def image(self, src: str) -> str | None:
-        if not src or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^[/?#]", src):
+        if url_kind(src) != "relative":
             return None
         path = posixpath.normpath(posixpath.join(self.base, src.split("#")[0].split("?")[0]))
         return path if path in self.assets else None

@@ -18,23 +18,23 @@ import yaml
 
 from ..core import scan
 from ..core.index import slugify
-from ..core.load import load_case, load_taxonomy, shown_path, walk_library
+from ..core.library import load_checked_taxonomy
+from ..core.load import load_case, shown_path, walk_library
 from ..core.model import Finding, Taxonomy
 from ..core.schema import (
     FIELD_BY_KEY,
     FIELDS,
     ID_PATTERN,
     INCOMPLETE_MARK,
-    OPTIONAL_SECTIONS,
     REQUIRED_SECTIONS,
-    SUMMARY_MAX,
+    SECTION_ORDER,
     Field,
 )
-from ..core.validate import list_choices, suggest, validate_case, validate_taxonomy
+from ..core.rules import summary_problem, vocabulary_problem
+from ..core.validate import validate_case
 
 ID_MAX = 50  # characters of a derived id; longer titles are cut at a syllable boundary
 VOCAB_SHOWN = 6  # vocabularies up to this size are spelled out in the template's comments
-SECTIONS = REQUIRED_SECTIONS + OPTIONAL_SECTIONS
 # A list typed on one line: 党建工作法、品牌创建 / 党建工作法, 品牌创建 / 党建工作法；品牌创建
 LIST_SPLIT = re.compile(r"\s*[,，、;；]\s*")
 
@@ -60,10 +60,9 @@ class DraftError(Exception):
 
 def library_taxonomy(root: Path) -> Taxonomy:
     """The library's vocabularies; DraftError when taxonomy.yml is missing or unusable."""
-    data, findings = load_taxonomy(root)
-    if data is None:
+    taxonomy, findings, usable = load_checked_taxonomy(root)
+    if taxonomy is None:
         raise DraftError(f"{shown_path(root)} 不是可用的案例库：{findings[0].message if findings else '缺少 taxonomy.yml'}")
-    taxonomy, findings, usable = validate_taxonomy(data, shown_path(root / "taxonomy.yml"))
     if not usable:
         problems = "；".join(f.message for f in findings if f.severity == "error")
         raise DraftError(f"{shown_path(root)}/taxonomy.yml 有错误，请先修正（{problems}）")
@@ -75,14 +74,10 @@ def ids_in_use(root: Path) -> dict[str, Path]:
     return {p.stem: p for p in walk_library(root)[0]}
 
 
-def check_case(root: Path, path: Path, today: dt.date | None = None) -> list[Finding]:
+def check_case(root: Path, path: Path, today: dt.date) -> list[Finding]:
     """What `casebook validate` says about one case file of the library (sorted)."""
-    data, _ = load_taxonomy(root)
-    taxonomy = None
-    if data is not None:
-        taxonomy, _, usable = validate_taxonomy(data, "taxonomy.yml")
-        taxonomy = taxonomy if usable else None
-    _, findings = validate_case(load_case(path, root), taxonomy, walk_library(root)[1], today or dt.date.today())
+    taxonomy, _, usable = load_checked_taxonomy(root)
+    _, findings = validate_case(load_case(path, root), taxonomy if usable else None, walk_library(root)[1], today)
     return sorted(set(findings), key=lambda f: (f.line, f.code, f.message))
 
 
@@ -110,17 +105,6 @@ def split_list(value: str) -> list[str]:
     return [v for v in LIST_SPLIT.split(value.strip()) if v]
 
 
-def vocabulary_problem(field: Field, value: str, taxonomy: Taxonomy) -> str | None:
-    """None when `value` is allowed for `field`; otherwise a message with a did-you-mean."""
-    choices = field.choices or taxonomy.values(field.vocabulary or "")
-    if not (field.choices or field.vocabulary) or value in choices:
-        return None
-    where = "允许的取值" if field.choices else f" taxonomy.yml 的词表 {field.vocabulary} "
-    hint = suggest(value, choices)
-    message = f"{field.label}（{field.key}）：“{value}” 不在{where}中（可选：{list_choices(choices) or '词表为空'}）"
-    return message + (f"；是否想写“{hint}”？" if hint else "")
-
-
 def checked_values(given: Mapping[str, object], taxonomy: Taxonomy) -> dict[str, object]:
     """Values typed by a person, checked against the schema; DraftError lists every problem."""
     problems: list[str] = []
@@ -137,8 +121,8 @@ def checked_values(given: Mapping[str, object], taxonomy: Taxonomy) -> dict[str,
             problems.append(f"{field.label}（{field.key}）不能为空")
             continue
         problems += [p for v in values if (p := vocabulary_problem(field, v, taxonomy))]
-        if field.key == "summary" and len(values[0]) > SUMMARY_MAX:
-            problems.append(f"摘要（summary）有 {len(values[0])} 字，超过 {SUMMARY_MAX} 字上限；请精简")
+        if field.key == "summary" and (problem := summary_problem(values[0])):
+            problems.append(problem)
         out[key] = list(dict.fromkeys(values)) if field.kind == "list" else values[0]
     if problems:
         raise DraftError("\n".join(problems))
@@ -161,8 +145,8 @@ def recognise(field: Field, text: str, taxonomy: Taxonomy) -> tuple[object, list
     problem = vocabulary_problem(field, text, taxonomy)
     if problem:
         return None, [problem]
-    if field.key == "summary" and len(text) > SUMMARY_MAX:
-        return text, [f"摘要（summary）有 {len(text)} 字，超过 {SUMMARY_MAX} 字上限；请精简"]
+    if field.key == "summary" and (problem := summary_problem(text)):
+        return text, [problem]
     return text, []
 
 
@@ -229,15 +213,15 @@ def complete_sections(sections: Iterable[tuple[str, str]]) -> list[tuple[str, st
     a missing one is inserted before the first standard section that should follow it.
     """
     out = [(t, s) for t, s in sections]
-    standard = [(t, s) for t, s in out if t in SECTIONS]
-    slots = [i for i, (t, _) in enumerate(out) if t in SECTIONS]
-    for i, item in zip(slots, sorted(standard, key=lambda ts: SECTIONS.index(ts[0]))):
+    standard = [(t, s) for t, s in out if t in SECTION_ORDER]
+    slots = [i for i, (t, _) in enumerate(out) if t in SECTION_ORDER]
+    for i, item in zip(slots, sorted(standard, key=lambda ts: SECTION_ORDER.index(ts[0]))):
         out[i] = item
     for name in REQUIRED_SECTIONS:
         if any(t == name for t, _ in out):
             continue
-        rank = SECTIONS.index(name)
-        later = [i for i, (t, _) in enumerate(out) if t in SECTIONS and SECTIONS.index(t) > rank]
+        rank = SECTION_ORDER.index(name)
+        later = [i for i, (t, _) in enumerate(out) if t in SECTION_ORDER and SECTION_ORDER.index(t) > rank]
         out.insert(later[0] if later else len(out), (name, INCOMPLETE_MARK))
     return out
 
@@ -246,8 +230,8 @@ def section_notes(sections: Iterable[tuple[str, str]]) -> list[str]:
     """Notes on the body: sections reordered, missing, or still 待补充."""
     titles = [t for t, _ in sections]
     notes = []
-    standard = [t for t in titles if t in SECTIONS]
-    if standard != sorted(standard, key=SECTIONS.index):
+    standard = [t for t in titles if t in SECTION_ORDER]
+    if standard != sorted(standard, key=SECTION_ORDER.index):
         notes.append(f"章节顺序已调整为 {' → '.join(REQUIRED_SECTIONS)}（经验启示在后），请核对")
     for name in REQUIRED_SECTIONS:
         if name not in titles:

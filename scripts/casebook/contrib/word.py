@@ -26,13 +26,12 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from ..core.model import Taxonomy
-from ..core.schema import FIELDS, IMAGE_SUFFIXES, INCOMPLETE_MARK, OPTIONAL_SECTIONS, REQUIRED_SECTIONS
+from ..core.schema import FIELDS, IMAGE_SUFFIXES, INCOMPLETE_MARK, SECTION_ORDER
 from .drafts import Draft, recognise, section_notes
 
 MAX_UNPACKED = 200_000_000  # bytes: a case document with photos is a few MB; refuse zip bombs
 PICTURE = "\ue000{}\ue001"  # placeholder for picture n in inline Markdown (private-use characters)
 _PICTURE = re.compile("\ue000(\\d+)\ue001")
-SECTIONS = REQUIRED_SECTIONS + OPTIONAL_SECTIONS
 
 # Headings as Chinese reports number them: 一、基本情况 / （一）建立车队。
 _LEVEL1 = re.compile(r"^[一二三四五六七八九十]{1,3}\s*[、.．]\s*(\S.*)$")
@@ -51,7 +50,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "取得成效": ("取得成效", "工作成效", "取得成果", "主要成效", "取得的成效", "工作成果", "实际成效", "成效"),
     "经验启示": ("经验启示", "经验启发", "几点启示", "经验与启示", "启示与思考", "几点体会", "经验体会", "启示", "体会"),
 }
-assert set(SYNONYMS) == set(SECTIONS), "every standard section needs its synonyms"
+assert set(SYNONYMS) == set(SECTION_ORDER), "every standard section needs its synonyms"
 
 # `单位：某某公司` lines: the schema's labels, plus the other words people use for them.
 FIELD_WORDS: dict[str, str] = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import difflib
 import itertools
 import posixpath
 import re
@@ -15,11 +14,10 @@ from urllib.parse import unquote
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from . import sanitize
-
-from . import scan
+from . import sanitize, scan
 from .load import Loader
 from .model import Case, Finding, Honor, RawCase, Section, Taxonomy
+from .rules import honor_year_ok, plain_url, suggest, summary_problem, url_kind, vocabulary_problem
 from .schema import (
     ACTIVE_SUFFIXES,
     CODE_BY_ID,
@@ -27,13 +25,13 @@ from .schema import (
     FIELD_BY_KEY,
     FIELDS,
     HONOR_KEYS,
+    HONOR_YEAR_MIN,
     ID_PATTERN,
     IMAGE_SUFFIXES,
     MAX_YAML_DEPTH,
-    OPTIONAL_SECTIONS,
     REQUIRED_SECTIONS,
     RESULTS_SECTION,
-    SUMMARY_MAX,
+    SECTION_ORDER,
     VOCABULARIES,
     Field,
 )
@@ -57,23 +55,6 @@ TEXT_PROBLEMS = {
     "control": "有控制字符 {}（不可见）；请删除，多半是从其他软件复制时带入的",
     "bidi": "有双向文字控制符 {}，会让文字显示的顺序与实际内容不同；请删除",
 }
-
-
-def suggest(value: str, choices: Iterable[str]) -> str | None:
-    """The closest allowed value, for a did-you-mean hint."""
-    choices = list(choices)
-    if not value:
-        return None
-    contains = [c for c in choices if value in c or c in value]
-    if contains:
-        return min(contains, key=lambda c: abs(len(c) - len(value)))
-    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
-    return close[0] if close else None
-
-
-def list_choices(choices: tuple[str, ...], limit: int = 8) -> str:
-    shown = "、".join(choices[:limit])
-    return shown + (f" 等 {len(choices)} 项" if len(choices) > limit else "")
 
 
 def describe(node: Node) -> str:
@@ -237,19 +218,10 @@ class CaseCheck:
         return None
 
     def in_vocabulary(self, field: Field, node: Node, value: str) -> bool:
-        if field.choices:
-            choices, where = field.choices, "允许的取值"
-        elif field.vocabulary and self.taxonomy is not None:
-            choices, where = self.taxonomy.values(field.vocabulary), f"词表 `{field.vocabulary}` "
-        else:
-            return True
-        if value in choices:
-            return True
-        hint = suggest(value, choices)
-        message = f"`{field.key}`（{field.label}）：“{value}” 不在{where}中（可选：{list_choices(choices) or '词表为空'}"
-        message += f"；是否想写“{hint}”？）" if hint else "）"
-        self.add(self.line(node), "E203", message)
-        return False
+        problem = vocabulary_problem(field, value, self.taxonomy)
+        if problem:
+            self.add(self.line(node), "E203", problem)
+        return problem is None
 
     def check_list(self, field: Field, node: Node) -> tuple[str, ...] | None:
         if isinstance(node, ScalarNode) and node.tag == NULL:
@@ -350,9 +322,11 @@ class CaseCheck:
             title = self.text(level_field, entries["title"][1], "`honors` 的 `title`")
             ynode = entries["year"][1]
             year = int(ynode.value) if isinstance(ynode, ScalarNode) and ynode.tag == INT and ynode.value.isdigit() else None
-            if year is None or not 1900 <= year <= self.today.year:
-                self.add(self.line(ynode), "E204", f"`honors` 的 `year` 应是 1900 至 {self.today.year} 之间的年份整数，如 2023；实际是“{getattr(ynode, 'value', describe(ynode))}”")
-            if level is None or title is None or year is None or not 1900 <= year <= self.today.year:
+            if year is not None and not honor_year_ok(year, self.today.year):
+                year = None
+            if year is None:
+                self.add(self.line(ynode), "E204", f"`honors` 的 `year` 应是 {HONOR_YEAR_MIN} 至 {self.today.year} 之间的年份整数，如 2023；实际是“{getattr(ynode, 'value', describe(ynode))}”")
+            if level is None or title is None or year is None:
                 ok = False
                 continue
             honors.append(Honor(level, title, year))
@@ -434,8 +408,8 @@ class CaseCheck:
             if value != stem:
                 self.add(self.line(node), "E207", f"`id` 是“{value}”，但文件名是“{stem}.md”；两者应一致")
                 return None
-        if field.key == "summary" and len(value) > SUMMARY_MAX:
-            self.add(self.line(node), "E212", f"`summary`（摘要）有 {len(value)} 字，超过 {SUMMARY_MAX} 字上限；请精简")
+        if field.key == "summary" and (problem := summary_problem(value)):
+            self.add(self.line(node), "E212", problem)
             return None
         if field.key == "source" and not scan.names_a_source(value):
             self.add(self.line(node), "W218", (
@@ -451,7 +425,7 @@ class CaseCheck:
     def check_body(self) -> tuple[Section, ...]:
         raw = self.raw
         sections = scan.sections(raw.body, raw.body_line)
-        canonical = REQUIRED_SECTIONS + OPTIONAL_SECTIONS
+        canonical = SECTION_ORDER
         titles = [s.title for s in sections]
         for name in REQUIRED_SECTIONS:
             if name not in titles:
@@ -550,19 +524,20 @@ class CaseCheck:
 
     def check_url(self, hit: scan.Hit, case_dir: str) -> None:
         url = hit.value
-        plain = scan.plain_url(url)
+        kind = url_kind(url)
         what = "图片" if hit.kind == "image" else "链接"
-        if plain.startswith(("javascript:", "vbscript:", "data:")):
-            self.add(hit.line, "E403", f"{what}使用了危险的地址“{url[:40]}”（{plain.split(':')[0]}:）；请删除")
+        if kind == "script":
+            scheme = plain_url(url).split(":")[0]
+            self.add(hit.line, "E403", f"{what}使用了危险的地址“{url[:40]}”（{scheme}:）；请删除")
             return
-        if plain.startswith(("http://", "https://", "//")):
+        if kind in ("web", "host"):
             if hit.kind == "image":
                 self.add(hit.line, "E404", f"图片来自外部网站“{url[:60]}”；请下载到库的 assets/ 目录，用相对路径引用")
             return
-        if ":" in plain.split("/")[0] or plain.startswith(("#", "?")) or not plain:
+        if kind in ("scheme", "fragment"):
             return  # mailto:, tel:, in-page anchors: fine
         target = unquote(url.split("#")[0].split("?")[0])
-        if target.startswith("/"):
+        if kind == "absolute" or target.startswith("/"):  # also a percent-encoded slash
             self.add(hit.line, "E405", f"{what}路径“{url}”是绝对路径，离线版和其他部署中会失效；请用相对库目录的路径")
             return
         path = posixpath.normpath(posixpath.join(case_dir, target))
@@ -645,7 +620,7 @@ def check_case_links(raws_and_cases: list[tuple[RawCase, Case | None]]) -> list[
         base = posixpath.dirname(raw.rel)
         for hit in scan.markup(raw.body, raw.body_line):
             target = hit.value.split("#", 1)[0].split("?", 1)[0]
-            if hit.kind != "link" or not target.endswith(".md") or ":" in target or target.startswith("/"):
+            if hit.kind != "link" or not target.endswith(".md") or url_kind(hit.value) != "relative":
                 continue
             path = posixpath.normpath(posixpath.join(base, target))
             if status.get(path) == "published":

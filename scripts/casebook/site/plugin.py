@@ -23,7 +23,7 @@ from mkdocs.structure.files import File, Files
 from ..core.index import build_index
 from ..core.library import load_library
 from .provenance import MANIFEST_NAME, edit_template, make_manifest, read_git
-from .render import Options, render_site
+from .render import CASES_DIR, Options, case_id_of, library_file_uri, render_site
 from ..core.sanitize import clean, clean_text, removed
 from .search import build_search_index
 
@@ -90,14 +90,14 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         self.pending = {**site.pages, **site.files}
         for uri, content in site.pages.items():
             file = self.generated(config, uri, content)
-            case = uri.startswith("cases/")
+            case_id = case_id_of(uri)
             # "Edit" on a case page opens its source file in the library, not a generated path.
-            file.edit_uri = f"{self.prefix}/{quote(self.index.by_id[uri[6:-3]].rel)}" if case and self.prefix else None
+            file.edit_uri = f"{self.prefix}/{quote(self.index.by_id[case_id].rel)}" if case_id and self.prefix else None
             files.append(file)
         for uri, data in {**site.files, MANIFEST_NAME: self.manifest.json()}.items():
             files.append(self.generated(config, uri, data))
-        for rel in self.library.assets:  # images keep their library paths under cases/
-            files.append(File.generated(config, f"cases/{rel}", abs_src_path=str(self.root / rel)))
+        for rel in self.library.assets:
+            files.append(File.generated(config, library_file_uri(rel), abs_src_path=str(self.root / rel)))
         for name, path in self.downloads.items():
             files.append(File.generated(config, f"downloads/{name}", abs_src_path=str(path)))
         for file in files:
@@ -118,7 +118,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     def on_page_content(self, html: str, *, page, config, files) -> str:
         # Case pages carry contributed HTML: keep only the allowlist (sanitize.py). Validation has
         # already reported anything it removes; if something still goes, say so (fails --strict).
-        if not (page.file.generated_by and page.file.src_uri.startswith("cases/")):
+        if not (page.file.generated_by and case_id_of(page.file.src_uri)):
             return html
         safe = clean(html)
         gone = removed(html, safe)
@@ -136,7 +136,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
             self.written = self.pending  # only a build that got this far counts as written
         path = Path(config.site_dir) / "search" / "search_index.json"
         if path.is_file():
-            data = build_search_index(json.loads(path.read_text(encoding="utf-8")), lambda loc: loc.startswith("cases/"))
+            data = build_search_index(json.loads(path.read_text(encoding="utf-8")), lambda loc: loc.startswith(CASES_DIR))
             path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 

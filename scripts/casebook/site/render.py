@@ -19,7 +19,8 @@ from urllib.parse import quote
 from . import charts
 from ..core.index import Facet, Index
 from ..core.model import Case
-from ..core.schema import FIELDS, VOCABULARIES, VOCABULARY_LABELS
+from ..core.rules import url_kind
+from ..core.schema import FIELDS, VOCABULARIES, VOCABULARY_LABELS, Field
 
 LATEST_MAX = 10
 HIDDEN = "search:\n  exclude: true\n"  # listing pages stay out of search so cases rank first
@@ -55,8 +56,24 @@ def esc(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
+# Case pages and the library's files (images) are published under this folder of the site.
+CASES_DIR = "cases/"
+
+
 def case_uri(case_id: str) -> str:
-    return f"cases/{case_id}.md"
+    return f"{CASES_DIR}{case_id}.md"
+
+
+def case_id_of(uri: str) -> str | None:
+    """The case id of a case page's uri (cases/<id>.md); None for any other page."""
+    if uri.startswith(CASES_DIR) and uri.endswith(".md"):
+        return uri[len(CASES_DIR):-3]
+    return None
+
+
+def library_file_uri(rel: str) -> str:
+    """Where a library file (assets/x.jpg) is published: it keeps its library path under cases/."""
+    return CASES_DIR + rel
 
 
 def vocab_dir(vocab: str) -> str:
@@ -152,7 +169,7 @@ def rewrite_links(case: Case, cases_by_rel: dict[str, str], html_prefix: str) ->
     base = posixpath.dirname(case.rel)
 
     def target(url: str) -> str | None:
-        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^[#/?]", url):
+        if url_kind(url) != "relative":
             return None
         path, _, anchor = url.partition("#")
         lib_path = posixpath.normpath(posixpath.join(base, path))
@@ -171,6 +188,23 @@ def rewrite_links(case: Case, cases_by_rel: dict[str, str], html_prefix: str) ->
     return _HTML_SRC.sub(raw, _LINK_TARGET.sub(md, body))
 
 
+# The fields listed under a case's summary, in schema order: id and status are not for readers,
+# the title, summary and cover have their own places on the page, 精选 only orders the home page.
+META_FIELDS = tuple(f for f in FIELDS if f.key not in ("id", "title", "summary", "featured", "status", "cover"))
+LIST_SEPARATOR = {"tags": " "}  # tags read as a row of labels; other lists as 甲、乙
+
+
+def meta_value(field: Field, value: object, index: Index, uri: str) -> str:
+    """One field's value on a case page as Markdown: vocabulary values link to their listing."""
+    if field.kind == "honors":
+        return "；".join(f"{esc(h.title)}（{facet_link(index, 'honor_level', h.level, uri)}，{h.year} 年）" for h in value)
+    if field.kind == "date":
+        return value.isoformat()
+    values = value if field.kind == "list" else (value,)
+    shown = [facet_link(index, field.vocabulary, v, uri) if field.vocabulary else esc(v) for v in values]
+    return LIST_SEPARATOR.get(field.key, "、").join(shown)
+
+
 def render_case(case: Case, index: Index, options: Options, cases_by_rel: dict[str, str]) -> str:
     uri = case_uri(case.id)
     out = [f"# {esc(case.title)}", ""]
@@ -180,25 +214,11 @@ def render_case(case: Case, index: Index, options: Options, cases_by_rel: dict[s
                 '!!! warning "待补充"', f"    本案例的 {missing} 尚待补充：来源中没有相关内容，欢迎提供可靠资料。", "", "</div>", ""]
     # The summary comes first: search results show the start of a page's text as the teaser.
     out += [f"> {esc(case.summary)}", ""]
-
-    def row(label: str, value: str) -> None:
-        out.extend([label, f":   {value}", ""])
-
     out += ['<div class="cb-meta" markdown>', ""]
-    row("单位", esc(case.organization))
-    row("组织类型", facet_link(index, "org_type", case.org_type, uri))
-    if case.party_org:
-        row("党组织", facet_link(index, "party_org", case.party_org, uri))
-    row("地区", facet_link(index, "region", case.region, uri))
-    if case.industry:
-        row("行业", facet_link(index, "industry", case.industry, uri))
-    row("类别", "、".join(facet_link(index, "category", v, uri) for v in case.category))
-    if case.tags:
-        row("标签", " ".join(facet_link(index, "tags", v, uri) for v in case.tags))
-    if case.honors:
-        row("荣誉", "；".join(f"{esc(h.title)}（{facet_link(index, 'honor_level', h.level, uri)}，{h.year} 年）" for h in case.honors))
-    row("收录日期", case.date.isoformat())
-    row("来源", esc(case.source))
+    for f in META_FIELDS:
+        value = getattr(case, f.key)
+        if value:
+            out.extend([f.label, f":   {meta_value(f, value, index, uri)}", ""])
     out += ["</div>", ""]
     if case.cover:
         out += [f"![{esc(case.title)}]({url_path(case.cover)}){{ .cb-cover }}", ""]
@@ -396,27 +416,28 @@ def render_stats(index: Index) -> tuple[str, dict[str, bytes]]:
 
 # -- exports -------------------------------------------------------------------------------
 
+# The schema's fields in every export, in schema order: `status` is always published here.
+EXPORT_FIELDS = tuple(f for f in FIELDS if f.key != "status")
+
+
+def export_value(case: Case, field: Field) -> object:
+    """A field's value as plain JSON data."""
+    value = getattr(case, field.key)
+    if field.kind == "list":
+        return list(value)
+    if field.kind == "date":
+        return value.isoformat()
+    if field.kind == "honors":
+        return [{"level": h.level, "title": h.title, "year": h.year} for h in value]
+    return value
+
+
 def case_record(case: Case, options: Options) -> dict:
-    return {
-        "id": case.id,
-        "title": case.title,
-        "organization": case.organization,
-        "org_type": case.org_type,
-        "party_org": case.party_org,
-        "region": case.region,
-        "industry": case.industry,
-        "category": list(case.category),
-        "tags": list(case.tags),
-        "summary": case.summary,
-        "date": case.date.isoformat(),
-        "source": case.source,
-        "honors": [{"level": h.level, "title": h.title, "year": h.year} for h in case.honors],
-        "featured": case.featured,
-        "cover": case.cover,
-        "url": site_url(case_uri(case.id), options.directory_urls),
-        "incomplete_sections": list(case.incomplete_sections),
-        "sections": {s.title: s.text for s in case.sections},
-    }
+    record = {f.key: export_value(case, f) for f in EXPORT_FIELDS}
+    record["url"] = site_url(case_uri(case.id), options.directory_urls)
+    record["incomplete_sections"] = list(case.incomplete_sections)
+    record["sections"] = {s.title: s.text for s in case.sections}
+    return record
 
 
 def render_json(index: Index, options: Options) -> bytes:
@@ -425,11 +446,10 @@ def render_json(index: Index, options: Options) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+# A spreadsheet has no room for the cover's path; the page's address and what is missing instead.
 CSV_COLUMNS = (
-    ("id", "编号"), ("title", "标题"), ("organization", "单位"), ("org_type", "组织类型"),
-    ("party_org", "党组织"), ("region", "地区"), ("industry", "行业"), ("category", "类别"),
-    ("tags", "标签"), ("summary", "摘要"), ("date", "收录日期"), ("source", "来源"),
-    ("honors", "荣誉"), ("featured", "精选"), ("url", "网址"), ("incomplete_sections", "待补充章节"),
+    *((f.key, f.label) for f in EXPORT_FIELDS if f.kind != "path"),
+    ("url", "网址"), ("incomplete_sections", "待补充章节"),
 )
 
 
