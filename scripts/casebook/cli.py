@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .core import report
+from .core.errors import BookError, BuildError, DraftError, FontError, GuideError, TypesetError, WordError
 from .core.load import shown_path
 from .core.library import load_library
 from .core.schema import SUMMARY_MAX
@@ -119,7 +120,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .site.build import BuildError, build_site, pack_zip  # subprocess/zipfile: not needed to validate
+    from .site.build import build_site, pack_zip  # subprocess/zipfile: not needed to validate
 
     if args.zip and not args.offline:
         print("casebook: 用法错误：--zip 只用于离线版，请同时加 --offline", file=sys.stderr)
@@ -164,7 +165,7 @@ def cmd_book(args: argparse.Namespace) -> int:
         return fail(f"无法读取 {config_path}（{exc.strerror or exc}）")
     except UnicodeDecodeError:
         return fail(f"{config_path} 不是 UTF-8 文本")
-    except bk.BookError as exc:
+    except BookError as exc:
         return fail(f"用法错误：{exc}")
     library = load_library(args.cases)
     if library.errors:
@@ -176,13 +177,13 @@ def cmd_book(args: argparse.Namespace) -> int:
             index, title=args.title or config["title"], compiler=args.compiler or config["compiler"],
             group_by=bk.check_group_by(args.group_by), where=bk.parse_where(args.where, index), assets=library.assets,
         )
-    except bk.BookError as exc:
+    except BookError as exc:
         return fail(f"用法错误：{exc}")
     if not book.count:
         return fail("没有符合条件的已发布案例（草稿不收录），没有生成案例汇编。", 1)
     fonts = None
     if "pdf" in formats:
-        from .book.fonts import FontError, find_cjk_fonts
+        from .book.fonts import find_cjk_fonts
 
         try:
             fonts = find_cjk_fonts()
@@ -198,7 +199,7 @@ def cmd_book(args: argparse.Namespace) -> int:
     for fmt in formats:
         start = time.monotonic()
         if fmt == "pdf":
-            from .book.pdf import TypesetError, render_pdf
+            from .book.pdf import render_pdf
 
             try:
                 data = render_pdf(book, args.cases, fonts)
@@ -225,7 +226,7 @@ def fail(message: str, code: int = 2) -> int:
 
 def choose_id(given: str | None, *titles: str) -> str:
     """--id, or the pinyin of the first title that gives one; DraftError otherwise."""
-    from .contrib.drafts import DraftError, check_id, derive_id
+    from .contrib.drafts import check_id, derive_id
 
     if given:
         return check_id(given)
@@ -293,7 +294,7 @@ def write_draft(root: Path, draft, taxonomy, pictures: dict[str, bytes] | None =
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from .contrib.drafts import Draft, DraftError, checked_values, library_taxonomy
+    from .contrib.drafts import Draft, checked_values, library_taxonomy
 
     try:
         taxonomy = library_taxonomy(args.cases)
@@ -314,7 +315,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from .contrib import word
-    from .contrib.drafts import Draft, DraftError, library_taxonomy
+    from .contrib.drafts import Draft, library_taxonomy
 
     try:
         data = args.file.read_bytes()
@@ -325,8 +326,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         source = word.read_docx(data)
         first = word.to_draft(source, taxonomy, {})
         case_id = choose_id(args.id, str(first.value("title") or ""), args.file.stem)
-    except (DraftError, word.WordError) as exc:
-        return fail(f"{args.file}：{exc}" if isinstance(exc, word.WordError) else str(exc))
+    except DraftError as exc:
+        return fail(f"{args.file}：{exc}" if isinstance(exc, WordError) else str(exc))
     if problem := claimed(args.cases, case_id):
         return fail(problem, 1)
     paths: dict[int, str] = {}
@@ -345,7 +346,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_from_issue(args: argparse.Namespace) -> int:
     from .contrib import issue
-    from .contrib.drafts import Draft, DraftError, library_taxonomy
+    from .contrib.drafts import Draft, library_taxonomy
 
     try:
         data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
@@ -367,7 +368,7 @@ def cmd_from_issue(args: argparse.Namespace) -> int:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     from .contrib import guide, issue
-    from .contrib.drafts import DraftError, library_taxonomy
+    from .contrib.drafts import library_taxonomy
 
     try:
         taxonomy = library_taxonomy(args.cases)
@@ -379,8 +380,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         new_guide = guide.fill(old_guide, guide.blocks(taxonomy))
     except OSError as exc:
         return fail(f"无法读取 {guide_path}（{exc.strerror or exc}）")
-    except KeyError as exc:
-        return fail(f"{guide_path} 中缺少标记 {guide.marker(exc.args[0])} … {guide.marker(exc.args[0], True)}")
+    except GuideError as exc:
+        return fail(f"{guide_path} 中{exc}")
     form_path = args.root / issue.FORM_PATH
     old_form = form_path.read_text(encoding="utf-8") if form_path.is_file() else None
     stale = [(p, new) for p, old, new in ((guide_path, old_guide, new_guide), (form_path, old_form, issue.form_yaml(taxonomy))) if old != new]

@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 import markdown
 import yaml
 
+from ..core.errors import BookError
 from ..core.index import Index, case_values
 from ..core.model import Case
 from ..core.rules import plain_url, url_kind
@@ -27,10 +28,6 @@ DEFAULT_COMPILER = "两新党建工作法案例库"
 DEFAULT_NAME = "liangxin-dangjian-anli-huibian"
 DEFAULT_GROUP = "category"
 NUMERALS = "零一二三四五六七八九"
-
-
-class BookError(ValueError):
-    """A usage problem (bad --where / --group-by): the message says what to write instead."""
 
 
 @dataclass(frozen=True)

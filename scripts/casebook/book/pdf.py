@@ -11,12 +11,9 @@ import json
 from importlib import resources
 from pathlib import Path
 
+from ..core.errors import TypesetError
 from .compose import Book, chinese_date
 from .fonts import MONO, FontChoice
-
-
-class TypesetError(RuntimeError):
-    pass
 
 
 def book_data(book: Book, fonts: FontChoice) -> dict:

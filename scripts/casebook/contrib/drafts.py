@@ -18,6 +18,7 @@ import yaml
 
 from ..core import scan
 from ..core.index import slugify
+from ..core.errors import DraftError
 from ..core.library import load_checked_taxonomy
 from ..core.load import load_case, shown_path, walk_library
 from ..core.model import Finding, Taxonomy
@@ -49,10 +50,6 @@ class Draft:
 
     def value(self, key: str) -> object:
         return dict(self.meta).get(key)
-
-
-class DraftError(Exception):
-    """A user's mistake in what was asked for (bad id, value not in a vocabulary ...)."""
 
 
 # -- the library ------------------------------------------------------------------------

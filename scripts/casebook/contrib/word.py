@@ -25,6 +25,7 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from lxml import etree
 
+from ..core.errors import WordError
 from ..core.model import Taxonomy
 from ..core.schema import FIELDS, IMAGE_SUFFIXES, INCOMPLETE_MARK, SECTION_ORDER
 from .drafts import Draft, recognise, section_notes
@@ -80,10 +81,6 @@ def number(value: str | None, default: int) -> int:
         return int(value) if value is not None else default
     except ValueError:
         return default
-
-
-class WordError(Exception):
-    """The file is not a Word document that can be read (a Chinese message for the user)."""
 
 
 @dataclass(frozen=True)
