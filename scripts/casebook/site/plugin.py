@@ -14,17 +14,20 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
+from jinja2 import Environment
 from mkdocs.config import base
 from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
 from ..core.index import build_index
 from ..core.library import load_library
+from ..core.sanitize import clean, clean_text, removed
 from .provenance import MANIFEST_NAME, edit_template, make_manifest, read_git
 from .render import CASES_DIR, Options, case_id_of, library_file_uri, render_site
-from ..core.sanitize import clean, clean_text, removed
 from .search import build_search_index
 
 log = logging.getLogger("mkdocs.plugins.casebook")
@@ -36,9 +39,10 @@ logging.getLogger("jieba").setLevel(logging.WARNING)
 
 
 class CasebookConfig(base.Config):
-    cases = c.Type(str, default="cases")  # library directory, relative to mkdocs.yml
+    enabled = c.Type(bool, default=True)  # off: MkDocs builds docs/ alone, with Material's search
+    cases = c.Dir(exists=True, default="cases")  # the library, relative to mkdocs.yml
     # Folder with the 案例汇编 (`casebook book` output): its .pdf/.docx go to downloads/ and
-    # are linked from the home and overview pages. Empty or missing: no links.
+    # are linked from the home and overview pages. Empty (the default) or missing: no links.
     downloads = c.Type(str, default="")
 
 
@@ -53,12 +57,12 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         self.dirty = dirty
         self.written: dict[str, str | bytes] = {}
 
-    def on_config(self, config):
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if not self.config.enabled:
+            return config
         # Per-build state lives here and is reset on every build (mkdocs serve rebuilds).
         base_dir = Path(config.config_file_path or ".").resolve().parent
-        self.root = (base_dir / self.config.cases).resolve()
-        if not self.root.is_dir():
-            raise PluginError(f"casebook: 案例库目录不存在：{self.root}")
+        self.root = Path(self.config.cases).resolve()  # Dir: already relative to mkdocs.yml, and there
         library = load_library(self.root)
         for finding in library.warnings:
             log.info(finding.text())
@@ -82,7 +86,9 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         config.copyright = f"{config.copyright} · {footer}" if config.copyright else footer
         return config
 
-    def on_files(self, files: Files, config) -> Files:
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        if not self.config.enabled:
+            return files
         # MkDocs' own edit_uri_template ({path} = path in the repository) serves every page.
         template = config.edit_uri_template
         options = Options(config.use_directory_urls, template, self.prefix, tuple(self.downloads))
@@ -105,20 +111,21 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
                 file.edit_uri = f"{self.docs_prefix}/{file.src_uri}" if self.docs_prefix else None
         return files
 
-    def on_env(self, env, *, config, files):
-        env.filters["casebook_search_worker"] = use_our_worker
+    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
+        # overrides/main.html always calls the filter: disabled, Material keeps its own worker.
+        env.filters["casebook_search_worker"] = use_our_worker if self.config.enabled else str
         return env
 
-    def generated(self, config, uri: str, content: str | bytes) -> File:
+    def generated(self, config: MkDocsConfig, uri: str, content: str | bytes) -> File:
         file = File.generated(config, uri, content=content)
         if self.dirty and self.written.get(uri) == content:
             file.is_modified = lambda: False  # type: ignore[method-assign]  # unchanged since last build
         return file
 
-    def on_page_content(self, html: str, *, page, config, files) -> str:
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         # Case pages carry contributed HTML: keep only the allowlist (sanitize.py). Validation has
         # already reported anything it removes; if something still goes, say so (fails --strict).
-        if not (page.file.generated_by and case_id_of(page.file.src_uri)):
+        if not (self.config.enabled and page.file.generated_by and case_id_of(page.file.src_uri)):
             return html
         safe = clean(html)
         gone = removed(html, safe)
@@ -131,7 +138,9 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     # After Material's search writes its index (priority 0), before the offline plugin inlines
     # it into search_index.js (priority -100).
     @event_priority(-50)
-    def on_post_build(self, *, config) -> None:
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if not self.config.enabled:
+            return
         if self.dirty:
             self.written = self.pending  # only a build that got this far counts as written
         path = Path(config.site_dir) / "search" / "search_index.json"
