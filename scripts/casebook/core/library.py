@@ -36,7 +36,7 @@ def load_library(root: Path, today: dt.date | None = None) -> Library:
         findings += case_findings
         # Drop the YAML nodes once judged: thousands of live node graphs make Python's cyclic
         # garbage collector rescan them over and over (validate time grew faster than linear).
-        results.append((replace(raw, root=None), case))
+        results.append((replace(raw, front_node=None), case))
     findings += check_duplicate_ids(results)
     findings += check_case_links(results)
     assets = tuple(sorted(f for f in files if not f.endswith(".md") and f != "taxonomy.yml" and not f.startswith(".") and "/." not in f))

@@ -47,7 +47,7 @@ class RawCase:
     text: str  # decoded, newlines normalised; "" when undecodable
     front_start: int  # file line of the first front-matter line (after the opening ---)
     front_lines: tuple[str, ...]  # front matter text lines
-    root: Any  # the composed yaml node of the front matter (None when unparsable/empty)
+    front_node: Any  # the composed yaml node of the front matter (None when unparsable/empty)
     body: str
     body_line: int  # file line of the first body line
     findings: tuple[Finding, ...] = ()

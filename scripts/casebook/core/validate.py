@@ -8,7 +8,7 @@ import itertools
 import posixpath
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable
 from urllib.parse import unquote
 
 import yaml
@@ -36,15 +36,10 @@ from .schema import (
     Field,
 )
 
-T = "tag:yaml.org,2002:"
-STR, NULL, BOOL, INT, FLOAT, TIMESTAMP = (T + t for t in ("str", "null", "bool", "int", "float", "timestamp"))
-SAFE_TAGS = {STR, NULL, BOOL, INT, FLOAT, TIMESTAMP, T + "seq", T + "map"}
+YAML_TAG = "tag:yaml.org,2002:"  # the prefix of YAML's standard tags (!!str is YAML_TAG + "str")
+STR, NULL, BOOL, INT, FLOAT, TIMESTAMP = (YAML_TAG + t for t in ("str", "null", "bool", "int", "float", "timestamp"))
+SAFE_TAGS = {STR, NULL, BOOL, INT, FLOAT, TIMESTAMP, YAML_TAG + "seq", YAML_TAG + "map"}
 LABEL_TO_KEY = {f.label: f.key for f in FIELDS}
-# Field kind (schema.Field.kind) -> the CaseCheck method that judges it.
-CHECKERS = {
-    "str": "check_text_field", "list": "check_list", "date": "check_date",
-    "bool": "check_bool", "path": "check_cover", "honors": "check_honors",
-}
 _LEADING = re.compile(r"^[ \t?-]+", re.M)
 # sanitize.text_problem kinds -> codes for front-matter strings and for vocabulary values.
 TEXT_CODES = {"tag": "E216", "url": "E217", "control": "E218", "bidi": "E219"}
@@ -105,14 +100,12 @@ def validate_taxonomy(data: object, shown: str, lines: dict[tuple[str, int], int
     return Taxonomy(tuple(vocab)), findings, usable
 
 
-class CaseCheck:
-    """Validates one raw case; collects findings instead of stopping at the first."""
+class NodeReader:
+    """Reads one case's composed YAML nodes: file lines, structure (tags, aliases, depth),
+    mappings with duplicate keys, text scalars. Collects findings instead of stopping."""
 
-    def __init__(self, raw: RawCase, taxonomy: Taxonomy | None, files: frozenset[str], today: dt.date):
+    def __init__(self, raw: RawCase):
         self.raw = raw
-        self.taxonomy = taxonomy  # None when taxonomy.yml is unusable: skip vocabulary checks
-        self.files = files
-        self.today = today
         self.findings: list[Finding] = list(raw.findings)
         # YAML also ends lines at U+0085, U+2028 and U+2029, so its marks' line numbers drift from the
         # file's: find the file line from the mark's character index, counting "\n" only.
@@ -158,7 +151,7 @@ class CaseCheck:
                 return False
             seen.add(id(node))
             if node.tag not in SAFE_TAGS:
-                self.add(self.line(node), "E109", f"不允许的 YAML 标签 `{node.tag.replace(T, '!!')}`；请删除标签，直接写值")
+                self.add(self.line(node), "E109", f"不允许的 YAML 标签 `{node.tag.replace(YAML_TAG, '!!')}`；请删除标签，直接写值")
                 ok = False
             if depth > MAX_YAML_DEPTH:
                 self.add(self.line(node), "E110", f"front matter 嵌套超过 {MAX_YAML_DEPTH} 层")
@@ -216,6 +209,18 @@ class CaseCheck:
             return None
         self.add(self.line(node), "E204", f"{label}应是文字，实际是{describe(node)}")
         return None
+
+
+
+class CaseCheck(NodeReader):
+    """Validates one raw case: each front-matter field by its schema kind (FIELD_CHECKS), then
+    the body, its markup and personal data."""
+
+    def __init__(self, raw: RawCase, taxonomy: Taxonomy | None, files: frozenset[str], today: dt.date):
+        super().__init__(raw)
+        self.taxonomy = taxonomy  # None when taxonomy.yml is unusable: skip vocabulary checks
+        self.files = files
+        self.today = today
 
     def in_vocabulary(self, field: Field, node: Node, value: str) -> bool:
         problem = vocabulary_problem(field, value, self.taxonomy)
@@ -277,7 +282,7 @@ class CaseCheck:
         self.add(self.line(node), code, f"`{field.key}`（{field.label}）应写 true 或 false，实际是“{found}”")
         return None
 
-    def check_cover(self, field: Field, node: Node) -> str | None:
+    def check_path(self, field: Field, node: Node) -> str | None:
         if isinstance(node, ScalarNode) and node.tag == NULL:
             return None  # optional: `cover:` left empty means no cover
         value = self.text(field, node)
@@ -334,7 +339,7 @@ class CaseCheck:
 
     def check_front(self) -> dict[str, object] | None:
         raw = self.raw
-        root = raw.root
+        root = raw.front_node
         if not isinstance(root, MappingNode):
             found = "空的" if root is None or (isinstance(root, ScalarNode) and root.tag == NULL) else f"一个{describe(root)}"
             self.add(2 if root is None else self.line(root), "E105", f"front matter 应是“字段: 值”的映射，实际是{found}；每行写成 `title: 标题` 的形式")
@@ -349,7 +354,7 @@ class CaseCheck:
                 hint = LABEL_TO_KEY.get(key) or suggest(key, FIELD_BY_KEY)
                 self.add(self.line(knode), "E202", f"未知字段 `{key}`" + (f"；是否想写 `{hint}`？" if hint else f"；可用字段：{'、'.join(FIELD_BY_KEY)}"))
                 continue
-            value = getattr(self, CHECKERS[field.kind])(field, vnode)
+            value = FIELD_CHECKS[field.kind](self, field, vnode)
             if value is not None:
                 values[key] = value
         for field in FIELDS:
@@ -394,7 +399,7 @@ class CaseCheck:
                 "请在正文写明出处，或从摘要删去"
             ))
 
-    def check_text_field(self, field: Field, node: Node) -> str | None:
+    def check_str(self, field: Field, node: Node) -> str | None:
         if not field.required and isinstance(node, ScalarNode) and node.tag == NULL:
             return None
         value = self.text(field, node)
@@ -574,6 +579,14 @@ class CaseCheck:
             sections=sections,
             **values,  # type: ignore[arg-type]
         )
+
+
+# schema.Field.kind -> the check that judges a field of that kind.
+FIELD_CHECKS: dict[str, Callable[[CaseCheck, Field, Node], object]] = {
+    "str": CaseCheck.check_str, "list": CaseCheck.check_list, "date": CaseCheck.check_date,
+    "bool": CaseCheck.check_bool, "path": CaseCheck.check_path, "honors": CaseCheck.check_honors,
+}
+assert {f.kind for f in FIELDS} <= set(FIELD_CHECKS), "every field kind of the schema needs its check"
 
 
 def validate_case(raw: RawCase, taxonomy: Taxonomy | None, files: frozenset[str], today: dt.date) -> tuple[Case | None, list[Finding]]:
