@@ -464,10 +464,8 @@ def test_e208_duplicate_id_reported_once_per_extra_copy(tmp_path: Path) -> None:
 
 
 # ==================================================================================================
-# Known problems, reported to the maintainer and not yet fixed. strict: a fix turns these into
-# failures (XPASS) so the marker gets removed.
+# Messages: one clean line, whatever the value held (escaped line breaks and controls).
 # ==================================================================================================
-
 
 
 @pytest.mark.parametrize(("value", "code"), [('"永康\\n市"', "E203"), ('"\\e[31m永康"', "E218")])

@@ -172,8 +172,8 @@ def field_hint(field: Field, taxonomy: Taxonomy) -> str:
 
 
 # Placeholders for fields nobody has filled: what the validator reads as "empty" (E205) for
-# required fields, and as "absent" for optional ones. A null cover is an error (E205), so the
-# cover line is written as a comment to uncomment.
+# required fields, and as "absent" for optional ones (an empty `cover:` too: no cover). The
+# cover line is written as a comment instead, with an example path to fill in and uncomment.
 def placeholder(field: Field) -> str:
     if field.kind == "list" or field.kind == "honors":
         return "[]"

@@ -67,7 +67,6 @@ _STRIP = " \t\u3000\xa0"
 _ESCAPE = re.compile(r"([\\`*_\[\]])")
 _BLOCK_START = re.compile(r"^(#|>|[-+*](?=\s)|\d+(?=[.)]\s)|[-=]+$)")
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
 VML_IMAGE = "{urn:schemas-microsoft-com:vml}imagedata"
@@ -75,7 +74,7 @@ DOC_PR = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawin
 R_EMBED, R_ID, R_LINK = qn("r:embed"), qn("r:id"), qn("r:link")
 
 
-def number(value: str | None, default: int) -> int:
+def int_attribute(value: str | None, default: int) -> int:
     """An integer attribute, or `default` when it is missing or not a number."""
     try:
         return int(value) if value is not None else default
@@ -153,7 +152,7 @@ class Reader:
             return {}
         abstract = {
             a.get(qn("w:abstractNumId")): {
-                number(lvl.get(qn("w:ilvl")), 0): (fmt.get(qn("w:val")) if (fmt := lvl.find(qn("w:numFmt"))) is not None else "decimal")
+                int_attribute(lvl.get(qn("w:ilvl")), 0): (fmt.get(qn("w:val")) if (fmt := lvl.find(qn("w:numFmt"))) is not None else "decimal")
                 for lvl in a.findall(qn("w:lvl"))
             }
             for a in root.findall(qn("w:abstractNum"))
@@ -190,7 +189,7 @@ class Reader:
             for element in [ppr] + [s.element.pPr for s in chain]:
                 lvl = element.find(qn("w:outlineLvl")) if element is not None else None
                 if lvl is not None:
-                    value = number(lvl.get(qn("w:val")), 9)
+                    value = int_attribute(lvl.get(qn("w:val")), 9)
                     heading = value + 1 if value < 9 else 0
                     break
         list_level, ordered = -1, False
@@ -201,7 +200,7 @@ class Reader:
             num_id = numpr.find(qn("w:numId"))
             ilvl = numpr.find(qn("w:ilvl"))
             num = num_id.get(qn("w:val")) if num_id is not None else None
-            level = number(ilvl.get(qn("w:val")), 0) if ilvl is not None else 0
+            level = int_attribute(ilvl.get(qn("w:val")), 0) if ilvl is not None else 0
             if num and num != "0":
                 list_level = level
                 ordered = self.numbering.get((num, level), "bullet") not in ("bullet", "none")
@@ -317,7 +316,7 @@ class Reader:
                     for p in tc.iter(qn("w:p")):
                         lines += [b.md for b in self.paragraph(p)]
                 row.append("\n".join(lines))
-                row += [""] * (min(number(span.get(qn("w:val")), 1), 64) - 1 if span is not None else 0)
+                row += [""] * (min(int_attribute(span.get(qn("w:val")), 1), 64) - 1 if span is not None else 0)
             rows.append(row)
         rows = [r for r in rows if any(c.strip() for c in r)]
         if not rows:
@@ -422,7 +421,7 @@ def numbered(block: Block) -> tuple[int, str, str] | None:
     return None
 
 
-def bare(block: Block) -> bool:
+def unnumbered_heading(block: Block) -> bool:
     """A line that is only a section name (`基本情况`, `主要举措：`): a heading without a number."""
     if block.kind != "p" or block.list_level >= 0 or _PICTURE.search(block.md) or len(block.text) > 12 or block.text.endswith("。"):
         return False
@@ -482,7 +481,7 @@ def to_draft(source: Source, taxonomy: Taxonomy, picture_paths: Mapping[int, str
     styled = [b for b in blocks if b.heading]
     standard_levels = [b.heading for b in styled if section_of(heading_text(b))]
     section_level = min(standard_levels or [b.heading for b in styled] or [1])
-    numbered_standard = any(((n := numbered(b)) and n[0] == 1 and section_of(n[1])) or bare(b) for b in blocks)
+    numbered_standard = any(((n := numbered(b)) and n[0] == 1 and section_of(n[1])) or unnumbered_heading(b) for b in blocks)
     demote = 1 if standard_levels else 0  # numbered lines inside Word-styled sections go one level down
     any_standard = bool(standard_levels or numbered_standard)
     if not any_standard and (styled or any(numbered(b) for b in blocks)):
@@ -519,7 +518,7 @@ def to_draft(source: Source, taxonomy: Taxonomy, picture_paths: Mapping[int, str
             level, text = 2 + max(0, b.heading - section_level), heading_text(b)
         elif n := numbered(b):
             level, text, rest = n[0] + 1 + demote, n[1], n[2]
-        elif bare(b):
+        elif unnumbered_heading(b):
             level, text = 2 + demote, b.text.rstrip("：:")
         if level == 2:
             name = section_of(text) if any_standard else None

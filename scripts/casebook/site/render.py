@@ -84,7 +84,7 @@ def facet_uri(facet: Facet) -> str:
     return f"{vocab_dir(facet.vocab)}/{facet.slug}.md"
 
 
-def rel(target: str, page: str) -> str:
+def relative_link(target: str, page: str) -> str:
     """Relative link from one page's source path to another's (MkDocs rewrites .md links)."""
     head, name = posixpath.split(target)
     up = _rel_dir(head, posixpath.dirname(page))
@@ -134,11 +134,11 @@ def keywords(case: Case) -> tuple[str, ...]:
 
 
 def case_link(case: Case, from_page: str) -> str:
-    return f"[{esc(case.title)}]({rel(case_uri(case.id), from_page)})"
+    return f"[{esc(case.title)}]({relative_link(case_uri(case.id), from_page)})"
 
 
 def facet_link(index: Index, vocab: str, value: str, from_page: str) -> str:
-    return f"[{esc(value)}]({rel(facet_uri(index.facet_of(vocab, value)), from_page)})"
+    return f"[{esc(value)}]({relative_link(facet_uri(index.facet_of(vocab, value)), from_page)})"
 
 
 def case_table(cases: tuple[Case, ...], from_page: str) -> str:
@@ -245,7 +245,7 @@ BOOK_FORMATS = ((".pdf", "PDF"), (".docx", "Word"))
 
 def book_links(options: Options, from_page: str) -> str:
     """“下载案例汇编 PDF / Word”, with only the formats that were built; "" without a book."""
-    links = [f"[{label}]({rel('downloads/' + name, from_page)})"
+    links = [f"[{label}]({relative_link('downloads/' + name, from_page)})"
              for suffix, label in BOOK_FORMATS for name in options.downloads if name.endswith(suffix)]
     return f"下载案例汇编 {' / '.join(links)}" if links else ""
 
@@ -362,14 +362,14 @@ def render_browse(index: Index) -> dict[str, str]:
     for vocab in VOCABULARIES:
         facets = index.facets[vocab]
         used = sum(1 for f in facets if f.case_ids)
-        link = rel(f"{vocab_dir(vocab)}/index.md", "browse/index.md")
+        link = relative_link(f"{vocab_dir(vocab)}/index.md", "browse/index.md")
         out.append(f"- [按{VOCABULARY_LABELS[vocab]}浏览]({link})：{len(facets)} 项，其中 {used} 项有案例")
     pages["browse/index.md"] = page("分类浏览", "\n".join(out))
     for vocab in VOCABULARIES:
         label = VOCABULARY_LABELS[vocab]
         uri = f"{vocab_dir(vocab)}/index.md"
         rows = [f"# 按{label}浏览", "", f"| {label} | 案例数 |", "| --- | --- |"]
-        rows += [f"| [{esc(f.value)}]({rel(facet_uri(f), uri)}) | {len(f.case_ids)} |" for f in index.facets[vocab]]
+        rows += [f"| [{esc(f.value)}]({relative_link(facet_uri(f), uri)}) | {len(f.case_ids)} |" for f in index.facets[vocab]]
         if not index.facets[vocab]:
             rows = [f"# 按{label}浏览", "", "词表中还没有取值。"]
         pages[uri] = page(f"按{label}浏览", "\n".join(rows))
@@ -387,7 +387,7 @@ def render_stats(index: Index) -> tuple[str, dict[str, bytes]]:
     uri = "stats.md"
     svgs: dict[str, bytes] = {}
     total = len(index.cases)
-    out = ["# 数据统计", "", f"已发布案例 {total} 个；草稿 {index.drafts} 个（不发布）；待补充 {len(index.incomplete)} 个。", ""]
+    out = ["# 数据统计", "", f"已发布案例 {total} 个；草稿 {index.draft_count} 个（不发布）；待补充 {len(index.incomplete)} 个。", ""]
     series = [(VOCABULARY_LABELS[v], v, [(f.value, len(f.case_ids)) for f in index.facets[v]]) for v in ("category", "region", "org_type", "industry")]
     series.append(("收录年份", "year", [(str(y), n) for y, n in index.by_year]))
     for label, key, all_counts in series:
@@ -399,12 +399,12 @@ def render_stats(index: Index) -> tuple[str, dict[str, bytes]]:
             continue
         name = f"stats/{key.replace('_', '-')}.svg"
         svgs[name] = charts.bar_chart(f"按{label}统计的案例数", counts).encode("utf-8")
-        out += [f"![按{label}统计的案例数]({rel(name, uri)}){{ .cb-chart }}", ""]
+        out += [f"![按{label}统计的案例数]({relative_link(name, uri)}){{ .cb-chart }}", ""]
         out += [f"| {label} | 案例数 |", "| --- | --- |"]
         out += [f"| {esc(value)} | {n} |" for value, n in counts]
         out.append("")
         if len(counts) < len(all_counts):
-            out += [f"另有 {len(all_counts) - len(counts)} 项{label}暂无案例，见[按{label}浏览]({rel(vocab_dir(key) + '/index.md', uri)})。", ""]
+            out += [f"另有 {len(all_counts) - len(counts)} 项{label}暂无案例，见[按{label}浏览]({relative_link(vocab_dir(key) + '/index.md', uri)})。", ""]
     out += ["## 待补充的案例", ""]
     if index.incomplete:
         out += [f"共 {len(index.incomplete)} 个案例有章节待补充：", "", "| 案例 | 待补充章节 |", "| --- | --- |"]
