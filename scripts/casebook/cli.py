@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 findings that fail (or a file that would be overwritten),
 from __future__ import annotations
 
 import argparse
+import os
 import datetime as dt
 import sys
 import time
@@ -62,6 +63,13 @@ def make_parser() -> Parser:
     p.add_argument("--downloads", type=Path, metavar="DIR",
                    help="把 DIR 中的案例汇编（casebook book 生成的 .pdf/.docx）放进站点 downloads/，首页和案例总览链接它们")
     p.set_defaults(run=cmd_build)
+
+    p = sub.add_parser("stage", help="把完整站点写成普通的 docs 目录和不含 casebook 插件的配置（供其他引擎构建）")
+    p.add_argument("--cases", type=library_dir, default="cases", help="案例库目录（默认 cases）")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="输出目录：DIR/mkdocs.yml 和 DIR/docs/")
+    p.add_argument("--config-file", type=Path, default=Path("mkdocs.yml"), help="MkDocs 配置（默认 mkdocs.yml）")
+    p.add_argument("--downloads", type=Path, metavar="DIR", help="同 build：DIR 中的案例汇编放进 downloads/")
+    p.set_defaults(run=cmd_stage)
 
     p = sub.add_parser("book", help="生成案例汇编：可打印的 PDF 和可编辑的 Word（DIR/<名称>-<日期>.pdf/.docx）")
     p.add_argument("--cases", type=library_dir, default="cases", help="案例库目录（默认 cases）")
@@ -146,6 +154,27 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.zip:
         path = pack_zip(args.site_dir, args.zip)
         print(f"已打包离线版：{path}")
+    return 0
+
+
+def cmd_stage(args: argparse.Namespace) -> int:
+    from .site.stage import prepare_stage, stage_problem, write_stage
+
+    if not args.config_file.is_file():
+        print(f"casebook: 找不到 MkDocs 配置 {args.config_file}（请在仓库根目录运行，或用 --config-file）", file=sys.stderr)
+        return 2
+    library = load_library(args.cases)
+    if library.errors:
+        sys.stderr.write(report.as_text(library))
+        return fail("校验未通过，没有写出站点目录。", 1)
+    try:
+        stage = prepare_stage(args.config_file, library, os.environ, args.downloads)
+    except BuildError as exc:
+        return fail(str(exc))
+    if problem := stage_problem(stage, args.out):
+        return fail(problem)
+    count = write_stage(stage, args.out)
+    print(f"已写出 {count} 个文件：{args.out}/（在该目录中运行 mkdocs build；不含 casebook 插件，见 README）")
     return 0
 
 

@@ -6,7 +6,6 @@ Runs the same pipeline as the CLI at `on_config`, adds the rendered pages as vir
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import os
@@ -26,8 +25,9 @@ from mkdocs.structure.pages import Page
 from ..core.index import build_index
 from ..core.library import load_library
 from ..core.sanitize import clean, clean_text, removed
-from .provenance import MANIFEST_NAME, edit_template, make_manifest, read_git
-from .render import CASES_DIR, Options, case_id_of, library_file_uri, render_site
+from .generate import book_files, copyright_line, generate, relative_to
+from .provenance import edit_template, make_manifest, read_git
+from .render import CASES_DIR, Options, case_id_of
 from .search import build_search_index
 
 log = logging.getLogger("mkdocs.plugins.casebook")
@@ -82,8 +82,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         if not config.edit_uri_template:
             config.edit_uri_template = edit_template(os.environ, git)
         self.manifest = make_manifest(os.environ, git, len(self.index.cases))
-        footer = html.escape(self.manifest.text())
-        config.copyright = f"{config.copyright} · {footer}" if config.copyright else footer
+        config.copyright = copyright_line(config.copyright, self.manifest)
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -92,7 +91,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         # MkDocs' own edit_uri_template ({path} = path in the repository) serves every page.
         template = config.edit_uri_template
         options = Options(config.use_directory_urls, template, self.prefix, tuple(self.downloads))
-        site = render_site(self.index, options)
+        site = generate(self.library, self.index, options, self.manifest, self.downloads)
         self.pending = {**site.pages, **site.files}
         for uri, content in site.pages.items():
             file = self.generated(config, uri, content)
@@ -100,12 +99,10 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
             # "Edit" on a case page opens its source file in the library, not a generated path.
             file.edit_uri = f"{self.prefix}/{quote(self.index.by_id[case_id].rel)}" if case_id and self.prefix else None
             files.append(file)
-        for uri, data in {**site.files, MANIFEST_NAME: self.manifest.json()}.items():
+        for uri, data in site.files.items():
             files.append(self.generated(config, uri, data))
-        for rel in self.library.assets:
-            files.append(File.generated(config, library_file_uri(rel), abs_src_path=str(self.root / rel)))
-        for name, path in self.downloads.items():
-            files.append(File.generated(config, f"downloads/{name}", abs_src_path=str(path)))
+        for uri, path in site.copies.items():
+            files.append(File.generated(config, uri, abs_src_path=str(path)))
         for file in files:
             if file.generated_by is None and file.src_uri.endswith(".md"):
                 file.edit_uri = f"{self.docs_prefix}/{file.src_uri}" if self.docs_prefix else None
@@ -149,14 +146,6 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
             path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
-def book_files(folder: Path) -> dict[str, Path]:
-    """The book's .pdf/.docx in folder, by name (plain file names only: they become URLs)."""
-    if not folder.is_dir():
-        return {}
-    return {p.name: p for p in sorted(folder.iterdir())
-            if p.is_file() and p.suffix in (".pdf", ".docx") and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", p.name)}
-
-
 def use_our_worker(block: str) -> str:
     """Material's `config` block with our search worker's URL in place of Material's."""
     swapped, count = MATERIAL_WORKER.subn(OUR_WORKER, block)
@@ -169,10 +158,3 @@ def _toc_items(items):
     for item in items:
         yield item
         yield from _toc_items(item.children)
-
-
-def relative_to(path: Path, base: Path) -> str | None:
-    try:
-        return path.relative_to(base).as_posix()
-    except ValueError:
-        return None
