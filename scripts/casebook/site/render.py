@@ -20,7 +20,7 @@ from . import charts
 from ..core.index import Facet, Index
 from ..core.model import Case
 from ..core.rules import url_kind
-from ..core.schema import FIELDS, VOCABULARIES, VOCABULARY_LABELS, Field
+from ..core.schema import FIELD_BY_KEY, FIELDS, VOCABULARIES, VOCABULARY_LABELS, Field
 
 LATEST_MAX = 10
 HIDDEN = "search:\n  exclude: true\n"  # listing pages stay out of search so cases rank first
@@ -188,9 +188,11 @@ def rewrite_links(case: Case, cases_by_rel: dict[str, str], html_prefix: str) ->
     return _HTML_SRC.sub(raw, _LINK_TARGET.sub(md, body))
 
 
-# The fields listed under a case's summary, in schema order: id and status are not for readers,
-# the title, summary and cover have their own places on the page, 精选 only orders the home page.
-META_FIELDS = tuple(f for f in FIELDS if f.key not in ("id", "title", "summary", "featured", "status", "cover"))
+# The fields listed under a case's summary (labels, kinds and vocabularies from the schema). Not
+# id and status (not for readers), title, summary and cover (their own places on the page), 精选
+# (it only orders the home page). Honours come before date and source, unlike the schema's order.
+META_FIELDS = tuple(FIELD_BY_KEY[key] for key in (
+    "organization", "org_type", "party_org", "region", "industry", "category", "tags", "honors", "date", "source"))
 LIST_SEPARATOR = {"tags": " "}  # tags read as a row of labels; other lists as 甲、乙
 
 
