@@ -279,40 +279,23 @@ def claimed(root: Path, case_id: str) -> str | None:
 
 
 def write_draft(root: Path, draft, taxonomy, pictures: dict[str, bytes] | None = None) -> int:
-    """Write DIR/ID.md (and pictures) without overwriting anything; print the report."""
-    from .contrib.drafts import check_case, personal_data_notes, render_draft
+    """Save DIR/ID.md (and pictures) without overwriting anything; print what was done and what is left."""
+    from .contrib.drafts import save_draft
 
-    case_id = str(draft.value("id"))
-    target = root / f"{case_id}.md"
-    today = dt.date.today()
-    text = render_draft(draft, taxonomy, today)
-    written: list[Path] = []
     try:
-        for rel, data in (pictures or {}).items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("xb") as out:
-                out.write(data)
-            written.append(path)
-        with target.open("x", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-    except OSError as exc:
-        for path in written:
-            path.unlink(missing_ok=True)
-        reason = "文件已存在" if isinstance(exc, FileExistsError) else (exc.strerror or str(exc))
-        return fail(f"无法写入 {shown_path(Path(exc.filename or target))}（{reason}），没有生成草稿", 1)
-    shown = shown_path(target)
+        saved = save_draft(root, draft, taxonomy, dt.date.today(), pictures)
+    except DraftError as exc:
+        return fail(str(exc), 1)
+    shown = shown_path(saved.path)
     print(f"已生成草稿：{shown}")
-    for path in written:
+    for path in saved.pictures:
         print(f"已导入图片：{shown_path(path)}")
-    notes = list(draft.notes) + personal_data_notes(text)
-    if notes:
+    if saved.notes:
         print("\n需要人工处理：")
-        print("".join(f"  - {n}\n" for n in dict.fromkeys(notes)), end="")
-    findings = check_case(root, target, today)
-    if findings:
+        print("".join(f"  - {n}\n" for n in saved.notes), end="")
+    if saved.findings:
         print("\n校验结果（补全后应只剩“待补充”章节的提醒）：")
-        print("".join(f"  {f.text()}\n" for f in findings), end="")
+        print("".join(f"  {f.text()}\n" for f in saved.findings), end="")
     print(
         "\n下一步：\n"
         f"  1. 打开 {shown}，填写标有“必填”的字段，补写或核对“待补充”的章节；\n"
@@ -359,15 +342,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return fail(f"{args.file}：{exc}" if isinstance(exc, WordError) else str(exc))
     if problem := claimed(args.cases, case_id):
         return fail(problem, 1)
-    paths: dict[int, str] = {}
-    pictures: dict[str, bytes] = {}
-    n = 1
-    for picture in source.pictures:
-        if not picture.usable:
-            continue
-        while (rel := f"assets/{case_id}-{n}.{picture.ext}") in pictures or (args.cases / rel).exists():
-            n += 1
-        paths[picture.number], pictures[rel] = rel, picture.data
+    paths, pictures = word.picture_names(source, case_id, lambda rel: (args.cases / rel).exists())
     draft = word.to_draft(source, taxonomy, paths)
     draft = Draft((("id", case_id), *draft.meta), draft.sections, draft.notes)
     return write_draft(args.cases, draft, taxonomy, pictures)

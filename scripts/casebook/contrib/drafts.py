@@ -3,7 +3,7 @@
 `casebook new`, `casebook import` and `casebook from-issue` all end here: each builds a `Draft`
 (front-matter values, body sections, notes for a person) and `render_draft` turns it into the
 text of a case file that `casebook validate` accepts once a person fills what is still missing.
-Everything is derived from schema.py. Pure: no printing, no writing.
+Everything is derived from schema.py. No printing; only `save_draft` writes.
 """
 
 from __future__ import annotations
@@ -234,6 +234,39 @@ def section_notes(sections: Iterable[tuple[str, str]]) -> list[str]:
         if name not in titles:
             notes.append(f"缺少章节“{name}”，已写“{INCOMPLETE_MARK}”；有可靠来源后补写")
     return notes
+
+
+@dataclass(frozen=True)
+class SavedDraft:
+    path: Path  # the case file written
+    pictures: tuple[Path, ...]  # pictures written into the library
+    notes: tuple[str, ...]  # what still needs a person, without repeats
+    findings: tuple[Finding, ...]  # what `casebook validate` says about the new file
+
+
+def save_draft(root: Path, draft: Draft, taxonomy: Taxonomy, today: dt.date,
+               pictures: Mapping[str, bytes] | None = None) -> SavedDraft:
+    """Write ROOT/<id>.md and its pictures, never over an existing file. On failure nothing stays
+    written and DraftError says why."""
+    target = root / f"{draft.value('id')}.md"
+    text = render_draft(draft, taxonomy, today)
+    written: list[Path] = []
+    try:
+        for rel, data in (pictures or {}).items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("xb") as out:
+                out.write(data)
+            written.append(path)
+        with target.open("x", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+    except OSError as exc:
+        for path in written:
+            path.unlink(missing_ok=True)
+        reason = "文件已存在" if isinstance(exc, FileExistsError) else (exc.strerror or str(exc))
+        raise DraftError(f"无法写入 {shown_path(Path(exc.filename or target))}（{reason}），没有生成草稿") from exc
+    notes = tuple(dict.fromkeys([*draft.notes, *personal_data_notes(text)]))
+    return SavedDraft(target, tuple(written), notes, tuple(check_case(root, target, today)))
 
 
 def personal_data_notes(text: str) -> list[str]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import docx
@@ -110,6 +110,21 @@ class Source:
     blocks: tuple[Block, ...]
     pictures: tuple[Picture, ...]
     notes: tuple[str, ...] = ()
+
+
+def picture_names(source: Source, case_id: str, taken: Callable[[str], bool]) -> tuple[dict[int, str], dict[str, bytes]]:
+    """Library paths for the pictures a browser can show: assets/<id>-<n>.<ext>, skipping names
+    `taken` says exist. Returns (picture number -> path, path -> bytes to write)."""
+    paths: dict[int, str] = {}
+    pictures: dict[str, bytes] = {}
+    n = 1
+    for picture in source.pictures:
+        if not picture.usable:
+            continue
+        while (rel := f"assets/{case_id}-{n}.{picture.ext}") in pictures or taken(rel):
+            n += 1
+        paths[picture.number], pictures[rel] = rel, picture.data
+    return paths, pictures
 
 
 # -- reading ------------------------------------------------------------------------------
