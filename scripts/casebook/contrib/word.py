@@ -464,17 +464,9 @@ class _Section:
     items: list[tuple[str, str]]  # (kind, Markdown): para | list | table | heading
 
 
-def to_draft(source: Source, taxonomy: Taxonomy, picture_paths: Mapping[int, str]) -> Draft:
-    """Blocks -> a Draft: title, recognised fields, sections and notes.
-
-    `picture_paths` maps picture numbers to library-relative paths (`assets/x-1.png`); a picture
-    without a path (a format browsers cannot show) becomes a note in the text.
-    """
-    blocks = list(source.blocks)
-    notes: list[str] = list(source.notes)
-    meta: dict[str, object] = {}
-
-    # The title: Word's Title style, else the first line that is not a field or a section.
+def take_title(blocks: list[Block]) -> tuple[str | None, bool]:
+    """The title: Word's Title style, else the first line that is not a field or a section.
+    Removes it from `blocks`; also says whether a `标题：` field line names it instead."""
     title_at = next((i for i, b in enumerate(blocks) if b.title and b.text), None)
     titled = any((fl := field_line(b)) and FIELD_WORDS[fl[0]] == "title" for b in blocks)
     if title_at is None and not titled:
@@ -486,101 +478,149 @@ def to_draft(source: Source, taxonomy: Taxonomy, picture_paths: Mapping[int, str
             if field_line(b) is None and section_of(heading_text(b)) is None and b.list_level < 0 and len(b.text) <= 80:
                 title_at = i
             break
-    if title_at is not None:
-        meta["title"] = " ".join(blocks[title_at].text.split())
-        del blocks[title_at]
-    elif not titled:
-        notes.append("没有识别出标题（title）：文档第一行应是案例标题；请填写")
+    if title_at is None:
+        return None, titled
+    return " ".join(blocks.pop(title_at).text.split()), titled
 
-    # Which Word heading level holds the sections: the one whose headings name standard ones.
+
+@dataclass(frozen=True)
+class Layout:
+    """How a document marks its sections."""
+
+    section_level: int  # the Word heading level that holds the sections
+    demote: int  # numbered lines inside Word-styled sections go one level down
+    any_standard: bool  # some heading names a standard section
+
+
+def section_layout(blocks: list[Block]) -> Layout:
+    """Which Word heading level holds the sections: the one whose headings name standard ones."""
     styled = [b for b in blocks if b.heading]
     standard_levels = [b.heading for b in styled if section_of(heading_text(b))]
     section_level = min(standard_levels or [b.heading for b in styled] or [1])
     numbered_standard = any(((n := numbered(b)) and n[0] == 1 and section_of(n[1])) or unnumbered_heading(b) for b in blocks)
-    demote = 1 if standard_levels else 0  # numbered lines inside Word-styled sections go one level down
-    any_standard = bool(standard_levels or numbered_standard)
-    if not any_standard and (styled or any(numbered(b) for b in blocks)):
-        notes.append("没有识别出标准章节标题（基本情况、主要做法、取得成效、经验启示）：开头部分放入“基本情况”，其余放入“主要做法”，请核对")
+    return Layout(section_level, 1 if standard_levels else 0, bool(standard_levels or numbered_standard))
 
-    intro: list[tuple[str, str]] = []
-    sections: list[_Section] = []
-    fields_done: set[str] = set()
 
-    def add(kind: str, md: str) -> None:
-        (sections[-1].items if sections else intro).append((kind, md))
+def heading_of(block: Block, layout: Layout) -> tuple[int, str, str]:
+    """(Markdown level, heading text, text after a numbered heading on the same line); level 0: no heading."""
+    if block.heading and block.kind == "p":
+        return 2 + max(0, block.heading - layout.section_level), heading_text(block), ""
+    if n := numbered(block):
+        return n[0] + 1 + layout.demote, n[1], n[2]
+    if unnumbered_heading(block):
+        return 2 + layout.demote, block.text.rstrip("：:"), ""
+    return 0, "", ""
 
-    def take_field(word: str, value: str) -> None:
+
+class DraftBuilder:
+    """Collects a document's fields, sections and notes block by block."""
+
+    def __init__(self, taxonomy: Taxonomy, layout: Layout, notes: list[str]):
+        self.taxonomy, self.layout, self.notes = taxonomy, layout, notes
+        self.meta: dict[str, object] = {}
+        self.intro: list[tuple[str, str]] = []
+        self.sections: list[_Section] = []
+        self.fields_done: set[str] = set()
+
+    def add(self, kind: str, md: str) -> None:
+        (self.sections[-1].items if self.sections else self.intro).append((kind, md))
+
+    def take_field(self, word: str, value: str) -> None:
         key = FIELD_WORDS[word]
         field = next(f for f in FIELDS if f.key == key)
-        if key in fields_done:
-            notes.append(f"文中多次出现“{word}：”，只采用了第一次的值；请核对 {key}")
+        if key in self.fields_done:
+            self.notes.append(f"文中多次出现“{word}：”，只采用了第一次的值；请核对 {key}")
             return
-        fields_done.add(key)
-        found, field_notes = recognise(field, value, taxonomy)
-        notes.extend(f"{word}：{n}" if not n.startswith(field.label) else n for n in field_notes)
+        self.fields_done.add(key)
+        found, field_notes = recognise(field, value, self.taxonomy)
+        self.notes.extend(f"{word}：{n}" if not n.startswith(field.label) else n for n in field_notes)
         if found is not None:
-            meta[key] = found
+            self.meta[key] = found
 
-    for b in blocks:
-        if not sections and _ATTACHMENT.match(b.text):
-            continue
+    def section(self, text: str) -> None:
+        """A level-2 heading: a standard section, a repeat of one, or a section of its own."""
+        sections, notes = self.sections, self.notes
+        name = section_of(text) if self.layout.any_standard else None
+        if not self.layout.any_standard:
+            if not sections:
+                sections.append(_Section("主要做法", []))
+            self.add("heading", f"### {escape(text)}")
+        elif name and any(s.title == name for s in sections):
+            notes.append(f"章节“{text}”与前面的“{name}”重复，已作为其中的小标题；请核对")
+            self.add("heading", f"### {escape(text)}")
+        elif name:
+            if normalise(text) != name:
+                notes.append(f"章节标题“{text}”已对应为“{name}”")
+            sections.append(_Section(name, []))
+        else:
+            notes.append(f"章节“{text}”不是标准章节，原样保留为 `## {text}`；请核对它应归入哪一节")
+            sections.append(_Section(escape(text), []))
+
+    def block(self, b: Block) -> None:
+        if not self.sections and _ATTACHMENT.match(b.text):
+            return
         fl = field_line(b)
-        if fl and (not sections or fl[0] in SOURCE_WORDS):
-            take_field(*fl)
-            continue
-        level, text, rest = 0, "", ""
-        if b.heading and b.kind == "p":
-            level, text = 2 + max(0, b.heading - section_level), heading_text(b)
-        elif n := numbered(b):
-            level, text, rest = n[0] + 1 + demote, n[1], n[2]
-        elif unnumbered_heading(b):
-            level, text = 2 + demote, b.text.rstrip("：:")
+        if fl and (not self.sections or fl[0] in SOURCE_WORDS):
+            self.take_field(*fl)
+            return
+        level, text, rest = heading_of(b, self.layout)
         if level == 2:
-            name = section_of(text) if any_standard else None
-            if not any_standard:
-                if not sections:
-                    sections.append(_Section("主要做法", []))
-                add("heading", f"### {escape(text)}")
-            elif name and any(s.title == name for s in sections):
-                notes.append(f"章节“{text}”与前面的“{name}”重复，已作为其中的小标题；请核对")
-                add("heading", f"### {escape(text)}")
-            elif name:
-                if normalise(text) != name:
-                    notes.append(f"章节标题“{text}”已对应为“{name}”")
-                sections.append(_Section(name, []))
-            else:
-                notes.append(f"章节“{text}”不是标准章节，原样保留为 `## {text}`；请核对它应归入哪一节")
-                sections.append(_Section(escape(text), []))
+            self.section(text)
         elif level:
-            add("heading", f"{'#' * min(level, 4)} {escape(text)}")
+            self.add("heading", f"{'#' * min(level, 4)} {escape(text)}")
         if level and rest:
-            add("para", escape(rest))
+            self.add("para", escape(rest))
         if level:
-            continue
+            return
         if b.kind == "table":
-            add("table", b.md)
+            self.add("table", b.md)
         elif b.list_level >= 0:
             marker = "1." if b.ordered else "-"
-            add(f"list{marker}" if b.list_level == 0 else "list", "    " * min(b.list_level, 3) + f"{marker} {b.md}")
+            self.add(f"list{marker}" if b.list_level == 0 else "list", "    " * min(b.list_level, 3) + f"{marker} {b.md}")
         else:
-            add("para", b.md)
+            self.add("para", b.md)
 
-    if intro:
-        first = next((s for s in sections if s.title == "基本情况"), None)
+    def finish_intro(self) -> None:
+        """Text between the title and the first section goes into 基本情况."""
+        if not self.intro:
+            return
+        first = next((s for s in self.sections if s.title == "基本情况"), None)
         if first is None:
             first = _Section("基本情况", [])
-            sections.insert(0, first)
-        first.items[:0] = intro
-        if any(k != "heading" for k, _ in intro):
-            notes.append("标题与第一个章节之间的文字已放入“基本情况”，请核对")
+            self.sections.insert(0, first)
+        first.items[:0] = self.intro
+        if any(k != "heading" for k, _ in self.intro):
+            self.notes.append("标题与第一个章节之间的文字已放入“基本情况”，请核对")
 
-    body = [(s.title, render_items(s.items, source.pictures, picture_paths)) for s in sections]
+
+def to_draft(source: Source, taxonomy: Taxonomy, picture_paths: Mapping[int, str]) -> Draft:
+    """Blocks -> a Draft: title, recognised fields, sections and notes.
+
+    `picture_paths` maps picture numbers to library-relative paths (`assets/x-1.png`); a picture
+    without a path (a format browsers cannot show) becomes a note in the text.
+    """
+    blocks = list(source.blocks)
+    notes: list[str] = list(source.notes)
+    title, titled = take_title(blocks)
+    if title is None and not titled:
+        notes.append("没有识别出标题（title）：文档第一行应是案例标题；请填写")
+    layout = section_layout(blocks)
+    if not layout.any_standard and (any(b.heading for b in blocks) or any(numbered(b) for b in blocks)):
+        notes.append("没有识别出标准章节标题（基本情况、主要做法、取得成效、经验启示）：开头部分放入“基本情况”，其余放入“主要做法”，请核对")
+    builder = DraftBuilder(taxonomy, layout, notes)
+    if title is not None:
+        builder.meta["title"] = title
+    for b in blocks:
+        builder.block(b)
+    builder.finish_intro()
+
+    body = [(s.title, render_items(s.items, source.pictures, picture_paths)) for s in builder.sections]
     body = [(t, text or INCOMPLETE_MARK) for t, text in body]
     notes += section_notes(body)
     for p in source.pictures:
         if not p.usable:
             notes.append(f"第 {p.number} 张图片是 {p.ext.upper()} 格式，网页无法显示，没有导入；请转换为 PNG 或 JPG 后放入 assets/ 并引用")
-    return Draft(tuple(meta.items()), tuple(body), tuple(dict.fromkeys(notes)))
+    return Draft(tuple(builder.meta.items()), tuple(body), tuple(dict.fromkeys(notes)))
 
 
 def render_items(items: list[tuple[str, str]], pictures: tuple[Picture, ...], paths: Mapping[int, str]) -> str:
