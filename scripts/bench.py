@@ -134,9 +134,9 @@ for p in sorted(Path(sys.argv[1]).rglob('*.md')):
 def bare_site(lib: Path, dest: Path) -> Path:
     """The same rendered pages in a plain docs folder, same theme/search settings, no plugin."""
     sys.path.insert(0, str(REPO / "scripts"))
-    from casebook.index import build_index
-    from casebook.pipeline import load_library
-    from casebook.render import Options, render_site
+    from casebook.core.index import build_index
+    from casebook.core.library import load_library
+    from casebook.site.render import Options, render_site
 
     shutil.rmtree(dest, ignore_errors=True)
     shutil.copytree(REPO / "docs", dest / "docs")

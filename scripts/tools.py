@@ -149,7 +149,7 @@ def npm_command() -> list[str] | None:
 
 
 def cjk_fonts() -> str | None:
-    from casebook.fonts import FontError, find_cjk_fonts
+    from casebook.book.fonts import FontError, find_cjk_fonts
 
     try:
         fonts = find_cjk_fonts()
@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         path = find_browser(install=not args.no_install)
         message = NO_BROWSER
     elif args.tool == "fonts":
-        from casebook.fonts import NO_FONT
+        from casebook.book.fonts import NO_FONT
 
         path = find_fonts(install=not args.no_install)
         message = NO_FONT

@@ -481,7 +481,7 @@ def test_screenshots_of_cover_toc_and_a_case_page(built):
 # -- Markdown -> blocks (pure) --------------------------------------------------------------------
 
 def test_markdown_blocks_cover_the_subset_cases_use():
-    from casebook.book import markdown_blocks
+    from casebook.book.compose import markdown_blocks
 
     text = (
         "第一段**加粗**和*斜体*，[链接](https://example.com)、[坏链接](javascript:alert(1))和`代码`。\n"

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 import test_validate
-from casebook.schema import CODE_BY_ID, CODES
+from casebook.core.schema import CODE_BY_ID, CODES
 from conftest import INVALID, REPO
 
 PAGE = REPO / "docs" / "guide" / "codes.md"

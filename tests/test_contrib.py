@@ -23,9 +23,11 @@ from docx.shared import Inches
 from hypothesis import given
 from hypothesis import strategies as st
 
-from casebook import guide, issue, word
-from casebook.scaffold import Draft, derive_id, library_taxonomy, render_draft, yaml_value
-from casebook.schema import FIELD_BY_KEY, FIELDS, ID_PATTERN, OPTIONAL_SECTIONS, REQUIRED_SECTIONS
+from casebook.contrib import guide
+from casebook.contrib import issue
+from casebook.contrib import word
+from casebook.contrib.drafts import Draft, derive_id, library_taxonomy, render_draft, yaml_value
+from casebook.core.schema import FIELD_BY_KEY, FIELDS, ID_PATTERN, OPTIONAL_SECTIONS, REQUIRED_SECTIONS
 from conftest import REPO, SHIPPED
 
 TAXONOMY = library_taxonomy(SHIPPED)

@@ -19,9 +19,10 @@ import pytest
 import yaml
 from mkdocs.config import load_config
 
-from casebook import charts, sanitize
-from casebook.model import Case, Section
-from casebook.render import Options, csv_cell, esc, page, render_csv, script_json
+from casebook.core import sanitize
+from casebook.core.model import Case, Section
+from casebook.site import charts
+from casebook.site.render import Options, csv_cell, esc, page, render_csv, script_json
 from conftest import REPO
 from test_injection import Page
 from xss_corpus import PAYLOADS

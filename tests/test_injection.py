@@ -22,8 +22,8 @@ import pytest
 import yaml
 
 from browser_support import CHROMIUM_ARGS, VIEWPORT, StaticServer, chromium_path, missing_chromium_message
-from casebook import sanitize
-from casebook.pipeline import load_library
+from casebook.core import sanitize
+from casebook.core.library import load_library
 from conftest import TODAY, make_library, relative
 from xss_corpus import PAYLOADS
 

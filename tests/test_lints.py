@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from casebook import scan
-from casebook.pipeline import load_library
+from casebook.core import scan
+from casebook.core.library import load_library
 from conftest import MINIMAL_CASE, TODAY, make_library
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from casebook import report, scan
-from casebook.model import Library
-from casebook.pipeline import load_library
-from casebook.schema import CODE_BY_ID, FIELD_BY_KEY
+from casebook.core import report, scan
+from casebook.core.library import load_library
+from casebook.core.model import Library
+from casebook.core.schema import CODE_BY_ID, FIELD_BY_KEY
 from conftest import MINIMAL_CASE, TODAY, VALID, make_library, relative
 
 # ==================================================================================================
@@ -316,7 +316,7 @@ def test_unicode_line_separators_do_not_shift_lines() -> None:
 
 def test_raw_control_characters_are_rejected_not_echoed() -> None:
     """A raw ESC in the front matter is a YAML error, and the message names it instead of printing it.
-    (Escaped ones, like "\\e" in a quoted value, do reach messages: see test_validate.py, known problems.)"""
+    (Escaped ones, like "\\e" in a quoted value, are E218 and named too: test_validate.py, test_messages_are_one_clean_line.)"""
     library = validate_bytes(front("id: case", "title: [\x1b[31m]", "summary: 'a\u2028b'"))
     assert [f.code for f in library.findings] == ["E104"]
     for f in library.findings:

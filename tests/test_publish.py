@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from casebook.provenance import GitFacts, Manifest, build_date, edit_template, make_manifest, web_url
+from casebook.site.provenance import GitFacts, Manifest, build_date, edit_template, make_manifest, web_url
 from conftest import REPO, VALID
 
 # -- where the repository is (pure) ---------------------------------------------------------------

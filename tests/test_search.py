@@ -1,4 +1,4 @@
-"""The prebuilt search index (scripts/casebook/search.py): what the reader's browser looks words up in."""
+"""The prebuilt search index (scripts/casebook/site/search.py): what the reader's browser looks words up in."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from casebook.search import BODY, INDEX_KEY, SUMMARY, TAGS, TITLE, build_search_index, decode, encode
+from casebook.site.search import BODY, INDEX_KEY, SUMMARY, TAGS, TITLE, build_search_index, decode, encode
 
 SEP = "[\\s\\u200b\\u3000\\-、。，．？！；]+"
 CONFIG = {"lang": ["zh"], "separator": SEP, "pipeline": ["stemmer"],
@@ -107,7 +107,7 @@ def test_no_word_budget_a_common_word_finds_every_case():
 # between processes unless PYTHONHASHSEED fixes it, so a second run in this process proves little.
 OTHER_PROCESS = """
 import json, sys
-from casebook.search import build_search_index
+from casebook.site.search import build_search_index
 data = json.loads(sys.stdin.read())
 sys.stdout.write(json.dumps(build_search_index(data, lambda loc: loc.startswith("cases/")), ensure_ascii=False))
 """
@@ -129,7 +129,7 @@ def test_pages_get_our_worker_or_the_build_fails():
     """overrides/main.html passes Material's `config` block through the plugin's filter."""
     from mkdocs.exceptions import PluginError
 
-    from casebook.plugin import use_our_worker
+    from casebook.site.plugin import use_our_worker
 
     block = '{"base": "..", "search": "../assets/javascripts/workers/search.a7633da7.min.js", "tags": null}'
     assert use_our_worker(block) == '{"base": "..", "search": "../assets/javascripts/search-worker.js", "tags": null}'

@@ -249,7 +249,7 @@ def test_worker_decodes_the_index_and_escapes_its_text(search_page):
     tags in a result are the <mark>s and the teaser's <p>. Posting lists with large gaps decode."""
     import html
 
-    from casebook.search import build_search_index
+    from casebook.site.search import build_search_index
 
     site, page, log = search_page
     evil = '<img src=x onerror="window.__pwned=1">'

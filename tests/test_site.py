@@ -29,7 +29,7 @@ import jieba
 import pytest
 import yaml
 
-from casebook.search import decode
+from casebook.site.search import decode
 from conftest import EDIT_URL, REPO, VALID
 
 

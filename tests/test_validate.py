@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from casebook import cli
-from casebook.model import Finding, Honor, Library
-from casebook.pipeline import load_library
-from casebook.schema import CODE_BY_ID, MAX_FILE_BYTES
+from casebook.core.library import load_library
+from casebook.core.model import Finding, Honor, Library
+from casebook.core.schema import CODE_BY_ID, MAX_FILE_BYTES
 from conftest import (
     INVALID,
     MINIMAL_CASE,
@@ -463,10 +463,8 @@ def test_e208_duplicate_id_reported_once_per_extra_copy(tmp_path: Path) -> None:
 
 
 # ==================================================================================================
-# Known problems, reported to the maintainer and not yet fixed. strict: a fix turns these into
-# failures (XPASS) so the marker gets removed.
+# Messages: one clean line, whatever the value held (escaped line breaks and controls).
 # ==================================================================================================
-
 
 
 @pytest.mark.parametrize(("value", "code"), [('"永康\\n市"', "E203"), ('"\\e[31m永康"', "E218")])

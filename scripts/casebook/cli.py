@@ -6,16 +6,18 @@ Exit codes: 0 clean, 1 findings that fail (or a file that would be overwritten),
 from __future__ import annotations
 
 import argparse
+import os
 import datetime as dt
 import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import report
-from .load import shown_path
-from .pipeline import load_library
-from .schema import SUMMARY_MAX
+from .core import report
+from .core.errors import BookError, BuildError, DraftError, FontError, GuideError, TypesetError, WordError
+from .core.load import shown_path
+from .core.library import load_library
+from .core.schema import SUMMARY_MAX
 
 # The draft commands (new, import, from-issue, sync) import their modules when they run: pypinyin
 # and python-docx take a while to load, and `casebook validate` needs neither.
@@ -61,6 +63,13 @@ def make_parser() -> Parser:
     p.add_argument("--downloads", type=Path, metavar="DIR",
                    help="把 DIR 中的案例汇编（casebook book 生成的 .pdf/.docx）放进站点 downloads/，首页和案例总览链接它们")
     p.set_defaults(run=cmd_build)
+
+    p = sub.add_parser("stage", help="把完整站点写成普通的 docs 目录和不含 casebook 插件的配置（供其他引擎构建）")
+    p.add_argument("--cases", type=library_dir, default="cases", help="案例库目录（默认 cases）")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="输出目录：DIR/mkdocs.yml 和 DIR/docs/")
+    p.add_argument("--config-file", type=Path, default=Path("mkdocs.yml"), help="MkDocs 配置（默认 mkdocs.yml）")
+    p.add_argument("--downloads", type=Path, metavar="DIR", help="同 build：DIR 中的案例汇编放进 downloads/")
+    p.set_defaults(run=cmd_stage)
 
     p = sub.add_parser("book", help="生成案例汇编：可打印的 PDF 和可编辑的 Word（DIR/<名称>-<日期>.pdf/.docx）")
     p.add_argument("--cases", type=library_dir, default="cases", help="案例库目录（默认 cases）")
@@ -119,7 +128,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import BuildError, build_site, pack_zip  # subprocess/zipfile: not needed to validate
+    from .site.build import build_site, pack_zip  # subprocess/zipfile: not needed to validate
 
     if args.zip and not args.offline:
         print("casebook: 用法错误：--zip 只用于离线版，请同时加 --offline", file=sys.stderr)
@@ -148,10 +157,31 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stage(args: argparse.Namespace) -> int:
+    from .site.stage import prepare_stage, stage_problem, write_stage
+
+    if not args.config_file.is_file():
+        print(f"casebook: 找不到 MkDocs 配置 {args.config_file}（请在仓库根目录运行，或用 --config-file）", file=sys.stderr)
+        return 2
+    library = load_library(args.cases)
+    if library.errors:
+        sys.stderr.write(report.as_text(library))
+        return fail("校验未通过，没有写出站点目录。", 1)
+    try:
+        stage = prepare_stage(args.config_file, library, os.environ, args.downloads)
+    except BuildError as exc:
+        return fail(str(exc))
+    if problem := stage_problem(stage, args.out):
+        return fail(problem)
+    count = write_stage(stage, args.out)
+    print(f"已写出 {count} 个文件：{args.out}/（在该目录中运行 mkdocs build；不含 casebook 插件，见 README）")
+    return 0
+
+
 def cmd_book(args: argparse.Namespace) -> int:
-    from . import book as bk
-    from .book_docx import render_docx
-    from .index import build_index
+    from .book import compose as bk
+    from .book.docx import render_docx
+    from .core.index import build_index
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     if not formats or set(formats) - {"pdf", "docx"}:
@@ -164,7 +194,7 @@ def cmd_book(args: argparse.Namespace) -> int:
         return fail(f"无法读取 {config_path}（{exc.strerror or exc}）")
     except UnicodeDecodeError:
         return fail(f"{config_path} 不是 UTF-8 文本")
-    except bk.BookError as exc:
+    except BookError as exc:
         return fail(f"用法错误：{exc}")
     library = load_library(args.cases)
     if library.errors:
@@ -176,13 +206,13 @@ def cmd_book(args: argparse.Namespace) -> int:
             index, title=args.title or config["title"], compiler=args.compiler or config["compiler"],
             group_by=bk.check_group_by(args.group_by), where=bk.parse_where(args.where, index), assets=library.assets,
         )
-    except bk.BookError as exc:
+    except BookError as exc:
         return fail(f"用法错误：{exc}")
     if not book.count:
         return fail("没有符合条件的已发布案例（草稿不收录），没有生成案例汇编。", 1)
     fonts = None
     if "pdf" in formats:
-        from .fonts import FontError, find_cjk_fonts
+        from .book.fonts import find_cjk_fonts
 
         try:
             fonts = find_cjk_fonts()
@@ -198,7 +228,7 @@ def cmd_book(args: argparse.Namespace) -> int:
     for fmt in formats:
         start = time.monotonic()
         if fmt == "pdf":
-            from .book_pdf import TypesetError, render_pdf
+            from .book.pdf import render_pdf
 
             try:
                 data = render_pdf(book, args.cases, fonts)
@@ -225,7 +255,7 @@ def fail(message: str, code: int = 2) -> int:
 
 def choose_id(given: str | None, *titles: str) -> str:
     """--id, or the pinyin of the first title that gives one; DraftError otherwise."""
-    from .scaffold import DraftError, check_id, derive_id
+    from .contrib.drafts import check_id, derive_id
 
     if given:
         return check_id(given)
@@ -237,7 +267,7 @@ def choose_id(given: str | None, *titles: str) -> str:
 
 def claimed(root: Path, case_id: str) -> str | None:
     """Why DIR/ID.md must not be written: it exists, or another case has the id."""
-    from .scaffold import ids_in_use
+    from .contrib.drafts import ids_in_use
 
     target = root / f"{case_id}.md"
     if target.exists():
@@ -249,40 +279,23 @@ def claimed(root: Path, case_id: str) -> str | None:
 
 
 def write_draft(root: Path, draft, taxonomy, pictures: dict[str, bytes] | None = None) -> int:
-    """Write DIR/ID.md (and pictures) without overwriting anything; print the report."""
-    from .scaffold import check_case, personal_data_notes, render_draft
+    """Save DIR/ID.md (and pictures) without overwriting anything; print what was done and what is left."""
+    from .contrib.drafts import save_draft
 
-    case_id = str(draft.value("id"))
-    target = root / f"{case_id}.md"
-    today = dt.date.today()
-    text = render_draft(draft, taxonomy, today)
-    written: list[Path] = []
     try:
-        for rel, data in (pictures or {}).items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("xb") as out:
-                out.write(data)
-            written.append(path)
-        with target.open("x", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-    except OSError as exc:
-        for path in written:
-            path.unlink(missing_ok=True)
-        reason = "文件已存在" if isinstance(exc, FileExistsError) else (exc.strerror or str(exc))
-        return fail(f"无法写入 {shown_path(Path(exc.filename or target))}（{reason}），没有生成草稿", 1)
-    shown = shown_path(target)
+        saved = save_draft(root, draft, taxonomy, dt.date.today(), pictures)
+    except DraftError as exc:
+        return fail(str(exc), 1)
+    shown = shown_path(saved.path)
     print(f"已生成草稿：{shown}")
-    for path in written:
+    for path in saved.pictures:
         print(f"已导入图片：{shown_path(path)}")
-    notes = list(draft.notes) + personal_data_notes(text)
-    if notes:
+    if saved.notes:
         print("\n需要人工处理：")
-        print("".join(f"  - {n}\n" for n in dict.fromkeys(notes)), end="")
-    findings = check_case(root, target, today)
-    if findings:
+        print("".join(f"  - {n}\n" for n in saved.notes), end="")
+    if saved.findings:
         print("\n校验结果（补全后应只剩“待补充”章节的提醒）：")
-        print("".join(f"  {f.text()}\n" for f in findings), end="")
+        print("".join(f"  {f.text()}\n" for f in saved.findings), end="")
     print(
         "\n下一步：\n"
         f"  1. 打开 {shown}，填写标有“必填”的字段，补写或核对“待补充”的章节；\n"
@@ -293,7 +306,7 @@ def write_draft(root: Path, draft, taxonomy, pictures: dict[str, bytes] | None =
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from .scaffold import Draft, DraftError, checked_values, library_taxonomy
+    from .contrib.drafts import Draft, checked_values, library_taxonomy
 
     try:
         taxonomy = library_taxonomy(args.cases)
@@ -313,8 +326,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from . import word
-    from .scaffold import Draft, DraftError, library_taxonomy
+    from .contrib import word
+    from .contrib.drafts import Draft, library_taxonomy
 
     try:
         data = args.file.read_bytes()
@@ -325,27 +338,19 @@ def cmd_import(args: argparse.Namespace) -> int:
         source = word.read_docx(data)
         first = word.to_draft(source, taxonomy, {})
         case_id = choose_id(args.id, str(first.value("title") or ""), args.file.stem)
-    except (DraftError, word.WordError) as exc:
-        return fail(f"{args.file}：{exc}" if isinstance(exc, word.WordError) else str(exc))
+    except DraftError as exc:
+        return fail(f"{args.file}：{exc}" if isinstance(exc, WordError) else str(exc))
     if problem := claimed(args.cases, case_id):
         return fail(problem, 1)
-    paths: dict[int, str] = {}
-    pictures: dict[str, bytes] = {}
-    n = 1
-    for picture in source.pictures:
-        if not picture.usable:
-            continue
-        while (rel := f"assets/{case_id}-{n}.{picture.ext}") in pictures or (args.cases / rel).exists():
-            n += 1
-        paths[picture.number], pictures[rel] = rel, picture.data
+    paths, pictures = word.picture_names(source, case_id, lambda rel: (args.cases / rel).exists())
     draft = word.to_draft(source, taxonomy, paths)
     draft = Draft((("id", case_id), *draft.meta), draft.sections, draft.notes)
     return write_draft(args.cases, draft, taxonomy, pictures)
 
 
 def cmd_from_issue(args: argparse.Namespace) -> int:
-    from . import issue
-    from .scaffold import Draft, DraftError, library_taxonomy
+    from .contrib import issue
+    from .contrib.drafts import Draft, library_taxonomy
 
     try:
         data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
@@ -356,7 +361,7 @@ def cmd_from_issue(args: argparse.Namespace) -> int:
         return fail(f"{args.file} 不是 UTF-8 文本；请把 issue 正文另存为 UTF-8 后再试")
     try:
         taxonomy = library_taxonomy(args.cases)
-        draft = issue.to_draft(body, taxonomy)
+        draft = issue.to_draft(body, taxonomy, dt.date.today())
         case_id = choose_id(args.id, str(draft.value("title") or ""))
     except DraftError as exc:
         return fail(str(exc))
@@ -366,8 +371,8 @@ def cmd_from_issue(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from . import guide, issue
-    from .scaffold import DraftError, library_taxonomy
+    from .contrib import guide, issue
+    from .contrib.drafts import library_taxonomy
 
     try:
         taxonomy = library_taxonomy(args.cases)
@@ -379,8 +384,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         new_guide = guide.fill(old_guide, guide.blocks(taxonomy))
     except OSError as exc:
         return fail(f"无法读取 {guide_path}（{exc.strerror or exc}）")
-    except KeyError as exc:
-        return fail(f"{guide_path} 中缺少标记 {guide.marker(exc.args[0])} … {guide.marker(exc.args[0], True)}")
+    except GuideError as exc:
+        return fail(f"{guide_path} 中{exc}")
     form_path = args.root / issue.FORM_PATH
     old_form = form_path.read_text(encoding="utf-8") if form_path.is_file() else None
     stale = [(p, new) for p, old, new in ((guide_path, old_guide, new_guide), (form_path, old_form, issue.form_yaml(taxonomy))) if old != new]

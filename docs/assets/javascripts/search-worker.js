@@ -2,7 +2,7 @@
  *
  * Material's own worker builds a lunr index from every page on every page load, which takes
  * seconds once a library has thousands of cases. This one is handed the index that
- * scripts/casebook/search.py prebuilt (Material's page fetches search/search_index.json, or
+ * scripts/casebook/site/search.py prebuilt (Material's page fetches search/search_index.json, or
  * under file:// loads search/search_index.js, and sends it in the setup message) and only looks
  * words up in it. It speaks Material's worker messages — setup 0, ready 1, query 2, result 3 —
  * so Material's search box, keyboard shortcuts, result list, teasers, highlighting and result

@@ -8,14 +8,16 @@ and `parse_issue` reads the labels defined here, so the form and the reader cann
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
 import yaml
 
-from .model import Taxonomy
-from .schema import FIELD_BY_KEY, FIELDS, INCOMPLETE_MARK, OPTIONAL_SECTIONS, REQUIRED_SECTIONS
-from .scaffold import Draft, recognise, section_notes
+from ..core.model import Taxonomy
+from ..core.rules import honor_year_ok
+from ..core.schema import FIELD_BY_KEY, FIELDS, INCOMPLETE_MARK, REQUIRED_SECTIONS, SECTION_ORDER
+from .drafts import Draft, recognise, section_notes
 
 NO_RESPONSE = "_No response_"  # what GitHub writes for an optional question left empty
 # Fields a contributor does not fill in the form: the maintainer's tools set them.
@@ -64,7 +66,7 @@ def questions() -> tuple[Question, ...]:
         else:
             description = f.rule.replace("`", "")
         out.append(Question(f.key, f.label, kind, f.required, field=f.key, multiple=f.kind == "list", description=description))
-    for i, name in enumerate(REQUIRED_SECTIONS + OPTIONAL_SECTIONS, 1):
+    for i, name in enumerate(SECTION_ORDER, 1):
         required = name in REQUIRED_SECTIONS
         description = SECTION_HELP.get(name) or ("" if required else "选填。")
         out.append(Question(f"section-{i}", name, "textarea", required, section=name, description=description))
@@ -106,7 +108,7 @@ def form(taxonomy: Taxonomy) -> dict:
 def form_yaml(taxonomy: Taxonomy) -> str:
     """The text of .github/ISSUE_TEMPLATE/new-case.yml."""
     header = (
-        "# 由 `casebook sync` 根据 scripts/casebook/schema.py 和 cases/taxonomy.yml 生成，请勿手工修改。\n"
+        "# 由 `casebook sync` 根据 scripts/casebook/core/schema.py 和 cases/taxonomy.yml 生成，请勿手工修改。\n"
         "# 下拉选项与词表一致；词表变化后运行 `casebook sync` 更新本文件（测试会检查）。\n"
     )
     return header + yaml.dump(form(taxonomy), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
@@ -148,7 +150,7 @@ def answers(body: str) -> dict[str, str]:
     return out
 
 
-def parse_honors(text: str, taxonomy: Taxonomy) -> tuple[list[dict], list[str]]:
+def parse_honors(text: str, taxonomy: Taxonomy, this_year: int) -> tuple[list[dict], list[str]]:
     """`省级，名称，2023` lines -> honors; lines that do not fit become notes."""
     honors, notes = [], []
     levels = taxonomy.values("honor_level")
@@ -157,14 +159,15 @@ def parse_honors(text: str, taxonomy: Taxonomy) -> tuple[list[dict], list[str]]:
         if not line:
             continue
         parts = [p.strip() for p in re.split(r"[,，|｜\t]", line) if p.strip()]
-        if len(parts) == 3 and parts[0] in levels and re.fullmatch(r"(19|20)\d\d", parts[2].rstrip("年")):
-            honors.append({"level": parts[0], "title": parts[1], "year": int(parts[2].rstrip("年"))})
+        year = parts[2].rstrip("年") if len(parts) == 3 else ""
+        if parts[0] in levels and re.fullmatch(r"[0-9]{4}", year) and honor_year_ok(int(year), this_year):
+            honors.append({"level": parts[0], "title": parts[1], "year": int(year)})
         else:
             notes.append(f"荣誉“{line}”无法识别（应为“级别，名称，年份”，级别取自 {'、'.join(levels)}）；请手工填写 honors")
     return honors, notes
 
 
-def to_draft(body: str, taxonomy: Taxonomy) -> Draft:
+def to_draft(body: str, taxonomy: Taxonomy, today: dt.date | None = None) -> Draft:
     """A filed issue's body -> a Draft with what the form answered; notes for the rest."""
     given = answers(body)
     meta: dict[str, object] = {}
@@ -183,7 +186,7 @@ def to_draft(body: str, taxonomy: Taxonomy) -> Draft:
             continue
         field = FIELD_BY_KEY[q.field or ""]
         if field.kind == "honors":
-            honors, honor_notes = parse_honors(text, taxonomy)
+            honors, honor_notes = parse_honors(text, taxonomy, (today or dt.date.today()).year)
             notes += honor_notes
             if honors:
                 meta["honors"] = honors

@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.errors import FontError
+
 # Preferred families, best first. Simplified-Chinese faces; Typst matches family names exactly.
 SERIF = ("Noto Serif CJK SC", "Source Han Serif SC", "Source Han Serif CN", "Noto Serif SC", "Songti SC",
          "STSong", "SimSun", "NSimSun", "FangSong", "AR PL UMing CN", "AR PL SungtiL GB")
@@ -34,10 +36,6 @@ No Chinese (CJK) font found, so the book PDF cannot be typeset (the Word file ne
 或者把环境变量 CASEBOOK_FONT_DIRS 指向存放字体文件（.ttf/.otf/.ttc）的文件夹。
 Or point $CASEBOOK_FONT_DIRS at a folder holding the font files (.ttf/.otf/.ttc).
 """
-
-
-class FontError(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)

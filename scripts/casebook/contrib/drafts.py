@@ -3,7 +3,7 @@
 `casebook new`, `casebook import` and `casebook from-issue` all end here: each builds a `Draft`
 (front-matter values, body sections, notes for a person) and `render_draft` turns it into the
 text of a case file that `casebook validate` accepts once a person fills what is still missing.
-Everything is derived from schema.py. Pure: no printing, no writing.
+Everything is derived from schema.py. No printing; only `save_draft` writes.
 """
 
 from __future__ import annotations
@@ -16,25 +16,26 @@ from pathlib import Path
 
 import yaml
 
-from . import scan
-from .index import slugify
-from .load import load_case, load_taxonomy, shown_path, walk_library
-from .model import Finding, Taxonomy
-from .schema import (
+from ..core import scan
+from ..core.index import slugify
+from ..core.errors import DraftError
+from ..core.library import load_checked_taxonomy
+from ..core.load import load_case, shown_path, walk_library
+from ..core.model import Finding, Taxonomy
+from ..core.schema import (
     FIELD_BY_KEY,
     FIELDS,
     ID_PATTERN,
     INCOMPLETE_MARK,
-    OPTIONAL_SECTIONS,
     REQUIRED_SECTIONS,
-    SUMMARY_MAX,
+    SECTION_ORDER,
     Field,
 )
-from .validate import list_choices, suggest, validate_case, validate_taxonomy
+from ..core.rules import summary_problem, vocabulary_problem
+from ..core.validate import validate_case
 
 ID_MAX = 50  # characters of a derived id; longer titles are cut at a syllable boundary
 VOCAB_SHOWN = 6  # vocabularies up to this size are spelled out in the template's comments
-SECTIONS = REQUIRED_SECTIONS + OPTIONAL_SECTIONS
 # A list typed on one line: 党建工作法、品牌创建 / 党建工作法, 品牌创建 / 党建工作法；品牌创建
 LIST_SPLIT = re.compile(r"\s*[,，、;；]\s*")
 
@@ -51,19 +52,14 @@ class Draft:
         return dict(self.meta).get(key)
 
 
-class DraftError(Exception):
-    """A user's mistake in what was asked for (bad id, value not in a vocabulary ...)."""
-
-
 # -- the library ------------------------------------------------------------------------
 
 
 def library_taxonomy(root: Path) -> Taxonomy:
     """The library's vocabularies; DraftError when taxonomy.yml is missing or unusable."""
-    data, findings = load_taxonomy(root)
-    if data is None:
+    taxonomy, findings, usable = load_checked_taxonomy(root)
+    if taxonomy is None:
         raise DraftError(f"{shown_path(root)} 不是可用的案例库：{findings[0].message if findings else '缺少 taxonomy.yml'}")
-    taxonomy, findings, usable = validate_taxonomy(data, shown_path(root / "taxonomy.yml"))
     if not usable:
         problems = "；".join(f.message for f in findings if f.severity == "error")
         raise DraftError(f"{shown_path(root)}/taxonomy.yml 有错误，请先修正（{problems}）")
@@ -75,14 +71,10 @@ def ids_in_use(root: Path) -> dict[str, Path]:
     return {p.stem: p for p in walk_library(root)[0]}
 
 
-def check_case(root: Path, path: Path, today: dt.date | None = None) -> list[Finding]:
+def check_case(root: Path, path: Path, today: dt.date) -> list[Finding]:
     """What `casebook validate` says about one case file of the library (sorted)."""
-    data, _ = load_taxonomy(root)
-    taxonomy = None
-    if data is not None:
-        taxonomy, _, usable = validate_taxonomy(data, "taxonomy.yml")
-        taxonomy = taxonomy if usable else None
-    _, findings = validate_case(load_case(path, root), taxonomy, walk_library(root)[1], today or dt.date.today())
+    taxonomy, _, usable = load_checked_taxonomy(root)
+    _, findings = validate_case(load_case(path, root), taxonomy if usable else None, walk_library(root)[1], today)
     return sorted(set(findings), key=lambda f: (f.line, f.code, f.message))
 
 
@@ -110,17 +102,6 @@ def split_list(value: str) -> list[str]:
     return [v for v in LIST_SPLIT.split(value.strip()) if v]
 
 
-def vocabulary_problem(field: Field, value: str, taxonomy: Taxonomy) -> str | None:
-    """None when `value` is allowed for `field`; otherwise a message with a did-you-mean."""
-    choices = field.choices or taxonomy.values(field.vocabulary or "")
-    if not (field.choices or field.vocabulary) or value in choices:
-        return None
-    where = "允许的取值" if field.choices else f" taxonomy.yml 的词表 {field.vocabulary} "
-    hint = suggest(value, choices)
-    message = f"{field.label}（{field.key}）：“{value}” 不在{where}中（可选：{list_choices(choices) or '词表为空'}）"
-    return message + (f"；是否想写“{hint}”？" if hint else "")
-
-
 def checked_values(given: Mapping[str, object], taxonomy: Taxonomy) -> dict[str, object]:
     """Values typed by a person, checked against the schema; DraftError lists every problem."""
     problems: list[str] = []
@@ -137,8 +118,8 @@ def checked_values(given: Mapping[str, object], taxonomy: Taxonomy) -> dict[str,
             problems.append(f"{field.label}（{field.key}）不能为空")
             continue
         problems += [p for v in values if (p := vocabulary_problem(field, v, taxonomy))]
-        if field.key == "summary" and len(values[0]) > SUMMARY_MAX:
-            problems.append(f"摘要（summary）有 {len(values[0])} 字，超过 {SUMMARY_MAX} 字上限；请精简")
+        if field.key == "summary" and (problem := summary_problem(values[0])):
+            problems.append(problem)
         out[key] = list(dict.fromkeys(values)) if field.kind == "list" else values[0]
     if problems:
         raise DraftError("\n".join(problems))
@@ -161,8 +142,8 @@ def recognise(field: Field, text: str, taxonomy: Taxonomy) -> tuple[object, list
     problem = vocabulary_problem(field, text, taxonomy)
     if problem:
         return None, [problem]
-    if field.key == "summary" and len(text) > SUMMARY_MAX:
-        return text, [f"摘要（summary）有 {len(text)} 字，超过 {SUMMARY_MAX} 字上限；请精简"]
+    if field.key == "summary" and (problem := summary_problem(text)):
+        return text, [problem]
     return text, []
 
 
@@ -191,8 +172,8 @@ def field_hint(field: Field, taxonomy: Taxonomy) -> str:
 
 
 # Placeholders for fields nobody has filled: what the validator reads as "empty" (E205) for
-# required fields, and as "absent" for optional ones. A null cover is an error (E205), so the
-# cover line is written as a comment to uncomment.
+# required fields, and as "absent" for optional ones (an empty `cover:` too: no cover). The
+# cover line is written as a comment instead, with an example path to fill in and uncomment.
 def placeholder(field: Field) -> str:
     if field.kind == "list" or field.kind == "honors":
         return "[]"
@@ -229,15 +210,15 @@ def complete_sections(sections: Iterable[tuple[str, str]]) -> list[tuple[str, st
     a missing one is inserted before the first standard section that should follow it.
     """
     out = [(t, s) for t, s in sections]
-    standard = [(t, s) for t, s in out if t in SECTIONS]
-    slots = [i for i, (t, _) in enumerate(out) if t in SECTIONS]
-    for i, item in zip(slots, sorted(standard, key=lambda ts: SECTIONS.index(ts[0]))):
+    standard = [(t, s) for t, s in out if t in SECTION_ORDER]
+    slots = [i for i, (t, _) in enumerate(out) if t in SECTION_ORDER]
+    for i, item in zip(slots, sorted(standard, key=lambda ts: SECTION_ORDER.index(ts[0]))):
         out[i] = item
     for name in REQUIRED_SECTIONS:
         if any(t == name for t, _ in out):
             continue
-        rank = SECTIONS.index(name)
-        later = [i for i, (t, _) in enumerate(out) if t in SECTIONS and SECTIONS.index(t) > rank]
+        rank = SECTION_ORDER.index(name)
+        later = [i for i, (t, _) in enumerate(out) if t in SECTION_ORDER and SECTION_ORDER.index(t) > rank]
         out.insert(later[0] if later else len(out), (name, INCOMPLETE_MARK))
     return out
 
@@ -246,13 +227,46 @@ def section_notes(sections: Iterable[tuple[str, str]]) -> list[str]:
     """Notes on the body: sections reordered, missing, or still 待补充."""
     titles = [t for t, _ in sections]
     notes = []
-    standard = [t for t in titles if t in SECTIONS]
-    if standard != sorted(standard, key=SECTIONS.index):
+    standard = [t for t in titles if t in SECTION_ORDER]
+    if standard != sorted(standard, key=SECTION_ORDER.index):
         notes.append(f"章节顺序已调整为 {' → '.join(REQUIRED_SECTIONS)}（经验启示在后），请核对")
     for name in REQUIRED_SECTIONS:
         if name not in titles:
             notes.append(f"缺少章节“{name}”，已写“{INCOMPLETE_MARK}”；有可靠来源后补写")
     return notes
+
+
+@dataclass(frozen=True)
+class SavedDraft:
+    path: Path  # the case file written
+    pictures: tuple[Path, ...]  # pictures written into the library
+    notes: tuple[str, ...]  # what still needs a person, without repeats
+    findings: tuple[Finding, ...]  # what `casebook validate` says about the new file
+
+
+def save_draft(root: Path, draft: Draft, taxonomy: Taxonomy, today: dt.date,
+               pictures: Mapping[str, bytes] | None = None) -> SavedDraft:
+    """Write ROOT/<id>.md and its pictures, never over an existing file. On failure nothing stays
+    written and DraftError says why."""
+    target = root / f"{draft.value('id')}.md"
+    text = render_draft(draft, taxonomy, today)
+    written: list[Path] = []
+    try:
+        for rel, data in (pictures or {}).items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("xb") as out:
+                out.write(data)
+            written.append(path)
+        with target.open("x", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+    except OSError as exc:
+        for path in written:
+            path.unlink(missing_ok=True)
+        reason = "文件已存在" if isinstance(exc, FileExistsError) else (exc.strerror or str(exc))
+        raise DraftError(f"无法写入 {shown_path(Path(exc.filename or target))}（{reason}），没有生成草稿") from exc
+    notes = tuple(dict.fromkeys([*draft.notes, *personal_data_notes(text)]))
+    return SavedDraft(target, tuple(written), notes, tuple(check_case(root, target, today)))
 
 
 def personal_data_notes(text: str) -> list[str]:

@@ -12,11 +12,12 @@ Pure: strings in, strings out.
 
 from __future__ import annotations
 
-import html
 import re
 from html.parser import HTMLParser
 
 import nh3
+
+from .rules import off_site, plain_url
 
 # What Markdown and the extensions produce, plus a few harmless inline tags contributors use.
 CONTRIBUTOR_TAGS = frozenset({
@@ -56,8 +57,6 @@ LINK_REL = "noopener noreferrer"
 # widgets by md-* classes, so a body must not be able to pose as them.
 _RESERVED_NAME = re.compile(r"^(__|md-|md_)", re.I)
 _CLASS = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-_URL_NOISE = re.compile(r"[\x00-\x20\x7f]")  # browsers drop these (or stop at them) in URLs
 # A twemoji shortcode (`:smile:`) becomes <img class="twemoji" src="https://cdn..."> : a request to
 # a CDN. Its source is dropped; the image is replaced by its alt text, the emoji itself.
 _SRCLESS_EMOJI = re.compile(r'<img alt="([^"<>]*)" class="twemoji"(?: title="[^"]*")?>')
@@ -83,12 +82,6 @@ def allowed_attributes(tag: str) -> list[str]:
 def reserved_name(value: str) -> bool:
     """An id or class the site's own markup and scripts use (`__config`, `md-header` ...)."""
     return bool(_RESERVED_NAME.match(value.strip()))
-
-
-def off_site(url: str) -> bool:
-    """A URL that is not a path inside the site: it has a scheme (https:, data: ...) or names a host (//x)."""
-    plain = _URL_NOISE.sub("", html.unescape(url))
-    return bool(_SCHEME.match(plain)) or plain.startswith(("//", "\\\\", "/\\", "\\/"))
 
 
 def _filter(tag: str, attr: str, value: str) -> str | None:
@@ -193,7 +186,7 @@ def text_problem(value: str) -> tuple[str, str] | None:
     if m := _TEXT_TAG.search(value):
         return "tag", value[m.start():m.start() + 20]
     if "script" in value.lower() or ":" in value or "&" in value:
-        plain = _URL_NOISE.sub("", html.unescape(value)).lower()
+        plain = plain_url(value)
         if m := _SCRIPT_URL.search(plain):
             return "url", m.group(0)
     return None

@@ -21,7 +21,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
-from .book import Book, Entry, chinese_date
+from .compose import Book, Entry, chinese_date
 
 SERIF, SANS, MONO = "宋体", "黑体", "Courier New"
 LATIN_SERIF, LATIN_SANS = "Times New Roman", "Arial"

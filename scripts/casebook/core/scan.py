@@ -5,7 +5,6 @@ Pure functions over strings; code blocks and inline code are skipped where they 
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -166,12 +165,6 @@ def markup(body: str, first_line: int) -> Iterator[Hit]:
                 yield Hit(line_no, "image" if m.group(1) else "link", m.group(2).strip("<>"))
         if "]:" in line and (m := _REF_DEF.match(line)):
             yield Hit(line_no, "link", m.group(1).strip("<>"))
-
-
-def plain_url(url: str) -> str:
-    """The URL as a browser would read its scheme: entities decoded, blanks and controls removed."""
-    decoded = html.unescape(url)
-    return "".join(ch for ch in decoded if ch > " " and ch != "\x7f").lower()
 
 
 def valid_id_number(number: str) -> bool:

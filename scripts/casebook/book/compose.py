@@ -1,7 +1,7 @@
 """Index -> the 案例汇编: which cases, in which 篇, and each case body as plain blocks.
 
-Pure: returns data, writes nothing. The PDF (book_pdf.py, Typst) and the Word document
-(book_docx.py) both typeset the same `Book`. Case text is data all the way: Markdown is turned
+Pure: returns data, writes nothing. The PDF (pdf.py, Typst) and the Word document
+(docx.py) both typeset the same `Book`. Case text is data all the way: Markdown is turned
 into a small tree of blocks and styled runs whose text is plain strings, never markup.
 """
 
@@ -16,20 +16,18 @@ from html.parser import HTMLParser
 import markdown
 import yaml
 
-from .index import Index, case_values
-from .model import Case
-from .scan import sections as scan_sections
-from .schema import FIELD_BY_KEY, VOCABULARIES, VOCABULARY_LABELS
+from ..core.errors import BookError
+from ..core.index import Index, case_values
+from ..core.model import Case
+from ..core.rules import plain_url, url_kind
+from ..core.scan import sections as scan_sections
+from ..core.schema import FIELD_BY_KEY, VOCABULARIES, VOCABULARY_LABELS
 
 DEFAULT_TITLE = "两新党建工作法案例汇编"
 DEFAULT_COMPILER = "两新党建工作法案例库"
 DEFAULT_NAME = "liangxin-dangjian-anli-huibian"
 DEFAULT_GROUP = "category"
 NUMERALS = "零一二三四五六七八九"
-
-
-class BookError(ValueError):
-    """A usage problem (bad --where / --group-by): the message says what to write instead."""
 
 
 @dataclass(frozen=True)
@@ -228,12 +226,18 @@ def _preamble(body: str) -> str:
 # Runs: {"v": text, "b": bold, "i": italic, "code": bool, "url": str | None}; "\n" is a line break.
 
 _MD = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
-_SAFE_URL = re.compile(r"^(https?://|mailto:)", re.I)
 _SPACE = re.compile(r"[ \t\r\n]+")
 # A soft line break between two Chinese characters is no space in Chinese text.
 _CJK_BREAK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \t]*\n[ \t]*(?=[\u3000-\u9fff\uff00-\uffef])")
 _SKIP = {"script", "style", "iframe", "object", "embed", "head", "title", "template", "noscript"}
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+
+
+def printable_link(url: str) -> bool:
+    """A link kept in the book: a web address or an e-mail address (nothing the reader's PDF
+    viewer or Word would run or resolve against some folder)."""
+    kind = url_kind(url)
+    return kind == "web" or (kind == "scheme" and plain_url(url).startswith("mailto:"))
 
 
 class _Node:
@@ -371,11 +375,11 @@ class _Blocks:
                 new["code"] = True
             elif tag == "a":
                 href = node.attrs.get("href", "").strip()
-                new["url"] = href if _SAFE_URL.match(href) else None
+                new["url"] = href if printable_link(href) else None
             self.inline_children(node, runs, new, out, flush, images)
 
     def image(self, src: str) -> str | None:
-        if not src or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^[/?#]", src):
+        if url_kind(src) != "relative":
             return None
         path = posixpath.normpath(posixpath.join(self.base, src.split("#")[0].split("?")[0]))
         return path if path in self.assets else None

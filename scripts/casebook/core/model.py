@@ -17,7 +17,7 @@ def printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Finding:
     """One problem in one file: `path:line: CODE message`."""
 
@@ -47,7 +47,7 @@ class RawCase:
     text: str  # decoded, newlines normalised; "" when undecodable
     front_start: int  # file line of the first front-matter line (after the opening ---)
     front_lines: tuple[str, ...]  # front matter text lines
-    root: Any  # the composed yaml node of the front matter (None when unparsable/empty)
+    front_node: Any  # the composed yaml node of the front matter (None when unparsable/empty)
     body: str
     body_line: int  # file line of the first body line
     findings: tuple[Finding, ...] = ()

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import difflib
 import itertools
 import posixpath
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable
 from urllib.parse import unquote
 
 import yaml
@@ -18,6 +17,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from . import sanitize, scan
 from .load import Loader
 from .model import Case, Finding, Honor, RawCase, Section, Taxonomy
+from .rules import honor_year_ok, plain_url, suggest, summary_problem, url_kind, vocabulary_problem
 from .schema import (
     ACTIVE_SUFFIXES,
     CODE_BY_ID,
@@ -25,26 +25,21 @@ from .schema import (
     FIELD_BY_KEY,
     FIELDS,
     HONOR_KEYS,
+    HONOR_YEAR_MIN,
     ID_PATTERN,
     IMAGE_SUFFIXES,
     MAX_YAML_DEPTH,
-    OPTIONAL_SECTIONS,
     REQUIRED_SECTIONS,
     RESULTS_SECTION,
-    SUMMARY_MAX,
+    SECTION_ORDER,
     VOCABULARIES,
     Field,
 )
 
-T = "tag:yaml.org,2002:"
-STR, NULL, BOOL, INT, FLOAT, TIMESTAMP = (T + t for t in ("str", "null", "bool", "int", "float", "timestamp"))
-SAFE_TAGS = {STR, NULL, BOOL, INT, FLOAT, TIMESTAMP, T + "seq", T + "map"}
+YAML_TAG = "tag:yaml.org,2002:"  # the prefix of YAML's standard tags (!!str is YAML_TAG + "str")
+STR, NULL, BOOL, INT, FLOAT, TIMESTAMP = (YAML_TAG + t for t in ("str", "null", "bool", "int", "float", "timestamp"))
+SAFE_TAGS = {STR, NULL, BOOL, INT, FLOAT, TIMESTAMP, YAML_TAG + "seq", YAML_TAG + "map"}
 LABEL_TO_KEY = {f.label: f.key for f in FIELDS}
-# Field kind (schema.Field.kind) -> the CaseCheck method that judges it.
-CHECKERS = {
-    "str": "check_text_field", "list": "check_list", "date": "check_date",
-    "bool": "check_bool", "path": "check_cover", "honors": "check_honors",
-}
 _LEADING = re.compile(r"^[ \t?-]+", re.M)
 # sanitize.text_problem kinds -> codes for front-matter strings and for vocabulary values.
 TEXT_CODES = {"tag": "E216", "url": "E217", "control": "E218", "bidi": "E219"}
@@ -55,23 +50,6 @@ TEXT_PROBLEMS = {
     "control": "有控制字符 {}（不可见）；请删除，多半是从其他软件复制时带入的",
     "bidi": "有双向文字控制符 {}，会让文字显示的顺序与实际内容不同；请删除",
 }
-
-
-def suggest(value: str, choices: Iterable[str]) -> str | None:
-    """The closest allowed value, for a did-you-mean hint."""
-    choices = list(choices)
-    if not value:
-        return None
-    contains = [c for c in choices if value in c or c in value]
-    if contains:
-        return min(contains, key=lambda c: abs(len(c) - len(value)))
-    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
-    return close[0] if close else None
-
-
-def list_choices(choices: tuple[str, ...], limit: int = 8) -> str:
-    shown = "、".join(choices[:limit])
-    return shown + (f" 等 {len(choices)} 项" if len(choices) > limit else "")
 
 
 def describe(node: Node) -> str:
@@ -122,14 +100,12 @@ def validate_taxonomy(data: object, shown: str, lines: dict[tuple[str, int], int
     return Taxonomy(tuple(vocab)), findings, usable
 
 
-class CaseCheck:
-    """Validates one raw case; collects findings instead of stopping at the first."""
+class NodeReader:
+    """Reads one case's composed YAML nodes: file lines, structure (tags, aliases, depth),
+    mappings with duplicate keys, text scalars. Collects findings instead of stopping."""
 
-    def __init__(self, raw: RawCase, taxonomy: Taxonomy | None, files: frozenset[str], today: dt.date):
+    def __init__(self, raw: RawCase):
         self.raw = raw
-        self.taxonomy = taxonomy  # None when taxonomy.yml is unusable: skip vocabulary checks
-        self.files = files
-        self.today = today
         self.findings: list[Finding] = list(raw.findings)
         # YAML also ends lines at U+0085, U+2028 and U+2029, so its marks' line numbers drift from the
         # file's: find the file line from the mark's character index, counting "\n" only.
@@ -175,7 +151,7 @@ class CaseCheck:
                 return False
             seen.add(id(node))
             if node.tag not in SAFE_TAGS:
-                self.add(self.line(node), "E109", f"不允许的 YAML 标签 `{node.tag.replace(T, '!!')}`；请删除标签，直接写值")
+                self.add(self.line(node), "E109", f"不允许的 YAML 标签 `{node.tag.replace(YAML_TAG, '!!')}`；请删除标签，直接写值")
                 ok = False
             if depth > MAX_YAML_DEPTH:
                 self.add(self.line(node), "E110", f"front matter 嵌套超过 {MAX_YAML_DEPTH} 层")
@@ -234,20 +210,23 @@ class CaseCheck:
         self.add(self.line(node), "E204", f"{label}应是文字，实际是{describe(node)}")
         return None
 
+
+
+class CaseCheck(NodeReader):
+    """Validates one raw case: each front-matter field by its schema kind (FIELD_CHECKS), then
+    the body, its markup and personal data."""
+
+    def __init__(self, raw: RawCase, taxonomy: Taxonomy | None, files: frozenset[str], today: dt.date):
+        super().__init__(raw)
+        self.taxonomy = taxonomy  # None when taxonomy.yml is unusable: skip vocabulary checks
+        self.files = files
+        self.today = today
+
     def in_vocabulary(self, field: Field, node: Node, value: str) -> bool:
-        if field.choices:
-            choices, where = field.choices, "允许的取值"
-        elif field.vocabulary and self.taxonomy is not None:
-            choices, where = self.taxonomy.values(field.vocabulary), f"词表 `{field.vocabulary}` "
-        else:
-            return True
-        if value in choices:
-            return True
-        hint = suggest(value, choices)
-        message = f"`{field.key}`（{field.label}）：“{value}” 不在{where}中（可选：{list_choices(choices) or '词表为空'}"
-        message += f"；是否想写“{hint}”？）" if hint else "）"
-        self.add(self.line(node), "E203", message)
-        return False
+        problem = vocabulary_problem(field, value, self.taxonomy)
+        if problem:
+            self.add(self.line(node), "E203", problem)
+        return problem is None
 
     def check_list(self, field: Field, node: Node) -> tuple[str, ...] | None:
         if isinstance(node, ScalarNode) and node.tag == NULL:
@@ -303,7 +282,7 @@ class CaseCheck:
         self.add(self.line(node), code, f"`{field.key}`（{field.label}）应写 true 或 false，实际是“{found}”")
         return None
 
-    def check_cover(self, field: Field, node: Node) -> str | None:
+    def check_path(self, field: Field, node: Node) -> str | None:
         if isinstance(node, ScalarNode) and node.tag == NULL:
             return None  # optional: `cover:` left empty means no cover
         value = self.text(field, node)
@@ -348,9 +327,11 @@ class CaseCheck:
             title = self.text(level_field, entries["title"][1], "`honors` 的 `title`")
             ynode = entries["year"][1]
             year = int(ynode.value) if isinstance(ynode, ScalarNode) and ynode.tag == INT and ynode.value.isdigit() else None
-            if year is None or not 1900 <= year <= self.today.year:
-                self.add(self.line(ynode), "E204", f"`honors` 的 `year` 应是 1900 至 {self.today.year} 之间的年份整数，如 2023；实际是“{getattr(ynode, 'value', describe(ynode))}”")
-            if level is None or title is None or year is None or not 1900 <= year <= self.today.year:
+            if year is not None and not honor_year_ok(year, self.today.year):
+                year = None
+            if year is None:
+                self.add(self.line(ynode), "E204", f"`honors` 的 `year` 应是 {HONOR_YEAR_MIN} 至 {self.today.year} 之间的年份整数，如 2023；实际是“{getattr(ynode, 'value', describe(ynode))}”")
+            if level is None or title is None or year is None:
                 ok = False
                 continue
             honors.append(Honor(level, title, year))
@@ -358,7 +339,7 @@ class CaseCheck:
 
     def check_front(self) -> dict[str, object] | None:
         raw = self.raw
-        root = raw.root
+        root = raw.front_node
         if not isinstance(root, MappingNode):
             found = "空的" if root is None or (isinstance(root, ScalarNode) and root.tag == NULL) else f"一个{describe(root)}"
             self.add(2 if root is None else self.line(root), "E105", f"front matter 应是“字段: 值”的映射，实际是{found}；每行写成 `title: 标题` 的形式")
@@ -373,7 +354,7 @@ class CaseCheck:
                 hint = LABEL_TO_KEY.get(key) or suggest(key, FIELD_BY_KEY)
                 self.add(self.line(knode), "E202", f"未知字段 `{key}`" + (f"；是否想写 `{hint}`？" if hint else f"；可用字段：{'、'.join(FIELD_BY_KEY)}"))
                 continue
-            value = getattr(self, CHECKERS[field.kind])(field, vnode)
+            value = FIELD_CHECKS[field.kind](self, field, vnode)
             if value is not None:
                 values[key] = value
         for field in FIELDS:
@@ -418,7 +399,7 @@ class CaseCheck:
                 "请在正文写明出处，或从摘要删去"
             ))
 
-    def check_text_field(self, field: Field, node: Node) -> str | None:
+    def check_str(self, field: Field, node: Node) -> str | None:
         if not field.required and isinstance(node, ScalarNode) and node.tag == NULL:
             return None
         value = self.text(field, node)
@@ -432,8 +413,8 @@ class CaseCheck:
             if value != stem:
                 self.add(self.line(node), "E207", f"`id` 是“{value}”，但文件名是“{stem}.md”；两者应一致")
                 return None
-        if field.key == "summary" and len(value) > SUMMARY_MAX:
-            self.add(self.line(node), "E212", f"`summary`（摘要）有 {len(value)} 字，超过 {SUMMARY_MAX} 字上限；请精简")
+        if field.key == "summary" and (problem := summary_problem(value)):
+            self.add(self.line(node), "E212", problem)
             return None
         if field.key == "source" and not scan.names_a_source(value):
             self.add(self.line(node), "W218", (
@@ -449,7 +430,7 @@ class CaseCheck:
     def check_body(self) -> tuple[Section, ...]:
         raw = self.raw
         sections = scan.sections(raw.body, raw.body_line)
-        canonical = REQUIRED_SECTIONS + OPTIONAL_SECTIONS
+        canonical = SECTION_ORDER
         titles = [s.title for s in sections]
         for name in REQUIRED_SECTIONS:
             if name not in titles:
@@ -548,19 +529,20 @@ class CaseCheck:
 
     def check_url(self, hit: scan.Hit, case_dir: str) -> None:
         url = hit.value
-        plain = scan.plain_url(url)
+        kind = url_kind(url)
         what = "图片" if hit.kind == "image" else "链接"
-        if plain.startswith(("javascript:", "vbscript:", "data:")):
-            self.add(hit.line, "E403", f"{what}使用了危险的地址“{url[:40]}”（{plain.split(':')[0]}:）；请删除")
+        if kind == "script":
+            scheme = plain_url(url).split(":")[0]
+            self.add(hit.line, "E403", f"{what}使用了危险的地址“{url[:40]}”（{scheme}:）；请删除")
             return
-        if plain.startswith(("http://", "https://", "//")):
+        if kind in ("web", "host"):
             if hit.kind == "image":
                 self.add(hit.line, "E404", f"图片来自外部网站“{url[:60]}”；请下载到库的 assets/ 目录，用相对路径引用")
             return
-        if ":" in plain.split("/")[0] or plain.startswith(("#", "?")) or not plain:
+        if kind in ("scheme", "fragment"):
             return  # mailto:, tel:, in-page anchors: fine
         target = unquote(url.split("#")[0].split("?")[0])
-        if target.startswith("/"):
+        if kind == "absolute" or target.startswith("/"):  # also a percent-encoded slash
             self.add(hit.line, "E405", f"{what}路径“{url}”是绝对路径，离线版和其他部署中会失效；请用相对库目录的路径")
             return
         path = posixpath.normpath(posixpath.join(case_dir, target))
@@ -597,6 +579,14 @@ class CaseCheck:
             sections=sections,
             **values,  # type: ignore[arg-type]
         )
+
+
+# schema.Field.kind -> the check that judges a field of that kind.
+FIELD_CHECKS: dict[str, Callable[[CaseCheck, Field, Node], object]] = {
+    "str": CaseCheck.check_str, "list": CaseCheck.check_list, "date": CaseCheck.check_date,
+    "bool": CaseCheck.check_bool, "path": CaseCheck.check_path, "honors": CaseCheck.check_honors,
+}
+assert {f.kind for f in FIELDS} <= set(FIELD_CHECKS), "every field kind of the schema needs its check"
 
 
 def validate_case(raw: RawCase, taxonomy: Taxonomy | None, files: frozenset[str], today: dt.date) -> tuple[Case | None, list[Finding]]:
@@ -643,7 +633,7 @@ def check_case_links(raws_and_cases: list[tuple[RawCase, Case | None]]) -> list[
         base = posixpath.dirname(raw.rel)
         for hit in scan.markup(raw.body, raw.body_line):
             target = hit.value.split("#", 1)[0].split("?", 1)[0]
-            if hit.kind != "link" or not target.endswith(".md") or ":" in target or target.startswith("/"):
+            if hit.kind != "link" or not target.endswith(".md") or url_kind(hit.value) != "relative":
                 continue
             path = posixpath.normpath(posixpath.join(base, target))
             if status.get(path) == "published":

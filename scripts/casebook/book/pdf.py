@@ -11,12 +11,9 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from .book import Book, chinese_date
+from ..core.errors import TypesetError
+from .compose import Book, chinese_date
 from .fonts import MONO, FontChoice
-
-
-class TypesetError(RuntimeError):
-    pass
 
 
 def book_data(book: Book, fonts: FontChoice) -> dict:
@@ -65,7 +62,7 @@ def _rooted(blocks: list[dict]) -> list[dict]:
 def render_pdf(book: Book, library_root: Path, fonts: FontChoice) -> bytes:
     import typst
 
-    template = resources.files("casebook").joinpath("templates/book.typ").read_bytes()
+    template = resources.files(__package__).joinpath("templates/book.typ").read_bytes()
     data = json.dumps(book_data(book, fonts), ensure_ascii=False, separators=(",", ":"))
     try:
         return typst.compile(

@@ -43,6 +43,9 @@ class Field:
     rule: str = ""  # one line for docs and the contributor guide
 
 
+SUMMARY_MAX = 150  # characters
+HONOR_YEAR_MIN = 1900  # an honour's year: from this one up to the current year
+
 FIELDS: tuple[Field, ...] = (
     Field("id", "编号", "str", True, rule="小写字母、数字和连字符，如 `yangguang-chedui`；与文件名（不含 .md）相同，库内唯一"),
     Field("title", "标题", "str", True, rule="工作法名称，非空"),
@@ -53,7 +56,7 @@ FIELDS: tuple[Field, ...] = (
     Field("industry", "行业", "str", False, "industry", rule="取自词表 `industry`"),
     Field("category", "类别", "list", True, "category", rule="非空列表，每项取自词表 `category`"),
     Field("tags", "标签", "list", False, "tags", rule="列表，每项取自词表 `tags`"),
-    Field("summary", "摘要", "str", True, rule="不超过 150 字"),
+    Field("summary", "摘要", "str", True, rule=f"不超过 {SUMMARY_MAX} 字"),
     Field("date", "收录日期", "date", True, rule="`YYYY-MM-DD`，真实存在且不晚于今天"),
     Field("source", "来源", "str", True, rule="事实出处，如讲话、文件、报道"),
     Field("honors", "荣誉", "honors", False, rule="列表，每项 `{level: 词表 honor_level, title: 名称, year: 年份整数}`"),
@@ -67,7 +70,6 @@ HONOR_KEYS: tuple[str, ...] = ("level", "title", "year")
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-SUMMARY_MAX = 150
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
 # Files a browser opens as a document that can run script: never published from a library.
 ACTIVE_SUFFIXES = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".xml", ".xsl", ".xslt", ".svgz",
@@ -76,6 +78,7 @@ ACTIVE_SUFFIXES = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".xml", ".xsl", 
 # Body: required level-2 sections in this order; 经验启示 is optional; others may follow.
 REQUIRED_SECTIONS: tuple[str, ...] = ("基本情况", "主要做法", "取得成效")
 OPTIONAL_SECTIONS: tuple[str, ...] = ("经验启示",)
+SECTION_ORDER: tuple[str, ...] = REQUIRED_SECTIONS + OPTIONAL_SECTIONS  # the standard sections, in order
 RESULTS_SECTION = "取得成效"  # must state results, not plans (W302)
 INCOMPLETE_MARK = "待补充"
 

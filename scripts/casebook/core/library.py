@@ -11,14 +11,21 @@ from .model import Finding, Library, Taxonomy
 from .validate import check_assets, check_case_links, check_duplicate_ids, validate_case, validate_taxonomy
 
 
+def load_checked_taxonomy(root: Path) -> tuple[Taxonomy | None, list[Finding], bool]:
+    """The library's taxonomy.yml read and validated: (taxonomy or None when it cannot be read
+    at all, findings, usable: no errors, so cases can be checked against it)."""
+    data, findings = load_taxonomy(root)
+    if data is None:
+        return None, findings, False
+    taxonomy, more, usable = validate_taxonomy(data, shown_path(root / "taxonomy.yml"), taxonomy_lines(root))
+    return taxonomy, findings + more, usable
+
+
 def load_library(root: Path, today: dt.date | None = None) -> Library:
     """Read and validate a whole library; every finding is collected, then sorted."""
     today = today or dt.date.today()
-    data, findings = load_taxonomy(root)
-    taxonomy, usable = Taxonomy(), False
-    if data is not None:
-        taxonomy, tax_findings, usable = validate_taxonomy(data, shown_path(root / "taxonomy.yml"), taxonomy_lines(root))
-        findings += tax_findings
+    taxonomy, findings, usable = load_checked_taxonomy(root)
+    taxonomy = taxonomy or Taxonomy()
     case_paths, files = walk_library(root)
     shown_root = shown_path(root)
     results = []
@@ -29,7 +36,7 @@ def load_library(root: Path, today: dt.date | None = None) -> Library:
         findings += case_findings
         # Drop the YAML nodes once judged: thousands of live node graphs make Python's cyclic
         # garbage collector rescan them over and over (validate time grew faster than linear).
-        results.append((replace(raw, root=None), case))
+        results.append((replace(raw, front_node=None), case))
     findings += check_duplicate_ids(results)
     findings += check_case_links(results)
     assets = tuple(sorted(f for f in files if not f.endswith(".md") and f != "taxonomy.yml" and not f.startswith(".") and "/." not in f))

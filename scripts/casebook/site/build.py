@@ -15,6 +15,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from ..core.errors import BuildError
 from .provenance import SITE_URL_ENV, read_manifest
 
 ZIP_NAME = "liangxin-dangjian-anliku"
@@ -28,10 +29,6 @@ README_TEXT = """两新党建工作法案例库（离线版）
 本版本：{manifest}
 （详见 build-info.json）
 """
-
-
-class BuildError(Exception):
-    pass
 
 
 def build_site(config: Path, cases: Path, site_dir: Path, offline: bool = False, site_url: str | None = None,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import docx
@@ -25,14 +25,14 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from lxml import etree
 
-from .model import Taxonomy
-from .schema import FIELDS, IMAGE_SUFFIXES, INCOMPLETE_MARK, OPTIONAL_SECTIONS, REQUIRED_SECTIONS
-from .scaffold import Draft, recognise, section_notes
+from ..core.errors import WordError
+from ..core.model import Taxonomy
+from ..core.schema import FIELDS, IMAGE_SUFFIXES, INCOMPLETE_MARK, SECTION_ORDER
+from .drafts import Draft, recognise, section_notes
 
 MAX_UNPACKED = 200_000_000  # bytes: a case document with photos is a few MB; refuse zip bombs
 PICTURE = "\ue000{}\ue001"  # placeholder for picture n in inline Markdown (private-use characters)
 _PICTURE = re.compile("\ue000(\\d+)\ue001")
-SECTIONS = REQUIRED_SECTIONS + OPTIONAL_SECTIONS
 
 # Headings as Chinese reports number them: 一、基本情况 / （一）建立车队。
 _LEVEL1 = re.compile(r"^[一二三四五六七八九十]{1,3}\s*[、.．]\s*(\S.*)$")
@@ -51,7 +51,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "取得成效": ("取得成效", "工作成效", "取得成果", "主要成效", "取得的成效", "工作成果", "实际成效", "成效"),
     "经验启示": ("经验启示", "经验启发", "几点启示", "经验与启示", "启示与思考", "几点体会", "经验体会", "启示", "体会"),
 }
-assert set(SYNONYMS) == set(SECTIONS), "every standard section needs its synonyms"
+assert set(SYNONYMS) == set(SECTION_ORDER), "every standard section needs its synonyms"
 
 # `单位：某某公司` lines: the schema's labels, plus the other words people use for them.
 FIELD_WORDS: dict[str, str] = {
@@ -67,7 +67,6 @@ _STRIP = " \t\u3000\xa0"
 _ESCAPE = re.compile(r"([\\`*_\[\]])")
 _BLOCK_START = re.compile(r"^(#|>|[-+*](?=\s)|\d+(?=[.)]\s)|[-=]+$)")
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
 VML_IMAGE = "{urn:schemas-microsoft-com:vml}imagedata"
@@ -75,16 +74,12 @@ DOC_PR = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawin
 R_EMBED, R_ID, R_LINK = qn("r:embed"), qn("r:id"), qn("r:link")
 
 
-def number(value: str | None, default: int) -> int:
+def int_attribute(value: str | None, default: int) -> int:
     """An integer attribute, or `default` when it is missing or not a number."""
     try:
         return int(value) if value is not None else default
     except ValueError:
         return default
-
-
-class WordError(Exception):
-    """The file is not a Word document that can be read (a Chinese message for the user)."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +110,21 @@ class Source:
     blocks: tuple[Block, ...]
     pictures: tuple[Picture, ...]
     notes: tuple[str, ...] = ()
+
+
+def picture_names(source: Source, case_id: str, taken: Callable[[str], bool]) -> tuple[dict[int, str], dict[str, bytes]]:
+    """Library paths for the pictures a browser can show: assets/<id>-<n>.<ext>, skipping names
+    `taken` says exist. Returns (picture number -> path, path -> bytes to write)."""
+    paths: dict[int, str] = {}
+    pictures: dict[str, bytes] = {}
+    n = 1
+    for picture in source.pictures:
+        if not picture.usable:
+            continue
+        while (rel := f"assets/{case_id}-{n}.{picture.ext}") in pictures or taken(rel):
+            n += 1
+        paths[picture.number], pictures[rel] = rel, picture.data
+    return paths, pictures
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -157,7 +167,7 @@ class Reader:
             return {}
         abstract = {
             a.get(qn("w:abstractNumId")): {
-                number(lvl.get(qn("w:ilvl")), 0): (fmt.get(qn("w:val")) if (fmt := lvl.find(qn("w:numFmt"))) is not None else "decimal")
+                int_attribute(lvl.get(qn("w:ilvl")), 0): (fmt.get(qn("w:val")) if (fmt := lvl.find(qn("w:numFmt"))) is not None else "decimal")
                 for lvl in a.findall(qn("w:lvl"))
             }
             for a in root.findall(qn("w:abstractNum"))
@@ -194,7 +204,7 @@ class Reader:
             for element in [ppr] + [s.element.pPr for s in chain]:
                 lvl = element.find(qn("w:outlineLvl")) if element is not None else None
                 if lvl is not None:
-                    value = number(lvl.get(qn("w:val")), 9)
+                    value = int_attribute(lvl.get(qn("w:val")), 9)
                     heading = value + 1 if value < 9 else 0
                     break
         list_level, ordered = -1, False
@@ -205,7 +215,7 @@ class Reader:
             num_id = numpr.find(qn("w:numId"))
             ilvl = numpr.find(qn("w:ilvl"))
             num = num_id.get(qn("w:val")) if num_id is not None else None
-            level = number(ilvl.get(qn("w:val")), 0) if ilvl is not None else 0
+            level = int_attribute(ilvl.get(qn("w:val")), 0) if ilvl is not None else 0
             if num and num != "0":
                 list_level = level
                 ordered = self.numbering.get((num, level), "bullet") not in ("bullet", "none")
@@ -321,7 +331,7 @@ class Reader:
                     for p in tc.iter(qn("w:p")):
                         lines += [b.md for b in self.paragraph(p)]
                 row.append("\n".join(lines))
-                row += [""] * (min(number(span.get(qn("w:val")), 1), 64) - 1 if span is not None else 0)
+                row += [""] * (min(int_attribute(span.get(qn("w:val")), 1), 64) - 1 if span is not None else 0)
             rows.append(row)
         rows = [r for r in rows if any(c.strip() for c in r)]
         if not rows:
@@ -426,7 +436,7 @@ def numbered(block: Block) -> tuple[int, str, str] | None:
     return None
 
 
-def bare(block: Block) -> bool:
+def unnumbered_heading(block: Block) -> bool:
     """A line that is only a section name (`基本情况`, `主要举措：`): a heading without a number."""
     if block.kind != "p" or block.list_level >= 0 or _PICTURE.search(block.md) or len(block.text) > 12 or block.text.endswith("。"):
         return False
@@ -454,17 +464,9 @@ class _Section:
     items: list[tuple[str, str]]  # (kind, Markdown): para | list | table | heading
 
 
-def to_draft(source: Source, taxonomy: Taxonomy, picture_paths: Mapping[int, str]) -> Draft:
-    """Blocks -> a Draft: title, recognised fields, sections and notes.
-
-    `picture_paths` maps picture numbers to library-relative paths (`assets/x-1.png`); a picture
-    without a path (a format browsers cannot show) becomes a note in the text.
-    """
-    blocks = list(source.blocks)
-    notes: list[str] = list(source.notes)
-    meta: dict[str, object] = {}
-
-    # The title: Word's Title style, else the first line that is not a field or a section.
+def take_title(blocks: list[Block]) -> tuple[str | None, bool]:
+    """The title: Word's Title style, else the first line that is not a field or a section.
+    Removes it from `blocks`; also says whether a `标题：` field line names it instead."""
     title_at = next((i for i, b in enumerate(blocks) if b.title and b.text), None)
     titled = any((fl := field_line(b)) and FIELD_WORDS[fl[0]] == "title" for b in blocks)
     if title_at is None and not titled:
@@ -476,101 +478,149 @@ def to_draft(source: Source, taxonomy: Taxonomy, picture_paths: Mapping[int, str
             if field_line(b) is None and section_of(heading_text(b)) is None and b.list_level < 0 and len(b.text) <= 80:
                 title_at = i
             break
-    if title_at is not None:
-        meta["title"] = " ".join(blocks[title_at].text.split())
-        del blocks[title_at]
-    elif not titled:
-        notes.append("没有识别出标题（title）：文档第一行应是案例标题；请填写")
+    if title_at is None:
+        return None, titled
+    return " ".join(blocks.pop(title_at).text.split()), titled
 
-    # Which Word heading level holds the sections: the one whose headings name standard ones.
+
+@dataclass(frozen=True)
+class Layout:
+    """How a document marks its sections."""
+
+    section_level: int  # the Word heading level that holds the sections
+    demote: int  # numbered lines inside Word-styled sections go one level down
+    any_standard: bool  # some heading names a standard section
+
+
+def section_layout(blocks: list[Block]) -> Layout:
+    """Which Word heading level holds the sections: the one whose headings name standard ones."""
     styled = [b for b in blocks if b.heading]
     standard_levels = [b.heading for b in styled if section_of(heading_text(b))]
     section_level = min(standard_levels or [b.heading for b in styled] or [1])
-    numbered_standard = any(((n := numbered(b)) and n[0] == 1 and section_of(n[1])) or bare(b) for b in blocks)
-    demote = 1 if standard_levels else 0  # numbered lines inside Word-styled sections go one level down
-    any_standard = bool(standard_levels or numbered_standard)
-    if not any_standard and (styled or any(numbered(b) for b in blocks)):
-        notes.append("没有识别出标准章节标题（基本情况、主要做法、取得成效、经验启示）：开头部分放入“基本情况”，其余放入“主要做法”，请核对")
+    numbered_standard = any(((n := numbered(b)) and n[0] == 1 and section_of(n[1])) or unnumbered_heading(b) for b in blocks)
+    return Layout(section_level, 1 if standard_levels else 0, bool(standard_levels or numbered_standard))
 
-    intro: list[tuple[str, str]] = []
-    sections: list[_Section] = []
-    fields_done: set[str] = set()
 
-    def add(kind: str, md: str) -> None:
-        (sections[-1].items if sections else intro).append((kind, md))
+def heading_of(block: Block, layout: Layout) -> tuple[int, str, str]:
+    """(Markdown level, heading text, text after a numbered heading on the same line); level 0: no heading."""
+    if block.heading and block.kind == "p":
+        return 2 + max(0, block.heading - layout.section_level), heading_text(block), ""
+    if n := numbered(block):
+        return n[0] + 1 + layout.demote, n[1], n[2]
+    if unnumbered_heading(block):
+        return 2 + layout.demote, block.text.rstrip("：:"), ""
+    return 0, "", ""
 
-    def take_field(word: str, value: str) -> None:
+
+class DraftBuilder:
+    """Collects a document's fields, sections and notes block by block."""
+
+    def __init__(self, taxonomy: Taxonomy, layout: Layout, notes: list[str]):
+        self.taxonomy, self.layout, self.notes = taxonomy, layout, notes
+        self.meta: dict[str, object] = {}
+        self.intro: list[tuple[str, str]] = []
+        self.sections: list[_Section] = []
+        self.fields_done: set[str] = set()
+
+    def add(self, kind: str, md: str) -> None:
+        (self.sections[-1].items if self.sections else self.intro).append((kind, md))
+
+    def take_field(self, word: str, value: str) -> None:
         key = FIELD_WORDS[word]
         field = next(f for f in FIELDS if f.key == key)
-        if key in fields_done:
-            notes.append(f"文中多次出现“{word}：”，只采用了第一次的值；请核对 {key}")
+        if key in self.fields_done:
+            self.notes.append(f"文中多次出现“{word}：”，只采用了第一次的值；请核对 {key}")
             return
-        fields_done.add(key)
-        found, field_notes = recognise(field, value, taxonomy)
-        notes.extend(f"{word}：{n}" if not n.startswith(field.label) else n for n in field_notes)
+        self.fields_done.add(key)
+        found, field_notes = recognise(field, value, self.taxonomy)
+        self.notes.extend(f"{word}：{n}" if not n.startswith(field.label) else n for n in field_notes)
         if found is not None:
-            meta[key] = found
+            self.meta[key] = found
 
-    for b in blocks:
-        if not sections and _ATTACHMENT.match(b.text):
-            continue
+    def section(self, text: str) -> None:
+        """A level-2 heading: a standard section, a repeat of one, or a section of its own."""
+        sections, notes = self.sections, self.notes
+        name = section_of(text) if self.layout.any_standard else None
+        if not self.layout.any_standard:
+            if not sections:
+                sections.append(_Section("主要做法", []))
+            self.add("heading", f"### {escape(text)}")
+        elif name and any(s.title == name for s in sections):
+            notes.append(f"章节“{text}”与前面的“{name}”重复，已作为其中的小标题；请核对")
+            self.add("heading", f"### {escape(text)}")
+        elif name:
+            if normalise(text) != name:
+                notes.append(f"章节标题“{text}”已对应为“{name}”")
+            sections.append(_Section(name, []))
+        else:
+            notes.append(f"章节“{text}”不是标准章节，原样保留为 `## {text}`；请核对它应归入哪一节")
+            sections.append(_Section(escape(text), []))
+
+    def block(self, b: Block) -> None:
+        if not self.sections and _ATTACHMENT.match(b.text):
+            return
         fl = field_line(b)
-        if fl and (not sections or fl[0] in SOURCE_WORDS):
-            take_field(*fl)
-            continue
-        level, text, rest = 0, "", ""
-        if b.heading and b.kind == "p":
-            level, text = 2 + max(0, b.heading - section_level), heading_text(b)
-        elif n := numbered(b):
-            level, text, rest = n[0] + 1 + demote, n[1], n[2]
-        elif bare(b):
-            level, text = 2 + demote, b.text.rstrip("：:")
+        if fl and (not self.sections or fl[0] in SOURCE_WORDS):
+            self.take_field(*fl)
+            return
+        level, text, rest = heading_of(b, self.layout)
         if level == 2:
-            name = section_of(text) if any_standard else None
-            if not any_standard:
-                if not sections:
-                    sections.append(_Section("主要做法", []))
-                add("heading", f"### {escape(text)}")
-            elif name and any(s.title == name for s in sections):
-                notes.append(f"章节“{text}”与前面的“{name}”重复，已作为其中的小标题；请核对")
-                add("heading", f"### {escape(text)}")
-            elif name:
-                if normalise(text) != name:
-                    notes.append(f"章节标题“{text}”已对应为“{name}”")
-                sections.append(_Section(name, []))
-            else:
-                notes.append(f"章节“{text}”不是标准章节，原样保留为 `## {text}`；请核对它应归入哪一节")
-                sections.append(_Section(escape(text), []))
+            self.section(text)
         elif level:
-            add("heading", f"{'#' * min(level, 4)} {escape(text)}")
+            self.add("heading", f"{'#' * min(level, 4)} {escape(text)}")
         if level and rest:
-            add("para", escape(rest))
+            self.add("para", escape(rest))
         if level:
-            continue
+            return
         if b.kind == "table":
-            add("table", b.md)
+            self.add("table", b.md)
         elif b.list_level >= 0:
             marker = "1." if b.ordered else "-"
-            add(f"list{marker}" if b.list_level == 0 else "list", "    " * min(b.list_level, 3) + f"{marker} {b.md}")
+            self.add(f"list{marker}" if b.list_level == 0 else "list", "    " * min(b.list_level, 3) + f"{marker} {b.md}")
         else:
-            add("para", b.md)
+            self.add("para", b.md)
 
-    if intro:
-        first = next((s for s in sections if s.title == "基本情况"), None)
+    def finish_intro(self) -> None:
+        """Text between the title and the first section goes into 基本情况."""
+        if not self.intro:
+            return
+        first = next((s for s in self.sections if s.title == "基本情况"), None)
         if first is None:
             first = _Section("基本情况", [])
-            sections.insert(0, first)
-        first.items[:0] = intro
-        if any(k != "heading" for k, _ in intro):
-            notes.append("标题与第一个章节之间的文字已放入“基本情况”，请核对")
+            self.sections.insert(0, first)
+        first.items[:0] = self.intro
+        if any(k != "heading" for k, _ in self.intro):
+            self.notes.append("标题与第一个章节之间的文字已放入“基本情况”，请核对")
 
-    body = [(s.title, render_items(s.items, source.pictures, picture_paths)) for s in sections]
+
+def to_draft(source: Source, taxonomy: Taxonomy, picture_paths: Mapping[int, str]) -> Draft:
+    """Blocks -> a Draft: title, recognised fields, sections and notes.
+
+    `picture_paths` maps picture numbers to library-relative paths (`assets/x-1.png`); a picture
+    without a path (a format browsers cannot show) becomes a note in the text.
+    """
+    blocks = list(source.blocks)
+    notes: list[str] = list(source.notes)
+    title, titled = take_title(blocks)
+    if title is None and not titled:
+        notes.append("没有识别出标题（title）：文档第一行应是案例标题；请填写")
+    layout = section_layout(blocks)
+    if not layout.any_standard and (any(b.heading for b in blocks) or any(numbered(b) for b in blocks)):
+        notes.append("没有识别出标准章节标题（基本情况、主要做法、取得成效、经验启示）：开头部分放入“基本情况”，其余放入“主要做法”，请核对")
+    builder = DraftBuilder(taxonomy, layout, notes)
+    if title is not None:
+        builder.meta["title"] = title
+    for b in blocks:
+        builder.block(b)
+    builder.finish_intro()
+
+    body = [(s.title, render_items(s.items, source.pictures, picture_paths)) for s in builder.sections]
     body = [(t, text or INCOMPLETE_MARK) for t, text in body]
     notes += section_notes(body)
     for p in source.pictures:
         if not p.usable:
             notes.append(f"第 {p.number} 张图片是 {p.ext.upper()} 格式，网页无法显示，没有导入；请转换为 PNG 或 JPG 后放入 assets/ 并引用")
-    return Draft(tuple(meta.items()), tuple(body), tuple(dict.fromkeys(notes)))
+    return Draft(tuple(builder.meta.items()), tuple(body), tuple(dict.fromkeys(notes)))
 
 
 def render_items(items: list[tuple[str, str]], pictures: tuple[Picture, ...], paths: Mapping[int, str]) -> str:

@@ -17,9 +17,10 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from . import charts
-from .index import Facet, Index
-from .model import Case
-from .schema import FIELDS, VOCABULARIES, VOCABULARY_LABELS
+from ..core.index import Facet, Index
+from ..core.model import Case
+from ..core.rules import url_kind
+from ..core.schema import FIELD_BY_KEY, FIELDS, VOCABULARIES, VOCABULARY_LABELS, Field
 
 LATEST_MAX = 10
 HIDDEN = "search:\n  exclude: true\n"  # listing pages stay out of search so cases rank first
@@ -55,8 +56,24 @@ def esc(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
+# Case pages and the library's files (images) are published under this folder of the site.
+CASES_DIR = "cases/"
+
+
 def case_uri(case_id: str) -> str:
-    return f"cases/{case_id}.md"
+    return f"{CASES_DIR}{case_id}.md"
+
+
+def case_id_of(uri: str) -> str | None:
+    """The case id of a case page's uri (cases/<id>.md); None for any other page."""
+    if uri.startswith(CASES_DIR) and uri.endswith(".md"):
+        return uri[len(CASES_DIR):-3]
+    return None
+
+
+def library_file_uri(rel: str) -> str:
+    """Where a library file (assets/x.jpg) is published: it keeps its library path under cases/."""
+    return CASES_DIR + rel
 
 
 def vocab_dir(vocab: str) -> str:
@@ -67,7 +84,7 @@ def facet_uri(facet: Facet) -> str:
     return f"{vocab_dir(facet.vocab)}/{facet.slug}.md"
 
 
-def rel(target: str, page: str) -> str:
+def relative_link(target: str, page: str) -> str:
     """Relative link from one page's source path to another's (MkDocs rewrites .md links)."""
     head, name = posixpath.split(target)
     up = _rel_dir(head, posixpath.dirname(page))
@@ -117,11 +134,11 @@ def keywords(case: Case) -> tuple[str, ...]:
 
 
 def case_link(case: Case, from_page: str) -> str:
-    return f"[{esc(case.title)}]({rel(case_uri(case.id), from_page)})"
+    return f"[{esc(case.title)}]({relative_link(case_uri(case.id), from_page)})"
 
 
 def facet_link(index: Index, vocab: str, value: str, from_page: str) -> str:
-    return f"[{esc(value)}]({rel(facet_uri(index.facet_of(vocab, value)), from_page)})"
+    return f"[{esc(value)}]({relative_link(facet_uri(index.facet_of(vocab, value)), from_page)})"
 
 
 def case_table(cases: tuple[Case, ...], from_page: str) -> str:
@@ -152,7 +169,7 @@ def rewrite_links(case: Case, cases_by_rel: dict[str, str], html_prefix: str) ->
     base = posixpath.dirname(case.rel)
 
     def target(url: str) -> str | None:
-        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^[#/?]", url):
+        if url_kind(url) != "relative":
             return None
         path, _, anchor = url.partition("#")
         lib_path = posixpath.normpath(posixpath.join(base, path))
@@ -171,6 +188,25 @@ def rewrite_links(case: Case, cases_by_rel: dict[str, str], html_prefix: str) ->
     return _HTML_SRC.sub(raw, _LINK_TARGET.sub(md, body))
 
 
+# The fields listed under a case's summary (labels, kinds and vocabularies from the schema). Not
+# id and status (not for readers), title, summary and cover (their own places on the page), 精选
+# (it only orders the home page). Honours come before date and source, unlike the schema's order.
+META_FIELDS = tuple(FIELD_BY_KEY[key] for key in (
+    "organization", "org_type", "party_org", "region", "industry", "category", "tags", "honors", "date", "source"))
+LIST_SEPARATOR = {"tags": " "}  # tags read as a row of labels; other lists as 甲、乙
+
+
+def meta_value(field: Field, value: object, index: Index, uri: str) -> str:
+    """One field's value on a case page as Markdown: vocabulary values link to their listing."""
+    if field.kind == "honors":
+        return "；".join(f"{esc(h.title)}（{facet_link(index, 'honor_level', h.level, uri)}，{h.year} 年）" for h in value)
+    if field.kind == "date":
+        return value.isoformat()
+    values = value if field.kind == "list" else (value,)
+    shown = [facet_link(index, field.vocabulary, v, uri) if field.vocabulary else esc(v) for v in values]
+    return LIST_SEPARATOR.get(field.key, "、").join(shown)
+
+
 def render_case(case: Case, index: Index, options: Options, cases_by_rel: dict[str, str]) -> str:
     uri = case_uri(case.id)
     out = [f"# {esc(case.title)}", ""]
@@ -180,25 +216,11 @@ def render_case(case: Case, index: Index, options: Options, cases_by_rel: dict[s
                 '!!! warning "待补充"', f"    本案例的 {missing} 尚待补充：来源中没有相关内容，欢迎提供可靠资料。", "", "</div>", ""]
     # The summary comes first: search results show the start of a page's text as the teaser.
     out += [f"> {esc(case.summary)}", ""]
-
-    def row(label: str, value: str) -> None:
-        out.extend([label, f":   {value}", ""])
-
     out += ['<div class="cb-meta" markdown>', ""]
-    row("单位", esc(case.organization))
-    row("组织类型", facet_link(index, "org_type", case.org_type, uri))
-    if case.party_org:
-        row("党组织", facet_link(index, "party_org", case.party_org, uri))
-    row("地区", facet_link(index, "region", case.region, uri))
-    if case.industry:
-        row("行业", facet_link(index, "industry", case.industry, uri))
-    row("类别", "、".join(facet_link(index, "category", v, uri) for v in case.category))
-    if case.tags:
-        row("标签", " ".join(facet_link(index, "tags", v, uri) for v in case.tags))
-    if case.honors:
-        row("荣誉", "；".join(f"{esc(h.title)}（{facet_link(index, 'honor_level', h.level, uri)}，{h.year} 年）" for h in case.honors))
-    row("收录日期", case.date.isoformat())
-    row("来源", esc(case.source))
+    for f in META_FIELDS:
+        value = getattr(case, f.key)
+        if value:
+            out.extend([f.label, f":   {meta_value(f, value, index, uri)}", ""])
     out += ["</div>", ""]
     if case.cover:
         out += [f"![{esc(case.title)}]({url_path(case.cover)}){{ .cb-cover }}", ""]
@@ -225,7 +247,7 @@ BOOK_FORMATS = ((".pdf", "PDF"), (".docx", "Word"))
 
 def book_links(options: Options, from_page: str) -> str:
     """“下载案例汇编 PDF / Word”, with only the formats that were built; "" without a book."""
-    links = [f"[{label}]({rel('downloads/' + name, from_page)})"
+    links = [f"[{label}]({relative_link('downloads/' + name, from_page)})"
              for suffix, label in BOOK_FORMATS for name in options.downloads if name.endswith(suffix)]
     return f"下载案例汇编 {' / '.join(links)}" if links else ""
 
@@ -342,14 +364,14 @@ def render_browse(index: Index) -> dict[str, str]:
     for vocab in VOCABULARIES:
         facets = index.facets[vocab]
         used = sum(1 for f in facets if f.case_ids)
-        link = rel(f"{vocab_dir(vocab)}/index.md", "browse/index.md")
+        link = relative_link(f"{vocab_dir(vocab)}/index.md", "browse/index.md")
         out.append(f"- [按{VOCABULARY_LABELS[vocab]}浏览]({link})：{len(facets)} 项，其中 {used} 项有案例")
     pages["browse/index.md"] = page("分类浏览", "\n".join(out))
     for vocab in VOCABULARIES:
         label = VOCABULARY_LABELS[vocab]
         uri = f"{vocab_dir(vocab)}/index.md"
         rows = [f"# 按{label}浏览", "", f"| {label} | 案例数 |", "| --- | --- |"]
-        rows += [f"| [{esc(f.value)}]({rel(facet_uri(f), uri)}) | {len(f.case_ids)} |" for f in index.facets[vocab]]
+        rows += [f"| [{esc(f.value)}]({relative_link(facet_uri(f), uri)}) | {len(f.case_ids)} |" for f in index.facets[vocab]]
         if not index.facets[vocab]:
             rows = [f"# 按{label}浏览", "", "词表中还没有取值。"]
         pages[uri] = page(f"按{label}浏览", "\n".join(rows))
@@ -367,7 +389,7 @@ def render_stats(index: Index) -> tuple[str, dict[str, bytes]]:
     uri = "stats.md"
     svgs: dict[str, bytes] = {}
     total = len(index.cases)
-    out = ["# 数据统计", "", f"已发布案例 {total} 个；草稿 {index.drafts} 个（不发布）；待补充 {len(index.incomplete)} 个。", ""]
+    out = ["# 数据统计", "", f"已发布案例 {total} 个；草稿 {index.draft_count} 个（不发布）；待补充 {len(index.incomplete)} 个。", ""]
     series = [(VOCABULARY_LABELS[v], v, [(f.value, len(f.case_ids)) for f in index.facets[v]]) for v in ("category", "region", "org_type", "industry")]
     series.append(("收录年份", "year", [(str(y), n) for y, n in index.by_year]))
     for label, key, all_counts in series:
@@ -379,12 +401,12 @@ def render_stats(index: Index) -> tuple[str, dict[str, bytes]]:
             continue
         name = f"stats/{key.replace('_', '-')}.svg"
         svgs[name] = charts.bar_chart(f"按{label}统计的案例数", counts).encode("utf-8")
-        out += [f"![按{label}统计的案例数]({rel(name, uri)}){{ .cb-chart }}", ""]
+        out += [f"![按{label}统计的案例数]({relative_link(name, uri)}){{ .cb-chart }}", ""]
         out += [f"| {label} | 案例数 |", "| --- | --- |"]
         out += [f"| {esc(value)} | {n} |" for value, n in counts]
         out.append("")
         if len(counts) < len(all_counts):
-            out += [f"另有 {len(all_counts) - len(counts)} 项{label}暂无案例，见[按{label}浏览]({rel(vocab_dir(key) + '/index.md', uri)})。", ""]
+            out += [f"另有 {len(all_counts) - len(counts)} 项{label}暂无案例，见[按{label}浏览]({relative_link(vocab_dir(key) + '/index.md', uri)})。", ""]
     out += ["## 待补充的案例", ""]
     if index.incomplete:
         out += [f"共 {len(index.incomplete)} 个案例有章节待补充：", "", "| 案例 | 待补充章节 |", "| --- | --- |"]
@@ -396,27 +418,28 @@ def render_stats(index: Index) -> tuple[str, dict[str, bytes]]:
 
 # -- exports -------------------------------------------------------------------------------
 
+# The schema's fields in every export, in schema order: `status` is always published here.
+EXPORT_FIELDS = tuple(f for f in FIELDS if f.key != "status")
+
+
+def export_value(case: Case, field: Field) -> object:
+    """A field's value as plain JSON data."""
+    value = getattr(case, field.key)
+    if field.kind == "list":
+        return list(value)
+    if field.kind == "date":
+        return value.isoformat()
+    if field.kind == "honors":
+        return [{"level": h.level, "title": h.title, "year": h.year} for h in value]
+    return value
+
+
 def case_record(case: Case, options: Options) -> dict:
-    return {
-        "id": case.id,
-        "title": case.title,
-        "organization": case.organization,
-        "org_type": case.org_type,
-        "party_org": case.party_org,
-        "region": case.region,
-        "industry": case.industry,
-        "category": list(case.category),
-        "tags": list(case.tags),
-        "summary": case.summary,
-        "date": case.date.isoformat(),
-        "source": case.source,
-        "honors": [{"level": h.level, "title": h.title, "year": h.year} for h in case.honors],
-        "featured": case.featured,
-        "cover": case.cover,
-        "url": site_url(case_uri(case.id), options.directory_urls),
-        "incomplete_sections": list(case.incomplete_sections),
-        "sections": {s.title: s.text for s in case.sections},
-    }
+    record = {f.key: export_value(case, f) for f in EXPORT_FIELDS}
+    record["url"] = site_url(case_uri(case.id), options.directory_urls)
+    record["incomplete_sections"] = list(case.incomplete_sections)
+    record["sections"] = {s.title: s.text for s in case.sections}
+    return record
 
 
 def render_json(index: Index, options: Options) -> bytes:
@@ -425,11 +448,10 @@ def render_json(index: Index, options: Options) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+# A spreadsheet has no room for the cover's path; the page's address and what is missing instead.
 CSV_COLUMNS = (
-    ("id", "编号"), ("title", "标题"), ("organization", "单位"), ("org_type", "组织类型"),
-    ("party_org", "党组织"), ("region", "地区"), ("industry", "行业"), ("category", "类别"),
-    ("tags", "标签"), ("summary", "摘要"), ("date", "收录日期"), ("source", "来源"),
-    ("honors", "荣誉"), ("featured", "精选"), ("url", "网址"), ("incomplete_sections", "待补充章节"),
+    *((f.key, f.label) for f in EXPORT_FIELDS if f.kind != "path"),
+    ("url", "网址"), ("incomplete_sections", "待补充章节"),
 )
 
 

@@ -6,7 +6,6 @@ Runs the same pipeline as the CLI at `on_config`, adds the rendered pages as vir
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import os
@@ -14,17 +13,21 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
+from jinja2 import Environment
 from mkdocs.config import base
 from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
-from .index import build_index
-from .pipeline import load_library
-from .provenance import MANIFEST_NAME, edit_template, make_manifest, read_git
-from .render import Options, render_site
-from .sanitize import clean, clean_text, removed
+from ..core.index import build_index
+from ..core.library import load_library
+from ..core.sanitize import clean, clean_text, removed
+from .generate import book_files, copyright_line, generate, relative_to
+from .provenance import edit_template, make_manifest, read_git
+from .render import CASES_DIR, Options, case_id_of
 from .search import build_search_index
 
 log = logging.getLogger("mkdocs.plugins.casebook")
@@ -36,9 +39,10 @@ logging.getLogger("jieba").setLevel(logging.WARNING)
 
 
 class CasebookConfig(base.Config):
-    cases = c.Type(str, default="cases")  # library directory, relative to mkdocs.yml
+    enabled = c.Type(bool, default=True)  # off: MkDocs builds docs/ alone, with Material's search
+    cases = c.Dir(exists=True, default="cases")  # the library, relative to mkdocs.yml
     # Folder with the 案例汇编 (`casebook book` output): its .pdf/.docx go to downloads/ and
-    # are linked from the home and overview pages. Empty or missing: no links.
+    # are linked from the home and overview pages. Empty (the default) or missing: no links.
     downloads = c.Type(str, default="")
 
 
@@ -53,12 +57,12 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         self.dirty = dirty
         self.written: dict[str, str | bytes] = {}
 
-    def on_config(self, config):
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if not self.config.enabled:
+            return config
         # Per-build state lives here and is reset on every build (mkdocs serve rebuilds).
         base_dir = Path(config.config_file_path or ".").resolve().parent
-        self.root = (base_dir / self.config.cases).resolve()
-        if not self.root.is_dir():
-            raise PluginError(f"casebook: 案例库目录不存在：{self.root}")
+        self.root = Path(self.config.cases).resolve()  # Dir: already relative to mkdocs.yml, and there
         library = load_library(self.root)
         for finding in library.warnings:
             log.info(finding.text())
@@ -78,47 +82,47 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         if not config.edit_uri_template:
             config.edit_uri_template = edit_template(os.environ, git)
         self.manifest = make_manifest(os.environ, git, len(self.index.cases))
-        footer = html.escape(self.manifest.text())
-        config.copyright = f"{config.copyright} · {footer}" if config.copyright else footer
+        config.copyright = copyright_line(config.copyright, self.manifest)
         return config
 
-    def on_files(self, files: Files, config) -> Files:
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        if not self.config.enabled:
+            return files
         # MkDocs' own edit_uri_template ({path} = path in the repository) serves every page.
         template = config.edit_uri_template
         options = Options(config.use_directory_urls, template, self.prefix, tuple(self.downloads))
-        site = render_site(self.index, options)
+        site = generate(self.library, self.index, options, self.manifest, self.downloads)
         self.pending = {**site.pages, **site.files}
         for uri, content in site.pages.items():
             file = self.generated(config, uri, content)
-            case = uri.startswith("cases/")
+            case_id = case_id_of(uri)
             # "Edit" on a case page opens its source file in the library, not a generated path.
-            file.edit_uri = f"{self.prefix}/{quote(self.index.by_id[uri[6:-3]].rel)}" if case and self.prefix else None
+            file.edit_uri = f"{self.prefix}/{quote(self.index.by_id[case_id].rel)}" if case_id and self.prefix else None
             files.append(file)
-        for uri, data in {**site.files, MANIFEST_NAME: self.manifest.json()}.items():
+        for uri, data in site.files.items():
             files.append(self.generated(config, uri, data))
-        for rel in self.library.assets:  # images keep their library paths under cases/
-            files.append(File.generated(config, f"cases/{rel}", abs_src_path=str(self.root / rel)))
-        for name, path in self.downloads.items():
-            files.append(File.generated(config, f"downloads/{name}", abs_src_path=str(path)))
+        for uri, path in site.copies.items():
+            files.append(File.generated(config, uri, abs_src_path=str(path)))
         for file in files:
             if file.generated_by is None and file.src_uri.endswith(".md"):
                 file.edit_uri = f"{self.docs_prefix}/{file.src_uri}" if self.docs_prefix else None
         return files
 
-    def on_env(self, env, *, config, files):
-        env.filters["casebook_search_worker"] = use_our_worker
+    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
+        # overrides/main.html always calls the filter: disabled, Material keeps its own worker.
+        env.filters["casebook_search_worker"] = use_our_worker if self.config.enabled else str
         return env
 
-    def generated(self, config, uri: str, content: str | bytes) -> File:
+    def generated(self, config: MkDocsConfig, uri: str, content: str | bytes) -> File:
         file = File.generated(config, uri, content=content)
         if self.dirty and self.written.get(uri) == content:
             file.is_modified = lambda: False  # type: ignore[method-assign]  # unchanged since last build
         return file
 
-    def on_page_content(self, html: str, *, page, config, files) -> str:
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         # Case pages carry contributed HTML: keep only the allowlist (sanitize.py). Validation has
         # already reported anything it removes; if something still goes, say so (fails --strict).
-        if not (page.file.generated_by and page.file.src_uri.startswith("cases/")):
+        if not (self.config.enabled and page.file.generated_by and case_id_of(page.file.src_uri)):
             return html
         safe = clean(html)
         gone = removed(html, safe)
@@ -131,21 +135,15 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     # After Material's search writes its index (priority 0), before the offline plugin inlines
     # it into search_index.js (priority -100).
     @event_priority(-50)
-    def on_post_build(self, *, config) -> None:
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if not self.config.enabled:
+            return
         if self.dirty:
             self.written = self.pending  # only a build that got this far counts as written
         path = Path(config.site_dir) / "search" / "search_index.json"
         if path.is_file():
-            data = build_search_index(json.loads(path.read_text(encoding="utf-8")), lambda loc: loc.startswith("cases/"))
+            data = build_search_index(json.loads(path.read_text(encoding="utf-8")), lambda loc: loc.startswith(CASES_DIR))
             path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-
-
-def book_files(folder: Path) -> dict[str, Path]:
-    """The book's .pdf/.docx in folder, by name (plain file names only: they become URLs)."""
-    if not folder.is_dir():
-        return {}
-    return {p.name: p for p in sorted(folder.iterdir())
-            if p.is_file() and p.suffix in (".pdf", ".docx") and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", p.name)}
 
 
 def use_our_worker(block: str) -> str:
@@ -160,10 +158,3 @@ def _toc_items(items):
     for item in items:
         yield item
         yield from _toc_items(item.children)
-
-
-def relative_to(path: Path, base: Path) -> str | None:
-    try:
-        return path.relative_to(base).as_posix()
-    except ValueError:
-        return None

@@ -36,7 +36,7 @@ class Index:
     facets: Mapping[str, tuple[Facet, ...]]  # vocabulary -> facets in taxonomy order
     related: Mapping[str, tuple[str, ...]]  # case id -> related case ids, best first
     by_year: tuple[tuple[int, int], ...]  # 收录年份 -> count, ascending
-    drafts: int
+    draft_count: int
 
     def facet_of(self, vocab: str, value: str) -> Facet:
         return next(f for f in self.facets[vocab] if f.value == value)
@@ -123,6 +123,6 @@ def build_index(library: Library) -> Index:
         facets=MappingProxyType(dict(facets)),
         related=MappingProxyType(related_cases(cases)),
         by_year=tuple(sorted(years.items())),
-        drafts=len(library.cases) - len(cases),
+        draft_count=len(library.cases) - len(cases),
     )
 

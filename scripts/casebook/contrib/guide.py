@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .model import Taxonomy
-from .scaffold import Draft, render_draft
-from .schema import CODES, FIELDS, INCOMPLETE_MARK, OPTIONAL_SECTIONS, REQUIRED_SECTIONS
+from ..core.errors import GuideError
+from ..core.model import Taxonomy
+from .drafts import Draft, render_draft
+from ..core.schema import CODES, FIELDS, INCOMPLETE_MARK, OPTIONAL_SECTIONS, REQUIRED_SECTIONS
 
 GUIDE_PATH = "CONTRIBUTING.md"
 KINDS = {
@@ -76,10 +77,10 @@ def block(text: str, name: str) -> str | None:
 
 
 def fill(text: str, contents: dict[str, str]) -> str:
-    """`text` with every named block replaced; KeyError names a block whose markers are missing."""
+    """`text` with every named block replaced; GuideError names a block whose markers are missing."""
     for name, content in contents.items():
         if block(text, name) is None:
-            raise KeyError(name)
+            raise GuideError(name, f"缺少标记 {marker(name)} … {marker(name, True)}")
         pattern = re.escape(marker(name)) + r".*?" + re.escape(marker(name, True))
         text = re.sub(pattern, lambda _: f"{marker(name)}\n{content}\n{marker(name, True)}", text, count=1, flags=re.S)
     return text

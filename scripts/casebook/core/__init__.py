@@ -1,0 +1,1 @@
+"""The engine-independent core: schema, load, validate, index, report. Imports nothing else of casebook."""

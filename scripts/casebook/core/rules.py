@@ -1,0 +1,107 @@
+"""The schema's rules as functions, each written once: the validator, the draft makers (contrib/),
+the site and the book call these instead of restating them. Pure."""
+
+from __future__ import annotations
+
+import difflib
+import html
+import re
+from collections.abc import Iterable
+
+from .model import Taxonomy
+from .schema import HONOR_YEAR_MIN, SUMMARY_MAX, Field
+
+# -- vocabularies ----------------------------------------------------------------------------
+
+
+def suggest(value: str, choices: Iterable[str]) -> str | None:
+    """The closest allowed value, for a did-you-mean hint."""
+    choices = list(choices)
+    if not value:
+        return None
+    contains = [c for c in choices if value in c or c in value]
+    if contains:
+        return min(contains, key=lambda c: abs(len(c) - len(value)))
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
+    return close[0] if close else None
+
+
+def list_choices(choices: tuple[str, ...], limit: int = 8) -> str:
+    shown = "、".join(choices[:limit])
+    return shown + (f" 等 {len(choices)} 项" if len(choices) > limit else "")
+
+
+def vocabulary_problem(field: Field, value: str, taxonomy: Taxonomy | None) -> str | None:
+    """None when `value` is allowed for `field` (or nothing to check it against: no fixed
+    choices, no vocabulary, or no usable taxonomy); otherwise the E203 message with a did-you-mean."""
+    if field.choices:
+        choices, where = field.choices, "允许的取值"
+    elif field.vocabulary and taxonomy is not None:
+        choices, where = taxonomy.values(field.vocabulary), f"词表 `{field.vocabulary}` "
+    else:
+        return None
+    if value in choices:
+        return None
+    hint = suggest(value, choices)
+    message = f"`{field.key}`（{field.label}）：“{value}” 不在{where}中（可选：{list_choices(choices) or '词表为空'}"
+    return message + (f"；是否想写“{hint}”？）" if hint else "）")
+
+
+# -- single values ---------------------------------------------------------------------------
+
+
+def summary_problem(summary: str) -> str | None:
+    """The E212 message when a summary is longer than SUMMARY_MAX characters."""
+    if len(summary) <= SUMMARY_MAX:
+        return None
+    return f"`summary`（摘要）有 {len(summary)} 字，超过 {SUMMARY_MAX} 字上限；请精简"
+
+
+def honor_year_ok(year: int, this_year: int) -> bool:
+    """An honour's year: from HONOR_YEAR_MIN up to this year."""
+    return HONOR_YEAR_MIN <= year <= this_year
+
+
+# -- URLs --------------------------------------------------------------------------------------
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:")
+SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:")
+
+
+def plain_url(url: str) -> str:
+    """The URL as a browser reads its start: entities decoded, blanks and controls removed
+    (browsers drop them, or stop at them), lower case."""
+    decoded = html.unescape(url)
+    return "".join(ch for ch in decoded if ch > " " and ch != "\x7f").lower()
+
+
+def url_kind(url: str) -> str:
+    """What a link or image address points at, as a browser reads it:
+
+    script    javascript:, vbscript:, data: (never allowed)
+    web       http:// or https://
+    host      //host/... (also with backslashes, which browsers read as slashes): another site
+    scheme    any other scheme (mailto:, tel:, ftp: ...)
+    fragment  #anchor, ?query or empty: this page
+    absolute  /path: the root of whatever server hosts the site
+    relative  a path inside the library
+    """
+    plain = plain_url(url)
+    if plain.startswith(SCRIPT_SCHEMES):
+        return "script"
+    if plain.startswith(("http://", "https://")):
+        return "web"
+    if plain.startswith(("//", "\\\\", "/\\", "\\/")):
+        return "host"
+    if _SCHEME.match(plain):
+        return "scheme"
+    if not plain or plain.startswith(("#", "?")):
+        return "fragment"
+    if plain.startswith("/"):
+        return "absolute"
+    return "relative"
+
+
+def off_site(url: str) -> bool:
+    """A URL that is not a path inside the site: it has a scheme (https:, data: ...) or names a host (//x)."""
+    return url_kind(url) in ("script", "web", "host", "scheme")

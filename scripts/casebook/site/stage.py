@@ -1,0 +1,155 @@
+"""`casebook stage`: the whole site as a plain docs tree and a config without the casebook plugin,
+for an engine that runs no MkDocs plugins (Zensical reads mkdocs.yml but ignores them).
+
+The tree holds the hand-written pages (docs_dir), the generated pages and files, the library's
+images and the 案例汇编, from the same `generate` the plugin uses. What the plugin does after
+Markdown is rendered cannot be carried by files, so the staged site differs in three ways
+(README, “casebook stage”):
+
+- Case pages are not passed through the nh3 allowlist after rendering. The staged tree is only
+  written from a library that validates (E401-E413 refuse every tag, attribute and address the
+  allowlist would remove), so the HTML is the same; the second line of defence is what is lost.
+- Search is Material's own (its worker and lunr index); our prebuilt index and worker
+  (search.py, overrides/main.html) need the plugin. overrides/ is therefore not used.
+- The header's edit button: the edit link inside each case page remains (it is in the page).
+
+Pure except `write_stage`, which writes the tree.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ..core.errors import BuildError
+from ..core.index import build_index
+from ..core.model import Library
+from .generate import Generated, book_files, copyright_line, generate, relative_to
+from .provenance import edit_template, make_manifest, read_git
+from .render import Options
+
+STAGED_DOCS = "docs"
+CONFIG_NAME = "mkdocs.yml"
+
+
+@dataclass(frozen=True)
+class Stage:
+    config: str  # the staged mkdocs.yml
+    generated: Generated
+    docs_dir: Path  # the hand-written pages to copy
+    base_dir: Path  # the folder of the original mkdocs.yml
+    snippets: tuple[str, ...]  # files the pages include with --8<--, relative to base_dir
+
+
+def _get(node: MappingNode, key: str) -> Node | None:
+    return next((v for k, v in node.value if isinstance(k, ScalarNode) and k.value == key), None)
+
+
+def _set(node: MappingNode, key: str, value: str) -> None:
+    node.value = [(k, v) for k, v in node.value if not (isinstance(k, ScalarNode) and k.value == key)]
+    node.value.append((ScalarNode("tag:yaml.org,2002:str", key), ScalarNode("tag:yaml.org,2002:str", value)))
+
+
+def _drop(node: MappingNode, key: str) -> None:
+    node.value = [(k, v) for k, v in node.value if not (isinstance(k, ScalarNode) and k.value == key)]
+
+
+def _plugin_name(item: Node) -> str | None:
+    if isinstance(item, ScalarNode):
+        return item.value
+    if isinstance(item, MappingNode) and len(item.value) == 1:
+        return item.value[0][0].value
+    return None
+
+
+def staged_config(text: str, copyright: str) -> str:
+    """mkdocs.yml without the casebook plugin and the theme overrides that need it, reading the
+    staged docs/. Tags (!ENV, !!python/name ...) pass through untouched: nodes, not values."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if not isinstance(root, MappingNode):
+        raise BuildError("MkDocs 配置不是“键: 值”的映射")
+    _set(root, "docs_dir", STAGED_DOCS)
+    _set(root, "copyright", copyright)
+    theme = _get(root, "theme")
+    if isinstance(theme, MappingNode):
+        _drop(theme, "custom_dir")  # overrides/main.html calls the plugin's Jinja filter
+    plugins = _get(root, "plugins")
+    if isinstance(plugins, SequenceNode):
+        plugins.value = [p for p in plugins.value if _plugin_name(p) != "casebook"]
+    elif isinstance(plugins, MappingNode):
+        _drop(plugins, "casebook")
+    header = "# Written by `casebook stage`: a complete docs tree, built without the casebook plugin.\n"
+    return header + yaml.serialize(root, allow_unicode=True, width=100)
+
+
+def snippet_files(docs: Path, base_dir: Path) -> tuple[str, ...]:
+    """Files the hand-written pages include with pymdownx.snippets (`--8<-- "CONTRIBUTING.md"`,
+    base_path [.]), relative to base_dir: copied to the same place beside the staged config."""
+    found: list[str] = []
+    for page in sorted(docs.rglob("*.md")):
+        for line in page.read_text(encoding="utf-8").splitlines():
+            if line.startswith('--8<-- "') and line.endswith('"'):
+                name = line[len('--8<-- "'):-1]
+                if (base_dir / name).is_file() and name not in found:
+                    found.append(name)
+    return tuple(found)
+
+
+def prepare_stage(config_path: Path, library: Library, env: Mapping[str, str], downloads: Path | None = None) -> Stage:
+    """What `casebook stage` writes, from a library that validated (no errors)."""
+    base_dir = config_path.resolve().parent
+    text = config_path.read_text(encoding="utf-8")
+    settings = yaml.compose(text, Loader=yaml.SafeLoader)
+    def scalar(key: str, default: str) -> str:
+        node = _get(settings, key) if isinstance(settings, MappingNode) else None
+        return node.value if isinstance(node, ScalarNode) and node.value else default
+    index = build_index(library)
+    git = read_git(base_dir)
+    directory_urls = scalar("use_directory_urls", "true").lower() != "false"
+    prefix = relative_to(library.root.resolve(), base_dir)
+    options = Options(directory_urls, edit_template(env, git), prefix, tuple(book_files(downloads)) if downloads else ())
+    manifest = make_manifest(env, git, len(index.cases))
+    generated = generate(library, index, options, manifest, book_files(downloads) if downloads else {})
+    copyright = copyright_line(scalar("copyright", "") or None, manifest)
+    docs_dir = base_dir / scalar("docs_dir", "docs")
+    return Stage(staged_config(text, copyright), generated, docs_dir, base_dir, snippet_files(docs_dir, base_dir))
+
+
+def stage_problem(stage: Stage, out: Path) -> str | None:
+    """Why `out` cannot take the staged tree: it would overwrite the project's own files."""
+    out, base, docs = out.resolve(), stage.base_dir.resolve(), stage.docs_dir.resolve()
+    if out == base or out == docs or docs.is_relative_to(out) or out.is_relative_to(docs):
+        return f"输出目录 {out} 与项目的 mkdocs.yml 或 docs/ 重叠；请换一个空目录"
+    return None
+
+
+def write_stage(stage: Stage, out: Path) -> int:
+    """Write the tree into `out` (replacing what a previous stage left); returns the file count."""
+    docs = out / STAGED_DOCS
+    if docs.exists():
+        shutil.rmtree(docs)
+    shutil.copytree(stage.docs_dir, docs)
+    count = sum(1 for p in docs.rglob("*") if p.is_file())
+    for uri, content in {**stage.generated.pages, **stage.generated.files}.items():
+        target = docs / uri
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            target.write_text(content, encoding="utf-8", newline="\n")
+        else:
+            target.write_bytes(content)
+        count += 1
+    for uri, path in stage.generated.copies.items():
+        target = docs / uri
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        count += 1
+    for name in stage.snippets:
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(stage.base_dir / name, out / name)
+    (out / CONFIG_NAME).write_text(stage.config, encoding="utf-8", newline="\n")
+    return count

@@ -1,0 +1,83 @@
+"""core/index.py on its own: plain Cases in, facets, slugs, related cases and counts out (no MkDocs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from casebook.core.index import RELATED_MAX, build_index, case_values, related_cases, slugify, unique_slugs
+from casebook.core.model import Case, Honor, Library, Section, Taxonomy
+from casebook.core.schema import VOCABULARIES
+
+SECTIONS = (Section("基本情况", "有内容。", 10), Section("主要做法", "有内容。", 12), Section("取得成效", "待补充", 14))
+
+
+def case(case_id: str, day: int = 1, **fields) -> Case:
+    values = dict(title=f"{case_id} 工作法", organization="某单位", org_type="非公企业", region="东城街道",
+                  category=("党建工作法",), summary="摘要。", date=dt.date(2024, 1, day), source="《讲话》",
+                  rel=f"{case_id}.md", body="", sections=SECTIONS)
+    values.update(fields)
+    return Case(id=case_id, **values)
+
+
+TAXONOMY = Taxonomy((
+    ("org_type", ("非公企业", "社会组织")),
+    ("party_org", ()),
+    ("region", ("东城街道", "西城街道", "东城街道二")),
+    ("industry", ()),
+    ("category", ("党建工作法", "品牌创建")),
+    ("tags", ("红色车队", "志愿服务")),
+    ("honor_level", ("省级", "市级")),
+))
+
+
+def library(*cases: Case) -> Library:
+    return Library(Path("lib"), TAXONOMY, tuple(sorted(cases, key=lambda c: c.id)))
+
+
+def test_slugify_is_ascii_pinyin_with_hyphens():
+    assert slugify("东城街道") == "dong-cheng-jie-dao"
+    assert slugify("A&B 党建") == "a-b-dang-jian"
+    assert slugify("！！") == "x"  # nothing to spell: still a page name
+
+
+def test_unique_slugs_number_homophones_in_taxonomy_order():
+    # 市级 / 试级 / 事迹 sound alike (shi ji): the first keeps the plain slug, later ones are numbered
+    slugs = unique_slugs(("市级", "试级", "省级", "事迹"))
+    assert slugs == {"市级": "shi-ji", "试级": "shi-ji-2", "省级": "sheng-ji", "事迹": "shi-ji-3"}
+    assert len(set(slugs.values())) == len(slugs)
+    # the order decides who gets the plain name: stable for a given taxonomy
+    assert unique_slugs(("事迹", "市级"))["事迹"] == "shi-ji"
+
+
+def test_index_facets_counts_and_drafts():
+    a = case("a", 3, tags=("红色车队",), honors=(Honor("省级", "先进", 2023),))
+    b = case("b", 5, region="西城街道", category=("党建工作法", "品牌创建"), tags=("红色车队", "志愿服务"))
+    c = case("c", 4, org_type="社会组织", date=dt.date(2023, 6, 1))
+    draft = case("d", 9, status="draft")
+    index = build_index(library(a, b, c, draft))
+    assert [x.id for x in index.cases] == ["b", "a", "c"]  # newest first
+    assert index.draft_count == 1 and "d" not in index.by_id
+    assert set(index.facets) == set(VOCABULARIES)
+    region = {f.value: f.case_ids for f in index.facets["region"]}
+    assert region == {"东城街道": ("a", "c"), "西城街道": ("b",), "东城街道二": ()}  # taxonomy order, empty kept
+    assert index.facet_of("category", "品牌创建").case_ids == ("b",)
+    assert index.facet_of("honor_level", "省级").case_ids == ("a",)
+    assert index.by_year == ((2023, 1), (2024, 2))
+    assert [x.id for x in index.incomplete] == ["b", "a", "c"]  # 取得成效 is 待补充 in all
+    assert case_values(a, "honor_level") == ("省级",) and case_values(a, "party_org") == ()
+
+
+def test_related_cases_rank_categories_over_tags_and_skip_self():
+    cases = (
+        case("x", category=("党建工作法",), tags=("红色车队",)),
+        case("same-category", category=("党建工作法",)),
+        case("same-tag", category=("品牌创建",), tags=("红色车队",)),
+        case("both", category=("党建工作法",), tags=("红色车队",)),
+        case("nothing", category=("品牌创建",)),
+    )
+    related = related_cases(cases)
+    assert related["x"] == ("both", "same-category", "same-tag")
+    assert "nothing" not in related["x"] and "x" not in related["x"]
+    many = tuple(case(f"c{i}") for i in range(RELATED_MAX + 3))
+    assert len(related_cases(many)["c0"]) == RELATED_MAX

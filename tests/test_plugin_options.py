@@ -1,0 +1,39 @@
+"""The plugin's options are declared with MkDocs' config_options: MkDocs itself checks them."""
+
+from __future__ import annotations
+
+from jinja2 import Environment
+
+from casebook.site.plugin import CasebookPlugin, use_our_worker
+
+from conftest import VALID
+
+
+def plugin_with(options: dict, config_file: str) -> tuple[CasebookPlugin, list]:
+    plugin = CasebookPlugin()
+    errors, _ = plugin.load_config(options, config_file_path=config_file)
+    return plugin, errors
+
+
+def test_cases_must_be_an_existing_folder_next_to_mkdocs_yml(tmp_path):
+    (tmp_path / "lib").mkdir()
+    plugin, errors = plugin_with({"cases": "lib"}, str(tmp_path / "mkdocs.yml"))
+    assert errors == []
+    assert plugin.config.cases == str(tmp_path / "lib")  # relative to mkdocs.yml, not the cwd
+    assert plugin.config.enabled is True and plugin.config.downloads == ""
+    _, errors = plugin_with({"cases": "missing"}, str(tmp_path / "mkdocs.yml"))
+    assert [name for name, _ in errors] == ["cases"]
+
+
+def test_disabled_plugin_leaves_the_build_to_mkdocs(tmp_path):
+    plugin, errors = plugin_with({"enabled": False, "cases": str(VALID)}, str(tmp_path / "mkdocs.yml"))
+    assert errors == []
+    config = object()  # never looked at when disabled
+    assert plugin.on_config(config) is config
+    assert plugin.on_files("files", config=config) == "files"
+    env = plugin.on_env(Environment(), config=config, files=None)
+    block = '{"workers": "assets/javascripts/workers/search.0123abcd.min.js"}'
+    assert env.filters["casebook_search_worker"](block) == block  # Material's own worker stays
+    enabled, _ = plugin_with({"cases": str(VALID)}, str(tmp_path / "mkdocs.yml"))
+    env = enabled.on_env(Environment(), config=config, files=None)
+    assert env.filters["casebook_search_worker"](block) == use_our_worker(block) != block

@@ -1,0 +1,72 @@
+"""site/render.py on its own: an Index in, {page: Markdown} and export bytes out (no MkDocs)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from casebook.core.index import build_index
+from casebook.core.model import Honor
+from casebook.core.schema import FIELDS
+from casebook.site.render import (
+    CSV_COLUMNS, Options, case_id_of, case_uri, library_file_uri, relative_link, render_site, rewrite_links,
+)
+
+from test_index import case, library
+
+A = case("a", 3, tags=("红色车队", "志愿服务"), honors=(Honor("省级", "先进 <集体>", 2023),), party_org=None,
+         body="见[另一个](b.md#做法)、[官网](https://example.org)、[本页](#x)、![图](assets/p.png)。\n")
+B = case("b", 2, region="西城街道", title="“红色车队”工作法", cover="assets/p.png")
+
+
+def site(**options):
+    return render_site(build_index(library(A, B)), Options(**options))
+
+
+def test_pages_and_files_are_the_same_for_the_same_index():
+    first, second = site(), site()
+    assert first.pages == second.pages and first.files == second.files
+    assert {"index.md", "overview.md", "stats.md", "browse/index.md", "cases/a.md", "cases/b.md",
+            "browse/region/dong-cheng-jie-dao.md"} <= set(first.pages)
+    assert {"cases.json", "cases.csv"} <= set(first.files)
+
+
+def test_case_uris_round_trip():
+    assert case_uri("a") == "cases/a.md" and case_id_of("cases/a.md") == "a"
+    assert case_id_of("browse/index.md") is None and case_id_of("cases/assets/p.png") is None
+    assert library_file_uri("assets/p.png") == "cases/assets/p.png"
+    assert relative_link("cases/b.md", "browse/region/x.md") == "../../cases/b.md"
+    assert relative_link("stats/a.svg", "stats.md") == "stats/a.svg"
+
+
+def test_case_page_lists_the_schema_fields_in_order_with_links():
+    page = site().pages["cases/a.md"]
+    meta = page.split('<div class="cb-meta" markdown>')[1].split("</div>")[0]
+    labels = [line for line in meta.splitlines() if line and not line.startswith(":")]
+    assert labels == ["单位", "组织类型", "地区", "类别", "标签", "荣誉", "收录日期", "来源"]  # no empty 党组织/行业
+    assert "[东城街道](../browse/region/dong-cheng-jie-dao.md)" in meta
+    assert "红色车队](../browse/tags/hong-se-che-dui.md) [志愿服务]" in meta  # tags: space separated
+    assert "先进 &lt;集体&gt;（[省级](../browse/honor-level/sheng-ji.md)，2023 年）" in meta  # text escaped
+    assert ":   2024-01-03" in meta
+
+
+def test_links_in_a_body_point_at_the_site():
+    body = rewrite_links(A, {"a.md": "a", "b.md": "b"}, "../")
+    assert "[另一个](b.md#做法)" in body  # a case: its page
+    assert "(https://example.org)" in body and "(#x)" in body  # other sites and anchors untouched
+    assert "![图](assets/p.png)" in body  # library files keep their path under cases/
+
+
+def test_exports_follow_the_schema():
+    files = site(directory_urls=False).files
+    data = json.loads(files["cases.json"])
+    record = data["cases"][0]
+    assert data["count"] == 2 and record["id"] == "a"
+    schema_keys = [f.key for f in FIELDS if f.key != "status"]
+    assert list(record)[: len(schema_keys)] == schema_keys
+    assert record["url"] == "cases/a.html" and record["honors"] == [{"level": "省级", "title": "先进 <集体>", "year": 2023}]
+    rows = list(csv.reader(io.StringIO(files["cases.csv"].decode("utf-8-sig"))))
+    assert rows[0] == [label for _, label in CSV_COLUMNS]
+    assert rows[0][:3] == ["编号", "标题", "单位"] and "封面" not in rows[0] and rows[0][-2:] == ["网址", "待补充章节"]
+    assert rows[1][rows[0].index("标签")] == "红色车队；志愿服务"

@@ -1,0 +1,66 @@
+"""`casebook stage`: a standalone docs tree that plain MkDocs (no casebook plugin) builds into the
+same pages as `casebook build`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from conftest import EDIT_URL, REPO, VALID
+
+
+class AnyTags(yaml.SafeLoader):
+    """Reads mkdocs.yml with its !ENV and !!python tags as plain None."""
+
+
+AnyTags.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def html_pages(site: Path) -> set[str]:
+    return {p.relative_to(site).as_posix() for p in site.rglob("*.html")}
+
+
+def test_staged_tree_builds_without_the_plugin_into_the_same_pages(tmp_path, run_cli, build_site):
+    out = tmp_path / "stage"
+    result = run_cli("stage", "--cases", str(VALID), "--out", str(out), env={"CASEBOOK_EDIT_URL": EDIT_URL})
+    assert result.returncode == 0, result.stderr
+    config = (out / "mkdocs.yml").read_text(encoding="utf-8")
+    plugins = [p if isinstance(p, str) else next(iter(p)) for p in yaml.load(config, Loader=AnyTags)["plugins"]]
+    assert "casebook" not in plugins and "search" in plugins
+    assert "custom_dir" not in config  # overrides/main.html needs the plugin's Jinja filter
+    assert (out / "docs" / "cases" / "assets" / "cover.png").is_file()  # library images
+    assert (out / "docs" / "build-info.json").is_file() and (out / "docs" / "cases.csv").is_file()
+    assert (out / "docs" / "city-overview.md").is_file()  # hand-written pages
+    assert (out / "CONTRIBUTING.md").is_file()  # included by docs/guide/contributing.md
+
+    staged_site = tmp_path / "staged-site"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("CASEBOOK_CASES", None)
+    plain = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(staged_site)],
+                           cwd=out, env=env, capture_output=True, text=True, check=False)
+    assert plain.returncode == 0, plain.stderr
+    assert "casebook" not in plain.stderr
+
+    built = tmp_path / "built"
+    build_site(VALID, built)
+    assert html_pages(staged_site) == html_pages(built)
+    assert len(html_pages(built)) > 20
+    # The staged case pages carry the same content; search stays Material's own (see README).
+    case = next(p for p in sorted(html_pages(built)) if p.startswith("cases/") and p.endswith("index.html"))
+    staged_page = (staged_site / case).read_text(encoding="utf-8")
+    assert "编辑此案例" in staged_page and EDIT_URL.split("{")[0] in staged_page
+    assert "workers/search." in staged_page and "search-worker.js" not in staged_page
+
+
+def test_stage_refuses_a_library_with_errors_and_the_project_folder(tmp_path, run_cli):
+    bad = run_cli("stage", "--cases", str(REPO / "tests" / "fixtures" / "invalid"), "--out", str(tmp_path / "x"))
+    assert bad.returncode == 1 and "校验未通过" in bad.stderr
+    assert not (tmp_path / "x").exists()
+    before = (REPO / "mkdocs.yml").read_bytes()
+    clash = run_cli("stage", "--cases", str(VALID), "--out", str(REPO))
+    assert clash.returncode == 2 and "重叠" in clash.stderr
+    assert (REPO / "mkdocs.yml").read_bytes() == before
