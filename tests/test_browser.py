@@ -179,6 +179,9 @@ def search(page, query: str) -> list[dict]:
     box.click()
     box.fill("")
     page.keyboard.press("End")
+    # Material shows its placeholder for the empty query (no "没有找到…"/"N 个…" left from the
+    # previous query): what is read next is this query's.
+    page.wait_for_function("() => !/没有|个/.test(document.querySelector('.md-search-result__meta').textContent)", timeout=SEARCH_TIMEOUT_MS)
     page.wait_for_selector(".md-search-result__item", state="detached", timeout=SEARCH_TIMEOUT_MS)
     box.fill(query)
     page.keyboard.press("End")  # Material searches on keyup
@@ -438,7 +441,10 @@ def test_home_and_no_foreign_requests(session, site, cases):
     page.locator(".md-search-result__list > li.md-search-result__item > a").first.click()
     page.wait_for_url(re.compile(re.escape(site.url(f"cases/{YANGGUANG}")) + r"(\?.*)?$"))
     assert h1(page) == cases[YANGGUANG]["title"]
-    assert page.locator("article mark").count() > 0  # search.highlight marks the query on the page
+    # search.highlight marks the query on the page once Material's script has run: wait for it
+    # (it fails if no mark ever appears) rather than race the script.
+    page.locator("article mark").first.wait_for(timeout=SEARCH_TIMEOUT_MS)
+    assert page.locator("article mark").count() > 0
 
     requested = {without_query(u) for u in log.requests}
     # Our search worker answered (not Material's, which would also load lunr), with the index
