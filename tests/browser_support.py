@@ -161,3 +161,15 @@ class PageLog:
         assert not self.failed, f"failed requests: {self.failed}"
         assert not self.bad_status, f"error responses: {self.bad_status}"
         assert not self.errors, "JavaScript errors/warnings:\n" + "\n".join(self.errors)
+
+
+def open_empty_search(page):
+    """Focus Material's search box and empty it; returns the box once Material shows its
+    placeholder for the empty query, so whatever is read next belongs to the next query."""
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.fill("")
+    page.keyboard.press("End")  # Material searches on keyup
+    page.wait_for_function("() => !/没有|个/.test(document.querySelector('.md-search-result__meta').textContent)", timeout=SEARCH_TIMEOUT_MS)
+    page.wait_for_selector(".md-search-result__item", state="detached", timeout=SEARCH_TIMEOUT_MS)
+    return box

@@ -22,6 +22,7 @@ import pytest
 from browser_support import (
     CHROMIUM_ARGS,
     SEARCH_TIMEOUT_MS,
+    open_empty_search,
     VIEWPORT,
     PageLog,
     Site,
@@ -175,14 +176,7 @@ def search(page, query: str) -> list[dict]:
     The box is emptied first (Material then clears the list), so what is read afterwards
     belongs to this query and not to the previous one.
     """
-    box = page.locator("input.md-search__input")
-    box.click()
-    box.fill("")
-    page.keyboard.press("End")
-    # Material shows its placeholder for the empty query (no "没有找到…"/"N 个…" left from the
-    # previous query): what is read next is this query's.
-    page.wait_for_function("() => !/没有|个/.test(document.querySelector('.md-search-result__meta').textContent)", timeout=SEARCH_TIMEOUT_MS)
-    page.wait_for_selector(".md-search-result__item", state="detached", timeout=SEARCH_TIMEOUT_MS)
+    box = open_empty_search(page)
     box.fill(query)
     page.keyboard.press("End")  # Material searches on keyup
     page.wait_for_function(RENDERED_JS, timeout=SEARCH_TIMEOUT_MS)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import CHROMIUM_ARGS, SEARCH_TIMEOUT_MS, VIEWPORT, PageLog, Site, StaticServer, chromium_path, missing_chromium_message, without_query
+from browser_support import CHROMIUM_ARGS, SEARCH_TIMEOUT_MS, open_empty_search, VIEWPORT, PageLog, Site, StaticServer, chromium_path, missing_chromium_message, without_query
 from conftest import VALID
 
 pytestmark = pytest.mark.browser
@@ -170,13 +170,7 @@ RESULTS_JS = """list => [...list.querySelectorAll(':scope > li.md-search-result_
 
 def search_all(page, query: str) -> tuple[int, list[dict]]:
     """Type `query` into Material's search box; (the count shown, every result rendered)."""
-    box = page.locator("input.md-search__input")
-    box.click()
-    box.fill("")
-    page.keyboard.press("End")
-    # Material shows its placeholder for the empty query: what is read next is this query's.
-    page.wait_for_function("() => !/没有|个/.test(document.querySelector('.md-search-result__meta').textContent)", timeout=SEARCH_TIMEOUT_MS)
-    page.wait_for_selector(".md-search-result__item", state="detached", timeout=SEARCH_TIMEOUT_MS)
+    box = open_empty_search(page)
     box.fill(query)
     page.keyboard.press("End")  # Material searches on keyup
     count = page.wait_for_function(ALL_RENDERED_JS, timeout=SEARCH_TIMEOUT_MS, polling=50).json_value()["count"]

@@ -17,6 +17,7 @@ from .core import report
 from .core.errors import BookError, BuildError, DraftError, FontError, GuideError, TypesetError, WordError
 from .core.load import shown_path
 from .core.library import load_library
+from .core.model import Library
 from .core.schema import SUMMARY_MAX
 
 # The draft commands (new, import, from-issue, sync) import their modules when they run: pypinyin
@@ -134,13 +135,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         print("casebook: 用法错误：--zip 只用于离线版，请同时加 --offline", file=sys.stderr)
         return 2
     if not args.config_file.is_file():
-        print(f"casebook: 找不到 MkDocs 配置 {args.config_file}（请在仓库根目录运行，或用 --config-file）", file=sys.stderr)
-        return 2
-    library = load_library(args.cases)
-    if library.errors:
-        sys.stderr.write(report.as_text(library))
-        print(f"casebook: 校验未通过，没有生成站点；{args.site_dir} 保持原样。", file=sys.stderr)
-        return 1
+        return no_config(args.config_file)
+    library = valid_library(args.cases)
+    if library is None:
+        return fail(f"校验未通过，没有生成站点；{args.site_dir} 保持原样。", 1)
     flavour = "离线版" if args.offline else "站点"
     print(f"校验通过：{len(library.published)} 个案例将发布。正在生成{flavour}（MkDocs）…", flush=True)
     start = time.monotonic()
@@ -161,11 +159,9 @@ def cmd_stage(args: argparse.Namespace) -> int:
     from .site.stage import prepare_stage, stage_problem, write_stage
 
     if not args.config_file.is_file():
-        print(f"casebook: 找不到 MkDocs 配置 {args.config_file}（请在仓库根目录运行，或用 --config-file）", file=sys.stderr)
-        return 2
-    library = load_library(args.cases)
-    if library.errors:
-        sys.stderr.write(report.as_text(library))
+        return no_config(args.config_file)
+    library = valid_library(args.cases)
+    if library is None:
         return fail("校验未通过，没有写出站点目录。", 1)
     try:
         stage = prepare_stage(args.config_file, library, os.environ, args.downloads)
@@ -196,9 +192,8 @@ def cmd_book(args: argparse.Namespace) -> int:
         return fail(f"{config_path} 不是 UTF-8 文本")
     except BookError as exc:
         return fail(f"用法错误：{exc}")
-    library = load_library(args.cases)
-    if library.errors:
-        sys.stderr.write(report.as_text(library))
+    library = valid_library(args.cases)
+    if library is None:
         return fail("校验未通过，没有生成案例汇编。", 1)
     index = build_index(library)
     try:
@@ -251,6 +246,19 @@ def cmd_book(args: argparse.Namespace) -> int:
 def fail(message: str, code: int = 2) -> int:
     print(f"casebook: {message}", file=sys.stderr)
     return code
+
+
+def no_config(path: Path) -> int:
+    return fail(f"找不到 MkDocs 配置 {path}（请在仓库根目录运行，或用 --config-file）")
+
+
+def valid_library(cases: Path) -> Library | None:
+    """The library, or None after printing its findings (the caller says what it did not do)."""
+    library = load_library(cases)
+    if library.errors:
+        sys.stderr.write(report.as_text(library))
+        return None
+    return library
 
 
 def choose_id(given: str | None, *titles: str) -> str:
