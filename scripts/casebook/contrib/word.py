@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import docx
@@ -148,91 +148,124 @@ def open_docx(data: bytes) -> docx.document.Document:
         raise WordError(f"文件已损坏或不是 Word 文档（.docx），无法读取（{type(exc).__name__}）；请在 Word 中打开后“另存为” .docx 再试") from exc
 
 
-class Reader:
-    """Walks one document's XML once, collecting blocks and pictures in order."""
+def read_numbering(part) -> dict[tuple[str, int], str]:
+    """(numId, level) -> number format (bullet, decimal, chineseCounting ...) of a document part."""
+    try:
+        root = part.numbering_part.element
+    except (KeyError, NotImplementedError, AttributeError):
+        return {}
+    abstract = {
+        a.get(qn("w:abstractNumId")): {
+            int_attribute(lvl.get(qn("w:ilvl")), 0): (fmt.get(qn("w:val")) if (fmt := lvl.find(qn("w:numFmt"))) is not None else "decimal")
+            for lvl in a.findall(qn("w:lvl"))
+        }
+        for a in root.findall(qn("w:abstractNum"))
+    }
+    out = {}
+    for num in root.findall(qn("w:num")):
+        ref = num.find(qn("w:abstractNumId"))
+        for level, fmt in abstract.get(ref.get(qn("w:val")) if ref is not None else None, {}).items():
+            out[(num.get(qn("w:numId")), level)] = fmt
+    return out
+
+
+class StyleBook:
+    """A document's paragraph styles and list numbering: lookups only."""
 
     def __init__(self, document: docx.document.Document):
-        self.document = document
-        self.part = document.part
-        self.styles = {s.style_id: s for s in document.styles}
-        self.pictures: dict[str, Picture] = {}  # part name -> picture
-        self.notes: list[str] = []
-        self.numbering = self._numbering()
+        self.document_styles = document.styles
+        self.by_id = {s.style_id: s for s in document.styles}
+        self.numbering = read_numbering(document.part)
 
-    def _numbering(self) -> dict[tuple[str, int], str]:
-        """(numId, level) -> number format (bullet, decimal, chineseCounting ...)."""
-        try:
-            root = self.part.numbering_part.element
-        except (KeyError, NotImplementedError, AttributeError):
-            return {}
-        abstract = {
-            a.get(qn("w:abstractNumId")): {
-                int_attribute(lvl.get(qn("w:ilvl")), 0): (fmt.get(qn("w:val")) if (fmt := lvl.find(qn("w:numFmt"))) is not None else "decimal")
-                for lvl in a.findall(qn("w:lvl"))
-            }
-            for a in root.findall(qn("w:abstractNum"))
-        }
-        out = {}
-        for num in root.findall(qn("w:num")):
-            ref = num.find(qn("w:abstractNumId"))
-            for level, fmt in abstract.get(ref.get(qn("w:val")) if ref is not None else None, {}).items():
-                out[(num.get(qn("w:numId")), level)] = fmt
-        return out
-
-    # -- paragraph properties
-
-    def _style_chain(self, style_id: str | None) -> Iterator:
-        seen = set()
-        style = self.styles.get(style_id) if style_id else self.document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    def chain(self, style_id: str | None) -> list:
+        """The style (the default paragraph style when None) and the styles it is based on."""
+        seen, chain = set(), []
+        style = self.by_id.get(style_id) if style_id else self.document_styles.default(WD_STYLE_TYPE.PARAGRAPH)
         while style is not None and style.style_id not in seen:
             seen.add(style.style_id)
-            yield style
+            chain.append(style)
             style = style.base_style
+        return chain
 
-    def _properties(self, p) -> tuple[str, int, bool, int, bool]:
-        """(style name, heading level, title, list level, ordered) of a w:p element."""
-        ppr = p.pPr
-        style_id = ppr.pStyle.val if ppr is not None and ppr.pStyle is not None else None
-        chain = list(self._style_chain(style_id))
-        name = (chain[0].name or "") if chain else ""
-        heading, title = 0, name.strip().lower() in _TITLE_STYLES
-        for style in chain:
-            if m := _HEADING_STYLE.match((style.name or "").strip()):
-                heading = int(m.group(1))
-                break
-        if not heading:
-            for element in [ppr] + [s.element.pPr for s in chain]:
-                lvl = element.find(qn("w:outlineLvl")) if element is not None else None
-                if lvl is not None:
-                    value = int_attribute(lvl.get(qn("w:val")), 9)
-                    heading = value + 1 if value < 9 else 0
-                    break
-        list_level, ordered = -1, False
-        for element in [ppr] + [s.element.pPr for s in chain]:
-            numpr = element.find(qn("w:numPr")) if element is not None else None
-            if numpr is None:
-                continue
-            num_id = numpr.find(qn("w:numId"))
-            ilvl = numpr.find(qn("w:ilvl"))
-            num = num_id.get(qn("w:val")) if num_id is not None else None
-            level = int_attribute(ilvl.get(qn("w:val")), 0) if ilvl is not None else 0
-            if num and num != "0":
-                list_level = level
-                ordered = self.numbering.get((num, level), "bullet") not in ("bullet", "none")
-            break
-        lowered = name.lower()
-        if list_level < 0 and not heading:  # list styles without numbering properties
-            if "list bullet" in lowered or "项目符号" in name:
-                list_level = 0
-            elif "list number" in lowered or "编号" in name:
-                list_level, ordered = 0, True
-        if list_level == 0 and (m := _LIST_STYLE_LEVEL.search(lowered)):  # List Bullet 2: one level down
-            list_level = int(m.group(1)) - 1
-        return name, heading, title, list_level, ordered
+    def ordered(self, num_id: str, level: int) -> bool:
+        """Whether list `num_id` numbers its items at `level` (not bullets, not unmarked)."""
+        return self.numbering.get((num_id, level), "bullet") not in ("bullet", "none")
 
-    # -- inline content
 
-    def _picture(self, element) -> Iterator[str]:
+@dataclass(frozen=True)
+class ParagraphFormat:
+    """What a paragraph's style and properties say about it."""
+
+    style: str = ""  # the style's name
+    heading: int = 0  # heading level (style or outline level), 0 when none
+    title: bool = False  # Word's Title style
+    list_level: int = -1  # -1 when not a list item
+    ordered: bool = False
+
+
+def heading_level(ppr, chain: list) -> int:
+    """A heading style's level anywhere in the chain, else the first outline level set."""
+    for style in chain:
+        if m := _HEADING_STYLE.match((style.name or "").strip()):
+            return int(m.group(1))
+    for element in [ppr] + [s.element.pPr for s in chain]:
+        lvl = element.find(qn("w:outlineLvl")) if element is not None else None
+        if lvl is not None:
+            value = int_attribute(lvl.get(qn("w:val")), 9)
+            return value + 1 if value < 9 else 0
+    return 0
+
+
+def list_position(ppr, chain: list, styles: StyleBook) -> tuple[int, bool]:
+    """(list level, ordered) from the first numbering properties in the paragraph or its styles."""
+    for element in [ppr] + [s.element.pPr for s in chain]:
+        numpr = element.find(qn("w:numPr")) if element is not None else None
+        if numpr is None:
+            continue
+        num_id = numpr.find(qn("w:numId"))
+        ilvl = numpr.find(qn("w:ilvl"))
+        num = num_id.get(qn("w:val")) if num_id is not None else None
+        level = int_attribute(ilvl.get(qn("w:val")), 0) if ilvl is not None else 0
+        if num and num != "0":
+            return level, styles.ordered(num, level)
+        break
+    return -1, False
+
+
+def style_list(name: str) -> tuple[int, bool]:
+    """(list level, ordered) from a list style's name alone (List Bullet, 编号 ...), for list
+    paragraphs without numbering properties; (-1, False) for other styles."""
+    if "list bullet" in name.lower() or "项目符号" in name:
+        return 0, False
+    if "list number" in name.lower() or "编号" in name:
+        return 0, True
+    return -1, False
+
+
+def paragraph_format(p, styles: StyleBook) -> ParagraphFormat:
+    """The heading level, title flag and list position of a w:p element."""
+    ppr = p.pPr
+    style_id = ppr.pStyle.val if ppr is not None and ppr.pStyle is not None else None
+    chain = styles.chain(style_id)
+    name = (chain[0].name or "") if chain else ""
+    heading = heading_level(ppr, chain)
+    list_level, ordered = list_position(ppr, chain, styles)
+    if list_level < 0 and not heading:
+        list_level, ordered = style_list(name)
+    if list_level == 0 and (m := _LIST_STYLE_LEVEL.search(name.lower())):  # List Bullet 2: one level down
+        list_level = int(m.group(1)) - 1
+    return ParagraphFormat(name, heading, name.strip().lower() in _TITLE_STYLES, list_level, ordered)
+
+
+class PictureCollector:
+    """The pictures a document part embeds, numbered in order of first appearance."""
+
+    def __init__(self, part):
+        self.part = part
+        self.pictures: dict[str, Picture] = {}  # part name -> picture
+        self.notes: list[str] = []
+
+    def placeholders(self, element) -> Iterator[str]:
         """Picture placeholders for every image inside a drawing or VML picture."""
         alt = ""
         for node in element.iter(DOC_PR):
@@ -253,118 +286,146 @@ class Reader:
                 self.pictures[key] = Picture(len(self.pictures) + 1, part.blob, ext, alt)
             yield PICTURE.format(self.pictures[key].number)
 
-    def _run(self, r, bold_default: bool = False) -> Iterator[tuple[str, bool]]:
-        """(text, bold) pieces of a w:r; pictures as placeholders (never bold)."""
-        rpr = r.find(qn("w:rPr"))
-        b = rpr.find(qn("w:b")) if rpr is not None else None
-        bold = bold_default or (b is not None and b.get(qn("w:val"), "true").lower() not in ("0", "false", "off"))
-        for child in r:
-            tag = child.tag
-            if tag == qn("w:t"):
-                yield child.text or "", bold
-            elif tag in (qn("w:tab"), qn("w:ptab")):
-                yield " ", bold
-            elif tag in (qn("w:br"), qn("w:cr")):
-                if child.get(qn("w:type")) not in ("page", "column"):
-                    yield "\n", False
-            elif tag == qn("w:noBreakHyphen"):
-                yield "-", bold
-            elif tag in (qn("w:drawing"), qn("w:pict"), qn("w:object")):
-                for token in self._picture(child):
-                    yield token, False
-            elif tag == f"{{{MC_NS}}}AlternateContent":
-                choice = child.find(f"{{{MC_NS}}}Choice")
-                for token in self._picture(choice if choice is not None else child):
-                    yield token, False
 
-    def _inline(self, element) -> Iterator[tuple[str, bool, str]]:
-        """(text, bold, link) pieces of a paragraph (or a hyperlink, insertion ...) in order."""
-        for child in element:
-            tag = child.tag
-            if tag == qn("w:r"):
-                for text, bold in self._run(child):
-                    yield text, bold, ""
-            elif tag == qn("w:hyperlink"):
-                rid = child.get(R_ID)
-                url = ""
-                if rid and rid in self.part.rels and self.part.rels[rid].is_external:
-                    url = self.part.rels[rid].target_ref
-                for text, bold, _ in self._inline(child):
-                    yield text, bold, url
-            elif tag in (qn("w:ins"), qn("w:smartTag"), qn("w:customXml"), qn("w:fldSimple"), qn("w:sdt"), qn("w:sdtContent")):
-                yield from self._inline(child)
-            # w:del (deleted text), w:pPr, bookmarks, proofing marks: nothing to show
+def run_pieces(r, pictures: PictureCollector) -> Iterator[tuple[str, bool]]:
+    """(text, bold) pieces of a w:r; pictures as placeholders (never bold)."""
+    rpr = r.find(qn("w:rPr"))
+    b = rpr.find(qn("w:b")) if rpr is not None else None
+    bold = b is not None and b.get(qn("w:val"), "true").lower() not in ("0", "false", "off")
+    for child in r:
+        tag = child.tag
+        if tag == qn("w:t"):
+            yield child.text or "", bold
+        elif tag in (qn("w:tab"), qn("w:ptab")):
+            yield " ", bold
+        elif tag in (qn("w:br"), qn("w:cr")):
+            if child.get(qn("w:type")) not in ("page", "column"):
+                yield "\n", False
+        elif tag == qn("w:noBreakHyphen"):
+            yield "-", bold
+        elif tag in (qn("w:drawing"), qn("w:pict"), qn("w:object")):
+            for token in pictures.placeholders(child):
+                yield token, False
+        elif tag == f"{{{MC_NS}}}AlternateContent":
+            choice = child.find(f"{{{MC_NS}}}Choice")
+            for token in pictures.placeholders(choice if choice is not None else child):
+                yield token, False
 
-    def paragraph(self, p) -> list[Block]:
-        """One w:p -> one block per line (a manual line break starts a new line)."""
-        _, heading, title, list_level, ordered = self._properties(p)
-        lines: list[list[tuple[str, bool, str]]] = [[]]
-        for text, bold, link in self._inline(p):
-            parts = text.split("\n")
-            for i, part in enumerate(parts):
-                if i:
-                    lines.append([])
-                if part:
-                    lines[-1].append((part, bold, link))
-        blocks = []
-        for pieces in lines:
-            plain = _PICTURE.sub("", "".join(t for t, _, _ in pieces)).strip(_STRIP)
-            md = inline_markdown(pieces)
-            if not plain and not _PICTURE.search(md):
-                continue
-            blocks.append(Block("p", plain, md, heading, title, list_level, ordered))
-        return blocks
 
-    def table(self, tbl) -> list[Block]:
-        rows: list[list[str]] = []
-        for tr in tbl.iter(qn("w:tr")):
-            if tr.getparent() is not tbl:
-                continue  # rows of nested tables are read with their cell
-            row: list[str] = []
-            for tc in tr.findall(qn("w:tc")):
-                tcpr = tc.find(qn("w:tcPr"))
-                span = tcpr.find(qn("w:gridSpan")) if tcpr is not None else None
-                vmerge = tcpr.find(qn("w:vMerge")) if tcpr is not None else None
-                continued = vmerge is not None and vmerge.get(qn("w:val"), "continue") == "continue"
-                lines = []
-                if not continued:
-                    for p in tc.iter(qn("w:p")):
-                        lines += [b.md for b in self.paragraph(p)]
-                row.append("\n".join(lines))
-                row += [""] * (min(int_attribute(span.get(qn("w:val")), 1), 64) - 1 if span is not None else 0)
-            rows.append(row)
-        rows = [r for r in rows if any(c.strip() for c in r)]
-        if not rows:
-            return []
-        width = max(len(r) for r in rows)
-        if width == 1:  # a one-column table is a framed box of text: keep its paragraphs
-            return [Block("p", _PICTURE.sub("", line), line) for r in rows for line in r[0].split("\n") if line]
-        rows = [[c.replace("|", "\\|").replace("\n", "<br>") for c in r] + [""] * (width - len(r)) for r in rows]
-        lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * width]
-        lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
-        plain = " ".join(" ".join(r) for r in rows)
-        return [Block("table", plain, "\n".join(lines))]
+def hyperlink_url(part, hyperlink) -> str:
+    """The external address of a w:hyperlink, or "" (internal anchors, missing relationships)."""
+    rid = hyperlink.get(R_ID)
+    if rid and rid in part.rels and part.rels[rid].is_external:
+        return part.rels[rid].target_ref
+    return ""
 
-    def read(self) -> Source:
-        blocks: list[Block] = []
-        body = self.document.element.body
-        for child in body:
-            if child.tag == qn("w:p"):
-                blocks += self.paragraph(child)
-            elif child.tag == qn("w:tbl"):
-                blocks += self.table(child)
-            elif child.tag == qn("w:sdt"):  # content controls (and tables of contents) wrap blocks
-                content = child.find(qn("w:sdtContent"))
-                for p in content.iter(qn("w:p")) if content is not None else ():
-                    blocks += self.paragraph(p)
-        return Source(tuple(blocks), tuple(self.pictures.values()), tuple(dict.fromkeys(self.notes)))
+
+def inline_pieces(element, pictures: PictureCollector) -> Iterator[tuple[str, bool, str]]:
+    """(text, bold, link) pieces of a paragraph (or a hyperlink, insertion ...) in order."""
+    for child in element:
+        tag = child.tag
+        if tag == qn("w:r"):
+            for text, bold in run_pieces(child, pictures):
+                yield text, bold, ""
+        elif tag == qn("w:hyperlink"):
+            url = hyperlink_url(pictures.part, child)
+            for text, bold, _ in inline_pieces(child, pictures):
+                yield text, bold, url
+        elif tag in (qn("w:ins"), qn("w:smartTag"), qn("w:customXml"), qn("w:fldSimple"), qn("w:sdt"), qn("w:sdtContent")):
+            yield from inline_pieces(child, pictures)
+        # w:del (deleted text), w:pPr, bookmarks, proofing marks: nothing to show
+
+
+def split_lines(pieces: Iterable[tuple[str, bool, str]]) -> list[list[tuple[str, bool, str]]]:
+    """Inline pieces -> one list of pieces per line (a manual line break starts a new line)."""
+    lines: list[list[tuple[str, bool, str]]] = [[]]
+    for text, bold, link in pieces:
+        for i, part in enumerate(text.split("\n")):
+            if i:
+                lines.append([])
+            if part:
+                lines[-1].append((part, bold, link))
+    return lines
+
+
+def paragraph_blocks(p, styles: StyleBook, pictures: PictureCollector) -> list[Block]:
+    """One w:p -> one block per line; empty lines are dropped."""
+    fmt = paragraph_format(p, styles)
+    blocks = []
+    for pieces in split_lines(inline_pieces(p, pictures)):
+        plain = _PICTURE.sub("", "".join(t for t, _, _ in pieces)).strip(_STRIP)
+        md = inline_markdown(pieces)
+        if not plain and not _PICTURE.search(md):
+            continue
+        blocks.append(Block("p", plain, md, fmt.heading, fmt.title, fmt.list_level, fmt.ordered))
+    return blocks
+
+
+def table_rows(tbl, paragraph: Callable[[object], list[Block]]) -> list[list[str]]:
+    """A w:tbl's rows as cells of inline Markdown (lines joined by "\\n"); a merged cell's
+    continuation is empty and a cell spanning n columns is followed by n - 1 empty cells."""
+    rows: list[list[str]] = []
+    for tr in tbl.iter(qn("w:tr")):
+        if tr.getparent() is not tbl:
+            continue  # rows of nested tables are read with their cell
+        row: list[str] = []
+        for tc in tr.findall(qn("w:tc")):
+            tcpr = tc.find(qn("w:tcPr"))
+            span = tcpr.find(qn("w:gridSpan")) if tcpr is not None else None
+            vmerge = tcpr.find(qn("w:vMerge")) if tcpr is not None else None
+            continued = vmerge is not None and vmerge.get(qn("w:val"), "continue") == "continue"
+            lines = []
+            if not continued:
+                for p in tc.iter(qn("w:p")):
+                    lines += [b.md for b in paragraph(p)]
+            row.append("\n".join(lines))
+            row += [""] * (min(int_attribute(span.get(qn("w:val")), 1), 64) - 1 if span is not None else 0)
+        rows.append(row)
+    return rows
+
+
+def table_blocks(rows: list[list[str]]) -> list[Block]:
+    """Table cells -> one Markdown table block; a one-column table (a framed box of text) keeps
+    its paragraphs; a table without text is dropped."""
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        return []
+    width = max(len(r) for r in rows)
+    if width == 1:
+        return [Block("p", _PICTURE.sub("", line), line) for r in rows for line in r[0].split("\n") if line]
+    rows = [[c.replace("|", "\\|").replace("\n", "<br>") for c in r] + [""] * (width - len(r)) for r in rows]
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * width]
+    lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
+    plain = " ".join(" ".join(r) for r in rows)
+    return [Block("table", plain, "\n".join(lines))]
+
+
+def read_document(document: docx.document.Document) -> Source:
+    """Walks the document body once, collecting blocks and pictures in order."""
+    styles = StyleBook(document)
+    pictures = PictureCollector(document.part)
+
+    def paragraph(p) -> list[Block]:
+        return paragraph_blocks(p, styles, pictures)
+
+    blocks: list[Block] = []
+    for child in document.element.body:
+        if child.tag == qn("w:p"):
+            blocks += paragraph(child)
+        elif child.tag == qn("w:tbl"):
+            blocks += table_blocks(table_rows(child, paragraph))
+        elif child.tag == qn("w:sdt"):  # content controls (and tables of contents) wrap blocks
+            content = child.find(qn("w:sdtContent"))
+            for p in content.iter(qn("w:p")) if content is not None else ():
+                blocks += paragraph(p)
+    return Source(tuple(blocks), tuple(pictures.pictures.values()), tuple(dict.fromkeys(pictures.notes)))
 
 
 def read_docx(data: bytes) -> Source:
     """A .docx file's bytes -> its blocks and pictures; WordError when it cannot be read."""
     document = open_docx(data)
     try:
-        return Reader(document).read()
+        return read_document(document)
     except (KeyError, ValueError, AttributeError, TypeError) as exc:
         raise WordError(f"Word 文档的内部结构不完整，无法读取（{type(exc).__name__}）；请在 Word 中打开后“另存为” .docx 再试") from exc
 
