@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from jinja2 import Environment
+import re
+import shutil
 
+import pytest
+from jinja2 import Environment
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+
+from casebook.core import report
+from casebook.core.library import load_library
 from casebook.site.plugin import CasebookPlugin, use_our_worker
 
 from conftest import VALID
@@ -37,3 +45,20 @@ def test_disabled_plugin_leaves_the_build_to_mkdocs(tmp_path):
     enabled, _ = plugin_with({"cases": str(VALID)}, str(tmp_path / "mkdocs.yml"))
     env = enabled.on_env(Environment(), config=config, files=None)
     assert env.filters["casebook_search_worker"](block) == use_our_worker(block) != block
+
+
+def test_invalid_library_stops_the_build_with_the_cli_report(tmp_path):
+    broken = tmp_path / "lib"
+    shutil.copytree(VALID, broken)
+    case = broken / "shili-linlibang.md"
+    text = case.read_text("utf-8")
+    case.write_text(re.sub(r"(?m)^region: .*$", "region: 火星市", text, count=1), "utf-8")
+    plugin, errors = plugin_with({"cases": str(broken)}, str(tmp_path / "mkdocs.yml"))
+    assert errors == []
+    with pytest.raises(PluginError) as raised:
+        plugin.on_config(MkDocsConfig())
+    library = load_library(broken)
+    first, rest = str(raised.value).split("\n", 1)
+    assert first == f"案例库校验失败（{len(library.errors)} 个错误）："
+    assert rest == report.as_text(library).rstrip()  # one home for the message format
+    assert re.search(r"shili-linlibang\.md:\d+: E203 ", rest) and rest.endswith(report.summary(library))

@@ -22,6 +22,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from ..core import report
 from ..core.index import build_index
 from ..core.library import load_library
 from ..core.sanitize import clean, clean_text, removed
@@ -64,11 +65,10 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         base_dir = Path(config.config_file_path or ".").resolve().parent
         self.root = Path(self.config.cases).resolve()  # Dir: already relative to mkdocs.yml, and there
         library = load_library(self.root)
+        if library.errors:  # the CLI's report (findings, then the summary), under one line
+            raise PluginError(f"案例库校验失败（{len(library.errors)} 个错误）：\n{report.as_text(library).rstrip()}")
         for finding in library.warnings:
             log.info(finding.text())
-        if library.errors:
-            lines = "\n".join(f.text() for f in library.errors)
-            raise PluginError(f"案例库校验失败（{len(library.errors)} 个错误）：\n{lines}")
         self.library = library
         self.index = build_index(library)
         self.downloads = book_files(base_dir / self.config.downloads) if self.config.downloads else {}
