@@ -11,6 +11,7 @@ import http.server
 import os
 import threading
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -173,3 +174,16 @@ def open_empty_search(page):
     page.wait_for_function("() => !/没有|个/.test(document.querySelector('.md-search-result__meta').textContent)", timeout=SEARCH_TIMEOUT_MS)
     page.wait_for_selector(".md-search-result__item", state="detached", timeout=SEARCH_TIMEOUT_MS)
     return box
+
+
+def build_and_unzip(run_cli, library: Path, out: Path) -> Path:
+    """The offline flavour as a reader gets it: `casebook build --offline --zip`, then unzipped
+    somewhere else; returns the unzipped folder that holds index.html."""
+    result = run_cli("build", "--cases", library, "--site-dir", out / "build", "--offline", "--zip", out / "dist")
+    assert result.returncode == 0, result.stdout + result.stderr
+    (archive,) = (out / "dist").glob("*-offline-*.zip")
+    with zipfile.ZipFile(archive) as zf:
+        zf.extractall(out / "unzipped")
+    (top,) = (out / "unzipped").iterdir()
+    assert (top / "index.html").is_file() and (top / "使用说明.txt").is_file()
+    return top

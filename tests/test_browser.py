@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import os
 import re
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from browser_support import (
     CHROMIUM_ARGS,
+    build_and_unzip,
     SEARCH_TIMEOUT_MS,
     open_empty_search,
     VIEWPORT,
@@ -57,25 +57,12 @@ def cases() -> dict[str, dict]:
     return found
 
 
-def build_and_unzip(run_cli, out: Path) -> Path:
-    """The offline flavour as a reader gets it: `casebook build --offline --zip`, then unzipped
-    somewhere else; returns the unzipped folder that holds index.html."""
-    result = run_cli("build", "--cases", LIBRARY, "--site-dir", out / "build", "--offline", "--zip", out / "dist")
-    assert result.returncode == 0, result.stdout + result.stderr
-    (archive,) = (out / "dist").glob("*-offline-*.zip")
-    with zipfile.ZipFile(archive) as zf:
-        zf.extractall(out / "unzipped")
-    (top,) = (out / "unzipped").iterdir()
-    assert (top / "index.html").is_file() and (top / "使用说明.txt").is_file()
-    return top
-
-
 @pytest.fixture(scope="module")
 def built(build_site, run_cli, tmp_path_factory) -> dict[str, Path]:
     """Both flavours of the shipped library."""
     online = tmp_path_factory.mktemp("browser-online") / "site"
     build_site(LIBRARY, online)
-    return {"online": online, "offline": build_and_unzip(run_cli, tmp_path_factory.mktemp("browser-offline"))}
+    return {"online": online, "offline": build_and_unzip(run_cli, LIBRARY, tmp_path_factory.mktemp("browser-offline"))}
 
 
 @pytest.fixture(scope="module", params=FLAVOURS)

@@ -12,12 +12,11 @@ from __future__ import annotations
 import os
 import random
 import re
-import zipfile
 from pathlib import Path
 
 import pytest
 
-from browser_support import CHROMIUM_ARGS, SEARCH_TIMEOUT_MS, open_empty_search, VIEWPORT, PageLog, Site, StaticServer, chromium_path, missing_chromium_message, without_query
+from browser_support import CHROMIUM_ARGS, SEARCH_TIMEOUT_MS, build_and_unzip, open_empty_search, VIEWPORT, PageLog, Site, StaticServer, chromium_path, missing_chromium_message, without_query
 from conftest import VALID
 
 pytestmark = pytest.mark.browser
@@ -100,16 +99,6 @@ def containing(library: Path, *words: str) -> set[str]:
     return found
 
 
-def build_offline(run_cli, library: Path, out: Path) -> Path:
-    result = run_cli("build", "--cases", library, "--site-dir", out / "build", "--offline", "--zip", out / "dist")
-    assert result.returncode == 0, result.stdout + result.stderr
-    (archive,) = (out / "dist").glob("*.zip")
-    with zipfile.ZipFile(archive) as zf:
-        zf.extractall(out / "unzipped")
-    (top,) = (out / "unzipped").iterdir()
-    return top
-
-
 @pytest.fixture(scope="module")
 def library(tmp_path_factory) -> Path:
     return make_library(tmp_path_factory.mktemp("recall") / "cases")
@@ -119,7 +108,7 @@ def library(tmp_path_factory) -> Path:
 def built(build_site, run_cli, library, tmp_path_factory) -> dict[str, Path]:
     online = tmp_path_factory.mktemp("recall-online") / "site"
     build_site(library, online)
-    return {"online": online, "offline": build_offline(run_cli, library, tmp_path_factory.mktemp("recall-offline"))}
+    return {"online": online, "offline": build_and_unzip(run_cli, library, tmp_path_factory.mktemp("recall-offline"))}
 
 
 @pytest.fixture(scope="module", params=["online", "offline"])
