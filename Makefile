@@ -60,7 +60,7 @@ lock:
 	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check '$(PIP_TOOLS)'
 	.lock-venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	  --no-emit-index-url --no-emit-find-links --no-emit-options --no-header \
-	  --extra test --build-deps-for editable --output-file .lock-venv/out.txt pyproject.toml
+	  --extra test --extra bench --build-deps-for editable --output-file .lock-venv/out.txt pyproject.toml
 	{ echo "# Exact versions and hashes installed by 'make' into .venv/ (runtime, tests, build backend)."; \
 	  echo "# Regenerate with 'make lock' after changing pyproject.toml, and review the diff."; \
 	  cat .lock-venv/out.txt; } > requirements.lock
