@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import io
 import os
 import shutil
@@ -122,6 +123,22 @@ def run_entry_point():
 def build_site():
     """build_site(cases, site_dir, offline=False, env=None) -> Result: `casebook build`, asserted."""
     return _build
+
+
+@functools.cache
+def _mkdocs_config():
+    from casebook.site import engine
+
+    return engine.load(REPO / "mkdocs.yml")
+
+
+def check(root: Path, today: dt.date = TODAY):
+    """The whole validation `casebook validate` runs: the core's checks and every case page as the
+    strict build would render and sanitise it (the project's mkdocs.yml)."""
+    from casebook.site import engine
+    from casebook.site.publish import check_library
+
+    return check_library(root, lambda library: engine.page_context(_mkdocs_config(), library), today)
 
 
 def make_library(root: Path, cases: dict[str, str | bytes], taxonomy: str | bytes | None = None) -> Path:

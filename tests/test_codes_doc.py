@@ -23,6 +23,7 @@ SEVERITY = {"error": "错误", "warning": "警告"}
 # tests/test_validate.py with libraries built in tmp_path instead of committed fixtures.
 TESTED_IN_TMP_PATH = {
     "E111": ["test_e111_file_too_large"],
+    "E417": ["test_e417_page_too_slow_to_render"],
     "E601": ["test_e601_missing_taxonomy_skips_vocabulary_checks", "test_e601_taxonomy_not_utf8", "test_e601_taxonomy_yaml_error_at_its_line"],
     "E602": ["test_e602_taxonomy_structure"],
     "E603": ["test_e603_e606_unsafe_vocabulary_values"],

@@ -7,13 +7,12 @@ from pathlib import Path
 import pytest
 
 from casebook.core import scan
-from casebook.core.library import load_library
-from conftest import MINIMAL_CASE, TODAY, make_library
+from conftest import check, MINIMAL_CASE, TODAY, make_library
 
 
 def findings(tmp_path: Path, text: str) -> list[tuple[str, int]]:
     root = make_library(tmp_path, {"a.md": text})
-    library = load_library(root, today=TODAY)
+    library = check(root, today=TODAY)
     return sorted((f.code, f.line) for f in library.findings)
 
 
@@ -80,7 +79,7 @@ def test_w302_on_each_planning_line_of_the_results_only(tmp_path: Path) -> None:
 
 def test_w302_message_names_the_word_and_the_fix(tmp_path: Path) -> None:
     root = make_library(tmp_path, {"a.md": case(**{"测试成效。": "下一步，公司将于年底前建成活动室。"})})
-    (f,) = load_library(root, today=TODAY).findings
+    (f,) = check(root, today=TODAY).findings
     assert f.code == "W302" and f.severity == "warning"
     assert "“公司将于年底前建成活动室”的“将”" in f.message
     assert "成效应写已经取得的结果；计划写在主要做法或经验启示中" in f.message
@@ -113,7 +112,7 @@ def test_w216_summary_figures(tmp_path: Path, summary: str, body: str, expected:
 def test_w216_lists_every_missing_figure_once(tmp_path: Path) -> None:
     text = case(**{"summary: 示例公司（虚构单位）的测试案例。": "summary: 示例公司（虚构单位）共 12 家、12 个点、5 名书记。"})
     root = make_library(tmp_path, {"a.md": text})
-    (f,) = load_library(root, today=TODAY).findings
+    (f,) = check(root, today=TODAY).findings
     assert f.code == "W216" and "“12”、“5”" in f.message and f.message.count("12") == 1
 
 

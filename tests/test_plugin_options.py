@@ -7,14 +7,13 @@ import shutil
 
 import pytest
 from jinja2 import Environment
-from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 
 from casebook.core import report
-from casebook.core.library import load_library
+from casebook.site import engine
 from casebook.site.plugin import CasebookPlugin, use_our_worker
 
-from conftest import VALID
+from conftest import REPO, VALID, check
 
 
 def plugin_with(options: dict, config_file: str) -> tuple[CasebookPlugin, list]:
@@ -56,9 +55,39 @@ def test_invalid_library_stops_the_build_with_the_cli_report(tmp_path):
     plugin, errors = plugin_with({"cases": str(broken)}, str(tmp_path / "mkdocs.yml"))
     assert errors == []
     with pytest.raises(PluginError) as raised:
-        plugin.on_config(MkDocsConfig())
-    library = load_library(broken)
+        plugin.on_config(engine.load(REPO / "mkdocs.yml"))
+    library = check(broken)
     first, rest = str(raised.value).split("\n", 1)
     assert first == f"案例库校验失败（{len(library.errors)} 个错误）："
     assert rest == report.as_text(library).rstrip()  # one home for the message format
     assert re.search(r"shili-linlibang\.md:\d+: E203 ", rest) and rest.endswith(report.summary(library))
+
+
+def test_casebook_build_sets_the_plugins_options_whatever_the_config_says(tmp_path, run_cli, monkeypatch):
+    """Another --config-file whose casebook options name another library: `casebook build` still
+    builds --cases (options are passed explicitly, not through the environment or mkdocs.yml), and
+    reads and validates the library once."""
+    import casebook.core.library as core_library
+    import casebook.site.publish as publish
+
+    text = (REPO / "mkdocs.yml").read_text("utf-8").replace("cases: cases", f"cases: {REPO / 'tests' / 'fixtures' / 'invalid'}")
+    other = REPO / "mkdocs-other-test.yml"
+    other.write_text(text, "utf-8")
+    calls = []
+    real = core_library.load_library
+    monkeypatch.setattr(publish, "load_library", lambda *a, **k: calls.append(a) or real(*a, **k))
+    try:
+        result = run_cli("build", "--cases", VALID, "--site-dir", tmp_path / "site", "--config-file", other)
+    finally:
+        other.unlink()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(calls) == 1
+    assert (tmp_path / "site" / "cases" / "shili-linlibang" / "index.html").is_file()
+    assert not (tmp_path / "site" / "cases" / "e101-gbk").exists()
+
+
+def test_offline_is_an_option_of_the_build_not_of_the_config(tmp_path, run_cli):
+    assert "!ENV" not in (REPO / "mkdocs.yml").read_text("utf-8")  # no environment as the interface
+    result = run_cli("build", "--cases", VALID, "--site-dir", tmp_path / "off", "--offline", drop=("OFFLINE",))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "off" / "index.html").is_file() and (tmp_path / "off" / "search" / "search_index.js").is_file()

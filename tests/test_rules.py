@@ -7,14 +7,21 @@ import shutil
 
 import pytest
 
-from casebook.book.compose import printable_link
 from casebook.contrib.drafts import checked_values, recognise
-from casebook.core.errors import DraftError
-from casebook.core.library import load_library
-from casebook.core.rules import honor_year_ok, off_site, summary_problem, url_kind, vocabulary_problem
+from casebook.contrib.errors import DraftError
+from casebook.core.rules import (
+    honor_text,
+    honor_year_ok,
+    kept_link,
+    library_path,
+    off_site,
+    summary_problem,
+    url_kind,
+    vocabulary_problem,
+)
 from casebook.core.schema import FIELD_BY_KEY, HONOR_YEAR_MIN, SUMMARY_MAX
 
-from conftest import VALID
+from conftest import check, VALID
 from test_index import TAXONOMY
 
 
@@ -29,9 +36,34 @@ def test_url_kinds(url, kind):
     assert off_site(url) == (kind in ("script", "web", "host", "scheme"))
 
 
-def test_printed_links_are_web_or_mail_only():
-    assert printable_link("https://example.org") and printable_link("mailto:a@b.c")
-    assert not printable_link("javascript:x") and not printable_link("tel:1") and not printable_link("other.md")
+def test_kept_links_are_the_sanitisers_schemes():
+    """One list of link schemes: what the site's sanitiser keeps is what the book and import keep."""
+    from casebook.core.sanitize import URL_SCHEMES, clean
+
+    for url in ("https://example.org", "HTTP://x", "mailto:a@b.c", "tel:1", "javascript:x", "ftp://x", "other.md", "data:x"):
+        site_keeps = 'href="' in clean(f'<a href="{url}">x</a>')
+        assert kept_link(url) == (site_keeps and url_kind(url) in ("web", "scheme")), url
+    assert set(URL_SCHEMES) == {"http", "https", "mailto", "tel"}
+
+
+@pytest.mark.parametrize(("base", "url", "path"), [
+    ("", "assets/x.png", "assets/x.png"),
+    ("", "assets/%E5%9B%BE.png", "assets/图.png"),  # percent-encoded: the file it names
+    ("", "assets/a%20b.png#x", "assets/a b.png"),
+    ("", "assets/a b.png?v=1", "assets/a b.png"),
+    ("sub", "../assets/x.png", "assets/x.png"),
+    ("sub", "./x.md", "sub/x.md"),
+    ("", "../x.png", None),  # leaves the library
+    ("", "assets/..%2F..%2Fx.png", None),  # a percent-encoded slash leaves it too
+    ("", "%2Fetc%2Fpasswd", None),
+    ("", "/abs.png", None), ("", "https://x/y.png", None), ("", "#top", None), ("", "javascript:x", None),
+])
+def test_library_path_is_the_one_resolution(base, url, path):
+    assert library_path(base, url) == path
+
+
+def test_honours_read_the_same_everywhere():
+    assert honor_text("先进基层党组织", "省级", 2023) == "先进基层党组织（省级，2023 年）"
 
 
 def test_one_vocabulary_message_for_the_validator_and_the_drafts():
@@ -60,5 +92,5 @@ def test_an_empty_cover_means_no_cover(tmp_path):
     (tmp_path / source.name).write_text("\n".join("cover:" if ln.startswith("cover:") else ln for ln in lines), encoding="utf-8")
     shutil.copyfile(VALID / "taxonomy.yml", tmp_path / "taxonomy.yml")
     shutil.copytree(VALID / "assets", tmp_path / "assets")  # the body still shows the picture
-    library = load_library(tmp_path, today=dt.date(2026, 11, 27))
+    library = check(tmp_path, today=dt.date(2026, 11, 27))
     assert library.errors == () and len(library.cases) == 1 and library.cases[0].cover is None

@@ -159,6 +159,20 @@ PAYLOADS: tuple[str, ...] = (
     '<span class="md-header">x</span>',
     '--8<-- "README.md"',
     "```html\n<script>alert(1)</script>\n```",
+    # -- OWASP's XSS filter evasion cheat sheet, "URL string evasion" (every form of one address) and
+    #    the forms of href that defeat a naive URL check; each as a Markdown link and as raw HTML
+    *(form for url in (
+        "http://66.102.7.147/", "http://%77%77%77%2E%67%6F%6F%67%6C%65%2E%63%6F%6D", "http://1113982867/",
+        "http://0x42.0x0000066.0x7.0x93/", "http://0102.0146.0007.00000223/", "http://6\t6.000146.0x7.147/",
+        "//www.google.com/", "//google", "http://google.com/", "http://www.google.com./",
+        "http:[66.102.7.147]", "http://[66.102.7.147", "http:\\\\www.google.com", "jav&#x09;ascript:alert(1)",
+        "java\0script:alert(1)", " &#14;  javascript:alert(1)", "vbscript:msgbox(1)", "feed:javascript:alert(1)",
+    ) for form in (f"[链接]({url})", f'<a href="{url}">链接</a>')),
+    # -- HTML pasted from Word and WPS (validate --fix cleans it; until then validate refuses it)
+    '<p class=MsoNormal style="text-indent:21.0pt"><span lang=EN-US style="font-family:宋体">党建</span><o:p></o:p></p>',
+    '<table class=MsoTableGrid border=1 cellspacing=0 cellpadding=0 width=553><tr><td width=184 valign=top>甲</td></tr></table>',
+    '<center><font face="仿宋_GB2312" size=4 color="#FF0000">红头</font></center>',
+    '<p align=center style="mso-line-height-rule:exactly"><b><span style="font-size:16.0pt">标题</span></b></p>',
     # -- spreadsheets, terminals, display
     "=HYPERLINK(\"http://evil.example/\",\"点我\")",
     "@SUM(1+1)*cmd|' /C calc'!A0",

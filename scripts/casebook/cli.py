@@ -6,19 +6,21 @@ Exit codes: 0 clean, 1 findings that fail (or a file that would be overwritten),
 from __future__ import annotations
 
 import argparse
-import os
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .book.errors import BookError, FontError, TypesetError
+from .contrib.errors import DraftError, GuideError, WordError
 from .core import report
-from .core.errors import BookError, BuildError, DraftError, FontError, GuideError, TypesetError, WordError
+from .core.errors import CasebookError
 from .core.load import shown_path
-from .core.library import load_library
 from .core.model import Library
 from .core.schema import SUMMARY_MAX
+from .site.provenance import SITE_URL_ENV
 
 # The draft commands (new, import, from-issue, sync) import their modules when they run: pypinyin
 # and python-docx take a while to load, and `casebook validate` needs neither.
@@ -48,10 +50,13 @@ def make_parser() -> Parser:
     parser = Parser(prog="casebook", description="两新党建工作法案例库：校验案例、生成站点。")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="命令")
 
-    p = sub.add_parser("validate", help="校验案例库，逐条报告问题（文件:行: 代码 说明）")
+    p = sub.add_parser("validate", help="校验案例库，逐条报告问题（文件:行: 代码 说明）；通过即严格构建能原样发布")
     p.add_argument("--cases", type=library_dir, default="cases", help="案例库目录（默认 cases）")
     p.add_argument("--format", choices=sorted(report.FORMATS), default="text", help="输出格式（默认 text）")
     p.add_argument("--strict", action="store_true", help="有警告也算失败")
+    p.add_argument("--fix", action="store_true",
+                   help="按发布时的清理规则改正正文里的 HTML（删去 Word/WPS 粘贴带来的 style、class=Mso…、<font> 等），逐条列出改动")
+    p.add_argument("--config-file", type=Path, default=Path("mkdocs.yml"), help="构建用的 MkDocs 配置（默认 mkdocs.yml）")
     p.set_defaults(run=cmd_validate)
 
     p = sub.add_parser("build", help="校验后用 MkDocs 生成站点；失败时保留原有输出")
@@ -122,30 +127,93 @@ def make_parser() -> Parser:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    library = load_library(args.cases)
+    if args.fix:
+        fixed = fix_library(args.cases, args.config_file)
+        if fixed is None:
+            return 2
+    library = checked_library(args.cases, args.config_file)
+    if library is None:
+        return 2
     sys.stdout.write(report.FORMATS[args.format](library))
     failed = library.errors or (args.strict and library.warnings)
     return 1 if failed else 0
 
 
+def checked_library(cases: Path, config_file: Path) -> Library | None:
+    """The library validated as the build would publish it (site/publish.py); None after printing
+    why it could not be (the MkDocs configuration is missing or wrong)."""
+    from .site.publish import check_library
+
+    def context(library: Library):
+        from .site import engine
+
+        if not config_file.is_file():
+            raise _NoConfig()
+        return engine.page_context(engine.load(config_file), library)
+
+    try:
+        return check_library(cases, context)
+    except _NoConfig:
+        no_config(config_file, "校验正文中的链接和 HTML 要按构建的配置渲染页面")
+    except CasebookError as exc:
+        fail(str(exc))
+    return None
+
+
+class _NoConfig(Exception):
+    pass
+
+
+def fix_library(cases: Path, config_file: Path) -> list[str] | None:
+    """`validate --fix`: the sanitiser's own changes written into each case file's body; prints
+    `path:line: fixed ...` for each and returns those lines (None: could not check)."""
+    from .core.load import decode_file, walk_library
+    from .site.publish import apply_edits, fix_edits, needs_check
+
+    done: list[str] = []
+    for path in walk_library(cases)[0]:
+        raw = decode_file(path)
+        if raw is None or not needs_check(raw.body):
+            continue
+        edits = fix_edits(raw.body)
+        if not edits:
+            continue
+        text = apply_edits(raw.original, raw.body, raw.body_start, edits)
+        try:
+            path.write_bytes(raw.bom + text.encode("utf-8"))
+        except OSError as exc:
+            fail(f"无法写入 {shown_path(path)}（{exc.strerror or exc}）")
+            return None
+        for e in edits:
+            line = f"{shown_path(path)}:{raw.body_start + e.line + 1}: fixed {e.what}"
+            print(line)
+            done.append(line)
+    if done:
+        print(f"已按发布时的清理规则改正 {len(done)} 处；下面是改正后的校验结果。\n")
+    return done
+
+
 def cmd_build(args: argparse.Namespace) -> int:
-    from .site.build import build_site, pack_zip  # subprocess/zipfile: not needed to validate
+    from .site.build import build_site, pack_zip  # zipfile, MkDocs: not needed to validate
 
     if args.zip and not args.offline:
         print("casebook: 用法错误：--zip 只用于离线版，请同时加 --offline", file=sys.stderr)
         return 2
     if not args.config_file.is_file():
         return no_config(args.config_file)
-    library = valid_library(args.cases)
+    library = checked_library(args.cases, args.config_file)
     if library is None:
+        return 2
+    if library.errors:
+        sys.stderr.write(report.as_text(library))
         return fail(f"校验未通过，没有生成站点；{args.site_dir} 保持原样。", 1)
     flavour = "离线版" if args.offline else "站点"
     print(f"校验通过：{len(library.published)} 个案例将发布。正在生成{flavour}（MkDocs）…", flush=True)
     start = time.monotonic()
     try:
-        build_site(args.config_file, args.cases, args.site_dir, offline=args.offline, site_url=args.site_url,
-                   downloads=args.downloads)
-    except BuildError as exc:
+        build_site(args.config_file, library, args.site_dir, offline=args.offline,
+                   site_url=args.site_url or os.environ.get(SITE_URL_ENV) or None, downloads=args.downloads)
+    except CasebookError as exc:
         print(f"casebook: {exc}；{args.site_dir} 保持原样。", file=sys.stderr)
         return 1
     print(f"已生成{flavour}：{args.site_dir}/（{time.monotonic() - start:.1f} 秒）")
@@ -160,12 +228,15 @@ def cmd_stage(args: argparse.Namespace) -> int:
 
     if not args.config_file.is_file():
         return no_config(args.config_file)
-    library = valid_library(args.cases)
+    library = checked_library(args.cases, args.config_file)
     if library is None:
+        return 2
+    if library.errors:
+        sys.stderr.write(report.as_text(library))
         return fail("校验未通过，没有写出站点目录。", 1)
     try:
         stage = prepare_stage(args.config_file, library, os.environ, args.downloads)
-    except BuildError as exc:
+    except CasebookError as exc:
         return fail(str(exc))
     if problem := stage_problem(stage, args.out):
         return fail(problem)
@@ -175,32 +246,19 @@ def cmd_stage(args: argparse.Namespace) -> int:
 
 
 def cmd_book(args: argparse.Namespace) -> int:
-    from .book import compose as bk
-    from .book.docx import render_docx
-    from .core.index import build_index
+    from .book import make
 
-    formats = [f.strip() for f in args.format.split(",") if f.strip()]
-    if not formats or set(formats) - {"pdf", "docx"}:
-        return fail(f"用法错误：--format “{args.format}” 应为 pdf、docx 或 pdf,docx")
-    config_path = args.config or Path(bk.CONFIG_FILE)
     try:
-        text = config_path.read_text(encoding="utf-8-sig") if args.config or config_path.is_file() else None
-        config = bk.parse_config(text, shown_path(config_path))
-    except OSError as exc:
-        return fail(f"无法读取 {config_path}（{exc.strerror or exc}）")
-    except UnicodeDecodeError:
-        return fail(f"{config_path} 不是 UTF-8 文本")
+        formats = make.parse_formats(args.format)
+        config = make.read_config(args.config)
     except BookError as exc:
         return fail(f"用法错误：{exc}")
     library = valid_library(args.cases)
     if library is None:
         return fail("校验未通过，没有生成案例汇编。", 1)
-    index = build_index(library)
     try:
-        book = bk.build_book(
-            index, title=args.title or config["title"], compiler=args.compiler or config["compiler"],
-            group_by=bk.check_group_by(args.group_by), where=bk.parse_where(args.where, index), assets=library.assets,
-        )
+        book = make.plan_book(library, title=args.title or config["title"], compiler=args.compiler or config["compiler"],
+                              group_by=args.group_by, where=args.where)
     except BookError as exc:
         return fail(f"用法错误：{exc}")
     if not book.count:
@@ -219,23 +277,14 @@ def cmd_book(args: argparse.Namespace) -> int:
             formats.remove("pdf")
     scope = f"（{book.scope}）" if book.scope else ""
     print(f"案例汇编{scope}：{book.count} 个案例，{len(book.parts)} 篇。", flush=True)
-    stem = f"{config['name']}-{book.date.strftime('%Y%m%d')}"
     for fmt in formats:
         start = time.monotonic()
-        if fmt == "pdf":
-            from .book.pdf import render_pdf
-
-            try:
-                data = render_pdf(book, args.cases, fonts)
-            except TypesetError as exc:
-                return fail(f"PDF 排版失败：{exc}", 1)
-        else:
-            data = render_docx(book, args.cases)
-        target = args.out / f"{stem}.{fmt}"
-        args.out.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".part")
-        partial.write_bytes(data)
-        partial.replace(target)
+        try:
+            data = make.render(book, fmt, args.cases, fonts)
+        except TypesetError as exc:
+            return fail(f"PDF 排版失败：{exc}", 1)
+        target = make.output_path(args.out, config, book, fmt)
+        make.write_whole(target, data)
         print(f"已生成：{target}（{len(data) / 1e6:.1f} MB，{time.monotonic() - start:.1f} 秒）")
     return 0
 
@@ -248,12 +297,15 @@ def fail(message: str, code: int = 2) -> int:
     return code
 
 
-def no_config(path: Path) -> int:
-    return fail(f"找不到 MkDocs 配置 {path}（请在仓库根目录运行，或用 --config-file）")
+def no_config(path: Path, why: str = "") -> int:
+    return fail(f"找不到 MkDocs 配置 {path}（{why + '；' if why else ''}请在仓库根目录运行，或用 --config-file）")
 
 
 def valid_library(cases: Path) -> Library | None:
-    """The library, or None after printing its findings (the caller says what it did not do)."""
+    """The library (core validation only: the book does not render pages), or None after printing
+    its findings (the caller says what it did not do)."""
+    from .core.library import load_library
+
     library = load_library(cases)
     if library.errors:
         sys.stderr.write(report.as_text(library))

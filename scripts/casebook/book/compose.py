@@ -16,10 +16,11 @@ from html.parser import HTMLParser
 import markdown
 import yaml
 
-from ..core.errors import BookError
+from .errors import BookError
 from ..core.index import Index, case_values
 from ..core.model import Case
-from ..core.rules import plain_url, url_kind
+from ..core.rules import honor_text, kept_link, library_path
+from ..core.sanitize import DROP_WITH_CONTENT
 from ..core.scan import sections as scan_sections
 from ..core.schema import FIELD_BY_KEY, VOCABULARIES, VOCABULARY_LABELS
 
@@ -195,7 +196,7 @@ def book_entry(case: Case, assets: set[str]) -> Entry:
     if case.tags:
         rows.append((label["tags"], "、".join(case.tags)))
     if case.honors:
-        rows.append((label["honors"], "；".join(f"{h.title}（{h.level}，{h.year}年）" for h in case.honors)))
+        rows.append((label["honors"], "；".join(honor_text(h.title, h.level, h.year) for h in case.honors)))
     rows.append((label["date"], case.date.isoformat()))
     rows.append((label["source"], case.source))
     cover = {"src": case.cover, "alt": ""} if case.cover and case.cover in assets else None
@@ -229,15 +230,8 @@ _MD = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
 _SPACE = re.compile(r"[ \t\r\n]+")
 # A soft line break between two Chinese characters is no space in Chinese text.
 _CJK_BREAK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \t]*\n[ \t]*(?=[\u3000-\u9fff\uff00-\uffef])")
-_SKIP = {"script", "style", "iframe", "object", "embed", "head", "title", "template", "noscript"}
+_SKIP = DROP_WITH_CONTENT | {"head"}  # what the site's sanitiser drops with its content
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
-
-
-def printable_link(url: str) -> bool:
-    """A link kept in the book: a web address or an e-mail address (nothing the reader's PDF
-    viewer or Word would run or resolve against some folder)."""
-    kind = url_kind(url)
-    return kind == "web" or (kind == "scheme" and plain_url(url).startswith("mailto:"))
 
 
 class _Node:
@@ -375,13 +369,11 @@ class _Blocks:
                 new["code"] = True
             elif tag == "a":
                 href = node.attrs.get("href", "").strip()
-                new["url"] = href if printable_link(href) else None
+                new["url"] = href if kept_link(href) else None  # the links the site keeps
             self.inline_children(node, runs, new, out, flush, images)
 
     def image(self, src: str) -> str | None:
-        if url_kind(src) != "relative":
-            return None
-        path = posixpath.normpath(posixpath.join(self.base, src.split("#")[0].split("?")[0]))
+        path = library_path(self.base, src)
         return path if path in self.assets else None
 
 

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.errors import FontError
+from .errors import FontError
 
 # Preferred families, best first. Simplified-Chinese faces; Typst matches family names exactly.
 SERIF = ("Noto Serif CJK SC", "Source Han Serif SC", "Source Han Serif CN", "Noto Serif SC", "Songti SC",

@@ -11,7 +11,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from ..core.errors import TypesetError
+from .errors import TypesetError
 from .compose import Book, chinese_date
 from .fonts import MONO, FontChoice
 

@@ -18,7 +18,7 @@ import yaml
 
 from ..core import scan
 from ..core.index import slugify
-from ..core.errors import DraftError
+from .errors import DraftError
 from ..core.library import load_checked_taxonomy
 from ..core.load import load_case, shown_path, walk_library
 from ..core.model import Finding, Taxonomy

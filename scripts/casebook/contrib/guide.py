@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ..core.errors import GuideError
+from .errors import GuideError
 from ..core.model import Taxonomy
 from .drafts import Draft, render_draft
 from ..core.schema import CODES, FIELDS, INCOMPLETE_MARK, OPTIONAL_SECTIONS, REQUIRED_SECTIONS

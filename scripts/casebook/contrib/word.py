@@ -25,7 +25,7 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from lxml import etree
 
-from ..core.errors import WordError
+from .errors import WordError
 from ..core.model import Taxonomy
 from ..core.schema import FIELDS, IMAGE_SUFFIXES, INCOMPLETE_MARK, SECTION_ORDER
 from .drafts import Draft, recognise, section_notes

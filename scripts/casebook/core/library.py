@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .load import load_case, load_taxonomy, read_svgs, shown_path, taxonomy_lines, walk_library
 from .model import Finding, Library, Taxonomy
-from .validate import check_assets, check_case_links, check_duplicate_ids, validate_case, validate_taxonomy
+from .validate import check_assets, check_duplicate_ids, validate_case, validate_taxonomy
 
 
 def load_checked_taxonomy(root: Path) -> tuple[Taxonomy | None, list[Finding], bool]:
@@ -38,7 +38,6 @@ def load_library(root: Path, today: dt.date | None = None) -> Library:
         # garbage collector rescan them over and over (validate time grew faster than linear).
         results.append((replace(raw, front_node=None), case))
     findings += check_duplicate_ids(results)
-    findings += check_case_links(results)
     assets = tuple(sorted(f for f in files if not f.endswith(".md") and f != "taxonomy.yml" and not f.startswith(".") and "/." not in f))
     findings += check_assets(assets, read_svgs(root, assets), shown_root)
     # Library-wide checks (duplicate ids, dead links) can fail a case that passed on its own.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -137,6 +138,29 @@ def load_case(path: Path, root: Path, shown_root: str | None = None) -> RawCase:
         except RecursionError:
             findings.append(Finding(shown, 2, "E110", "front matter 嵌套过深，无法解析"))
     return RawCase(path, rel, shown, text, 2, front, node, body, len(front) + 3, tuple(findings))
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A case file as it is on disk, for writing it back changed only where meant (`--fix`)."""
+
+    bom: bytes  # the UTF-8 byte-order mark the file starts with, or b""
+    original: str  # the decoded text, line endings as they are
+    body: str  # the body as validation sees it (line endings normalised)
+    body_start: int  # 0-based file line of the body's first line
+
+
+def decode_file(path: Path) -> SourceText | None:
+    """The file's text and body; None when it cannot be read or has no front matter to skip."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    raw = load_case(path, path.parent, ".")
+    if raw.findings and not raw.body or raw.text == "":
+        return None
+    bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
+    return SourceText(bom, data[len(bom):].decode("utf-8"), raw.body, raw.body_line - 1)
 
 
 def load_taxonomy(root: Path) -> tuple[object, list[Finding]]:

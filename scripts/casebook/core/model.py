@@ -92,6 +92,7 @@ class Case:
     featured: bool = False
     status: str = "published"
     cover: str | None = None
+    body_line: int = 1  # file line of the body's first line (findings about the page point into it)
 
     @property
     def incomplete_sections(self) -> tuple[str, ...]:
@@ -134,3 +135,14 @@ class Library:
     @property
     def published(self) -> tuple[Case, ...]:
         return tuple(c for c in self.cases if c.published)
+
+    def with_findings(self, more: list[Finding], shown: dict[str, str] | None = None) -> Library:
+        """This library with `more` findings; a case with a new error is no longer among the valid
+        cases. `shown`: case rel -> the path its findings carry (default: the rel itself)."""
+        if not more:
+            return self
+        failed = {f.path for f in more if f.severity == "error"}
+        shown = shown or {}
+        cases = tuple(c for c in self.cases if shown.get(c.rel, c.rel) not in failed)
+        findings = tuple(sorted(set(self.findings) | set(more), key=lambda f: (f.path, f.line, f.code, f.message)))
+        return Library(self.root, self.taxonomy, cases, findings, self.assets)

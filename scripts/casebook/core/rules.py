@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import difflib
 import html
+import posixpath
 import re
 from collections.abc import Iterable
+from urllib.parse import unquote
 
 from .model import Taxonomy
 from .schema import HONOR_YEAR_MIN, SUMMARY_MAX, Field
@@ -62,10 +64,19 @@ def honor_year_ok(year: int, this_year: int) -> bool:
     return HONOR_YEAR_MIN <= year <= this_year
 
 
+def honor_text(title: str, level: str, year: int) -> str:
+    """How an honour reads wherever it is shown (case page, book, CSV): 名称（级别，2023 年）.
+    The caller passes title and level already escaped or linked for its output."""
+    return f"{title}（{level}，{year} 年）"
+
+
 # -- URLs --------------------------------------------------------------------------------------
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:")
 SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:")
+# The schemes a published link may have (the sanitiser keeps only these; the book and Word import
+# keep the same links).
+LINK_SCHEMES = ("http", "https", "mailto", "tel")
 
 
 def plain_url(url: str) -> str:
@@ -105,3 +116,25 @@ def url_kind(url: str) -> str:
 def off_site(url: str) -> bool:
     """A URL that is not a path inside the site: it has a scheme (https:, data: ...) or names a host (//x)."""
     return url_kind(url) in ("script", "web", "host", "scheme")
+
+
+def kept_link(url: str) -> bool:
+    """A link to elsewhere that every output keeps: its scheme is one of LINK_SCHEMES."""
+    return url_kind(url) in ("web", "scheme") and plain_url(url).split(":", 1)[0] in LINK_SCHEMES
+
+
+def library_path(base: str, url: str) -> str | None:
+    """The library file a relative address in a case names: `url` (as a browser reads the attribute:
+    entities decoded; percent-encoded or not, with or without #anchor or ?query) resolved against
+    `base`, the case's folder in the library; a normalised library-relative POSIX path. None when
+    the address is not a relative path or leaves the library (`../`, a percent-encoded `/`).
+    The site, the book and validation resolve addresses with this one function."""
+    if url_kind(url) != "relative":
+        return None
+    target = unquote(url.split("#", 1)[0].split("?", 1)[0])
+    if not target or target.startswith(("/", "\\")):
+        return None
+    path = posixpath.normpath(posixpath.join(base, target))
+    if path == ".." or path.startswith("../") or path.startswith("/"):
+        return None
+    return path

@@ -12,12 +12,13 @@ Pure: strings in, strings out.
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 
 import nh3
 
-from .rules import off_site, plain_url
+from .rules import LINK_SCHEMES, off_site, plain_url
 
 # What Markdown and the extensions produce, plus a few harmless inline tags contributors use.
 CONTRIBUTOR_TAGS = frozenset({
@@ -49,7 +50,7 @@ ATTRIBUTES: dict[str, set[str]] = {
 }
 # md_in_html's `markdown` switch is consumed before the page is made: fine in a body's raw HTML.
 CONTRIBUTOR_EXTRA = frozenset({"markdown"})
-URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+URL_SCHEMES = frozenset(LINK_SCHEMES)
 URL_ATTRIBUTES = frozenset({"href", "src"})
 LINK_REL = "noopener noreferrer"
 
@@ -57,6 +58,8 @@ LINK_REL = "noopener noreferrer"
 # widgets by md-* classes, so a body must not be able to pose as them.
 _RESERVED_NAME = re.compile(r"^(__|md-|md_)", re.I)
 _CLASS = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+# The classes Word and WPS paste (MsoNormal, MsoTableGrid ...): no meaning on the site.
+_WORD_CLASS = re.compile(r"^mso", re.I)
 # A twemoji shortcode (`:smile:`) becomes <img class="twemoji" src="https://cdn..."> : a request to
 # a CDN. Its source is dropped; the image is replaced by its alt text, the emoji itself.
 _SRCLESS_EMOJI = re.compile(r'<img alt="([^"<>]*)" class="twemoji"(?: title="[^"]*")?>')
@@ -86,13 +89,44 @@ def reserved_name(value: str) -> bool:
 
 def _filter(tag: str, attr: str, value: str) -> str | None:
     if attr == "class":
-        kept = [c for c in value.split() if _CLASS.match(c) and not reserved_name(c)]
+        kept = [c for c in value.split() if _CLASS.match(c) and not reserved_name(c) and not _WORD_CLASS.match(c)]
         return " ".join(kept) or None
     if attr == "id":
         return None if reserved_name(value) else value
     if attr == "src" and off_site(value):
         return None
     return value
+
+
+def clean_tag(name: str, attrs: list[tuple[str, str | None]]) -> list[tuple[str, str]] | None:
+    """The sanitiser's verdict on one start tag, wherever it stands: None when `clean` removes the
+    tag, else the attributes it keeps, in order, with the values it gives them. The same tables and
+    filter as `clean`; whether a URL survives is asked of nh3 itself."""
+    name = name.lower()
+    if name not in TAGS:
+        return None
+    kept = []
+    for attr, value in attrs:
+        attr = attr.lower()
+        if attr not in ATTRIBUTES["*"] and attr not in ATTRIBUTES.get(name, ()):
+            continue
+        value = _filter(name, attr, value or "")
+        if value is None or (attr in URL_ATTRIBUTES and not _url_kept(name, attr, value)):
+            continue
+        kept.append((attr, value))
+    return kept
+
+
+def _url_kept(tag: str, attr: str, url: str) -> bool:
+    probe = nh3.clean(f'<{tag} {attr}="{html.escape(url)}">', tags={tag}, attributes={tag: {attr}},
+                      url_schemes=set(URL_SCHEMES), link_rel=None)
+    return f' {attr}="' in probe
+
+
+def start_tag(name: str, attrs: list[tuple[str, str]], self_closing: bool = False) -> str:
+    """A start tag as text (what `validate --fix` writes in place of a contributor's tag)."""
+    shown = "".join(f' {a}="{html.escape(v)}"' for a, v in attrs)
+    return f"<{name}{shown}{' /' if self_closing else ''}>"
 
 
 def clean(fragment: str) -> str:
@@ -125,42 +159,90 @@ def clean_text(fragment: str) -> str:
 
 
 class _Census(HTMLParser):
-    """Start tags and their attribute names, counted (what a sanitiser can only take away)."""
+    """Start tags and their attributes with values, counted: what a sanitiser can take away or
+    change (an attribute whose value changed counts as removed)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.seen: dict[str, int] = {}
+        self.seen: dict[tuple[str, str], int] = {}
 
     def handle_starttag(self, tag, attrs):
         if tag == "img" and ("class", "twemoji") in attrs:
             return  # replaced by its emoji on purpose
-        names = [tag] + [f"{tag}[{name}]" for name, _ in attrs if name != "rel"]
-        for name in names:
-            self.seen[name] = self.seen.get(name, 0) + 1
+        keys = [(tag, "")] + [(f"{tag}[{name}]", value or "") for name, value in attrs if name != "rel"]
+        for key in keys:
+            self.seen[key] = self.seen.get(key, 0) + 1
 
     handle_startendtag = handle_starttag
 
 
-def _census(fragment: str) -> dict[str, int]:
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, attrs))
+
+    handle_startendtag = handle_starttag
+
+
+def start_tags(fragment: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
+    """Every start tag of an HTML fragment with its attributes (values decoded), in order."""
+    parser = _Tags()
+    parser.feed(fragment)
+    parser.close()
+    return parser.tags
+
+
+def tag_removals(name: str, attrs: list[tuple[str, str | None]]) -> list[tuple[str, str]]:
+    """What `clean` takes from one start tag, in `removals`' terms: [("font", "")] for a tag
+    it removes (its attributes go with it), [("p[style]", value)] for each attribute it removes or
+    changes."""
+    kept = clean_tag(name, attrs)
+    if kept is None:
+        return [(name, "")] + [(f"{name}[{a}]", v or "") for a, v in attrs if a != "rel"]
+    keep = set(kept)
+    return [(f"{name}[{a}]", v or "") for a, v in attrs if a != "rel" and (a, v or "") not in keep]
+
+
+def _census(fragment: str) -> dict[tuple[str, str], int]:
     parser = _Census()
     parser.feed(fragment)
     parser.close()
     return parser.seen
 
 
-_ROUGH = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)|\s(?!rel=)([a-zA-Z_:][-a-zA-Z0-9_:.]*)=")
+# Start tags with their attributes, valueless ones included (`<span markdown>`): C-speed regexes
+# over the markup Python-Markdown and nh3 write, for the fast path of `removed`.
+_START_TAG = re.compile(r"<([a-zA-Z][^\s/>]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_ATTR = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
 
 
-def _rough(fragment: str) -> list[tuple[str, str]]:
-    return sorted(_ROUGH.findall(fragment))
+def _signature(fragment: str) -> list[tuple[str, str]]:
+    out = []
+    for m in _START_TAG.finditer(fragment):
+        tag = m.group(1).lower()
+        if tag == "img" and 'class="twemoji"' in m.group(2):
+            continue
+        out.append((tag, ""))
+        out += [(f"{tag}[{a.lower()}]", v.strip("\"'")) for a, v in _ATTR.findall(m.group(2)) if a.lower() != "rel"]
+    return sorted(out)
+
+
+def removals(before: str, after: str) -> dict[tuple[str, str], int]:
+    """How many of each tag and attribute sanitising took away, by (name, value): ("font", "") for
+    a tag, ("img[onerror]", "alert(1)") for an attribute. An attribute whose value it changed (a
+    class taken out of `class`) counts as taken away."""
+    if _signature(before) == _signature(after):  # the usual page: the same tags and attributes
+        return {}
+    a, b = _census(before), _census(after)
+    return {key: n - b.get(key, 0) for key, n in a.items() if n > b.get(key, 0)}
 
 
 def removed(before: str, after: str) -> list[str]:
-    """Tags and attributes (`img[onerror]`) present before sanitising and missing after, sorted."""
-    if _rough(before) == _rough(after):  # the usual page: same tags and attribute names (fast)
-        return []
-    a, b = _census(before), _census(after)
-    return sorted(name for name, n in a.items() if n > b.get(name, 0))
+    """The names of what sanitising took away, sorted (see `removals`)."""
+    return sorted({name for name, _ in removals(before, after)})
 
 
 # -- plain text (front-matter strings, vocabulary values) ---------------------------------------

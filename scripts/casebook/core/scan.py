@@ -8,8 +8,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+import html
+import html.parser as _html_parser
 
 from .model import Section
+from .schema import PAIRS, PAIRS_TEXT
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _H2 = re.compile(r"^ {0,3}##(?!#)[ \t]+(.*?)[ \t]*#*[ \t]*$|^ {0,3}##[ \t]*$")
@@ -19,31 +22,11 @@ _H2_ANYWHERE = re.compile(r"^ {0,3}##(?!#)(?:[ \t]+(.*?)[ \t]*#*[ \t]*|[ \t]*)$"
 _NOT_PARAGRAPH = re.compile(r"^ {0,3}([-*+>#|]|\d+[.)]\s|<)")
 _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 
-BAD_TAGS = ("script", "iframe", "object", "embed", "style", "frame", "frameset", "applet", "base", "meta", "link", "form")
-_BAD_TAG = re.compile(r"<\s*/?\s*(" + "|".join(BAD_TAGS) + r")\b", re.I)
-_EVENT_TAG = r"<[a-zA-Z]"
-_EVENT = re.compile(_EVENT_TAG + r"[^>]*?[\s/\"'](on[a-zA-Z]+)\s*=", re.I)
-# The destination may go on after blanks (Python-Markdown keeps `java<TAB>script:` whole); a title
-# (`"..."`, `'...'`, `(...)`) ends it.
-_MD_LINK = re.compile(r"(!?)\[(?:[^\]\\]|\\.)*\]\(\s*(<[^>]*>|[^\s)]*(?:[ \t]+[^\s)\"'(][^\s)]*)*)")
-_REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*(<[^>]*>|\S+)")
-_URL_TAG = r"<\s*(img|a|source|video|audio|image|use)\b"
-_HTML_URL = re.compile(_URL_TAG + r"([^>]*)", re.I)  # the tag and its attributes, up to ">"
-_URL_ATTR = re.compile(r"\s(src|href|xlink:href|poster|srcset)\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)", re.I)
-_TAG_START = {_EVENT: re.compile(_EVENT_TAG, re.I), _HTML_URL: re.compile(_URL_TAG, re.I)}
-_AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s<>]*)>")
 
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{17}[0-9Xx])(?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<![\d-])(?:\+?86[- \t]?)?(1[3-9]\d(?:[- \t]?\d{4}){2})(?![\d-])")
 _NUMBER_HINT = re.compile(r"\d{3}[- \t]?\d{4}")  # every ID and mobile number has such a run
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
-@dataclass(frozen=True)
-class Hit:
-    line: int
-    kind: str  # tag | event | link | image
-    value: str
 
 
 def prose_lines(text: str, first_line: int) -> Iterator[tuple[int, str]]:
@@ -116,55 +99,6 @@ def is_setext_title(lines: list[str], i: int) -> bool:
     if not line.strip() or line.startswith(("    ", "\t")) or _NOT_PARAGRAPH.match(line):
         return False
     return i == 0 or not lines[i - 1].strip()
-
-
-def _tag_matches(pattern: re.Pattern[str], line: str) -> Iterator[re.Match[str]]:
-    """pattern.finditer(line) for `<tag[^>]*?attribute` patterns, in linear time.
-
-    finditer retries at every `<`, and each try reads on to the tag's `>`: a line of unclosed
-    `<a <a <a ...` costs quadratic time (hours for a 1 MB file). When a try fails at a tag start,
-    every later try before that `>` fails too (its window lies inside this one), so skip to it.
-    """
-    start = _TAG_START[pattern]
-    pos = 0
-    while (i := line.find("<", pos)) != -1:
-        if m := pattern.match(line, i):
-            yield m
-            pos = m.end()
-        elif start.match(line, i):
-            close = line.find(">", i)
-            if close == -1:
-                return
-            pos = close + 1
-        else:
-            pos = i + 1
-
-
-def markup(body: str, first_line: int) -> Iterator[Hit]:
-    """Raw HTML tags, event attributes, and every link or image URL, with their lines."""
-    if "<" not in body and "](" not in body and "]:" not in body:
-        return
-    for line_no, line in prose_lines(body, first_line):
-        if "<" in line:
-            for m in _BAD_TAG.finditer(line):
-                yield Hit(line_no, "tag", m.group(1).lower())
-            for m in _tag_matches(_EVENT, line):
-                yield Hit(line_no, "event", m.group(1).lower())
-            for m in _tag_matches(_HTML_URL, line):
-                kind = "link" if m.group(1).lower() == "a" else "image"
-                for attr in _URL_ATTR.finditer(m.group(2)):
-                    value = attr.group(2).strip("\"'")
-                    # srcset: "a.png 1x, b.png 2x" holds several URLs
-                    urls = [u.split()[0] for u in value.split(",") if u.strip()] if attr.group(1).lower() == "srcset" else [value]
-                    for url in urls:
-                        yield Hit(line_no, kind, url)
-            for m in _AUTOLINK.finditer(line):
-                yield Hit(line_no, "link", m.group(1))
-        if "](" in line:
-            for m in _MD_LINK.finditer(line):
-                yield Hit(line_no, "image" if m.group(1) else "link", m.group(2).strip("<>"))
-        if "]:" in line and (m := _REF_DEF.match(line)):
-            yield Hit(line_no, "link", m.group(1).strip("<>"))
 
 
 def valid_id_number(number: str) -> bool:
@@ -240,17 +174,17 @@ def names_a_source(text: str) -> bool:
     return _SOURCE_HINT.search(text) is not None
 
 
-PAIRS = {"“": "”", "‘": "’", "《": "》", "（": "）", "【": "】"}
 _CLOSERS = {close: open_ for open_, close in PAIRS.items()}
-PAIR_CHARS = re.compile("[“”‘’《》（）【】]")
+_MARKS = re.escape(PAIRS_TEXT)
+PAIR_CHARS = re.compile(f"[{_MARKS}]")
 # A paired mark, or the start of a new block: a blank line, a list item, heading, table row or quote.
 # Quotes may span the lines of one paragraph, never a block boundary.
-_PAIR_TOKEN = re.compile(r"[“”‘’《》（）【】]|\n(?=[ \t]*(?:\n|$)| {0,3}(?:[-*+>#|]|\d+[.)][ \t]))")
+_PAIR_TOKEN = re.compile(f"[{_MARKS}]" r"|\n(?=[ \t]*(?:\n|$)| {0,3}(?:[-*+>#|]|\d+[.)][ \t]))")
 DIGIT = re.compile(r"\d")
 
 
-_NOT_A_MARK = re.compile("[^“”‘’《》（）【】\n]+")
-_ADJACENT_PAIR = re.compile("“”|‘’|《》|（）|【】")
+_NOT_A_MARK = re.compile(f"[^{_MARKS}\n]+")
+_ADJACENT_PAIR = re.compile("|".join(re.escape(o + c) for o, c in PAIRS.items()))
 
 
 def all_paired(text: str) -> bool:
@@ -336,104 +270,122 @@ def prose_text(body: str) -> str:
     return "\n".join(kept.get(i, "") for i in range(len(lines)))
 
 
-# -- raw HTML and attribute lists, checked against the sanitiser's allowlist (sanitize.py) -------
+# -- raw HTML in the source: where a contributor's tags stand (for `validate --fix` and for naming
+# the line of what the sanitiser would remove) ------------------------------------------------
 
-_TAG_NAME = re.compile(r"<([A-Za-z][A-Za-z0-9:-]*)")
-_ATTR = re.compile(r"""[\s/]*([^\s"'>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
-_ATTR_END = re.compile(r"[\s/]*>")
-# attr_list's own grammar (Python-Markdown extensions/attr_list.py): `{: #id .class key="v" word }`
-_ATTR_LIST = re.compile(r"\{:?[ \t]*([^}\n ][^}\n]*?)[ \t]*\}")
-_ATTR_TOKEN = re.compile(r"""([^ =}]+)="([^"]*)"|([^ =}]+)='([^']*)'|([^ =}]+)=([^ =}]+)|([^ =}]+)| +""")
 # Markdown's automatic links, not tags: <https://...>, <ftp://...>, <name@host>
 _AUTOLINK_TAG = re.compile(r"<(?:(?:ftp|https?)://[^<>]*|[^<> !]+@[^@<> ]+)>", re.I)
-_SNIPPET_LINE = re.compile(r"^[ \t]*-+8<-+", re.M)
+SNIPPET_MARKER = re.compile(r"^([ \t]*)(-+8<-+)", re.M)  # pymdownx.snippets' include marker
 
 
-@dataclass(frozen=True)
-class Tag:
-    line: int
-    name: str  # lower case
-    attrs: tuple[tuple[str, str], ...]  # (name lower case, value without quotes)
-
-
-def _prose_text(body: str, first_line: int) -> str:
-    """The body with code blocks blanked and inline code removed; line numbers unchanged."""
-    lines = [""] * (body.count("\n") + 1)
-    for line_no, line in prose_lines(body, first_line):
-        lines[line_no - first_line] = line
+def mask_code(body: str) -> str:
+    """The body with fenced code, inline code and autolinks blanked: same length, same offsets,
+    newlines kept; raw HTML outside code is where it was."""
+    lines = body.split("\n")
+    fence = ""
+    for i, line in enumerate(lines):
+        m = _FENCE.match(line)
+        if fence:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                fence = ""
+            lines[i] = " " * len(line)
+            continue
+        if m:
+            fence = m.group(1)
+            lines[i] = " " * len(line)
+            continue
+        if "`" in line:
+            line = _INLINE_CODE.sub(lambda c: " " * len(c.group()), line)
+        if "<" in line:
+            line = _AUTOLINK_TAG.sub(lambda c: " " * len(c.group()), line)
+        lines[i] = line
     return "\n".join(lines)
 
 
-def html_tags(body: str, first_line: int) -> Iterator[Tag]:
-    """Start tags of raw HTML outside code, with their attributes; a tag may span lines.
+@dataclass(frozen=True)
+class RawTag:
+    start: int  # offsets in the body
+    end: int
+    line: int  # 0-based line in the body
+    name: str  # lower case
+    attrs: tuple[tuple[str, str | None], ...]
+    closing: bool  # </name>
+    self_closing: bool  # <name ... />
 
-    Linear: each character is read once (an unclosed tag ends the scan, as it ends the text)."""
+
+# A tag is read with Python's own HTML parser grammar (html.parser: tag names, tolerant attributes,
+# values, entities), but may not hold another `<`: each attempt then ends at the next `<`, and a
+# line of thousands of unclosed `<a ` is read in linear time (html.parser takes quadratic time).
+_TAG_SPAN = re.compile(r"<[a-zA-Z][^<>\"']*(?:(?:\"[^\"<]*\"|'[^'<]*')[^<>\"']*)*>")
+_END_TAG = re.compile(r"</[a-zA-Z][^<>]*>")
+_CDATA = ("script", "style")  # html.parser reads their content as text, up to the end tag
+
+
+def raw_tags(body: str) -> list[RawTag]:
+    """Every start and end tag of raw HTML outside code, with its place in the body (linear)."""
     if "<" not in body:
-        return
-    text = _prose_text(body, first_line)
-    pos, line, counted = 0, first_line, 0
+        return []
+    text = mask_code(body)
+    tags: list[RawTag] = []
+    pos, line, counted = 0, 0, 0
     while (i := text.find("<", pos)) != -1:
-        m = _TAG_NAME.match(text, i)
-        if not m or (":" in m.group(1) and _AUTOLINK_TAG.match(text, i)):
+        span = _TAG_SPAN.match(text, i)
+        end = _END_TAG.match(text, i) if span is None else None
+        if span is None and end is None:
             pos = i + 1
-            continue
-        attrs, p = [], m.end()
-        while not (end := _ATTR_END.match(text, p)):
-            a = _ATTR.match(text, p)
-            if not a or a.end() == p:
-                break
-            value = a.group(2) or ""
-            attrs.append((a.group(1).lower(), value[1:-1] if value[:1] in "\"'" and len(value) > 1 else value))
-            p = a.end()
-        if end is None:  # not a tag: `a <b` in prose, or a tag that never closes
-            if p >= len(text):
-                return
-            pos = max(p, i + 1)
             continue
         line += text.count("\n", counted, i)
         counted = i
-        yield Tag(line, m.group(1).lower(), tuple(attrs))
-        pos = end.end()
-
-
-def attr_lists(body: str, first_line: int) -> Iterator[tuple[int, list[tuple[str, str]]]]:
-    """(line, [(attribute, value)]) for every `{...}` attr_list applies: at the end of a line (a
-    block's) or right after an inline element (`)`, `*`, `_`, `>`). `.x` is ("class", "x"), `#x`
-    is ("id", "x"), a bare word is an attribute of that name, as attr_list makes it."""
-    if "{" not in body:
-        return
-    for line_no, line in prose_lines(body, first_line):
-        if "{" not in line:
+        if end is not None:  # html.parser's parse_endtag: the name as tagfind_tolerant reads it
+            name = _html_parser.tagfind_tolerant.match(text, i + 2).group(1).lower()
+            tags.append(RawTag(i, end.end(), line, name, (), True, False))
+            pos = end.end()
             continue
-        for m in _attr_list_matches(line):
-            attrs = []
-            for t in _ATTR_TOKEN.finditer(m.group(1)):
-                key = t.group(1) or t.group(3) or t.group(5)
-                if key:
-                    attrs.append((key.lower(), t.group(2) if t.group(1) else t.group(4) if t.group(3) else t.group(6)))
-                elif word := t.group(7):
-                    if word.startswith("."):
-                        attrs.append(("class", word[1:]))
-                    elif word.startswith("#"):
-                        attrs.append(("id", word[1:]))
-                    elif word != ":":
-                        attrs.append((word.lower(), word))
-            yield line_no, attrs
+        name, attrs, self_closing = _start_tag(text, i, span.end())
+        tags.append(RawTag(i, span.end(), line, name, attrs, False, self_closing))
+        pos = span.end()
+        if name in _CDATA and (close := re.compile(rf"</{name}\s*>", re.I).search(text, pos)):
+            pos = close.start()
+    return tags
 
 
-def _attr_list_matches(line: str) -> Iterator[re.Match[str]]:
-    """_ATTR_LIST.finditer(line) in linear time: a match from a `{` ends at the first `}` after it,
-    so each span is read once (a line of `{{{{` without `}` is not rescanned from every `{`)."""
-    pos = 0
-    while (i := line.find("{", pos)) != -1 and (j := line.find("}", i)) != -1:
-        if (m := _ATTR_LIST.match(line, i, j + 1)) and (line[j + 1:].strip() == "" or line[i - 1:i] in (")", "*", "_", ">", "]")):
-            yield m
-        pos = j + 1
+def _start_tag(text: str, start: int, end: int) -> tuple[str, tuple[tuple[str, str | None], ...], bool]:
+    """html.parser's parse_starttag on text[start:end]: name, attributes, `/>`."""
+    m = _html_parser.tagfind_tolerant.match(text, start + 1)
+    name, k, attrs = m.group(1).lower(), m.end(), []
+    while k < end:
+        a = _html_parser.attrfind_tolerant.match(text, k, end)
+        if not a:
+            break
+        attr, rest, value = a.group(1, 2, 3)
+        if not rest:
+            value = None
+        elif value[:1] == "'" == value[-1:] or value[:1] == '"' == value[-1:]:
+            value = value[1:-1]
+        attrs.append((attr.lower(), html.unescape(value) if value else value))
+        k = a.end()
+    return name, tuple(attrs), text[k:end].strip() == "/>"
 
 
 def snippet_lines(body: str, first_line: int) -> Iterator[int]:
     """Lines with a pymdownx.snippets marker (`--8<--`), code blocks included (snippets runs first)."""
     if "8<-" not in body:
         return
-    for m in _SNIPPET_LINE.finditer(body):
+    for m in SNIPPET_MARKER.finditer(body):
         yield first_line + body.count("\n", 0, m.start())
+
+
+def escape_snippets(text: str) -> str:
+    """The markers written so that pymdownx.snippets leaves them as text (`;--8<--`)."""
+    return SNIPPET_MARKER.sub(r"\1;\2", text) if "8<-" in text else text
+
+
+def snippet_includes(text: str) -> list[str]:
+    """The files a hand-written page includes: `--8<-- "name"` lines."""
+    out = []
+    for line in text.splitlines():
+        m = SNIPPET_MARKER.match(line)
+        rest = line[m.end():].strip() if m else ""
+        if m and len(rest) > 2 and rest[0] == rest[-1] == '"':
+            out.append(rest[1:-1])
+    return out

@@ -87,6 +87,10 @@ def is_incomplete(text: str) -> bool:
     """A section whose whole content is 待补充 (bold, full stop or brackets allowed)."""
     return text.strip().strip("*_。.（）() \n") == INCOMPLETE_MARK
 
+# Paired punctuation (W217, W303): each opening mark and its closing one.
+PAIRS: dict[str, str] = {"“": "”", "‘": "’", "《": "》", "（": "）", "【": "】"}
+PAIRS_TEXT = "".join(o + c for o, c in PAIRS.items())  # “”‘’《》（）【】, as messages show them
+
 # Hostile-input limits: a case file is a few KB; anything far larger is a mistake.
 MAX_FILE_BYTES = 1_000_000
 MAX_YAML_DEPTH = 8
@@ -165,7 +169,7 @@ CODES: tuple[Code, ...] = (
          "删除该字符：它让文字显示的顺序与实际内容不同。"),
     Code("W216", "warning", "摘要中的数字在正文中找不到",
          "摘要里的每个数字都应能在正文中查到出处：在正文写明这个数字及其来源，或从摘要删去。"),
-    Code("W217", "warning", "字段中的成对标点没有配对（“”‘’《》（）【】）",
+    Code("W217", "warning", f"字段中的成对标点没有配对（{PAIRS_TEXT}）",
          "补上缺少的一半，或删去多余的一个，如 `title: '“阳光车队”工作法'`。"),
     Code("W218", "warning", "来源没有写明文件、会议或日期",
          "写出事实出自哪里：文件或讲话的名称（如《……》）、会议名称、报道的媒体和日期，读者才能核对。"),
@@ -180,7 +184,7 @@ CODES: tuple[Code, ...] = (
          "有可靠来源后补写该章节。站点会把该案例标为“待补充”。"),
     Code("W302", "warning", "“取得成效”写的是计划（将、要、拟、计划、争取、力争……）",
          "成效应写已经取得的结果；计划写在主要做法或经验启示中。来源只说了计划、没有结果时，成效写“待补充”。"),
-    Code("W303", "warning", "正文中的成对标点没有配对（“”‘’《》（）【】）",
+    Code("W303", "warning", f"正文中的成对标点没有配对（{PAIRS_TEXT}）",
          "在同一段落（或列表项、表格行）内补上缺少的一半，或删去多余的一个。"),
     # -- safety
     Code("E401", "error", "正文含有不允许的 HTML 标签（script、iframe、object、embed、style 等）",
@@ -209,6 +213,14 @@ CODES: tuple[Code, ...] = (
          "用绘图软件重新导出为“纯 SVG”或 PNG，不要包含脚本、链接和外部图片、字体。"),
     Code("E413", "error", "库中有浏览器会当作网页或脚本打开的文件（如 .html、.js、.xml）",
          "删除该文件；需要附上的材料转成 PDF 或图片。"),
+    Code("E414", "error", "地址不是有效的网址，发布时会被删除或使站点无法生成（如 `http:[1.2.3.4]`、缺少 `]` 的 IPv6 地址）",
+         "改成完整的网址（如 `https://example.org/…`）或库内文件的相对路径。"),
+    Code("E415", "error", "链接指向的库内文件不存在（不是图片、不是案例）",
+         "检查文件名和路径（区分大小写），把文件放进库中，或删除链接。"),
+    Code("E416", "error", "链接的锚点（`#…`）在目标页面中不存在",
+         "锚点写目标页面中的标题，如 `#主要做法`；或删去 `#…` 部分。"),
+    Code("E417", "error", "正文中的标记多到页面无法在限定时间内生成",
+         "删去成片的、没有闭合的 `<`、`[` 等标记字符，或把这一段改写成正常的文字；真实的案例正文不会这样。"),
     # -- personal data
     Code("E501", "error", "含有居民身份证号码（个人信息）",
          "删除身份证号码；案例中不得公开个人信息。"),

@@ -9,7 +9,6 @@ import posixpath
 import re
 from collections import deque
 from collections.abc import Callable
-from urllib.parse import unquote
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -17,7 +16,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from . import sanitize, scan
 from .load import Loader
 from .model import Case, Finding, Honor, RawCase, Section, Taxonomy
-from .rules import honor_year_ok, plain_url, suggest, summary_problem, url_kind, vocabulary_problem
+from .rules import honor_year_ok, suggest, summary_problem, vocabulary_problem
 from .schema import (
     ACTIVE_SUFFIXES,
     CODE_BY_ID,
@@ -29,6 +28,7 @@ from .schema import (
     ID_PATTERN,
     IMAGE_SUFFIXES,
     MAX_YAML_DEPTH,
+    PAIRS_TEXT,
     REQUIRED_SECTIONS,
     RESULTS_SECTION,
     SECTION_ORDER,
@@ -381,7 +381,7 @@ class CaseCheck(NodeReader):
                         label = f"`{key}`（{field.label}）" if field else f"`{key}`"
                         self.add(self.line(node), "W217", (
                             f"{label}中的 `{mark}` 没有配对的 `{scan.partner(mark)}`；请补上或删去多余的一个"
-                            f"（成对的标点：“”‘’《》（）【】）"
+                            f"（成对的标点：{PAIRS_TEXT}）"
                         ))
 
     def check_summary_figures(self, node: Node, summary: str) -> None:
@@ -482,75 +482,13 @@ class CaseCheck(NodeReader):
         for pos, mark in scan.unpaired(text):
             self.add(self.raw.body_line + text.count("\n", 0, pos), "W303", (
                 f"正文中的 `{mark}` 没有配对的 `{scan.partner(mark)}`；请补上或删去多余的一个"
-                "（成对的标点：“”‘’《》（）【】，须在同一段落、列表项或表格行内配对）"
+                f"（成对的标点：{PAIRS_TEXT}，须在同一段落、列表项或表格行内配对）"
             ))
 
-    def check_markup(self) -> None:
-        raw = self.raw
-        case_dir = posixpath.dirname(raw.rel)
-        for hit in scan.markup(raw.body, raw.body_line):
-            if hit.kind == "tag":
-                self.add(hit.line, "E401", f"正文含有不允许的 HTML 标签 `<{hit.value}>`；请删除，内容用 Markdown 书写")
-            elif hit.kind == "event":
-                self.add(hit.line, "E402", f"HTML 中有事件属性 `{hit.value}=`；请删除")
-            elif hit.kind in ("link", "image"):
-                self.check_url(hit, case_dir)
-        self.check_allowlist(case_dir)
-
-    def check_allowlist(self, case_dir: str) -> None:
-        """What the sanitiser (sanitize.py) would remove from the page, reported at its line."""
-        raw = self.raw
-        for tag in scan.html_tags(raw.body, raw.body_line):
-            if tag.name in scan.BAD_TAGS:
-                continue  # E401
-            if tag.name not in sanitize.CONTRIBUTOR_TAGS:
-                self.add(tag.line, "E408", f"正文含有不允许的 HTML 标签 `<{tag.name}>`；请删除，内容用 Markdown 书写（可用的标签见贡献指南）")
-                continue
-            for name, value in tag.attrs:
-                if not (name in ("href", "src") and sanitize.attribute_allowed(tag.name, name)):  # URLs: check_markup
-                    self.check_attribute(tag.line, tag.name, name, value, case_dir)
-        for line, attrs in scan.attr_lists(raw.body, raw.body_line):
-            for name, value in attrs:
-                self.check_attribute(line, None, name, value, case_dir)
-        for line in scan.snippet_lines(raw.body, raw.body_line):
+    def check_snippets(self) -> None:
+        """E411: the site writes a snippet marker as text; the page would not show what was written."""
+        for line in scan.snippet_lines(self.raw.body, self.raw.body_line):
             self.add(line, "E411", "正文用 `--8<--` 引入其他文件，站点不会执行；请删除这一行，把内容直接写进正文")
-
-    def check_attribute(self, line: int, tag: str | None, name: str, value: str, case_dir: str) -> None:
-        where = f"`<{tag}>` 的属性" if tag else "属性列表 `{...}` 中的属性"
-        if name.startswith("on"):
-            self.add(line, "E402", f"HTML 中有事件属性 `{name}=`；请删除")
-        elif tag is None and name in ("href", "src"):
-            self.check_url(scan.Hit(line, "image" if name == "src" else "link", value), case_dir)
-        elif not sanitize.attribute_allowed(tag, name):
-            allowed = f"（`<{tag}>` 可用：{'、'.join(sanitize.allowed_attributes(tag))}）" if tag else ""
-            self.add(line, "E409", f"{where} `{name}` 不允许，发布时会被删除{allowed}；请删除")
-        elif name in ("id", "class") and any(sanitize.reserved_name(v) for v in value.split()):
-            self.add(line, "E410", f"{where} `{name}=\"{value}\"` 用了站点保留的名称（以 `__` 或 `md-` 开头）；请换一个名称")
-
-    def check_url(self, hit: scan.Hit, case_dir: str) -> None:
-        url = hit.value
-        kind = url_kind(url)
-        what = "图片" if hit.kind == "image" else "链接"
-        if kind == "script":
-            scheme = plain_url(url).split(":")[0]
-            self.add(hit.line, "E403", f"{what}使用了危险的地址“{url[:40]}”（{scheme}:）；请删除")
-            return
-        if kind in ("web", "host"):
-            if hit.kind == "image":
-                self.add(hit.line, "E404", f"图片来自外部网站“{url[:60]}”；请下载到库的 assets/ 目录，用相对路径引用")
-            return
-        if kind in ("scheme", "fragment"):
-            return  # mailto:, tel:, in-page anchors: fine
-        target = unquote(url.split("#")[0].split("?")[0])
-        if kind == "absolute" or target.startswith("/"):  # also a percent-encoded slash
-            self.add(hit.line, "E405", f"{what}路径“{url}”是绝对路径，离线版和其他部署中会失效；请用相对库目录的路径")
-            return
-        path = posixpath.normpath(posixpath.join(case_dir, target))
-        if path == ".." or path.startswith("../"):
-            self.add(hit.line, "E405", f"{what}路径“{url}”指向库目录之外；只能引用库内文件")
-            return
-        if hit.kind == "image" and path not in self.files:
-            self.add(hit.line, "E406", f"图片“{url}”在库中不存在；请检查文件名（区分大小写）或把图片放进 assets/")
 
     def check_personal_data(self) -> None:
         for line, kind, value in scan.personal_data(self.raw.text):
@@ -569,13 +507,14 @@ class CaseCheck(NodeReader):
             return None
         values = self.check_front()
         sections = self.check_body()
-        self.check_markup()
+        self.check_snippets()
         self.check_personal_data()
         if values is None or any(f.severity == "error" for f in self.findings):
             return None
         return Case(
             rel=self.raw.rel,
             body=self.raw.body,
+            body_line=self.raw.body_line,
             sections=sections,
             **values,  # type: ignore[arg-type]
         )
@@ -620,24 +559,4 @@ def check_duplicate_ids(raws_and_cases: list[tuple[RawCase, Case | None]]) -> li
             findings.append(Finding(raw.shown, line, "E208", f"`id`“{case.id}” 与 {first[case.id]} 重复；请换一个 id 并同步文件名"))
         else:
             first[case.id] = raw.shown
-    return findings
-
-
-def check_case_links(raws_and_cases: list[tuple[RawCase, Case | None]]) -> list[Finding]:
-    """A published case may link only to published cases: anything else is a dead link online."""
-    status = {raw.rel: (case.status if case else None) for raw, case in raws_and_cases}
-    findings = []
-    for raw, case in raws_and_cases:
-        if case is None or not case.published:
-            continue
-        base = posixpath.dirname(raw.rel)
-        for hit in scan.markup(raw.body, raw.body_line):
-            target = hit.value.split("#", 1)[0].split("?", 1)[0]
-            if hit.kind != "link" or not target.endswith(".md") or url_kind(hit.value) != "relative":
-                continue
-            path = posixpath.normpath(posixpath.join(base, target))
-            if status.get(path) == "published":
-                continue
-            why = "是草稿，不会发布" if path in status and status[path] == "draft" else "不存在或未通过校验"
-            findings.append(Finding(raw.shown, hit.line, "E407", f"链接“{hit.value}”指向的案例{why}；发布后会成为死链接，请改正或删除"))
     return findings

@@ -1,22 +1,19 @@
 """Run MkDocs into a scratch folder and swap it into place; pack the offline copy as a zip.
 
-MkDocs runs in a child process so the CLI never imports it (the plugin is the only glue) and a
-failed build cannot leave half-written output behind.
+A failed build leaves nothing behind: MkDocs writes into a scratch folder beside the site,
+which replaces the site only when the build succeeded.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
-from ..core.errors import BuildError
-from .provenance import SITE_URL_ENV, read_manifest
+from ..core.model import Library
+from .provenance import read_manifest
 
 ZIP_NAME = "liangxin-dangjian-anliku"
 README_NAME = "使用说明.txt"
@@ -31,32 +28,26 @@ README_TEXT = """两新党建工作法案例库（离线版）
 """
 
 
-def build_site(config: Path, cases: Path, site_dir: Path, offline: bool = False, site_url: str | None = None,
+def build_site(config_file: Path, library: Library, site_dir: Path, offline: bool = False, site_url: str | None = None,
                downloads: Path | None = None) -> None:
-    """Build into a sibling scratch folder, then replace site_dir only when MkDocs succeeded.
+    """Build the validated `library` with MkDocs into a sibling scratch folder, then replace
+    site_dir only when the build succeeded (strict: a warning fails it).
 
-    `site_url` (else $CASEBOOK_SITE_URL) is where the site will be served; the offline copy is
-    opened from file:// and never has one. `downloads`: a folder with the 案例汇编 (casebook book)
-    to publish and link.
+    The options go to the plugins explicitly, whatever mkdocs.yml says: the library (validated
+    already: the plugin does not read or check it again), the 案例汇编 folder `downloads`, the
+    offline flavour. `site_url` is where the site will be served; the offline copy is opened from
+    file:// and never has one.
     """
+    from . import engine  # MkDocs: loaded for a build only
+
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=site_dir.parent))
-    env = dict(os.environ, CASEBOOK_CASES=str(cases.resolve()), OFFLINE="true" if offline else "false", NO_MKDOCS_2_WARNING="1",
-               CASEBOOK_DOWNLOADS=str(downloads.resolve()) if downloads else "")
-    env.pop(SITE_URL_ENV, None)
-    url = None if offline else (site_url or os.environ.get(SITE_URL_ENV) or None)
-    if url:
-        env[SITE_URL_ENV] = url if url.endswith("/") else url + "/"
-    # Not --quiet: it hides the warnings that --strict counts, and broken links would pass.
-    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(scratch)]
     try:
-        result = subprocess.run(cmd, env=env, check=False, capture_output=True, text=True)
-        for line in (result.stdout + result.stderr).splitlines():
-            if line.strip() and not line.startswith("INFO"):  # warnings, errors and what follows them
-                print(line, file=sys.stderr)
-        if result.returncode != 0:
-            raise BuildError(f"MkDocs 构建失败（退出码 {result.returncode}）")
+        config = engine.load(config_file, site_dir=str(scratch), strict=True,
+                             site_url=None if offline else site_url)
+        engine.configure(config, library, downloads, offline)
+        engine.run_build(config)
         swap(scratch, site_dir)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -1,34 +1,71 @@
-"""Everything the site adds to the hand-written docs, as plain data: the one function behind
-both the MkDocs plugin (virtual files) and `casebook stage` (files written into a docs tree)."""
+"""The one assembly: a validated library and typed options -> everything the site adds to the
+hand-written docs (pages, files, copies) and the facts the theme shows (edit links, the build
+line in the footer). The MkDocs plugin (virtual files), `casebook stage` (files in a docs tree)
+and `casebook validate` (the pages it renders to predict the build) all call `assemble`.
+"""
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.index import Index
+from ..core.index import Index, build_index
 from ..core.model import Library
-from .provenance import MANIFEST_NAME, Manifest
+from .provenance import MANIFEST_NAME, Manifest, edit_template, make_manifest, read_git
 from .render import Options, library_file_uri, render_site
 
 DOWNLOADS_DIR = "downloads/"
 
 
 @dataclass(frozen=True)
-class Generated:
+class SiteOptions:
+    """What one build of the site is made from, besides the library."""
+
+    base_dir: Path  # the folder of mkdocs.yml: the repository root, which edit links are relative to
+    docs_dir: Path  # the hand-written pages
+    directory_urls: bool = True  # False in the offline copy (its plugin turns them off)
+    edit_template: str | None = None  # MkDocs' edit_uri_template when the config sets one
+    copyright: str | None = None  # the config's copyright line
+    downloads: Path | None = None  # folder with the 案例汇编 (casebook book) to publish and link
+
+
+@dataclass(frozen=True)
+class Assembly:
+    index: Index
     pages: dict[str, str]  # uri -> Markdown
     files: dict[str, bytes]  # uri -> bytes: exports, charts, build-info.json
     copies: dict[str, Path]  # uri -> a file published as it is: library images, the 案例汇编
+    manifest: Manifest
+    edit_template: str | None  # for every page's edit link; None: no edit links
+    library_prefix: str | None  # the library's folder in the repository (None: outside it)
+    docs_prefix: str | None  # docs_dir's folder in the repository
+    copyright: str  # the footer line, safe HTML
+
+    @property
+    def uris(self) -> set[str]:
+        return {*self.pages, *self.files, *self.copies}
 
 
-def generate(library: Library, index: Index, options: Options, manifest: Manifest,
-             downloads: dict[str, Path]) -> Generated:
-    site = render_site(index, options)
+def assemble(library: Library, options: SiteOptions, env: Mapping[str, str]) -> Assembly:
+    """Everything generated for one build. `env`: the environment edit links and the build
+    manifest are read from (provenance.py)."""
+    index = build_index(library)
+    git = read_git(options.base_dir)
+    template = options.edit_template or edit_template(env, git)
+    downloads = book_files(options.downloads) if options.downloads else {}
+    prefix = relative_to(library.root.resolve(), options.base_dir.resolve())
+    render_options = Options(options.directory_urls, template, prefix, tuple(downloads))
+    site = render_site(index, render_options)
+    manifest = make_manifest(env, git, len(index.cases))
     copies = {library_file_uri(rel): library.root / rel for rel in library.assets}
     copies.update({DOWNLOADS_DIR + name: path for name, path in downloads.items()})
-    return Generated(site.pages, {**site.files, MANIFEST_NAME: manifest.json()}, copies)
+    return Assembly(
+        index, site.pages, {**site.files, MANIFEST_NAME: manifest.json()}, copies, manifest, template, prefix,
+        relative_to(options.docs_dir.resolve(), options.base_dir.resolve()), copyright_line(options.copyright, manifest),
+    )
 
 
 def book_files(folder: Path) -> dict[str, Path]:

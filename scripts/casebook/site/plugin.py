@@ -1,7 +1,9 @@
-"""MkDocs glue: the only module that imports mkdocs.
+"""MkDocs hooks: the library's pages as virtual files (nothing is written into docs/), the
+sanitiser on case pages, our search index and worker.
 
-Runs the same pipeline as the CLI at `on_config`, adds the rendered pages as virtual files in
-`on_files` (nothing is written into docs/), and watches the library for `mkdocs serve`.
+`casebook build` hands the plugin the library it has already validated (`preloaded`) and sets
+its options explicitly; `mkdocs build` / `mkdocs serve` run it from mkdocs.yml alone, and the
+plugin then loads and validates the library itself (engine.check_library, the same function).
 """
 
 from __future__ import annotations
@@ -23,20 +25,18 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from ..core import report
-from ..core.index import build_index
-from ..core.library import load_library
+from ..core.model import Library
 from ..core.sanitize import clean, clean_text, removed
-from .generate import book_files, copyright_line, generate, relative_to
-from .provenance import edit_template, make_manifest, read_git
-from .render import CASES_DIR, Options, case_id_of
+from .engine import page_context, site_options
+from .generate import assemble
+from .publish import check_library
+from .render import CASES_DIR, case_id_of
 from .search import build_search_index
 
 log = logging.getLogger("mkdocs.plugins.casebook")
 # Material's search worker in its page configuration, and ours (see overrides/main.html).
 MATERIAL_WORKER = re.compile(r"assets/javascripts/workers/search\.[0-9a-f]+\.min\.js")
 OUR_WORKER = "assets/javascripts/search-worker.js"
-# Material imports jieba for Chinese search; its "Building prefix dict..." lines are noise.
-logging.getLogger("jieba").setLevel(logging.WARNING)
 
 
 class CasebookConfig(base.Config):
@@ -49,12 +49,13 @@ class CasebookConfig(base.Config):
 
 class CasebookPlugin(BasePlugin[CasebookConfig]):
     dirty = False  # until on_startup says otherwise
+    preloaded: Library | None = None  # set by `casebook build`: validated already
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this object across `mkdocs serve` rebuilds. Under
-        # `serve --dirty` (make serve) MkDocs rebuilds only files that report a change: we
-        # remember what each generated file held, so editing one case of thousands rebuilds its
-        # page and the listings that show it, not every page.
+        # `serve --dirty` MkDocs rebuilds only files that report a change: we remember what each
+        # generated file held, so editing one case of thousands rebuilds its page and the
+        # listings that show it, not every page.
         self.dirty = dirty
         self.written: dict[str, str | bytes] = {}
 
@@ -62,42 +63,33 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         if not self.config.enabled:
             return config
         # Per-build state lives here and is reset on every build (mkdocs serve rebuilds).
-        base_dir = Path(config.config_file_path or ".").resolve().parent
         self.root = Path(self.config.cases).resolve()  # Dir: already relative to mkdocs.yml, and there
-        library = load_library(self.root)
+        library = self.preloaded or check_library(self.root, lambda lib: page_context(config, lib))
         if library.errors:  # the CLI's report (findings, then the summary), under one line
             raise PluginError(f"案例库校验失败（{len(library.errors)} 个错误）：\n{report.as_text(library).rstrip()}")
-        for finding in library.warnings:
-            log.info(finding.text())
+        if self.preloaded is None:
+            for finding in library.warnings:
+                log.info(finding.text())
         self.library = library
-        self.index = build_index(library)
-        self.downloads = book_files(base_dir / self.config.downloads) if self.config.downloads else {}
-        self.prefix = relative_to(self.root, base_dir)  # None: outside the repo, no edit link
-        self.docs_prefix = relative_to(Path(config.docs_dir).resolve(), base_dir)
         if str(self.root) not in config.watch:
             config.watch.append(str(self.root))
-        # Edit links open the real repository or do not exist (provenance.py); a template set
-        # in mkdocs.yml wins.
-        git = read_git(base_dir)
-        if not config.edit_uri_template:
-            config.edit_uri_template = edit_template(os.environ, git)
-        self.manifest = make_manifest(os.environ, git, len(self.index.cases))
-        config.copyright = copyright_line(config.copyright, self.manifest)
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         if not self.config.enabled:
             return files
-        # MkDocs' own edit_uri_template ({path} = path in the repository) serves every page.
-        template = config.edit_uri_template
-        options = Options(config.use_directory_urls, template, self.prefix, tuple(self.downloads))
-        site = generate(self.library, self.index, options, self.manifest, self.downloads)
+        # After every on_config: the offline plugin has set use_directory_urls by now.
+        site = assemble(self.library, site_options(config, self.config.downloads), os.environ)
+        config.edit_uri_template = site.edit_template
+        config.copyright = site.copyright
         self.pending = {**site.pages, **site.files}
         for uri, content in site.pages.items():
             file = self.generated(config, uri, content)
             case_id = case_id_of(uri)
             # "Edit" on a case page opens its source file in the library, not a generated path.
-            file.edit_uri = f"{self.prefix}/{quote(self.index.by_id[case_id].rel)}" if case_id and self.prefix else None
+            if case_id:
+                rel = site.index.by_id[case_id].rel
+                file.edit_uri = f"{site.library_prefix}/{quote(rel)}" if site.library_prefix is not None else None
             files.append(file)
         for uri, data in site.files.items():
             files.append(self.generated(config, uri, data))
@@ -105,7 +97,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
             files.append(File.generated(config, uri, abs_src_path=str(path)))
         for file in files:
             if file.generated_by is None and file.src_uri.endswith(".md"):
-                file.edit_uri = f"{self.docs_prefix}/{file.src_uri}" if self.docs_prefix else None
+                file.edit_uri = f"{site.docs_prefix}/{file.src_uri}" if site.docs_prefix is not None else None
         return files
 
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
@@ -120,8 +112,9 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         return file
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        # Case pages carry contributed HTML: keep only the allowlist (sanitize.py). Validation has
-        # already reported anything it removes; if something still goes, say so (fails --strict).
+        # Case pages carry contributed HTML: keep only the allowlist (sanitize.py). Validation ran
+        # this same function on every page (site/publish.py); if something still goes, say so
+        # (fails --strict): that would be a bug in the prediction.
         if not (self.config.enabled and page.file.generated_by and case_id_of(page.file.src_uri)):
             return html
         safe = clean(html)

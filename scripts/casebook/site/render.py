@@ -19,8 +19,9 @@ from urllib.parse import quote
 from . import charts
 from ..core.index import Facet, Index
 from ..core.model import Case
-from ..core.rules import url_kind
-from ..core.schema import FIELD_BY_KEY, FIELDS, VOCABULARIES, VOCABULARY_LABELS, Field
+from ..core.rules import honor_text, library_path
+from ..core.scan import escape_snippets
+from ..core.schema import FIELD_BY_KEY, FIELDS, INCOMPLETE_MARK, VOCABULARIES, VOCABULARY_LABELS, Field
 
 LATEST_MAX = 10
 HIDDEN = "search:\n  exclude: true\n"  # listing pages stay out of search so cases rank first
@@ -150,42 +151,55 @@ def case_table(cases: tuple[Case, ...], from_page: str) -> str:
 
 # -- case pages ----------------------------------------------------------------------------
 
-# pymdownx.snippets (enabled for the docs) would include any file of the build machine's working
-# directory where a body says `--8<-- "path"`; a case body's markers are escaped (`;--8<--`).
-_SNIPPET = re.compile(r"^([ \t]*)(-+8<-+)", re.M)
-
-
 def url_path(path: str) -> str:
     """A library path as a URL path: anything but letters, digits and `/-._~` percent-encoded."""
     return quote(path, safe="/")
 
 
-_LINK_TARGET = re.compile(r"(\]\(\s*<?)([^)\s>]+)")
-_HTML_SRC = re.compile(r"(<img\b[^>]*?\ssrc\s*=\s*[\"']?)([^\"'\s>]+)", re.I)
+def rewrite_url(case_rel: str, url: str, cases_by_rel: dict[str, str]) -> str | None:
+    """Where a relative address in a case body points on the site: a library file keeps its library
+    path (under cases/, percent-encoded), a case's .md file becomes its page (`<id>.md`); #anchor
+    and ?query as written. None for anything else (web links, anchors on this page, paths that
+    leave the library: those are left as written)."""
+    path = library_path(posixpath.dirname(case_rel), html.unescape(url))
+    if path is None:
+        return None
+    cut = min((i for i in (url.find("#"), url.find("?")) if i != -1), default=len(url))
+    new = f"{cases_by_rel[path]}.md" if path in cases_by_rel else url_path(path)
+    return new + url[cut:]
+
+
+# Addresses in a body: inline links and images `](url)` / `](<url>)`, reference definitions
+# `[x]: url`, and raw HTML `<img src>` / `<a href>` (which MkDocs does not rewrite).
+_MD_TARGET = re.compile(r"(\]\(\s*)(<[^>\n]*>|[^)\s]+)")
+_REF_TARGET = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*)(<[^>\n]*>|\S+)", re.M)
+# [^<>]: an attempt ends at the next tag, so a line of thousands of unclosed `<a ` stays linear.
+_HTML_TARGET = re.compile(r"(<(?:img|a)\b[^<>]*?\s(?:src|href)\s*=\s*[\"']?)([^\"'\s<>]+)", re.I)
 
 
 def rewrite_links(case: Case, cases_by_rel: dict[str, str], html_prefix: str) -> str:
-    """Point relative links in a case body at the site: library files live under cases/."""
-    base = posixpath.dirname(case.rel)
+    """The body as the case page holds it: relative addresses pointed at the site (library files
+    live under cases/), raw HTML ones also made relative to the page's URL (`html_prefix`), and
+    pymdownx.snippets markers escaped (they would paste files of the build machine)."""
 
-    def target(url: str) -> str | None:
-        if url_kind(url) != "relative":
-            return None
-        path, _, anchor = url.partition("#")
-        lib_path = posixpath.normpath(posixpath.join(base, path))
-        new = f"{cases_by_rel[lib_path]}.md" if lib_path in cases_by_rel else lib_path
-        return new + ("#" + anchor if anchor else "")
+    def markdown_target(m: re.Match) -> str:
+        written = m.group(2)
+        bracketed = written.startswith("<")
+        new = rewrite_url(case.rel, written[1:-1] if bracketed else written, cases_by_rel)
+        return m.group(1) + (written if new is None else f"<{new}>" if bracketed else new)
 
-    def md(m: re.Match) -> str:
-        new = target(m.group(2))
-        return m.group(1) + (new if new is not None else m.group(2))
+    def html_target(m: re.Match) -> str:
+        new = rewrite_url(case.rel, m.group(2), cases_by_rel)
+        return m.group(1) + (m.group(2) if new is None else html_prefix + new)
 
-    def raw(m: re.Match) -> str:
-        new = target(m.group(2))
-        return m.group(1) + (html_prefix + new if new is not None else m.group(2))
-
-    body = _SNIPPET.sub(r"\1;\2", case.body) if "8<-" in case.body else case.body
-    return _HTML_SRC.sub(raw, _LINK_TARGET.sub(md, body))
+    body = escape_snippets(case.body)
+    if "](" in body:
+        body = _MD_TARGET.sub(markdown_target, body)
+    if "]:" in body:
+        body = _REF_TARGET.sub(markdown_target, body)
+    if "<" in body:
+        body = _HTML_TARGET.sub(html_target, body)
+    return body
 
 
 # The fields listed under a case's summary (labels, kinds and vocabularies from the schema). Not
@@ -199,7 +213,7 @@ LIST_SEPARATOR = {"tags": " "}  # tags read as a row of labels; other lists as �
 def meta_value(field: Field, value: object, index: Index, uri: str) -> str:
     """One field's value on a case page as Markdown: vocabulary values link to their listing."""
     if field.kind == "honors":
-        return "；".join(f"{esc(h.title)}（{facet_link(index, 'honor_level', h.level, uri)}，{h.year} 年）" for h in value)
+        return "；".join(honor_text(esc(h.title), facet_link(index, "honor_level", h.level, uri), h.year) for h in value)
     if field.kind == "date":
         return value.isoformat()
     values = value if field.kind == "list" else (value,)
@@ -213,7 +227,7 @@ def render_case(case: Case, index: Index, options: Options, cases_by_rel: dict[s
     if case.incomplete_sections:
         missing = "、".join(case.incomplete_sections)
         out += ['<div class="cb-incomplete" markdown data-search-exclude>', "",
-                '!!! warning "待补充"', f"    本案例的 {missing} 尚待补充：来源中没有相关内容，欢迎提供可靠资料。", "", "</div>", ""]
+                f'!!! warning "{INCOMPLETE_MARK}"', f"    本案例的 {missing} 尚待补充：来源中没有相关内容，欢迎提供可靠资料。", "", "</div>", ""]
     # The summary comes first: search results show the start of a page's text as the teaser.
     out += [f"> {esc(case.summary)}", ""]
     out += ['<div class="cb-meta" markdown>', ""]
@@ -471,7 +485,7 @@ def render_csv(index: Index, options: Options) -> bytes:
     writer.writerow([label for _, label in CSV_COLUMNS])
     for case in sorted(index.cases, key=lambda c: c.id):
         record = case_record(case, options)
-        record["honors"] = [f"{h['title']}（{h['level']}，{h['year']}）" for h in record["honors"]]
+        record["honors"] = [honor_text(h.title, h.level, h.year) for h in case.honors]
         record["featured"] = "是" if case.featured else "否"
         row = []
         for key, _ in CSV_COLUMNS:

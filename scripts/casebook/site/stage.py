@@ -26,12 +26,10 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ..core.errors import BuildError
-from ..core.index import build_index
 from ..core.model import Library
-from .generate import Generated, book_files, copyright_line, generate, relative_to
-from .provenance import edit_template, make_manifest, read_git
-from .render import Options
+from ..core.scan import snippet_includes
+from .errors import BuildError
+from .generate import Assembly, SiteOptions, assemble
 
 STAGED_DOCS = "docs"
 CONFIG_NAME = "mkdocs.yml"
@@ -40,7 +38,7 @@ CONFIG_NAME = "mkdocs.yml"
 @dataclass(frozen=True)
 class Stage:
     config: str  # the staged mkdocs.yml
-    generated: Generated
+    generated: Assembly
     docs_dir: Path  # the hand-written pages to copy
     base_dir: Path  # the folder of the original mkdocs.yml
     snippets: tuple[str, ...]  # files the pages include with --8<--, relative to base_dir
@@ -92,32 +90,31 @@ def snippet_files(docs: Path, base_dir: Path) -> tuple[str, ...]:
     base_path [.]), relative to base_dir: copied to the same place beside the staged config."""
     found: list[str] = []
     for page in sorted(docs.rglob("*.md")):
-        for line in page.read_text(encoding="utf-8").splitlines():
-            if line.startswith('--8<-- "') and line.endswith('"'):
-                name = line[len('--8<-- "'):-1]
-                if (base_dir / name).is_file() and name not in found:
-                    found.append(name)
+        for name in snippet_includes(page.read_text(encoding="utf-8")):
+            if (base_dir / name).is_file() and name not in found:
+                found.append(name)
     return tuple(found)
 
 
 def prepare_stage(config_path: Path, library: Library, env: Mapping[str, str], downloads: Path | None = None) -> Stage:
-    """What `casebook stage` writes, from a library that validated (no errors)."""
+    """What `casebook stage` writes, from a library that validated (no errors): the one assembly
+    (generate.assemble) with the options the config sets."""
     base_dir = config_path.resolve().parent
     text = config_path.read_text(encoding="utf-8")
     settings = yaml.compose(text, Loader=yaml.SafeLoader)
+
     def scalar(key: str, default: str) -> str:
         node = _get(settings, key) if isinstance(settings, MappingNode) else None
         return node.value if isinstance(node, ScalarNode) and node.value else default
-    index = build_index(library)
-    git = read_git(base_dir)
-    directory_urls = scalar("use_directory_urls", "true").lower() != "false"
-    prefix = relative_to(library.root.resolve(), base_dir)
-    options = Options(directory_urls, edit_template(env, git), prefix, tuple(book_files(downloads)) if downloads else ())
-    manifest = make_manifest(env, git, len(index.cases))
-    generated = generate(library, index, options, manifest, book_files(downloads) if downloads else {})
-    copyright = copyright_line(scalar("copyright", "") or None, manifest)
+
     docs_dir = base_dir / scalar("docs_dir", "docs")
-    return Stage(staged_config(text, copyright), generated, docs_dir, base_dir, snippet_files(docs_dir, base_dir))
+    options = SiteOptions(
+        base_dir=base_dir, docs_dir=docs_dir, directory_urls=scalar("use_directory_urls", "true").lower() != "false",
+        edit_template=scalar("edit_uri_template", "") or None, copyright=scalar("copyright", "") or None,
+        downloads=downloads,
+    )
+    site = assemble(library, options, env)
+    return Stage(staged_config(text, site.copyright), site, docs_dir, base_dir, snippet_files(docs_dir, base_dir))
 
 
 def stage_problem(stage: Stage, out: Path) -> str | None:

@@ -1,0 +1,222 @@
+"""MkDocs itself, for the parts of casebook that must do exactly what it does: load the project's
+configuration, render a page as a build renders it (to predict the build in `casebook validate`),
+and run a build. With plugin.py (the hooks), the only modules that import MkDocs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import Abort, ConfigurationError
+from mkdocs.structure.files import File, get_files
+from mkdocs.structure.pages import Page
+
+from ..core.model import Library
+from .errors import BuildError
+from .generate import SiteOptions, assemble
+from .publish import Rendered
+
+_MKDOCS_LOG = logging.getLogger("mkdocs")
+
+
+def load(config_file: Path, **overrides) -> MkDocsConfig:
+    """The project's MkDocs configuration, validated as `mkdocs build` validates it."""
+    handler = _Collect()
+    _MKDOCS_LOG.addHandler(handler)
+    try:
+        config = load_config(str(config_file), **overrides)
+    except (ConfigurationError, Abort) as exc:
+        details = "；".join(handler.messages) or str(exc)  # MkDocs logs what is wrong, then aborts
+        raise BuildError(f"MkDocs 配置 {config_file} 有误：{details}") from None
+    finally:
+        _MKDOCS_LOG.removeHandler(handler)
+    # Material's search imported jieba (which sets its own logger to DEBUG): its "Building prefix
+    # dict..." lines are noise.
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    return config
+
+
+def site_options(config: MkDocsConfig, downloads: str | os.PathLike = "") -> SiteOptions:
+    """The assembly's options as this MkDocs configuration sets them."""
+    base_dir = Path(config.config_file_path or ".").resolve().parent
+    return SiteOptions(
+        base_dir=base_dir, docs_dir=Path(config.docs_dir), directory_urls=config.use_directory_urls,
+        edit_template=config.edit_uri_template or None, copyright=config.copyright or None,
+        downloads=(base_dir / downloads) if downloads else None,
+    )
+
+
+def page_context(config: MkDocsConfig, library: Library) -> tuple[dict[str, str], PageEngine]:
+    """What publish.check_library renders with: the assembly's pages (the offline flavour's page
+    addresses: raw HTML addresses are then relative to the page's own folder, as in the source)
+    and an engine over all the site's files."""
+    site = assemble(library, replace(site_options(config), directory_urls=False), {})
+    return site.pages, PageEngine(config, site.uris)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+class PageEngine:
+    """Renders generated pages with MkDocs' own Page.render (its Markdown configuration, link
+    rewriting and checks) among the site's files, and validates anchors as the build does."""
+
+    def __init__(self, config: MkDocsConfig, uris: Iterable[str]) -> None:
+        self.config = config
+        self.files = get_files(config)
+        known = {f.src_uri for f in self.files}
+        for uri in sorted(set(uris) - known):
+            self.files.append(_generated(config, uri, ""))
+
+    def render_pages(self, uris: list[str], markdown_of: Callable[[str], str | None]) -> dict[str, Rendered]:
+        handler = _Collect()
+        _MKDOCS_LOG.addHandler(handler)
+        out: dict[str, Rendered] = {}
+        pages: dict[str, Page] = {}
+        try:
+            for uri in uris:
+                handler.messages.clear()
+                page, error = self._render(uri, markdown_of(uri) or "")
+                pages[uri] = page
+                if error is SLOW:
+                    out[uri] = Rendered(error=f"生成这一页超过 {RENDER_SECONDS} 秒", slow=True)
+                else:
+                    out[uri] = Rendered(page.content or "", tuple(handler.messages), error)
+            # Anchors point into other pages: render those too, then check as the build does.
+            for uri, page in pages.items():
+                for target in list((page.links_to_anchors or {})):
+                    if target.page is None and target.src_uri.endswith(".md"):
+                        self._render(target.src_uri, markdown_of(target.src_uri) or _read(target))
+                handler.messages.clear()
+                page.validate_anchor_links(files=self.files, log_level=self.config.validation.links.anchors)
+                if handler.messages:
+                    out[uri] = Rendered(out[uri].html, out[uri].warnings + tuple(handler.messages), out[uri].error)
+        finally:
+            _MKDOCS_LOG.removeHandler(handler)
+        return out
+
+    def _render(self, uri: str, markdown: str) -> tuple[Page, str | None]:
+        file = self.files.get_file_from_path(uri)
+        if file is None:
+            file = _generated(self.config, uri, markdown)
+            self.files.append(file)
+        file.content_string = markdown
+        page = Page(None, file, self.config)
+        try:
+            with _deadline(RENDER_SECONDS):
+                page.read_source(self.config)
+                page.render(self.config, self.files)
+        except _TooSlow:
+            return page, SLOW
+        except Exception as exc:  # what MkDocs raises here stops a real build: report it, do not crash
+            return page, f"{type(exc).__name__}: {exc}"
+        return page, None
+
+
+# Python-Markdown takes quadratic time on some markup (a paragraph of thousands of unclosed `<a `
+# or `[x](`: 40 KB take half a minute, a 1 MB file hours). The build would hang on such a page just
+# as long: validation gives each page this long and reports a page that needs more.
+RENDER_SECONDS = 5
+
+
+class _TooSlow(BaseException):  # not Exception: nothing on the way may swallow it
+    pass
+
+
+SLOW = "slow"  # _render's error for a page over the time limit
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float):
+    """Raise _TooSlow in the block after `seconds` (a real-time timer; only in the main thread,
+    where signals arrive: elsewhere, such as under `mkdocs serve`, no limit)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise _TooSlow
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _generated(config: MkDocsConfig, uri: str, content: str) -> File:
+    """File.generated outside a plugin event (which is where MkDocs expects it to be called)."""
+    file = File(uri, src_dir=None, dest_dir=config.site_dir, use_directory_urls=config.use_directory_urls)
+    file.generated_by = "casebook"
+    file.content_string = content
+    return file
+
+
+def _read(file: File) -> str:
+    try:
+        return file.content_string
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+# The offline plugin's name in mkdocs.yml (Material's, under either of its names).
+OFFLINE_PLUGINS = ("offline", "material/offline")
+
+
+def configure(config: MkDocsConfig, library: Library, downloads: Path | None, offline: bool) -> None:
+    """Set the plugins' options for this build on a loaded configuration: the validated library
+    and the 案例汇编 folder for ours, on or off for the offline plugin."""
+    ours = config.plugins.get("casebook")
+    if ours is None:
+        raise BuildError("MkDocs 配置中没有启用 casebook 插件（plugins: - casebook）")
+    ours.config.cases = str(library.root.resolve())
+    ours.config.downloads = str(downloads.resolve()) if downloads else ""
+    ours.preloaded = library
+    found = [name for name in OFFLINE_PLUGINS if name in config.plugins]
+    if offline and not found:
+        raise BuildError("MkDocs 配置中没有 offline 插件，无法生成离线版（plugins: - offline）")
+    for name in found:
+        config.plugins[name].config.enabled = offline
+
+
+def run_build(config: MkDocsConfig) -> None:
+    """`mkdocs build` with an already loaded configuration; BuildError when it fails (strict
+    warnings included)."""
+    handler = _Print()
+    _MKDOCS_LOG.addHandler(handler)
+    try:
+        build(config)
+    except Abort as exc:
+        raise BuildError(f"MkDocs 构建失败：{exc}") from None
+    finally:
+        _MKDOCS_LOG.removeHandler(handler)
+
+
+class _Print(logging.Handler):
+    """MkDocs' warnings and errors on stderr, as `mkdocs build` shows them (a strict build fails
+    on each; the reader must see why)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"{record.levelname} - {record.getMessage()}", file=sys.stderr)

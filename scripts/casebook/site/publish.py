@@ -1,0 +1,393 @@
+"""What the strict build would do with each case page, predicted by running the build's own
+functions: MkDocs' rendering of the page (its Markdown configuration, its link and anchor checks,
+through `engine.py`) and the sanitiser the plugin applies (`core.sanitize.clean`). Every warning
+MkDocs would log and everything the sanitiser would change becomes a finding at the case's file
+and line. So `casebook validate` passes exactly when the strict build publishes every case page
+unchanged; nothing here restates a rule of either stage.
+
+A page is rendered only when its body could make a difference (`needs_check`): a body without any
+of the characters that start markup (raw HTML, links, attribute lists, entities, emoji shortcodes,
+definition lists, code fences, admonitions) renders to the plain Markdown tags the sanitiser keeps.
+tests/test_publish_check.py proves that claim on generated bodies against the real renderer.
+
+`fix_edits` is `validate --fix`: the sanitiser's own verdict on each of a contributor's raw tags
+(`sanitize.clean_tag`), written back into the source.
+
+Pure: the engine is passed in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from html import escape as html_escape
+from html import unescape as html_unescape
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from ..core import sanitize, scan
+from ..core.library import load_library
+from ..core.load import shown_path
+from ..core.model import Case, Finding, Library
+from ..core.rules import plain_url, url_kind
+from ..core.schema import CODE_BY_ID, IMAGE_SUFFIXES
+from .render import CASES_DIR, case_uri
+
+# Characters without which a body renders to plain paragraphs, lists, emphasis, headings, tables,
+# quotes and code blocks only (see the module docstring; proven by a property test).
+TRIGGERS = ("<", "[", "{", ":", "&", "`", "~~~", "!!!")
+
+
+def needs_check(body: str) -> bool:
+    return any(t in body for t in TRIGGERS)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One page as MkDocs renders it: the content HTML (before the plugin's sanitiser), MkDocs'
+    warnings (each fails a strict build), or the error that stopped it."""
+
+    html: str = ""
+    warnings: tuple[str, ...] = ()
+    error: str | None = None
+    slow: bool = False  # stopped after the time a page may take (engine.RENDER_SECONDS)
+
+
+class Engine(Protocol):
+    def render_pages(self, uris: list[str], markdown_of: Callable[[str], str | None]) -> dict[str, Rendered]:
+        """Render `uris` (and the pages their anchors point into), validate anchors as MkDocs does."""
+
+
+@dataclass(frozen=True)
+class Located:
+    """A case file as findings name it: its shown path and the file line of its first body line;
+    and the library's case files by page (to recognise an address the page has rewritten)."""
+
+    shown: str
+    body_line: int
+    cases_by_rel: Mapping[str, str]
+
+
+def check_library(root: Path, context_for: Callable[[Library], tuple[Mapping[str, str], Engine]],
+                  today: dt.date | None = None) -> Library:
+    """The library read and validated (core.library), and every published case page as the strict
+    build would render and sanitise it: one function for `casebook validate`, `casebook build` and
+    the plugin under `mkdocs build`. `context_for(library)` -> (the assembly's pages, an engine)
+    is called only when some page needs rendering (loading MkDocs takes a while)."""
+    library = load_library(root, today)
+    cases = [c for c in library.published if needs_check(c.body)]
+    if not cases:
+        return library
+    pages, engine = context_for(library)
+    rendered = engine.render_pages([case_uri(c.id) for c in cases], pages.get)
+    shown_root = shown_path(library.root)
+    shown = {c.rel: c.rel if shown_root == "." else f"{shown_root}/{c.rel}" for c in library.cases}
+    cases_by_rel = {c.rel: c.id for c in library.published}  # as render_site maps them
+    findings: list[Finding] = []
+    for case in cases:
+        at = Located(shown[case.rel], case.body_line, cases_by_rel)
+        findings += page_findings(case, rendered[case_uri(case.id)], at)
+    return library.with_findings(findings, shown)
+
+
+# -- MkDocs' warnings ------------------------------------------------------------------------------
+
+_LINK = re.compile(r"contains (?:an absolute link|an unrecognized relative link|a link(?: to)?) '([^']*)'")
+_ANCHOR = re.compile(r"contains a link '([^']*)', but (?:there is no such anchor|the doc '[^']*' does not contain an anchor)")
+_URL_TOKEN = re.compile(r"\]\(\s*(<[^>\n]*>|(?:[^()\n]|\([^()\n]*\))*)|(?:href|src)\s*=\s*[\"']?([^\"'\s>]*)|^\s{0,3}\[[^\]]+\]:\s*<?([^\s>]*)", re.I | re.M)
+_TITLE = re.compile(r"\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\))\s*$")  # `](url "title")`: the title is no part of it
+
+
+def page_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
+    out: list[Finding] = []
+
+    def add(line: int, code: str, message: str) -> None:
+        out.append(Finding(at.shown, line, code, message, CODE_BY_ID[code].severity))
+
+    if page.slow:
+        add(at.body_line, "E417", f"{page.error}：正文中的标记（如成千上万个没有闭合的 `<a`、`[`）多到渲染程序要很久，构建会同样停在这里；请删去这些字符或改写这一段")
+        return out
+    if page.error is not None:
+        for line, url in _unparsable_urls(case.body):
+            add(at.body_line + line, "E414", f"地址“{url[:60]}”无法解析（{page.error}），站点无法生成；请改成完整有效的网址或库内路径")
+        if not out:
+            add(at.body_line, "E414", f"MkDocs 无法生成本案例的页面（{page.error}）；请检查正文中的链接和 HTML")
+        return out
+    removed = sanitiser_findings(case, page.html, at)
+    for warning in page.warnings:
+        finding = _warning_finding(case, warning, at)
+        if not any(r.line == finding.line and r.code in ("E403", "E404", "E414") for r in removed):
+            out.append(finding)  # else: one problem, the sanitiser's finding says it
+    return out + removed
+
+
+def _warning_finding(case: Case, warning: str, at: Located) -> Finding:
+    anchor = _ANCHOR.search(warning)
+    link = anchor or _LINK.search(warning)
+    url = link.group(1) if link else ""
+    line = at.body_line + _line_of_url(case, url, at) if url else at.body_line
+
+    def finding(code: str, message: str) -> Finding:
+        return Finding(at.shown, line, code, message, CODE_BY_ID[code].severity)
+
+    shown = _source_url(case, url, at)
+    if anchor:
+        return finding("E416", f"链接“{shown}”的锚点 #{url.partition('#')[2]} 在目标页面中不存在；请改成页面中的标题（如 #主要做法）或删去 #… 部分")
+    if "absolute link" in warning:
+        return finding("E405", f"链接路径“{shown}”是绝对路径，离线版和其他部署中会失效；请用相对库目录的路径")
+    if not url:
+        return finding("E415", f"MkDocs 对本页给出警告：{warning}")
+    target = _site_path(url)
+    if target is None or not target.startswith(CASES_DIR):
+        return finding("E405", f"链接或图片路径“{shown}”指向库目录之外；只能引用库内文件")
+    if target.lower().endswith(IMAGE_SUFFIXES):
+        return finding("E406", f"图片“{shown}”在库中不存在；请检查文件名（区分大小写）或把图片放进 assets/")
+    if target.endswith(".md"):
+        return finding("E407", f"链接“{shown}”指向的案例不存在、是草稿或未通过校验；发布后会成为死链接，请改正或删除")
+    return finding("E415", f"链接“{shown}”指向的文件在库中不存在；请检查文件名和路径（区分大小写），或删除链接")
+
+
+def _site_path(url: str) -> str | None:
+    """The site path a relative URL on a case page (cases/<id>.md) points at, or None."""
+    import posixpath
+    from urllib.parse import unquote
+
+    path = unquote(url.split("#", 1)[0].split("?", 1)[0])
+    joined = posixpath.normpath(posixpath.join(CASES_DIR, path))
+    return None if joined.startswith("..") else joined
+
+
+def _candidates(case: Case) -> list[tuple[int, str]]:
+    """(body line, URL as written) for every link-like address in the body's prose."""
+    masked = scan.mask_code(case.body)
+    out = []
+    for m in _URL_TOKEN.finditer(masked):
+        group = m.lastindex or 1
+        written = case.body[m.start(group):m.end(group)]
+        written = written[1:-1] if written.startswith("<") else _TITLE.sub("", written).strip()
+        out.append((masked.count("\n", 0, m.start()), written))
+    return out
+
+
+def _written(case: Case, url: str, at: Located) -> tuple[int, str] | None:
+    """(body line, address as written) of the address MkDocs names: the page holds addresses of
+    library files rewritten (render.rewrite_url), so a written one matches by its rewritten form;
+    Markdown has turned tabs into spaces."""
+    from .render import rewrite_url
+
+    wanted = " ".join(url.split())
+    for line, written in _candidates(case):
+        if " ".join(written.split()) == wanted or rewrite_url(case.rel, written, dict(at.cases_by_rel)) == url:
+            return line, written
+    return None
+
+
+def _line_of_url(case: Case, url: str, at: Located) -> int:
+    found = _written(case, url, at)
+    return found[0] if found else 0
+
+
+def _source_url(case: Case, url: str, at: Located) -> str:
+    found = _written(case, url, at)
+    return found[1] if found else url
+
+
+def _unparsable_urls(body: str) -> Iterable[tuple[int, str]]:
+    masked = scan.mask_code(body)
+    for m in _URL_TOKEN.finditer(masked):
+        url = m.group(1) or m.group(2) or m.group(3) or ""
+        try:
+            urlsplit(url)
+        except ValueError:
+            yield masked.count("\n", 0, m.start()), url
+
+
+# -- the sanitiser -----------------------------------------------------------------------------------
+
+# Tags the sanitiser drops with their content, and the other tags that can act on the page: E401.
+_ACTIVE_TAGS = sanitize.DROP_WITH_CONTENT | {"base", "meta", "link", "form", "frame", "applet"}
+
+
+def sanitiser_findings(case: Case, html: str, at: Located) -> list[Finding]:
+    """Everything `sanitize.clean` would take out of the page, at the line that put it there: a
+    contributor's raw tag where it stands, else (Markdown links, attribute lists) the line that
+    holds the removed value."""
+    gone = Counter(sanitize.removals(html, sanitize.clean(html)))
+    if not gone:
+        return []
+    out: list[Finding] = []
+    for tag, removals in tag_removals(case.body):
+        for name, value in removals:
+            if gone[name, value] > 0:
+                gone[name, value] -= 1
+                if "[" not in name or (tag.name, "") not in removals:  # a removed tag: one finding
+                    out.append(_removal_finding(at, at.body_line + tag.line, name, value, tag))
+    if +gone:  # made by Markdown syntax: the line of the removed value in the body
+        removed_tags = {name for name, _ in gone if "[" not in name}
+        cause = min((f.line for f in out), default=None) or _unclosed_tag_line(case, at)
+        for (name, value), n in sorted((+gone).items()):
+            if name.partition("[")[0] in removed_tags and "[" in name:
+                continue
+            line = _line_of(case, name, value, at)
+            if line is None and cause is not None:
+                # Not in the body at all: the page around it (its generated parts) came out
+                # differently because of the raw HTML reported above (an unclosed <body>, say).
+                finding = _removal_finding(at, cause, name, value, None)
+                out += [replace(finding, message="这里的 HTML 打乱了页面的其余部分：" + finding.message)] * n
+            else:
+                out += [_removal_finding(at, at.body_line + (line or 0), name, value, None)] * n
+    return out
+
+
+def tag_removals(body: str) -> list[tuple[scan.RawTag, list[tuple[str, str]]]]:
+    """Each raw start tag of the body with what the sanitiser removes from it."""
+    out = []
+    for tag in scan.raw_tags(body):
+        if not tag.closing and (names := sanitize.tag_removals(tag.name, list(tag.attrs))):
+            out.append((tag, names))
+    return out
+
+
+_UNCLOSED = re.compile(r"<[A-Za-z!/?][^>]*$")
+
+
+def _unclosed_tag_line(case: Case, at: Located) -> int | None:
+    """The file line of the last tag the body leaves open (`<iframe src=x <`): the raw HTML block
+    it starts runs on into the rest of the page."""
+    lines = scan.mask_code(case.body).split("\n")
+    found = [i for i, line in enumerate(lines) if _UNCLOSED.search(line)]
+    return at.body_line + found[-1] if found else None
+
+
+def _line_of(case: Case, name: str, value: str, at: Located) -> int | None:
+    """The body line that holds a removed value (an address as written, `md-x` of `{: .md-x }`),
+    else the first that can have made `name`; None when nothing in the body can have."""
+    body = case.body
+    if name.endswith(("[href]", "[src]")):
+        wanted = " ".join(value.split())  # Markdown has turned tabs into spaces
+        for line, written in _candidates(case):
+            if " ".join(html_unescape(written).split()) == wanted or written == value:
+                return line
+    lines = scan.mask_code(body).split("\n")
+    for needle in value.split() if name.endswith("[class]") else [value]:
+        for i, line in enumerate(lines):
+            if needle and (needle in line or html_escape(needle) in line):
+                return i
+    return _line_of_name(body, name)
+
+
+def _line_of_name(body: str, name: str) -> int | None:
+    """The first body line that can have made `name` when no raw tag did: an attribute list
+    (`{: .md-x }`; for a class or id one with a reserved name first), then any `attr=`, then the tag."""
+    element, _, attr = name.partition("[")
+    attr = attr.rstrip("]")
+    lines = scan.mask_code(body).split("\n")
+    marker = {"class": r"\.", "id": "#"}.get(attr, re.escape(attr) + r"\s*=")
+    patterns = [r"\{[^}]*" + marker + r"(?:md[-_]|__)", r"\{[^}]*" + marker, re.escape(attr) + r"\s*="] if attr else []
+    patterns.append(r"<" + re.escape(element) + r"\b")
+    for pattern in patterns:
+        for i, line in enumerate(lines):
+            if re.search(pattern, line, re.I):
+                return i
+    return None
+
+
+def _removal_finding(at: Located, line: int, name: str, value: str | None, tag: scan.RawTag | None) -> Finding:
+    element, _, attr = name.partition("[")
+    attr = attr.rstrip("]")
+    fix = "（可运行 casebook validate --fix 自动删除）" if tag is not None and element not in _ACTIVE_TAGS else ""
+
+    def finding(code: str, message: str) -> Finding:
+        return Finding(at.shown, line, code, message, CODE_BY_ID[code].severity)
+
+    if not attr:
+        if element in _ACTIVE_TAGS:
+            return finding("E401", f"正文含有不允许的 HTML 标签 `<{element}>`，发布时会连同内容被删除；请删除，内容用 Markdown 书写")
+        return finding("E408", f"正文含有不允许的 HTML 标签 `<{element}>`，发布时会被删除（文字保留）；请删除标签{fix}，需要的格式用 Markdown 书写（可用的标签见贡献指南）")
+    where = f"`<{element}>` 的属性"
+    if attr.startswith("on"):
+        return finding("E402", f"HTML 中有事件属性 `{attr}=`，发布时会被删除；请删除{fix}")
+    if attr in sanitize.URL_ATTRIBUTES:
+        kind = url_kind(value or "") if value is not None else ""
+        shown = f"“{(value or '')[:60]}”" if value is not None else ""
+        if kind == "script":
+            scheme = plain_url(value or "").split(":")[0]
+            return finding("E403", f"{'图片' if attr == 'src' else '链接'}使用了危险的地址{shown}（{scheme}:），发布时会被删除；请删除")
+        if attr == "src" and kind in ("web", "host"):
+            return finding("E404", f"图片来自外部网站{shown}，发布时会被删除；请下载到库的 assets/ 目录，用相对路径引用")
+        return finding("E414", f"{where} `{attr}` 的地址{shown}不是有效的网址，发布时会被删除；请改成完整的 https:// 网址或库内路径")
+    if attr in ("id", "class") and value is not None and any(sanitize.reserved_name(v) for v in value.split()):
+        return finding("E410", f"{where} `{attr}=\"{value}\"` 用了站点保留的名称（以 `__` 或 `md-` 开头），发布时会被删除；请换一个名称")
+    if attr == "class":
+        return finding("E409", f"{where} `class=\"{value}\"` 中有发布时会被删除的类名（Word/WPS 粘贴带来的 Mso… 或含特殊字符）；请删除{fix}")
+    allowed = "、".join(sanitize.allowed_attributes(element)) if element in sanitize.TAGS else ""
+    hint = f"（`<{element}>` 可用：{allowed}）" if allowed else ""
+    return finding("E409", f"{where} `{attr}` 不允许，发布时会被删除{hint}；请删除{fix}")
+
+
+# -- validate --fix --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Edit:
+    start: int  # offsets in the body
+    end: int
+    line: int  # 0-based body line
+    new: str
+    what: str  # what changed, for `path:line: fixed ...`
+
+
+def fix_edits(body: str) -> list[Edit]:
+    """The sanitiser's own changes to the contributor's raw HTML, as edits of the source: removed
+    attributes dropped from their tag, removed tags (Word's <o:p>, <font>, <center>) taken out with
+    their end tags, their text kept. Tags the sanitiser drops together with their content (script,
+    style ...) are not edited: that would delete text; validation reports them."""
+    edits: list[Edit] = []
+    dropped: set[str] = set()
+    for tag, names in tag_removals(body):
+        if tag.name in _ACTIVE_TAGS:
+            continue
+        kept = sanitize.clean_tag(tag.name, list(tag.attrs))
+        if kept is None:
+            dropped.add(tag.name)
+            edits.append(Edit(tag.start, tag.end, tag.line, "", f"删除标签 <{tag.name}>（保留其中文字）"))
+        else:
+            attrs = "、".join(n[n.index("[") + 1:-1] for n, _ in names)
+            new = sanitize.start_tag(tag.name, kept, tag.self_closing)
+            edits.append(Edit(tag.start, tag.end, tag.line, new, f"删除 <{tag.name}> 的属性 {attrs}"))
+    for tag in scan.raw_tags(body):
+        if tag.closing and tag.name in dropped:
+            edits.append(Edit(tag.start, tag.end, tag.line, "", f"删除标签 </{tag.name}>"))
+    return sorted(edits, key=lambda e: e.start)
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def apply_edits(original: str, body: str, body_first_line: int, edits: list[Edit]) -> str:
+    """The file's text as read (its own line endings, BOM decoded away by the caller) with `edits`
+    of the normalised `body` applied; `body_first_line`: the 0-based file line where the body
+    starts. Nothing outside the edited spans changes, front matter and line endings included."""
+    starts = [0] + [m.end() for m in _LINE_END.finditer(original)]
+    body_starts = [0] + [i + 1 for i, ch in enumerate(body) if ch == "\n"]
+
+    def offset(body_offset: int) -> int:
+        line = _bisect(body_starts, body_offset)
+        return starts[body_first_line + line] + body_offset - body_starts[line]
+
+    out, pos = [], 0
+    for e in edits:
+        start, end = offset(e.start), offset(e.end)
+        out += [original[pos:start], e.new]
+        pos = end
+    out.append(original[pos:])
+    return "".join(out)
+
+
+def _bisect(starts: list[int], offset: int) -> int:
+    import bisect
+
+    return bisect.bisect_right(starts, offset) - 1

@@ -1,0 +1,167 @@
+"""`casebook validate` predicts the strict build by running its functions (site/publish.py):
+MkDocs' own page rendering and checks, and the sanitiser. Here: the shortcut that skips rendering
+is sound (property test on generated bodies against the real renderer), every finding names its
+line, and `validate --fix` applies exactly the sanitiser's changes and nothing else.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import string
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from casebook.core import sanitize
+from casebook.core.index import build_index
+from casebook.core.model import Library, Taxonomy
+from casebook.site import engine
+from casebook.site.publish import apply_edits, fix_edits, needs_check
+from casebook.site.render import Options, case_uri, render_case
+from conftest import MINIMAL_CASE, REPO, TODAY, check, make_library, relative
+
+
+@functools.cache
+def _engine_and_case():
+    """One MkDocs engine over a one-case library, rendering the case page with any body."""
+    config = engine.load(REPO / "mkdocs.yml")
+    root = REPO / "tests" / "fixtures" / "valid"
+    library = check(root, TODAY)
+    case = library.published[0]
+    pages, page_engine = engine.page_context(config, library)
+    return library, case, page_engine
+
+
+def render_body(body: str):
+    from dataclasses import replace
+
+    library, case, page_engine = _engine_and_case()
+    case = replace(case, body=body, sections=())
+    index = build_index(Library(library.root, library.taxonomy, (case,), (), library.assets))
+    page = render_case(case, index, Options(directory_urls=False), {case.rel: case.id})
+    uri = case_uri(case.id)
+    return page_engine.render_pages([uri], lambda u: page if u == uri else None)[uri]
+
+
+# Everything a body may hold but the characters that start markup (publish.TRIGGERS): letters of
+# both scripts, digits, Markdown's block and emphasis marks, full-width punctuation, blanks.
+SAFE = (string.ascii_letters + string.digits + " \n\t#*-_+=|>.,;!?()'\"/\\%$^@~"
+        + "党建工作法两新组织阳光车队温情“”‘’《》（）【】，。；：！？、—…　")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=SAFE, max_size=400))
+def test_a_body_without_markup_publishes_unchanged(body: str) -> None:
+    """The shortcut is sound: where `needs_check` says no rendering is needed, MkDocs renders the
+    page without a warning and the sanitiser changes nothing."""
+    assume(not needs_check(body))
+    page = render_body(body)
+    assert page.error is None and page.warnings == ()
+    assert sanitize.removed(page.html, sanitize.clean(page.html)) == []
+
+
+@pytest.mark.parametrize("body", ["## md-header\n\n正文", "# \\_\\_init\\_\\_\n\n正文", "Title\n===\n\nmd-x\n---\n"])
+def test_headings_never_get_a_reserved_id(body: str) -> None:
+    page = render_body(body)
+    assert sanitize.removed(page.html, sanitize.clean(page.html)) == []
+    assert 'id="h-md-' in page.html or 'id="h-__' in page.html
+
+
+def case_with(body: str, cid: str = "a") -> str:
+    return MINIMAL_CASE.format(id=cid).replace("测试做法。", body)
+
+
+BODY_LINE = MINIMAL_CASE.format(id="a").split("\n").index("测试做法。") + 1
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ('<p class="MsoNormal" style="x">文字</p>', [("E409", 0), ("E409", 0)]),
+    ("<font face=宋体>文字</font>", [("E408", 0)]),
+    ("<center>文字</center>", [("E408", 0)]),
+    ("x\n\n<script>alert(1)</script>", [("E401", 2)]),
+    ("[链接](http:[66.102.7.147])", [("E414", 0)]),
+    ("[链接](http://[66.102.7.147)", [("E414", 0)]),  # urlsplit fails: MkDocs itself would stop
+    ("一\n\n![图](https://example.com/x.png)", [("E404", 2)]),
+    ("[x](javascript:alert(1))", [("E403", 0)]),
+    ("[附件](assets/missing.pdf)", [("E415", 0)]),
+    ("![图](assets/missing.png)", [("E406", 0)]),
+    ("[别处](../outside.md)", [("E405", 0)]),
+    ("[根](/abs.png)", [("E405", 0)]),
+    ("[无](nothing)", [("E415", 0)]),  # an unrecognised relative link
+    ("[锚](#不存在)", [("E416", 0)]),
+    ("[锚](#主要做法)", []),
+    ("段落\n{: .md-x }", [("E410", 1)]),
+    ("a <span markdown=\"1\">b</span>", [("E409", 0)]),
+    ('<div markdown="1">\n\n**粗**\n\n</div>', []),  # md_in_html consumes it
+    ("![图](assets/cover.png) [PDF](assets/cover.png#x)", []),
+    ("```c++\n<font>\n```", []),  # code is text
+])
+def test_each_problem_is_found_at_its_line(tmp_path, body: str, expected: list[tuple[str, int]]) -> None:
+    make_library(tmp_path, {"a.md": case_with(body)})
+    found = [(f.code, f.line - BODY_LINE) for f in check(tmp_path).findings if f.severity == "error"]
+    assert sorted(found) == sorted(expected), [f.text() for f in check(tmp_path).findings]
+
+
+def test_percent_encoded_and_spaced_image_paths_are_library_files(tmp_path) -> None:
+    make_library(tmp_path, {"a.md": case_with("![图](assets/%E5%9B%BE.png) ![空格](<assets/a b.png>) ![编码](assets/a%20b.png)")})
+    (tmp_path / "assets" / "图.png").write_bytes((tmp_path / "assets" / "cover.png").read_bytes())
+    (tmp_path / "assets" / "a b.png").write_bytes((tmp_path / "assets" / "cover.png").read_bytes())
+    assert check(tmp_path).errors == ()
+
+
+# -- validate --fix --------------------------------------------------------------------------------
+
+WORD_PASTE = (
+    '<p class="MsoNormal" align="center" style="text-align:center"><font face="宋体" size="3">党建</font>'
+    '<span style="mso-bidi-font-size:10.5pt">引领</span><o:p></o:p></p>\n\n'
+    '<table class="MsoTableGrid" border="1" width="100%"><tr><td width="200" align="center">甲</td></tr></table>\n\n'
+    "<center>居中</center>"
+)
+
+
+def test_fix_applies_the_sanitisers_changes_and_nothing_else(tmp_path, run_cli) -> None:
+    text = case_with(WORD_PASTE)
+    front = text[: text.index("## 基本情况")]
+    make_library(tmp_path, {"a.md": text})
+    before = run_cli("validate", "--cases", tmp_path)
+    assert before.returncode == 1 and "E409" in before.stdout and "E408" in before.stdout
+    result = run_cli("validate", "--cases", tmp_path, "--fix")
+    assert result.returncode == 0, result.stdout
+    fixed = [line for line in result.stdout.splitlines() if ": fixed " in line]
+    assert fixed and all(relative(line.split(":", 1)[0], tmp_path) == "a.md" for line in fixed)
+    assert all(int(line.split(":")[1]) >= BODY_LINE for line in fixed)
+    new = (tmp_path / "a.md").read_text("utf-8")
+    assert new.startswith(front)  # front matter byte-identical
+    assert "党建" in new and "引领" in new and "居中" in new and "甲" in new  # text kept
+    assert not any(s in new for s in ("Mso", "style=", "<font", "<o:p", "<center", "border=", 'width="100%"'))
+    assert '<td align="center">' in new  # what the sanitiser keeps stays
+    again = run_cli("validate", "--cases", tmp_path, "--fix")
+    assert again.returncode == 0 and ": fixed " not in again.stdout  # idempotent
+    assert (tmp_path / "a.md").read_text("utf-8") == new
+
+
+def test_fix_keeps_line_endings_and_bom(tmp_path, run_cli) -> None:
+    text = case_with('<p style="x">文字</p>').replace("\n", "\r\n")
+    make_library(tmp_path, {"a.md": b""})
+    (tmp_path / "a.md").write_bytes(codecs.BOM_UTF8 + text.encode("utf-8"))
+    run_cli("validate", "--cases", tmp_path, "--fix")
+    data = (tmp_path / "a.md").read_bytes()
+    assert data.startswith(codecs.BOM_UTF8)
+    assert data.decode("utf-8-sig") == text.replace('<p style="x">', "<p>")
+
+
+def test_fix_leaves_script_alone_and_says_so(tmp_path, run_cli) -> None:
+    make_library(tmp_path, {"a.md": case_with("<script>alert(1)</script>")})
+    result = run_cli("validate", "--cases", tmp_path, "--fix")
+    assert result.returncode == 1 and ": fixed " not in result.stdout and "E401" in result.stdout
+    assert "<script>" in (tmp_path / "a.md").read_text("utf-8")
+
+
+def test_apply_edits_maps_offsets_through_crlf() -> None:
+    body = "a\n<b x=1>\nc"
+    original = "---\r\nid: a\r\n---\r\na\r\n<b x=1>\r\nc"
+    edits = fix_edits(body)
+    assert [e.what for e in edits] and all(e.line == 1 for e in edits)
+    assert apply_edits(original, body, 3, edits) == "---\r\nid: a\r\n---\r\na\r\n<b>\r\nc"
