@@ -245,6 +245,8 @@ def test_dependabot_keeps_actions_and_the_lock_current() -> None:
         assert update["directory"] == "/" and update["schedule"]["interval"] == "weekly"
         assert update["groups"] and all(g["patterns"] == ["*"] for g in update["groups"].values())
         assert update["cooldown"]["default-days"] >= 7
+    # MkDocs stays below 2 (pyproject.toml): Dependabot must not propose the major upgrade.
+    assert {"dependency-name": "mkdocs", "update-types": ["version-update:semver-major"]} in updates["pip"]["ignore"]
 
 
 def zizmor(*paths: Path) -> list[dict]:
