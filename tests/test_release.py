@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -96,12 +97,19 @@ def test_checksums_command(run_cli, tmp_path):
     assert result.returncode == 0 and "没有要发布的文件" in result.stderr and (empty / "SHA256SUMS").read_text() == ""
 
 
+def make(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """`make ARGS` in the repository as a fresh top-level make (not the one running `make test`)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
 def test_make_site_and_release_write_checksums_last():
     """`make site` writes SHA256SUMS after everything it puts in dist/; `make release` runs the
     tests, then site, then the SBOM, and rewrites SHA256SUMS to cover the SBOM too."""
-    recipe = subprocess.run(["make", "-n", "--no-print-directory", "release"], cwd=REPO, capture_output=True, text=True, check=False)
+    recipe = make("-n", "release")
     assert recipe.returncode == 0, recipe.stderr
-    site = subprocess.run(["make", "-n", "site"], cwd=REPO, capture_output=True, text=True, check=False).stdout.splitlines()
+    site = make("-n", "site").stdout.splitlines()
     assert site[-1].endswith("casebook checksums dist")
     assert any("--zip dist" in line for line in site) and any(line.startswith("cp build/book/") for line in site)
     lines = recipe.stdout.splitlines()
@@ -127,8 +135,7 @@ def locked() -> dict[str, tuple[str, set[str]]]:
 def sbom(tmp_path_factory) -> Path:
     """One real run of `make sbom` (cyclonedx-py over requirements.lock) into a scratch folder."""
     out = tmp_path_factory.mktemp("sbom")
-    result = subprocess.run(["make", "--no-print-directory", "sbom", f"SBOM_DIR={out}"], cwd=REPO,
-                            capture_output=True, text=True, timeout=300, check=False)
+    result = make("sbom", f"SBOM_DIR={out}", timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     return out / SBOM_NAME
 
@@ -154,8 +161,7 @@ def test_sbom_is_reproducible(sbom, tmp_path):
     """No serial number or timestamp: the same lock gives the same bytes."""
     data = json.loads(sbom.read_text("utf-8"))
     assert "serialNumber" not in data and "timestamp" not in data["metadata"]
-    again = subprocess.run(["make", "--no-print-directory", "sbom", f"SBOM_DIR={tmp_path}"], cwd=REPO,
-                           capture_output=True, text=True, timeout=300, check=False)
+    again = make("sbom", f"SBOM_DIR={tmp_path}", timeout=300)
     assert again.returncode == 0, again.stderr
     assert (tmp_path / SBOM_NAME).read_bytes() == sbom.read_bytes()
 
