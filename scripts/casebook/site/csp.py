@@ -8,9 +8,10 @@ hash, computed here from the page itself (Material's inline scripts differ from 
 from the library (the page's content, its title: `untrusted`) never gets a hash, so a script
 that got into the content is refused even though it is in the page when the hashes are taken.
 
-The policy works over http(s), under a sub-path and from file:// (Chromium matches 'self' to the
-page's own folder there); the offline copy's search runs in an iframe whose script is an
-external file (docs/assets/javascripts/iframe-worker/shim.js), not inline. It is delivered in a
+The policy works over http(s), under a sub-path ('self' is the origin, whatever the path) and from
+file:// (Chromium lets 'self' match file: URLs there, measured; other browsers may be stricter);
+the offline copy's search runs in an iframe whose script is an external file
+(docs/assets/javascripts/iframe-worker/shim.js), not inline. It is delivered in a
 <meta> element, so `frame-ancestors`, `report-uri` and `sandbox` are not available (browsers
 ignore them there); GitHub Pages cannot send headers.
 
