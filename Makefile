@@ -8,7 +8,7 @@ CASES  ?= cases
 # Material prints an end-of-life banner about MkDocs 2.0 on every build; we pin mkdocs<2 (README).
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site test serve validate bench lock clean
+.PHONY: site test release sbom serve validate bench lock clean
 
 # (Re)create the environment when it is missing or the lock file / project metadata changed.
 $(STAMP): requirements.lock pyproject.toml
@@ -24,14 +24,37 @@ validate: $(STAMP)
 # The 案例汇编 (PDF + Word) goes into build/book, is published in both sites (downloads/, linked
 # from the home and overview pages) and copied to dist/. The PDF needs a Chinese font: tools.py
 # finds one (on Debian as root it installs fonts-noto-cjk); without one the site still builds.
+# dist/ then holds this build's distributables only (older zips, books and SBOMs are removed
+# first) and SHA256SUMS over them (casebook checksums).
 site: $(STAMP)
 	$(BIN)/casebook validate --cases $(CASES)
 	@$(BIN)/python scripts/tools.py fonts --quiet >/dev/null || true
 	rm -rf build/book
 	$(BIN)/casebook book --cases $(CASES) --out build/book --skip-without-font
 	$(BIN)/casebook build --cases $(CASES) --site-dir site --downloads build/book
+	rm -f dist/*.zip dist/*.pdf dist/*.docx dist/*.cdx.json dist/SHA256SUMS
 	$(BIN)/casebook build --cases $(CASES) --site-dir build/offline --offline --zip dist --downloads build/book
-	rm -f dist/*.pdf dist/*.docx && cp build/book/* dist/
+	cp build/book/* dist/
+	$(BIN)/casebook checksums dist
+
+# A dry run of .github/workflows/release.yml's build job, which runs exactly this: the tests,
+# the site and its distributables, the SBOM, then SHA256SUMS over all of them in dist/. (The
+# workflow's publish job then attests the files in SHA256SUMS and uploads them; nothing is
+# published from here.)
+release: test
+	$(MAKE) --no-print-directory site
+	$(MAKE) --no-print-directory sbom
+	$(BIN)/casebook checksums dist
+
+# CycloneDX SBOM of the locked environment: every package of requirements.lock with its version
+# and hashes, and casebook itself (pyproject.toml) as the root. --output-reproducible: no serial
+# number or timestamp, so the same lock gives the same bytes. The requirements reader cannot
+# see which package needs which (the file says so in a warning, silenced here).
+SBOM_DIR ?= dist
+sbom: $(STAMP)
+	@mkdir -p $(SBOM_DIR)
+	PYTHONWARNINGS=ignore::UserWarning $(BIN)/cyclonedx-py requirements --pyproject pyproject.toml --output-reproducible \
+	  --of JSON -o $(SBOM_DIR)/liangxin-dangjian-anliku-sbom.cdx.json requirements.lock
 
 # The browser tests need Chromium: scripts/tools.py finds one or brings it (or says what to install);
 # the book tests need a Chinese font (tools.py fonts, as in `site`).

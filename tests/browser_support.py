@@ -131,6 +131,20 @@ class Site:
 
 # -- what a page did on the network and the console ---------------------------------------------
 
+# The pages' Content Security Policy (scripts/casebook/site/csp.py) reports what it refuses as a
+# `securitypolicyviolation` event in the document (seen here through a binding) and as a console
+# error from Chromium (which also covers frames, e.g. the offline search's hidden iframe).
+_CSP_LISTENER = """addEventListener('securitypolicyviolation', e => window.__casebookCspViolation(
+    `${e.effectiveDirective} blocked ${e.blockedURI || '?'} at ${e.sourceFile || document.URL}:${e.lineNumber} (${e.sample})`));"""
+
+
+def record_csp_violations(page, sink: list[str]) -> None:
+    """Append every CSP violation `page` reports (from now on, on every document it loads) to sink."""
+    page.expose_binding("__casebookCspViolation", lambda _source, text: sink.append(text))
+    page.add_init_script(_CSP_LISTENER)
+    page.on("console", lambda m: m.type == "error" and "Content Security Policy" in m.text and sink.append(f"console: {m.text}"))
+
+
 @dataclass
 class PageLog:
     site: Site
@@ -138,8 +152,10 @@ class PageLog:
     failed: list[str] = field(default_factory=list)
     bad_status: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)  # Content Security Policy
 
     def attach(self, page) -> None:
+        record_csp_violations(page, self.violations)
         page.on("request", lambda r: self.requests.append(r.url))
         page.on("requestfailed", self._failed)
         page.on("response", lambda r: r.status >= 400 and self.bad_status.append(f"{r.status} {r.url}"))
@@ -156,12 +172,23 @@ class PageLog:
         return [u for u in self.requests if not self.site.allows(u)]
 
     def assert_clean(self) -> None:
-        """No request outside the site, no failed or 4xx/5xx request, no script error or warning."""
+        """No request outside the site, no failed or 4xx/5xx request, no CSP violation, no script
+        error or warning."""
         assert self.requests, "no request was recorded: the network log is not working"
         assert not self.foreign(), f"requests outside {self.site.base}: {self.foreign()}"
         assert not self.failed, f"failed requests: {self.failed}"
         assert not self.bad_status, f"error responses: {self.bad_status}"
+        assert not self.violations, "Content Security Policy violations:\n" + "\n".join(self.violations)
         assert not self.errors, "JavaScript errors/warnings:\n" + "\n".join(self.errors)
+
+
+def toggle_palette(page) -> str:
+    """Click the header's light/dark switch (the visible one of Material's two labels); returns the
+    colour scheme the page then shows ("default" or "slate")."""
+    before = page.locator("body").get_attribute("data-md-color-scheme")
+    page.locator("form[data-md-component=palette] label:visible").click()
+    page.wait_for_function("s => document.body.getAttribute('data-md-color-scheme') !== s", arg=before)
+    return page.locator("body").get_attribute("data-md-color-scheme")
 
 
 def open_empty_search(page):

@@ -461,6 +461,9 @@ def test_site_links_the_book_when_it_is_given(run_cli, built, library, tmp_path)
     overview = (site / "overview" / "index.html").read_text(encoding="utf-8")
     assert f'下载案例汇编 <a href="downloads/{built["pdf"].name}">PDF</a> / <a href="downloads/{built["docx"].name}">Word</a>' in home
     assert f'下载案例汇编 <a href="../downloads/{built["pdf"].name}">PDF</a> / <a href="../downloads/{built["docx"].name}">Word</a>' in overview
+    # How to check a download: on the overview (the strict build checked the home page's anchor).
+    assert '<a href="overview/#核对下载的文件">核对下载的文件</a>' in home
+    assert 'id="核对下载的文件"' in overview and "<code>certutil -hashfile 文件名 SHA256</code>" in overview
 
 
 # -- look at it -----------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from browser_support import (
     load_cases,
     missing_chromium_message,
     strip_zwsp,
+    toggle_palette,
     without_query,
 )
 from conftest import REPO
@@ -434,3 +435,82 @@ def test_home_and_no_foreign_requests(session, site, cases):
     assert any(u.startswith(site.base + "search/search_index.") for u in requested), requested
     assert not any("/lunr/" in u or "/workers/search." in u for u in requested), requested
     log.assert_clean()
+
+
+# -- Content Security Policy: the theme works under it, injected script does not ------------------
+# (Every test above also fails on a CSP violation: PageLog.assert_clean.)
+
+def test_palette_switch_and_restore_under_the_policy(session, site):
+    """The palette switch works, and a reload keeps the choice: Material restores it with an inline
+    script at the top of <body>, which runs only because its hash is in the page's policy."""
+    page, log = session
+    page.goto(site.url("stats"))
+    assert page.locator('meta[http-equiv="Content-Security-Policy"]').count() == 1
+    assert page.locator('meta[name="referrer"]').get_attribute("content") == "no-referrer"
+    assert page.locator("body").get_attribute("data-md-color-scheme") == "default"
+    assert toggle_palette(page) == "slate"
+    page.goto(site.url("overview"))
+    assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+    page.reload()
+    assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+    assert toggle_palette(page) == "default"
+    page.reload()
+    assert page.locator("body").get_attribute("data-md-color-scheme") == "default"
+    log.assert_clean()
+
+
+INJECTED = ('<script>window.__injected = "inline"</script>'
+            '<img src="assets/images/favicon.png" alt="" onload="window.__handler = 1">')
+
+
+def probe_pages(root: Path) -> dict[str, str]:
+    """Copies of the built home page with markup injected into its content, as a sanitiser bug would
+    leave it: "after" (into the finished page), "before" (into the content before the policy was
+    made: the builder is told that text came from the library), "none" (no policy at all: the
+    injection itself works, so the other two can fail)."""
+    from casebook.site import csp
+
+    def inject(text: str) -> str:
+        article = re.search(r'<article class="md-content__inner md-typeset">', text)
+        assert article, "the home page has no Material article"
+        return text[: article.end()] + INJECTED + text[article.end():]
+
+    built = (root / "index.html").read_text("utf-8")
+    bare = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", built, count=1)
+    assert bare != built
+    return {"after": inject(built), "before": csp.add_policy(inject(bare), untrusted=[INJECTED]), "none": inject(bare)}
+
+
+def test_policy_refuses_script_injected_into_a_built_page(browser, site):
+    """The second wall: an inline script and an event handler that got into a page's content do
+    not run, and the browser reports the violations; the page itself still works."""
+    pages = probe_pages(site.root)
+    written = []
+    try:
+        for name, text in pages.items():
+            path = site.root / f"csp-probe-{name}.html"
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+        for name in pages:
+            context, page, log = _open(browser, site)
+            try:
+                page.goto(site.base + f"csp-probe-{name}.html")
+                page.wait_for_function("() => document.querySelector('article img').complete")
+                page.wait_for_timeout(200)
+                ran = page.evaluate("() => [window.__injected || null, window.__handler || null]")
+                if name == "none":
+                    assert ran == ["inline", 1], "the injected markup does not run even without a policy: the probe is broken"
+                    assert not log.violations
+                    continue
+                assert ran == [None, None], f"{name}: injected script ran under the policy"
+                directives = " ".join(log.violations)
+                assert "script-src-elem" in directives and "script-src-attr" in directives, log.violations
+                # The theme's own scripts still ran: Material's bundle and the palette restore.
+                assert page.evaluate("() => typeof document$ !== 'undefined' && typeof __md_get === 'function'")
+                page.locator("input.md-search__input").click()
+                assert page.locator("body").get_attribute("data-md-color-scheme") == "default"
+            finally:
+                context.close()
+    finally:
+        for path in written:
+            path.unlink()

@@ -6,7 +6,9 @@ case body. For each placement, either validation reports a finding there, or the
 built into a site (both flavours) whose pages are inert: checked statically here (no event
 handler, no script but the theme's, no off-site URL, no tag or attribute outside the allowlist,
 the text shown exactly as written) and in real Chromium (tests/test_browser.py's setup): no
-dialog, no page error, no request off 127.0.0.1 / the site's folder.
+dialog, no page error, no request off 127.0.0.1 / the site's folder, and no Content Security
+Policy violation: the policy (the second wall) must have had nothing to refuse. Every page carries
+that policy, with a hash for exactly its own inline scripts.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from browser_support import CHROMIUM_ARGS, VIEWPORT, StaticServer, chromium_path, missing_chromium_message
+from browser_support import CHROMIUM_ARGS, VIEWPORT, StaticServer, chromium_path, missing_chromium_message, record_csp_violations
 from casebook.core import sanitize
 from conftest import check, TODAY, make_library, relative
 from xss_corpus import PAYLOADS
@@ -203,7 +205,9 @@ def test_built_pages_are_inert(built, flavour) -> None:
                 assert not name.startswith("on"), (where, tag, name, value)
                 plain = re.sub(r"[\x00-\x20]", "", value).lower()
                 assert not plain.startswith(("javascript:", "vbscript:", "data:text", "livescript:")), (where, tag, name, value)
-            assert tag not in ("iframe", "object", "embed", "base", "frame", "frameset") and "http-equiv" not in attrs, (where, tag)
+            assert tag not in ("iframe", "object", "embed", "base", "frame", "frameset"), (where, tag)
+            # The one http-equiv is the site's policy in <head> (test_every_page_carries_the_policy...).
+            assert "http-equiv" not in attrs or (not in_article and attrs["http-equiv"] == "Content-Security-Policy"), (where, attrs)
             if in_article:  # the page's content (the theme's form is the search box, outside it)
                 assert tag not in ("form", "meta", "link", "style", "input", "button", "textarea"), (where, tag)
             for name in ("src", "srcset", "poster", "background", "ping"):
@@ -217,6 +221,67 @@ def test_built_pages_are_inert(built, flavour) -> None:
                     assert attrs.get("rel") == "noopener noreferrer", (where, attrs)
         for text in page.scripts:
             assert text.strip().startswith(THEME_SCRIPTS), (where, text[:200])
+
+
+class Policy(HTMLParser):
+    """The CSP <meta> elements of a page, where they stand, and every inline script that runs."""
+
+    DATA_TYPES = ("application/json", "application/ld+json", "text/template")
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.policies: list[str] = []
+        self.referrer: list[str] = []
+        self.before_policy: list[str] = []  # tags before the first policy (only <html>, <head>, <meta charset>)
+        self.scripts: list[str] = []
+        self.current: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: v or "" for k, v in attrs}
+        if tag == "meta" and a.get("http-equiv") == "Content-Security-Policy":
+            self.policies.append(a["content"])
+        elif not self.policies:
+            self.before_policy.append(tag if "charset" not in a else "meta charset")
+        if tag == "meta" and a.get("name") == "referrer":
+            self.referrer.append(a["content"])
+        if tag == "script" and "src" not in a and a.get("type", "").lower() not in self.DATA_TYPES:
+            self.current = []
+
+    def handle_data(self, data):
+        if self.current is not None:
+            self.current.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self.current is not None:
+            self.scripts.append("".join(self.current))
+            self.current = None
+
+
+@pytest.mark.parametrize("flavour", ["online", "offline"])
+def test_every_page_carries_the_policy_for_its_own_scripts(built, flavour) -> None:
+    """Every page, 404.html too: one Content-Security-Policy <meta> right after <meta charset>,
+    before any script or stylesheet; script-src is 'self' plus exactly the hashes of the page's
+    inline scripts that run (read here by Python's own HTML parser); no 'unsafe-inline'; and
+    the referrer policy. Pages of different depths have different theme scripts (__md_scope)."""
+    from casebook.site.csp import script_hash
+
+    seen_hashes = set()
+    for path in html_pages(built[flavour]):
+        where = path.relative_to(built[flavour]).as_posix()
+        page = Policy()
+        page.feed(path.read_text("utf-8"))
+        assert len(page.policies) == 1, where
+        assert page.before_policy == ["html", "head", "meta charset"], (where, page.before_policy)
+        assert page.referrer == ["no-referrer"], where
+        directives = {d.split()[0]: d.split()[1:] for d in page.policies[0].split(";")}
+        assert directives["object-src"] == ["'none'"] and directives["base-uri"] == ["'self'"], where
+        assert directives["form-action"] == ["'none'"] and directives["default-src"] == ["'self'"], where
+        sources = directives["script-src"]
+        assert sources[0] == "'self'" and not any("unsafe" in s for s in page.policies[0].split()), where
+        assert page.scripts, f"{where}: no inline script found: the reader is broken"
+        assert set(sources[1:]) == {script_hash(text) for text in page.scripts}, where
+        seen_hashes.update(sources[1:])
+    assert len(seen_hashes) > 3
 
 
 def norm(text: str) -> str:
@@ -277,6 +342,7 @@ def test_no_script_runs_and_nothing_leaves_the_site(built, flavour) -> None:
     dialogs: list[str] = []
     errors: list[str] = []
     foreign: list[str] = []
+    violations: list[str] = []  # what the Content Security Policy refused (the second wall)
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
@@ -286,12 +352,19 @@ def test_no_script_runs_and_nothing_leaves_the_site(built, flavour) -> None:
             page.on("dialog", lambda d: (dialogs.append(f"{d.type}: {d.message} @ {page.url}"), d.dismiss()))
             page.on("pageerror", lambda e: errors.append(f"{e} @ {page.url}"))
             page.on("request", lambda r: r.url.startswith(base) or foreign.append(f"{r.url} @ {page.url}"))
-            # The hooks see what they must: one dialog, one script error, one foreign request.
+            record_csp_violations(page, violations)
+            # The hooks see what they must: one dialog, one script error, a fetch off the site (the
+            # policy refuses it: a violation), a foreign request (a navigation, which no policy stops).
             page.goto(base + ("" if flavour == "online" else "index.html"))
             page.evaluate("() => { alert('self-test'); fetch('http://evil.example/self-test').catch(() => {}); setTimeout(() => { throw new Error('self-test') }, 0) }")
             page.wait_for_timeout(200)
-            assert len(dialogs) == 1 and len(errors) == 1 and len(foreign) == 1, (dialogs, errors, foreign)
-            dialogs.clear(), errors.clear(), foreign.clear()
+            page.route("http://evil.example/**", lambda route: route.abort())
+            with pytest.raises(Exception):
+                page.goto("http://evil.example/navigation-self-test")
+            page.unroute("http://evil.example/**")
+            assert len(dialogs) == 1 and len(errors) == 1 and len(foreign) == 1 and violations, (dialogs, errors, foreign, violations)
+            assert any("connect-src" in v and "evil.example" in v for v in violations), violations
+            dialogs.clear(), errors.clear(), foreign.clear(), violations.clear()
             visited = hovered = 0
             for n, html in enumerate(html_pages(root)):
                 rel = html.relative_to(root).as_posix()
@@ -332,6 +405,7 @@ def test_no_script_runs_and_nothing_leaves_the_site(built, flavour) -> None:
     assert not dialogs, dialogs
     assert not errors, errors
     assert not foreign, foreign
+    assert not violations, violations
 
 
 # -- validate rejects <=> the build would not publish it unchanged ---------------------------------

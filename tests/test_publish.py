@@ -288,3 +288,56 @@ def test_404_page_under_sub_path_loads_styles_scripts_and_links(published_site):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.browser
+def test_site_under_sub_path_works_under_its_policy(published_site):
+    """GitHub Pages serves a project site under /REPO/. The pages' Content Security Policy ('self'
+    is the origin, whatever the path): search, the palette switch (kept across a reload by a hashed
+    inline script) and the overview's filters work there, with no violation and nothing off-site."""
+    from browser_support import (CHROMIUM_ARGS, SEARCH_TIMEOUT_MS, PageLog, Site, chromium_path, load_cases,
+                                 missing_chromium_message, open_empty_search, toggle_palette)
+    from playwright.sync_api import sync_playwright
+
+    site = published_site
+    cases = load_cases(VALID)
+    handler = functools.partial(SubPathHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/anliku/"
+    path = chromium_path()
+    assert path, missing_chromium_message()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(locale="zh-CN")
+            log = PageLog(Site("online", site, base))
+            log.attach(page)
+            page.goto(base)
+            assert page.locator('meta[http-equiv="Content-Security-Policy"]').count() == 1
+
+            box = open_empty_search(page)
+            box.fill("阳光车队")
+            page.keyboard.press("End")
+            first = page.locator(".md-search-result__item > a").first
+            first.wait_for(timeout=SEARCH_TIMEOUT_MS)
+            assert first.get_attribute("href").split("?")[0] == base + "cases/shili-yangguang-chedui/"
+            page.keyboard.press("Escape")
+
+            assert toggle_palette(page) == "slate"
+            page.goto(base + "overview/")
+            page.reload()
+            assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+
+            page.wait_for_selector("select[data-cb-facet=category]")
+            category = "品牌创建"
+            expected = {c["title"] for c in cases.values() if category in c["category"]}
+            assert 0 < len(expected) < len(cases)
+            page.select_option("select[data-cb-facet=category]", category)
+            shown = {t.strip() for t in page.locator("article table:has(th.cb-sortable) tbody tr:visible td:first-child").all_inner_texts()}
+            assert shown == expected
+            log.assert_clean()
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()

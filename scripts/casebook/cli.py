@@ -91,6 +91,10 @@ def make_parser() -> Parser:
                    help="找不到中文字体时只提示、不生成 PDF（Word 照常生成），退出码 0；make site 用")
     p.set_defaults(run=cmd_book)
 
+    p = sub.add_parser("checksums", help="为 DIR 中要发布的文件（离线包 .zip、案例汇编 .pdf/.docx、SBOM .cdx.json）写出 SHA256SUMS")
+    p.add_argument("dir", nargs="?", type=Path, default=Path("dist"), metavar="DIR", help="文件所在目录（默认 dist）")
+    p.set_defaults(run=cmd_checksums)
+
     p = sub.add_parser("new", help="按模板新建案例草稿 DIR/ID.md（不覆盖已有文件）")
     p.add_argument("--cases", type=library_dir, default="cases", help="案例库目录（默认 cases）")
     p.add_argument("--id", help="编号，也是文件名；不写时由标题的拼音生成")
@@ -220,6 +224,21 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.zip:
         path = pack_zip(args.site_dir, args.zip)
         print(f"已打包离线版：{path}")
+    return 0
+
+
+def cmd_checksums(args: argparse.Namespace) -> int:
+    from .site.checksums import CHECKSUMS_NAME, DISTRIBUTABLES, ChecksumError, write_checksums
+
+    if not args.dir.is_dir():
+        return fail(f"找不到目录 {args.dir}（先运行 make site）")
+    try:
+        path, names = write_checksums(args.dir)
+    except (ChecksumError, OSError) as exc:
+        return fail(f"无法写出 {CHECKSUMS_NAME}：{exc}", 1)
+    if not names:
+        print(f"casebook: 注意：{args.dir} 中没有要发布的文件（{'、'.join(DISTRIBUTABLES)}），{path} 是空的", file=sys.stderr)
+    print(f"已写出 {path}（{len(names)} 个文件）")
     return 0
 
 

@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 from ..core.model import Library
+from .checksums import verify_instructions
 from .provenance import read_manifest
 
 ZIP_NAME = "liangxin-dangjian-anliku"
@@ -25,7 +26,16 @@ README_TEXT = """两新党建工作法案例库（离线版）
 
 本版本：{manifest}
 （详见 build-info.json）
+
+核对压缩包是否完整、是否是发布的原件（可选）：
+
+{verify}
 """
+
+
+def readme_text(shown: str) -> str:
+    """使用说明.txt: how to open the copy, which build it is, how to check the download."""
+    return README_TEXT.format(manifest=shown, verify="\n".join(verify_instructions(markdown=False)))
 
 
 def build_site(config_file: Path, library: Library, site_dir: Path, offline: bool = False, site_url: str | None = None,
@@ -86,7 +96,7 @@ def pack_zip(site_dir: Path, dist: Path, today: dt.date | None = None) -> Path:
             zf.writestr(info, data)
 
         shown = manifest.text() if manifest else "（没有构建信息）"
-        add(README_NAME, README_TEXT.format(manifest=shown).encode("utf-8"))
+        add(README_NAME, readme_text(shown).encode("utf-8"))
         for path in sorted(p for p in site_dir.rglob("*") if p.is_file()):
             add(path.relative_to(site_dir).as_posix(), path.read_bytes())
     partial.replace(target)

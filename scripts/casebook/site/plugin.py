@@ -27,6 +27,7 @@ from mkdocs.structure.pages import Page
 from ..core import report
 from ..core.model import Library
 from ..core.sanitize import clean, clean_text, removed
+from .csp import PolicyError, add_policy
 from .engine import page_context, site_options
 from .generate import assemble
 from .publish import check_library
@@ -50,6 +51,7 @@ class CasebookConfig(base.Config):
 class CasebookPlugin(BasePlugin[CasebookConfig]):
     dirty = False  # until on_startup says otherwise
     preloaded: Library | None = None  # set by `casebook build`: validated already
+    serving = False  # `mkdocs serve`: its live-reload script is inline, so pages get no CSP there
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this object across `mkdocs serve` rebuilds. Under
@@ -57,6 +59,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         # generated file held, so editing one case of thousands rebuilds its page and the
         # listings that show it, not every page.
         self.dirty = dirty
+        self.serving = command == "serve"
         self.written: dict[str, str | bytes] = {}
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -124,6 +127,24 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         for item in _toc_items(page.toc):  # the TOC is rendered outside the content, from headings
             item.title = clean_text(item.title)
         return safe
+
+    # Every page and 404.html get a Content Security Policy for their own inline scripts (csp.py);
+    # what came from the library (content, title) earns no hash. Last, after other plugins' changes.
+    @event_priority(-100)
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        return self.add_policy(output, page.content or "", page.title or "")
+
+    @event_priority(-100)
+    def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
+        return self.add_policy(output_content) if template_name.endswith(".html") else output_content
+
+    def add_policy(self, html: str, *untrusted: str) -> str:
+        if not self.config.enabled or self.serving:
+            return html
+        try:
+            return add_policy(html, untrusted)
+        except PolicyError as error:
+            raise PluginError(f"casebook: {error}") from error
 
     # After Material's search writes its index (priority 0), before the offline plugin inlines
     # it into search_index.js (priority -100).

@@ -102,6 +102,15 @@ def edit_template(env: Mapping[str, str], git: GitFacts) -> str | None:
 
 # -- the build manifest ------------------------------------------------------------------------
 
+# What each field of build-info.json means, for readers (使用说明.txt, the overview page).
+MANIFEST_FIELDS = {
+    "commit": "生成这一版的源代码提交（Git 提交号的前 7 位；带 -dirty 表示构建时有未提交的改动）",
+    "date": "构建日期",
+    "cases": "收录的案例数",
+    "version": "构建所用 casebook 程序的版本",
+}
+
+
 @dataclass(frozen=True)
 class Manifest:
     commit: str | None  # short hash; "-dirty" when the checkout had uncommitted changes

@@ -17,6 +17,7 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from . import charts
+from .checksums import verify_instructions
 from ..core.index import Facet, Index
 from ..core.model import Case
 from ..core.rules import honor_text, library_path
@@ -257,6 +258,7 @@ def render_case(case: Case, index: Index, options: Options, cases_by_rel: dict[s
 # -- listing pages -------------------------------------------------------------------------
 
 BOOK_FORMATS = ((".pdf", "PDF"), (".docx", "Word"))
+VERIFY_HEADING = "核对下载的文件"  # a heading of the overview page; its id is the same text
 
 
 def book_links(options: Options, from_page: str) -> str:
@@ -286,7 +288,8 @@ def render_home(index: Index, options: Options = Options()) -> str:
         "",
     ]
     if book := book_links(options, uri):
-        out += [f":material-download: {book}（PDF 供打印装订，Word 供编辑转发）", ""]
+        out += [f":material-download: {book}（PDF 供打印装订，Word 供编辑转发）。"
+                f"[{VERIFY_HEADING}](overview.md#{VERIFY_HEADING})：用 SHA256SUMS 确认文件完整、是发布的原件。", ""]
     out += ["## 精选案例", ""]
     featured = [c for c in cases if c.featured]
     if featured:
@@ -323,9 +326,11 @@ def render_overview(index: Index, options: Options) -> str:
     ]
     if book := book_links(options, uri):
         out.append(f"- {book}：按类别分篇、带目录的全部案例；PDF 供打印装订，Word 供编辑转发")
+    out += ["", f"### {VERIFY_HEADING}", "", *verify_instructions(markdown=True)]
     out += [
         "",
-        "字段说明：",
+        "### 字段说明",
+        "",
         "",
         "| 字段 | 含义 | 说明 |",
         "| --- | --- | --- |",
