@@ -20,7 +20,6 @@ import pytest
 
 from browser_support import (
     CHROMIUM_ARGS,
-    build_and_unzip,
     SEARCH_TIMEOUT_MS,
     open_empty_search,
     VIEWPORT,
@@ -58,11 +57,9 @@ def cases() -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def built(build_site, run_cli, tmp_path_factory) -> dict[str, Path]:
-    """Both flavours of the shipped library."""
-    online = tmp_path_factory.mktemp("browser-online") / "site"
-    build_site(LIBRARY, online)
-    return {"online": online, "offline": build_and_unzip(run_cli, LIBRARY, tmp_path_factory.mktemp("browser-offline"))}
+def built(shipped_builds) -> dict[str, Path]:
+    """Both flavours of the shipped library (shared with tests/test_accessibility.py)."""
+    return shipped_builds
 
 
 @pytest.fixture(scope="module", params=FLAVOURS)
@@ -354,6 +351,7 @@ def _check_charts(page, cases: dict[str, dict]) -> None:
     then the chart by year."""
     expected = [alt for key, alt in CHARTS.items() if any(c.get(key) for c in cases.values())] + ["按收录年份统计的案例数"]
     assert len(expected) >= 4
+    expected = [f"条形图：{name}，数据见下表" for name in expected]  # the table follows each chart
     charts = page.locator("article img.cb-chart")
     assert [charts.nth(i).get_attribute("alt") for i in range(charts.count())] == expected
     page.wait_for_function("() => [...document.querySelectorAll('img.cb-chart')].every(i => i.complete)")
@@ -402,7 +400,7 @@ def test_home_and_no_foreign_requests(session, site, cases):
     featured = {c["title"] for c in cases.values() if c.get("featured")}
     cards = {t.strip() for t in page.locator("article .grid.cards li strong a").all_inner_texts()}
     assert cards == featured
-    assert page.locator("html").get_attribute("lang") == "zh"
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
     shoot(page, site, "home")
 
     page.locator(".md-tabs a", has_text="案例总览").click()
