@@ -460,6 +460,7 @@ def test_overview_filters_by_keyboard_alone(browser, sites):
             page.keyboard.press("Tab")
             if page.evaluate("() => document.activeElement.matches('input[data-cb-text]')"):
                 break
+        assert page.evaluate("() => document.activeElement.labels[0].textContent.trim()") == "查找"  # a visible label
         page.keyboard.type("zzz-没有这个单位")
         assert visible_rows.count() == 0
         page.keyboard.press("Tab")

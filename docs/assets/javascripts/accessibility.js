@@ -167,6 +167,10 @@
   function setup() {
     syncPalette();
     window.addEventListener("load", syncPalette);
+    var palette = document.querySelector(".md-header__option");
+    if (palette && window.MutationObserver) {  // Material switched (the system's scheme changed)
+      new MutationObserver(syncPalette).observe(palette, {subtree: true, attributeFilter: ["hidden"]});
+    }
     setupCare();
     setupDrawer();
     window.addEventListener("load", updateScrollers);
