@@ -299,7 +299,8 @@ FOCUS_JS = r"""() => {
   };
 }"""
 
-REGIONS = ["skip", "header", "tabs", "nav", "toc", "content", "footer"]
+# The columns in the order they are seen: the table of contents (right) after the content.
+REGIONS = ["skip", "header", "tabs", "nav", "content", "toc", "footer"]
 
 
 def focused(page, wait_ms: int = 1500) -> dict | None:
@@ -709,12 +710,18 @@ def test_chart_images_are_named_and_followed_by_their_table(browser, sites):
 
 # -- what axe cannot see ---------------------------------------------------------------------------
 
-def test_search_placeholder_is_readable(browser, sites):
-    """The header's search box placeholder (axe does not check placeholders)."""
-    context, page = new_page(browser)
+@pytest.mark.parametrize(("scheme", "width"), [("default", 1280), ("slate", 390)])
+def test_search_placeholder_is_readable(browser, sites, scheme, width):
+    """The search box's placeholder (axe does not check placeholders): in the red header, and in
+    the opened box on a narrow screen."""
+    context, page = new_page(browser, scheme, width)
     try:
         page.goto(sites["online"].url())
         settle(page)
+        icon = page.locator('.md-header label.md-header__button[for="__search"]')
+        if icon.is_visible():
+            icon.click()
+            still(page)
         ratio = page.evaluate("""() => {
             const input = document.querySelector('.md-search__input');
             const behind = cbColour.background(input);
@@ -790,3 +797,19 @@ def test_palette_override_keeps_materials_switch():
     ours = (REPO / "overrides" / "partials" / "palette.html").read_text(encoding="utf-8")
     body = theirs.split("-#}", 1)[1].strip()
     assert body in ours
+
+
+def test_main_template_keeps_materials_sidebars():
+    """overrides/main.html renders Material's two sidebars in two blocks (the table of contents
+    after the content): the markup must still be Material's."""
+    import material
+
+    def lines(text: str) -> str:
+        return "\n".join(line.strip() for line in text.strip().splitlines())
+
+    base = (Path(material.__file__).parent / "templates" / "base.html").read_text(encoding="utf-8")
+    block = base.split("{% block site_nav %}", 1)[1].split("{% endblock %}", 1)[0]
+    primary, secondary = block.split('{% if "toc.integrate" not in features %}')
+    ours = lines((REPO / "overrides" / "main.html").read_text(encoding="utf-8"))
+    assert lines(primary) in ours
+    assert lines('{% if "toc.integrate" not in features %}' + secondary) in ours
