@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from browser_support import (
-    CHROMIUM_ARGS,
     SEARCH_TIMEOUT_MS,
     open_empty_search,
     VIEWPORT,
@@ -27,6 +26,7 @@ from browser_support import (
     Site,
     StaticServer,
     chromium_path,
+    launched_chromium,
     collation_key,
     load_cases,
     missing_chromium_message,
@@ -77,17 +77,8 @@ def site(request, built):
 
 @pytest.fixture(scope="module")
 def browser():
-    path = chromium_path()
-    if path is None:
-        pytest.fail(missing_chromium_message(), pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 def _open(browser, site: Site, color_scheme: str = "light"):
