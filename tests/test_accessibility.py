@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from browser_support import SEARCH_TIMEOUT_MS, Site, StaticServer, launched_chromium, load_cases
 from conftest import REPO, SHIPPED
@@ -656,7 +658,32 @@ def _contrast(a: str, b: str) -> float:
 
 def test_contrast_formula():
     assert round(_contrast("#ffffff", "#000000"), 1) == 21.0
+    assert round(_contrast("#767676", "#ffffff"), 2) == 4.54  # the lightest grey that passes on white
     assert round(_contrast("#808080", "#ffffff"), 2) == 3.95  # the old chart labels
+    assert round(_contrast("#b71c1c", "#ffffff"), 2) == 6.57  # the site's red
+
+
+colours = st.integers(0, 0xFFFFFF).map(lambda n: f"#{n:06x}")
+
+
+@settings(max_examples=300)
+@given(st.lists(st.tuples(colours, colours), min_size=1, max_size=20))
+def test_browser_contrast_helper_agrees_with_the_formula(js_page, pairs):
+    """The in-page helper that measures focus rings and placeholders (COLOUR_JS) gives WCAG's
+    ratio, checked against the Python formula above on random colour pairs."""
+    got = js_page.evaluate("""pairs => pairs.map(([a, b]) => {
+        const rgb = h => [1, 3, 5].map(i => parseInt(h.slice(i, i + 2), 16)).concat([1]);
+        return cbColour.contrast(rgb(a), rgb(b));
+    })""", [list(p) for p in pairs])
+    assert got == pytest.approx([_contrast(a, b) for a, b in pairs], rel=1e-9)
+
+
+@pytest.fixture(scope="module")
+def js_page(browser):
+    context, page = new_page(browser)
+    page.goto("about:blank")
+    yield page
+    context.close()
 
 
 def test_chart_text_and_bars_stand_out_from_the_chart_background(sites):
