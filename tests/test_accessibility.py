@@ -106,6 +106,7 @@ def test_language_and_skip_link_text(sites):
     home = (root / "index.html").read_text(encoding="utf-8")
     assert re.search(r'class="md-skip">\s*跳到正文\s*</a>', home)
     assert 'placeholder="搜索"' in home and "没有找到符合条件的结果".encode("unicode_escape").decode() in home
+    assert "<h1>404 - 找不到页面</h1>" in (root / "404.html").read_text(encoding="utf-8")  # not English
 
 
 # -- charts --------------------------------------------------------------------------------------
