@@ -58,7 +58,7 @@ def cases() -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def built(shipped_builds) -> dict[str, Path]:
-    """Both flavours of the shipped library (shared with tests/test_accessibility.py)."""
+    """Both flavours of the shipped library (the session build the accessibility tests share)."""
     return shipped_builds
 
 
