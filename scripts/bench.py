@@ -147,7 +147,8 @@ def bare_site(lib: Path, dest: Path) -> Path:
         path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
     config = re.sub(r"  - casebook:\n      cases: .*\n", "", config)
-    config = re.sub(r"  custom_dir: .*\n", "", config)  # our search worker needs the plugin's index
+    # Same templates (关怀模式, zh-CN): without the plugin, overrides/main.html keeps Material's worker.
+    config = config.replace("  custom_dir: overrides", f"  custom_dir: {(REPO / 'overrides').as_posix()}")
     (dest / "mkdocs.yml").write_text(config, encoding="utf-8")
     return dest / "mkdocs.yml"
 

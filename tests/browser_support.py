@@ -6,6 +6,7 @@ throw-away ThreadingHTTPServer) and "offline" (the `--offline` build opened from
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import pytest
 import yaml
 from pypinyin import lazy_pinyin
 from tools import NO_BROWSER, installed_browser
@@ -40,6 +42,22 @@ def chromium_path() -> str | None:
 
 def missing_chromium_message() -> str:
     return NO_BROWSER
+
+
+@contextlib.contextmanager
+def launched_chromium():
+    """Headless Chromium through Playwright; the test fails (never skips) when there is none."""
+    path = chromium_path()
+    if path is None:
+        pytest.fail(missing_chromium_message(), pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 # -- the case library's front matter (the expectations come from here, not from the site) ------

@@ -141,6 +141,17 @@ def check(root: Path, today: dt.date = TODAY):
     return check_library(root, lambda library: engine.page_context(_mkdocs_config(), library), today)
 
 
+@pytest.fixture(scope="session")
+def shipped_builds(tmp_path_factory) -> dict[str, Path]:
+    """Both flavours of the shipped library, built once per test process for the browser tests:
+    {"online": site folder, "offline": the offline zip unzipped elsewhere (holds index.html)}."""
+    from browser_support import build_and_unzip
+
+    online = tmp_path_factory.mktemp("shipped-online") / "site"
+    _build(SHIPPED, online)
+    return {"online": online, "offline": build_and_unzip(_in_process, SHIPPED, tmp_path_factory.mktemp("shipped-offline"))}
+
+
 def make_library(root: Path, cases: dict[str, str | bytes], taxonomy: str | bytes | None = None) -> Path:
     """A small library in `root`: the valid fixtures' taxonomy.yml (or `taxonomy`) and `cases`.
 

@@ -19,8 +19,6 @@ from pathlib import Path
 import pytest
 
 from browser_support import (
-    CHROMIUM_ARGS,
-    build_and_unzip,
     SEARCH_TIMEOUT_MS,
     open_empty_search,
     VIEWPORT,
@@ -28,6 +26,7 @@ from browser_support import (
     Site,
     StaticServer,
     chromium_path,
+    launched_chromium,
     collation_key,
     load_cases,
     missing_chromium_message,
@@ -59,11 +58,9 @@ def cases() -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def built(build_site, run_cli, tmp_path_factory) -> dict[str, Path]:
-    """Both flavours of the shipped library."""
-    online = tmp_path_factory.mktemp("browser-online") / "site"
-    build_site(LIBRARY, online)
-    return {"online": online, "offline": build_and_unzip(run_cli, LIBRARY, tmp_path_factory.mktemp("browser-offline"))}
+def built(shipped_builds) -> dict[str, Path]:
+    """Both flavours of the shipped library (the session build the accessibility tests share)."""
+    return shipped_builds
 
 
 @pytest.fixture(scope="module", params=FLAVOURS)
@@ -81,17 +78,8 @@ def site(request, built):
 
 @pytest.fixture(scope="module")
 def browser():
-    path = chromium_path()
-    if path is None:
-        pytest.fail(missing_chromium_message(), pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 def _open(browser, site: Site, color_scheme: str = "light"):
@@ -355,6 +343,7 @@ def _check_charts(page, cases: dict[str, dict]) -> None:
     then the chart by year."""
     expected = [alt for key, alt in CHARTS.items() if any(c.get(key) for c in cases.values())] + ["按收录年份统计的案例数"]
     assert len(expected) >= 4
+    expected = [f"条形图：{name}，数据见下表" for name in expected]  # the table follows each chart
     charts = page.locator("article img.cb-chart")
     assert [charts.nth(i).get_attribute("alt") for i in range(charts.count())] == expected
     page.wait_for_function("() => [...document.querySelectorAll('img.cb-chart')].every(i => i.complete)")
@@ -403,7 +392,7 @@ def test_home_and_no_foreign_requests(session, site, cases):
     featured = {c["title"] for c in cases.values() if c.get("featured")}
     cards = {t.strip() for t in page.locator("article .grid.cards li strong a").all_inner_texts()}
     assert cards == featured
-    assert page.locator("html").get_attribute("lang") == "zh"
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
     shoot(page, site, "home")
 
     page.locator(".md-tabs a", has_text="案例总览").click()

@@ -44,7 +44,7 @@ def test_staged_tree_builds_without_the_plugin_into_the_same_pages(tmp_path, run
     config = (out / "mkdocs.yml").read_text(encoding="utf-8")
     plugins = [p if isinstance(p, str) else next(iter(p)) for p in yaml.load(config, Loader=AnyTags)["plugins"]]
     assert "casebook" not in plugins and "search" in plugins
-    assert "custom_dir" not in config  # overrides/main.html needs the plugin's Jinja filter
+    assert "custom_dir: overrides" in config and (out / "overrides" / "partials" / "palette.html").is_file()
     assert (out / "docs" / "cases" / "assets" / "cover.png").is_file()  # library images
     assert (out / "docs" / "build-info.json").is_file() and (out / "docs" / "cases.csv").is_file()
     assert (out / "docs" / "city-overview.md").is_file()  # hand-written pages
@@ -70,6 +70,9 @@ def test_staged_tree_builds_without_the_plugin_into_the_same_pages(tmp_path, run
     staged_page = (staged_site / case).read_text(encoding="utf-8")
     assert "编辑此案例" in staged_page and EDIT_URL.split("{")[0] in staged_page
     assert "workers/search." in staged_page and "search-worker.js" not in staged_page
+    # The theme overrides that need no plugin are the same: language, skip link, 关怀模式.
+    assert '<html lang="zh-CN"' in staged_page and "跳到正文" in staged_page
+    assert "data-cb-care" in staged_page and "assets/javascripts/accessibility.js" in staged_page
 
 
 def test_stage_refuses_a_library_with_errors_and_the_project_folder(tmp_path, run_cli):
@@ -79,4 +82,7 @@ def test_stage_refuses_a_library_with_errors_and_the_project_folder(tmp_path, ru
     before = (REPO / "mkdocs.yml").read_bytes()
     clash = run_cli("stage", "--cases", str(VALID), "--out", str(REPO))
     assert clash.returncode == 2 and "重叠" in clash.stderr
+    inside = REPO / "overrides" / "staged"  # the overrides are copied into the output: not into themselves
+    clash = run_cli("stage", "--cases", str(VALID), "--out", str(inside))
+    assert clash.returncode == 2 and "重叠" in clash.stderr and not inside.exists()
     assert (REPO / "mkdocs.yml").read_bytes() == before

@@ -41,7 +41,10 @@
     text.placeholder = "在标题、单位中查找";
     text.setAttribute("data-cb-text", "");
     text.addEventListener("input", apply);
-    form.appendChild(text);
+    var textLabel = document.createElement("label");  // a visible name, not only the placeholder
+    textLabel.textContent = "查找 ";
+    textLabel.appendChild(text);
+    form.appendChild(textLabel);
     var reset = document.createElement("button");
     reset.type = "button";
     reset.className = "md-button";

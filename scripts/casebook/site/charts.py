@@ -1,4 +1,9 @@
-"""Counts -> a horizontal bar chart as a standalone SVG (made at build time, no script)."""
+"""Counts -> a horizontal bar chart as a standalone SVG (made at build time, no script).
+
+The chart is drawn on its own white background, so its colours are the same in both of the site's
+colour schemes: label text 12.6:1 and bars 6.6:1 against it (WCAG 2.1: 4.5:1 for text, 3:1 for
+graphics). The page shows it as an <img> whose alt text names it; its data table follows it.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,9 @@ VALUE_W = 48
 ROW_H = 30
 BAR_H = 18
 PAD = 12
-BAR = "#c62828"  # party red; readable on both the light and the dark palette
-TEXT = "#808080"
+BAR = "#b71c1c"  # the site's party red (docs/assets/stylesheets/casebook.css)
+TEXT = "#333333"
+BACKGROUND = "#ffffff"
 FONT = "'PingFang SC','Microsoft YaHei','Noto Sans CJK SC','Source Han Sans SC',sans-serif"
 
 
@@ -33,6 +39,7 @@ def bar_chart(title: str, counts: list[tuple[str, int]]) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
         f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title, {chr(34): "&quot;"})}">',
         f"<title>{escape(title)}</title>",
+        f'<rect width="{WIDTH}" height="{height}" rx="6" fill="{BACKGROUND}"/>',
         f'<g font-family="{FONT}" font-size="14" fill="{TEXT}">',
     ]
     for i, (label, n) in enumerate(counts):

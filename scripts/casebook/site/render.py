@@ -420,7 +420,8 @@ def render_stats(index: Index) -> tuple[str, dict[str, bytes]]:
             continue
         name = f"stats/{key.replace('_', '-')}.svg"
         svgs[name] = charts.bar_chart(f"按{label}统计的案例数", counts).encode("utf-8")
-        out += [f"![按{label}统计的案例数]({relative_link(name, uri)}){{ .cb-chart }}", ""]
+        # The image's name says what it shows; the same numbers follow as a table.
+        out += [f"![条形图：按{label}统计的案例数，数据见下表]({relative_link(name, uri)}){{ .cb-chart }}", ""]
         out += [f"| {label} | 案例数 |", "| --- | --- |"]
         out += [f"| {esc(value)} | {n} |" for value, n in counts]
         out.append("")

@@ -10,7 +10,9 @@ Markdown is rendered cannot be carried by files, so the staged site differs in t
   written from a library that validates (E401-E413 refuse every tag, attribute and address the
   allowlist would remove), so the HTML is the same; the second line of defence is what is lost.
 - Search is Material's own (its worker and lunr index); our prebuilt index and worker
-  (search.py, overrides/main.html) need the plugin. overrides/ is therefore not used.
+  (search.py) need the plugin: overrides/main.html swaps the worker only when the plugin's Jinja
+  filter is there. The rest of overrides/ (关怀模式, zh-CN, the skip link's text) is copied and
+  used as it is.
 - The header's edit button: the edit link inside each case page remains (it is in the page).
 
 Pure except `write_stage`, which writes the tree.
@@ -42,6 +44,7 @@ class Stage:
     docs_dir: Path  # the hand-written pages to copy
     base_dir: Path  # the folder of the original mkdocs.yml
     snippets: tuple[str, ...]  # files the pages include with --8<--, relative to base_dir
+    theme_dir: str | None = None  # the theme's custom_dir (overrides/), relative to base_dir
 
 
 def _get(node: MappingNode, key: str) -> Node | None:
@@ -66,16 +69,13 @@ def _plugin_name(item: Node) -> str | None:
 
 
 def staged_config(text: str, copyright: str) -> str:
-    """mkdocs.yml without the casebook plugin and the theme overrides that need it, reading the
-    staged docs/. Tags (!ENV, !!python/name ...) pass through untouched: nodes, not values."""
+    """mkdocs.yml without the casebook plugin, reading the staged docs/ (and the theme overrides
+    copied beside it). Tags (!ENV, !!python/name ...) pass through untouched: nodes, not values."""
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     if not isinstance(root, MappingNode):
         raise BuildError("MkDocs 配置不是“键: 值”的映射")
     _set(root, "docs_dir", STAGED_DOCS)
     _set(root, "copyright", copyright)
-    theme = _get(root, "theme")
-    if isinstance(theme, MappingNode):
-        _drop(theme, "custom_dir")  # overrides/main.html calls the plugin's Jinja filter
     plugins = _get(root, "plugins")
     if isinstance(plugins, SequenceNode):
         plugins.value = [p for p in plugins.value if _plugin_name(p) != "casebook"]
@@ -114,14 +114,30 @@ def prepare_stage(config_path: Path, library: Library, env: Mapping[str, str], d
         downloads=downloads,
     )
     site = assemble(library, options, env)
-    return Stage(staged_config(text, site.copyright), site, docs_dir, base_dir, snippet_files(docs_dir, base_dir))
+    return Stage(staged_config(text, site.copyright), site, docs_dir, base_dir, snippet_files(docs_dir, base_dir),
+                 theme_dir(settings, base_dir))
+
+
+def theme_dir(settings: Node, base_dir: Path) -> str | None:
+    """The theme's custom_dir when it is a folder inside the project (copied beside the staged
+    config, so the same relative path works there)."""
+    theme = _get(settings, "theme") if isinstance(settings, MappingNode) else None
+    node = _get(theme, "custom_dir") if isinstance(theme, MappingNode) else None
+    if not (isinstance(node, ScalarNode) and node.value):
+        return None
+    folder = (base_dir / node.value).resolve()
+    if Path(node.value).is_absolute() or not folder.is_relative_to(base_dir) or not folder.is_dir():
+        return None
+    return folder.relative_to(base_dir).as_posix()
 
 
 def stage_problem(stage: Stage, out: Path) -> str | None:
     """Why `out` cannot take the staged tree: it would overwrite the project's own files."""
     out, base, docs = out.resolve(), stage.base_dir.resolve(), stage.docs_dir.resolve()
-    if out == base or out == docs or docs.is_relative_to(out) or out.is_relative_to(docs):
-        return f"输出目录 {out} 与项目的 mkdocs.yml 或 docs/ 重叠；请换一个空目录"
+    theme = base / stage.theme_dir if stage.theme_dir else None
+    if out == base or out == docs or docs.is_relative_to(out) or out.is_relative_to(docs) or (
+            theme is not None and (theme.is_relative_to(out) or out.is_relative_to(theme))):
+        return f"输出目录 {out} 与项目的 mkdocs.yml、docs/ 或 {stage.theme_dir}/ 重叠；请换一个空目录"
     return None
 
 
@@ -145,6 +161,11 @@ def write_stage(stage: Stage, out: Path) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
         count += 1
+    if stage.theme_dir:
+        theme = out / stage.theme_dir
+        if theme.exists():
+            shutil.rmtree(theme)
+        shutil.copytree(stage.base_dir / stage.theme_dir, theme)
     for name in stage.snippets:
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(stage.base_dir / name, out / name)
