@@ -462,6 +462,34 @@ def test_e208_duplicate_id_reported_once_per_extra_copy(tmp_path: Path) -> None:
     assert findings_of(tmp_path) == [("b/same.md", "E208", 2), ("c/same.md", "E208", 2)]
 
 
+def with_aliases(case_id: str, aliases: str) -> str:
+    """A minimal case with an `aliases:` line (line 11, after `source`)."""
+    return case_text(case_id, **{"source: 测试资料\n": f"source: 测试资料\naliases: {aliases}\n"})
+
+
+def test_aliases_are_former_ids_in_the_id_namespace(tmp_path: Path) -> None:
+    make_library(tmp_path, {
+        "new.md": with_aliases("new", "[old-one, old-two]"),  # fine
+        "own.md": with_aliases("own", "[own]"),  # its own id
+        "taken.md": with_aliases("taken", "[new]"),  # another case's id
+        "twice.md": with_aliases("twice", "[old-one]"),  # another case's alias
+        "bad.md": with_aliases("bad", "[Old_One]"),  # not an id
+        "draft.md": case_text("draft", **{"source: 测试资料": "source: 测试资料\nstatus: draft"}),
+        "draftish.md": with_aliases("draftish", "[draft]"),  # a draft's id is taken too
+    })
+    assert findings_of(tmp_path) == [
+        ("bad.md", "E206", 11), ("draftish.md", "E208", 11), ("own.md", "E208", 11), ("taken.md", "E208", 11), ("twice.md", "E208", 11),
+    ]
+    library = load_library(tmp_path, today=TODAY)
+    assert {c.id: c.aliases for c in library.cases} == {"new": ("old-one", "old-two"), "draft": ()}
+
+
+def test_aliases_messages_name_the_value_and_the_other_case(tmp_path: Path) -> None:
+    make_library(tmp_path, {"a.md": with_aliases("a", "[b]"), "b.md": case_text("b")})
+    (f,) = load_library(tmp_path, today=TODAY).findings
+    assert f.code == "E208" and "“b”" in f.message and "b.md" in f.message and "曾用编号" in f.message
+
+
 # ==================================================================================================
 # Messages: one clean line, whatever the value held (escaped line breaks and controls).
 # ==================================================================================================

@@ -92,6 +92,7 @@ class Case:
     featured: bool = False
     status: str = "published"
     cover: str | None = None
+    aliases: tuple[str, ...] = ()  # former ids (merged or renamed cases): their pages point here
 
     @property
     def incomplete_sections(self) -> tuple[str, ...]:

@@ -63,6 +63,8 @@ FIELDS: tuple[Field, ...] = (
     Field("featured", "精选", "bool", False, rule="`true` 或 `false`，默认 `false`"),
     Field("status", "状态", "str", False, choices=("published", "draft"), rule="`published`（默认）或 `draft`（校验但不发布）"),
     Field("cover", "封面", "path", False, rule="库内已存在的图片，相对库目录的路径，如 `assets/x.jpg`"),
+    Field("aliases", "曾用编号", "list", False,
+          rule="并入本案例或改名前的旧编号列表，如 `[dangjian-tepaiyuan]`；旧网址显示一个转到本案例的页面"),
 )
 FIELD_BY_KEY: dict[str, Field] = {f.key: f for f in FIELDS}
 

@@ -609,18 +609,34 @@ def check_assets(assets: tuple[str, ...], svgs: dict[str, str], shown_root: str)
 
 
 def check_duplicate_ids(raws_and_cases: list[tuple[RawCase, Case | None]]) -> list[Finding]:
-    """Ids must be unique across the library (subfolders make equal file names possible)."""
+    """Ids must be unique across the library (subfolders make equal file names possible). A case's
+    former ids (`aliases`) share that namespace: each names a page of the site (cases/<id>)."""
     first: dict[str, str] = {}
     findings = []
     for raw, case in raws_and_cases:
         if case is None:
             continue
         if case.id in first:
-            line = next((i + 2 for i, ln in enumerate(raw.front_lines) if ln.startswith("id:")), 1)
-            findings.append(Finding(raw.shown, line, "E208", f"`id`“{case.id}” 与 {first[case.id]} 重复；请换一个 id 并同步文件名"))
+            findings.append(Finding(raw.shown, _front_line(raw, "id"), "E208", f"`id`“{case.id}” 与 {first[case.id]} 重复；请换一个 id 并同步文件名"))
         else:
             first[case.id] = raw.shown
+    for raw, case in raws_and_cases:  # after every id: an alias never takes a case's own id
+        for alias in case.aliases if case else ():
+            if not ID_PATTERN.match(alias):
+                findings.append(Finding(raw.shown, _front_line(raw, "aliases"), "E206", (
+                    f"`aliases`（曾用编号）中的“{alias}”不是有效的编号：只能用小写字母、数字和单个连字符，如 yangguang-chedui")))
+            elif alias in first:
+                findings.append(Finding(raw.shown, _front_line(raw, "aliases"), "E208", (
+                    f"`aliases`（曾用编号）中的“{alias}”与 {first[alias]} 的编号重复；曾用编号不能是现有案例的 id，"
+                    "也不能出现在两个案例中")))
+            else:
+                first[alias] = raw.shown
     return findings
+
+
+def _front_line(raw: RawCase, key: str) -> int:
+    """The file line of a top-level front-matter key (1 when not found)."""
+    return next((i + raw.front_start for i, ln in enumerate(raw.front_lines) if ln.startswith(key + ":")), 1)
 
 
 def check_case_links(raws_and_cases: list[tuple[RawCase, Case | None]]) -> list[Finding]:

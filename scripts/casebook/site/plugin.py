@@ -95,9 +95,9 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         self.pending = {**site.pages, **site.files}
         for uri, content in site.pages.items():
             file = self.generated(config, uri, content)
-            case_id = case_id_of(uri)
+            case = self.index.by_id.get(case_id_of(uri) or "")  # None: a former id's page
             # "Edit" on a case page opens its source file in the library, not a generated path.
-            file.edit_uri = f"{self.prefix}/{quote(self.index.by_id[case_id].rel)}" if case_id and self.prefix else None
+            file.edit_uri = f"{self.prefix}/{quote(case.rel)}" if case and self.prefix else None
             files.append(file)
         for uri, data in site.files.items():
             files.append(self.generated(config, uri, data))
