@@ -44,7 +44,7 @@ FLAVOURS = ["online", "offline"]
 
 YANGGUANG = "kangdi-yangguang-chedui"
 WENQING = "gangtaochang-wenqing-gongzuofa"
-TEPAIYUAN = "dangjian-tepaiyuan"
+TEPAIYUAN = "dangjian-gongzuo-baozhang"  # 党建特派员: one of its 保障 (the case dangjian-tepaiyuan merged into it)
 WAHAHA = "qunsheng-xianxing-xuexi-kaocha"  # "娃哈哈" occurs only in the middle of its body
 
 
@@ -341,6 +341,18 @@ def test_case_page_related_and_browse(session, site, cases):
     listed = {t.strip() for t in page.locator("article table tbody tr td:first-child").all_inner_texts()}
     assert listed == {c["title"] for c in cases.values() if category in c["category"]}
     shoot(page, site, "browse")
+    log.assert_clean()
+
+
+def test_a_former_id_sends_the_reader_to_the_case(session, site, cases):
+    """The old address of a merged case (an id in the surviving case's `aliases`) opens that case."""
+    merged = {alias: i for i, c in cases.items() for alias in c.get("aliases") or []}
+    assert merged, "the shipped library has no merged case: update the test"
+    page, log = session
+    for old, target in merged.items():
+        page.goto(site.url(f"cases/{old}"))
+        page.wait_for_url(site.url(f"cases/{target}"))
+        assert h1(page) == cases[target]["title"]
     log.assert_clean()
 
 
