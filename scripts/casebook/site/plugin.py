@@ -28,6 +28,7 @@ from ..core.library import load_library
 from ..core.sanitize import clean, clean_text, removed
 from .generate import book_files, copyright_line, generate, relative_to
 from .provenance import edit_template, make_manifest, read_git
+from .links import unlink_missing_cases
 from .render import CASES_DIR, Options, case_id_of
 from .search import build_search_index
 
@@ -107,6 +108,16 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
             if file.generated_by is None and file.src_uri.endswith(".md"):
                 file.edit_uri = f"{self.docs_prefix}/{file.src_uri}" if self.docs_prefix else None
         return files
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        # A hand-written page (全市概况) may link to cases of the shipped library; built with another
+        # library, such a link shows as its text instead of failing the strict build (links.py).
+        if not self.config.enabled or page.file.generated_by:
+            return markdown
+        text, missing = unlink_missing_cases(markdown, page.file.src_uri, lambda uri: files.get_file_from_path(uri) is not None)
+        for uri in missing:
+            log.info(f"casebook: {page.file.src_uri} 链接的案例 {uri} 不在本案例库中，显示为文字")
+        return text
 
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
         # overrides/main.html always calls the filter: disabled, Material keeps its own worker.
