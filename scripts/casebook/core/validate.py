@@ -14,7 +14,7 @@ from urllib.parse import unquote
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from . import sanitize, scan
+from . import lints, sanitize, scan
 from .load import Loader
 from .model import Case, Finding, Honor, RawCase, Section, Taxonomy
 from .rules import honor_year_ok, plain_url, suggest, summary_problem, url_kind, vocabulary_problem
@@ -452,6 +452,8 @@ class CaseCheck(NodeReader):
             elif s.incomplete:
                 self.add(s.line, "W301", f"章节 `## {s.title}` 为“待补充”，案例将标为不完整")
         self.check_results(sections)
+        for line, code, message in lints.body_lints(sections, scan.prose_text(self.raw.body), self.raw.body_line):
+            self.add(line, code, message)  # W304-W306: writing lints (lints.py)
         if not scan.all_paired(self.raw.body):
             self.check_body_pairs()
         return sections
