@@ -253,7 +253,7 @@ def test_overview_filters(session, site, cases):
     assert set(visible_titles(page)) == expected
     assert count.inner_text() == f"显示 {len(expected)} / {len(cases)} 个案例"
 
-    text = "特派员"  # with the category still selected
+    text = "党务工作者"  # with the category still selected
     page.locator("input[data-cb-text]").fill(text)
     expected_both = {c["title"] for c in cases.values() if category in c["category"] and text in c["title"] + " " + c["organization"]}
     assert expected_both and expected_both < expected
