@@ -43,6 +43,7 @@ _ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 _BREAK = re.compile(r"^ {0,3}(?:(?:-[ \t]*){3,}|(?:=[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _QUOTE_MARK = re.compile(r"^ {0,3}(?:>[ \t]?)+")
+_MARK_CHARS = frozenset("-*+#|>=_0123456789")  # a line starting otherwise is plain text
 
 
 def blocks(lines: Sequence[str], first_line: int) -> Iterator[Block]:
@@ -51,6 +52,15 @@ def blocks(lines: Sequence[str], first_line: int) -> Iterator[Block]:
     marks are dropped (a quoted paragraph is still a paragraph)."""
     kind, current = "", []
     for i, line in enumerate(lines):
+        first = line.lstrip()[:1]
+        if first and first not in _MARK_CHARS:  # the usual line: plain text, no block marker
+            if current and kind in ("item", "paragraph"):
+                current.append((first_line + i, line))
+                continue
+            if current:
+                yield Block(kind, tuple(current))
+            kind, current = "paragraph", [(first_line + i, line)]
+            continue
         line = _QUOTE_MARK.sub("", line)
         blank = not line.strip() or _BREAK.match(line)
         starts = blank or _HEADING.match(line) or line.lstrip().startswith("|") or _ITEM.match(line)
@@ -86,7 +96,8 @@ def section_lines(sections: Sequence[Section], lines: Sequence[str], body_line: 
 
 # -- W304: a practice item that only says the source is silent ----------------------------------
 
-_SOURCE = r"(?:讲话|来源|原文|资料|材料|报道|文件|文章|发言|汇报|文中|原稿|讲稿)"
+_SOURCE_WORDS = ("讲话", "来源", "原文", "资料", "材料", "报道", "文件", "文章", "发言", "汇报", "文中", "原稿", "讲稿")
+_SOURCE = "(?:" + "|".join(_SOURCE_WORDS) + ")"
 _NOT_SAID = (
     r"(?:都|也|均|并|还|则|尚|暂|亦)?(?:没有|没|未|并未|尚未|未曾|不曾)"
     r"(?:具体|详细|明确|专门|逐一|进一步|再)?"
@@ -99,15 +110,20 @@ _SENTENCE_END = re.compile(r"[。！？!?；;]")
 _CLAUSE_END = re.compile(r"[，,：:]")
 _ASIDE = re.compile(r"（[^（）]*）|\([^()]*\)")
 _MARKUP = re.compile(r"\*\*|__|[*_`]")
-# Quick test before any splitting: a block that can be a silence note names a source and a negation.
-_HINT = re.compile(rf"{_SOURCE}.{{0,8}}?(?:没|未|不曾)|{_PENDING}")
+
+
+def _may_say_silence(text: str) -> bool:
+    """A quick test before any splitting (plain `in` tests: re is slow on CJK text): a silence
+    note names a source and a negation, or says 待补充."""
+    return _PENDING in text or (
+        ("没" in text or "未" in text or "不曾" in text) and any(w in text for w in _SOURCE_WORDS))
 
 
 def says_only_silence(text: str) -> bool:
     """True when every sentence of the text only says the source is silent: "X，讲话没有介绍。",
     "讲话没有说明具体做法。", "人数：待补充". A sentence that states something and adds what the
     source leaves out ("公司建了活动室，规模讲话没有介绍") is left alone."""
-    if not _HINT.search(text):
+    if not _may_say_silence(text):
         return False
     text = _MARKUP.sub("", text)
     if "“" in text or "《" in text or "「" in text:
@@ -144,6 +160,7 @@ def silence_findings(block: Block) -> list[tuple[int, str, str]]:
 
 # What is not read as the writer's figures: link and image targets, HTML tags, attribute lists,
 # footnote references.
+_DIGITS = "0123456789０１２３４５６７８９"  # figures as writers type them (scan.figures reads both)
 _NOT_PROSE = re.compile(r"\]\([^)]*\)|<[^>]*>|\{[^}\n]*\}|\[\^[^\]]*\]")
 
 
@@ -151,7 +168,7 @@ def figure_findings(block: Block) -> list[tuple[int, str, str]]:
     if block.kind == "heading":
         return []
     for line, text in block.lines:
-        if not scan.DIGIT.search(text):
+        if not any(d in text for d in _DIGITS):
             continue
         numbers = scan.figures(_NOT_PROSE.sub(" ", text))
         if numbers:
@@ -171,13 +188,17 @@ _ABOUT_FIELDS = rf"本(?:案例|篇|页|条)的?(?:单位|组织类型|党组织
 # everyday meaning before 写/填 + a quote)
 _FIELD_VALUE = rf"(?:组织类型|党组织类型|单位名称|单位|类别|标签|摘要|编号)(?:一栏|字段|一项)?{_WRITE}[“\"「]"
 EDITOR_NOTE = re.compile(rf"{_ABOUT_FIELDS}|{_FIELD_VALUE}")
-_EDITOR_HINT = re.compile(r"本(?:案例|篇|页|条)|(?:写|填)[作成为]?[“\"「]")
+_SELF = ("本案例", "本篇", "本页", "本条")
+
+
+def _may_be_editor_note(text: str) -> bool:
+    return any(w in text for w in _SELF) or (("写" in text or "填" in text) and ("“" in text or '"' in text or "「" in text))
 
 
 def editor_note_findings(lines: Sequence[str], body_line: int) -> list[tuple[int, str, str]]:
     out = []
     for i, line in enumerate(lines):
-        if not _EDITOR_HINT.search(line):
+        if not _may_be_editor_note(line):
             continue
         if m := EDITOR_NOTE.search(line):
             end = min([j for j in (line.find(p, m.end()) for p in "。；;\n") if j != -1] or [len(line)])
@@ -193,16 +214,26 @@ def editor_note_findings(lines: Sequence[str], body_line: int) -> list[tuple[int
 # -- all ----------------------------------------------------------------------------------------
 
 def body_lints(sections: Sequence[Section], prose: str, body_line: int) -> list[tuple[int, str, str]]:
-    """W304-W306 for a body: `prose` is the body with code blanked (scan.prose_text), line for line."""
-    lines = prose.split("\n")
-    out = editor_note_findings(lines, body_line)
-    for section, first, section_text in section_lines(sections, lines, body_line):
+    """W304-W306 for a body: `prose` is the body with code blanked (scan.prose_text), line for line.
+    Each rule first searches the whole text for a hint; most bodies are decided there."""
+    out: list[tuple[int, str, str]] = []
+    lines: list[str] | None = None
+    if _may_be_editor_note(prose):
+        lines = prose.split("\n")
+        out += editor_note_findings(lines, body_line)
+    for i, section in enumerate(sections):
+        if section.title == PRACTICE_SECTION:
+            if not _may_say_silence(section.text):
+                continue
+            rule = silence_findings
+        elif section.title == LESSONS_SECTION and any(d in section.text for d in _DIGITS):
+            rule = figure_findings
+        else:
+            continue
         if section.incomplete:
             continue
-        if section.title == PRACTICE_SECTION and _HINT.search(section.text):
-            for block in blocks(section_text, first):
-                out += silence_findings(block)
-        elif section.title == LESSONS_SECTION and scan.DIGIT.search(section.text):
-            for block in blocks(section_text, first):
-                out += figure_findings(block)
+        lines = lines if lines is not None else prose.split("\n")
+        _, first, section_text = next(section_lines(sections[i:i + 2], lines, body_line))
+        for block in blocks(section_text, first):
+            out += rule(block)
     return out
