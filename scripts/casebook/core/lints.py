@@ -137,6 +137,8 @@ def says_only_silence(text: str) -> bool:
 
 def _silent_sentence(sentence: str) -> bool:
     clauses = [c.strip() for c in _CLAUSE_END.split(sentence) if c.strip()]
+    if not clauses:  # only commas and colons: says nothing either way
+        return True
     last = clauses[-1]
     if len(clauses) == 1:  # "讲话没有介绍具体做法", "具体做法待补充"
         return bool(_SILENT_CLAUSE.match(last)) or last.endswith(_PENDING)
@@ -158,9 +160,9 @@ def silence_findings(block: Block) -> list[tuple[int, str, str]]:
 
 # -- W305: figures in the lessons ---------------------------------------------------------------
 
+_DIGITS = "0123456789０１２３４５６７８９"  # figures as writers type them (scan.figures reads both)
 # What is not read as the writer's figures: link and image targets, HTML tags, attribute lists,
 # footnote references.
-_DIGITS = "0123456789０１２３４５６７８９"  # figures as writers type them (scan.figures reads both)
 _NOT_PROSE = re.compile(r"\]\([^)]*\)|<[^>]*>|\{[^}\n]*\}|\[\^[^\]]*\]")
 
 
