@@ -44,7 +44,7 @@ FLAVOURS = ["online", "offline"]
 
 YANGGUANG = "kangdi-yangguang-chedui"
 WENQING = "gangtaochang-wenqing-gongzuofa"
-TEPAIYUAN = "dangjian-tepaiyuan"
+TEPAIYUAN = "dangjian-gongzuo-baozhang"  # 党建特派员: one of its 保障 (the case dangjian-tepaiyuan merged into it)
 WAHAHA = "qunsheng-xianxing-xuexi-kaocha"  # "娃哈哈" occurs only in the middle of its body
 
 
@@ -242,7 +242,7 @@ def test_overview_filters(session, site, cases):
     assert set(visible_titles(page)) == expected
     assert count.inner_text() == f"显示 {len(expected)} / {len(cases)} 个案例"
 
-    text = "特派员"  # with the category still selected
+    text = "党务工作者"  # with the category still selected
     page.locator("input[data-cb-text]").fill(text)
     expected_both = {c["title"] for c in cases.values() if category in c["category"] and text in c["title"] + " " + c["organization"]}
     assert expected_both and expected_both < expected
@@ -330,6 +330,18 @@ def test_case_page_related_and_browse(session, site, cases):
     listed = {t.strip() for t in page.locator("article table tbody tr td:first-child").all_inner_texts()}
     assert listed == {c["title"] for c in cases.values() if category in c["category"]}
     shoot(page, site, "browse")
+    log.assert_clean()
+
+
+def test_a_former_id_sends_the_reader_to_the_case(session, site, cases):
+    """The old address of a merged case (an id in the surviving case's `aliases`) opens that case."""
+    merged = {alias: i for i, c in cases.items() for alias in c.get("aliases") or []}
+    assert merged, "the shipped library has no merged case: update the test"
+    page, log = session
+    for old, target in merged.items():
+        page.goto(site.url(f"cases/{old}"))
+        page.wait_for_url(site.url(f"cases/{target}"))
+        assert h1(page) == cases[target]["title"]
     log.assert_clean()
 
 

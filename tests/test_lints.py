@@ -204,3 +204,215 @@ def test_all_paired_is_a_safe_shortcut(text: str) -> None:
     """all_paired() may say False for text that is fine, but never True for text that is not."""
     if scan.all_paired(text):
         assert scan.unpaired(text) == [] and scan.unpaired(text, by_line=True) == []
+
+
+# ==================================================================================================
+# W304-W306 (core/lints.py): what the audit of the shipped cases found by hand
+# ==================================================================================================
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from casebook.core import lints  # noqa: E402
+
+PRACTICE_LINE = 19  # the line of 测试做法。 in MINIMAL_CASE
+
+# The audit's findings, word for word from the cases as they were before issue 24.
+AUDIT_SILENCE = [
+    "车队由哪些人组成、挂的是什么牌、如何组织，讲话没有介绍。",
+    "特派员的人数、职责和工作方式，讲话没有介绍。",
+    "学习参观的时间、人数和内容，讲话没有介绍。",
+    "具体用了哪些载体和平台，讲话没有介绍。",
+]
+SILENCE = [
+    *AUDIT_SILENCE,
+    "讲话没有说明具体做法。",
+    "对此讲话也未具体说明。",
+    "具体人数，来源中没有提到。",
+    "人数：待补充",
+    "具体做法待补充。",
+    "**活动频次，原文没有交代。**",
+    "（讲话没有介绍）",
+    "人数，讲话没有介绍；频次，讲话也没有说明。",
+    "待补充。，",  # a stray comma after it
+]
+NOT_SILENCE = [
+    "党员挂牌上车：挂牌的以党员为主体。",
+    "公司建立了党员活动室，规模讲话没有介绍。",  # a practice, then what the source leaves out
+    "公司建立了党员活动室（讲话没有介绍规模）。",
+    "公司建立了党员活动室。讲话没有介绍规模。",  # two sentences, one of them a practice
+    "讲话没有说明执行情况，但提出了三项要求。",
+    "讲话提出的要求：",
+    "“讲话没有介绍”不是一条做法。",  # quoted words are not the writer's own
+    "全市建有两新党建官方微博，已运行一段时间。",
+    "党员没有请假的，全部到岗。",  # a negation, but no source
+]
+
+
+@pytest.mark.parametrize("text", SILENCE)
+def test_silence_only(text: str) -> None:
+    assert lints.says_only_silence(text)
+
+
+@pytest.mark.parametrize("text", NOT_SILENCE)
+def test_not_silence_only(text: str) -> None:
+    assert not lints.says_only_silence(text)
+
+
+@pytest.mark.parametrize("text", AUDIT_SILENCE)
+def test_w304_finds_what_the_audit_found(tmp_path: Path, text: str) -> None:
+    body = f"- 挂牌上岗，每月评比一次。\n- {text}"
+    assert findings(tmp_path, case(**{"测试做法。": body})) == [("W304", PRACTICE_LINE + 1)]
+
+
+def test_w304_items_and_paragraphs_of_the_practice_section_only(tmp_path: Path) -> None:
+    practice = "\n".join([
+        "讲话提出的要求：",  # 19
+        "",
+        "- 挂牌上岗，",  # 21: a practice item over two lines
+        "  每月评比一次。",
+        "- 如何评比，",  # 23: a silence note over two lines (a continuation line)
+        "  讲话没有介绍。",
+        "    - 评比结果，讲话没有说明。",  # 25: a nested item
+        "1. 讲话没有说明频次。",  # 26: an ordered item
+        "",
+        "讲话没有介绍具体做法。",  # 28: a paragraph
+        "",
+        "```",
+        "- 代码里的，讲话没有介绍。",
+        "```",
+        "",
+        "> 引文中的一段，讲话没有介绍。",  # 34: a quoted paragraph is still a paragraph
+    ])
+    elsewhere = "讲话没有介绍具体做法。"
+    text = case(**{"测试做法。": practice, "示例公司是为测试虚构的单位。": elsewhere, "测试成效。": elsewhere})
+    assert findings(tmp_path, text) == [("W304", 23), ("W304", 25), ("W304", 26), ("W304", 28), ("W304", 34)]
+
+
+def test_w304_not_for_a_section_that_is_only_pending(tmp_path: Path) -> None:
+    assert findings(tmp_path, case(**{"测试做法。": "待补充"})) == [("W301", 17)]
+
+
+def test_w304_message_quotes_the_item_and_the_fix(tmp_path: Path) -> None:
+    root = make_library(tmp_path, {"a.md": case(**{"测试做法。": "- " + AUDIT_SILENCE[1]})})
+    (f,) = check(root, today=TODAY).findings
+    assert f.code == "W304" and f.severity == "warning"
+    assert "“特派员的人数、职责和工作方式，讲话没有介绍。”" in f.message
+    assert "在基本情况里写一句" in f.message
+
+
+TOPICS = ["车队如何组织", "特派员的人数、职责", "学习参观的时间", "具体用了哪些载体", "补助标准"]
+FACTS = ["公司建立了党员活动室", "支部每月开展一次主题党日", "党员挂牌上车", "全市建有官方微博"]
+SILENT_PREDICATES = ["讲话没有介绍", "来源没有说明", "讲话也未提及", "原文没有交代", "资料中没有写明"]
+
+
+@given(st.sampled_from(TOPICS), st.sampled_from(SILENT_PREDICATES), st.sampled_from(["。", "", "；"]))
+def test_w304_property_topic_then_silence_is_flagged(topic: str, predicate: str, end: str) -> None:
+    assert lints.says_only_silence(f"{topic}，{predicate}{end}")
+    assert not lints.says_only_silence(f"“{topic}，{predicate}”是一句常见的话{end}")  # quoted
+
+
+@given(st.text(st.sampled_from("讲话没有介绍待补充，。；：（）“”公司人数 "), max_size=30))
+def test_w304_property_never_raises(text: str) -> None:
+    """Any arrangement of the words and marks the rule splits on gives an answer, not an error."""
+    assert lints.says_only_silence(text) in (True, False)
+
+
+@given(st.sampled_from(FACTS), st.sampled_from(TOPICS), st.sampled_from(SILENT_PREDICATES), st.sampled_from(["，", "。", "；"]))
+def test_w304_property_a_practice_with_a_silence_note_is_not_flagged(fact: str, topic: str, predicate: str, joint: str) -> None:
+    assert not lints.says_only_silence(f"{fact}{joint}{topic}{predicate}。")
+    assert not lints.says_only_silence(f"{fact}（{topic}，{predicate}）。")
+
+
+# -- W305 ---------------------------------------------------------------------------------------
+
+LESSONS_LINE = 27  # the first line of a 经验启示 section appended after 测试成效。
+
+
+def lessons(tmp_path: Path, text: str) -> list[tuple[str, int]]:
+    return findings(tmp_path, case(**{"测试成效。": f"测试成效。\n\n## 经验启示\n\n{text}"}))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("党建工作要和生产经营结合起来。", []),
+        ("全厂 12 名党员全部挂牌。", [("W305", LESSONS_LINE)]),
+        ("覆盖率达 73.9%，值得推广。", [("W305", LESSONS_LINE)]),
+        ("第一行没有数字，\n第二行有 3 个车间。", [("W305", LESSONS_LINE + 1)]),  # the figure's line
+        ("有 3 个车间、5 个班组。", [("W305", LESSONS_LINE)]),  # once per paragraph
+        ("- 有 3 个车间。\n- 没有数字。\n- 有 5 个班组。", [("W305", LESSONS_LINE), ("W305", LESSONS_LINE + 2)]),
+        ("| 项目 | 数量 |\n| --- | --- |\n| 党员 | 12 |", [("W305", LESSONS_LINE + 2)]),
+        ("见[报道](https://example.com/2024/12/a.html)和![图](assets/cover.png)。", []),  # link and image targets
+        ("数据以 UTF-8 保存，用 5G 传送。", []),  # names, not figures
+        # the site has no footnote extension: `[^1]: 注释。` defines a link to a missing file
+        ("参见注释[^1]。\n\n[^1]: 注释。", [("E415", 28)]),
+        ("### 第 3 点", []),  # a heading
+        ("行内代码 `12` 不算。\n\n```\n12 名\n```", []),
+        ("十八大以来，三个方面都有进步。", []),  # Chinese numerals are words here
+    ],
+)
+def test_w305_figures_in_the_lessons(tmp_path: Path, text: str, expected: list) -> None:
+    assert lessons(tmp_path, text) == expected
+
+
+def test_w305_only_in_the_lessons(tmp_path: Path) -> None:
+    text = case(**{"测试做法。": "全厂 12 名党员。", "测试成效。": "覆盖率 73.9%。", "示例公司是为测试虚构的单位。": "成立于 2010 年。"})
+    assert findings(tmp_path, text) == []
+
+
+digit_free = st.text(st.sampled_from("党建工作法，。、；：“”（）讲话经验 abcUTF-"), max_size=20)
+
+
+@given(st.lists(st.tuples(digit_free, st.booleans()), min_size=1, max_size=6))
+def test_w305_property_flagged_iff_a_line_has_a_figure(rows: list[tuple[str, bool]]) -> None:
+    """A paragraph of generated lines, some with a figure: one finding, at the first such line."""
+    lines = [f"{text} {i + 1} 名" if has else text or "经验" for i, (text, has) in enumerate(rows)]
+    block = lints.Block("paragraph", tuple((100 + i, line) for i, line in enumerate(lines)))
+    found = lints.figure_findings(block)
+    first = next((100 + i for i, (_, has) in enumerate(rows) if has), None)
+    assert [f[0] for f in found] == ([first] if first is not None else [])
+    assert all(f[1] == "W305" for f in found)
+
+
+# -- W306 ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("本案例的单位写作“中共永康市委”，是因为这些安排出自讲话。", True),
+        ("讲话没有说明组织类别，所以组织类型写“来源未说明”。", True),
+        ("由此把本案例的单位写作永康市委组织部。", True),
+        ("本页地区填永康市。", True),
+        ("类别一栏填“党建工作法”。", True),
+        ("本案例介绍公司的做法。", False),
+        ("公司重视提高各单位写作水平。", False),
+        ("宣传栏标题写“党员先锋岗”。", False),  # 标题 has an everyday meaning
+        ("党员在承诺书上写“我承诺”。", False),
+    ],
+)
+def test_w306_editor_notes(tmp_path: Path, text: str, flagged: bool) -> None:
+    expected = [("W306", 15)] if flagged else []
+    assert findings(tmp_path, case(**{"示例公司是为测试虚构的单位。": text})) == expected
+
+
+def test_w306_not_in_code(tmp_path: Path) -> None:
+    text = "行内 `本案例的单位写作“某”` 不算。\n\n```\n组织类型写“来源未说明”\n```"
+    assert findings(tmp_path, case(**{"测试做法。": text})) == []
+
+
+# -- blocks ---------------------------------------------------------------------------------------
+
+block_line = st.sampled_from(["", "文字", "续行", "- 项", "  - 子项", "1. 项", "# 标题", "### 小标题", "| a | b |", "---", "> 引文", "    缩进"])
+
+
+@given(st.lists(block_line, max_size=20))
+def test_blocks_property_every_text_line_in_one_block_in_order(lines: list[str]) -> None:
+    found = list(lints.blocks(lines, 10))
+    numbered = [n for b in found for n, _ in b.lines]
+    expected = [10 + i for i, line in enumerate(lines) if line.strip() and line != "---"]
+    assert numbered == expected  # each text line once, in order; blank lines and breaks in none
+    for b in found:
+        first = lines[b.line - 10]
+        assert b.kind == ("item" if lints._ITEM.match(first) else b.kind)
+        assert all(not lints._ITEM.match(lines[n - 10]) for n, _ in b.lines[1:])  # an item starts a block

@@ -86,6 +86,7 @@ TOKENS = [
     "<script>", "</script>", "<img src=x onerror=y>", "<a onclick=", "![x](", "[x](", ")", "javascript:", "&#106;",
     "data:", "https://example.com/a.png", "../", "/etc/passwd", "other.md)", "case.md#a)", "assets/cover.png", "assets/none.png",
     "13812345678", "11010519491231002X", "110105194912310021", "永康", "永康市", "党建工作法",
+    "，讲话没有介绍。", "讲话没有说明", "本案例的单位写作", "组织类型写“", "12 名", "aliases", ": [a-b, x]",
 ]
 token_text = st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=4)), max_size=80).map("".join)
 short_token_text = st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=3)), max_size=6).map("".join)

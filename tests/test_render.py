@@ -5,12 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+from urllib.parse import urljoin
+
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from casebook.core.index import build_index
 from casebook.core.model import Honor
 from casebook.core.schema import FIELDS
 from casebook.site.render import (
-    CSV_COLUMNS, Options, case_id_of, case_uri, library_file_uri, relative_link, render_site, rewrite_links,
+    CSV_COLUMNS, Options, case_id_of, case_uri, library_file_uri, moved_page, relative_link, render_site, rewrite_links,
+    site_url,
 )
 
 from test_index import case, library
@@ -63,10 +68,39 @@ def test_exports_follow_the_schema():
     data = json.loads(files["cases.json"])
     record = data["cases"][0]
     assert data["count"] == 2 and record["id"] == "a"
-    schema_keys = [f.key for f in FIELDS if f.key != "status"]
+    schema_keys = [f.key for f in FIELDS if f.key not in ("status", "aliases")]  # aliases: only old addresses
     assert list(record)[: len(schema_keys)] == schema_keys
     assert record["url"] == "cases/a.html" and record["honors"] == [{"level": "省级", "title": "先进 <集体>", "year": 2023}]
     rows = list(csv.reader(io.StringIO(files["cases.csv"].decode("utf-8-sig"))))
     assert rows[0] == [label for _, label in CSV_COLUMNS]
     assert rows[0][:3] == ["编号", "标题", "单位"] and "封面" not in rows[0] and rows[0][-2:] == ["网址", "待补充章节"]
     assert rows[1][rows[0].index("标签")] == "红色车队；志愿服务"
+
+
+# -- former ids (aliases): a page at the old address that sends the reader on ------------------------
+
+def test_a_former_id_gets_a_page_that_links_and_refreshes_to_the_case():
+    a = case("a", 3, aliases=("old-a", "older-a"))
+    for dirs, moved_to in ((True, "../a/"), (False, "a.html")):
+        pages = render_site(build_index(library(a, B)), Options(directory_urls=dirs)).pages
+        page = pages["cases/old-a.md"]
+        assert "cases/older-a.md" in pages
+        assert f'casebook_moved_to: "{moved_to}"' in page
+        assert "[a 工作法](a.md)" in page  # a checked .md link (strict builds fail on a dead one)
+        assert "search:\n  exclude: true" in page  # not a case: out of search
+    files = render_site(build_index(library(a, B)), Options()).files
+    assert b"old-a" not in files["cases.json"] and b"old-a" not in files["cases.csv"]  # nor in the exports
+    overview = render_site(build_index(library(a, B)), Options()).pages["overview.md"]
+    assert "old-a" not in overview
+
+
+@given(st.from_regex(r"[a-z0-9]{1,6}(-[a-z0-9]{1,6}){0,2}", fullmatch=True), st.from_regex(r"[a-z0-9]{1,6}(-[a-z0-9]{1,6}){0,2}", fullmatch=True), st.booleans())
+def test_moved_to_resolves_to_the_case_page_property(target: str, alias: str, dirs: bool):
+    """Oracle: the refresh URL, resolved against the old page's own URL as a browser does, is the
+    URL MkDocs gives the case page."""
+    assume(target != alias)
+    page = moved_page(case(target), alias, Options(directory_urls=dirs))
+    moved_to = json.loads(page.split("casebook_moved_to: ", 1)[1].split("\n", 1)[0])
+    here = "https://h/site/" + site_url(case_uri(alias), dirs)
+    assert urljoin(here, moved_to) == "https://h/site/" + site_url(case_uri(target), dirs)
+

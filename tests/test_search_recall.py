@@ -206,8 +206,11 @@ def test_title_then_tags_then_summary_then_body(search_page, library):
     site, page, log = search_page
     assert containing(library, RANKED) == {"case-040", "case-030", "case-020", "case-010"}
     count, results = search_all(page, RANKED)
+    # The hand-written 全市概况 (docs/, shared by every library) mentions 党员示范岗 too: the order
+    # asserted is the cases' among themselves.
+    results = [r for r in results if without_query(r["href"]).startswith(site.base + "cases/")]
     assert ids_of(site, results) == ["case-040", "case-030", "case-020", "case-010"]
-    assert count == 4
+    assert count - len(results) <= 1  # the cases, and at most that page
     assert f"<mark>{RANKED}</mark>" in results[0]["titleHtml"]  # Material's highlighting, terms marked
     assert f"<mark>{RANKED}</mark>" in results[2]["teaserHtml"]
     log.assert_clean()

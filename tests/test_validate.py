@@ -462,6 +462,34 @@ def test_e208_duplicate_id_reported_once_per_extra_copy(tmp_path: Path) -> None:
     assert findings_of(tmp_path) == [("b/same.md", "E208", 2), ("c/same.md", "E208", 2)]
 
 
+def with_aliases(case_id: str, aliases: str) -> str:
+    """A minimal case with an `aliases:` line (line 11, after `source`)."""
+    return case_text(case_id, **{"source: 测试资料\n": f"source: 测试资料\naliases: {aliases}\n"})
+
+
+def test_aliases_are_former_ids_in_the_id_namespace(tmp_path: Path) -> None:
+    make_library(tmp_path, {
+        "new.md": with_aliases("new", "[old-one, old-two]"),  # fine
+        "own.md": with_aliases("own", "[own]"),  # its own id
+        "taken.md": with_aliases("taken", "[new]"),  # another case's id
+        "twice.md": with_aliases("twice", "[old-one]"),  # another case's alias
+        "bad.md": with_aliases("bad", "[Old_One]"),  # not an id
+        "draft.md": case_text("draft", **{"source: 测试资料": "source: 测试资料\nstatus: draft"}),
+        "draftish.md": with_aliases("draftish", "[draft]"),  # a draft's id is taken too
+    })
+    assert findings_of(tmp_path) == [
+        ("bad.md", "E206", 11), ("draftish.md", "E208", 11), ("own.md", "E208", 11), ("taken.md", "E208", 11), ("twice.md", "E208", 11),
+    ]
+    library = check(tmp_path, today=TODAY)
+    assert {c.id: c.aliases for c in library.cases} == {"new": ("old-one", "old-two"), "draft": ()}
+
+
+def test_aliases_messages_name_the_value_and_the_other_case(tmp_path: Path) -> None:
+    make_library(tmp_path, {"a.md": with_aliases("a", "[b]"), "b.md": case_text("b")})
+    (f,) = check(tmp_path, today=TODAY).findings
+    assert f.code == "E208" and "“b”" in f.message and "b.md" in f.message and "曾用编号" in f.message
+
+
 # ==================================================================================================
 # Messages: one clean line, whatever the value held (escaped line breaks and controls).
 # ==================================================================================================
@@ -640,6 +668,21 @@ def test_shipped_library_validates(run_cli) -> None:
     assert not re.search(r":\d+: E\d{3} ", result.stdout), result.stdout
 
 
+# What the speech leaves out, section by section: the shipped library's only warnings (W301). A
+# section filled from a new source comes off this list; none of the writing lints (W216-W218,
+# W302-W306) may fire on the shipped cases.
+SHIPPED_INCOMPLETE = [
+    ("chuziren-jiaoyu-yindao.md", "取得成效"),
+    ("dangwu-gongzuozhe-duiwu.md", "取得成效"),
+    ("dangyuan-shuangpei-sanlianghua.md", "取得成效"),
+    ("gangtaochang-wenqing-gongzuofa.md", "主要做法"),  # the speech names the method only
+    ("gangtaochang-wenqing-gongzuofa.md", "取得成效"),
+    ("qunsheng-xianxing-xuexi-kaocha.md", "取得成效"),
+    ("shuangchong-guanli.md", "取得成效"),  # plans at the time of the speech
+    ("zhengxing-chuangxian.md", "取得成效"),
+]
+
+
 def test_shipped_library_warns_only_of_incomplete_sections() -> None:
     """The shipped cases model good case writing: apart from 待补充 notices, no warning at all."""
     if not SHIPPED.is_dir():
@@ -647,6 +690,11 @@ def test_shipped_library_warns_only_of_incomplete_sections() -> None:
     library = check(SHIPPED, today=dt.date.today())
     assert library.cases and not library.errors
     assert [f.text() for f in library.findings if f.code != "W301"] == []
+    incomplete = []
+    for f in library.findings:
+        lines = (SHIPPED / Path(f.path).name).read_text("utf-8").split("\n")
+        incomplete.append((Path(f.path).name, lines[f.line - 1].removeprefix("## ")))
+    assert incomplete == SHIPPED_INCOMPLETE
     for f in library.findings:  # each W301 is a section that says 待补充 and nothing else
         lines = (SHIPPED / Path(f.path).name).read_text("utf-8").split("\n")
         assert lines[f.line - 1].startswith("## ") and lines[f.line + 1].strip() == "待补充", f.text()

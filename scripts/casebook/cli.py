@@ -56,7 +56,8 @@ def make_parser() -> Parser:
     p.add_argument("--strict", action="store_true", help="有警告也算失败")
     p.add_argument("--fix", action="store_true",
                    help="按发布时的清理规则改正正文里的 HTML（删去 Word/WPS 粘贴带来的 style、class=Mso…、<font> 等），逐条列出改动")
-    p.add_argument("--config-file", type=Path, default=Path("mkdocs.yml"), help="构建用的 MkDocs 配置（默认 mkdocs.yml）")
+    p.add_argument("--config-file", type=Path, default=None,
+                   help="构建用的 MkDocs 配置（默认：当前目录或案例库所在各级目录中的 mkdocs.yml）")
     p.set_defaults(run=cmd_validate)
 
     p = sub.add_parser("build", help="校验后用 MkDocs 生成站点；失败时保留原有输出")
@@ -143,24 +144,44 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def checked_library(cases: Path, config_file: Path) -> Library | None:
+def checked_library(cases: Path, config_file: Path | None) -> Library | None:
     """The library validated as the build would publish it (site/publish.py); None after printing
-    why it could not be (the MkDocs configuration is missing or wrong)."""
+    why it could not be (the MkDocs configuration is wrong, or missing where it was named).
+
+    No --config-file and no mkdocs.yml found (a library checked on its own): the core's checks
+    only, and a note that the pages were not checked the way a build renders them."""
     from .site.publish import check_library
+
+    found = config_file or find_config(cases)
 
     def context(library: Library):
         from .site import engine
 
-        if not config_file.is_file():
+        if found is None or not found.is_file():
             raise _NoConfig()
-        return engine.page_context(engine.load(config_file), library)
+        return engine.page_context(engine.load(found), library)
 
     try:
         return check_library(cases, context)
     except _NoConfig:
-        no_config(config_file, "校验正文中的链接和 HTML 要按构建的配置渲染页面")
+        if config_file is not None:
+            no_config(config_file, "校验正文中的链接和 HTML 要按构建的配置渲染页面")
+            return None
+        from .core.library import load_library
+
+        print("casebook: 注意：找不到 MkDocs 配置 mkdocs.yml，正文中的链接和 HTML 没有按构建的方式检查"
+              "（在仓库根目录运行，或用 --config-file 指定）。", file=sys.stderr)
+        return load_library(cases)
     except CasebookError as exc:
         fail(str(exc))
+    return None
+
+
+def find_config(cases: Path) -> Path | None:
+    """mkdocs.yml in the current directory, else in the library's folder or one above it."""
+    for folder in (Path.cwd(), cases.resolve(), *cases.resolve().parents):
+        if (folder / "mkdocs.yml").is_file():
+            return folder / "mkdocs.yml"
     return None
 
 

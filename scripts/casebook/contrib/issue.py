@@ -21,7 +21,7 @@ from .drafts import Draft, recognise, section_notes
 
 NO_RESPONSE = "_No response_"  # what GitHub writes for an optional question left empty
 # Fields a contributor does not fill in the form: the maintainer's tools set them.
-NOT_IN_FORM = ("id", "date", "featured", "status", "cover")
+NOT_IN_FORM = ("id", "date", "featured", "status", "cover", "aliases")
 FORM_PATH = ".github/ISSUE_TEMPLATE/new-case.yml"
 
 SECTION_HELP = {

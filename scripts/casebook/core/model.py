@@ -93,6 +93,7 @@ class Case:
     status: str = "published"
     cover: str | None = None
     body_line: int = 1  # file line of the body's first line (findings about the page point into it)
+    aliases: tuple[str, ...] = ()  # former ids (merged or renamed cases): their pages point here
 
     @property
     def incomplete_sections(self) -> tuple[str, ...]:

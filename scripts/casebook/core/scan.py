@@ -138,10 +138,15 @@ _CLAUSE_END = "，。；！？,;!?"
 _QUOTED = re.compile(r"“[^“”]*”|《[^《》]*》|「[^「」]*」")
 
 
+def without_quotes(text: str) -> str:
+    """Quoted words and titles (“…”, 《…》, 「…」) replaced by …: they are not the writer's own."""
+    return _QUOTED.sub("…", text)
+
+
 def plan_word(line: str) -> tuple[str, str] | None:
     """(plan word, a few characters around it) when a line states a plan rather than a result."""
     if "“" in line or "《" in line or "「" in line:
-        line = _QUOTED.sub("…", line)
+        line = without_quotes(line)
     m = PLAN.search(line)
     if m is None:
         return None

@@ -63,6 +63,8 @@ FIELDS: tuple[Field, ...] = (
     Field("featured", "精选", "bool", False, rule="`true` 或 `false`，默认 `false`"),
     Field("status", "状态", "str", False, choices=("published", "draft"), rule="`published`（默认）或 `draft`（校验但不发布）"),
     Field("cover", "封面", "path", False, rule="库内已存在的图片，相对库目录的路径，如 `assets/x.jpg`"),
+    Field("aliases", "曾用编号", "list", False,
+          rule="并入本案例或改名前的旧编号列表，如 `[dangjian-tepaiyuan]`；旧网址显示一个转到本案例的页面"),
 )
 FIELD_BY_KEY: dict[str, Field] = {f.key: f for f in FIELDS}
 
@@ -186,6 +188,12 @@ CODES: tuple[Code, ...] = (
          "成效应写已经取得的结果；计划写在主要做法或经验启示中。来源只说了计划、没有结果时，成效写“待补充”。"),
     Code("W303", "warning", f"正文中的成对标点没有配对（{PAIRS_TEXT}）",
          "在同一段落（或列表项、表格行）内补上缺少的一半，或删去多余的一个。"),
+    Code("W304", "warning", "“主要做法”中的一条只说来源没有介绍",
+         "主要做法只写做了什么：来源没有说的，在基本情况里写一句；整节都没有时写“待补充”。"),
+    Code("W305", "warning", "“经验启示”中的段落有数字",
+         "数字和具体事实写在主要做法或取得成效中；经验启示只写从中得出的经验和评价。"),
+    Code("W306", "warning", "正文中有写给编者的说明（如“本案例的单位写作……”）",
+         "把这类说明移到 front matter 的注释（以 # 开头的行）里，或删去；正文只写读者需要的内容。"),
     # -- safety
     Code("E401", "error", "正文含有不允许的 HTML 标签（script、iframe、object、embed、style 等）",
          "删除该标签；需要展示的内容用 Markdown 书写。"),

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from . import sanitize, scan
+from . import lints, sanitize, scan
 from .load import Loader
 from .model import Case, Finding, Honor, RawCase, Section, Taxonomy
 from .rules import honor_year_ok, suggest, summary_problem, vocabulary_problem
@@ -452,6 +452,8 @@ class CaseCheck(NodeReader):
             elif s.incomplete:
                 self.add(s.line, "W301", f"章节 `## {s.title}` 为“待补充”，案例将标为不完整")
         self.check_results(sections)
+        for line, code, message in lints.body_lints(sections, scan.prose_text(self.raw.body), self.raw.body_line):
+            self.add(line, code, message)  # W304-W306: writing lints (lints.py)
         if not scan.all_paired(self.raw.body):
             self.check_body_pairs()
         return sections
@@ -548,15 +550,31 @@ def check_assets(assets: tuple[str, ...], svgs: dict[str, str], shown_root: str)
 
 
 def check_duplicate_ids(raws_and_cases: list[tuple[RawCase, Case | None]]) -> list[Finding]:
-    """Ids must be unique across the library (subfolders make equal file names possible)."""
+    """Ids must be unique across the library (subfolders make equal file names possible). A case's
+    former ids (`aliases`) share that namespace: each names a page of the site (cases/<id>)."""
     first: dict[str, str] = {}
     findings = []
     for raw, case in raws_and_cases:
         if case is None:
             continue
         if case.id in first:
-            line = next((i + 2 for i, ln in enumerate(raw.front_lines) if ln.startswith("id:")), 1)
-            findings.append(Finding(raw.shown, line, "E208", f"`id`“{case.id}” 与 {first[case.id]} 重复；请换一个 id 并同步文件名"))
+            findings.append(Finding(raw.shown, _front_line(raw, "id"), "E208", f"`id`“{case.id}” 与 {first[case.id]} 重复；请换一个 id 并同步文件名"))
         else:
             first[case.id] = raw.shown
+    for raw, case in raws_and_cases:  # after every id: an alias never takes a case's own id
+        for alias in case.aliases if case else ():
+            if not ID_PATTERN.match(alias):
+                findings.append(Finding(raw.shown, _front_line(raw, "aliases"), "E206", (
+                    f"`aliases`（曾用编号）中的“{alias}”不是有效的编号：只能用小写字母、数字和单个连字符，如 yangguang-chedui")))
+            elif alias in first:
+                findings.append(Finding(raw.shown, _front_line(raw, "aliases"), "E208", (
+                    f"`aliases`（曾用编号）中的“{alias}”与 {first[alias]} 的编号重复；曾用编号不能是现有案例的 id，"
+                    "也不能出现在两个案例中")))
+            else:
+                first[alias] = raw.shown
     return findings
+
+
+def _front_line(raw: RawCase, key: str) -> int:
+    """The file line of a top-level front-matter key (1 when not found)."""
+    return next((i + raw.front_start for i, ln in enumerate(raw.front_lines) if ln.startswith(key + ":")), 1)

@@ -30,6 +30,7 @@ from ..core.sanitize import clean, clean_text, removed
 from .csp import PolicyError, add_policy
 from .engine import page_context, site_options
 from .generate import assemble
+from .links import unlink_missing_cases
 from .publish import check_library
 from .render import CASES_DIR, case_id_of
 from .search import build_search_index
@@ -88,11 +89,10 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         self.pending = {**site.pages, **site.files}
         for uri, content in site.pages.items():
             file = self.generated(config, uri, content)
-            case_id = case_id_of(uri)
             # "Edit" on a case page opens its source file in the library, not a generated path.
-            if case_id:
-                rel = site.index.by_id[case_id].rel
-                file.edit_uri = f"{site.library_prefix}/{quote(rel)}" if site.library_prefix is not None else None
+            case = site.index.by_id.get(case_id_of(uri) or "")  # None: a former id's page
+            if case is not None:
+                file.edit_uri = f"{site.library_prefix}/{quote(case.rel)}" if site.library_prefix is not None else None
             files.append(file)
         for uri, data in site.files.items():
             files.append(self.generated(config, uri, data))
@@ -102,6 +102,16 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
             if file.generated_by is None and file.src_uri.endswith(".md"):
                 file.edit_uri = f"{site.docs_prefix}/{file.src_uri}" if site.docs_prefix is not None else None
         return files
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        # A hand-written page (全市概况) may link to cases of the shipped library; built with another
+        # library, such a link shows as its text instead of failing the strict build (links.py).
+        if not self.config.enabled or page.file.generated_by:
+            return markdown
+        text, missing = unlink_missing_cases(markdown, page.file.src_uri, lambda uri: files.get_file_from_path(uri) is not None)
+        for uri in missing:
+            log.info(f"casebook: {page.file.src_uri} 链接的案例 {uri} 不在本案例库中，显示为文字")
+        return text
 
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
         # overrides/main.html always calls the filter: disabled, Material keeps its own worker.

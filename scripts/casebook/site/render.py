@@ -119,10 +119,12 @@ def front_value(value: object) -> str:
     return json.dumps(escaped, ensure_ascii=False).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def page(title: str, body: str, hidden: bool = True, keywords: tuple[str, ...] = ()) -> str:
+def page(title: str, body: str, hidden: bool = True, keywords: tuple[str, ...] = (), meta: dict[str, str] | None = None) -> str:
     front = f"---\ntitle: {front_value(title)}\n"
     if keywords:  # Material's search indexes page `tags` as whole words (strongly boosted)
         front += f"tags: {front_value(list(keywords))}\n"
+    for key, value in (meta or {}).items():
+        front += f"{key}: {front_value(value)}\n"
     front += (HIDDEN if hidden else "") + "---\n\n"
     return front + body.rstrip("\n") + "\n"
 
@@ -255,6 +257,17 @@ def render_case(case: Case, index: Index, options: Options, cases_by_rel: dict[s
     return page(case.title, "\n".join(out), hidden=False, keywords=keywords(case))
 
 
+def moved_page(case: Case, alias: str, options: Options) -> str:
+    """The page at a former id's address (cases/<alias>): the case it became, linked. The link
+    is a relative .md link (MkDocs checks it under --strict); `casebook_moved_to` is the same
+    target as a URL for overrides/main.html, which turns it into a <meta> refresh."""
+    uri, dirs = case_uri(alias), options.directory_urls
+    here = site_url(uri, dirs)  # cases/<alias>/ or cases/<alias>.html
+    moved_to = posixpath.relpath(site_url(case_uri(case.id), dirs), here.rstrip("/") if dirs else posixpath.dirname(here))
+    body = f"# 案例已合并\n\n编号为 `{alias}` 的案例已并入{case_link(case, uri)}，请前往该案例阅读。"
+    return page(f"已并入：{case.title}", body, meta={"casebook_moved_to": moved_to + ("/" if dirs else "")})
+
+
 # -- listing pages -------------------------------------------------------------------------
 
 BOOK_FORMATS = ((".pdf", "PDF"), (".docx", "Word"))
@@ -335,7 +348,7 @@ def render_overview(index: Index, options: Options) -> str:
         "| 字段 | 含义 | 说明 |",
         "| --- | --- | --- |",
     ]
-    out += [f"| `{f.key}` | {f.label} | {f.rule} |" for f in FIELDS if f.key != "status"]
+    out += [f"| `{f.key}` | {f.label} | {f.rule} |" for f in EXPORT_FIELDS]
     out += [
         "| `url` | 网址 | 案例页面相对站点根目录的地址 |",
         "| `incomplete_sections` | 待补充章节 | 内容为“待补充”的章节 |",
@@ -438,8 +451,9 @@ def render_stats(index: Index) -> tuple[str, dict[str, bytes]]:
 
 # -- exports -------------------------------------------------------------------------------
 
-# The schema's fields in every export, in schema order: `status` is always published here.
-EXPORT_FIELDS = tuple(f for f in FIELDS if f.key != "status")
+# The schema's fields in every export, in schema order: `status` is always published here, and
+# `aliases` only keeps old addresses working (moved_page), it says nothing about the case.
+EXPORT_FIELDS = tuple(f for f in FIELDS if f.key not in ("status", "aliases"))
 
 
 def export_value(case: Case, field: Field) -> object:
@@ -511,6 +525,8 @@ def render_site(index: Index, options: Options = Options()) -> Site:
     pages["stats.md"] = stats
     for case in index.cases:
         pages[case_uri(case.id)] = render_case(case, index, options, cases_by_rel)
+        for alias in case.aliases:  # former ids: validation keeps them apart from every id
+            pages[case_uri(alias)] = moved_page(case, alias, options)
     files = dict(svgs)
     files["cases.json"] = render_json(index, options)
     files["cases.csv"] = render_csv(index, options)

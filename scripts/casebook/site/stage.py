@@ -32,6 +32,7 @@ from ..core.model import Library
 from ..core.scan import snippet_includes
 from .errors import BuildError
 from .generate import Assembly, SiteOptions, assemble
+from .links import unlink_missing_cases
 
 STAGED_DOCS = "docs"
 CONFIG_NAME = "mkdocs.yml"
@@ -148,6 +149,13 @@ def write_stage(stage: Stage, out: Path) -> int:
         shutil.rmtree(docs)
     shutil.copytree(stage.docs_dir, docs)
     count = sum(1 for p in docs.rglob("*") if p.is_file())
+    pages = stage.generated.pages
+    for path in sorted(docs.rglob("*.md")):  # hand-written pages: links to cases this library lacks
+        uri = path.relative_to(docs).as_posix()
+        text = path.read_text(encoding="utf-8")
+        new, _ = unlink_missing_cases(text, uri, lambda u: u in pages or (docs / u).is_file())
+        if new != text:
+            path.write_text(new, encoding="utf-8", newline="\n")
     for uri, content in {**stage.generated.pages, **stage.generated.files}.items():
         target = docs / uri
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,55 @@
+"""Hand-written pages that link to cases.
+
+docs/ belongs to the site and the library can be swapped (`--cases`, the test fixtures): a page
+such as 全市概况 links to cases of the shipped library, and those pages exist only when that
+library is built. A link to a case page the build does not have is shown as its text, so the
+strict build of another library does not fail on it; links to anything else are left for MkDocs
+to check. The plugin (on_page_markdown) and `casebook stage` (the copied docs) call this one
+function. Pure.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable
+
+from ..core import scan
+from ..core.rules import url_kind
+from .render import CASES_DIR
+
+# An inline link (not an image): [text](target "title"), the target possibly in <...>.
+_LINK = re.compile(r"(?<!!)\[((?:[^\[\]\\\n]|\\.)*)\]\(\s*(<[^>\n]*>|[^\s)]+)(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
+
+
+def case_target(url: str, page_uri: str) -> str | None:
+    """The case page (cases/<id>.md, relative to the docs root) a link of page_uri points at."""
+    url = url.strip("<>")
+    if url_kind(url) != "relative":
+        return None
+    path = url.split("#", 1)[0].split("?", 1)[0]
+    if not path.endswith(".md"):
+        return None
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(page_uri), path))
+    return target if target.startswith(CASES_DIR) else None
+
+
+def unlink_missing_cases(markdown: str, page_uri: str, exists: Callable[[str], bool]) -> tuple[str, list[str]]:
+    """(the page with links to missing case pages replaced by their text, those pages' uris).
+    Code blocks are left alone."""
+    if CASES_DIR not in markdown:
+        return markdown, []
+    missing: list[str] = []
+
+    def replace(m: re.Match) -> str:
+        target = case_target(m.group(2), page_uri)
+        if target is None or exists(target):
+            return m.group(0)
+        missing.append(target)
+        return m.group(1)
+
+    lines = markdown.split("\n")
+    for i, _ in scan.prose_lines(markdown, 0):
+        if CASES_DIR in lines[i] and "](" in lines[i]:
+            lines[i] = _LINK.sub(replace, lines[i])
+    return "\n".join(lines), missing
