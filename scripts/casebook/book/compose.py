@@ -19,7 +19,7 @@ import yaml
 from ..core.errors import BookError
 from ..core.index import Index, case_values
 from ..core.model import Case
-from ..core.rules import plain_url, url_kind
+from ..core.rules import honors_text, plain_url, url_kind
 from ..core.scan import sections as scan_sections
 from ..core.schema import FIELD_BY_KEY, VOCABULARIES, VOCABULARY_LABELS
 
@@ -195,7 +195,7 @@ def book_entry(case: Case, assets: set[str]) -> Entry:
     if case.tags:
         rows.append((label["tags"], "、".join(case.tags)))
     if case.honors:
-        rows.append((label["honors"], "；".join(f"{h.title}（{h.level}，{h.year}年）" for h in case.honors)))
+        rows.append((label["honors"], honors_text(case.honors)))
     rows.append((label["date"], case.date.isoformat()))
     rows.append((label["source"], case.source))
     cover = {"src": case.cover, "alt": ""} if case.cover and case.cover in assets else None

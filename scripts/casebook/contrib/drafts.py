@@ -31,7 +31,7 @@ from ..core.schema import (
     SECTION_ORDER,
     Field,
 )
-from ..core.rules import summary_problem, vocabulary_problem
+from ..core.rules import parse_date_text, parse_honors_text, summary_problem, vocabulary_problem
 from ..core.validate import validate_case
 
 ID_MAX = 50  # characters of a derived id; longer titles are cut at a syllable boundary
@@ -134,6 +134,17 @@ def recognise(field: Field, text: str, taxonomy: Taxonomy) -> tuple[object, list
     text = " ".join(text.split())
     if not text:
         return None, []
+    if field.kind == "date":
+        day = parse_date_text(text)
+        return day, [] if day else [f"{field.label}“{text}”不是日期（应写作 2024-01-05 或 2024年1月5日）；请手工填写 {field.key}"]
+    if field.kind == "honors":
+        honors, rest = parse_honors_text(text)
+        levels = taxonomy.values("honor_level")
+        good = [{"level": h.level, "title": h.title, "year": h.year} for h in honors if h.level in levels]
+        notes = [f"荣誉“{h.title}”的级别“{h.level}”不在词表 honor_level 中（可选：{'、'.join(levels)}）；请手工填写 honors"
+                 for h in honors if h.level not in levels]
+        notes += [f"荣誉“{r}”无法识别（应为“名称（级别，2023年）”）；请手工填写 honors" for r in rest]
+        return (good or None), notes
     if field.kind == "list":
         values = split_list(text)
         good = [v for v in values if not vocabulary_problem(field, v, taxonomy)]
