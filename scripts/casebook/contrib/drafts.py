@@ -280,6 +280,26 @@ def save_draft(root: Path, draft: Draft, taxonomy: Taxonomy, today: dt.date,
     return SavedDraft(target, tuple(written), notes, tuple(check_case(root, target, today)))
 
 
+def save_drafts(root: Path, items: Iterable[tuple[Draft, Mapping[str, bytes]]], taxonomy: Taxonomy,
+                today: dt.date) -> list[SavedDraft]:
+    """Write several drafts with their pictures, all or none: on any failure (or an interrupt) the
+    files already written by this call are removed again, and DraftError says why."""
+    assets = root / "assets"
+    had_assets = assets.exists()
+    saved: list[SavedDraft] = []
+    try:
+        for draft, pictures in items:
+            saved.append(save_draft(root, draft, taxonomy, today, pictures))
+    except BaseException:
+        for done in saved:
+            for path in (done.path, *done.pictures):
+                path.unlink(missing_ok=True)
+        if not had_assets and assets.is_dir() and not any(assets.iterdir()):
+            assets.rmdir()
+        raise
+    return saved
+
+
 def personal_data_notes(text: str) -> list[str]:
     """Phone and ID numbers in a draft: the validator refuses them (E501/E502)."""
     notes = []
