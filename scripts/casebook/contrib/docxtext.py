@@ -23,12 +23,13 @@ NOTE = "\ue002{}\ue003"  # placeholder for footnote n
 _PICTURE = re.compile("\ue000(\\d+)\ue001")
 _NOTE = re.compile("\ue002(\\d+)\ue003")
 _TOKEN = re.compile("\ue000\\d+\ue001|\ue002\\d+\ue003")
-_PRIVATE = re.compile("[\ue000-\ue003]")  # removed from the document's own text: it never forms a token
+_PRIVATE = re.compile("[\ue000-\ue00f]")  # reserved for placeholders: removed from the document's own text
 
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
 _TITLE_STYLES = {"title", "标题"}
 _LIST_STYLE_LEVEL = re.compile(r"(?:list bullet|list number|项目符号|编号)\s*([2-9])$")
 _TOC_STYLE = re.compile(r"^(?:toc\s*\d|toc heading|目录\s*\d|目录标题)$", re.I)
+_CAPTION_STYLE = re.compile(r"^(?:caption|题注)$", re.I)
 # A list typed by hand (or printed by `casebook book`): a bullet glyph, or "1." with a hanging indent.
 _GLYPHS = "•●▪■◆○◦·"
 _GLYPH = re.compile(f"^[{_GLYPHS}]\\s*")
@@ -88,6 +89,7 @@ class Block:
     page_break: bool = False  # a page or section break comes right before it
     toc: bool = False  # part of a table of contents (TOC field, TOC style or content control)
     keep_next: bool = False  # "keep with next", as headings have
+    caption: bool = False  # Word's Caption style (the text under a picture or table)
 
 
 @dataclass(frozen=True)
@@ -259,6 +261,7 @@ class ParagraphFormat:
     left: int = 0  # left indent, twips
     keep_next: bool = False
     section_break: bool = False  # ends a section; the next one starts on a new page
+    caption: bool = False
 
 
 def heading_level(ppr, chain: tuple[Style, ...]) -> int:
@@ -324,7 +327,7 @@ def paragraph_format(p, styles: StyleBook) -> ParagraphFormat:
 def format_of(ppr, chain: tuple[Style, ...], styles: StyleBook) -> ParagraphFormat:
     name = chain[0].name if chain else ""
     heading = heading_level(ppr, chain)
-    list_level, ordered = list_position(ppr, chain, styles)
+    list_level, ordered = list_position(ppr, chain, styles) if not heading else (-1, False)  # numbered headings
     if list_level < 0 and not heading:
         list_level, ordered = style_list(name)
     if list_level == 0 and (m := _LIST_STYLE_LEVEL.search(name.lower())):  # List Bullet 2: one level down
@@ -343,6 +346,7 @@ def format_of(ppr, chain: tuple[Style, ...], styles: StyleBook) -> ParagraphForm
         left=int_attribute(ind.get(w("left")) or ind.get(w("start")), 0) if ind is not None else 0,
         keep_next=on(first_property(ppr, chain, KEEP_NEXT)),
         section_break=_section_break(ppr),
+        caption=bool(_CAPTION_STYLE.match(name.strip())),
     )
 
 
@@ -583,7 +587,7 @@ def paragraph_blocks(p, context: Context) -> list[Block]:
                 md, plain = _ORDINAL_MD.sub("", md, count=1), _ORDINAL_MD.sub("", plain, count=1)
                 list_level, ordered = max(0, round(fmt.left / _INDENT_STEP) - 1), True
         blocks.append(Block("p", plain, md, fmt.heading, fmt.title, list_level, ordered, fmt.centered, bold, size,
-                            breaking, toc, fmt.keep_next))
+                            breaking, toc, fmt.keep_next, fmt.caption))
         breaking = False
     context.pending_break = breaking or fmt.section_break
     return blocks

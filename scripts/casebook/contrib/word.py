@@ -55,11 +55,13 @@ FIELD_WORDS: dict[str, str] = {
     "关键词": "tags", "内容摘要": "summary", "资料来源": "source", "出处": "source",
 }
 # 单位：某某公司 / （地区：永康市） / 摘要　…… (the 案例汇编 prints the summary after a full-width space)
-_FIELD_LINE = re.compile(r"^[（(]?\s*(" + "|".join(sorted(map(re.escape, FIELD_WORDS), key=len, reverse=True))
-                         + r")(?:\s*[:：]|\u3000)\s*(.*?)\s*[）)]?$")
+_FIELD_LINE = re.compile(r"^(?P<open>[（(])?\s*(?P<word>" + "|".join(sorted(map(re.escape, FIELD_WORDS), key=len, reverse=True))
+                         + r")(?:\s*[:：]|\u3000)\s*(?P<value>.*?)\s*(?(open)[）)])$")
 SOURCE_WORDS = {w for w, k in FIELD_WORDS.items() if k == "source"}  # recognised anywhere
 
 _STRIP = " \t\u3000\xa0"
+CAPTION = "\ue005{}\ue006"  # the caption of the picture placeholder before it
+_CAPTIONED = re.compile("\ue000(\\d+)\ue001(?:\ue005([^\ue006]*)\ue006)?")
 _INCOMPLETE_PRINTED = re.sub(r"\W", "", INCOMPLETE_MARK + INCOMPLETE_NOTE)  # a 待补充 section as the 汇编 prints it
 
 
@@ -131,7 +133,7 @@ def field_line(block: Block) -> tuple[str, str] | None:
     if block.kind != "p" or block.heading or block.list_level >= 0:
         return None
     m = _FIELD_LINE.match(block.text)
-    return (m.group(1), m.group(2)) if m else None
+    return (m.group("word"), m.group("value")) if m else None
 
 
 @dataclass
@@ -259,6 +261,10 @@ class DraftBuilder:
         if b.kind == "p" and re.sub(r"\W", "", b.text) == _INCOMPLETE_PRINTED:
             self.add("para", INCOMPLETE_MARK)
             return
+        items = self.sections[-1].items if self.sections else self.intro
+        if b.caption and b.text and not _TOKEN.search(b.md) and items and _PICTURE.fullmatch(items[-1][1]):
+            items[-1] = (items[-1][0], items[-1][1] + CAPTION.format(b.text))  # a caption under a picture describes it
+            return
         fl = field_line(b)
         if fl and (not self.sections or fl[0] in SOURCE_WORDS):
             self.take_field(*fl)
@@ -372,7 +378,7 @@ def render_items(items: list[tuple[str, str]], pictures: tuple[Picture, ...], pa
         n = int(m.group(1))
         p = by_number.get(n)
         if n in paths and p is not None:
-            alt = escape(p.alt.replace("\n", " "))
+            alt = escape((m.group(2) if m.group(2) is not None else p.alt).replace("\n", " "))
             return f"![{alt}]({paths[n]})"
         ext = p.ext.upper() if p is not None else "未知"
         return f"（此处原有一张 {ext} 格式的图片，待转换后补上）"
@@ -383,6 +389,6 @@ def render_items(items: list[tuple[str, str]], pictures: tuple[Picture, ...], pa
         same_list = kind.startswith("list") and top and (kind == "list" or kind == top)
         if out:
             out.append("\n" if same_list else "\n\n")
-        out.append(_PICTURE.sub(picture, md))
+        out.append(_CAPTIONED.sub(picture, md))
         top = (kind if kind != "list" else top) if kind.startswith("list") else ""
     return "".join(out).strip("\n")
