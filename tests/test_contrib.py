@@ -760,7 +760,7 @@ def test_issue_form_labels_are_the_parsers() -> None:
 GUIDE = REPO / "CONTRIBUTING.md"
 
 
-@pytest.mark.parametrize("name", ["fields", "template", "codes"])
+@pytest.mark.parametrize("name", ["fields", "template", "codes", "limits"])
 def test_contributing_generated_blocks_match_the_code(name: str) -> None:
     expected = guide.blocks(TAXONOMY)[name]
     found = guide.block(GUIDE.read_text(encoding="utf-8"), name)

@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -23,12 +24,11 @@ from .docxfile import LIMITS, Limits, read_limited
 LEGACY_SUFFIXES = (".doc", ".wps")
 PDF_SUFFIX = ".pdf"
 SOFFICE_NAMES = ("soffice", "libreoffice")
-SOFFICE_PLACES = (
-    "/usr/lib/libreoffice/program/soffice",
-    "/opt/libreoffice/program/soffice",
-    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
-    r"C:\Program Files\LibreOffice\program\soffice.exe",
-)
+# Where the installers put it when it is not on PATH (Linux packages link it into /usr/bin).
+SOFFICE_PLACES = {
+    "darwin": ("/Applications/LibreOffice.app/Contents/MacOS/soffice",),
+    "win32": (r"C:\Program Files\LibreOffice\program\soffice.exe", r"C:\Program Files (x86)\LibreOffice\program\soffice.exe"),
+}
 TIMEOUT = 180  # seconds for one conversion
 
 NO_SOFFICE = (
@@ -43,14 +43,15 @@ PDF_OUT_OF_SCOPE = (
 
 
 def find_soffice() -> str | None:
-    """LibreOffice's soffice: $SOFFICE when it names a program, else on PATH, else its usual places."""
+    """LibreOffice's soffice: $SOFFICE when it names a program, else on PATH, else where the macOS
+    and Windows installers put it."""
     given = os.environ.get("SOFFICE")
     if given and os.path.isfile(given) and os.access(given, os.X_OK):
         return given
     for name in SOFFICE_NAMES:
         if found := shutil.which(name):
             return found
-    return next((p for p in SOFFICE_PLACES if os.path.isfile(p) and os.access(p, os.X_OK)), None)
+    return next((p for p in SOFFICE_PLACES.get(sys.platform, ()) if os.path.isfile(p) and os.access(p, os.X_OK)), None)
 
 
 def to_docx(path: Path, limits: Limits = LIMITS, soffice: str | None = None, timeout: float = TIMEOUT) -> bytes:
