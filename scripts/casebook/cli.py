@@ -363,8 +363,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return fail(f"{args.file} 看起来是案例汇编（找到 {len(found.cases)} 个案例：{titles}），没有导入。"
                     f"请加 --split，每个案例生成一个草稿；先加 --dry-run 看看计划：casebook import {args.file} --split --dry-run")
     try:
-        first = word.to_draft(source, taxonomy, {})
-        case_id = choose_id(args.id, str(first.value("title") or ""), args.file.stem)
+        case_id = choose_id(args.id, word.find_title(source) or "", args.file.stem)
     except DraftError as exc:
         return fail(str(exc))
     if problem := claimed(args.cases, case_id):

@@ -247,7 +247,9 @@ class Package:
         except _READ_ERRORS as exc:
             raise _broken(exc) from exc
         stream = _MeteredStream(raw, self.main, self.meter)
-        checked = False
+        checked, body = False, None
+        counts = self.meter.counts
+        max_paragraphs, max_tables = self.limits.paragraphs, self.limits.tables
         try:
             events = etree.iterparse(stream, events=("end",), tag=_STREAM_TAGS, **_PARSER_OPTIONS)
             for _, element in events:
@@ -255,13 +257,18 @@ class Package:
                     if element.getroottree().docinfo.internalDTD is not None:
                         raise _dtd_refused(self.main)
                     checked = True
-                if element.tag == W_P:
-                    self.meter.count("paragraphs")
-                else:
-                    self.meter.count("tables")
-                parent = _container(element)
-                if parent is None or parent.tag != W_BODY or parent.getparent() is None or parent.getparent().tag != W_DOCUMENT:
-                    continue
+                kind = "paragraphs" if element.tag == W_P else "tables"
+                counts[kind] += 1
+                if counts[kind] > (max_paragraphs if kind == "paragraphs" else max_tables):
+                    self.meter.count(kind, 0)  # says which limit
+                parent = element.getparent()
+                if parent is not body:
+                    if parent is not None and parent.tag in TRANSPARENT:
+                        parent = _container(element)
+                    if parent is None or parent.tag != W_BODY or parent.getparent() is None or parent.getparent().tag != W_DOCUMENT:
+                        continue
+                    if parent is element.getparent():
+                        body = parent
                 yield element
                 parent = element.getparent()
                 element.clear()

@@ -415,7 +415,7 @@ class Fields:
 
     @property
     def in_toc(self) -> bool:
-        return any(instr.strip().upper().startswith("TOC") for instr, _ in self.stack)
+        return bool(self.stack) and any(instr.strip().upper().startswith("TOC") for instr, _ in self.stack)
 
 
 class Context:
@@ -427,6 +427,7 @@ class Context:
         self.toc_seen = False  # a TOC field or style met in the current paragraph
         self.size = 0.0  # the largest run size met in the current paragraph
         self.tokens = False  # a picture or footnote placeholder met in the current paragraph
+        self.breaks = False  # a line or page break met in the current paragraph
         self.pending_break = False  # a page or section break at the end of the last paragraph
 
 
@@ -458,8 +459,10 @@ class FootnoteCollector:
         return self._index[kind].get(note_id)
 
 
-def run_pieces(r, context: Context) -> Iterator[tuple[str, bool]]:
-    """(text, bold) pieces of a w:r; pictures and footnote references as placeholders (never bold)."""
+def run_pieces(r, context: Context, link: str, out: list[tuple[str, bool, str]]) -> None:
+    """Appends the (text, bold, link) pieces of a w:r to `out`; pictures and footnote references
+    become placeholders of their own (never bold). A list, not a generator: this runs for every
+    run of the document."""
     rpr = r.find(RPR)
     bold = False
     if rpr is not None:
@@ -467,42 +470,47 @@ def run_pieces(r, context: Context) -> Iterator[tuple[str, bool]]:
             if prop.tag == B:
                 bold = on(prop)
             elif prop.tag == SZ:
-                context.size = max(context.size, int_attribute(prop.get(W_VAL), 0) / 2)
+                size = int_attribute(prop.get(W_VAL), 0) / 2
+                if size > context.size:
+                    context.size = size
+    fields = context.fields.stack
     for child in r:
         tag = child.tag
         if tag == T:
-            if not context.fields.stack or context.fields.stack[-1][1]:
+            if not fields or fields[-1][1]:
                 text = child.text or ""
-                yield (_PRIVATE.sub("", text) if _PRIVATE.search(text) else text), bold
+                out.append((_PRIVATE.sub("", text) if _PRIVATE.search(text) else text, bold, link))
+        elif tag == RPR:
+            continue
         elif tag == INSTR:
             context.fields.instruction(child.text or "")
         elif tag == FLDCHAR:
             context.fields.char(child)
             context.toc_seen |= context.fields.in_toc
         elif tag in (TAB, PTAB):
-            yield " ", bold
+            out.append((" ", bold, link))
         elif tag in (BR, CR):
             kind = child.get(w("type"))
             if kind == "page":
-                yield "\n\f", False
+                out.append(("\n\f", False, link))
+                context.breaks = True
             elif kind != "column":
-                yield "\n", False
+                out.append(("\n", False, link))
+                context.breaks = True
         elif tag == NBH:
-            yield "-", bold
-        elif tag in (DRAWING, PICT, OBJECT):
+            out.append(("-", bold, link))
+        elif tag in (DRAWING, PICT, OBJECT, ALTERNATE):
+            if tag == ALTERNATE:
+                choice = child.find(f"{{{MC_NS}}}Choice")
+                child = choice if choice is not None else child
             for token in context.pictures.placeholders(child, context.rels):
                 context.tokens = True
-                yield token, False
-        elif tag == ALTERNATE:
-            choice = child.find(f"{{{MC_NS}}}Choice")
-            for token in context.pictures.placeholders(choice if choice is not None else child, context.rels):
-                context.tokens = True
-                yield token, False
+                out.append((token, False, link))
         elif tag in (FOOTNOTE_REF, ENDNOTE_REF) and context.notes is not None:
             token = context.notes.placeholder("footnote" if tag == FOOTNOTE_REF else "endnote", child.get(w("id")))
             if token:
                 context.tokens = True
-                yield token, False
+                out.append((token, False, link))
 
 
 def hyperlink_url(rels: dict, hyperlink) -> str:
@@ -511,22 +519,21 @@ def hyperlink_url(rels: dict, hyperlink) -> str:
     return target if external else ""
 
 
-def inline_pieces(element, context: Context) -> Iterator[tuple[str, bool, str]]:
+def inline_pieces(element, context: Context, link: str = "", out: list | None = None) -> list[tuple[str, bool, str]]:
     """(text, bold, link) pieces of a paragraph (or a hyperlink, insertion ...) in order."""
+    out = [] if out is None else out
     for child in element:
         tag = child.tag
         if tag == R:
-            for text, bold in run_pieces(child, context):
-                yield text, bold, ""
+            run_pieces(child, context, link, out)
         elif tag == HYPERLINK:
-            url = hyperlink_url(context.rels, child)
-            for text, bold, _ in inline_pieces(child, context):
-                yield text, bold, url
+            inline_pieces(child, context, hyperlink_url(context.rels, child), out)
         elif tag in PASS_THROUGH:
             if tag == FLDSIMPLE and (child.get(w("instr")) or "").strip().upper().startswith("TOC"):
                 context.toc_seen = True
-            yield from inline_pieces(child, context)
+            inline_pieces(child, context, link, out)
         # w:del (deleted text), w:pPr, bookmarks, proofing marks: nothing to show
+    return out
 
 
 def split_lines(pieces: Iterable[tuple[str, bool, str]]) -> list[list[tuple[str, bool, str]]]:
@@ -557,14 +564,14 @@ def paragraph_blocks(p, context: Context) -> list[Block]:
     """One w:p -> one block per line; empty lines are dropped. A page break inside the paragraph
     marks the block after it (or the next paragraph's first block)."""
     fmt = paragraph_format(p, context.styles)
-    context.toc_seen, context.size, context.tokens = context.fields.in_toc, 0.0, False
-    pieces = list(inline_pieces(p, context))
+    context.toc_seen, context.size, context.tokens, context.breaks = context.fields.in_toc, 0.0, False, False
+    pieces = inline_pieces(p, context)
     toc = context.toc_seen or fmt.toc or _in_toc_control(p)
     size = context.size or fmt.size
     breaking = context.pending_break or fmt.page_break
     context.pending_break = False
     blocks = []
-    for line in split_lines(pieces):
+    for line in split_lines(pieces) if context.breaks else [pieces]:
         if line and line[0][0] == "\f":  # the line after a page break (run_pieces yields "\n\f")
             breaking, line = True, line[1:]
         if not line:
@@ -576,7 +583,7 @@ def paragraph_blocks(p, context: Context) -> list[Block]:
         md = inline_markdown(line)
         if not plain and not (context.tokens and _TOKEN.search(md)):
             continue
-        texts = [b for t, b, _ in line if not _token(t) and t.strip(_STRIP)]
+        texts = [b for t, b, _ in line if t[:1] not in _TOKEN_STARTS and t.strip(_STRIP)]
         bold = bool(texts) and (fmt.bold or all(texts))
         list_level, ordered = fmt.list_level, fmt.ordered
         if list_level < 0 and not fmt.heading and md:
@@ -703,9 +710,12 @@ def escape(text: str) -> str:
     return _ESCAPE.sub(r"\\\1", text).replace("<", "&lt;")
 
 
+_TOKEN_STARTS = ("\ue000", "\ue002")
+
+
 def _token(text: str) -> bool:
     """A picture or footnote placeholder (run_pieces yields each as a piece of its own)."""
-    return text[:1] in ("\ue000", "\ue002")
+    return text[:1] in _TOKEN_STARTS
 
 
 def inline_markdown(pieces: list[tuple[str, bool, str]]) -> str:

@@ -161,6 +161,11 @@ def take_title(blocks: list[Block]) -> tuple[str | None, bool]:
     return " ".join(blocks.pop(title_at).text.split()), titled
 
 
+def find_title(source: Source) -> str | None:
+    """The title to_draft will give the document (to name its file before the pictures)."""
+    return take_title(list(source.blocks))[0]
+
+
 def take_organization(blocks: list[Block]) -> str | None:
     """The organisation on its own line right under the title (centred, or a name that ends like
     one: 公司, 党支部, 协会 ...), when no `单位：` line names it. Removes it from `blocks`."""
