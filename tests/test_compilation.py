@@ -301,6 +301,7 @@ def test_split_heading_styled_compilation(run_cli, empty_library: Path, tmp_path
     assert code == 0, err
     made = drafts(empty_library)
     assert sorted(made) == sorted(STYLED_TITLES)
+    assert "案例汇编《社会组织党建案例选编（2024）》，2024 年：找到 3 个案例" in out
     assert "编者按" in out and "附录" in out and "封面" in out and "目录" in out
     for i, title in enumerate(STYLED_TITLES):
         meta, parts = front(made[title]), sections(made[title])
@@ -367,6 +368,8 @@ def test_split_finds_the_parts_of_a_compilation() -> None:
     """split() on the blocks alone: cases, 篇 and what is skipped, in both kinds."""
     d = docx.Document()
     line(d, "案例汇编", size=22, bold=True, center=True)
+    line(d, "二〇二四年三月一日", center=True)
+    line(d, "2024年3月1日", center=True)
     for part, titles in (("第一篇　党建工作法", ["甲工作法", "乙工作法"]), ("第二篇　品牌创建", ["丙工作法"])):
         line(d, part, size=18, bold=True, center=True, page_break=True)
         for title in titles:
@@ -379,7 +382,8 @@ def test_split_finds_the_parts_of_a_compilation() -> None:
     found = compilation.split(docxtext.read_docx(buf.getvalue()))
     assert [c.blocks[0].text for c in found.cases] == ["甲工作法", "乙工作法", "丙工作法"]
     assert [c.part for c in found.cases] == ["党建工作法", "党建工作法", "品牌创建"]
-    assert [(s.kind, s.first) for s in found.skipped] == [("封面", "案例汇编"), ("篇名", "第一篇　党建工作法"), ("篇名", "第二篇　品牌创建")]
+    assert [(s.kind, s.first, s.blocks) for s in found.skipped] == [("封面", "案例汇编", 3), ("篇名", "第一篇　党建工作法", 1), ("篇名", "第二篇　品牌创建", 1)]
+    assert (found.title, found.year, found.date) == ("案例汇编", 2024, dt.date(2024, 3, 1))
 
 
 # -- round trip: the book of a library, imported again -----------------------------------------------

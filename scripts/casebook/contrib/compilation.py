@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from ..core.model import Taxonomy
+from ..core.rules import parse_date_text
 from ..core.schema import FIELD_BY_KEY, FIELDS, ID_PATTERN
 from .docxtext import _TOKEN, Block, Source, picture_names
 from .drafts import Draft, derive_id, personal_data_notes, recognise, render_draft
@@ -41,7 +42,8 @@ FRONT_WORDS = {"目录": "目录", "目次": "目录", "前言": "前言", "序�
                "编者按": "编者按", "编者的话": "编者按", "编辑说明": "编者按", "出版说明": "编者按", "编写说明": "编者按", "说明": "编者按"}
 BACK_WORDS = {"后记": "后记", "编后记": "后记", "编后语": "后记", "编后": "后记", "致谢": "后记", "结束语": "后记",
               "附录": "附录", "编委会": "编委会", "编辑委员会": "编委会", "参考文献": "附录"}
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*(?:年|-|\.|/)")
+_YEAR = re.compile(r"((?:19|20)\d{2}|[一二][〇零九][〇零一二三四五六七八九]{2})\s*(?:年|-|\.|/|）|\))")
+_CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 # Fields a 篇 title can give its cases (in this order), when the case does not name them itself.
 PART_FIELDS = ("category", "org_type", "region", "industry")
 
@@ -65,6 +67,7 @@ class Compilation:
     year: int | None
     cases: tuple[CasePart, ...]
     skipped: tuple[Skipped, ...]
+    date: dt.date | None = None  # a full date on the cover (2023年12月4日), if any
 
     @property
     def source(self) -> str:
@@ -274,14 +277,20 @@ def split(source: Source, fallback_title: str = "") -> Compilation:
     if end < len(blocks):
         tail = blocks[end:]
         skipped.append(Skipped(word_of(tail[0], BACK_WORDS) or "后记", tail[0].text, len(tail)))
-    return Compilation(title, year_of(front or blocks[:20], title), tuple(cases), tuple(skipped))
+    return Compilation(title, year_of(front or blocks[:20], title), tuple(cases), tuple(skipped), date_of(front))
 
 
 def year_of(front: Iterable[Block], title: str) -> int | None:
+    """The compilation's year: in its title (2023年度……), else on its cover (二〇二三年十二月)."""
     for text in [title, *(b.text for b in front)]:
         if m := _YEAR.search(text):
-            return int(m.group(1))
+            return int(m.group(1).translate(_CHINESE_DIGITS))
     return None
+
+
+def date_of(front: Iterable[Block]) -> dt.date | None:
+    """A line of the cover that is a whole date (2023年12月4日, 2023-12-04)."""
+    return next((day for b in front if b.kind == "p" and (day := parse_date_text(b.text))), None)
 
 
 # -- the plan ---------------------------------------------------------------------------------
@@ -371,6 +380,9 @@ def plan_split(source: Source, taxonomy: Taxonomy, today: dt.date, *, fallback_t
         if "source" not in meta and compilation.source:
             meta["source"] = compilation.source
             notes.append(f"来源（source）取自汇编的名称：{compilation.source}；请核对，必要时写明原始出处")
+        if "date" not in meta and compilation.date:
+            meta["date"] = compilation.date
+            notes.append(f"收录日期（date）取自汇编封面上的日期 {compilation.date.isoformat()}，请核对")
         defaults, part_notes = part_defaults(case.part, meta, taxonomy)
         meta.update(defaults)
         notes += part_notes
