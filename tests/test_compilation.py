@@ -386,6 +386,29 @@ def test_split_finds_the_parts_of_a_compilation() -> None:
     assert (found.title, found.year, found.date) == ("案例汇编", 2024, dt.date(2024, 3, 1))
 
 
+def blocks_of(lines: list[str]) -> docxtext.Source:
+    d = docx.Document()
+    for text in lines:
+        d.add_paragraph(text)
+    buf = io.BytesIO()
+    d.save(buf)
+    return docxtext.read_docx(buf.getvalue())
+
+
+def test_split_plain_text_without_any_formatting() -> None:
+    """No page breaks, no bold, nothing centred: the sections starting over mark a new case, and
+    its title is the first of the short lines before them (title, organisation, fields)."""
+    source = blocks_of([
+        "“甲”工作法", "某某公司党支部", "一、基本情况", "甲的情况。", "二、主要做法", "（一）建立制度", "甲的做法。",
+        "三、取得成效", "甲的成效。",
+        "“乙”工作法", "某某协会党支部", "地区：永康市", "乙成立于2010年。", "一、基本情况", "乙的情况。", "二、主要做法",
+        "乙的做法。", "具体做法", "乙的另一些做法。",
+    ])
+    found = compilation.split(source)
+    assert [c.blocks[0].text for c in found.cases] == ["“甲”工作法", "“乙”工作法"]
+    assert [b.text for b in found.cases[0].blocks][-1] == "甲的成效。"
+
+
 # -- round trip: the book of a library, imported again -----------------------------------------------
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 
 from ..core.model import Taxonomy
 from ..core.rules import parse_date_text
-from ..core.schema import FIELD_BY_KEY, FIELDS, ID_PATTERN
+from ..core.schema import FIELD_BY_KEY, FIELDS, ID_PATTERN, SECTION_ORDER
 from .docxtext import _TOKEN, Block, Source, picture_names
 from .drafts import Draft, derive_id, personal_data_notes, recognise, render_draft
 from .word import SENTENCE_END, field_line, heading_text, normalise, numbered, section_of, to_draft, unnumbered_heading
@@ -113,6 +113,7 @@ def title_like(b: Block) -> bool:
     return (b.kind == "p" and not b.toc and b.list_level < 0 and 2 <= len(b.text) <= TITLE_MAX
             and not b.text.endswith(tuple(SENTENCE_END)) and not _TOKEN.search(b.md) and not _TOC_LINE.search(b.text)
             and field_line(b) is None and standard_section(b) is None and part_name(b) is None
+            and not ((n := numbered(b)) and n[0] > 1)  # （一）…… and 1．……: subheadings inside a case
             and word_of(b, FRONT_WORDS) is None and word_of(b, BACK_WORDS) is None)
 
 
@@ -160,20 +161,18 @@ def plain_starts(blocks: tuple[Block, ...]) -> list[int]:
     title-like line before them; and every line numbered as a case (案例1 ……)."""
     size = body_size(blocks)
     explicit = [i for i, b in enumerate(blocks) if title_like(b) and _CASE_NUMBER.match(b.text)]
-    runs: list[int] = []  # index of each run's first section heading
+    runs: list[tuple[int, int, bool]] = []  # (first section heading, last one before it, a repeat only)
     last_rank, last_at = 99, -1
-    ends: list[int] = []  # index of the last section heading before each run
     for i, b in enumerate(blocks):
         name = standard_section(b)
         if name is None:
             continue
-        rank = ("基本情况", "主要做法", "取得成效", "经验启示").index(name)
+        rank = SECTION_ORDER.index(name)
         if rank <= last_rank:
-            runs.append(i)
-            ends.append(last_at)
+            runs.append((i, last_at, rank == last_rank))
         last_rank, last_at = rank, i
     starts = set(explicit)
-    for run, previous in zip(runs, ends):
+    for run, previous, repeat in runs:
         window = range(previous + 1, run)
         if any(i in starts for i in window):
             continue
@@ -185,6 +184,8 @@ def plain_starts(blocks: tuple[Block, ...]) -> list[int]:
         if best >= 2:  # ties: the earliest (a title comes before the organisation line)
             starts.add(min(i for s, i in scored if s == best))
             continue
+        if repeat and previous >= 0:
+            continue  # the same section twice (主要做法, then 具体做法) without a title between: one case
         title = fallback_title(blocks, window)
         if title is not None:
             starts.add(title)
