@@ -10,6 +10,7 @@ is measured in a real process. No timing assertions: speed is measured by `make 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import re
@@ -22,7 +23,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from casebook.contrib import docxfile, docxtext, legacy
+from casebook.contrib import compilation, docxfile, docxtext, legacy
+from casebook.contrib.drafts import library_taxonomy
 from casebook.core.errors import WordError
 from conftest import SHIPPED
 from test_compilation import handmade_docx, styled_docx, tree
@@ -208,9 +210,16 @@ def test_budgets_on_paragraphs_tables_and_pictures(kind: str, noun: str) -> None
         docxtext.read_docx(many(kind, limit + 1), limits)
 
 
-def test_budget_on_time() -> None:
+def test_budget_on_time(tmp_path: Path) -> None:
+    """The time limit covers reading and, for --split, recognising every case."""
     with pytest.raises(WordError, match=r"读取文档超过 0 秒"):
         docxtext.read_docx(many("paragraphs", 3), docxfile.Limits(seconds=0))
+    meter = docxfile.Meter(docxfile.Limits(seconds=3600))
+    source = docxtext.read_docx(handmade_docx(tmp_path / "汇编.docx").read_bytes(), meter=meter)
+    meter.limits = docxfile.Limits(seconds=0)
+    with pytest.raises(WordError, match=r"读取文档超过 0 秒"):
+        compilation.plan_split(source, library_taxonomy(SHIPPED), dt.date.today(), tick=meter.tick)
+
 
 
 LAUNCHER = """

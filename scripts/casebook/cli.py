@@ -338,6 +338,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from .contrib import compilation, word
+    from .contrib.docxfile import Meter
     from .contrib.drafts import Draft, check_id, library_taxonomy
     from .contrib.legacy import document_bytes
 
@@ -350,13 +351,14 @@ def cmd_import(args: argparse.Namespace) -> int:
             check_id(args.id_prefix)
         taxonomy = library_taxonomy(args.cases)
         data = document_bytes(args.file)
-        source = word.read_docx(data)
+        meter = Meter()  # one time limit for reading and recognising
+        source = word.read_docx(data, meter=meter)
+        if args.split:
+            return import_split(args, source, taxonomy, meter)
     except OSError as exc:
         return fail(f"无法读取 {args.file}（{exc.strerror or exc}）")
     except DraftError as exc:
         return fail(f"{args.file}：{exc}" if isinstance(exc, WordError) else str(exc))
-    if args.split:
-        return import_split(args, source, taxonomy)
     found = compilation.split(source, args.file.stem)
     if len(found.cases) >= 2:
         titles = "、".join(f"“{c.blocks[0].text}”" for c in found.cases[:3]) + (" 等" if len(found.cases) > 3 else "")
@@ -374,7 +376,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     return write_draft(args.cases, draft, taxonomy, pictures)
 
 
-def import_split(args: argparse.Namespace, source, taxonomy) -> int:
+def import_split(args: argparse.Namespace, source, taxonomy, meter) -> int:
     """casebook import --split: print the plan, then write every draft or none."""
     from collections import Counter
 
@@ -391,7 +393,7 @@ def import_split(args: argparse.Namespace, source, taxonomy) -> int:
         return f"已被 {shown_path(existing[case_id])} 使用" if case_id in existing else None
 
     plan = plan_split(source, taxonomy, today, fallback_title=args.file.stem, id_prefix=args.id_prefix or "",
-                      taken_id=taken, taken_path=lambda rel: (root / rel).exists())
+                      taken_id=taken, taken_path=lambda rel: (root / rel).exists(), tick=meter.tick)
     lines = plan_lines(plan, lambda case_id: shown_path(root / f"{case_id}.md"))
     if not plan.cases:
         print("\n".join(lines[1:]))

@@ -349,15 +349,17 @@ def part_defaults(part: str, meta: dict, taxonomy: Taxonomy) -> tuple[dict, list
 
 def plan_split(source: Source, taxonomy: Taxonomy, today: dt.date, *, fallback_title: str = "",
                id_prefix: str = "", taken_id: Callable[[str], str | None] = lambda _: None,
-               taken_path: Callable[[str], bool] = lambda _: False) -> Plan:
+               taken_path: Callable[[str], bool] = lambda _: False, tick: Callable[[], None] = lambda: None) -> Plan:
     """Every case of the compilation as a draft with its id and pictures. `taken_id(id)` says why
     an id cannot be used (a file or another case has it) or None; `taken_path(rel)` whether a
     library path exists. Ids come from the titles (with `id_prefix-` in front); two cases of the
-    compilation that would share one get -2, -3 ...; ids already in the library are conflicts."""
+    compilation that would share one get -2, -3 ...; ids already in the library are conflicts.
+    `tick()` runs before each case (the import's time limit: docxfile.Meter.tick)."""
     compilation = split(source, fallback_title)
     planned, conflicts, used = [], [], set()
     reserved: set[str] = set()
     for number, case in enumerate(compilation.cases, 1):
+        tick()
         blocks = list(case.blocks)
         if blocks:
             blocks[0] = clean_title(blocks[0])

@@ -689,14 +689,14 @@ NOT_DOCX = {
 }
 
 
-def read_docx(data: bytes, limits: Limits = LIMITS) -> Source:
+def read_docx(data: bytes, limits: Limits = LIMITS, meter: Meter | None = None) -> Source:
     """A .docx file's bytes -> its blocks, pictures and footnotes; WordError when it cannot be read
-    or passes a limit."""
+    or passes a limit. Pass a `meter` to go on counting time after the reading (recognising)."""
     kind = sniff(data)
     if kind != "docx":
         raise WordError(NOT_DOCX[kind])
     try:
-        return read_package(Package(data, limits))
+        return read_package(Package(data, limits, meter))
     except WordError:
         raise
     except (KeyError, ValueError, AttributeError, TypeError, IndexError) as exc:
