@@ -17,7 +17,6 @@ import io
 import random
 import re
 import shutil
-import zipfile
 from pathlib import Path
 
 import docx

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from ..core.model import Taxonomy
 from ..core.rules import parse_date_text
 from ..core.schema import FIELD_BY_KEY, FIELDS, ID_PATTERN, SECTION_ORDER
-from .docxtext import _TOKEN, Block, Source, picture_names
+from .docxtext import TOKEN_MARK, Block, Source, picture_names
 from .drafts import Draft, derive_id, personal_data_notes, recognise, render_draft
 from .word import SENTENCE_END, field_line, heading_text, normalise, numbered, section_of, to_draft, unnumbered_heading
 
@@ -111,7 +111,7 @@ def part_name(b: Block) -> str | None:
 def title_like(b: Block) -> bool:
     """A line that could be a case title: short, not a sentence, not a field or a section."""
     return (b.kind == "p" and not b.toc and b.list_level < 0 and 2 <= len(b.text) <= TITLE_MAX
-            and not b.text.endswith(tuple(SENTENCE_END)) and not _TOKEN.search(b.md) and not _TOC_LINE.search(b.text)
+            and not b.text.endswith(tuple(SENTENCE_END)) and not TOKEN_MARK.search(b.md) and not _TOC_LINE.search(b.text)
             and field_line(b) is None and standard_section(b) is None and part_name(b) is None
             and not ((n := numbered(b)) and n[0] > 1)  # （一）…… and 1．……: subheadings inside a case
             and word_of(b, FRONT_WORDS) is None and word_of(b, BACK_WORDS) is None)
@@ -236,7 +236,7 @@ def compilation_title(front: tuple[Block, ...], fallback: str) -> str:
     titled = [b for b in cover if b.kind == "p" and b.text and (b.title or b.heading == 1)]
     if titled:
         return titled[0].text
-    sized = [b for b in cover if b.kind == "p" and b.text and not _TOKEN.fullmatch(b.md)]
+    sized = [b for b in cover if b.kind == "p" and b.text and not TOKEN_MARK.fullmatch(b.md)]
     if sized:
         return max(sized, key=lambda b: b.size).text
     return fallback

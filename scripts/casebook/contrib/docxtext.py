@@ -20,9 +20,9 @@ from .docxfile import LIMITS, R_NS, TRANSPARENT, Limits, Meter, Package, w
 
 PICTURE = "\ue000{}\ue001"  # placeholder for picture n in inline Markdown (private-use characters)
 NOTE = "\ue002{}\ue003"  # placeholder for footnote n
-_PICTURE = re.compile("\ue000(\\d+)\ue001")
-_NOTE = re.compile("\ue002(\\d+)\ue003")
-_TOKEN = re.compile("\ue000\\d+\ue001|\ue002\\d+\ue003")
+PICTURE_MARK = re.compile("\ue000(\\d+)\ue001")
+NOTE_MARK = re.compile("\ue002(\\d+)\ue003")
+TOKEN_MARK = re.compile("\ue000\\d+\ue001|\ue002\\d+\ue003")
 _PRIVATE = re.compile("[\ue000-\ue00f]")  # reserved for placeholders: removed from the document's own text
 
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
@@ -123,8 +123,8 @@ class Source:
         """The same document restricted to some of its blocks, with the pictures and footnotes
         those blocks refer to."""
         blocks = tuple(blocks)
-        used_pictures = {int(n) for b in blocks for n in _PICTURE.findall(b.md)}
-        used_notes = {int(n) for b in blocks for n in _NOTE.findall(b.md)}
+        used_pictures = {int(n) for b in blocks for n in PICTURE_MARK.findall(b.md)}
+        used_notes = {int(n) for b in blocks for n in NOTE_MARK.findall(b.md)}
         return Source(blocks, tuple(p for p in self.pictures if p.number in used_pictures), self.notes,
                       tuple(f for f in self.footnotes if f.number in used_notes), self.title)
 
@@ -448,7 +448,7 @@ class FootnoteCollector:
                 return ""
             context = Context(self.styles, self.parts[kind][1], self.pictures)
             lines = [b.md for p in element.iter(P) for b in paragraph_blocks(p, context)]
-            self.found[key] = Footnote(len(self.found) + 1, " ".join(_PICTURE.sub("", s) for s in lines).strip(),
+            self.found[key] = Footnote(len(self.found) + 1, " ".join(PICTURE_MARK.sub("", s) for s in lines).strip(),
                                        "脚注" if kind == "footnote" else "尾注")
         return NOTE.format(self.found[key].number)
 
@@ -578,10 +578,10 @@ def paragraph_blocks(p, context: Context) -> list[Block]:
             continue
         plain = "".join(t for t, _, _ in line)
         if context.tokens:
-            plain = _TOKEN.sub("", plain)
+            plain = TOKEN_MARK.sub("", plain)
         plain = plain.strip(_STRIP)
         md = inline_markdown(line)
-        if not plain and not (context.tokens and _TOKEN.search(md)):
+        if not plain and not (context.tokens and TOKEN_MARK.search(md)):
             continue
         texts = [b for t, b, _ in line if t[:1] not in _TOKEN_STARTS and t.strip(_STRIP)]
         bold = bool(texts) and (fmt.bold or all(texts))
@@ -631,7 +631,7 @@ def table_blocks(rows: list[list[str]], page_break: bool = False) -> list[Block]
         return []
     width = max(len(r) for r in rows)
     if width == 1:
-        return [Block("p", _TOKEN.sub("", line), line, page_break=page_break and i == 0)
+        return [Block("p", TOKEN_MARK.sub("", line), line, page_break=page_break and i == 0)
                 for i, line in enumerate(line for r in rows for line in r[0].split("\n") if line)]
     rows = [[c.replace("|", "\\|").replace("\n", "<br>") for c in r] + [""] * (width - len(r)) for r in rows]
     lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * width]

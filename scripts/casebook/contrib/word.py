@@ -20,10 +20,9 @@ from dataclasses import dataclass
 
 from ..core.model import Taxonomy
 from ..core.schema import FIELDS, INCOMPLETE_MARK, INCOMPLETE_NOTE, SECTION_ORDER
-from .docxtext import _NOTE, _PICTURE, _TOKEN, Block, Footnote, Picture, Source, escape, picture_names, read_docx
+from .docxtext import NOTE_MARK, PICTURE_MARK, TOKEN_MARK, Block, Footnote, Picture, Source, escape
+from .docxtext import picture_names, read_docx  # noqa: F401 - the single import's two stages meet here
 from .drafts import Draft, recognise, section_notes
-
-__all__ = ["Source", "read_docx", "picture_names", "to_draft", "section_of"]
 
 # Headings as Chinese reports number them: 一、基本情况 / （一）建立车队。
 _LEVEL1 = re.compile(r"^[一二三四五六七八九十]{1,3}\s*[、.．]\s*(\S.*)$")
@@ -86,7 +85,7 @@ def section_of(text: str) -> str | None:
 
 def numbered(block: Block) -> tuple[int, str, str] | None:
     """A plain numbered heading line -> (1, 2 or 3, heading text, rest of the line), or None."""
-    if block.kind != "p" or block.list_level >= 0 or _TOKEN.search(block.md):
+    if block.kind != "p" or block.list_level >= 0 or TOKEN_MARK.search(block.md):
         return None
     for level, pattern in ((1, _LEVEL1), (2, _LEVEL2), (3, _LEVEL3)):
         m = pattern.match(block.text)
@@ -108,7 +107,7 @@ def numbered(block: Block) -> tuple[int, str, str] | None:
 
 def unnumbered_heading(block: Block) -> bool:
     """A line that is only a section name (`基本情况`, `主要举措：`): a heading without a number."""
-    if block.kind != "p" or block.list_level >= 0 or _PICTURE.search(block.md) or len(block.text) > 12 or block.text.endswith("。"):
+    if block.kind != "p" or block.list_level >= 0 or PICTURE_MARK.search(block.md) or len(block.text) > 12 or block.text.endswith("。"):
         return False
     key = normalise(block.text)
     return len(key) >= 4 and any(key in words for words in SYNONYMS.values())
@@ -116,7 +115,7 @@ def unnumbered_heading(block: Block) -> bool:
 
 def bold_heading(block: Block) -> bool:
     """A short line all in bold (a subheading typed by hand, or as the 案例汇编 prints `###`)."""
-    if block.kind != "p" or not block.bold or block.list_level >= 0 or block.heading or _TOKEN.search(block.md):
+    if block.kind != "p" or not block.bold or block.list_level >= 0 or block.heading or TOKEN_MARK.search(block.md):
         return False
     limit = 60 if block.keep_next else HEADING_MAX
     return 0 < len(block.text) <= limit and not block.text.endswith(tuple(SENTENCE_END))
@@ -172,7 +171,7 @@ def take_organization(blocks: list[Block]) -> str | None:
     if not blocks or any((fl := field_line(b)) and FIELD_WORDS[fl[0]] == "organization" for b in blocks):
         return None
     b = blocks[0]
-    if b.kind != "p" or b.heading or b.list_level >= 0 or _TOKEN.search(b.md) or field_line(b) or heading_text(b) != b.text:
+    if b.kind != "p" or b.heading or b.list_level >= 0 or TOKEN_MARK.search(b.md) or field_line(b) or heading_text(b) != b.text:
         return None
     text = re.sub(r"^[—–-]+\s*", "", b.text).strip(_STRIP)
     text = re.sub(r"^[（(](.*)[）)]$", r"\1", text).strip(_STRIP)
@@ -267,7 +266,7 @@ class DraftBuilder:
             self.add("para", INCOMPLETE_MARK)
             return
         items = self.sections[-1].items if self.sections else self.intro
-        if b.caption and b.text and not _TOKEN.search(b.md) and items and _PICTURE.fullmatch(items[-1][1]):
+        if b.caption and b.text and not TOKEN_MARK.search(b.md) and items and PICTURE_MARK.fullmatch(items[-1][1]):
             items[-1] = (items[-1][0], items[-1][1] + CAPTION.format(b.text))  # a caption under a picture describes it
             return
         fl = field_line(b)
@@ -343,7 +342,7 @@ def take_cover(builder: DraftBuilder, picture_paths: Mapping[int, str]) -> None:
     if not builder.intro or "cover" in builder.meta:
         return
     kind, md = builder.intro[0]
-    m = _PICTURE.fullmatch(md)
+    m = PICTURE_MARK.fullmatch(md)
     if kind == "para" and m and int(m.group(1)) in picture_paths:
         builder.meta["cover"] = picture_paths[int(m.group(1))]
         builder.intro.pop(0)
@@ -367,7 +366,7 @@ def place_footnotes(sections: list[_Section], footnotes: tuple[Footnote, ...], n
                 placed.append(("para", f"注{numbers[n]}：{by_number[n].md}"))
             return f"（注{numbers[n]}）"
 
-        section.items[:] = [(kind, _NOTE.sub(mark, md)) for kind, md in section.items]
+        section.items[:] = [(kind, NOTE_MARK.sub(mark, md)) for kind, md in section.items]
         section.items.extend(placed)
     if numbers:
         notes.append(f"{len(numbers)} 条脚注（尾注）已保留：正文中写作“（注1）”，注文放在所在章节的末尾，请核对")
