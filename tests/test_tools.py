@@ -84,3 +84,20 @@ def test_node_comes_from_the_locked_wheel():
     assert npm is not None and npm[0] == node
     version = subprocess.run([*npm, "--version"], capture_output=True, text=True, timeout=60, check=False)
     assert version.returncode == 0 and version.stdout.strip()[0].isdigit()
+
+
+def test_soffice_found_on_path_or_what_to_install(tmp_path):
+    """LibreOffice for the .doc/.wps import tests: found on PATH (or $SOFFICE); otherwise exit 3
+    with the packages to install (never a silent skip)."""
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    clean = {"SOFFICE": ""}
+    result = run_tools("soffice", "--no-install", path=str(empty), env=clean)
+    assert result.returncode == 3 and result.stdout == ""
+    for needle in ("没有找到 LibreOffice", "libreoffice-writer-nogui", "SOFFICE"):
+        assert needle in result.stderr
+    exe = fake_browser(tmp_path / "lo", "soffice")
+    result = run_tools("soffice", "--no-install", path=str(exe.parent), env=clean)
+    assert result.returncode == 0 and result.stdout.strip() == str(exe)
+    result = run_tools("soffice", "--no-install", path=str(empty), env={"SOFFICE": str(exe)})
+    assert result.returncode == 0 and result.stdout.strip() == str(exe)

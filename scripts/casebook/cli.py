@@ -111,10 +111,13 @@ def make_parser() -> Parser:
     p.add_argument("--source", help="来源：事实出处，如讲话、文件、报道")
     p.set_defaults(run=cmd_new)
 
-    p = sub.add_parser("import", help="把 Word 文档（.docx）转成案例草稿，图片放入 assets/")
+    p = sub.add_parser("import", help="把 Word 文档（.docx；装有 LibreOffice 时也可以是 .doc/.wps）转成案例草稿，图片放入 assets/")
     p.add_argument("file", metavar="FILE.docx", type=Path, help="Word 文档")
     p.add_argument("--cases", type=library_dir, default="cases", help="案例库目录（默认 cases）")
     p.add_argument("--id", help="编号，也是文件名；不写时由标题的拼音生成")
+    p.add_argument("--split", action="store_true", help="文件是案例汇编：每个案例生成一个草稿（先列出计划；全部写入或都不写）")
+    p.add_argument("--dry-run", action="store_true", help="与 --split 同用：只列出计划，不写入任何文件")
+    p.add_argument("--id-prefix", metavar="PREFIX", help="与 --split 同用：每个编号前加“PREFIX-”，避开库中已有的编号")
     p.set_defaults(run=cmd_import)
 
     p = sub.add_parser("from-issue", help="把用“提交新案例”表单提交的 issue 正文转成案例草稿")
@@ -426,26 +429,93 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .contrib import word
-    from .contrib.drafts import Draft, library_taxonomy
+    from .contrib import compilation, word
+    from .contrib.docxfile import Meter
+    from .contrib.drafts import Draft, check_id, library_taxonomy
+    from .contrib.legacy import document_bytes
 
+    if (args.dry_run or args.id_prefix) and not args.split:
+        return fail("用法错误：--dry-run 和 --id-prefix 只与 --split 一起使用")
+    if args.split and args.id:
+        return fail("用法错误：--split 时每个案例的编号由它的标题生成，不能用 --id；要避开已有的编号，请用 --id-prefix")
     try:
-        data = args.file.read_bytes()
+        if args.id_prefix:
+            check_id(args.id_prefix)
+        taxonomy = library_taxonomy(args.cases)
+        data = document_bytes(args.file)
+        meter = Meter()  # one time limit for reading and recognising
+        source = word.read_docx(data, meter=meter)
+        if args.split:
+            return import_split(args, source, taxonomy, meter)
     except OSError as exc:
         return fail(f"无法读取 {args.file}（{exc.strerror or exc}）")
-    try:
-        taxonomy = library_taxonomy(args.cases)
-        source = word.read_docx(data)
-        first = word.to_draft(source, taxonomy, {})
-        case_id = choose_id(args.id, str(first.value("title") or ""), args.file.stem)
     except DraftError as exc:
         return fail(f"{args.file}：{exc}" if isinstance(exc, WordError) else str(exc))
+    found = compilation.split(source, args.file.stem)
+    if len(found.cases) >= 2:
+        titles = "、".join(f"“{c.blocks[0].text}”" for c in found.cases[:3]) + (" 等" if len(found.cases) > 3 else "")
+        return fail(f"{args.file} 看起来是案例汇编（找到 {len(found.cases)} 个案例：{titles}），没有导入。"
+                    f"请加 --split，每个案例生成一个草稿；先加 --dry-run 看看计划：casebook import {args.file} --split --dry-run")
+    try:
+        case_id = choose_id(args.id, word.find_title(source) or "", args.file.stem)
+    except DraftError as exc:
+        return fail(str(exc))
     if problem := claimed(args.cases, case_id):
         return fail(problem, 1)
     paths, pictures = word.picture_names(source, case_id, lambda rel: (args.cases / rel).exists())
     draft = word.to_draft(source, taxonomy, paths)
     draft = Draft((("id", case_id), *draft.meta), draft.sections, draft.notes)
     return write_draft(args.cases, draft, taxonomy, pictures)
+
+
+def import_split(args: argparse.Namespace, source, taxonomy, meter) -> int:
+    """casebook import --split: print the plan, then write every draft or none."""
+    from collections import Counter
+
+    from .contrib.compilation import plan_lines, plan_split
+    from .contrib.drafts import ids_in_use, save_drafts
+
+    root, today = args.cases, dt.date.today()
+    existing = ids_in_use(root)
+
+    def taken(case_id: str) -> str | None:
+        target = root / f"{case_id}.md"
+        if target.exists() or target.is_symlink():
+            return f"{shown_path(target)} 已存在"
+        return f"已被 {shown_path(existing[case_id])} 使用" if case_id in existing else None
+
+    plan = plan_split(source, taxonomy, today, fallback_title=args.file.stem, id_prefix=args.id_prefix or "",
+                      taken_id=taken, taken_path=lambda rel: (root / rel).exists(), tick=meter.tick)
+    lines = plan_lines(plan, lambda case_id: shown_path(root / f"{case_id}.md"))
+    if not plan.cases:
+        print("\n".join(lines[1:]))
+        return fail(f"{args.file}：没有找到可以识别的案例，没有写入任何文件。--split 需要每个案例有“基本情况”“主要做法”“取得成效”"
+                    "“经验启示”这样的章节标题（如“一、基本情况”或 Word 的标题样式），或“案例1 ……”这样的案例标题", 1)
+    print("\n".join(lines))
+    if plan.conflicts:
+        listed = "".join(f"\n  - {case_id}：{why}" for case_id, why in plan.conflicts)
+        return fail(f"这些编号在 {shown_path(root)} 中已被使用，没有写入任何文件（已有的案例从不覆盖）：{listed}\n"
+                    "请用 --id-prefix 给这批编号加前缀，如 --id-prefix 2024", 1)
+    if args.dry_run:
+        print("\n--dry-run：只列出计划，没有写入任何文件。")
+        return 0
+    try:
+        saved = save_drafts(root, [(c.draft, c.pictures) for c in plan.cases], taxonomy, today)
+    except DraftError as exc:
+        return fail(f"{exc}；本次已写入的文件都已撤销，{shown_path(root)} 保持原样", 1)
+    print(f"\n已生成 {len(saved)} 个草稿（status: draft），图片 {sum(len(s.pictures) for s in saved)} 张。")
+    for s in saved:
+        codes = Counter(f.code for f in s.findings)
+        checked = "，".join(f"{code} ×{n}" for code, n in sorted(codes.items()))
+        print(f"\n{shown_path(s.path)}" + (f"（校验：{checked}）" if checked else ""))
+        print("".join(f"  - {n}\n" for n in s.notes), end="")
+    print(
+        "\n下一步：\n"
+        "  1. 逐个打开这些草稿，填写标有“必填”的字段，补写或核对“待补充”的章节和上面列出的事项；\n"
+        f"  2. 运行 casebook validate --cases {shown_path(root)}，按提示修改，直到没有错误；\n"
+        "  3. 内容完整、核对无误后，把 status: draft 改为 status: published，再提交。"
+    )
+    return 0
 
 
 def cmd_from_issue(args: argparse.Namespace) -> int:

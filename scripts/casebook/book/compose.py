@@ -19,7 +19,7 @@ import yaml
 from .errors import BookError
 from ..core.index import Index, case_values
 from ..core.model import Case
-from ..core.rules import honor_text, kept_link, library_path
+from ..core.rules import honors_text, kept_link, library_path
 from ..core.sanitize import DROP_WITH_CONTENT
 from ..core.scan import sections as scan_sections
 from ..core.schema import FIELD_BY_KEY, VOCABULARIES, VOCABULARY_LABELS
@@ -196,7 +196,7 @@ def book_entry(case: Case, assets: set[str]) -> Entry:
     if case.tags:
         rows.append((label["tags"], "、".join(case.tags)))
     if case.honors:
-        rows.append((label["honors"], "；".join(honor_text(h.title, h.level, h.year) for h in case.honors)))
+        rows.append((label["honors"], honors_text(case.honors)))
     rows.append((label["date"], case.date.isoformat()))
     rows.append((label["source"], case.source))
     cover = {"src": case.cover, "alt": ""} if case.cover and case.cover in assets else None

@@ -21,6 +21,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
+from ..core.schema import INCOMPLETE_MARK, INCOMPLETE_NOTE
 from .compose import Book, Entry, chinese_date
 
 SERIF, SANS, MONO = "宋体", "黑体", "Courier New"
@@ -329,8 +330,8 @@ def case_pages(w: Writer, entry: Entry) -> None:
             w.heading(3, s["title"]).paragraph_format.keep_with_next = True
         if s["incomplete"]:
             p = w.paragraph()
-            add_run(p, "待补充", bold=True, sans=True, gray=True)
-            add_run(p, "　来源中暂无这一部分的内容，有可靠资料后补写。", gray=True)
+            add_run(p, INCOMPLETE_MARK, bold=True, sans=True, gray=True)
+            add_run(p, f"　{INCOMPLETE_NOTE}", gray=True)
         else:
             w.blocks(s["blocks"])
 

@@ -11,6 +11,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
+from ..core.schema import INCOMPLETE_MARK, INCOMPLETE_NOTE
 from .errors import TypesetError
 from .compose import Book, chinese_date
 from .fonts import MONO, FontChoice
@@ -24,6 +25,7 @@ def book_data(book: Book, fonts: FontChoice) -> dict:
         "date_text": chinese_date(book.date),
         "count": book.count,
         "scope": book.scope,
+        "incomplete": [INCOMPLETE_MARK, INCOMPLETE_NOTE],
         "fonts": {"serif": fonts.serif, "sans": fonts.sans, "mono": MONO},
         "parts": [
             {

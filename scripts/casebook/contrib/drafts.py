@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -31,7 +31,7 @@ from ..core.schema import (
     SECTION_ORDER,
     Field,
 )
-from ..core.rules import summary_problem, vocabulary_problem
+from ..core.rules import parse_date_text, parse_honors_text, summary_problem, vocabulary_problem
 from ..core.validate import validate_case
 
 ID_MAX = 50  # characters of a derived id; longer titles are cut at a syllable boundary
@@ -73,9 +73,19 @@ def ids_in_use(root: Path) -> dict[str, Path]:
 
 def check_case(root: Path, path: Path, today: dt.date) -> list[Finding]:
     """What `casebook validate` says about one case file of the library (sorted)."""
+    return check_cases(root, [path], today)[path]
+
+
+def check_cases(root: Path, paths: Iterable[Path], today: dt.date) -> dict[Path, list[Finding]]:
+    """What `casebook validate` says about some case files of the library (the taxonomy and the
+    library's files are read once, however many cases)."""
     taxonomy, _, usable = load_checked_taxonomy(root)
-    _, findings = validate_case(load_case(path, root), taxonomy if usable else None, walk_library(root)[1], today)
-    return sorted(set(findings), key=lambda f: (f.line, f.code, f.message))
+    assets = walk_library(root)[1]
+    out = {}
+    for path in paths:
+        _, findings = validate_case(load_case(path, root), taxonomy if usable else None, assets, today)
+        out[path] = sorted(set(findings), key=lambda f: (f.line, f.code, f.message))
+    return out
 
 
 # -- ids ----------------------------------------------------------------------------------
@@ -134,6 +144,17 @@ def recognise(field: Field, text: str, taxonomy: Taxonomy) -> tuple[object, list
     text = " ".join(text.split())
     if not text:
         return None, []
+    if field.kind == "date":
+        day = parse_date_text(text)
+        return day, [] if day else [f"{field.label}“{text}”不是日期（应写作 2024-01-05 或 2024年1月5日）；请手工填写 {field.key}"]
+    if field.kind == "honors":
+        honors, rest = parse_honors_text(text)
+        levels = taxonomy.values("honor_level")
+        good = [{"level": h.level, "title": h.title, "year": h.year} for h in honors if h.level in levels]
+        notes = [f"荣誉“{h.title}”的级别“{h.level}”不在词表 honor_level 中（可选：{'、'.join(levels)}）；请手工填写 honors"
+                 for h in honors if h.level not in levels]
+        notes += [f"荣誉“{r}”无法识别（应为“名称（级别，2023年）”）；请手工填写 honors" for r in rest]
+        return (good or None), notes
     if field.kind == "list":
         values = split_list(text)
         good = [v for v in values if not vocabulary_problem(field, v, taxonomy)]
@@ -245,9 +266,9 @@ class SavedDraft:
 
 
 def save_draft(root: Path, draft: Draft, taxonomy: Taxonomy, today: dt.date,
-               pictures: Mapping[str, bytes] | None = None) -> SavedDraft:
+               pictures: Mapping[str, bytes] | None = None, check: bool = True) -> SavedDraft:
     """Write ROOT/<id>.md and its pictures, never over an existing file. On failure nothing stays
-    written and DraftError says why."""
+    written and DraftError says why. `check=False` leaves the findings to the caller."""
     target = root / f"{draft.value('id')}.md"
     text = render_draft(draft, taxonomy, today)
     written: list[Path] = []
@@ -266,7 +287,28 @@ def save_draft(root: Path, draft: Draft, taxonomy: Taxonomy, today: dt.date,
         reason = "文件已存在" if isinstance(exc, FileExistsError) else (exc.strerror or str(exc))
         raise DraftError(f"无法写入 {shown_path(Path(exc.filename or target))}（{reason}），没有生成草稿") from exc
     notes = tuple(dict.fromkeys([*draft.notes, *personal_data_notes(text)]))
-    return SavedDraft(target, tuple(written), notes, tuple(check_case(root, target, today)))
+    return SavedDraft(target, tuple(written), notes, tuple(check_case(root, target, today)) if check else ())
+
+
+def save_drafts(root: Path, items: Iterable[tuple[Draft, Mapping[str, bytes]]], taxonomy: Taxonomy,
+                today: dt.date) -> list[SavedDraft]:
+    """Write several drafts with their pictures, all or none: on any failure (or an interrupt) the
+    files already written by this call are removed again, and DraftError says why."""
+    assets = root / "assets"
+    had_assets = assets.exists()
+    saved: list[SavedDraft] = []
+    try:
+        for draft, pictures in items:
+            saved.append(save_draft(root, draft, taxonomy, today, pictures, check=False))
+    except BaseException:
+        for done in saved:
+            for path in (done.path, *done.pictures):
+                path.unlink(missing_ok=True)
+        if not had_assets and assets.is_dir() and not any(assets.iterdir()):
+            assets.rmdir()
+        raise
+    findings = check_cases(root, [s.path for s in saved], today)
+    return [replace(s, findings=tuple(findings[s.path])) for s in saved]
 
 
 def personal_data_notes(text: str) -> list[str]:

@@ -14,6 +14,7 @@ from .errors import GuideError
 from ..core.model import Taxonomy
 from .drafts import Draft, render_draft
 from ..core.schema import CODES, FIELDS, INCOMPLETE_MARK, OPTIONAL_SECTIONS, REQUIRED_SECTIONS
+from .docxfile import LIMITS
 
 GUIDE_PATH = "CONTRIBUTING.md"
 KINDS = {
@@ -62,8 +63,24 @@ def template(taxonomy: Taxonomy) -> str:
     return f"```markdown\n{text}```"
 
 
+def limits_list() -> str:
+    """What one `casebook import` reads at most (docxfile.LIMITS); past any limit it stops, writes nothing."""
+    limits = LIMITS
+
+    def mb(n: int) -> str:
+        return f"{n // 1_000_000} MB"
+
+    return "\n".join([
+        f"- 文件不超过 {mb(limits.file_bytes)}，解压后合计不超过 {mb(limits.unpacked_bytes)}，压缩包里不超过 {limits.entries:,} 个部件；",
+        f"- 段落不超过 {limits.paragraphs:,} 个，表格不超过 {limits.tables:,} 个，图片不超过 {limits.images:,} 张（同一张图片出现两次算两张）；",
+        f"- 一个段落或表格的 XML 不超过 {mb(limits.block_bytes)}，样式、编号、脚注等部件各不超过 {mb(limits.part_bytes)}；",
+        f"- 读取和识别不超过 {limits.seconds:g} 秒；",
+        "- 含 DTD 或实体声明（`<!DOCTYPE`）的文档一律拒绝：Word 和 WPS 不会写出这样的文件。",
+    ])
+
+
 def blocks(taxonomy: Taxonomy) -> dict[str, str]:
-    return {"fields": field_table(), "template": template(taxonomy), "codes": code_table()}
+    return {"fields": field_table(), "template": template(taxonomy), "codes": code_table(), "limits": limits_list()}
 
 
 def marker(name: str, end: bool = False) -> str:

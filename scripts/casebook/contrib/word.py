@@ -1,9 +1,10 @@
-"""Word (.docx) case documents -> drafts. Pure: bytes in, values out (python-docx reads them).
+"""Word (.docx) case documents -> drafts. Pure: bytes in, values out.
 
 Two stages, so the caller can choose where pictures go before the body is written:
 
-- `read_docx(data)` -> `Source`: the document's paragraphs and tables in order, as plain text
-  (for recognising headings and fields) and inline Markdown, plus the pictures it embeds;
+- `read_docx(data)` -> `Source` (docxtext.py): the document's paragraphs and tables in order, as
+  plain text (for recognising headings and fields) and inline Markdown, plus the pictures and
+  footnotes it holds, read within docxfile.Limits;
 - `to_draft(source, taxonomy, picture_paths)` -> `Draft`: the title, the fields it can
   recognise (`单位：...`), the body mapped onto the schema's sections, and notes for a person.
 
@@ -13,36 +14,28 @@ lines of Chinese reports (`一、基本情况`, `（一）建立车队`).
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-import docx
-from docx.enum.style import WD_STYLE_TYPE
-from docx.opc.exceptions import PackageNotFoundError
-from docx.oxml.ns import qn
-from lxml import etree
-
-from .errors import WordError
 from ..core.model import Taxonomy
-from ..core.schema import FIELDS, IMAGE_SUFFIXES, INCOMPLETE_MARK, SECTION_ORDER
+from ..core.schema import FIELDS, INCOMPLETE_MARK, INCOMPLETE_NOTE, SECTION_ORDER
+from .docxtext import NOTE_MARK, PICTURE_MARK, TOKEN_MARK, Block, Footnote, Picture, Source, escape
+from .docxtext import picture_names, read_docx  # noqa: F401 - the single import's two stages meet here
 from .drafts import Draft, recognise, section_notes
-
-MAX_UNPACKED = 200_000_000  # bytes: a case document with photos is a few MB; refuse zip bombs
-PICTURE = "\ue000{}\ue001"  # placeholder for picture n in inline Markdown (private-use characters)
-_PICTURE = re.compile("\ue000(\\d+)\ue001")
 
 # Headings as Chinese reports number them: 一、基本情况 / （一）建立车队。
 _LEVEL1 = re.compile(r"^[一二三四五六七八九十]{1,3}\s*[、.．]\s*(\S.*)$")
 _LEVEL2 = re.compile(r"^[（(][一二三四五六七八九十]{1,3}[）)]\s*[、.．]?\s*(\S.*)$")
+_LEVEL3 = re.compile(r"^\d{1,2}\s*[、.．](?!\d)\s*(\S.*)$")  # 1．建立制度 (bold, short lines only)
 _ATTACHMENT = re.compile(r"^附件\s*[0-9一二三四五六七八九十]*\s*[:：]?$")
-_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
-_TITLE_STYLES = {"title", "标题"}
-_LIST_STYLE_LEVEL = re.compile(r"(?:list bullet|list number|项目符号|编号)\s*([2-9])$")
 HEADING_MAX = 30  # characters: longer numbered lines are paragraphs, not headings
 RUN_IN = "。：:"  # （一）建立车队。车队由……: the heading ends at the first of these
+SENTENCE_END = "。！？；;!?，,：:"  # a line ending in one of these is a sentence, not a heading
+# The organisation on its own line under the title (no "单位：" label): how such names end.
+_ORG_END = re.compile(r"(公司|集团|党委|党支部|支部|总支|党组|委员会|工委|协会|商会|学会|研究会|联合会|促进会|基金会|合作社|"
+                      r"中心|厂|店|所|院|校|学校|医院|银行|社区|村|街道|镇|乡|园区|部|局|站|办|分会|党组织)$")
+ORG_MAX = 40
 
 # Heading texts (numbering and punctuation removed) that mean a standard section.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -55,409 +48,20 @@ assert set(SYNONYMS) == set(SECTION_ORDER), "every standard section needs its sy
 
 # `单位：某某公司` lines: the schema's labels, plus the other words people use for them.
 FIELD_WORDS: dict[str, str] = {
-    **{f.label: f.key for f in FIELDS if f.key not in ("id", "date", "honors", "featured", "status", "cover")},
+    **{f.label: f.key for f in FIELDS if f.key not in ("id", "featured", "status", "cover")},
     "案例名称": "title", "单位名称": "organization", "所在单位": "organization",
     "所在地区": "region", "所属地区": "region", "所属行业": "industry", "案例类别": "category",
     "关键词": "tags", "内容摘要": "summary", "资料来源": "source", "出处": "source",
 }
-_FIELD_LINE = re.compile(r"^[（(]?\s*(" + "|".join(sorted(map(re.escape, FIELD_WORDS), key=len, reverse=True)) + r")\s*[:：]\s*(.*?)\s*[）)]?$")
+# 单位：某某公司 / （地区：永康市） / 摘要　…… (the 案例汇编 prints the summary after a full-width space)
+_FIELD_LINE = re.compile(r"^(?P<open>[（(])?\s*(?P<word>" + "|".join(sorted(map(re.escape, FIELD_WORDS), key=len, reverse=True))
+                         + r")(?:\s*[:：]|\u3000)\s*(?P<value>.*?)\s*(?(open)[）)])$")
 SOURCE_WORDS = {w for w, k in FIELD_WORDS.items() if k == "source"}  # recognised anywhere
 
 _STRIP = " \t\u3000\xa0"
-_ESCAPE = re.compile(r"([\\`*_\[\]])")
-_BLOCK_START = re.compile(r"^(#|>|[-+*](?=\s)|\d+(?=[.)]\s)|[-=]+$)")
-
-MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
-BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
-VML_IMAGE = "{urn:schemas-microsoft-com:vml}imagedata"
-DOC_PR = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
-R_EMBED, R_ID, R_LINK = qn("r:embed"), qn("r:id"), qn("r:link")
-
-
-def int_attribute(value: str | None, default: int) -> int:
-    """An integer attribute, or `default` when it is missing or not a number."""
-    try:
-        return int(value) if value is not None else default
-    except ValueError:
-        return default
-
-
-@dataclass(frozen=True)
-class Block:
-    kind: str  # "p" (one line of a paragraph) | "table" (a whole Markdown table)
-    text: str  # plain text, trimmed
-    md: str  # inline Markdown for "p"; the table for "table"
-    heading: int = 0  # Word heading level (style or outline level), 0 when none
-    title: bool = False  # Word's Title style
-    list_level: int = -1  # -1 when not a list item
-    ordered: bool = False
-
-
-@dataclass(frozen=True)
-class Picture:
-    number: int  # 1-based, in order of first appearance
-    data: bytes
-    ext: str  # lower case, no dot: png, jpg, emf ...
-    alt: str
-
-    @property
-    def usable(self) -> bool:
-        return f".{self.ext}" in IMAGE_SUFFIXES
-
-
-@dataclass(frozen=True)
-class Source:
-    blocks: tuple[Block, ...]
-    pictures: tuple[Picture, ...]
-    notes: tuple[str, ...] = ()
-
-
-def picture_names(source: Source, case_id: str, taken: Callable[[str], bool]) -> tuple[dict[int, str], dict[str, bytes]]:
-    """Library paths for the pictures a browser can show: assets/<id>-<n>.<ext>, skipping names
-    `taken` says exist. Returns (picture number -> path, path -> bytes to write)."""
-    paths: dict[int, str] = {}
-    pictures: dict[str, bytes] = {}
-    n = 1
-    for picture in source.pictures:
-        if not picture.usable:
-            continue
-        while (rel := f"assets/{case_id}-{n}.{picture.ext}") in pictures or taken(rel):
-            n += 1
-        paths[picture.number], pictures[rel] = rel, picture.data
-    return paths, pictures
-
-
-# -- reading ------------------------------------------------------------------------------
-
-
-def open_docx(data: bytes) -> docx.document.Document:
-    """Bytes -> python-docx Document, or WordError saying what the file is instead."""
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise WordError("这是旧版 Word 文件（.doc）或 WPS 文件；请在 Word/WPS 中“另存为” .docx 格式后再导入")
-    if not data.startswith(b"PK"):
-        raise WordError("这不是 Word 文档（.docx）；请在 Word/WPS 中“另存为” .docx 格式后再导入")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(i.file_size for i in archive.infolist()) > MAX_UNPACKED:
-                raise WordError(f"文件解压后超过 {MAX_UNPACKED // 1_000_000} MB，不像是案例文档；请压缩图片后再试")
-            archive.testzip()
-        return docx.Document(io.BytesIO(data))
-    except WordError:
-        raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, PackageNotFoundError, KeyError, ValueError, EOFError, etree.XMLSyntaxError) as exc:
-        raise WordError(f"文件已损坏或不是 Word 文档（.docx），无法读取（{type(exc).__name__}）；请在 Word 中打开后“另存为” .docx 再试") from exc
-
-
-def read_numbering(part) -> dict[tuple[str, int], str]:
-    """(numId, level) -> number format (bullet, decimal, chineseCounting ...) of a document part."""
-    try:
-        root = part.numbering_part.element
-    except (KeyError, NotImplementedError, AttributeError):
-        return {}
-    abstract = {
-        a.get(qn("w:abstractNumId")): {
-            int_attribute(lvl.get(qn("w:ilvl")), 0): (fmt.get(qn("w:val")) if (fmt := lvl.find(qn("w:numFmt"))) is not None else "decimal")
-            for lvl in a.findall(qn("w:lvl"))
-        }
-        for a in root.findall(qn("w:abstractNum"))
-    }
-    out = {}
-    for num in root.findall(qn("w:num")):
-        ref = num.find(qn("w:abstractNumId"))
-        for level, fmt in abstract.get(ref.get(qn("w:val")) if ref is not None else None, {}).items():
-            out[(num.get(qn("w:numId")), level)] = fmt
-    return out
-
-
-class StyleBook:
-    """A document's paragraph styles and list numbering: lookups only."""
-
-    def __init__(self, document: docx.document.Document):
-        self.document_styles = document.styles
-        self.by_id = {s.style_id: s for s in document.styles}
-        self.numbering = read_numbering(document.part)
-
-    def chain(self, style_id: str | None) -> list:
-        """The style (the default paragraph style when None) and the styles it is based on."""
-        seen, chain = set(), []
-        style = self.by_id.get(style_id) if style_id else self.document_styles.default(WD_STYLE_TYPE.PARAGRAPH)
-        while style is not None and style.style_id not in seen:
-            seen.add(style.style_id)
-            chain.append(style)
-            style = style.base_style
-        return chain
-
-    def ordered(self, num_id: str, level: int) -> bool:
-        """Whether list `num_id` numbers its items at `level` (not bullets, not unmarked)."""
-        return self.numbering.get((num_id, level), "bullet") not in ("bullet", "none")
-
-
-@dataclass(frozen=True)
-class ParagraphFormat:
-    """What a paragraph's style and properties say about it."""
-
-    style: str = ""  # the style's name
-    heading: int = 0  # heading level (style or outline level), 0 when none
-    title: bool = False  # Word's Title style
-    list_level: int = -1  # -1 when not a list item
-    ordered: bool = False
-
-
-def heading_level(ppr, chain: list) -> int:
-    """A heading style's level anywhere in the chain, else the first outline level set."""
-    for style in chain:
-        if m := _HEADING_STYLE.match((style.name or "").strip()):
-            return int(m.group(1))
-    for element in [ppr] + [s.element.pPr for s in chain]:
-        lvl = element.find(qn("w:outlineLvl")) if element is not None else None
-        if lvl is not None:
-            value = int_attribute(lvl.get(qn("w:val")), 9)
-            return value + 1 if value < 9 else 0
-    return 0
-
-
-def list_position(ppr, chain: list, styles: StyleBook) -> tuple[int, bool]:
-    """(list level, ordered) from the first numbering properties in the paragraph or its styles."""
-    for element in [ppr] + [s.element.pPr for s in chain]:
-        numpr = element.find(qn("w:numPr")) if element is not None else None
-        if numpr is None:
-            continue
-        num_id = numpr.find(qn("w:numId"))
-        ilvl = numpr.find(qn("w:ilvl"))
-        num = num_id.get(qn("w:val")) if num_id is not None else None
-        level = int_attribute(ilvl.get(qn("w:val")), 0) if ilvl is not None else 0
-        if num and num != "0":
-            return level, styles.ordered(num, level)
-        break
-    return -1, False
-
-
-def style_list(name: str) -> tuple[int, bool]:
-    """(list level, ordered) from a list style's name alone (List Bullet, 编号 ...), for list
-    paragraphs without numbering properties; (-1, False) for other styles."""
-    if "list bullet" in name.lower() or "项目符号" in name:
-        return 0, False
-    if "list number" in name.lower() or "编号" in name:
-        return 0, True
-    return -1, False
-
-
-def paragraph_format(p, styles: StyleBook) -> ParagraphFormat:
-    """The heading level, title flag and list position of a w:p element."""
-    ppr = p.pPr
-    style_id = ppr.pStyle.val if ppr is not None and ppr.pStyle is not None else None
-    chain = styles.chain(style_id)
-    name = (chain[0].name or "") if chain else ""
-    heading = heading_level(ppr, chain)
-    list_level, ordered = list_position(ppr, chain, styles)
-    if list_level < 0 and not heading:
-        list_level, ordered = style_list(name)
-    if list_level == 0 and (m := _LIST_STYLE_LEVEL.search(name.lower())):  # List Bullet 2: one level down
-        list_level = int(m.group(1)) - 1
-    return ParagraphFormat(name, heading, name.strip().lower() in _TITLE_STYLES, list_level, ordered)
-
-
-class PictureCollector:
-    """The pictures a document part embeds, numbered in order of first appearance."""
-
-    def __init__(self, part):
-        self.part = part
-        self.pictures: dict[str, Picture] = {}  # part name -> picture
-        self.notes: list[str] = []
-
-    def placeholders(self, element) -> Iterator[str]:
-        """Picture placeholders for every image inside a drawing or VML picture."""
-        alt = ""
-        for node in element.iter(DOC_PR):
-            alt = (node.get("descr") or "").strip()
-            break
-        for node in element.iter(BLIP, VML_IMAGE):
-            rid = node.get(R_EMBED) or node.get(R_ID)
-            if not rid:
-                if node.get(R_LINK):
-                    self.notes.append("文中有一张链接到外部文件的图片，无法导入；请把图片放入 assets/ 后引用")
-                continue
-            part = self.part.related_parts.get(rid)
-            if part is None or not hasattr(part, "blob"):
-                continue
-            key = str(part.partname)
-            if key not in self.pictures:
-                ext = part.partname.ext.lower().replace("jpeg", "jpg")
-                self.pictures[key] = Picture(len(self.pictures) + 1, part.blob, ext, alt)
-            yield PICTURE.format(self.pictures[key].number)
-
-
-def run_pieces(r, pictures: PictureCollector) -> Iterator[tuple[str, bool]]:
-    """(text, bold) pieces of a w:r; pictures as placeholders (never bold)."""
-    rpr = r.find(qn("w:rPr"))
-    b = rpr.find(qn("w:b")) if rpr is not None else None
-    bold = b is not None and b.get(qn("w:val"), "true").lower() not in ("0", "false", "off")
-    for child in r:
-        tag = child.tag
-        if tag == qn("w:t"):
-            yield child.text or "", bold
-        elif tag in (qn("w:tab"), qn("w:ptab")):
-            yield " ", bold
-        elif tag in (qn("w:br"), qn("w:cr")):
-            if child.get(qn("w:type")) not in ("page", "column"):
-                yield "\n", False
-        elif tag == qn("w:noBreakHyphen"):
-            yield "-", bold
-        elif tag in (qn("w:drawing"), qn("w:pict"), qn("w:object")):
-            for token in pictures.placeholders(child):
-                yield token, False
-        elif tag == f"{{{MC_NS}}}AlternateContent":
-            choice = child.find(f"{{{MC_NS}}}Choice")
-            for token in pictures.placeholders(choice if choice is not None else child):
-                yield token, False
-
-
-def hyperlink_url(part, hyperlink) -> str:
-    """The external address of a w:hyperlink, or "" (internal anchors, missing relationships)."""
-    rid = hyperlink.get(R_ID)
-    if rid and rid in part.rels and part.rels[rid].is_external:
-        return part.rels[rid].target_ref
-    return ""
-
-
-def inline_pieces(element, pictures: PictureCollector) -> Iterator[tuple[str, bool, str]]:
-    """(text, bold, link) pieces of a paragraph (or a hyperlink, insertion ...) in order."""
-    for child in element:
-        tag = child.tag
-        if tag == qn("w:r"):
-            for text, bold in run_pieces(child, pictures):
-                yield text, bold, ""
-        elif tag == qn("w:hyperlink"):
-            url = hyperlink_url(pictures.part, child)
-            for text, bold, _ in inline_pieces(child, pictures):
-                yield text, bold, url
-        elif tag in (qn("w:ins"), qn("w:smartTag"), qn("w:customXml"), qn("w:fldSimple"), qn("w:sdt"), qn("w:sdtContent")):
-            yield from inline_pieces(child, pictures)
-        # w:del (deleted text), w:pPr, bookmarks, proofing marks: nothing to show
-
-
-def split_lines(pieces: Iterable[tuple[str, bool, str]]) -> list[list[tuple[str, bool, str]]]:
-    """Inline pieces -> one list of pieces per line (a manual line break starts a new line)."""
-    lines: list[list[tuple[str, bool, str]]] = [[]]
-    for text, bold, link in pieces:
-        for i, part in enumerate(text.split("\n")):
-            if i:
-                lines.append([])
-            if part:
-                lines[-1].append((part, bold, link))
-    return lines
-
-
-def paragraph_blocks(p, styles: StyleBook, pictures: PictureCollector) -> list[Block]:
-    """One w:p -> one block per line; empty lines are dropped."""
-    fmt = paragraph_format(p, styles)
-    blocks = []
-    for pieces in split_lines(inline_pieces(p, pictures)):
-        plain = _PICTURE.sub("", "".join(t for t, _, _ in pieces)).strip(_STRIP)
-        md = inline_markdown(pieces)
-        if not plain and not _PICTURE.search(md):
-            continue
-        blocks.append(Block("p", plain, md, fmt.heading, fmt.title, fmt.list_level, fmt.ordered))
-    return blocks
-
-
-def table_rows(tbl, paragraph: Callable[[object], list[Block]]) -> list[list[str]]:
-    """A w:tbl's rows as cells of inline Markdown (lines joined by "\\n"); a merged cell's
-    continuation is empty and a cell spanning n columns is followed by n - 1 empty cells."""
-    rows: list[list[str]] = []
-    for tr in tbl.iter(qn("w:tr")):
-        if tr.getparent() is not tbl:
-            continue  # rows of nested tables are read with their cell
-        row: list[str] = []
-        for tc in tr.findall(qn("w:tc")):
-            tcpr = tc.find(qn("w:tcPr"))
-            span = tcpr.find(qn("w:gridSpan")) if tcpr is not None else None
-            vmerge = tcpr.find(qn("w:vMerge")) if tcpr is not None else None
-            continued = vmerge is not None and vmerge.get(qn("w:val"), "continue") == "continue"
-            lines = []
-            if not continued:
-                for p in tc.iter(qn("w:p")):
-                    lines += [b.md for b in paragraph(p)]
-            row.append("\n".join(lines))
-            row += [""] * (min(int_attribute(span.get(qn("w:val")), 1), 64) - 1 if span is not None else 0)
-        rows.append(row)
-    return rows
-
-
-def table_blocks(rows: list[list[str]]) -> list[Block]:
-    """Table cells -> one Markdown table block; a one-column table (a framed box of text) keeps
-    its paragraphs; a table without text is dropped."""
-    rows = [r for r in rows if any(c.strip() for c in r)]
-    if not rows:
-        return []
-    width = max(len(r) for r in rows)
-    if width == 1:
-        return [Block("p", _PICTURE.sub("", line), line) for r in rows for line in r[0].split("\n") if line]
-    rows = [[c.replace("|", "\\|").replace("\n", "<br>") for c in r] + [""] * (width - len(r)) for r in rows]
-    lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * width]
-    lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
-    plain = " ".join(" ".join(r) for r in rows)
-    return [Block("table", plain, "\n".join(lines))]
-
-
-def read_document(document: docx.document.Document) -> Source:
-    """Walks the document body once, collecting blocks and pictures in order."""
-    styles = StyleBook(document)
-    pictures = PictureCollector(document.part)
-
-    def paragraph(p) -> list[Block]:
-        return paragraph_blocks(p, styles, pictures)
-
-    blocks: list[Block] = []
-    for child in document.element.body:
-        if child.tag == qn("w:p"):
-            blocks += paragraph(child)
-        elif child.tag == qn("w:tbl"):
-            blocks += table_blocks(table_rows(child, paragraph))
-        elif child.tag == qn("w:sdt"):  # content controls (and tables of contents) wrap blocks
-            content = child.find(qn("w:sdtContent"))
-            for p in content.iter(qn("w:p")) if content is not None else ():
-                blocks += paragraph(p)
-    return Source(tuple(blocks), tuple(pictures.pictures.values()), tuple(dict.fromkeys(pictures.notes)))
-
-
-def read_docx(data: bytes) -> Source:
-    """A .docx file's bytes -> its blocks and pictures; WordError when it cannot be read."""
-    document = open_docx(data)
-    try:
-        return read_document(document)
-    except (KeyError, ValueError, AttributeError, TypeError) as exc:
-        raise WordError(f"Word 文档的内部结构不完整，无法读取（{type(exc).__name__}）；请在 Word 中打开后“另存为” .docx 再试") from exc
-
-
-def escape(text: str) -> str:
-    return _ESCAPE.sub(r"\\\1", text).replace("<", "&lt;")
-
-
-def inline_markdown(pieces: list[tuple[str, bool, str]]) -> str:
-    """(text, bold, link) pieces -> one line of Markdown; adjacent pieces alike are merged."""
-    merged: list[list] = []
-    for text, bold, link in pieces:
-        bold = bold and bool(text.strip(_STRIP)) and not _PICTURE.fullmatch(text)
-        if merged and merged[-1][1] == bold and merged[-1][2] == link and not _PICTURE.fullmatch(text) and not _PICTURE.fullmatch(merged[-1][0]):
-            merged[-1][0] += text
-        else:
-            merged.append([text, bold, link])
-    out = []
-    for text, bold, link in merged:
-        if _PICTURE.fullmatch(text):
-            out.append(text)
-            continue
-        core = escape(text.strip(_STRIP)) if bold else escape(text)
-        if bold:
-            lead = text[: len(text) - len(text.lstrip(_STRIP))]
-            trail = text[len(text.rstrip(_STRIP)):]
-            core = f"{lead}**{core}**{trail}"
-        if link.startswith(("http://", "https://", "mailto:")) and text.strip():
-            core = f"[{core}]({link.replace(' ', '%20').replace('(', '%28').replace(')', '%29')})"
-        out.append(core)
-    line = "".join(out).strip(_STRIP)
-    return _BLOCK_START.sub(lambda m: "\\" + m.group(1) if not m.group(1)[0].isdigit() else m.group(1) + "\\", line, count=1)
+CAPTION = "\ue005{}\ue006"  # the caption of the picture placeholder before it
+_CAPTIONED = re.compile("\ue000(\\d+)\ue001(?:\ue005([^\ue006]*)\ue006)?")
+_INCOMPLETE_PRINTED = re.sub(r"\W", "", INCOMPLETE_MARK + INCOMPLETE_NOTE)  # a 待补充 section as the 汇编 prints it
 
 
 # -- recognising --------------------------------------------------------------------------
@@ -480,14 +84,18 @@ def section_of(text: str) -> str | None:
 
 
 def numbered(block: Block) -> tuple[int, str, str] | None:
-    """A plain numbered heading line -> (1 or 2, heading text, rest of the line), or None."""
-    if block.kind != "p" or block.list_level >= 0 or _PICTURE.search(block.md):
+    """A plain numbered heading line -> (1, 2 or 3, heading text, rest of the line), or None."""
+    if block.kind != "p" or block.list_level >= 0 or TOKEN_MARK.search(block.md):
         return None
-    for level, pattern in ((1, _LEVEL1), (2, _LEVEL2)):
+    for level, pattern in ((1, _LEVEL1), (2, _LEVEL2), (3, _LEVEL3)):
         m = pattern.match(block.text)
         if not m:
             continue
         text = m.group(1).strip(_STRIP)
+        if level == 3:  # 1. is also how lists are typed: a heading only in bold (as official documents
+            # set their third level), short and not a sentence
+            ok = block.bold and len(text) <= HEADING_MAX and not text.endswith(tuple(SENTENCE_END))
+            return (3, text, "") if ok else None
         cut = min((i for i in (text.find(c) for c in RUN_IN) if i > 0), default=-1)
         if cut > 0 and cut <= HEADING_MAX:
             return level, text[:cut].strip(_STRIP), text[cut + 1:].strip(_STRIP)
@@ -499,10 +107,18 @@ def numbered(block: Block) -> tuple[int, str, str] | None:
 
 def unnumbered_heading(block: Block) -> bool:
     """A line that is only a section name (`基本情况`, `主要举措：`): a heading without a number."""
-    if block.kind != "p" or block.list_level >= 0 or _PICTURE.search(block.md) or len(block.text) > 12 or block.text.endswith("。"):
+    if block.kind != "p" or block.list_level >= 0 or PICTURE_MARK.search(block.md) or len(block.text) > 12 or block.text.endswith("。"):
         return False
     key = normalise(block.text)
     return len(key) >= 4 and any(key in words for words in SYNONYMS.values())
+
+
+def bold_heading(block: Block) -> bool:
+    """A short line all in bold (a subheading typed by hand, or as the 案例汇编 prints `###`)."""
+    if block.kind != "p" or not block.bold or block.list_level >= 0 or block.heading or TOKEN_MARK.search(block.md):
+        return False
+    limit = 60 if block.keep_next else HEADING_MAX
+    return 0 < len(block.text) <= limit and not block.text.endswith(tuple(SENTENCE_END))
 
 
 def heading_text(block: Block) -> str:
@@ -516,7 +132,7 @@ def field_line(block: Block) -> tuple[str, str] | None:
     if block.kind != "p" or block.heading or block.list_level >= 0:
         return None
     m = _FIELD_LINE.match(block.text)
-    return (m.group(1), m.group(2)) if m else None
+    return (m.group("word"), m.group("value")) if m else None
 
 
 @dataclass
@@ -542,6 +158,30 @@ def take_title(blocks: list[Block]) -> tuple[str | None, bool]:
     if title_at is None:
         return None, titled
     return " ".join(blocks.pop(title_at).text.split()), titled
+
+
+def find_title(source: Source) -> str | None:
+    """The title to_draft will give the document (to name its file before the pictures)."""
+    return take_title(list(source.blocks))[0]
+
+
+def take_organization(blocks: list[Block]) -> str | None:
+    """The organisation on its own line right under the title (centred, or a name that ends like
+    one: 公司, 党支部, 协会 ...), when no `单位：` line names it. Removes it from `blocks`."""
+    if not blocks or any((fl := field_line(b)) and FIELD_WORDS[fl[0]] == "organization" for b in blocks):
+        return None
+    b = blocks[0]
+    if b.kind != "p" or b.heading or b.list_level >= 0 or TOKEN_MARK.search(b.md) or field_line(b) or heading_text(b) != b.text:
+        return None
+    text = re.sub(r"^[—–-]+\s*", "", b.text).strip(_STRIP)
+    text = re.sub(r"^[（(](.*)[）)]$", r"\1", text).strip(_STRIP)
+    text = re.sub(r"\s*(供稿|推荐|报送|撰稿|提供)$", "", text)
+    if not 2 <= len(text) <= ORG_MAX or any(c in text for c in SENTENCE_END) or section_of(text):
+        return None
+    if not (b.centered or b.text.startswith(("—", "–")) or _ORG_END.search(text)):
+        return None
+    blocks.pop(0)
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True)
@@ -570,6 +210,8 @@ def heading_of(block: Block, layout: Layout) -> tuple[int, str, str]:
         return n[0] + 1 + layout.demote, n[1], n[2]
     if unnumbered_heading(block):
         return 2 + layout.demote, block.text.rstrip("：:"), ""
+    if bold_heading(block):
+        return 3, block.text, ""
     return 0, "", ""
 
 
@@ -619,6 +261,13 @@ class DraftBuilder:
 
     def block(self, b: Block) -> None:
         if not self.sections and _ATTACHMENT.match(b.text):
+            return
+        if b.kind == "p" and re.sub(r"\W", "", b.text) == _INCOMPLETE_PRINTED:
+            self.add("para", INCOMPLETE_MARK)
+            return
+        items = self.sections[-1].items if self.sections else self.intro
+        if b.caption and b.text and not TOKEN_MARK.search(b.md) and items and PICTURE_MARK.fullmatch(items[-1][1]):
+            items[-1] = (items[-1][0], items[-1][1] + CAPTION.format(b.text))  # a caption under a picture describes it
             return
         fl = field_line(b)
         if fl and (not self.sections or fl[0] in SOURCE_WORDS):
@@ -671,9 +320,13 @@ def to_draft(source: Source, taxonomy: Taxonomy, picture_paths: Mapping[int, str
     builder = DraftBuilder(taxonomy, layout, notes)
     if title is not None:
         builder.meta["title"] = title
+    if (organization := take_organization(blocks)) is not None:
+        builder.meta["organization"] = organization
     for b in blocks:
         builder.block(b)
+    take_cover(builder, picture_paths)
     builder.finish_intro()
+    place_footnotes(builder.sections, source.footnotes, notes)
 
     body = [(s.title, render_items(s.items, source.pictures, picture_paths)) for s in builder.sections]
     body = [(t, text or INCOMPLETE_MARK) for t, text in body]
@@ -684,6 +337,44 @@ def to_draft(source: Source, taxonomy: Taxonomy, picture_paths: Mapping[int, str
     return Draft(tuple(builder.meta.items()), tuple(body), tuple(dict.fromkeys(notes)))
 
 
+def take_cover(builder: DraftBuilder, picture_paths: Mapping[int, str]) -> None:
+    """A picture on its own before any text of the body is the case's cover."""
+    if not builder.intro or "cover" in builder.meta:
+        return
+    kind, md = builder.intro[0]
+    m = PICTURE_MARK.fullmatch(md)
+    if kind == "para" and m and int(m.group(1)) in picture_paths:
+        builder.meta["cover"] = picture_paths[int(m.group(1))]
+        builder.intro.pop(0)
+        builder.notes.append(f"正文前的图片已作为封面（cover: {builder.meta['cover']}），请核对")
+
+
+def place_footnotes(sections: list[_Section], footnotes: tuple[Footnote, ...], notes: list[str]) -> None:
+    """Footnote marks become （注1）, numbered in this case; each note's text goes at the end of the
+    section that first refers to it (注1：……)."""
+    by_number = {f.number: f for f in footnotes}
+    numbers: dict[int, int] = {}
+    for section in sections:
+        placed: list[tuple[str, str]] = []
+
+        def mark(m: re.Match) -> str:
+            n = int(m.group(1))
+            if n not in by_number:
+                return ""
+            if n not in numbers:
+                numbers[n] = len(numbers) + 1
+                placed.append(("para", f"注{numbers[n]}：{by_number[n].md}"))
+            return f"（注{numbers[n]}）"
+
+        section.items[:] = [(kind, NOTE_MARK.sub(mark, md)) for kind, md in section.items]
+        section.items.extend(placed)
+    if numbers:
+        notes.append(f"{len(numbers)} 条脚注（尾注）已保留：正文中写作“（注1）”，注文放在所在章节的末尾，请核对")
+    lost = [f for f in footnotes if f.number not in numbers]
+    if lost:
+        notes.append(f"{len(lost)} 条脚注在标题或字段中，没有保留：" + "；".join(f.md for f in lost)[:200])
+
+
 def render_items(items: list[tuple[str, str]], pictures: tuple[Picture, ...], paths: Mapping[int, str]) -> str:
     by_number = {p.number: p for p in pictures}
 
@@ -691,7 +382,7 @@ def render_items(items: list[tuple[str, str]], pictures: tuple[Picture, ...], pa
         n = int(m.group(1))
         p = by_number.get(n)
         if n in paths and p is not None:
-            alt = escape(p.alt.replace("\n", " "))
+            alt = escape((m.group(2) if m.group(2) is not None else p.alt).replace("\n", " "))
             return f"![{alt}]({paths[n]})"
         ext = p.ext.upper() if p is not None else "未知"
         return f"（此处原有一张 {ext} 格式的图片，待转换后补上）"
@@ -702,6 +393,6 @@ def render_items(items: list[tuple[str, str]], pictures: tuple[Picture, ...], pa
         same_list = kind.startswith("list") and top and (kind == "list" or kind == top)
         if out:
             out.append("\n" if same_list else "\n\n")
-        out.append(_PICTURE.sub(picture, md))
+        out.append(_CAPTIONED.sub(picture, md))
         top = (kind if kind != "list" else top) if kind.startswith("list") else ""
     return "".join(out).strip("\n")

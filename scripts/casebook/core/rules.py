@@ -3,6 +3,7 @@ the site and the book call these instead of restating them. Pure."""
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import html
 import posixpath
@@ -10,7 +11,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import unquote
 
-from .model import Taxonomy
+from .model import Honor, Taxonomy
 from .schema import HONOR_YEAR_MIN, SUMMARY_MAX, Field
 
 # -- vocabularies ----------------------------------------------------------------------------
@@ -68,6 +69,39 @@ def honor_text(title: str, level: str, year: int) -> str:
     """How an honour reads wherever it is shown (case page, book, CSV): 名称（级别，2023 年）.
     The caller passes title and level already escaped or linked for its output."""
     return f"{title}（{level}，{year} 年）"
+# How the 案例汇编 prints honours, and how an import reads them back: 名称（级别，2023年）；……
+_HONOR_TEXT = re.compile(r"^(?P<title>.+?)（(?P<level>[^（），,]+)[，,]\s*(?P<year>\d{4})\s*年）$")
+
+
+def honors_text(honors: Iterable[Honor]) -> str:
+    """Honours as plain text (the book, CSV): each as `honor_text`, joined by ；."""
+    return "；".join(honor_text(h.title, h.level, h.year) for h in honors)
+
+
+def parse_honors_text(text: str) -> tuple[list[Honor], list[str]]:
+    """`honors_text` read back: (honours, the parts that do not have that form)."""
+    found, rest = [], []
+    for part in (p.strip() for p in re.split(r"[；;]", text)):
+        m = _HONOR_TEXT.match(part)
+        if m:
+            found.append(Honor(m.group("level").strip(), m.group("title").strip(), int(m.group("year"))))
+        elif part:
+            rest.append(part)
+    return found, rest
+
+
+_DATE_TEXT = re.compile(r"^(\d{4})\s*(?:[-/.．]|年)\s*(\d{1,2})\s*(?:[-/.．]|月)\s*(\d{1,2})\s*日?$")
+
+
+def parse_date_text(text: str) -> dt.date | None:
+    """2024-01-05, 2024年1月5日, 2024.1.5, 2024/1/5 -> a date; None when it is not a real day."""
+    m = _DATE_TEXT.match(text.strip())
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
 
 
 # -- URLs --------------------------------------------------------------------------------------

@@ -83,6 +83,7 @@ OPTIONAL_SECTIONS: tuple[str, ...] = ("经验启示",)
 SECTION_ORDER: tuple[str, ...] = REQUIRED_SECTIONS + OPTIONAL_SECTIONS  # the standard sections, in order
 RESULTS_SECTION = "取得成效"  # must state results, not plans (W302)
 INCOMPLETE_MARK = "待补充"
+INCOMPLETE_NOTE = "来源中暂无这一部分的内容，有可靠资料后补写。"  # printed after 待补充 in the 案例汇编
 
 
 def is_incomplete(text: str) -> bool:
