@@ -43,6 +43,10 @@ WORDS = ["车队", "驿站", "工坊", "先锋", "红帆", "同心", "聚力", "
 
 
 def vocabulary(limit: int = 60_000) -> tuple[list[str], list[int]]:
+    """The words and their cumulative weights (for `rng.choices(cum_weights=...)`: passing plain
+    weights would re-sum all 60,000 of them on every call; the draws are the same)."""
+    import itertools
+
     import jieba
 
     path = Path(jieba.__file__).parent / "dict.txt"
@@ -53,14 +57,14 @@ def vocabulary(limit: int = 60_000) -> tuple[list[str], list[int]]:
             rows.append((int(freq), word))
     rows.sort(reverse=True)
     rows = rows[:limit]
-    return [w for _, w in rows], [f for f, _ in rows]
+    return [w for _, w in rows], list(itertools.accumulate(f for f, _ in rows))
 
 
 def paragraph(rng: random.Random, chars: int, vocab: tuple[list[str], list[int]], drawn: set[str] | None = None) -> str:
-    words, weights = vocab
+    words, cum = vocab
     out = ""
     while len(out) < chars:
-        a, b = rng.choices(words, weights, k=rng.randint(4, 9)), rng.choices(words, weights, k=rng.randint(4, 9))
+        a, b = rng.choices(words, cum_weights=cum, k=rng.randint(4, 9)), rng.choices(words, cum_weights=cum, k=rng.randint(4, 9))
         out += "".join(a) + "，" + "".join(b) + "。"
         if drawn is not None:
             drawn.update(a + b)
