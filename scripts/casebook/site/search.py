@@ -74,14 +74,14 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower().replace("ς", "σ")
 
 
-def plain(markup: str) -> str:
-    """Display text of an index field: tags dropped, entities decoded, word marks removed."""
-    return " ".join(html.unescape(_TAG.sub(" ", markup)).replace(MARK, "").split())
-
-
 def visible(markup: str) -> str:
     """An index field's text with its breaks: kept block tags -> newline, other tags removed."""
     return html.unescape(_TAG.sub(lambda m: "\n" if m.group(2).lower() in _BREAK_TAGS else "", markup))
+
+
+def plain(markup: str) -> str:
+    """Display text of an index field: its visible text, word marks removed, one line."""
+    return " ".join(visible(markup).replace(MARK, "").split())
 
 
 def segments(text: str) -> list[str]:
