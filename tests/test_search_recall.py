@@ -16,8 +16,6 @@ import html
 import os
 import random
 import re
-import unicodedata
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -25,7 +23,8 @@ import pytest
 from browser_support import CHROMIUM_ARGS, SEARCH_TIMEOUT_MS, VIEWPORT, PageLog, Site, StaticServer, build_and_unzip, chromium_path, missing_chromium_message, open_empty_search, without_query
 from conftest import REPO, VALID
 
-from casebook.site.search import Index
+from bench_search import visible_texts
+from casebook.site import search
 
 pytestmark = pytest.mark.browser
 
@@ -157,73 +156,9 @@ def search_page(request, built, browser):
 
 # -- what the reader sees: the oracle ---------------------------------------------------------------
 
-BLOCKS = {"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "dl", "dt", "dd", "table",
-          "thead", "tbody", "tr", "td", "th", "pre", "br", "hr", "nav", "section", "figure", "figcaption", "details", "summary"}
-VOID = {"br", "hr", "img", "input", "meta", "link", "source", "wbr", "col", "area", "embed", "track", "param", "base"}
-
-
-class ArticleText(HTMLParser):
-    """The text of a built page's article as the reader sees it: block edges are breaks, parts
-    the page marks data-search-exclude (the 待补充 notice, related cases, the edit link) left out."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.depth = 0  # inside <article>
-        self.skip = 0   # inside an excluded element (depth of nesting)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in VOID:
-            if tag in BLOCKS and self.depth:
-                self.parts.append("\n")
-            return
-        attrs = dict(attrs)
-        if tag == "article" and "md-content__inner" in (attrs.get("class") or ""):
-            self.depth = 1
-            return
-        if self.depth:
-            self.depth += 1
-            if self.skip or "data-search-exclude" in attrs or tag in ("script", "style", "svg"):
-                self.skip += 1
-            if tag in BLOCKS:
-                self.parts.append("\n")
-
-    def handle_endtag(self, tag):
-        if tag in VOID or not self.depth:
-            return
-        self.depth -= 1
-        if self.skip:
-            self.skip -= 1
-        if tag in BLOCKS and self.depth:
-            self.parts.append("\n")
-
-    def handle_data(self, data):
-        if self.depth and not self.skip:
-            self.parts.append(data)
-
-
-def fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower().replace("ς", "σ")
-
-
-def visible_texts(root: Path) -> dict[str, str]:
-    """location -> folded visible text of every page in the search index (its preview files list
-    them), read from the built HTML."""
-    from casebook.site.search import FOLDER, read_script
-
-    out = {}
-    for path in sorted((root / FOLDER).glob("r*.js")):
-        for location, *_ in read_script(path.read_text("utf-8")):
-            file = root / location / "index.html" if location.endswith("/") or not location else root / location
-            parser = ArticleText()
-            parser.feed(file.read_text("utf-8"))
-            out[location] = fold("".join(parser.parts))
-    return out
-
-
 def containing_text(texts: dict[str, str], query: str) -> set[str]:
     """Locations whose visible text contains every whitespace-separated term of `query`."""
-    terms = fold(query).split()
+    terms = search.fold(query).split()
     return {loc for loc, text in texts.items() if all(t in text for t in terms)}
 
 
@@ -429,7 +364,7 @@ ASK_WORKER_JS = """async ([manifest, queries]) => {
 }"""
 
 
-def worker_site(root: Path) -> tuple[Path, Index, list[str]]:
+def worker_site(root: Path) -> tuple[Path, search.Index, list[str]]:
     """A folder with our worker, the shim and an index of 2,500 generated pages (posting gaps
     beyond one byte, astral characters, Latin, markup in titles), and queries to ask it."""
     import shutil
