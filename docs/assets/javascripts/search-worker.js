@@ -71,11 +71,18 @@ function load(name) {
   return promise;
 }
 
-// FNV-1a over code points, modulo the number of shards (search.py: shard_of).
+// CRC-32 of the key's UTF-8 bytes, modulo the number of shards (search.py: shard_of).
+var CRC = new Int32Array(256);
+for (var n = 0; n < 256; n++) {
+  var c = n;
+  for (var k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  CRC[n] = c;
+}
+var UTF8 = new TextEncoder();
 function shardOf(key, count) {
-  var h = 0x811c9dc5;
-  for (var ch of key) h = Math.imul(h ^ ch.codePointAt(0), 0x01000193) >>> 0;
-  return h % count;
+  var bytes = UTF8.encode(key), crc = -1;
+  for (var i = 0; i < bytes.length; i++) crc = CRC[(crc ^ bytes[i]) & 255] ^ (crc >>> 8);
+  return ((crc ^ -1) >>> 0) % count;
 }
 
 // The numbers of a posting (base64 of unsigned LEB128), or null when the key is not indexed.

@@ -47,6 +47,8 @@ import json
 import math
 import re
 import unicodedata
+import zlib
+from collections import defaultdict
 from operator import add, sub
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -198,11 +200,8 @@ def read_varints(data: bytes) -> list[int]:
 
 
 def shard_of(key: str, count: int) -> int:
-    """FNV-1a over the key's code points, modulo the number of shards (the worker's `shardOf`)."""
-    h = 0x811C9DC5
-    for ch in key:
-        h = ((h ^ ord(ch)) * 0x01000193) & 0xFFFFFFFF
-    return h % count
+    """CRC-32 of the key's UTF-8 bytes, modulo the number of shards (the worker's `shardOf`)."""
+    return zlib.crc32(key.encode("utf-8")) % count
 
 
 def script(name: str, data: object) -> str:
@@ -218,14 +217,15 @@ def read_script(text: str) -> object:
 
 def index_pages(pages: list[Page]) -> tuple[dict[str, bytes], dict[str, bytes]]:
     """(k postings: 1- and 2-character key -> encoded page list; p postings: pair -> encoded
-    positions), in page order. The hot loop of the build: per page, the work per character is
-    done by C-level map/zip/dict.update; Python code runs once per distinct key of a page."""
-    k_lists: dict[str, list[int]] = {}
-    p_lists: dict[str, tuple[list[int], list[int], list[int]]] = {}
+    positions), in page order. The hot loop of the build: the work per character is done by
+    C-level map/zip/dict calls; Python code runs once per distinct key of a page."""
+    k_lists: defaultdict[str, list[int]] = defaultdict(list)
+    p_lists: defaultdict[str, list[int | tuple[int, list[int]]]] = defaultdict(list)
     for number, page in enumerate(pages):
         text, spans, boundary = page_text(page)
         best: dict[str, int] = {}
-        occurrences: dict[str, list[int]] = {}
+        all_pairs: list[str] = []
+        all_codes: list[int] = []
         for start, end, field in reversed(spans):  # body first: better fields overwrite
             base = number * 8 + field * 2
             seg = text[start:end]
@@ -236,35 +236,48 @@ def index_pages(pages: list[Page]) -> tuple[dict[str, bytes], dict[str, bytes]]:
             ends = flags[2:]
             best.update(zip(pairs, [base + (s & e) for s, e in zip(flags, ends)]))
             at = start * 16 + field
-            for pair, code in zip(pairs, [at + i * 16 + s * 8 + e * 4 for i, s, e in zip(range(len(pairs)), flags, ends)]):
-                found = occurrences.get(pair)
-                if found is None:
-                    occurrences[pair] = [code]
-                else:
-                    found.append(code)
+            all_pairs += pairs
+            all_codes += [at + i * 16 + s * 8 + e * 4 for i, s, e in zip(range(len(pairs)), flags, ends)]
         for key, code in best.items():
-            found = k_lists.get(key)
-            if found is None:
-                k_lists[key] = [code]
-            else:
-                found.append(code)
-        for pair, codes in occurrences.items():
-            lists = p_lists.get(pair)
-            if lists is None:
-                lists = p_lists[pair] = ([], [], [])
-            lists[0].append(number)
-            lists[1].append(len(codes))
-            if len(codes) == 1:
-                lists[2].append(codes[0])
-            else:
-                codes.sort()  # segments were visited body first
-                lists[2].extend(map(sub, codes, [0] + [c & ~15 for c in codes[:-1]]))
+            k_lists[key].append(code)
+        last = dict(zip(all_pairs, all_codes))
+        if len(last) < len(all_pairs):  # some pairs occur more than once: gather their offsets
+            first = dict(zip(reversed(all_pairs), reversed(all_codes)))
+            several = {pair: [] for pair, code in last.items() if first[pair] != code}
+            for pair, code in zip(all_pairs, all_codes):
+                if pair in several:
+                    several[pair].append(code)
+        else:
+            several = {}
+        tag = number << 32
+        if several:
+            for pair, code in last.items():
+                p_lists[pair].append((number, several[pair]) if pair in several else tag | code)
+        else:
+            for pair, code in last.items():
+                p_lists[pair].append(tag | code)
     k = {key: varint(values[0] + 8) if len(values) == 1 else varints(map(sub, values, [-8] + [v & ~7 for v in values[:-1]]))
          for key, values in k_lists.items()}
-    p = {pair: (b"\1" + varint(pages_[0] + 1) + b"\1" + varint(codes[0])) if len(codes) == 1 else
-         varints([len(pages_), *map(sub, pages_, [-1, *pages_[:-1]]), *counts, *codes])
-         for pair, (pages_, counts, codes) in p_lists.items()}
+    p = {pair: _positions(items) for pair, items in p_lists.items()}
     return k, p
+
+
+def _positions(items: list[int | tuple[int, list[int]]]) -> bytes:
+    """One pair's occurrences per page -> its `p` posting (columnar, see decode_positions)."""
+    if len(items) == 1 and isinstance(items[0], int):
+        return b"\1" + varint((items[0] >> 32) + 1) + b"\1" + varint(items[0] & 0xFFFFFFFF)
+    pages, counts, codes = [], [], []
+    for item in items:
+        if isinstance(item, int):
+            pages.append(item >> 32)
+            counts.append(1)
+            codes.append(item & 0xFFFFFFFF)
+        else:
+            offsets = sorted(item[1])  # segments were visited body first
+            pages.append(item[0])
+            counts.append(len(offsets))
+            codes += map(sub, offsets, [0] + [c & ~15 for c in offsets[:-1]])
+    return varints([len(pages), *map(sub, pages, [-1, *pages[:-1]]), *counts, *codes])
 
 
 def shards(postings: dict[str, bytes], prefix: str) -> tuple[int, dict[str, str]]:
