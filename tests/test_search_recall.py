@@ -373,9 +373,10 @@ def worker_site(root: Path) -> tuple[Path, search.Index, list[str]]:
 
     rng = random.Random(5)
     chars = "一二两个人第些统党建车队𠀀ab1Z，"
-    docs = []
+    docs, bodies = [], []
     for i in range(2500):
         body = "".join(rng.choice(chars) for _ in range(rng.randint(5, 40)))
+        bodies.append(body)
         title = f"案例{i}" if i % 997 else '<img src=x onerror="window.__pwned=1">红帆' + body[:3]
         docs.append({"location": f"cases/c{i}/", "title": html.escape(title), "text": f"<p>{html.escape(body)} &amp; ‘引号’</p>",
                      "tags": [html.escape("红帆<b>")] if i % 997 == 0 else []})
@@ -387,7 +388,8 @@ def worker_site(root: Path) -> tuple[Path, search.Index, list[str]]:
     js = root / "assets" / "javascripts"
     shutil.copytree(REPO / "docs" / "assets" / "javascripts", js)
     (root / "index.html").write_text(HARNESS, encoding="utf-8")
-    queries = ["红帆", "一两", "个第", "一两个", "统一一些", "𠀀a", "z", "AB1", "人 党建", "车队第一个人", "不存在", "个人第些统"]
+    long = max(bodies, key=len)[:20].strip("，")  # a long term: its pairs load four shards at a time
+    queries = ["红帆", "一两", "个第", "一两个", "统一一些", "𠀀a", "z", "AB1", "人 党建", "车队第一个人", "不存在", "个人第些统", long, long + "不存在"]
     return root, Index(files), queries
 
 

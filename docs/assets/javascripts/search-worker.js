@@ -131,39 +131,49 @@ function pagesWith(term) {
   var cover = [];
   for (var o = 0; o < chars.length - 1; o += 2) cover.push(o);
   if (cover[cover.length - 1] !== chars.length - 2) cover.push(chars.length - 2);
-  return Promise.all(cover.map(function (o) { return posting("p", chars[o] + chars[o + 1]); })).then(function (lists) {
-    if (lists.some(function (list) { return list === null; })) return found;
-    var order = cover.map(function (_, i) { return i; }).sort(function (a, b) { return lists[a].length - lists[b].length; });
-    var starts = null;  // page -> Map(start -> flags)
-    order.forEach(function (i) {
-      var o = cover[i], values = lists[i], n = values[0], at = 1 + 2 * n, page = -1, next = new Map();
-      for (var j = 0; j < n; j++) {
-        page += values[1 + j];
-        var count = values[1 + n + j], before = starts && starts.get(page);
-        if (!starts || before) {
-          var mine = new Map(), previous = 0;
-          for (var k = at; k < at + count; k++) {
-            var value = previous + values[k], start = Math.floor(value / 16) - o, flags = value % 16;
-            previous = value - flags;
-            if (!before) mine.set(start, (o === 0 ? flags & 8 : 0) | (o === chars.length - 2 ? flags & 4 : 0) | (flags & 3));
-            else if (before.has(start)) mine.set(start, before.get(start) | (o === 0 ? flags & 8 : 0) | (o === chars.length - 2 ? flags & 4 : 0));
-          }
-          if (mine.size) next.set(page, mine);
+  var starts = null;  // page -> Map(start -> flags): where every pair so far lines up
+  function add(o, values) {
+    var n = values[0], at = 1 + 2 * n, page = -1, next = new Map();
+    for (var j = 0; j < n; j++) {
+      page += values[1 + j];
+      var count = values[1 + n + j], before = starts && starts.get(page);
+      if (!starts || before) {
+        var mine = new Map(), previous = 0;
+        for (var k = at; k < at + count; k++) {
+          var value = previous + values[k], start = Math.floor(value / 16) - o, flags = value % 16;
+          previous = value - flags;
+          var bits = (o === 0 ? flags & 8 : 0) | (o === chars.length - 2 ? flags & 4 : 0);
+          if (!before) mine.set(start, bits | (flags & 3));
+          else if (before.has(start)) mine.set(start, before.get(start) | bits);
         }
-        at += count;
+        if (mine.size) next.set(page, mine);
       }
-      starts = next;
-    });
-    starts.forEach(function (at, page) {
-      var best = 0;
-      at.forEach(function (flags) {
-        var code = (flags & 3) * 2 + ((flags >> 3) & (flags >> 2) & 1);
-        if (code > best) best = code;
+      at += count;
+    }
+    starts = next;
+  }
+  // Four pairs at a time, rarest first within each batch: a long pasted term stops loading
+  // shards as soon as no page is left.
+  function batch(from) {
+    var offsets = cover.slice(from, from + 4);
+    return Promise.all(offsets.map(function (o) { return posting("p", chars[o] + chars[o + 1]); })).then(function (lists) {
+      if (lists.some(function (list) { return list === null; })) return found;
+      offsets.map(function (o, i) { return [o, lists[i]]; })
+        .sort(function (a, b) { return a[1].length - b[1].length; })
+        .forEach(function (pair) { add(pair[0], pair[1]); });
+      if (starts.size && from + 4 < cover.length) return batch(from + 4);
+      starts.forEach(function (at, page) {
+        var best = 0;
+        at.forEach(function (flags) {
+          var code = (flags & 3) * 2 + ((flags >> 3) & (flags >> 2) & 1);
+          if (code > best) best = code;
+        });
+        found.set(page, best);
       });
-      found.set(page, best);
+      return found;
     });
-    return found;
-  });
+  }
+  return batch(0);
 }
 
 // [[page, score]] of the pages containing every term, best first, ties by page.

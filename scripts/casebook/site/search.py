@@ -25,17 +25,24 @@ Files (`build_search_files`), all deterministic:
 
 - `search/search_index.json`: what Material's page fetches first (small: no postings, no texts);
   `config.casebook` says how many pages and shards there are;
-- `search/casebook/k<n>.js`, `p<n>.js`: postings sharded by a hash of the character pair into
-  files of about `SHARD_BYTES`, so a query loads only the shards of its own pairs;
+- `search/casebook/k<n>.js`, `p<n>.js`: postings sharded by the CRC-32 of their key into files of
+  about `SHARD_BYTES`, so a query loads only the shards of its own characters and pairs;
 - `search/casebook/r<n>.js`: result previews (location, title, teaser, tags) of `GROUP` pages
   each, loaded for the results on screen.
 
 Each file is a script, `casebook("<name>",` / JSON / `);`: over http the worker fetches it and
 parses the JSON line; from file:// (the offline zip, where fetch is blocked) it loads it as a
-<script>. A posting list is base64 of unsigned LEB128 numbers:
-`k`: per page (page - previous page) * 8 + code, code = field * 2 + whole (best occurrence);
-`p`: per page: page delta, count, then per occurrence (offset - previous offset) * 16 +
-start * 8 + end * 4 + field (start/end: a word boundary before/after the pair).
+<script>. A posting is base64 of unsigned LEB128 numbers:
+`k`: per page (page - previous page) * 8 + code, code = field * 2 + whole (its best occurrence);
+`p`: columnar: the number of pages n, n page deltas, n occurrence counts, then each page's
+occurrences as offset * 16 + start * 8 + end * 4 + field, minus the previous occurrence's
+offset * 16 (offset: in the page's text; start/end: a word boundary before/after the pair).
+
+Why pairs with positions (measured, docs/guide/performance.md): a word index misses strings that
+cross jieba's words; pairs without positions match pieces that are apart (个第 in 4,922 cases for
+50); n-grams up to 6 would need six lists per character. Checking candidates against the page
+text would download the text of thousands of pages for a common phrase; positions of the two or
+three covering pairs are a few bytes per occurrence and load with their shard.
 """
 
 from __future__ import annotations
@@ -49,9 +56,9 @@ import re
 import unicodedata
 import zlib
 from collections import defaultdict
-from operator import add, sub
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import add, sub
 
 BODY, SUMMARY, TAGS, TITLE = 0, 1, 2, 3
 WEIGHT = (1, 10, 100, 1000)  # by field; a whole-word match counts twice
