@@ -333,3 +333,43 @@ def measure_pagefind(site: Path, texts: dict[str, str], queries: list[str], urls
         server.shutdown()
         server.server_close()
     return out
+
+
+def design_figures(root: Path, texts: dict[str, str], queries: list[str]) -> dict:
+    """Why pairs with positions: for the queries of 3-6 characters, what two alternatives would
+    return or download, worked out on our own built index (search.Index, the worker's algorithm
+    in Python). Pairs without positions: the pages holding every pair of the query. Pairs plus a
+    check against the text: those pages' visible text (gzip) on top of their pair lists."""
+    from casebook.site import search
+
+    files = {p.relative_to(root).as_posix(): p.read_text("utf-8") for p in (root / "search").rglob("*")
+             if p.suffix in (".js", ".json") and p.name != "search_index.js"}
+    index = search.Index(files)
+    locations = indexed_locations(root)
+    shard_gzip: dict[str, int] = {}
+
+    def gz(name: str) -> int:
+        if name not in shard_gzip:
+            shard_gzip[name] = len(gzip.compress(files[f"{search.FOLDER}/{name}.js"].encode("utf-8"), 6))
+        return shard_gzip[name]
+
+    text_gzip = {loc: len(gzip.compress(text.encode("utf-8"), 6)) for loc, text in texts.items()}
+    out = {"queries": 0, "exact": 0, "pairs_only": 0, "positions_bytes": 0, "text_check_bytes": 0}
+    for query in queries:
+        if len(query) < 3:
+            continue
+        index.loaded.clear()
+        exact = index.search(query)
+        positions = sum(map(gz, index.loaded))
+        index.loaded.clear()
+        pages = None
+        for i in range(len(query) - 1):
+            found = set(index.term(query[i:i + 2]))
+            pages = found if pages is None else pages & found
+        lists = sum(map(gz, index.loaded))
+        out["queries"] += 1
+        out["exact"] += len(exact)
+        out["pairs_only"] += len(pages or ())
+        out["positions_bytes"] += positions
+        out["text_check_bytes"] += lists + sum(text_gzip[locations[p]] for p in pages or ())
+    return out
