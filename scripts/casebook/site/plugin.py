@@ -147,9 +147,10 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         if path.is_file():
             files = build_search_files(json.loads(path.read_text(encoding="utf-8")), lambda loc: loc.startswith(CASES_DIR))
             shutil.rmtree(site / SEARCH_FOLDER, ignore_errors=True)  # shards of an earlier build (mkdocs serve)
+            (site / SEARCH_FOLDER).mkdir(parents=True)
             for name, text in files.items():
-                (site / name).parent.mkdir(parents=True, exist_ok=True)
-                (site / name).write_text(text, encoding="utf-8")
+                (site / name).write_bytes(text.encode("utf-8"))
+
 
 def use_our_worker(block: str) -> str:
     """Material's `config` block with our search worker's URL in place of Material's."""
