@@ -48,6 +48,7 @@ three covering pairs are a few bytes per occurrence and load with their shard.
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import html
 import json
@@ -222,57 +223,73 @@ def read_script(text: str) -> object:
 
 # -- the index ---------------------------------------------------------------------------------
 
+BLOCK = 64  # pages whose postings are gathered in small dicts before they join the big ones
+
+
 def index_pages(pages: list[Page]) -> tuple[dict[str, bytes], dict[str, bytes]]:
     """(k postings: 1- and 2-character key -> encoded page list; p postings: pair -> encoded
     positions), in page order. The hot loop of the build: the work per character is done by
-    C-level map/zip/dict calls; Python code runs once per distinct key of a page."""
+    C-level map/zip/dict calls; Python code runs once per distinct key of a page, mostly on the
+    small dicts of a block of pages (the big dicts' memory is slow to reach)."""
     k_lists: defaultdict[str, list[int]] = defaultdict(list)
     p_lists: defaultdict[str, list[int | tuple[int, list[int]]]] = defaultdict(list)
-    for number, page in enumerate(pages):
-        text, spans, boundary = page_text(page)
-        best: dict[str, int] = {}
-        all_pairs: list[str] = []
-        all_codes: list[int] = []
-        for start, end, field in reversed(spans):  # body first: better fields overwrite
-            base = number * 8 + field * 2
-            seg = text[start:end]
-            flags = boundary[start:end + 1]
-            best.update(dict.fromkeys(seg, base))
-            best.update(dict.fromkeys([ch for ch, s, e in zip(seg, flags, flags[1:]) if s & e], base + 1))
-            pairs = list(map(add, seg, seg[1:]))
-            ends = flags[2:]
-            best.update(zip(pairs, [base + (s & e) for s, e in zip(flags, ends)]))
-            at = start * 16 + field
-            all_pairs += pairs
-            all_codes += [at + i * 16 + s * 8 + e * 4 for i, s, e in zip(range(len(pairs)), flags, ends)]
-        for key, code in best.items():
-            k_lists[key].append(code)
-        last = dict(zip(all_pairs, all_codes))
-        if len(last) < len(all_pairs):  # some pairs occur more than once: gather their offsets
-            first = dict(zip(reversed(all_pairs), reversed(all_codes)))
-            several = {pair: [] for pair, code in last.items() if first[pair] != code}
-            for pair, code in zip(all_pairs, all_codes):
-                if pair in several:
-                    several[pair].append(code)
-        else:
-            several = {}
-        tag = number << 32
-        if several:
-            for pair, code in last.items():
-                p_lists[pair].append((number, several[pair]) if pair in several else tag | code)
-        else:
-            for pair, code in last.items():
-                p_lists[pair].append(tag | code)
+    several_somewhere: set[str] = set()
+    for block in range(0, len(pages), BLOCK):
+        k_block: defaultdict[str, list[int]] = defaultdict(list)
+        p_block: defaultdict[str, list[int | tuple[int, list[int]]]] = defaultdict(list)
+        for number in range(block, min(block + BLOCK, len(pages))):
+            text, spans, boundary = page_text(pages[number])
+            best: dict[str, int] = {}
+            all_pairs: list[str] = []
+            all_codes: list[int] = []
+            for start, end, field in reversed(spans):  # body first: better fields overwrite
+                base = number * 8 + field * 2
+                seg = text[start:end]
+                flags = boundary[start:end + 1]
+                best.update(dict.fromkeys(seg, base))
+                best.update(dict.fromkeys([ch for ch, s, e in zip(seg, flags, flags[1:]) if s & e], base + 1))
+                pairs = list(map(add, seg, seg[1:]))
+                ends = flags[2:]
+                best.update(zip(pairs, [base + (s & e) for s, e in zip(flags, ends)]))
+                at = start * 16 + field
+                all_pairs += pairs
+                all_codes += [at + i * 16 + s * 8 + e * 4 for i, s, e in zip(range(len(pairs)), flags, ends)]
+            for key, code in best.items():
+                k_block[key].append(code)
+            last = dict(zip(all_pairs, all_codes))
+            tag = number << 32
+            if len(last) < len(all_pairs):  # some pairs occur more than once: gather their offsets
+                first = dict(zip(reversed(all_pairs), reversed(all_codes)))
+                several = {pair: [] for pair, code in last.items() if first[pair] != code}
+                for pair, code in zip(all_pairs, all_codes):
+                    if pair in several:
+                        several[pair].append(code)
+                several_somewhere.update(several)
+                for pair, code in last.items():
+                    p_block[pair].append((number, several[pair]) if pair in several else tag | code)
+            else:
+                for pair, code in last.items():
+                    p_block[pair].append(tag | code)
+        for key, codes in k_block.items():
+            k_lists[key] += codes
+        for pair, items in p_block.items():
+            p_lists[pair] += items
     k = {key: varint(values[0] + 8) if len(values) == 1 else varints(map(sub, values, [-8] + [v & ~7 for v in values[:-1]]))
          for key, values in k_lists.items()}
-    p = {pair: _positions(items) for pair, items in p_lists.items()}
+    p = {pair: _positions(items) if pair in several_somewhere else _single_positions(items) for pair, items in p_lists.items()}
     return k, p
+
+
+def _single_positions(items: list[int]) -> bytes:
+    """`_positions` for a pair that occurs once in every page it is in (items: page << 32 | code)."""
+    if len(items) == 1:
+        return b"\1" + varint((items[0] >> 32) + 1) + b"\1" + varint(items[0] & 0xFFFFFFFF)
+    pages = [item >> 32 for item in items]
+    return varints([len(items), *map(sub, pages, [-1, *pages[:-1]]), *[1] * len(items), *[item & 0xFFFFFFFF for item in items]])
 
 
 def _positions(items: list[int | tuple[int, list[int]]]) -> bytes:
     """One pair's occurrences per page -> its `p` posting (columnar, see decode_positions)."""
-    if len(items) == 1 and isinstance(items[0], int):
-        return b"\1" + varint((items[0] >> 32) + 1) + b"\1" + varint(items[0] & 0xFFFFFFFF)
     pages, counts, codes = [], [], []
     for item in items:
         if isinstance(item, int):
@@ -308,7 +325,13 @@ def previews(pages: list[Page]) -> dict[str, str]:
 def build_search_files(data: dict, is_case: Callable[[str], bool]) -> dict[str, str]:
     """Material's search index -> our files (relative path in the site -> text)."""
     pages = read_pages(data, is_case)
-    k, p = index_pages(pages)
+    collecting = gc.isenabled()
+    gc.disable()  # millions of small lists, none of them cyclic: the collector would rescan them all
+    try:
+        k, p = index_pages(pages)
+    finally:
+        if collecting:
+            gc.enable()
     k_count, k_files = shards(k, "k")
     p_count, p_files = shards(p, "p")
     files = {**k_files, **p_files, **previews(pages)}
