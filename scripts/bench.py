@@ -339,10 +339,11 @@ def report(rows: list[dict]) -> str:
                 lines.append(f"{r['cases']:,} 案例，{'casebook' if key == 'online' else 'Pagefind'} 按查询长度的召回："
                              + "；".join(f"{n} 字 {v[0]:,}/{v[1]:,}" for n, v in sorted(per.items(), key=lambda kv: int(kv[0]))))
             lines.append(f"{r['cases']:,} 案例的查询（{len(r['query_words'])} 个）：{'、'.join(r['query_words'])}")
-            d = r["design"]
-            lines.append(f"{r['cases']:,} 案例，{d['queries']} 个 3–6 字查询合计：含该字串的页面 {d['exact']:,} 个；只看相邻两字是否都出现（不看位置）会列出 "
+            d = r.get("design")
+            if d:
+                lines.append(f"{r['cases']:,} 案例，{d['queries']} 个 3–6 字查询合计：含该字串的页面 {d['exact']:,} 个；只看相邻两字是否都出现（不看位置）会列出 "
                          f"{d['pairs_only']:,} 个；我们下载的位置分片 {d['positions_bytes'] / 1024:,.0f} KB，"
-                         f"改为下载候选页面正文逐一核对需 {d['text_check_bytes'] / 1024:,.0f} KB（gzip）。")
+                             f"改为下载候选页面正文逐一核对需 {d['text_check_bytes'] / 1024:,.0f} KB（gzip）。")
     return "\n".join(lines)
 
 

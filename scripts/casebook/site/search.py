@@ -239,21 +239,23 @@ def index_pages(pages: list[Page]) -> tuple[dict[str, bytes], dict[str, bytes]]:
         p_block: defaultdict[str, list[int | tuple[int, list[int]]]] = defaultdict(list)
         for number in range(block, min(block + BLOCK, len(pages))):
             text, spans, boundary = page_text(pages[number])
-            best: dict[str, int] = {}
+            chars: dict[int, list[str]] = {}   # field -> its segments
+            whole: dict[int, list[str]] = {}   # field -> its one-character words
             all_pairs: list[str] = []
             all_codes: list[int] = []
-            for start, end, field in reversed(spans):  # body first: better fields overwrite
-                base = number * 8 + field * 2
+            for start, end, field in spans:
                 seg = text[start:end]
                 flags = boundary[start:end + 1]
-                best.update(dict.fromkeys(seg, base))
-                best.update(dict.fromkeys([ch for ch, s, e in zip(seg, flags, flags[1:]) if s & e], base + 1))
-                pairs = list(map(add, seg, seg[1:]))
+                chars.setdefault(field, []).append(seg)
+                whole.setdefault(field, []).extend([ch for ch, s, e in zip(seg, flags, flags[1:]) if s & e])
                 ends = flags[2:]
-                best.update(zip(pairs, [base + (s & e) for s, e in zip(flags, ends)]))
                 at = start * 16 + field
-                all_pairs += pairs
-                all_codes += [at + i * 16 + s * 8 + e * 4 for i, s, e in zip(range(len(pairs)), flags, ends)]
+                all_pairs += map(add, seg, seg[1:])
+                all_codes += [at + i * 16 + s * 8 + e * 4 for i, s, e in zip(range(len(seg) - 1), flags, ends)]
+            best: dict[str, int] = {}
+            for field in sorted(chars):  # body first: a better field overwrites
+                best.update(dict.fromkeys("".join(chars[field]), number * 8 + field * 2))
+                best.update(dict.fromkeys(whole[field], number * 8 + field * 2 + 1))
             for key, code in best.items():
                 k_block[key].append(code)
             last = dict(zip(all_pairs, all_codes))
@@ -274,10 +276,21 @@ def index_pages(pages: list[Page]) -> tuple[dict[str, bytes], dict[str, bytes]]:
             k_lists[key] += codes
         for pair, items in p_block.items():
             p_lists[pair] += items
+    # A pair's k posting comes from its occurrences: per page, the best (field, whole word).
+    for pair, items in p_lists.items():
+        if pair in several_somewhere:
+            k_lists[pair] = [item[0] * 8 + max(_CODE[c & 15] for c in item[1]) if isinstance(item, tuple)
+                             else (item >> 32) * 8 + _CODE[item & 15] for item in items]
+        else:
+            k_lists[pair] = [(item >> 32) * 8 + _CODE[item & 15] for item in items]
     k = {key: varint(values[0] + 8) if len(values) == 1 else varints(map(sub, values, [-8] + [v & ~7 for v in values[:-1]]))
          for key, values in k_lists.items()}
     p = {pair: _positions(items) if pair in several_somewhere else _single_positions(items) for pair, items in p_lists.items()}
     return k, p
+
+
+# An occurrence's flags (start * 8 + end * 4 + field) -> its code: field * 2 + whole word.
+_CODE = [(f & 3) * 2 + ((f >> 3) & (f >> 2) & 1) for f in range(16)]
 
 
 def _single_positions(items: list[int]) -> bytes:
