@@ -324,10 +324,13 @@ def report(rows: list[dict]) -> str:
         for r in searched:
             for key, engine, label in (("online", "casebook", "http://127.0.0.1"), ("offline", "casebook", "file://（离线包）"),
                                        ("pagefind", "Pagefind", "http://127.0.0.1")):
+                if key not in r:  # a run that measured part of it
+                    continue
                 s = r[key]
                 hit, expected, found = s["recall"]
                 index = (f"{r['index_bytes'] / 1e6:.1f} MB；{r['index_files']:,}" if key != "pagefind" else f"{s['bytes'] / 1e6:.1f} MB；{s['files']:,}")
-                build = (f"{r['index_cpu_s']:.1f} s CPU（{r['index_cpu_s'] / r['cases'] * 1000:.2f} ms/案例）" if key != "pagefind" else f"{s['seconds']:.1f} s")
+                build = (f"{r['index_cpu_s']:.1f} s CPU（{r['index_cpu_s'] / r['cases'] * 1000:.2f} ms/案例）" if "index_cpu_s" in r else "—") \
+                    if key != "pagefind" else f"{s['seconds']:.1f} s"
                 heap = f"{s['heap_mb']:.1f} MB" if "heap_mb" in s else "—"
                 lines.append(f"| {r['cases']:,} | {engine} | {label} | {s['first_bytes'] / 1024:,.0f} KB；{s['first_search_bytes'] / 1024:,.0f} KB "
                              f"| {hit:,}/{expected:,}（{hit / max(expected, 1):.1%}） | {hit / max(found, 1):.1%} | {s['first_ms']:.0f} ms "
