@@ -72,7 +72,8 @@ test: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/mkdocs serve --dirty
 
-# Synthetic libraries of 500 / 2,000 / 5,000 cases into bench-out/; prints figures (takes a while).
+# Synthetic libraries of 500 / 2,000 / 5,000 / 20,000 cases (20,000: search only) into bench-out/;
+# prints figures (takes a while; see docs/guide/performance.md).
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 

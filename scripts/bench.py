@@ -1,20 +1,23 @@
-"""Benchmark: synthetic libraries of 500 / 2,000 / 5,000 cases, measured side by side.
+"""Benchmark: synthetic libraries of 500 / 2,000 / 5,000 / 20,000 cases, measured side by side.
 
-    make bench                      # all sizes, everything
+    make bench                      # all sizes, everything (20,000: search figures only)
     .venv/bin/python scripts/bench.py --sizes 500 2000 --skip-serve
 
-    .venv/bin/python scripts/bench.py --sizes 500 2000 --search-only   # search figures only
+    .venv/bin/python scripts/bench.py --sizes 2000 5000 20000 --search-only   # search figures only
 
 Prints, per size: validate vs. the floor (read files + CSafeLoader front matter in one process),
 casebook build vs. a bare Material build of the same rendered pages (no plugin), time per case,
 peak memory, site and offline zip size, an `mkdocs serve` rebuild after editing one case,
-search in headless Chromium over http://127.0.0.1 and file:// (scripts/bench_search.py): recall
-of body words in ~1%, ~10% and ~50% of the cases, first result after page load, later queries,
-index size raw and gzipped, browser memory; and the 案例汇编 (`casebook book`: PDF and DOCX, time
-and peak memory each; `--book-only` runs just that); and Word import (`casebook import` of generated
-documents of 10,000 to 100,000 paragraphs, `--split` of the 案例汇编 of each library, and peak memory
-while refusing oversized files; `--import-only` runs just that). Figures, not asserts: the targets
-live in docs/guide/performance.md. Libraries go to bench-out/ (git-ignored).
+search (scripts/bench_search.py): raw substrings of 1-6 Chinese characters against brute force
+over the pages' visible text, in headless Chromium over http://127.0.0.1 and file://, and
+Pagefind on the same built site: recall, precision, bytes of a first query, first and later
+query times, worker heap, index size and build time; and the 案例汇编 (`casebook book`: PDF and
+DOCX, time and peak memory each; `--book-only` runs just that); and Word import (`casebook import`
+of generated documents of 10,000 to 100,000 paragraphs, `--split` of the 案例汇编 of each library,
+and peak memory while refusing oversized files; `--import-only` runs just that). Libraries of 10,000 cases or more
+get the search figures only (the book, the bare Material build and `mkdocs serve` would take
+hours there). Figures, not asserts: the targets live in docs/guide/performance.md. Libraries go
+to bench-out/ (git-ignored).
 """
 
 from __future__ import annotations
@@ -45,6 +48,10 @@ WORDS = ["车队", "驿站", "工坊", "先锋", "红帆", "同心", "聚力", "
 
 
 def vocabulary(limit: int = 60_000) -> tuple[list[str], list[int]]:
+    """The words and their cumulative weights (for `rng.choices(cum_weights=...)`: passing plain
+    weights would re-sum all 60,000 of them on every call; the draws are the same)."""
+    import itertools
+
     import jieba
 
     path = Path(jieba.__file__).parent / "dict.txt"
@@ -55,14 +62,14 @@ def vocabulary(limit: int = 60_000) -> tuple[list[str], list[int]]:
             rows.append((int(freq), word))
     rows.sort(reverse=True)
     rows = rows[:limit]
-    return [w for _, w in rows], [f for f, _ in rows]
+    return [w for _, w in rows], list(itertools.accumulate(f for f, _ in rows))
 
 
 def paragraph(rng: random.Random, chars: int, vocab: tuple[list[str], list[int]], drawn: set[str] | None = None) -> str:
-    words, weights = vocab
+    words, cum = vocab
     out = ""
     while len(out) < chars:
-        a, b = rng.choices(words, weights, k=rng.randint(4, 9)), rng.choices(words, weights, k=rng.randint(4, 9))
+        a, b = rng.choices(words, cum_weights=cum, k=rng.randint(4, 9)), rng.choices(words, cum_weights=cum, k=rng.randint(4, 9))
         out += "".join(a) + "，" + "".join(b) + "。"
         if drawn is not None:
             drawn.update(a + b)
@@ -111,15 +118,50 @@ sys.exit(code)
 """
 
 
-def run(cmd: list[str], env: dict | None = None, cwd: Path = REPO) -> tuple[float, float]:
-    """Wall seconds and peak RSS in MB (the largest process of the command)."""
+def run(cmd: list[str], env: dict | None = None, cwd: Path = REPO, log: list[str] | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS in MB (the largest process of the command); its stderr to `log`."""
     start = time.perf_counter()
     proc = subprocess.run([PY, "-c", LAUNCHER, *cmd], cwd=cwd, env=env or ENV, stderr=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - start
     if proc.returncode not in (0, 1):
         raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
     maxrss = int(re.findall(r"^maxrss (\d+)$", proc.stderr, re.M)[-1])
+    if log is not None:
+        log.append(proc.stderr)
     return seconds, maxrss / 1024
+
+
+# Reports the CPU time of the search index build (search.build_search_files, run by the plugin in
+# MkDocs' process under `casebook build`): a sitecustomize module on PYTHONPATH wraps it in every
+# Python process of the build. (Importing the plugin early costs each process about a second.)
+TIMING_HOOK = """
+import sys, time
+try:
+    from casebook.site import plugin
+except Exception:
+    plugin = None
+if plugin is not None:
+    real = plugin.build_search_files
+    def timed(data, is_case):
+        start = time.process_time()
+        files = real(data, is_case)
+        print(f"bench: search index {time.process_time() - start:.3f} s CPU", file=sys.stderr)
+        return files
+    plugin.build_search_files = timed
+"""
+
+
+def timed_env() -> dict:
+    hook = OUT / "hook"
+    hook.mkdir(parents=True, exist_ok=True)
+    (hook / "sitecustomize.py").write_text(TIMING_HOOK, encoding="utf-8")
+    return dict(ENV, PYTHONPATH=os.pathsep.join(filter(None, [str(hook), ENV.get("PYTHONPATH")])))
+
+
+def search_files(site: Path) -> dict:
+    files = [p for p in (site / "search").rglob("*") if p.is_file()]
+    return {"index_files": len(files), "index_bytes": sum(p.stat().st_size for p in files),
+            "index_gzip_bytes": sum(len(gzip.compress(p.read_bytes(), 6)) for p in files)}
 
 
 FLOOR = """
@@ -206,8 +248,7 @@ def measure_book(lib: Path, n: int) -> dict:
 
 def measure(n: int, skip_browser: bool, skip_serve: bool, book_only: bool = False, search_only: bool = False) -> dict:
     lib = OUT / f"lib-{n}"
-    drawn: dict[str, set[str]] = {}
-    titles = make_library(lib, n, drawn=drawn)
+    make_library(lib, n)
     r: dict = {"cases": n}
     if not search_only:
         r.update(measure_book(lib, n))
@@ -217,13 +258,14 @@ def measure(n: int, skip_browser: bool, skip_serve: bool, book_only: bool = Fals
         r["validate_s"], r["validate_mb"] = run([PY, "-m", "casebook", "validate", "--cases", str(lib)])
         r["floor_s"], _ = run([PY, "-c", FLOOR, str(lib)])
     site = OUT / f"site-{n}"
-    r["build_s"], r["build_mb"] = run([PY, "-m", "casebook", "build", "--cases", str(lib), "--site-dir", str(site)])
+    log: list[str] = []
+    r["build_s"], r["build_mb"] = run([PY, "-m", "casebook", "build", "--cases", str(lib), "--site-dir", str(site)], env=timed_env(), log=log)
+    r["index_cpu_s"] = float(re.findall(r"bench: search index ([\d.]+) s CPU", log[0])[-1])
     if not search_only:
         bare = bare_site(lib, OUT / f"bare-{n}")
         r["bare_s"], r["bare_mb"] = run([PY, "-m", "mkdocs", "build", "-q", "-f", str(bare), "-d", str(OUT / f"bare-site-{n}")])
         r["bare_index_bytes"] = (OUT / f"bare-site-{n}" / "search" / "search_index.json").stat().st_size
-    index = (site / "search" / "search_index.json").read_bytes()
-    r["index_bytes"], r["index_gzip_bytes"] = len(index), len(gzip.compress(index, 6))
+    r.update(search_files(site))
     r["site_bytes"] = dir_size(site)
     offline = OUT / f"offline-{n}"
     dist = OUT / f"dist-{n}"
@@ -231,13 +273,16 @@ def measure(n: int, skip_browser: bool, skip_serve: bool, book_only: bool = Fals
     run([PY, "-m", "casebook", "build", "--cases", str(lib), "--site-dir", str(offline), "--offline", "--zip", str(dist)])
     r["zip_bytes"] = sum(p.stat().st_size for p in dist.glob("*.zip"))
     if not skip_browser:
-        from bench_search import band_words, measure_search
+        from bench_search import design_figures, measure_pagefind, measure_substrings, pagefind_index, substring_queries, visible_texts
 
-        tax = (lib / "taxonomy.yml").read_text(encoding="utf-8")
-        words = band_words(lib, drawn, exclude="".join(WORDS + titles) + tax + "示例企业号党支部合成测试数据基准测试用非真实单位")
-        r["words"] = {band: [w for w, _, _ in entries] for band, entries in words.items()}
+        texts = {"online": visible_texts(site), "offline": visible_texts(offline)}
+        queries = substring_queries(texts["online"])
+        r["query_words"] = queries
+        r["design"] = design_figures(site, texts["online"], queries)
         for flavour, root in (("online", site), ("offline", offline)):
-            r[flavour] = measure_search(root, flavour, words)
+            r[flavour] = measure_substrings(root, flavour, texts[flavour], queries)
+        pagefind = pagefind_index(site)  # writes site/pagefind/, after our measurements
+        r["pagefind"] = {**{k: v for k, v in pagefind.items() if k != "urls"}, **measure_pagefind(site, texts["online"], queries, pagefind["urls"])}
     if not skip_serve and not search_only and n == 2000:
         r["serve_cold_s"], r["serve_rebuild_s"] = serve_rebuild(lib)
     return r
@@ -412,24 +457,43 @@ def report(rows: list[dict]) -> str:
                          f"（{r['serve_rebuild_s'] / r['serve_cold_s']:.2f}×）。")
     searched = [r for r in rows if "online" in r]
     if searched:
-        lines += ["", "| 案例数 | 访问方式 | 召回 ~1% | 召回 ~10% | 召回 ~50% | 首个结果 | 之后的查询（中位/最慢） | 搜索索引（gzip） | 浏览器内存（载入后 → 搜索后） |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+        lines += ["", "| 案例数 | 引擎 | 访问方式 | 首次查询下载（gzip；其中搜索文件） | 召回 | 精确 | 首个结果 | 之后的查询（中位/最慢） | worker 堆 | 索引（磁盘；文件数） | 建索引 |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in searched:
-            for flavour, label in (("online", "http://127.0.0.1"), ("offline", "file://（离线包）")):
-                s = r[flavour]
-                recall = " | ".join(f"{s[f'recall_{b}'][0]:,}/{s[f'recall_{b}'][1]:,}（{s[f'literal_{b}'][0]:,}/{s[f'literal_{b}'][1]:,}）"
-                                    for b in ("1%", "10%", "50%"))
-                lines.append(f"| {r['cases']:,} | {label} | {recall} | {s['first_ms']:.0f} ms | {s['later_median_ms']:.0f} / {s['later_max_ms']:.0f} ms "
-                             f"| {r['index_bytes'] / 1e6:.1f} MB（{r['index_gzip_bytes'] / 1e6:.1f} MB） | {s['pss_before_mb']:.0f} → {s['pss_mb']:.0f} MB |")
+            for key, engine, label in (("online", "casebook", "http://127.0.0.1"), ("offline", "casebook", "file://（离线包）"),
+                                       ("pagefind", "Pagefind", "http://127.0.0.1")):
+                if key not in r:  # a run that measured part of it
+                    continue
+                s = r[key]
+                hit, expected, found = s["recall"]
+                index = (f"{r['index_bytes'] / 1e6:.1f} MB；{r['index_files']:,}" if key != "pagefind" else f"{s['bytes'] / 1e6:.1f} MB；{s['files']:,}")
+                build = (f"{r['index_cpu_s']:.1f} s CPU（{r['index_cpu_s'] / r['cases'] * 1000:.2f} ms/案例）" if "index_cpu_s" in r else "—") \
+                    if key != "pagefind" else f"{s['seconds']:.1f} s"
+                heap = f"{s['heap_mb']:.1f} MB" if "heap_mb" in s else "—"
+                lines.append(f"| {r['cases']:,} | {engine} | {label} | {s['first_bytes'] / 1024:,.0f} KB；{s['first_search_bytes'] / 1024:,.0f} KB "
+                             f"| {hit:,}/{expected:,}（{hit / max(expected, 1):.1%}） | {hit / max(found, 1):.1%} | {s['first_ms']:.0f} ms "
+                             f"| {s['later_median_ms']:.0f} / {s['later_max_ms']:.0f} ms | {heap} | {index} | {build} |")
         lines.append("")
         for r in searched:
-            lines.append(f"{r['cases']:,} 案例的检索词：" + "；".join(f"{b} {'、'.join(ws)}" for b, ws in r["words"].items()))
+            for key in ("online", "pagefind"):
+                per = r[key]["by_length"]
+                lines.append(f"{r['cases']:,} 案例，{'casebook' if key == 'online' else 'Pagefind'} 按查询长度的召回："
+                             + "；".join(f"{n} 字 {v[0]:,}/{v[1]:,}" for n, v in sorted(per.items(), key=lambda kv: int(kv[0]))))
+            lines.append(f"{r['cases']:,} 案例的查询（{len(r['query_words'])} 个）：{'、'.join(r['query_words'])}")
+            d = r.get("design")
+            if d:
+                lines.append(f"{r['cases']:,} 案例，{d['queries']} 个 3–6 字查询合计：含该字串的页面 {d['exact']:,} 个；只看相邻两字是否都出现（不看位置）会列出 "
+                         f"{d['pairs_only']:,} 个；我们下载的位置分片 {d['positions_bytes'] / 1024:,.0f} KB，"
+                             f"改为下载候选页面正文逐一核对需 {d['text_check_bytes'] / 1024:,.0f} KB（gzip）。")
     return "\n".join(lines)
+
+
+SEARCH_ONLY_FROM = 10_000
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 2000, 5000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 2000, 5000, 20000])
     parser.add_argument("--skip-browser", action="store_true")
     parser.add_argument("--skip-serve", action="store_true")
     parser.add_argument("--book-only", action="store_true", help="only the 案例汇编 (casebook book)")
@@ -448,12 +512,15 @@ def main() -> None:
     rows = []
     for n in args.sizes:
         print(f"… {n} 个案例", file=sys.stderr, flush=True)
-        rows.append(measure(n, args.skip_browser, args.skip_serve, args.book_only, args.search_only))
+        if n >= SEARCH_ONLY_FROM and args.book_only:
+            continue
+        rows.append(measure(n, args.skip_browser, args.skip_serve, args.book_only, args.search_only or n >= SEARCH_ONLY_FROM))
         print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
     if not args.book_only:
         print(report(rows))
-    if not args.search_only:
-        print("\n案例汇编（casebook book）：\n\n" + book_report(rows))
+    booked = [r for r in rows if "book_pdf_s" in r]
+    if booked:
+        print("\n案例汇编（casebook book）：\n\n" + book_report(booked))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,14 @@
-"""The prebuilt search index (scripts/casebook/site/search.py): what the reader's browser looks words up in."""
+"""The search index (scripts/casebook/site/search.py): what the reader's browser looks terms up in.
+
+The promise: a query finds exactly the pages whose visible text contains each of its terms (after
+NFKC and lower-casing), like the browser's Ctrl+F. `search.Index` answers queries from the built
+files the way the worker does (tests/test_search_recall.py runs the worker itself in Chromium);
+here it is checked against a brute-force scan of generated pages.
+"""
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import subprocess
@@ -11,114 +18,217 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from casebook.site.search import BODY, INDEX_KEY, SUMMARY, TAGS, TITLE, build_search_index, decode, encode
+from casebook.site import search
+from casebook.site.search import BODY, FOLDER, SUMMARY, TAGS, TITLE, Index, build_search_files, fold, read_pages, terms
 
 SEP = "[\\s\\u200b\\u3000\\-、。，．？！；]+"
 CONFIG = {"lang": ["zh"], "separator": SEP, "pipeline": ["stemmer"],
           "fields": {"title": {"boost": 1000.0}, "text": {"boost": 1.0}, "tags": {"boost": 1000000.0}}}
 
 
-def entry(location: str, title: str, text: str, **extra) -> dict:
-    return {"location": location, "title": title, "text": text, **extra}
+def is_case(location: str) -> bool:
+    return location.startswith("cases/")
 
 
-def case_entries(i: int, body_words: list[str], tags: list[str] | None = None) -> list[dict]:
-    """A case page as Material's search plugin writes it: the page entry, then one per section."""
+def marked(text: str, cuts: list[int] | None = None) -> str:
+    """Text as Material's index holds it: escaped, U+200B between words (here: at `cuts`, or
+    between every two Han characters)."""
+    cuts = cuts if cuts is not None else [i for i in range(1, len(text)) if text[i - 1] >= "\u4e00" and text[i] >= "\u4e00"]
+    out, last = [], 0
+    for cut in sorted(set(cuts)):
+        out.append(html.escape(text[last:cut], quote=False))
+        last = cut
+    out.append(html.escape(text[last:], quote=False))
+    return "\u200b".join(out)
+
+
+def case_entries(i: int, title: str, summary: str, paragraphs: list[str], tags: list[str] | None = None) -> list[dict]:
+    """A case page as Material's search plugin writes it: the page entry (title, summary and
+    card), then one entry per section."""
     page = f"cases/c{i}/"
-    tags = tags if tags is not None else [f"标签{i}"]
-    return [
-        entry(page, f"案例\u200b{i}", f"<p>摘要\u200b第{i}号</p> \u200b单位\u200b 单位\u200b{i}", tags=tags),
-        entry(page + "#基本情况", "基本\u200b情况", "<p>" + "\u200b".join(body_words) + "</p>", tags=tags),
+    first = {"location": page, "title": marked(title), "text": f"<p>{marked(summary)}</p>", "tags": tags or []}
+    body = "".join(f"<p>{marked(p)}</p>" for p in paragraphs)
+    return [first, {"location": page + "#做法", "title": "主要\u200b做法", "text": body, "tags": tags or []}]
+
+
+def material(*pages: list[dict]) -> dict:
+    return {"config": CONFIG, "docs": [entry for page in pages for entry in page]}
+
+
+def found(index: Index, query: str) -> list[int]:
+    return [page for page, _ in index.search(query)]
+
+
+# -- text ----------------------------------------------------------------------------------------
+
+def test_fold_is_nfkc_and_lower_case():
+    assert fold("ＡＢＣ１２３　Ｐａｒｔｙ") == "abc123 party"  # full-width letters, digits, space
+    assert fold("ΟΔΟΣ") == "οδοσ" and fold("οδος") == "οδοσ"  # final sigma: one letter
+    assert fold("㈱") == "(株)" and fold("①") == "1"
+
+
+def test_query_terms_split_at_any_whitespace_and_drop_word_marks():
+    assert terms("  阳光车队\u3000党员  Party\t2024 阳光车队 ") == ["阳光车队", "党员", "party", "2024"]
+    assert terms("阳光\u200b车队") == ["阳光车队"]
+    assert terms(" \u3000 ") == []
+
+
+def test_visible_text_breaks_at_blocks_not_at_inline_markup():
+    data = material([{"location": "cases/a/", "title": "标\u200b题", "tags": [],
+                      "text": "<p>一<code>两</code>个</p><ul><li>甲乙</li><li>丙</li></ul>H<sub>2</sub>O &amp; &lt;b&gt;"}])
+    (page,) = read_pages(data, is_case)
+    text = "\n".join(seg.replace("\u200b", "") for _, seg in page.fields)
+    assert "一两个" in text and "h2o" in text and "&" in text and "<b>" in text  # inline tags join, entities decoded
+    assert "乙丙" not in text  # two list items: a break, as in the browser
+    assert page.title == "标题" and page.teaser == "一两个"
+
+
+def test_tags_are_searched_only_where_the_page_shows_them():
+    shown = case_entries(0, "标题", "摘要", ["正文写着党建特派员"], tags=["党建特派员", "看不见的标签"])
+    (page,) = read_pages(material(shown), is_case)
+    assert [seg for field, seg in page.fields if field == TAGS] == ["党建特派员"]
+    assert page.tags == ("党建特派员", "看不见的标签")  # shown in the result preview all the same
+
+
+def test_fields_in_rank_order_and_pages_in_index_order():
+    data = material(case_entries(0, "甲", "乙", ["丙"], tags=["丙"]), [{"location": "city-overview/", "title": "概况", "text": "<p>丁</p>"}])
+    pages = read_pages(data, is_case)
+    assert [p.location for p in pages] == ["cases/c0/", "city-overview/"]
+    assert [(f, s) for f, s in pages[0].fields] == [(TITLE, "甲"), (TAGS, "丙"), (SUMMARY, "乙"), (BODY, "主要\u200b做法"), (BODY, "丙")]
+    assert pages[1].fields[1] == (BODY, "丁")  # not a case: its first paragraph is body text
+
+
+# -- the promise: exactly the pages containing the query -----------------------------------------
+
+def test_a_string_across_two_words_is_found_and_pieces_apart_are_not():
+    """The issue's examples: 统一 + 一些 holds 一一; 一两 + 个人 holds 一两个. And precision: a page
+    with 个 and 第 apart is not a result for 个第."""
+    pages = [
+        case_entries(0, "案例零", "摘要", ["我们统一一些做法"]),
+        case_entries(1, "案例一", "摘要", ["一两个人"]),
+        case_entries(2, "案例二", "摘要", ["一个人", "第三"]),  # 个 and 第 apart; 一 and 两 apart
+        case_entries(3, "案例三", "摘要", ["这个第一"]),
     ]
+    index = Index(build_search_files(material(*pages), is_case))
+    assert found(index, "一一") == [0]
+    assert found(index, "一两个") == [1]
+    assert found(index, "个第") == [3]
+    assert found(index, "两个人") == [1]
+    assert found(index, "一两个人的") == []
+    assert found(index, "一") == [1, 0, 2, 3]  # one character: the unigram lists; 案例一 has it in its title
+    assert found(index, "个 第") == [2, 3] and found(index, "个第 一") == [3]  # every term, anywhere
 
 
-def material(*entries) -> dict:
-    return {"config": CONFIG, "docs": [e for group in entries for e in (group if isinstance(group, list) else [group])]}
+def test_latin_words_and_numbers_ignore_case_and_width():
+    pages = [case_entries(0, "案例", "摘要", ["在 Party Building 2024 年"]), case_entries(1, "案例", "摘要", ["PARTYISM 与 ２０２４"])]
+    index = Index(build_search_files(material(*pages), is_case))
+    assert found(index, "party") == [0, 1] and found(index, "PARTY") == [0, 1]
+    assert found(index, "party building") == [0]
+    assert found(index, "2024") == [0, 1]
+    assert found(index, "rtyi") == [1]
+    assert found(index, "y b") == [0]  # two terms (y, b), both in page 0 only
 
 
-def build(data: dict) -> dict:
-    return build_search_index(data, lambda loc: loc.startswith("cases/"))
-
-
-def postings(out: dict) -> dict[str, list[tuple[int, int]]]:
-    """word -> [(page number, best field)] as the worker reads them."""
-    index = out["config"][INDEX_KEY]
-    words = index["words"].split("\n")
-    codes = index["postings"].split(",")
-    assert len(words) == len(codes)
-    return {w: decode(c) for w, c in zip(words, codes, strict=True)}
-
-
-@given(st.lists(st.tuples(st.integers(1, 70_000), st.integers(1, 7)), max_size=50))
-def test_posting_lists_round_trip(steps):
-    pairs, page = [], -1
-    for step, field in steps:
-        page += step
-        pairs.append((page, field))
-    code = encode(pairs)
-    assert decode(code) == pairs
-    assert "," not in code and "\n" not in code and code.isascii()  # the list and word separators stay free
-
-
-def test_dense_lists_cost_one_character_per_page():
-    assert len(encode([(i, BODY) for i in range(1000)])) == 1000
-
-
-def test_one_entry_per_page_with_plain_text_title_teaser_and_tags():
-    data = material(
-        case_entries(1, ["车队", "挂牌"], tags=["阳光车队", "a&amp;b"]),
-        entry("city-overview/", "全市\u200b概况", "<p>全市\u200b概况\u200b&lt;b&gt;</p><p>第二段</p>"),
-        entry("city-overview/#发展", "发展", "<p>发展\u200b历程</p>"),
-    )
-    out = build(data)
-    assert out["docs"] == [
-        {"location": "cases/c1/", "title": "案例1", "text": "摘要第1号", "tags": ["阳光车队", "a&b"]},
-        {"location": "city-overview/", "title": "全市概况", "text": "全市概况<b>"},  # plain text: the worker escapes it
+def test_rank_title_tags_summary_body_then_whole_words_first():
+    pages = [
+        case_entries(0, "案例零", "摘要", ["示范岗在正文"]),
+        case_entries(1, "案例一", "示范岗在摘要", ["正文"]),
+        case_entries(2, "案例二", "摘要", ["正文示范岗"], tags=["示范岗"]),
+        case_entries(3, "示范岗案例", "摘要", ["正文"]),
     ]
-    # Material's page highlighter needs the separator; lunr's field boosts are gone with lunr.
-    assert out["config"]["separator"] == SEP and "fields" not in out["config"]
+    index = Index(build_search_files(material(*pages), is_case))
+    assert found(index, "示范岗") == [3, 2, 1, 0]
+    # Whole words first: 车队 as a word (阳光/车队) before 车队 inside 车队长 (one word).
+    words = [
+        [{"location": "cases/a/", "title": "甲", "tags": [], "text": "<p>" + marked("车队长好", [3]) + "</p>"}],
+        [{"location": "cases/b/", "title": "乙", "tags": [], "text": "<p>" + marked("阳光车队好", [2, 4]) + "</p>"}],
+    ]
+    index = Index(build_search_files(material(*words), is_case))
+    assert found(index, "车队") == [1, 0]
+    assert found(index, "光车队") == [1] and found(index, "阳光车队") == [1]
+    latin = [case_entries(0, "甲", "摘要", ["partyism"]), case_entries(1, "乙", "摘要", ["party"])]
+    assert found(Index(build_search_files(material(*latin), is_case)), "party") == [1, 0]
 
 
-def test_every_word_of_every_page_with_its_best_field():
-    data = material(case_entries(0, ["车队", "挂牌", "摘要"]), case_entries(1, ["车队", "的"], tags=["党建特派员"]),
-                    entry("city-overview/", "概况", "<p>全市\u200b车队</p>"))
-    words = postings(build(data))
-    assert words["车队"] == [(0, BODY), (1, BODY), (2, BODY)]  # a page that is not a case: body
-    assert words["摘要"] == [(0, SUMMARY), (1, SUMMARY)]  # summary beats body on page 0
-    assert words["案例"] == [(0, TITLE), (1, TITLE)]
-    assert words["党建特派员"] == [(1, TAGS)]  # a tag is a word of its own, whole
-    assert words["单位"] == [(0, SUMMARY), (1, SUMMARY)]  # the metadata card (organization ...) ranks with the summary
-    assert words["的"] == [(1, BODY)]  # one-character words are kept: a query for 的 finds them
-    assert "" not in words and "<p>" not in words and not any("\u200b" in w or "“" in w for w in words)
-    assert list(words) == sorted(words)
+ALPHABET = "一二两个人第些统党建车队ab1，。 "
 
 
-def test_no_word_budget_a_common_word_finds_every_case():
-    """The old index kept only each case's rarest words once a library was large: at 2,000 cases
-    a word in half the cases was found in almost none. Every posting is kept now."""
-    cases = [case_entries(i, ["共同"] + (["一半"] if i % 2 else []) + [f"独有{i}"]) for i in range(3000)]
-    words = postings(build(material(*cases)))
-    assert [p for p, _ in words["共同"]] == list(range(3000))
-    assert [p for p, _ in words["一半"]] == list(range(1, 3000, 2))
-    assert words["独有2999"] == [(2999, BODY)]
+@st.composite
+def libraries(draw):
+    """Pages of random text over a small alphabet (so that substrings recur across pages and
+    across jieba-like word marks placed at random), with their visible strings."""
+    pages, texts = [], []
+    for i in range(draw(st.integers(1, 8))):
+        strings = [draw(st.text(ALPHABET, min_size=1, max_size=30)) for _ in range(draw(st.integers(1, 4)))]
+        entries = []
+        for j, s in enumerate(strings):
+            cuts = draw(st.lists(st.integers(1, max(1, len(s) - 1)), max_size=6))
+            if j == 0:
+                entries.append({"location": f"cases/c{i}/", "title": marked(s, cuts), "text": "", "tags": []})
+            else:
+                entries.append({"location": f"cases/c{i}/#s{j}", "title": "", "text": f"<p>{marked(s, cuts)}</p>"})
+        pages.append(entries)
+        texts.append([fold(s) for s in strings])
+    return material(*pages), texts
 
 
-# The same index built in a fresh interpreter: str hashing (set and dict order of words) differs
-# between processes unless PYTHONHASHSEED fixes it, so a second run in this process proves little.
+@given(libraries(), st.data())
+def test_every_substring_finds_exactly_the_pages_that_contain_it(library, data):
+    """Property: for random substrings (1-6 characters) of random pages, and pairs of them as a
+    two-term query, the index answers what a brute-force scan of the visible text answers."""
+    material_index, texts = library
+    index = Index(build_search_files(material_index, is_case))
+    page = data.draw(st.integers(0, len(texts) - 1))
+    text = data.draw(st.sampled_from(texts[page]))
+    start = data.draw(st.integers(0, len(text) - 1))
+    term = text[start:start + data.draw(st.integers(1, 6))].strip()
+    other = data.draw(st.text(ALPHABET.strip(), min_size=1, max_size=3))
+    for query in [term, f"{term} {other}", other]:
+        qs = terms(query)
+        if not qs:
+            continue
+        expected = [n for n, strings in enumerate(texts) if all(any(t in s for s in strings) for t in qs)]
+        assert sorted(found(index, query)) == expected, (query, texts)
+
+
+# -- files ---------------------------------------------------------------------------------------
+
+def test_posting_numbers_round_trip():
+    values = [0, 1, 127, 128, 16383, 16384, 2**21, 2**28 + 5]
+    assert search.read_varints(search.varints(values)) == values
+
+
+def test_manifest_is_small_and_files_are_scripts_and_json():
+    pages = [case_entries(i, f"案例{i}", "摘要", ["正文" * 20 + str(i)]) for i in range(40)]
+    files = build_search_files(material(*pages), is_case)
+    manifest = json.loads(files["search/search_index.json"])
+    assert manifest["docs"] == [] and manifest["config"]["separator"] == SEP  # Material's page highlighter reads it
+    config = manifest["config"]["casebook"]
+    assert config["pages"] == 40 and len(files["search/search_index.json"]) < 1000
+    names = {name.removeprefix(FOLDER + "/") for name in files if name.startswith(FOLDER)}
+    assert names == {f"k{n}.js" for n in range(config["k"])} | {f"p{n}.js" for n in range(config["p"])} | {f"r{n}.js" for n in range(5)}
+    for name, text in files.items():
+        if name.startswith(FOLDER):
+            head, body, tail = text.split("\n")[:3]
+            assert head == f'casebook("{name.split("/")[-1][:-3]}",' and tail == ");"
+            json.loads(body)
+    first = search.read_script(files[f"{FOLDER}/r0.js"])
+    assert first[0] == ["cases/c0/", "案例0", "摘要", []]
+
+
 OTHER_PROCESS = """
 import json, sys
-from casebook.site.search import build_search_index
+from casebook.site.search import build_search_files
 data = json.loads(sys.stdin.read())
-sys.stdout.write(json.dumps(build_search_index(data, lambda loc: loc.startswith("cases/")), ensure_ascii=False))
+sys.stdout.write(json.dumps(build_search_files(data, lambda loc: loc.startswith("cases/")), ensure_ascii=False, sort_keys=True))
 """
 
 
 @pytest.mark.parametrize("seed", ["0", "4242"])
 def test_deterministic_across_processes(seed):
-    data = material(*[case_entries(i, [f"词{i}", "共同", "车队", f"独{i % 3}"], tags=[f"标签{i % 2}", "共同标签"]) for i in range(12)],
-                    entry("city-overview/", "概况", "<p>全市\u200b车队\u200b共同</p>"))
-    here = json.dumps(build(data), ensure_ascii=False)
-    assert here == json.dumps(build(json.loads(json.dumps(data))), ensure_ascii=False)
+    """str hashing (set and dict order) differs between processes unless PYTHONHASHSEED fixes it."""
+    data = material(*[case_entries(i, f"案例{i}", "共同摘要", [f"词{i}共同车队", f"独{i % 3}"], tags=[f"标签{i % 2}"]) for i in range(12)])
+    here = json.dumps(build_search_files(data, is_case), ensure_ascii=False, sort_keys=True)
     env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONIOENCODING": "utf-8"}
     there = subprocess.run([sys.executable, "-c", OTHER_PROCESS], input=json.dumps(data), env=env,
                            capture_output=True, text=True, encoding="utf-8", check=True, timeout=60).stdout

@@ -25,11 +25,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
 
-import jieba
 import pytest
 import yaml
 
-from casebook.site.search import decode
+from casebook.site.search import FOLDER, Index, read_script
 from conftest import EDIT_URL, REPO, VALID
 
 
@@ -843,29 +842,34 @@ def test_offline_build_uses_html_urls(offline_site):
 
 # -- search ---------------------------------------------------------------------------------------
 
-def search_index(site: Path) -> tuple[list[dict], dict[str, set[int]]]:
-    """The prebuilt index: its pages, and word -> numbers of the pages holding it."""
-    data = json.loads((site / "search" / "search_index.json").read_text("utf-8"))
-    index = data["config"]["casebook"]
-    words = index["words"].split("\n")
-    pages = [{page for page, _ in decode(code)} for code in index["postings"].split(",")]
-    return data["docs"], dict(zip(words, pages, strict=True))
+def search_index(site: Path) -> tuple[list[dict], Index]:
+    """The built search index: its pages (location, title, teaser, tags from the preview files)
+    and the reference query over its files (what the worker computes)."""
+    files = {p.relative_to(site).as_posix(): p.read_text("utf-8") for p in (site / "search").rglob("*") if p.suffix in (".js", ".json")}
+    files = {name: text for name, text in files.items() if name != "search/search_index.js"}
+    index = Index(files)
+    docs = []
+    for n in range((index.config["pages"] + index.config["group"] - 1) // index.config["group"]):
+        for location, title, teaser, tags in read_script(files[f"{FOLDER}/r{n}.js"]):
+            docs.append({"location": location, "title": title, "text": teaser, "tags": tags})
+    assert len(docs) == index.config["pages"]
+    return docs, index
 
 
-def test_search_index_is_segmented_chinese(site):
-    docs, words = search_index(site.site)
+def test_search_index_knows_jiebas_words(site):
+    """Recall does not depend on jieba (the index holds characters), ranking does: whole words
+    first. A broken jieba install must not pass unnoticed."""
+    docs, index = search_index(site.site)
     yangguang = "shili-yangguang-chedui"
     source = site.known.by_id[yangguang]
     assert "车队" in source.title + "".join(t for _, t in source.sections)
     (page,) = [n for n, d in enumerate(docs) if d["location"].startswith(f"cases/{yangguang}/")]
-    assert page in words["车队"], "jieba's words are not in the index: is jieba installed?"
-    # a long run of Chinese is not left as one unsegmented word (tags are whole words on purpose)
-    tags = {t.lower() for d in docs for t in d.get("tags", [])}
-    assert all(len(w) <= 12 for w in words if re.fullmatch(r"[\u4e00-\u9fff]+", w) and w not in tags), sorted(words, key=len)[-3:]
+    assert index.term("车队")[page] & 1, "车队 is not a whole word here: is jieba installed?"
+    assert not index.term("阳车")  # (and the pair across 阳光 + 车队 is not found where it is not)
 
 
 def test_search_index_holds_cases_but_not_listing_pages(any_site):
-    docs, words = search_index(any_site.site)
+    docs, index = search_index(any_site.site)
     pages = [d["location"] for d in docs]
     assert len(pages) == len(set(pages)) and not any("#" in p for p in pages)  # one entry per page
     listing = {any_site.page(u).relative_to(any_site.site).as_posix() for u in ("index", "overview", "stats", "browse/index")}
@@ -881,17 +885,17 @@ def test_search_index_holds_cases_but_not_listing_pages(any_site):
         doc = docs[number]
         # plain text (the search worker escapes it); the summary is the teaser
         assert doc["title"] == case.title and doc["text"] == case.summary
-        # every word of the page is there, the metadata card's (its organization) included
-        assert all(number in words[w.lower()] for w in jieba.cut(case.organization) if re.fullmatch(r"\w+", w)), case.organization
+        # the metadata card is searched: its organization finds the case
+        assert number in dict(index.search(case.organization)), case.organization
 
 
-def test_distinctive_term_is_a_token_of_its_own_case_entry(site):
-    docs, words = search_index(site.site)
+def test_distinctive_term_is_found_in_its_case(site):
+    docs, index = search_index(site.site)
     case = site.known.by_id["shili-hongse-yizhan"]
     term = "驿站"
     assert term in "".join(t for _, t in case.sections)
     (page,) = [n for n, d in enumerate(docs) if d["location"].startswith(f"cases/{case.id}/")]
-    assert page in words[term]
+    assert page in dict(index.search(term))
 
 
 def test_pages_name_our_search_worker(site):

@@ -1,234 +1,308 @@
-/* The casebook's search worker: answers Material's search box from an index built at build time.
+/* The casebook's search worker: Material's search box, answered like the browser's Ctrl+F.
  *
- * Material's own worker builds a lunr index from every page on every page load, which takes
- * seconds once a library has thousands of cases. This one is handed the index that
- * scripts/casebook/site/search.py prebuilt (Material's page fetches search/search_index.json, or
- * under file:// loads search/search_index.js, and sends it in the setup message) and only looks
- * words up in it. It speaks Material's worker messages — setup 0, ready 1, query 2, result 3 —
- * so Material's search box, keyboard shortcuts, result list, teasers, highlighting and result
- * count stay as they are. Under file:// the iframe-worker shim runs this file in a hidden
- * iframe that provides the same `postMessage` and message events.
+ * It speaks Material's worker messages — setup 0, ready 1, query 2, result 3 — so Material's
+ * search box, shortcuts, result list, highlighting and count stay as they are. The setup message
+ * brings only the small manifest (search/search_index.json, written by
+ * scripts/casebook/site/search.py, which documents the files and their format); everything else
+ * is loaded when a query needs it and kept for later queries:
  *
- * A query is split into words at spaces and punctuation, each word into runs of Han and of
- * other characters. A page matches a run when one of its index words contains the run (特派员
- * finds 党建特派员, 车 finds 车队), or, for a Han run typed without spaces, when it holds every
- * part of the run cut into index words, longest first (阳光车队 → 阳光 + 车队: Chinese is
- * segmented the same way as at build time, by the index's own words). A page must
- * match every run. Score: for each run, the best field it occurs in (title 150, tags 100, summary
- * or metadata 10, body 1); ties keep the index's page order.
+ * - a query is folded (NFKC, lower case) and split at whitespace into terms; a page is a result
+ *   when its visible text contains every term, literally;
+ * - a term of 1-2 characters: its `k` posting lists the pages that contain it; a longer term:
+ *   the positions (`p` postings) of its covering character pairs must line up in a page;
+ * - when nothing contains the query as typed and a term holds several words (Intl.Segmenter), the
+ *   pages holding all the words are shown instead, flagged `fallback` for the page script;
+ * - score per term: the best occurrence's field (title, tags, summary, body) weight, doubled for a
+ *   whole word; summed over terms; ties keep page order;
+ * - previews (title, teaser, tags) of the first SHOWN results come with the result; Material
+ *   renders the rest only when the reader scrolls to them, so those come as placeholders that
+ *   search-results.js (the page side) asks for with message 4 when they appear.
  *
- * Titles, teasers and tags come from the index as plain text and are escaped here: the only
- * markup in a result is <mark> around matches and <p> around the teaser.
+ * Over http the data files are fetched (only the ones a query needs); under file:// (the offline
+ * zip) fetch is blocked, so the iframe-worker shim runs this file in a hidden iframe and the
+ * files load as <script> elements, each calling `casebook(name, data)`.
+ *
+ * Titles, teasers and tags are plain text: they are escaped here, and the only markup in a
+ * result is <mark> around matches and <p> around the teaser.
  */
 "use strict";
 
-var SETUP = 0, READY = 1, QUERY = 2, RESULT = 3;
-var WEIGHT = [0, 1, 10, 100, 150];  // by field: -, body, summary/metadata, tags, title
-var HAN = /\p{sc=Han}/u;
-var RUNS = /\p{sc=Han}+|[^\p{sc=Han}]+/gu;
-var NOT_WORD = /[^\p{L}\p{N}_]+/u;  // the index's words are Python's \w+ runs
+var SETUP = 0, READY = 1, QUERY = 2, RESULT = 3, PREVIEWS = 4;
+var SHOWN = 10;  // Material renders the first 10 results at once, then 4 more per scroll
+var ASSETS = "search/casebook/";
 
-// Posting lists (see search.py): base-32 digits, CONTINUE for leading digits, LAST for the last.
-var DIGIT = new Int8Array(128).fill(-1);
-"ghijklmnopqrstuvwxyz0123456789+/".split("").forEach(function (c, i) { DIGIT[c.charCodeAt(0)] = i; });
-"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef".split("").forEach(function (c, i) { DIGIT[c.charCodeAt(0)] = 32 + i; });
+var IN_PAGE = typeof document !== "undefined";  // the iframe-worker shim (file://)
+var here = IN_PAGE && document.currentScript ? document.currentScript.src : self.location.href;
+var root = new URL("../../", here);  // this file is assets/javascripts/search-worker.js
 
-var docs = [];       // {location, title, text, tags} per page, plain text
-var words = "";      // every index word, sorted, joined by "\n"
-var starts = null;   // where each word starts in `words` (one more entry: the end)
-var postings = [];   // per word: its encoded posting list
-var vocabulary = new Set();
-var longest = 1;     // characters in the longest word
+var config = null;    // the manifest's config.casebook
+var space = null;     // whitespace, as the build split the pages' text
+var files = new Map();  // file name -> Promise of its data
+var latest = 0;       // number of the latest query
+var shown = { q: 0, needles: [], h: "" };  // the query whose results are on screen
 
-function setup(data) {
-  var index = data.config.casebook;
-  docs = data.docs;
-  words = index.words;
-  postings = index.postings.split(",");
-  var list = words.split("\n");
-  starts = new Int32Array(list.length + 1);
-  var at = 0;
-  for (var i = 0; i < list.length; i++) {
-    starts[i] = at;
-    at += list[i].length + 1;
-    vocabulary.add(list[i]);
-    if (list[i].length > longest) longest = list[i].length;
+// -- loading ------------------------------------------------------------------------------------
+
+var waiting = {};
+self.casebook = function (name, data) {
+  var resolve = waiting[name];
+  delete waiting[name];
+  if (resolve) resolve(data);
+};
+
+function load(name) {
+  var promise = files.get(name);
+  if (!promise) {
+    var url = new URL(ASSETS + name + ".js?v=" + config.version, root).href;
+    promise = IN_PAGE ? new Promise(function (resolve, reject) {
+      waiting[name] = resolve;
+      var script = document.createElement("script");
+      script.src = url;
+      script.onload = function () { script.remove(); };
+      script.onerror = function () { script.remove(); reject(new Error("cannot load " + url)); };
+      document.body.appendChild(script);
+    }) : fetch(url).then(function (response) {
+      if (!response.ok) throw new Error(response.status + " " + url);
+      return response.text();
+    }).then(function (text) { return JSON.parse(text.split("\n")[1]); });
+    promise.catch(function () { files.delete(name); });  // a later query tries again
+    files.set(name, promise);
   }
-  starts[list.length] = at;
+  return promise;
 }
 
-// The number of the word that covers position `at` of `words`.
-function wordAt(at) {
-  var lo = 0, hi = starts.length - 2;
-  while (lo < hi) {
-    var mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= at) lo = mid; else hi = mid - 1;
-  }
-  return lo;
+// CRC-32 of the key's UTF-8 bytes, modulo the number of shards (search.py: shard_of).
+var CRC = new Int32Array(256);
+for (var n = 0; n < 256; n++) {
+  var c = n;
+  for (var k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  CRC[n] = c;
+}
+var UTF8 = new TextEncoder();
+function shardOf(key, count) {
+  var bytes = UTF8.encode(key), crc = -1;
+  for (var i = 0; i < bytes.length; i++) crc = CRC[(crc ^ bytes[i]) & 255] ^ (crc >>> 8);
+  return ((crc ^ -1) >>> 0) % count;
 }
 
-// Numbers of the index words that contain `run`, each once.
-function containing(run) {
-  var found = [];
-  for (var at = words.indexOf(run); at !== -1;) {
-    var id = wordAt(at);
-    found.push(id);
-    at = words.indexOf(run, starts[id + 1]);
-  }
-  return found;
-}
-
-// Per page, the best field in which any of these words occurs (0: none).
-function fieldsOf(ids) {
-  var best = new Uint8Array(docs.length);
-  for (var k = 0; k < ids.length; k++) {
-    var code = postings[ids[k]], page = -1, value = 0;
-    for (var i = 0; i < code.length; i++) {
-      var digit = DIGIT[code.charCodeAt(i)];
-      if (digit < 32) {
-        value = value * 32 + digit;
-      } else {
-        value = value * 32 + digit - 32;
-        page += value >> 3;
-        if (best[page] < (value & 7)) best[page] = value & 7;
-        value = 0;
-      }
+// The numbers of a posting (base64 of unsigned LEB128), or null when the key is not indexed.
+function posting(kind, key) {
+  return load(kind + shardOf(key, config[kind])).then(function (shard) {
+    var code = shard[key];
+    if (code === undefined) return null;
+    var bytes = atob(code), out = [], value = 0, shift = 0;
+    for (var i = 0; i < bytes.length; i++) {
+      var b = bytes.charCodeAt(i);
+      value += (b & 127) * Math.pow(2, shift);
+      if (b < 128) { out.push(value); value = 0; shift = 0; } else shift += 7;
     }
-  }
-  return best;
-}
-
-// A run of Han characters cut into index words of at most `most` characters, longest first.
-function cut(run, most) {
-  var chars = Array.from(run), parts = [];
-  for (var i = 0; i < chars.length;) {
-    var n = Math.min(most, chars.length - i);
-    while (n > 1 && !vocabulary.has(chars.slice(i, i + n).join(""))) n--;
-    parts.push(chars.slice(i, i + n).join(""));
-    i += n;
-  }
-  return parts;
-}
-
-// The fewest index words of two or more characters, each shorter than the run, that make up
-// the run; null if there are none.
-function words2(run) {
-  var chars = Array.from(run), n = chars.length;
-  var from = [0];  // from[i]: where the last word of the best reading of chars[0..i) starts
-  var count = [0];
-  for (var i = 2; i <= n; i++) {
-    for (var j = Math.max(0, i - Math.min(longest, n - 1)); j <= i - 2; j++) {
-      if (count[j] !== undefined && (count[i] === undefined || count[j] + 1 < count[i]) &&
-          vocabulary.has(chars.slice(j, i).join(""))) {
-        count[i] = count[j] + 1;
-        from[i] = j;
-      }
-    }
-  }
-  if (count[n] === undefined) return null;
-  var parts = [];
-  for (var k = n; k > 0; k = from[k]) parts.unshift(chars.slice(from[k], k).join(""));
-  return parts;
-}
-
-// The index words a run is read as when no single word contains it. A run that is itself an
-// index word (党务工作者, a tag) may also be written as shorter words (党务 + 工作者) elsewhere.
-function partsOf(run) {
-  if (!HAN.test(run)) return [run];
-  var parts = cut(run, longest);
-  if (parts.length === 1 && Array.from(run).length > 2) return words2(run) || parts;
-  return parts;
-}
-
-// {best: field per page, parts: the run's index words if it was cut}
-function match(run) {
-  var best = fieldsOf(containing(run));
-  var parts = partsOf(run);
-  if (parts.length > 1) {
-    var all = fieldsOf(containing(parts[0]));
-    for (var p = 1; p < parts.length; p++) {
-      var next = fieldsOf(containing(parts[p]));
-      for (var i = 0; i < all.length; i++) if (next[i] < all[i]) all[i] = next[i];
-    }
-    for (var j = 0; j < all.length; j++) if (all[j] > best[j]) best[j] = all[j];
-  }
-  return { best: best, parts: parts };
-}
-
-function runsOf(query) {
-  var runs = [];
-  query.toLowerCase().split(NOT_WORD).forEach(function (word) {
-    (word.match(RUNS) || []).forEach(function (run) {
-      if (runs.indexOf(run) < 0) runs.push(run);
-    });
+    return out;
   });
-  return runs;
 }
+
+// -- matching -----------------------------------------------------------------------------------
+
+function fold(text) {
+  return text.normalize("NFKC").toLowerCase().replace(/ς/g, "σ");
+}
+
+function termsOf(query) {
+  var out = [];
+  fold(query).replace(/\u200b/g, "").split(space).forEach(function (t) {
+    if (t && out.indexOf(t) < 0) out.push(t);
+  });
+  return out;
+}
+
+// page -> best code (field * 2 + whole) for the pages containing `term`, as a Map.
+function pagesWith(term) {
+  var chars = Array.from(term), found = new Map();
+  if (chars.length <= 2) {
+    return posting("k", term).then(function (values) {
+      for (var i = 0, page = -1; values && i < values.length; i++) {
+        page += Math.floor(values[i] / 8);
+        found.set(page, values[i] % 8);
+      }
+      return found;
+    });
+  }
+  // The pairs at offsets 0, 2, 4 ... and len - 2 cover every character: where all of them are
+  // found at one start, the term is there.
+  var cover = [];
+  for (var o = 0; o < chars.length - 1; o += 2) cover.push(o);
+  if (cover[cover.length - 1] !== chars.length - 2) cover.push(chars.length - 2);
+  var starts = null;  // page -> Map(start -> flags): where every pair so far lines up
+  function add(o, values) {
+    var n = values[0], at = 1 + 2 * n, page = -1, next = new Map();
+    for (var j = 0; j < n; j++) {
+      page += values[1 + j];
+      var count = values[1 + n + j], before = starts && starts.get(page);
+      if (!starts || before) {
+        var mine = new Map(), previous = 0;
+        for (var k = at; k < at + count; k++) {
+          var value = previous + values[k], start = Math.floor(value / 16) - o, flags = value % 16;
+          previous = value - flags;
+          var bits = (o === 0 ? flags & 8 : 0) | (o === chars.length - 2 ? flags & 4 : 0);
+          if (!before) mine.set(start, bits | (flags & 3));
+          else if (before.has(start)) mine.set(start, before.get(start) | bits);
+        }
+        if (mine.size) next.set(page, mine);
+      }
+      at += count;
+    }
+    starts = next;
+  }
+  // Four pairs at a time, rarest first within each batch: a long pasted term stops loading
+  // shards as soon as no page is left.
+  function batch(from) {
+    var offsets = cover.slice(from, from + 4);
+    return Promise.all(offsets.map(function (o) { return posting("p", chars[o] + chars[o + 1]); })).then(function (lists) {
+      if (lists.some(function (list) { return list === null; })) return found;
+      offsets.map(function (o, i) { return [o, lists[i]]; })
+        .sort(function (a, b) { return a[1].length - b[1].length; })
+        .forEach(function (pair) { add(pair[0], pair[1]); });
+      if (starts.size && from + 4 < cover.length) return batch(from + 4);
+      starts.forEach(function (at, page) {
+        var best = 0;
+        at.forEach(function (flags) {
+          var code = (flags & 3) * 2 + ((flags >> 3) & (flags >> 2) & 1);
+          if (code > best) best = code;
+        });
+        found.set(page, best);
+      });
+      return found;
+    });
+  }
+  return batch(0);
+}
+
+// [[page, score]] of the pages containing every term, best first, ties by page.
+function match(terms) {
+  return Promise.all(terms.map(pagesWith)).then(function (each) {
+    var score = null;
+    each.forEach(function (found) {
+      var next = new Map();
+      found.forEach(function (code, page) {
+        var weight = config.weight[code >> 1] * (1 + (code & 1));
+        if (!score) next.set(page, weight);
+        else if (score.has(page)) next.set(page, score.get(page) + weight);
+      });
+      score = next;
+    });
+    var hits = Array.from(score || []);
+    hits.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
+    return hits;
+  });
+}
+
+// The words of the terms (Chinese cut by the browser's own dictionary), each once.
+function wordsOf(terms) {
+  var out = [];
+  var segmenter = typeof Intl !== "undefined" && Intl.Segmenter ? new Intl.Segmenter("zh", { granularity: "word" }) : null;
+  terms.forEach(function (term) {
+    var words = segmenter ? Array.from(segmenter.segment(term)).filter(function (s) { return s.isWordLike; }).map(function (s) { return s.segment; }) : [term];
+    words.forEach(function (w) { if (out.indexOf(w) < 0) out.push(w); });
+  });
+  return out;
+}
+
+// -- results ------------------------------------------------------------------------------------
 
 var ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 function escape(text) {
   return text.replace(/[&<>"']/g, function (c) { return ESCAPES[c]; });
 }
 
-// A function: text -> the text escaped, with <mark> around every occurrence of a needle
-// (longest needles first; ignoring case; touching marks merged).
-function highlighter(needles) {
-  var pattern = needles.slice().sort(function (a, b) { return b.length - a.length; })
-    .map(function (needle) { return needle.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|");
-  var matches = new RegExp("(" + pattern + ")", "giu");
-  return function (text) {
-    var parts = text.split(matches), out = "";  // odd parts are the matches
-    for (var i = 0; i < parts.length; i++) out += i % 2 ? "<mark>" + escape(parts[i]) + "</mark>" : escape(parts[i]);
-    return out.replace(/<\/mark><mark>/g, "");
-  };
-}
-
-function search(query) {
-  var runs = runsOf(query);
-  if (!runs.length) return { items: [] };
-  var score = new Int32Array(docs.length);  // -1: a run is missing
-  var needles = [], terms = {};
-  runs.forEach(function (run) {
-    var found = match(run);
-    for (var i = 0; i < score.length; i++) {
-      if (!found.best[i]) score[i] = -1;
-      else if (score[i] >= 0) score[i] += WEIGHT[found.best[i]];
-    }
-    // Material links a result with ?h=<terms> and highlights them on the page it opens.
-    terms[run] = true;
-    needles.push(run);
-    if (found.parts.length > 1) {
-      found.parts.forEach(function (part) {
-        if (part.length > 1) { terms[part] = true; needles.push(part); }
-      });
+// text -> escaped, with <mark> around every stretch whose folded form is a needle.
+function highlight(text, needles) {
+  var chars = Array.from(text), folded = "", from = [];
+  chars.forEach(function (ch, i) {
+    var f = fold(ch);
+    for (var k = 0; k < f.length; k++) from.push(i);
+    folded += f;
+  });
+  var marked = new Uint8Array(chars.length);
+  needles.forEach(function (needle) {
+    for (var at = folded.indexOf(needle); needle && at >= 0; at = folded.indexOf(needle, at + 1)) {
+      for (var k = at; k < at + needle.length; k++) marked[from[k]] = 1;
     }
   });
-  var hits = [];
-  for (var i = 0; i < score.length; i++) if (score[i] > 0) hits.push(i);
-  hits.sort(function (a, b) { return score[b] - score[a] || a - b; });
-  var highlight = highlighter(needles);
-  return {
-    items: hits.map(function (i) {
-      var doc = docs[i];
-      var item = {
-        location: doc.location,
-        title: highlight(doc.title),
-        text: doc.text ? "<p>" + highlight(doc.text) + "</p>" : "",
-        score: score[i],
-        terms: terms
+  var out = "", open = false;
+  chars.forEach(function (ch, i) {
+    if (marked[i] !== +open) { out += open ? "</mark>" : "<mark>"; open = !open; }
+    out += escape(ch);
+  });
+  return open ? out + "</mark>" : out;
+}
+
+// Previews of pages -> {page: item fields}, highlighted for `needles`.
+function previews(pages, needles) {
+  var groups = [];
+  pages.forEach(function (page) {
+    var g = Math.floor(page / config.group);
+    if (groups.indexOf(g) < 0) groups.push(g);
+  });
+  return Promise.all(groups.map(function (g) { return load("r" + g); })).then(function (loaded) {
+    var out = {};
+    pages.forEach(function (page) {
+      var row = loaded[groups.indexOf(Math.floor(page / config.group))][page % config.group];
+      var item = { location: row[0], title: highlight(row[1], needles), text: row[2] ? "<p>" + highlight(row[2], needles) + "</p>" : "" };
+      if (row[3].length) item.tags = row[3].map(function (tag) { return highlight(tag, needles); });
+      out[page] = item;
+    });
+    return out;
+  });
+}
+
+function search(query, q) {
+  var terms = termsOf(query);
+  if (!terms.length) return Promise.resolve({ items: [] });
+  return match(terms).then(function (hits) {
+    var words = hits.length ? terms : wordsOf(terms);
+    if (words.length <= terms.length) return { hits: hits, needles: terms, fallback: false };
+    return match(words).then(function (found) { return { hits: found, needles: words, fallback: found.length > 0 }; });
+  }).then(function (answer) {
+    var hits = answer.hits, needles = answer.needles, terms = {};
+    needles.forEach(function (n) { terms[n] = true; });
+    var first = hits.slice(0, SHOWN).map(function (hit) { return hit[0]; });
+    return previews(first, needles).then(function (shownItems) {
+      if (q !== latest) return null;
+      shown = { q: q, needles: needles, h: needles.join(" ") };
+      return {
+        items: hits.map(function (hit) {
+          var item = shownItems[hit[0]] || {
+            location: "",
+            title: '<span class="cb-pending" data-q="' + q + '" data-page="' + hit[0] + '">…</span>',
+            text: ""
+          };
+          item.score = hit[1];
+          item.terms = terms;
+          return [item];  // Material groups a page's sections; ours has one entry per page
+        }),
+        casebook: { q: q, fallback: answer.fallback }
       };
-      if (doc.tags) item.tags = doc.tags.map(highlight);
-      return [item];  // Material groups a page's sections; ours has one entry per page
-    })
-  };
+    });
+  });
 }
 
 addEventListener("message", function (event) {
   var message = event.data;
   if (message.type === SETUP) {
-    setup(message.data);
+    config = message.data.config.casebook;
+    space = new RegExp(config.space, "u");
     postMessage({ type: READY });
   } else if (message.type === QUERY) {
-    postMessage({ type: RESULT, data: search(message.data) });
+    var q = ++latest;
+    search(message.data, q).then(function (result) {
+      if (result && q === latest) postMessage({ type: RESULT, data: result });
+    }, function (error) {
+      console.error("casebook search:", error);
+      if (q === latest) postMessage({ type: RESULT, data: { items: [], casebook: { q: q, error: String(error) } } });
+    });
+  } else if (message.type === PREVIEWS && message.data.q === shown.q) {
+    var asked = shown;
+    previews(message.data.pages, asked.needles).then(function (items) {
+      postMessage({ type: PREVIEWS, data: { q: asked.q, items: items, h: asked.h } });
+    }, function (error) { console.error("casebook search:", error); });
   }
 });

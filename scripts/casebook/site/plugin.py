@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import re
+import shutil
 from pathlib import Path
 from urllib.parse import quote
 
@@ -33,7 +34,8 @@ from .generate import assemble
 from .links import unlink_missing_cases
 from .publish import check_library
 from .render import CASES_DIR, case_id_of
-from .search import build_search_index
+from .search import FOLDER as SEARCH_FOLDER
+from .search import build_search_files
 
 log = logging.getLogger("mkdocs.plugins.casebook")
 # Material's search worker in its page configuration, and ours (see overrides/main.html).
@@ -164,10 +166,14 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
             return
         if self.dirty:
             self.written = self.pending  # only a build that got this far counts as written
-        path = Path(config.site_dir) / "search" / "search_index.json"
+        site = Path(config.site_dir)
+        path = site / "search" / "search_index.json"
         if path.is_file():
-            data = build_search_index(json.loads(path.read_text(encoding="utf-8")), lambda loc: loc.startswith(CASES_DIR))
-            path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+            files = build_search_files(json.loads(path.read_text(encoding="utf-8")), lambda loc: loc.startswith(CASES_DIR))
+            shutil.rmtree(site / SEARCH_FOLDER, ignore_errors=True)  # shards of an earlier build (mkdocs serve)
+            (site / SEARCH_FOLDER).mkdir(parents=True)
+            for name, text in files.items():
+                (site / name).write_bytes(text.encode("utf-8"))
 
 
 def use_our_worker(block: str) -> str:

@@ -1,117 +1,443 @@
-"""Material's search index -> a prebuilt inverted index that the reader's browser loads as is.
+"""Search: Material's search index -> a substring (Ctrl+F) index the browser loads in pieces.
 
-Material's own search worker rebuilds a lunr index from every entry on every page load (about
-6 µs per indexed word here): at a few thousand cases the first result takes seconds, and the old
-way out — indexing only each case's rarest words — lost most of the cases a common word is in.
-So the index is built here, once, at build time, and our worker
-(docs/assets/javascripts/search-worker.js) only looks words up in it:
+What is searched — a page's *visible text*: what Material's search plugin extracted from the
+rendered page (its title, then the text of each section: headings, paragraphs, lists, tables,
+the case's summary and metadata card; without what the page marks `data-search-exclude`: the
+待补充 notice, related cases, the edit link), tags dropped, entities decoded, jieba's word marks
+(U+200B) removed, then NFKC-normalised and lower-cased (`fold`). Whitespace and the edges of
+paragraphs, list items and code blocks break the text into *segments*; a query term never holds
+whitespace, so it is found exactly where the browser's Ctrl+F would find it. A case's tags are
+searched too, but only those that are visible on the page (in its metadata card, or a quoted name
+in its title), so they change ranking, never the result set.
 
-- `docs`: one entry per page: location, title, teaser (a case's summary) and tags, all plain
-  text. The worker escapes them and adds nothing but <mark> around matches.
-- `config.casebook`: every word of every page (jieba's segmentation, done by Material's search
-  plugin; lower-cased), sorted and joined by "\\n" in `words`, and for each word, in `postings`
-  (lists joined by ","), the pages it occurs in, each with the best field it occurs in:
-  TITLE > TAGS > SUMMARY (summary and metadata card: organization, region ...) > BODY.
-  Nothing is left out: the browser finds every page holding a word, at any library size.
+A query is split at whitespace into terms; a page is a result when its text contains every term.
+The index answers that exactly, for any term, at any library size:
 
-A posting list is a run of numbers, (page - previous page) * 8 + field, each written base 32,
-most significant digit first: digits before the last one from CONTINUE, the last from LAST.
+- a term of 1 or 2 characters: the pages containing that character / pair (`k` postings);
+- a longer term: the positions of its covering pairs (`p` postings) — the pairs at offsets 0, 2,
+  4 ... and len - 2 — must line up at one place in a page. Nothing is guessed, nothing left out.
+
+Ranking: per term, the best occurrence: field (title 1000 > tags 100 > summary and metadata card
+10 > body 1), doubled when the match is a whole word (starts and ends at a word boundary:
+jieba's cut for Chinese, a non-letter for Latin and numbers); summed over terms; ties by page.
+
+Files (`build_search_files`), all deterministic:
+
+- `search/search_index.json`: what Material's page fetches first (small: no postings, no texts);
+  `config.casebook` says how many pages and shards there are;
+- `search/casebook/k<n>.js`, `p<n>.js`: postings sharded by the CRC-32 of their key into files of
+  about `SHARD_BYTES`, so a query loads only the shards of its own characters and pairs;
+- `search/casebook/r<n>.js`: result previews (location, title, teaser, tags) of `GROUP` pages
+  each, loaded for the results on screen.
+
+Each file is a script, `casebook("<name>",` / JSON / `);`: over http the worker fetches it and
+parses the JSON line; from file:// (the offline zip, where fetch is blocked) it loads it as a
+<script>. A posting is base64 of unsigned LEB128 numbers:
+`k`: per page (page - previous page) * 8 + code, code = field * 2 + whole (its best occurrence);
+`p`: columnar: the number of pages n, n page deltas, n occurrence counts, then each page's
+occurrences as offset * 16 + start * 8 + end * 4 + field, minus the previous occurrence's
+offset * 16 (offset: in the page's text; start/end: a word boundary before/after the pair).
+
+Why pairs with positions (measured, docs/guide/performance.md): a word index misses strings that
+cross jieba's words; pairs without positions match pieces that are apart (个第 in 4,922 cases for
+50); n-grams up to 6 would need six lists per character. Checking candidates against the page
+text would download the text of thousands of pages for a common phrase; positions of the two or
+three covering pairs are a few bytes per occurrence and load with their shard.
 """
 
 from __future__ import annotations
 
+import base64
+import gc
+import hashlib
 import html
+import json
+import math
 import re
-from collections.abc import Callable
+import unicodedata
+import zlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from operator import add, sub
 
-BODY, SUMMARY, TAGS, TITLE = 1, 2, 3, 4
+BODY, SUMMARY, TAGS, TITLE = 0, 1, 2, 3
+WEIGHT = (1, 10, 100, 1000)  # by field; a whole-word match counts twice
 INDEX_KEY = "casebook"
-CONTINUE = "ghijklmnopqrstuvwxyz0123456789+/"
-LAST = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"
+FOLDER = "search/casebook"
+SHARD_BYTES = 12_000  # target size of a postings shard (before gzip)
+GROUP = 8  # result previews per file
 TEASER_CHARS = 200  # pages without a first paragraph: the start of their text
+# Whitespace, as the worker splits queries (the same expression, handed over in the manifest).
+SPACE = "[\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]+"
+MARK = "\u200b"  # jieba's word marks in Material's index
 
-_TAG = re.compile(r"<[^>]+>")
-_WORD = re.compile(r"\w+")
+_SPACE = re.compile(SPACE)
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>")
+_BREAK_TAGS = {"p", "li", "ol", "ul", "pre"}  # the tags Material keeps that end a line; code/sub/sup do not
 _FIRST_PARAGRAPH = re.compile(r"\s*<p>(.*?)</p>", re.S)
+_TOKEN_OR_MARK = re.compile(r"[^\W_]+|\u200b")  # letters/digits runs; U+200B is not \w
+
+
+def fold(text: str) -> str:
+    """NFKC, then lower case (final sigma as sigma): the worker's `fold` does the same."""
+    return unicodedata.normalize("NFKC", text).lower().replace("ς", "σ")
+
+
+def visible(markup: str) -> str:
+    """An index field's text with its breaks: kept block tags -> newline, other tags removed."""
+    return html.unescape(_TAG.sub(lambda m: "\n" if m.group(2).lower() in _BREAK_TAGS else "", markup))
 
 
 def plain(markup: str) -> str:
-    """Text of an index field: tags dropped, entities decoded, jieba's word marks removed."""
-    return " ".join(html.unescape(_TAG.sub(" ", markup)).replace("\u200b", "").split())
+    """Display text of an index field: its visible text, word marks removed, one line."""
+    return " ".join(visible(markup).replace(MARK, "").split())
 
 
-def tokens(markup: str, separator: re.Pattern[str]) -> set[str]:
-    """The words of segmented index text: split where Material splits, punctuation dropped."""
-    return set(_WORD.findall(separator.sub(" ", html.unescape(_TAG.sub(" ", markup)).lower())))
+def segments(text: str) -> list[str]:
+    """Folded text (word marks kept) cut at whitespace; empty pieces dropped."""
+    return [s for s in _SPACE.split(fold(text)) if s.replace(MARK, "")]
 
 
-def encode(postings: list[tuple[int, int]]) -> str:
-    """(page, field) pairs in page order -> the compact string the worker decodes."""
-    out = []
-    previous = -1
-    for page, field in postings:
-        value = (page - previous) * 8 + field
-        previous = page
-        if value < 32:  # most pages: the next few pages, one character
-            out.append(LAST[value])
-            continue
-        digits = [LAST[value % 32]]
-        value //= 32
-        while value:
-            digits.append(CONTINUE[value % 32])
-            value //= 32
-        out.append("".join(reversed(digits)))
-    return "".join(out)
+def terms(query: str) -> list[str]:
+    """A query's terms: folded, word marks removed, split at whitespace, each once, in order."""
+    return list(dict.fromkeys(t for t in _SPACE.split(fold(query).replace(MARK, "")) if t))
 
 
-def decode(code: str) -> list[tuple[int, int]]:
-    """The inverse of `encode` (the worker does the same in JavaScript)."""
-    out = []
-    page, value = -1, 0
-    for ch in code:
-        if ch in LAST:
-            value = value * 32 + LAST.index(ch)
-            page += value // 8
-            out.append((page, value % 8))
-            value = 0
+# -- pages -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Page:
+    location: str
+    title: str  # display text
+    teaser: str
+    tags: tuple[str, ...]
+    fields: tuple[tuple[int, str], ...]  # (field, folded segment with word marks), in page order
+
+
+def read_pages(data: dict, is_case: Callable[[str], bool]) -> list[Page]:
+    """Material's index (one entry per page section, a page's first entry first) -> pages."""
+    order: list[str] = []
+    entries: dict[str, list[dict]] = {}
+    for entry in data["docs"]:
+        location = entry["location"].split("#", 1)[0]
+        if location not in entries:
+            order.append(location)
+            entries[location] = []
+        entries[location].append(entry)
+    pages = []
+    for location in order:
+        first, *rest = entries[location]
+        parts = [(TITLE, visible(first["title"])),
+                 (SUMMARY if is_case(location) else BODY, visible(first["text"]))]
+        for entry in rest:
+            parts += [(BODY, visible(entry["title"])), (BODY, visible(entry["text"]))]
+        fields = [(field, seg) for field, text in parts for seg in segments(text)]
+        shown = "\n".join(seg.replace(MARK, "") for _, seg in fields)
+        tags = tuple(plain(t) for t in first.get("tags") or ())
+        # Only tags the reader can see on the page (its metadata card, a quoted name in its title)
+        # are searched: they rank a match, they never add one.
+        for tag in tags:
+            parts_of_tag = segments(tag)
+            if parts_of_tag and all(p.replace(MARK, "") in shown for p in parts_of_tag):
+                fields += [(TAGS, p) for p in parts_of_tag]
+        fields.sort(key=lambda f: -f[0])  # title, tags, summary, body (stable within a field)
+        paragraph = _FIRST_PARAGRAPH.match(first["text"])
+        teaser = plain(paragraph.group(1)) if paragraph else plain(first["text"])[:TEASER_CHARS]
+        pages.append(Page(location, plain(first["title"]), teaser, tags, tuple(fields)))
+    return pages
+
+
+def page_text(page: Page) -> tuple[str, list[tuple[int, int, int]], bytearray]:
+    """(the page's folded text, segments joined by newlines; (start, end, field) of each
+    segment; a boundary flag for every offset 0..len: a word starts or ends there)."""
+    pieces, spans = [], []
+    boundary = bytearray()
+    at = 0
+    for field, seg in page.fields:
+        text = seg.replace(MARK, "")
+        flags = bytearray(b"\1") * (len(text) + 1)
+        shift = 0
+        for m in _TOKEN_OR_MARK.finditer(seg):
+            if m.group() == MARK:
+                shift += 1
+                continue
+            start, end = m.start() - shift, m.end() - shift
+            flags[start + 1:end] = bytes(end - start - 1)  # inside a word: no boundary
+        pieces.append(text)
+        spans.append((at, at + len(text), field))
+        boundary += flags  # the newline's own offset gets the next segment's flag 0: a boundary
+        at += len(text) + 1
+    return "\n".join(pieces), spans, boundary
+
+
+# -- encoding ----------------------------------------------------------------------------------
+
+_SMALL = [bytes([v]) if v < 128 else bytes([v & 127 | 128, v >> 7]) for v in range(1 << 14)]
+
+
+def varint(value: int) -> bytes:
+    if value < 16384:
+        return _SMALL[value]
+    out = bytearray()
+    while value >= 128:
+        out.append(value & 127 | 128)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def varints(values: Iterable[int]) -> bytes:
+    values = list(values)
+    try:
+        return b"".join(map(_SMALL.__getitem__, values))  # the common case: all below 2**14
+    except IndexError:
+        return b"".join(map(varint, values))
+
+
+def read_varints(data: bytes) -> list[int]:
+    out, value, shift = [], 0, 0
+    for byte in data:
+        value |= (byte & 127) << shift
+        if byte < 128:
+            out.append(value)
+            value, shift = 0, 0
         else:
-            value = value * 32 + CONTINUE.index(ch)
+            shift += 7
     return out
 
 
-def build_search_index(data: dict, is_case: Callable[[str], bool]) -> dict:
-    """Material's index (one entry per page section) -> ours; `is_case(page location)` says
-    which pages are cases, whose teaser is the summary (the page's first paragraph)."""
-    separator = re.compile(data["config"]["separator"])
-    docs: list[dict] = []
-    number: dict[str, int] = {}
-    fields: list[dict[str, int]] = []  # per page: word -> best field
-    # Fields arrive best first (a page's title, tags, first entry, then its sections), so a
-    # word's best field on a page is the first one it is seen in.
-    for entry in data["docs"]:
-        location = entry["location"].split("#", 1)[0]
-        if location not in number:  # a page's first entry: its title and the text before any heading
-            number[location] = len(docs)
-            first = _FIRST_PARAGRAPH.match(entry["text"])
-            teaser = plain(first.group(1)) if first else plain(entry["text"])[:TEASER_CHARS]
-            doc = {"location": location, "title": plain(entry["title"]), "text": teaser}
-            if entry.get("tags"):
-                doc["tags"] = [plain(tag) for tag in entry["tags"]]
-            docs.append(doc)
-            seen = dict.fromkeys(tokens(entry["title"], separator), TITLE)
-            tags = {word for tag in doc.get("tags", []) for word in tokens(tag, separator) | {tag.lower()}}
-            parts = [(tags, TAGS), (tokens(entry["text"], separator), SUMMARY if is_case(location) else BODY)]
-            fields.append(seen)
+def shard_of(key: str, count: int) -> int:
+    """CRC-32 of the key's UTF-8 bytes, modulo the number of shards (the worker's `shardOf`)."""
+    return zlib.crc32(key.encode("utf-8")) % count
+
+
+def script(name: str, data: object) -> str:
+    """A data file the worker can fetch (JSON on the middle line) or run as a <script>."""
+    return f'casebook("{name}",\n{json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))}\n);\n'
+
+
+def read_script(text: str) -> object:
+    return json.loads(text.split("\n")[1])
+
+
+# -- the index ---------------------------------------------------------------------------------
+
+BLOCK = 64  # pages whose postings are gathered in small dicts before they join the big ones
+
+
+def index_pages(pages: list[Page]) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """(k postings: 1- and 2-character key -> encoded page list; p postings: pair -> encoded
+    positions), in page order. The hot loop of the build: the work per character is done by
+    C-level map/zip/dict calls; Python code runs once per distinct key of a page, mostly on the
+    small dicts of a block of pages (the big dicts' memory is slow to reach)."""
+    k_lists: defaultdict[str, list[int]] = defaultdict(list)
+    p_lists: defaultdict[str, list[int | tuple[int, list[int]]]] = defaultdict(list)
+    several_somewhere: set[str] = set()
+    for block in range(0, len(pages), BLOCK):
+        k_block: defaultdict[str, list[int]] = defaultdict(list)
+        p_block: defaultdict[str, list[int | tuple[int, list[int]]]] = defaultdict(list)
+        for number in range(block, min(block + BLOCK, len(pages))):
+            text, spans, boundary = page_text(pages[number])
+            chars: dict[int, list[str]] = {}   # field -> its segments
+            whole: dict[int, list[str]] = {}   # field -> its one-character words
+            all_pairs: list[str] = []
+            all_codes: list[int] = []
+            for start, end, field in spans:
+                seg = text[start:end]
+                flags = boundary[start:end + 1]
+                chars.setdefault(field, []).append(seg)
+                whole.setdefault(field, []).extend([ch for ch, s, e in zip(seg, flags, flags[1:]) if s & e])
+                ends = flags[2:]
+                at = start * 16 + field
+                all_pairs += map(add, seg, seg[1:])
+                all_codes += [at + i * 16 + s * 8 + e * 4 for i, s, e in zip(range(len(seg) - 1), flags, ends)]
+            best: dict[str, int] = {}
+            for field in sorted(chars):  # body first: a better field overwrites
+                best.update(dict.fromkeys("".join(chars[field]), number * 8 + field * 2))
+                best.update(dict.fromkeys(whole[field], number * 8 + field * 2 + 1))
+            for key, code in best.items():
+                k_block[key].append(code)
+            last = dict(zip(all_pairs, all_codes))
+            tag = number << 32
+            if len(last) < len(all_pairs):  # some pairs occur more than once: gather their offsets
+                first = dict(zip(reversed(all_pairs), reversed(all_codes)))
+                several = {pair: [] for pair, code in last.items() if first[pair] != code}
+                for pair, code in zip(all_pairs, all_codes):
+                    if pair in several:
+                        several[pair].append(code)
+                several_somewhere.update(several)
+                for pair, code in last.items():
+                    p_block[pair].append((number, several[pair]) if pair in several else tag | code)
+            else:
+                for pair, code in last.items():
+                    p_block[pair].append(tag | code)
+        for key, codes in k_block.items():
+            k_lists[key] += codes
+        for pair, items in p_block.items():
+            p_lists[pair] += items
+    # A pair's k posting comes from its occurrences: per page, the best (field, whole word).
+    for pair, items in p_lists.items():
+        if pair in several_somewhere:
+            k_lists[pair] = [item[0] * 8 + max(_CODE[c & 15] for c in item[1]) if isinstance(item, tuple)
+                             else (item >> 32) * 8 + _CODE[item & 15] for item in items]
         else:
-            seen = fields[number[location]]
-            parts = [(tokens(entry["title"] + " " + entry["text"], separator), BODY)]
-        for words, field in parts:
-            seen.update(dict.fromkeys(words - seen.keys(), field))
-    postings: dict[str, list[tuple[int, int]]] = {}
-    for page, seen in enumerate(fields):  # page order: every list comes out sorted
-        for word, field in seen.items():
-            postings.setdefault(word, []).append((page, field))
-    words = sorted(postings)
+            k_lists[pair] = [(item >> 32) * 8 + _CODE[item & 15] for item in items]
+    k = {key: varint(values[0] + 8) if len(values) == 1 else varints(map(sub, values, [-8] + [v & ~7 for v in values[:-1]]))
+         for key, values in k_lists.items()}
+    p = {pair: _positions(items) if pair in several_somewhere else _single_positions(items) for pair, items in p_lists.items()}
+    return k, p
+
+
+# An occurrence's flags (start * 8 + end * 4 + field) -> its code: field * 2 + whole word.
+_CODE = [(f & 3) * 2 + ((f >> 3) & (f >> 2) & 1) for f in range(16)]
+
+
+def _single_positions(items: list[int]) -> bytes:
+    """`_positions` for a pair that occurs once in every page it is in (items: page << 32 | code)."""
+    if len(items) == 1:
+        return b"\1" + varint((items[0] >> 32) + 1) + b"\1" + varint(items[0] & 0xFFFFFFFF)
+    pages = [item >> 32 for item in items]
+    return varints([len(items), *map(sub, pages, [-1, *pages[:-1]]), *[1] * len(items), *[item & 0xFFFFFFFF for item in items]])
+
+
+def _positions(items: list[int | tuple[int, list[int]]]) -> bytes:
+    """One pair's occurrences per page -> its `p` posting (columnar, see decode_positions)."""
+    pages, counts, codes = [], [], []
+    for item in items:
+        if isinstance(item, int):
+            pages.append(item >> 32)
+            counts.append(1)
+            codes.append(item & 0xFFFFFFFF)
+        else:
+            offsets = sorted(item[1])  # segments were visited body first
+            pages.append(item[0])
+            counts.append(len(offsets))
+            codes += map(sub, offsets, [0] + [c & ~15 for c in offsets[:-1]])
+    return varints([len(pages), *map(sub, pages, [-1, *pages[:-1]]), *counts, *codes])
+
+
+def shards(postings: dict[str, bytes], prefix: str) -> tuple[int, dict[str, str]]:
+    """Postings -> (number of shards, file name -> script text), about SHARD_BYTES each."""
+    total = sum(len(v) * 4 // 3 + len(k) * 3 + 6 for k, v in postings.items())
+    count = max(1, math.ceil(total / SHARD_BYTES))
+    groups: list[dict[str, str]] = [{} for _ in range(count)]
+    for key, data in postings.items():
+        groups[shard_of(key, count)][key] = base64.b64encode(data).decode("ascii")
+    return count, {f"{prefix}{n}": script(f"{prefix}{n}", group) for n, group in enumerate(groups)}
+
+
+def previews(pages: list[Page]) -> dict[str, str]:
+    files = {}
+    for start in range(0, len(pages), GROUP):
+        group = [[p.location, p.title, p.teaser, list(p.tags)] for p in pages[start:start + GROUP]]
+        files[f"r{start // GROUP}"] = script(f"r{start // GROUP}", group)
+    return files
+
+
+def build_search_files(data: dict, is_case: Callable[[str], bool]) -> dict[str, str]:
+    """Material's search index -> our files (relative path in the site -> text)."""
+    pages = read_pages(data, is_case)
+    collecting = gc.isenabled()
+    gc.disable()  # millions of small lists, none of them cyclic: the collector would rescan them all
+    try:
+        k, p = index_pages(pages)
+    finally:
+        if collecting:
+            gc.enable()
+    k_count, k_files = shards(k, "k")
+    p_count, p_files = shards(p, "p")
+    files = {**k_files, **p_files, **previews(pages)}
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name].encode("utf-8") + b"\0")
     config = {key: data["config"][key] for key in ("lang", "separator", "pipeline") if key in data["config"]}
-    config[INDEX_KEY] = {"words": "\n".join(words), "postings": ",".join(encode(postings[word]) for word in words)}
-    return {"config": config, "docs": docs}
+    config[INDEX_KEY] = {"pages": len(pages), "k": k_count, "p": p_count, "group": GROUP, "space": SPACE,
+                         "weight": list(WEIGHT), "version": digest.hexdigest()[:16]}
+    out = {f"{FOLDER}/{name}.js": text for name, text in files.items()}
+    out["search/search_index.json"] = json.dumps({"config": config, "docs": []}, ensure_ascii=False, separators=(",", ":"))
+    return out
+
+
+# -- the reference query (what the worker computes; tests and the benchmark use it) --------------
+
+class Index:
+    """Answers queries from the built files, as the worker does (without the word fallback)."""
+
+    def __init__(self, files: dict[str, str]):
+        self.files = files
+        self.config = json.loads(files["search/search_index.json"])["config"][INDEX_KEY]
+        self.loaded: set[str] = set()
+
+    def _posting(self, kind: str, key: str) -> bytes | None:
+        name = f"{kind}{shard_of(key, self.config[kind])}"
+        self.loaded.add(name)
+        shard = read_script(self.files[f"{FOLDER}/{name}.js"])
+        code = shard.get(key)
+        return base64.b64decode(code) if code is not None else None
+
+    def term(self, term: str) -> dict[int, int]:
+        """page -> best code (field * 2 + whole) of the pages containing `term`."""
+        chars = list(term)
+        if len(chars) <= 2:
+            data = self._posting("k", term)
+            out, page = {}, -1
+            for v in read_varints(data or b""):
+                page += v >> 3
+                out[page] = v & 7
+            return out
+        cover = sorted(set(range(0, len(chars) - 1, 2)) | {len(chars) - 2})
+        found: dict[int, dict[int, int]] | None = None  # page -> start offset -> code
+        last = cover[-1]
+        per: list[dict[int, dict[int, int]]] = []
+        for o in cover:
+            data = self._posting("p", term[o:o + 2])
+            if data is None:
+                return {}
+            per.append(decode_positions(data))
+        for o, positions in zip(cover, per, strict=True):
+            if found is None:
+                found = {page: {off: flags for off, flags in offs.items()} for page, offs in positions.items()}
+                continue
+            for page in list(found):
+                offs = positions.get(page)
+                starts = {s: f for s, f in found[page].items() if offs and s + o in offs}
+                if o == last:
+                    starts = {s: (f & ~4) | (offs[s + o] & 4) for s, f in starts.items()}
+                if starts:
+                    found[page] = starts
+                else:
+                    del found[page]
+        out = {}
+        for page, starts in (found or {}).items():
+            out[page] = max((f & 3) * 2 + ((f >> 3) & (f >> 2) & 1) for f in starts.values())
+        return out
+
+    def search(self, query: str) -> list[tuple[int, int]]:
+        """[(page, score)] best first, ties by page: the pages containing every term."""
+        score: dict[int, int] | None = None
+        for t in terms(query):
+            found = self.term(t)
+            weights = {page: WEIGHT[code >> 1] * (1 + (code & 1)) for page, code in found.items()}
+            score = weights if score is None else {p: s + weights[p] for p, s in score.items() if p in weights}
+        return sorted((score or {}).items(), key=lambda item: (-item[1], item[0]))
+
+
+def decode_positions(data: bytes) -> dict[int, dict[int, int]]:
+    """A `p` posting -> page -> offset -> flags (start * 8 + end * 4 + field). The posting is
+    columnar: the number of pages n, n page deltas, n occurrence counts, then per page its
+    occurrences as deltas (offset * 16 + flags, minus the previous occurrence's offset * 16)."""
+    values = read_varints(data)
+    n = values[0]
+    out: dict[int, dict[int, int]] = {}
+    page, at = -1, 1 + 2 * n
+    for j in range(n):
+        page += values[1 + j]
+        offsets, previous = {}, 0
+        for v in values[at:at + values[1 + n + j]]:
+            value = previous + v
+            offsets[value >> 4] = value & 15
+            previous = value & ~15
+        at += values[1 + n + j]
+        out[page] = offsets
+    return out
