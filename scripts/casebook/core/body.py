@@ -1,0 +1,85 @@
+"""The body of a case: its sections, results that are plans, paired marks, snippet markers,
+personal data (the writing lints are lints.py). Findings are collected, never raised."""
+
+from __future__ import annotations
+
+from . import lints, scan
+from .model import Section
+from .nodes import NodeReader
+from .schema import PAIRS_TEXT, REQUIRED_SECTIONS, RESULTS_SECTION, SECTION_ORDER
+
+
+class BodyCheck(NodeReader):
+
+    def check_body(self) -> tuple[Section, ...]:
+        raw = self.raw
+        sections = scan.sections(raw.body, raw.body_line)
+        canonical = SECTION_ORDER
+        titles = [s.title for s in sections]
+        for name in REQUIRED_SECTIONS:
+            if name not in titles:
+                self.add(1, "E301", f"正文缺少必需章节 `## {name}`（必需：{'、'.join(REQUIRED_SECTIONS)}，按此顺序）；内容暂缺时写“待补充”")
+        seen: set[str] = set()
+        last = -1
+        for s in sections:
+            if s.title in seen and s.title in canonical:
+                self.add(s.line, "E302", f"章节 `## {s.title}` 重复出现；请合并为一个")
+                continue
+            seen.add(s.title)
+            if s.title in canonical:
+                rank = canonical.index(s.title)
+                if rank < last:
+                    self.add(s.line, "E302", f"章节 `## {s.title}` 应在 `## {canonical[last]}` 之前（顺序：{' → '.join(REQUIRED_SECTIONS)}，经验启示在后）")
+                last = max(last, rank)
+            if not s.text.strip():
+                self.add(s.line, "E303", f"章节 `## {s.title}` 没有内容；请补写，来源中没有相关信息时写“待补充”")
+            elif s.incomplete:
+                self.add(s.line, "W301", f"章节 `## {s.title}` 为“待补充”，案例将标为不完整")
+        self.check_results(sections)
+        for line, code, message in lints.body_lints(sections, scan.prose_text(self.raw.body), self.raw.body_line):
+            self.add(line, code, message)  # W304-W306: writing lints (lints.py)
+        if not scan.all_paired(self.raw.body):
+            self.check_body_pairs()
+        return sections
+
+    def check_results(self, sections: tuple[Section, ...]) -> None:
+        """W302: `## 取得成效` states what was achieved, not what is planned."""
+        lines: list[str] | None = None
+        for i, s in enumerate(sections):
+            if s.title != RESULTS_SECTION or s.incomplete or not scan.PLAN.search(s.text) or not scan.plan_word(s.text):
+                continue  # the usual case: one search over the section decides
+            if lines is None:
+                lines = scan.prose_text(self.raw.body).split("\n")
+            first = s.line - self.raw.body_line + 1
+            end = sections[i + 1].line - self.raw.body_line if i + 1 < len(sections) else len(lines)
+            for k in range(first, end):
+                hit = scan.plan_word(lines[k])
+                if hit:
+                    word, context = hit
+                    self.add(self.raw.body_line + k, "W302", (
+                        f"`## {RESULTS_SECTION}` 中“{context}”的“{word}”写的是计划或打算；"
+                        "成效应写已经取得的结果；计划写在主要做法或经验启示中"
+                    ))
+
+    def check_body_pairs(self) -> None:
+        """W303: paired marks close within their paragraph, list item, heading or table row."""
+        body = self.raw.body
+        text = scan.prose_text(body)
+        for pos, mark in scan.unpaired(text):
+            self.add(self.raw.body_line + text.count("\n", 0, pos), "W303", (
+                f"正文中的 `{mark}` 没有配对的 `{scan.partner(mark)}`；请补上或删去多余的一个"
+                f"（成对的标点：{PAIRS_TEXT}，须在同一段落、列表项或表格行内配对）"
+            ))
+
+    def check_snippets(self) -> None:
+        """E411: the site writes a snippet marker as text; the page would not show what was written."""
+        for line in scan.snippet_lines(self.raw.body, self.raw.body_line):
+            self.add(line, "E411", "正文用 `--8<--` 引入其他文件，站点不会执行；请删除这一行，把内容直接写进正文")
+
+    def check_personal_data(self) -> None:
+        for line, kind, value in scan.personal_data(self.raw.text):
+            masked = value[:3] + "*" * (len(value) - 7) + value[-4:]
+            if kind == "id":
+                self.add(line, "E501", f"含有居民身份证号码（{masked}）；案例不得公开个人信息，请删除")
+            else:
+                self.add(line, "E502", f"含有手机号码（{masked}）；案例不得公开个人信息，请删除")
