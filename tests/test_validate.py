@@ -29,7 +29,7 @@ from conftest import (
     relative,
 )
 
-EXPECTED: dict[str, list[dict]] = yaml.safe_load((INVALID / "expected.yml").read_text("utf-8"))
+EXPECTED: dict[str, list[dict]] = yaml.safe_load((INVALID.parent / "invalid-expected.yml").read_text("utf-8"))
 
 
 def pairs(findings) -> list[tuple[str, int]]:
@@ -71,7 +71,7 @@ def test_invalid_fixture_findings(rel: str, invalid_findings: dict[str, list[Fin
 
 def test_expected_lists_every_invalid_file() -> None:
     # Case files, and the library files that are fixtures themselves (SVG, HTML).
-    files = {p.relative_to(INVALID).as_posix() for p in INVALID.rglob("*") if p.suffix in (".md", ".svg", ".html")}
+    files = {p.relative_to(INVALID).as_posix() for p in INVALID.rglob("*") if p.suffix in (".md", ".MD", ".svg", ".html", ".rtf")}
     assert files == set(EXPECTED)
     assert len(files) >= 45
 

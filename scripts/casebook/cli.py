@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import os
 import sys
 import time
@@ -17,6 +18,7 @@ from .book.errors import BookError, FontError, TypesetError
 from .contrib.errors import DraftError, GuideError, WordError
 from .core import report
 from .core.errors import CasebookError
+from .core.files import write_whole
 from .core.load import shown_path
 from .core.model import Library
 from .core.schema import SUMMARY_MAX
@@ -199,7 +201,7 @@ def fix_library(cases: Path, config_file: Path) -> list[str] | None:
     from .site.publish import apply_edits, fix_edits, needs_check
 
     done: list[str] = []
-    for path in walk_library(cases)[0]:
+    for path in walk_library(cases).cases:
         raw = decode_file(path)
         if raw is None or not needs_check(raw.body):
             continue
@@ -208,7 +210,7 @@ def fix_library(cases: Path, config_file: Path) -> list[str] | None:
             continue
         text = apply_edits(raw.original, raw.body, raw.body_start, edits)
         try:
-            path.write_bytes(raw.bom + text.encode("utf-8"))
+            write_whole(path, raw.bom + text.encode("utf-8"))
         except OSError as exc:
             fail(f"无法写入 {shown_path(path)}（{exc.strerror or exc}）")
             return None
@@ -283,7 +285,10 @@ def cmd_stage(args: argparse.Namespace) -> int:
         return fail(str(exc))
     if problem := stage_problem(stage, args.out):
         return fail(problem)
-    count = write_stage(stage, args.out)
+    from .site.build import replacing
+
+    with replacing(args.out) as scratch:  # the whole tree, or nothing
+        count = write_stage(stage, scratch)
     print(f"已写出 {count} 个文件：{args.out}/（在该目录中运行 mkdocs build；不含 casebook 插件，见 README）")
     return 0
 
@@ -327,7 +332,7 @@ def cmd_book(args: argparse.Namespace) -> int:
         except TypesetError as exc:
             return fail(f"PDF 排版失败：{exc}", 1)
         target = make.output_path(args.out, config, book, fmt)
-        make.write_whole(target, data)
+        write_whole(target, data)
         print(f"已生成：{target}（{len(data) / 1e6:.1f} MB，{time.monotonic() - start:.1f} 秒）")
     return 0
 
@@ -564,13 +569,41 @@ def cmd_sync(args: argparse.Namespace) -> int:
             print(f"{shown_path(path)} 与 schema/词表不一致；请运行 casebook sync 更新")
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(new, encoding="utf-8", newline="\n")
+            write_whole(path, new.encode("utf-8"))
             print(f"已更新 {shown_path(path)}")
     if not stale:
         print("CONTRIBUTING.md 和 issue 表单都是最新的。")
     return 1 if stale and args.check else 0
 
 
+# What a file-system error means and what to do, in a reader's words (errno -> (what, fix)).
+_OS_ERRORS = {
+    errno.EACCES: ("没有权限", "请换一个有权限的位置，或修改它的权限"),
+    errno.EPERM: ("没有权限", "请换一个有权限的位置，或修改它的权限"),
+    errno.EROFS: ("所在的文件系统是只读的", "请换一个可以写入的位置"),
+    errno.ENOSPC: ("磁盘空间不足", "请清理磁盘后再试"),
+    errno.EDQUOT: ("磁盘配额已用完", "请清理空间后再试"),
+    errno.ENOTDIR: ("路径中有一部分是文件而不是文件夹", "请检查路径"),
+    errno.EISDIR: ("是一个文件夹，这里需要文件", "请检查路径"),
+    errno.ENOENT: ("不存在", "请检查路径"),
+    errno.EEXIST: ("已存在，且不是需要的类型（文件或文件夹）", "请换一个路径"),
+    errno.ENAMETOOLONG: ("名称太长", "请用短一些的路径"),
+}
+
+
+def os_error_text(exc: OSError) -> str:
+    """One sentence for a file-system error: the path, what is wrong, what to do."""
+    what, fix = _OS_ERRORS.get(exc.errno, (exc.strerror or type(exc).__name__, "请检查这个路径"))
+    where = f"“{exc.filename}”" if exc.filename else "文件"
+    return f"无法读写{where}：{what}（{exc.strerror or exc}）；{fix}。没有留下不完整的输出。"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except OSError as exc:  # a file-system problem is the user's to fix: a sentence, no traceback
+        return fail(os_error_text(exc), 1)
+    except KeyboardInterrupt:
+        print("\ncasebook: 已中断；没有留下不完整的输出。", file=sys.stderr)
+        return 130

@@ -54,11 +54,3 @@ def render(book: Book, fmt: str, root: Path, fonts) -> bytes:
 
 def output_path(out: Path, config: dict[str, str], book: Book, fmt: str) -> Path:
     return out / f"{config['name']}-{book.date.strftime('%Y%m%d')}.{fmt}"
-
-
-def write_whole(target: Path, data: bytes) -> None:
-    """Write beside the target, then rename: a reader never sees half a file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    partial.write_bytes(data)
-    partial.replace(target)

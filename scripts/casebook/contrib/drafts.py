@@ -68,7 +68,7 @@ def library_taxonomy(root: Path) -> Taxonomy:
 
 def ids_in_use(root: Path) -> dict[str, Path]:
     """File stem -> path of every case file in the library (ids equal file names)."""
-    return {p.stem: p for p in walk_library(root)[0]}
+    return {p.stem: p for p in walk_library(root).cases}
 
 
 def check_case(root: Path, path: Path, today: dt.date) -> list[Finding]:
@@ -80,7 +80,7 @@ def check_cases(root: Path, paths: Iterable[Path], today: dt.date) -> dict[Path,
     """What `casebook validate` says about some case files of the library (the taxonomy and the
     library's files are read once, however many cases)."""
     taxonomy, _, usable = load_checked_taxonomy(root)
-    assets = walk_library(root)[1]
+    assets = walk_library(root).files
     out = {}
     for path in paths:
         _, findings = validate_case(load_case(path, root), taxonomy if usable else None, assets, today)

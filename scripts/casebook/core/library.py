@@ -26,10 +26,12 @@ def load_library(root: Path, today: dt.date | None = None) -> Library:
     today = today or dt.date.today()
     taxonomy, findings, usable = load_checked_taxonomy(root)
     taxonomy = taxonomy or Taxonomy()
-    case_paths, files = walk_library(root)
+    found = walk_library(root)
+    files = found.files
     shown_root = shown_path(root)
+    findings += [Finding(rel if shown_root == "." else f"{shown_root}/{rel}", 1, code, message) for rel, code, message in found.problems]
     results = []
-    for path in case_paths:
+    for path in found.cases:
         raw = load_case(path, root, shown_root)
         # Without a usable taxonomy, vocabulary checks are skipped rather than flooding every case.
         case, case_findings = validate_case(raw, taxonomy if usable else None, files, today)
@@ -38,7 +40,7 @@ def load_library(root: Path, today: dt.date | None = None) -> Library:
         # garbage collector rescan them over and over (validate time grew faster than linear).
         results.append((replace(raw, front_node=None), case))
     findings += check_duplicate_ids(results)
-    assets = tuple(sorted(f for f in files if not f.endswith(".md") and f != "taxonomy.yml" and not f.startswith(".") and "/." not in f))
+    assets = found.assets
     findings += check_assets(assets, read_svgs(root, assets), shown_root)
     # Library-wide checks (duplicate ids, dead links) can fail a case that passed on its own.
     failed = {f.path for f in findings if f.severity == "error"}

@@ -9,13 +9,14 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from .model import Finding, RawCase
-from .schema import MAX_FILE_BYTES
+from .schema import ACTIVE_SUFFIXES, ASSET_SUFFIXES, CASE_SUFFIXES, IGNORED_FILES, MAX_FILE_BYTES
 
 # libyaml's C loader where present (much faster); the pure-Python one otherwise.
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -26,20 +27,90 @@ _FULLWIDTH_KEY = re.compile(r"^\s*[A-Za-z_][\w-]*\s*：")
 _QUOTED_PREFIX = re.compile(r":\s*([\"'“”‘’「」])[^\"'“”‘’「」]*\1\S")
 
 
-def walk_library(root: Path) -> tuple[list[Path], frozenset[str]]:
-    """One walk of the library: case files (`*.md` outside assets/, sorted) and every file
-    (relative POSIX paths: what images and covers may point at)."""
-    cases, files = [], []
-    for folder, dirs, names in os.walk(root):
+@dataclass(frozen=True)
+class LibraryFiles:
+    """What a library folder holds, decided once (the gate): every other stage asks this, never
+    the file system. Nothing outside the root gets in; nothing inside is passed over unsaid."""
+
+    cases: tuple[Path, ...]  # case files (`*.md`, outside assets/), sorted by relative path
+    files: frozenset[str]  # every regular file inside, relative POSIX paths (what links may name)
+    assets: tuple[str, ...]  # the files published as they are (images, documents), sorted
+    problems: tuple[tuple[str, str, str], ...]  # (relative path, code, message) of what may not be there
+
+
+def walk_library(root: Path) -> LibraryFiles:
+    """One walk of the library: which files are cases, which are published as they are, and which
+    may not be there (E701-E705). Hidden files and folders (`.git`, `.DS_Store`) and the clutter
+    operating systems leave (Thumbs.db, desktop.ini) are ignored: they are never published."""
+    real_root = os.path.realpath(root)
+    cases, files, problems = [], [], []
+
+    def unreadable(error: OSError) -> None:
+        rel = Path(os.path.relpath(error.filename, root)).as_posix() if error.filename else "."
+        problems.append((rel, "E705", f"无法读取文件夹“{rel}”（{error.strerror}），其中的文件没有检查；请检查它的权限"))
+
+    for folder, dirs, names in os.walk(root, onerror=unreadable):
         base = Path(folder)
         rel_dir = base.relative_to(root).as_posix()
         prefix = "" if rel_dir == "." else rel_dir + "/"
+        for name in list(dirs):
+            if name.startswith("."):
+                dirs.remove(name)
+            elif os.path.islink(base / name):  # os.walk does not follow it: its files are not read
+                if (why := _leaves(base / name, real_root, folder=True)) is not None:
+                    problems.append((prefix + name, "E701", why))
         for name in names:
-            files.append(prefix + name)
-            if name.endswith(".md") and not (prefix + name).startswith("assets/"):
-                cases.append((prefix + name, base / name))
+            rel = prefix + name
+            if name.startswith(".") or name.lower() in IGNORED_FILES:
+                continue
+            if os.path.islink(base / name) and (why := _leaves(base / name, real_root, folder=False)) is not None:
+                problems.append((rel, "E701", why))
+                continue
+            suffix = os.path.splitext(name)[1]
+            if suffix == ".md" and not rel.startswith("assets/"):
+                cases.append((rel, base / name))
+                continue
+            if suffix.lower() in CASE_SUFFIXES:
+                fix = ("案例文件不能放在 assets/ 里，请移到库的其他文件夹" if rel.startswith("assets/")
+                       else f"请改名为“{os.path.splitext(rel)[0]}.md”")
+                problems.append((rel, "E702", f"“{rel}”看起来是案例文件，但不会当作案例检查和发布；{fix}"))
+                continue
+            if rel != "taxonomy.yml" and suffix.lower() not in ASSET_SUFFIXES + ACTIVE_SUFFIXES:
+                problems.append((rel, "E703", f"库中有站点不发布的文件类型“{rel}”（可发布：{'、'.join(ASSET_SUFFIXES)}）；"
+                                               "请删除它，或转成 PDF、图片后再放进来"))
+                continue
+            files.append(rel)
+    problems += _collisions(files + [rel for rel, _ in cases])
     cases.sort()  # by relative path (strings: comparing thousands of Paths is slow)
-    return [path for _, path in cases], frozenset(files)
+    assets = sorted(f for f in files if not f.endswith(".md") and f != "taxonomy.yml")
+    return LibraryFiles(tuple(p for _, p in cases), frozenset(files + [rel for rel, _ in cases]), tuple(assets),
+                        tuple(sorted(problems)))
+
+
+def _leaves(path: Path, real_root: str, folder: bool) -> str | None:
+    """Why a symbolic link may not be in the library (it points outside it, or nowhere), or None.
+    The message names the link, never what it points at: that could be anything on the machine."""
+    target = os.path.realpath(path)
+    if not (target == real_root or target.startswith(real_root + os.sep)):
+        what = "文件夹" if folder else "文件"
+        return f"这是指向案例库之外的符号链接（{what}），不会读取、也不会发布；请把真正的文件放进库中，再删除这个链接"
+    if not folder and not os.path.isfile(target):
+        return "这是指向不存在的文件的符号链接；请删除它，或把它指向库中的文件"
+    return None
+
+
+def _collisions(rels: list[str]) -> list[tuple[str, str, str]]:
+    """Paths that are one file on Windows and macOS (case folded, Unicode NFC): E704 for each."""
+    groups: dict[str, list[str]] = {}
+    for rel in rels:
+        groups.setdefault(unicodedata.normalize("NFC", rel).casefold(), []).append(rel)
+    out = []
+    for same in groups.values():
+        for rel in same if len(same) > 1 else ():
+            others = "、".join(f"“{o}”" for o in sorted(same) if o != rel)
+            out.append((rel, "E704", f"“{rel}”与{others}只差大小写或 Unicode 写法，在 Windows、macOS 和解压的离线包里会变成同一个文件；"
+                                     "请给其中一个改名"))
+    return out
 
 
 def shown_path(path: Path) -> str:

@@ -73,6 +73,13 @@ HONOR_KEYS: tuple[str, ...] = ("level", "title", "year")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
+# Files published from a library as they are: images and documents readers download.
+ASSET_SUFFIXES = IMAGE_SUFFIXES + (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".wps", ".et", ".dps",
+                                   ".odt", ".ods", ".odp", ".txt", ".csv", ".mp3", ".mp4")
+# Extensions of Markdown files: a case must end in `.md`, lower case (anything else is E702).
+CASE_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mdtext", ".mdtxt")
+# What operating systems leave in folders: ignored like hidden files (never read, never published).
+IGNORED_FILES = ("thumbs.db", "desktop.ini", "ehthumbs.db")
 # Files a browser opens as a document that can run script: never published from a library.
 ACTIVE_SUFFIXES = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".xml", ".xsl", ".xslt", ".svgz",
                    ".mht", ".mhtml", ".hta", ".js", ".mjs", ".swf")
@@ -250,5 +257,18 @@ CODES: tuple[Code, ...] = (
          "删除该字符，重新输入这个取值。"),
     Code("E606", "error", "词表取值中有双向文字控制符",
          "删除该字符：它让文字显示的顺序与实际内容不同。"),
+)
+CODES += (
+    # -- the library's files (the gate: core/load.py walk_library)
+    Code("E701", "error", "符号链接指向案例库之外（或指向不存在的文件）",
+         "把真正的文件放进案例库，再删除这个链接；库外的文件不会被读取，也不会发布。"),
+    Code("E702", "error", "看起来是案例文件，但扩展名不是小写的 `.md`（如 `.MD`、`.markdown`），或放在了 assets/ 里",
+         "把文件改名为小写的 `.md`，案例文件不要放在 assets/ 中。"),
+    Code("E703", "error", "库中有站点不发布的文件类型",
+         "删除它，或转成 PDF、图片等可发布的格式后再放进来；要隐藏的工作文件请放到库外。"),
+    Code("E704", "error", "两个文件名只差大小写或 Unicode 写法（在 Windows、macOS 上是同一个文件）",
+         "给其中一个改名，使两个名称在不区分大小写时也不同。"),
+    Code("E705", "error", "库中有无法读取的文件夹",
+         "检查文件夹的权限（所有者、读和执行权限），让运行 casebook 的用户能读取它。"),
 )
 CODE_BY_ID: dict[str, Code] = {c.code: c for c in CODES}

@@ -6,12 +6,18 @@ which replaces the site only when the build succeeded.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import glob
+import os
+import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
+from ..core.files import partial_file
 from ..core.model import Library
 from .checksums import verify_instructions
 from .provenance import read_manifest
@@ -50,24 +56,59 @@ def build_site(config_file: Path, library: Library, site_dir: Path, offline: boo
     """
     from . import engine  # MkDocs: loaded for a build only
 
-    site_dir = site_dir.resolve()
-    site_dir.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=site_dir.parent))
-    try:
+    with replacing(site_dir) as scratch:
         config = engine.load(config_file, site_dir=str(scratch), strict=True,
                              site_url=None if offline else site_url)
         engine.configure(config, library, downloads, offline)
         engine.run_build(config)
-        swap(scratch, site_dir)
+
+
+@contextlib.contextmanager
+def replacing(target: Path) -> Iterator[Path]:
+    """A scratch folder beside `target` to write a whole tree into; it replaces `target` when the
+    block ends without an error and is removed when it raises. Scratch folders left by a build that
+    was killed (its process is gone) are removed first."""
+    target = target.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(target)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-{os.getpid()}-", dir=target.parent))
+    try:
+        yield scratch
+        swap(scratch, target)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?:new|old)-(?P<pid>\d+)-")
+
+
+def remove_leftovers(target: Path) -> list[Path]:
+    """The scratch folders of `target` whose build is no longer running (killed, or the machine
+    restarted), removed; a build still running keeps its own."""
+    removed = []
+    for path in target.parent.glob(f".{glob.escape(target.name)}.*-*"):
+        m = _LEFTOVER.match(path.name)
+        if m and m.group("name") == target.name and path.is_dir() and not _running(int(m.group("pid"))):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: running
+        return True
+    return True
 
 
 def swap(new: Path, target: Path) -> None:
     """Replace target by new with two renames; the old copy is removed only afterwards."""
     old = None
     if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-{os.getpid()}-", dir=target.parent))
         old.rmdir()
         target.rename(old)
     new.rename(target)
@@ -85,9 +126,8 @@ def pack_zip(site_dir: Path, dist: Path, today: dt.date | None = None) -> Path:
         top += f"-{manifest.commit}"
     dist.mkdir(parents=True, exist_ok=True)
     target = dist / f"{top}.zip"
-    partial = target.with_suffix(".zip.part")
     fixed_time = (1980, 1, 1, 0, 0, 0)
-    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
+    with partial_file(target) as partial, zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
         def add(name: str, data: bytes) -> None:
             info = zipfile.ZipInfo(f"{top}/{name}", fixed_time)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -99,5 +139,4 @@ def pack_zip(site_dir: Path, dist: Path, today: dt.date | None = None) -> Path:
         add(README_NAME, readme_text(shown).encode("utf-8"))
         for path in sorted(p for p in site_dir.rglob("*") if p.is_file()):
             add(path.relative_to(site_dir).as_posix(), path.read_bytes())
-    partial.replace(target)
     return target

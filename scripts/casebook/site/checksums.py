@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..core.files import write_whole
 from .provenance import MANIFEST_FIELDS, MANIFEST_NAME
 
 CHECKSUMS_NAME = "SHA256SUMS"
@@ -57,9 +58,7 @@ def write_checksums(folder: Path) -> tuple[Path, list[str]]:
     files = distributables(folder)
     text = sha256sums({p.name: file_sha256(p) for p in files})
     target = folder / CHECKSUMS_NAME
-    partial = folder / f".{CHECKSUMS_NAME}.part"
-    partial.write_bytes(text.encode("utf-8"))
-    partial.replace(target)
+    write_whole(target, text.encode("utf-8"))
     return target, [p.name for p in files]
 
 

@@ -35,6 +35,7 @@ from .generate import Assembly, SiteOptions, assemble
 from .links import unlink_missing_cases
 
 STAGED_DOCS = "docs"
+STAGE_HEADER = "# Written by `casebook stage`: a complete docs tree, built without the casebook plugin.\n"
 CONFIG_NAME = "mkdocs.yml"
 
 
@@ -82,7 +83,7 @@ def staged_config(text: str, copyright: str) -> str:
         plugins.value = [p for p in plugins.value if _plugin_name(p) != "casebook"]
     elif isinstance(plugins, MappingNode):
         _drop(plugins, "casebook")
-    header = "# Written by `casebook stage`: a complete docs tree, built without the casebook plugin.\n"
+    header = STAGE_HEADER
     return header + yaml.serialize(root, allow_unicode=True, width=100)
 
 
@@ -139,14 +140,24 @@ def stage_problem(stage: Stage, out: Path) -> str | None:
     if out == base or out == docs or docs.is_relative_to(out) or out.is_relative_to(docs) or (
             theme is not None and (theme.is_relative_to(out) or out.is_relative_to(theme))):
         return f"输出目录 {out} 与项目的 mkdocs.yml、docs/ 或 {stage.theme_dir}/ 重叠；请换一个空目录"
+    if out.is_file():
+        return f"输出目录 {out} 是一个文件；请换一个目录"
+    if out.is_dir() and any(out.iterdir()) and not _staged_before(out):
+        return f"输出目录 {out} 不是空的，也不是 casebook stage 写出的目录；它会被整个替换，请换一个空目录"
     return None
 
 
+def _staged_before(out: Path) -> bool:
+    try:
+        return (out / CONFIG_NAME).read_text(encoding="utf-8").startswith(STAGE_HEADER)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def write_stage(stage: Stage, out: Path) -> int:
-    """Write the tree into `out` (replacing what a previous stage left); returns the file count."""
+    """Write the tree into the empty folder `out` (the CLI swaps it into place whole); returns the
+    file count."""
     docs = out / STAGED_DOCS
-    if docs.exists():
-        shutil.rmtree(docs)
     shutil.copytree(stage.docs_dir, docs)
     count = sum(1 for p in docs.rglob("*") if p.is_file())
     pages = stage.generated.pages
@@ -171,8 +182,6 @@ def write_stage(stage: Stage, out: Path) -> int:
         count += 1
     if stage.theme_dir:
         theme = out / stage.theme_dir
-        if theme.exists():
-            shutil.rmtree(theme)
         shutil.copytree(stage.base_dir / stage.theme_dir, theme)
     for name in stage.snippets:
         (out / name).parent.mkdir(parents=True, exist_ok=True)

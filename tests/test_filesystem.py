@@ -1,0 +1,241 @@
+"""The file system is input too (issue 19), tested with real objects: symbolic links, upper-case
+extensions, names that collide on Windows and macOS, folders and files that cannot be read or
+written, a full disk, the scratch folders of a killed build.
+
+Permission tests drop root's privileges for the command (`setpriv` to `nobody`): as root, the
+kernel would let every read and write through. The full disk is a real 64 KB tmpfs mount.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from casebook.core.load import walk_library
+from casebook.site.build import remove_leftovers, replacing
+from conftest import MINIMAL_CASE, REPO, VALID, check, make_library
+
+SECRET = "SECRET-TOKEN-do-not-print"
+
+
+def rel(path: str, root: Path) -> str:
+    """A finding's path relative to the library, links not followed (they may point anywhere)."""
+    return Path(os.path.relpath(os.path.abspath(path), root)).as_posix()
+
+
+def codes(library, root: Path) -> list[tuple[str, str]]:
+    return sorted((rel(f.path, root), f.code) for f in library.findings if f.severity == "error")
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A folder beside the library holding what must never get in."""
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    (folder / "secret.md").write_text(f"{SECRET}\n---\nid: x\n---\n", "utf-8")
+    (folder / "secret.png").write_bytes(SECRET.encode())
+    (folder / "case.md").write_text(MINIMAL_CASE.format(id="linked"), "utf-8")
+    return folder
+
+
+# -- symbolic links ----------------------------------------------------------------------------------
+
+def test_a_symlink_out_of_the_library_is_refused_and_never_read(tmp_path, outside, run_cli) -> None:
+    root = make_library(tmp_path / "lib", {"a.md": MINIMAL_CASE.format(id="a")})
+    (root / "linked.md").symlink_to(outside / "case.md")  # a valid case, but not the library's
+    (root / "secret.md").symlink_to(outside / "secret.md")  # its first line would be echoed by E102
+    (root / "assets" / "logo.png").symlink_to(outside / "secret.png")
+    (root / "docs").symlink_to(outside, target_is_directory=True)
+    (root / "dangling.png").symlink_to(tmp_path / "nowhere.png")
+    library = check(root)
+    assert codes(library, root) == [("assets/logo.png", "E701"), ("dangling.png", "E701"), ("docs", "E701"),
+                                    ("linked.md", "E701"), ("secret.md", "E701")]
+    assert [c.id for c in library.cases] == ["a"] and "assets/logo.png" not in library.assets
+    result = run_cli("validate", "--cases", root)
+    assert result.returncode == 1 and SECRET not in result.stdout + result.stderr
+    built = run_cli("build", "--cases", root, "--site-dir", tmp_path / "site")
+    assert built.returncode == 1 and not (tmp_path / "site").exists()
+
+
+def test_a_symlink_inside_the_library_is_a_file_of_it(tmp_path) -> None:
+    root = make_library(tmp_path / "lib", {"a.md": MINIMAL_CASE.format(id="a").replace("测试做法。", "![图](assets/alias.png)")})
+    (root / "assets" / "alias.png").symlink_to(root / "assets" / "cover.png")
+    library = check(root)
+    assert library.errors == () and "assets/alias.png" in library.assets
+
+
+# -- files that are not what they seem ----------------------------------------------------------------
+
+def test_every_file_is_a_case_an_asset_or_an_error(tmp_path) -> None:
+    root = make_library(tmp_path / "lib", {
+        "a.md": MINIMAL_CASE.format(id="a"),
+        "b.MD": MINIMAL_CASE.format(id="b").replace("13800138000", ""),
+        "c.markdown": MINIMAL_CASE.format(id="c"),
+        "assets/d.md": MINIMAL_CASE.format(id="d"),
+        "notes.rtf": "x", "LICENSE": "x", "tool.exe": "x",
+        "assets/plan.pdf": "%PDF", "assets/table.xlsx": "x",
+        ".hidden.md": "not a case", ".git/config": "[core]", "assets/Thumbs.db": "x", "desktop.ini": "x",
+    })
+    library = check(root)
+    assert codes(library, root) == [("LICENSE", "E703"), ("assets/d.md", "E702"), ("b.MD", "E702"),
+                                    ("c.markdown", "E702"), ("notes.rtf", "E703"), ("tool.exe", "E703")]
+    assert library.assets == ("assets/cover.png", "assets/plan.pdf", "assets/table.xlsx")
+    message = next(f.message for f in library.findings if f.code == "E702" and f.path.endswith("b.MD"))
+    assert "b.md" in message  # says what to rename it to
+
+
+def test_an_upper_case_case_file_is_not_published_unchecked(tmp_path, run_cli) -> None:
+    phone = MINIMAL_CASE.format(id="x").replace("测试做法。", "联系电话 13812345678。")
+    root = make_library(tmp_path / "lib", {"a.md": MINIMAL_CASE.format(id="a"), "x.MD": phone})
+    result = run_cli("build", "--cases", root, "--site-dir", tmp_path / "site")
+    assert result.returncode == 1 and "E702" in result.stderr
+    assert not (tmp_path / "site").exists()
+
+
+def test_names_that_collide_on_windows_and_macos(tmp_path) -> None:
+    nfc, nfd = unicodedata.normalize("NFC", "café"), unicodedata.normalize("NFD", "café")
+    root = make_library(tmp_path / "lib", {"a.md": MINIMAL_CASE.format(id="a")})
+    for name in ("Logo.png", "logo.png", f"{nfc}.png", f"{nfd}.png"):
+        (root / "assets" / name).write_bytes(b"png")
+    if len(list((root / "assets").iterdir())) < 5:
+        pytest.fail("this file system folds names itself: run on Linux")
+    library = check(root)
+    found = [(rel(f.path, root), f.code) for f in library.findings]
+    assert sorted(found) == sorted([("assets/Logo.png", "E704"), ("assets/logo.png", "E704"),
+                                    (f"assets/{nfc}.png", "E704"), (f"assets/{nfd}.png", "E704")])
+    message = next(f.message for f in library.findings if f.path.endswith("Logo.png"))
+    assert "assets/logo.png" in message  # names the other file
+
+
+def test_the_gate_decides_once_for_every_stage(tmp_path) -> None:
+    root = make_library(tmp_path / "lib", {"a.md": MINIMAL_CASE.format(id="a"), "sub/b.md": MINIMAL_CASE.format(id="b")})
+    found = walk_library(root)
+    assert [p.relative_to(root).as_posix() for p in found.cases] == ["a.md", "sub/b.md"]
+    assert found.files >= {"a.md", "sub/b.md", "taxonomy.yml", "assets/cover.png"}
+    assert found.assets == ("assets/cover.png",) and found.problems == ()
+
+
+# -- what cannot be read or written: one sentence, nothing half-written --------------------------------
+
+def as_nobody(*args, cwd: Path) -> subprocess.CompletedProcess:
+    """`python -m casebook ARGS` without root's privileges (as root, no permission is ever denied)."""
+    cmd = [sys.executable, "-m", "casebook", *map(str, args)]
+    if os.geteuid() == 0:
+        cmd = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", *cmd]
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "NO_MKDOCS_2_WARNING": "1", "HOME": str(cwd)}
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
+@pytest.fixture
+def shared() -> Path:
+    """A folder `nobody` can enter (pytest's own temporary folders are root's alone)."""
+    folder = Path(tempfile.mkdtemp(prefix="casebook-fs-"))
+    folder.chmod(0o755)
+    yield folder
+    subprocess.run(["chmod", "-R", "u+rwx", str(folder)], check=False)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def world_readable(root: Path) -> None:
+    for path in [root, *root.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def one_sentence(result: subprocess.CompletedProcess) -> None:
+    assert "Traceback" not in result.stderr + result.stdout, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("casebook:")]
+    assert lines, result.stderr
+
+
+def test_unreadable_folder_and_file_are_findings(shared) -> None:
+    root = make_library(shared / "lib", {"a.md": MINIMAL_CASE.format(id="a"), "locked/b.md": MINIMAL_CASE.format(id="b"),
+                                         "c.md": MINIMAL_CASE.format(id="c")})
+    world_readable(root)
+    (root / "locked").chmod(0o000)
+    (root / "c.md").chmod(0o000)
+    result = as_nobody("validate", "--cases", root, cwd=shared)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    found = {tuple(line.split(" ", 2)[:2]) for line in result.stdout.splitlines() if line.startswith("lib/")}
+    assert ("lib/locked:1:", "E705") in found and ("lib/c.md:1:", "E101") in found
+
+
+def test_unwritable_outputs_are_one_sentence_and_leave_nothing(shared) -> None:
+    root = make_library(shared / "lib", {"a.md": MINIMAL_CASE.format(id="a").replace("测试做法。", '<p style="x">做法</p>')})
+    world_readable(root)
+    (shared / "out").mkdir(mode=0o755)  # root's: nobody may not write in it
+    (shared / "file").write_text("x")
+    config = REPO / "mkdocs.yml"
+    runs = {
+        "build into a read-only folder": ("build", "--cases", root, "--site-dir", shared / "out" / "site", "--config-file", config),
+        "build below a regular file": ("build", "--cases", root, "--site-dir", shared / "file" / "site", "--config-file", config),
+        "book into a read-only folder": ("book", "--cases", root, "--out", shared / "out", "--format", "docx"),
+        "stage into a read-only folder": ("stage", "--cases", root, "--out", shared / "out" / "stage", "--config-file", config),
+        "fix a read-only case file": ("validate", "--cases", root, "--fix", "--config-file", config),
+    }
+    (root / "a.md").chmod(0o444)
+    root.chmod(0o555)
+    for what, args in runs.items():
+        result = as_nobody(*args, cwd=shared)
+        assert result.returncode in (1, 2), (what, result.stdout, result.stderr)
+        one_sentence(result)
+    assert list((shared / "out").iterdir()) == [] and (shared / "file").read_text() == "x"
+    assert sorted(p.name for p in root.iterdir()) == ["a.md", "assets", "taxonomy.yml"]  # no partial file
+    assert 'style="x"' in (root / "a.md").read_text("utf-8")
+
+
+def test_a_full_disk_is_one_sentence_and_keeps_the_old_output(tmp_path, run_entry_point) -> None:
+    """A real 16 KB file system (tmpfs): neither the book's Word file nor the site fits."""
+    if os.geteuid() != 0:
+        pytest.fail("mounting a small file system needs root (CI runs as root)")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(disk)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.fail(f"could not mount a tmpfs here: {mounted.stderr}")
+    try:
+        (disk / "old.txt").write_text("old")
+        result = run_entry_point("book", "--cases", VALID, "--out", disk, "--format", "docx")
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "磁盘空间不足" in result.stderr and "Traceback" not in result.stderr
+        assert sorted(p.name for p in disk.iterdir()) == ["old.txt"]  # no partial file
+        zipped = run_entry_point("build", "--cases", VALID, "--site-dir", disk / "site")
+        assert zipped.returncode == 1 and "磁盘空间不足" in zipped.stderr and "Traceback" not in zipped.stderr
+        assert sorted(p.name for p in disk.iterdir()) == ["old.txt"]
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+# -- scratch folders ---------------------------------------------------------------------------------
+
+def test_leftovers_of_a_killed_build_are_removed_and_ignored_by_git(tmp_path) -> None:
+    site = tmp_path / "site"
+    dead = tmp_path / ".site.new-999999999-abc"
+    mine = tmp_path / f".site.new-{os.getpid()}-def"
+    old = tmp_path / ".site.old-999999999-ghi"
+    for folder in (dead, mine, old):
+        (folder / "x").mkdir(parents=True)
+    with replacing(site) as scratch:
+        (scratch / "index.html").write_text("new")
+    assert not dead.exists() and not old.exists() and mine.exists()  # a running build keeps its own
+    assert (site / "index.html").read_text() == "new"
+    assert remove_leftovers(site) == []
+    ignored = subprocess.run(["git", "check-ignore", "--no-index", ".site.new-123-abc/x", "build/.offline.old-5-x/y",
+                              "dist/.a.zip.part-7"], cwd=REPO, capture_output=True, text=True)
+    assert len(ignored.stdout.split()) == 3, ignored.stdout
+
+
+def test_a_failed_write_leaves_the_old_tree(tmp_path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "old.html").write_text("old")
+    with pytest.raises(RuntimeError), replacing(site) as scratch:
+        (scratch / "half.html").write_text("half")
+        raise RuntimeError("killed")
+    assert [p.name for p in tmp_path.iterdir()] == ["site"] and (site / "old.html").read_text() == "old"
