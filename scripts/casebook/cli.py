@@ -210,7 +210,7 @@ def fix_library(cases: Path, config_file: Path) -> list[str] | None:
             continue
         text = apply_edits(raw.original, raw.body, raw.body_start, edits)
         try:
-            write_whole(path, raw.bom + text.encode("utf-8"))
+            write_whole(path.resolve(), raw.bom + text.encode("utf-8"))  # a link inside the library stays a link
         except OSError as exc:
             fail(f"无法写入 {shown_path(path)}（{exc.strerror or exc}）")
             return None
