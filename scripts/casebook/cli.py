@@ -22,7 +22,6 @@ from .core.files import write_whole
 from .core.load import shown_path
 from .core.model import Library
 from .core.schema import SUMMARY_MAX
-from .site.provenance import SITE_URL_ENV
 
 # The draft commands (new, import, from-issue, sync) import their modules when they run: pypinyin
 # and python-docx take a while to load, and `casebook validate` needs neither.
@@ -225,6 +224,7 @@ def fix_library(cases: Path, config_file: Path) -> list[str] | None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from .site.build import build_site, pack_zip  # zipfile, MkDocs: not needed to validate
+    from .site.provenance import SITE_URL_ENV
 
     if args.zip and not args.offline:
         print("casebook: 用法错误：--zip 只用于离线版，请同时加 --offline", file=sys.stderr)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .errors import WordError
+from ..core.rules import kept_link
 from ..core.schema import IMAGE_SUFFIXES
 from .docxfile import LIMITS, R_NS, TRANSPARENT, Limits, Meter, Package, w
 
@@ -738,7 +739,7 @@ def inline_markdown(pieces: list[tuple[str, bool, str]]) -> str:
             lead = text[: len(text) - len(text.lstrip(_STRIP))]
             trail = text[len(text.rstrip(_STRIP)):]
             core = f"{lead}**{core}**{trail}"
-        if link.startswith(("http://", "https://", "mailto:")) and text.strip():
+        if kept_link(link) and text.strip():  # the links the site keeps
             core = f"[{core}]({link.replace(' ', '%20').replace('(', '%28').replace(')', '%29')})"
         out.append(core)
     line = "".join(out).strip(_STRIP)

@@ -31,7 +31,7 @@ from ..core.schema import (
     SECTION_ORDER,
     Field,
 )
-from ..core.rules import parse_date_text, parse_honors_text, summary_problem, vocabulary_problem
+from ..core.rules import parse_date_text, parse_honors_text, section_problems, summary_problem, vocabulary_problem
 from ..core.validate import validate_case
 
 ID_MAX = 50  # characters of a derived id; longer titles are cut at a syllable boundary
@@ -246,14 +246,11 @@ def complete_sections(sections: Iterable[tuple[str, str]]) -> list[tuple[str, st
 
 def section_notes(sections: Iterable[tuple[str, str]]) -> list[str]:
     """Notes on the body: sections reordered, missing, or still 待补充."""
-    titles = [t for t, _ in sections]
+    missing, misplaced = section_problems([t for t, _ in sections])
     notes = []
-    standard = [t for t in titles if t in SECTION_ORDER]
-    if standard != sorted(standard, key=SECTION_ORDER.index):
+    if any(kind == "order" for _, kind, _ in misplaced):
         notes.append(f"章节顺序已调整为 {' → '.join(REQUIRED_SECTIONS)}（经验启示在后），请核对")
-    for name in REQUIRED_SECTIONS:
-        if name not in titles:
-            notes.append(f"缺少章节“{name}”，已写“{INCOMPLETE_MARK}”；有可靠来源后补写")
+    notes += [f"缺少章节“{name}”，已写“{INCOMPLETE_MARK}”；有可靠来源后补写" for name in missing]
     return notes
 
 

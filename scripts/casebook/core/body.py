@@ -6,7 +6,8 @@ from __future__ import annotations
 from . import lints, scan
 from .model import Section
 from .nodes import NodeReader
-from .schema import PAIRS_TEXT, REQUIRED_SECTIONS, RESULTS_SECTION, SECTION_ORDER
+from .rules import section_problems
+from .schema import INCOMPLETE_MARK, PAIRS_TEXT, REQUIRED_SECTIONS, RESULTS_SECTION
 
 
 class BodyCheck(NodeReader):
@@ -14,27 +15,20 @@ class BodyCheck(NodeReader):
     def check_body(self) -> tuple[Section, ...]:
         raw = self.raw
         sections = scan.sections(raw.body, raw.body_line)
-        canonical = SECTION_ORDER
-        titles = [s.title for s in sections]
-        for name in REQUIRED_SECTIONS:
-            if name not in titles:
-                self.add(1, "E301", f"正文缺少必需章节 `## {name}`（必需：{'、'.join(REQUIRED_SECTIONS)}，按此顺序）；内容暂缺时写“待补充”")
-        seen: set[str] = set()
-        last = -1
-        for s in sections:
-            if s.title in seen and s.title in canonical:
+        missing, misplaced = section_problems([s.title for s in sections])
+        for name in missing:
+            self.add(1, "E301", f"正文缺少必需章节 `## {name}`（必需：{'、'.join(REQUIRED_SECTIONS)}，按此顺序）；内容暂缺时写“{INCOMPLETE_MARK}”")
+        for i, kind, other in misplaced:
+            s = sections[i]
+            if kind == "duplicate":
                 self.add(s.line, "E302", f"章节 `## {s.title}` 重复出现；请合并为一个")
-                continue
-            seen.add(s.title)
-            if s.title in canonical:
-                rank = canonical.index(s.title)
-                if rank < last:
-                    self.add(s.line, "E302", f"章节 `## {s.title}` 应在 `## {canonical[last]}` 之前（顺序：{' → '.join(REQUIRED_SECTIONS)}，经验启示在后）")
-                last = max(last, rank)
+            else:
+                self.add(s.line, "E302", f"章节 `## {s.title}` 应在 `## {other}` 之前（顺序：{' → '.join(REQUIRED_SECTIONS)}，经验启示在后）")
+        for s in sections:
             if not s.text.strip():
-                self.add(s.line, "E303", f"章节 `## {s.title}` 没有内容；请补写，来源中没有相关信息时写“待补充”")
+                self.add(s.line, "E303", f"章节 `## {s.title}` 没有内容；请补写，来源中没有相关信息时写“{INCOMPLETE_MARK}”")
             elif s.incomplete:
-                self.add(s.line, "W301", f"章节 `## {s.title}` 为“待补充”，案例将标为不完整")
+                self.add(s.line, "W301", f"章节 `## {s.title}` 为“{INCOMPLETE_MARK}”，案例将标为不完整")
         self.check_results(sections)
         for line, code, message in lints.body_lints(sections, scan.prose_text(self.raw.body), self.raw.body_line):
             self.add(line, code, message)  # W304-W306: writing lints (lints.py)

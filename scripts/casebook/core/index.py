@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from operator import itemgetter
 from types import MappingProxyType
 
-from pypinyin import lazy_pinyin
-
 from .model import Case, Library
 from .schema import VOCABULARIES
 
@@ -58,6 +56,8 @@ def case_values(case: Case, vocab: str) -> tuple[str, ...]:
 
 def slugify(value: str) -> str:
     """ASCII page name from a Chinese value: pinyin words joined by hyphens."""
+    from pypinyin import lazy_pinyin  # 0.2 s to load: only when a slug is made, not to validate
+
     words = lazy_pinyin(value)
     text = "-".join(re.sub(r"[^a-z0-9]+", "-", w.lower()).strip("-") for w in words)
     return re.sub(r"-{2,}", "-", text).strip("-") or "x"

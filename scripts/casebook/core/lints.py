@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from . import scan
 from .model import Section
+from .schema import INCOMPLETE_MARK
 
 PRACTICE_SECTION = "主要做法"
 LESSONS_SECTION = "经验启示"
@@ -105,7 +106,7 @@ _NOT_SAID = (
 )
 # A clause saying the source is silent, from its start ("讲话没有介绍", "对此讲话也未说明具体人数").
 _SILENT_CLAUSE = re.compile(rf"^(?:但|而|对此|此外|另外|这些|其中|具体|至于)?{_SOURCE}(?:中|里|里面|上)?{_NOT_SAID}")
-_PENDING = "待补充"
+_PENDING = INCOMPLETE_MARK
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 _CLAUSE_END = re.compile(r"[，,：:]")
 _ASIDE = re.compile(r"（[^（）]*）|\([^()]*\)")

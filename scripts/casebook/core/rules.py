@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from urllib.parse import unquote
 
 from .model import Honor, Taxonomy
-from .schema import HONOR_YEAR_MIN, SUMMARY_MAX, Field
+from .schema import HONOR_YEAR_MIN, REQUIRED_SECTIONS, SECTION_ORDER, SUMMARY_MAX, Field
 
 # -- vocabularies ----------------------------------------------------------------------------
 
@@ -102,6 +102,31 @@ def parse_date_text(text: str) -> dt.date | None:
         return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
         return None
+
+
+# -- sections ------------------------------------------------------------------------------------
+
+
+def section_problems(titles: list[str]) -> tuple[list[str], list[tuple[int, str, str]]]:
+    """The schema's section rules over a body's level-2 titles, in order: (required sections that
+    are missing, [(index of a title, "duplicate" | "order", the standard title it should come
+    after... or before)]). The validator reports them; the draft makers put them right."""
+    missing = [name for name in REQUIRED_SECTIONS if name not in titles]
+    out: list[tuple[int, str, str]] = []
+    seen: set[str] = set()
+    last = -1
+    for i, title in enumerate(titles):
+        if title not in SECTION_ORDER:
+            continue
+        if title in seen:
+            out.append((i, "duplicate", title))
+            continue
+        seen.add(title)
+        rank = SECTION_ORDER.index(title)
+        if rank < last:
+            out.append((i, "order", SECTION_ORDER[last]))
+        last = max(last, rank)
+    return missing, out
 
 
 # -- URLs --------------------------------------------------------------------------------------

@@ -35,7 +35,6 @@ from ..core.load import shown_path
 from ..core.model import Case, Finding, Library
 from ..core.rules import plain_url, url_kind
 from ..core.schema import CODE_BY_ID, IMAGE_SUFFIXES
-from .render import CASES_DIR, case_uri
 
 # Characters without which a body renders to plain paragraphs, lists, emphasis, headings, tables,
 # quotes and code blocks only (see the module docstring; proven by a property test).
@@ -82,6 +81,8 @@ def check_library(root: Path, context_for: Callable[[Library], tuple[Mapping[str
     cases = [c for c in library.published if needs_check(c.body)]
     if not cases:
         return library
+    from .render import case_uri  # the page names: imported only when pages are rendered
+
     pages, engine = context_for(library)
     rendered = engine.render_pages([case_uri(c.id) for c in cases], pages.get)
     shown_root = shown_path(library.root)
@@ -126,6 +127,7 @@ def page_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
 
 
 def _warning_finding(case: Case, warning: str, at: Located) -> Finding:
+    from .render import CASES_DIR
     anchor = _ANCHOR.search(warning)
     link = anchor or _LINK.search(warning)
     url = link.group(1) if link else ""
@@ -155,6 +157,8 @@ def _site_path(url: str) -> str | None:
     """The site path a relative URL on a case page (cases/<id>.md) points at, or None."""
     import posixpath
     from urllib.parse import unquote
+
+    from .render import CASES_DIR
 
     path = unquote(url.split("#", 1)[0].split("?", 1)[0])
     joined = posixpath.normpath(posixpath.join(CASES_DIR, path))
