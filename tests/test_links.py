@@ -3,6 +3,7 @@ shipped library: every case linked from its place in the speech, the two seed me
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -47,7 +48,7 @@ _CASE_LINK = re.compile(r"\]\((cases/[^)#\s]+\.md)")
 
 @pytest.fixture(scope="module")
 def shipped_ids() -> set[str]:
-    library = check(SHIPPED)
+    library = check(SHIPPED, dt.date.today())  # the shipped cases are dated up to today
     return {c.id for c in library.published}
 
 
