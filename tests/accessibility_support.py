@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from browser_support import SEARCH_TIMEOUT_MS, Site, StaticServer, launched_chromium, load_cases
+from browser_support import SEARCH_TIMEOUT_MS, Site, StaticServer, load_cases
 from conftest import REPO, SHIPPED
 
 SCREENSHOTS = REPO / "tests" / "screenshots"
@@ -77,12 +77,6 @@ def sites(shipped_builds):
                "offline": Site("offline", offline, offline.as_uri() + "/")}
     finally:
         server.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with launched_chromium() as chromium:
-        yield chromium
 
 
 def new_page(browser, scheme: str = "default", width: int = 1280):

@@ -212,3 +212,12 @@ source: 测试资料
 
 测试成效。
 """
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for a test module (Playwright's sync API allows one at a time)."""
+    from browser_support import launched_chromium
+
+    with launched_chromium() as chromium:
+        yield chromium

@@ -29,7 +29,6 @@ from accessibility_support import (  # noqa: F401 - browser and sites are fixtur
     WIDTHS,
     contrast,
     axe_violations,
-    browser,
     longest_case,
     new_page,
     open_search_results,

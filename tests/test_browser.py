@@ -26,7 +26,6 @@ from browser_support import (
     Site,
     StaticServer,
     chromium_path,
-    launched_chromium,
     collation_key,
     load_cases,
     missing_chromium_message,
@@ -74,12 +73,6 @@ def site(request, built):
         yield Site("online", root, server.base)
     finally:
         server.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with launched_chromium() as chromium:
-        yield chromium
 
 
 def _open(browser, site: Site, color_scheme: str = "light"):

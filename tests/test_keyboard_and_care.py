@@ -22,7 +22,6 @@ from accessibility_support import (  # noqa: F401 - browser and sites are fixtur
     SEARCH_QUERY,
     WIDTHS,
     axe_violations,
-    browser,
     check_stops,
     drawer_walk,
     focused,

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import gzip
 import html
-import os
 import random
 import re
 from pathlib import Path
 
 import pytest
 
-from browser_support import CHROMIUM_ARGS, SEARCH_TIMEOUT_MS, VIEWPORT, PageLog, Site, StaticServer, build_and_unzip, chromium_path, missing_chromium_message, open_empty_search, without_query
+from browser_support import SEARCH_TIMEOUT_MS, VIEWPORT, PageLog, Site, StaticServer, build_and_unzip, open_empty_search, without_query
 from conftest import REPO, VALID
 
 from bench_search import visible_texts
@@ -119,20 +118,6 @@ def built(build_site, run_cli, library, tmp_path_factory) -> dict[str, Path]:
     online = tmp_path_factory.mktemp("recall-online") / "site"
     build_site(library, online)
     return {"online": online, "offline": build_and_unzip(run_cli, library, tmp_path_factory.mktemp("recall-offline"))}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium for the module (Playwright's sync API allows one instance at a time)."""
-    path = chromium_path()
-    if not path or not os.path.exists(path):
-        pytest.fail(missing_chromium_message(), pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module", params=["online", "offline"])
