@@ -357,13 +357,18 @@ def test_no_script_runs_and_nothing_leaves_the_site(built, flavour) -> None:
             # policy refuses it: a violation), a foreign request (a navigation, which no policy stops).
             page.goto(base + ("" if flavour == "online" else "index.html"))
             page.evaluate("() => { alert('self-test'); fetch('http://evil.example/self-test').catch(() => {}); setTimeout(() => { throw new Error('self-test') }, 0) }")
-            page.wait_for_timeout(200)
+            # The violation arrives twice (event and console message), each in its own time: wait for both.
+            for _ in range(100):
+                if len(dialogs) == 1 and errors and sum("self-test" in v for v in violations) >= 2:
+                    break
+                page.wait_for_timeout(50)
             page.route("http://evil.example/**", lambda route: route.abort())
             with pytest.raises(Exception):
                 page.goto("http://evil.example/navigation-self-test")
             page.unroute("http://evil.example/**")
             assert len(dialogs) == 1 and len(errors) == 1 and len(foreign) == 1 and violations, (dialogs, errors, foreign, violations)
             assert any("connect-src" in v and "evil.example" in v for v in violations), violations
+            assert any(v.startswith("console:") for v in violations) and any(not v.startswith("console:") for v in violations), violations
             dialogs.clear(), errors.clear(), foreign.clear(), violations.clear()
             visited = hovered = 0
             for n, html in enumerate(html_pages(root)):

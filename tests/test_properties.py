@@ -275,9 +275,11 @@ class _Reference(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, tuple, bool]] = []
+        self.nested = False  # a start tag holds another `<` (in a quoted value)
 
     def handle_starttag(self, tag, attrs):
         self.tags.append((tag, tuple(attrs), False))
+        self.nested = self.nested or "<" in self.get_starttag_text()[1:]
 
     def handle_startendtag(self, tag, attrs):
         self.handle_starttag(tag, attrs)
@@ -288,7 +290,7 @@ class _Reference(HTMLParser):
 
 html_soup = st.lists(
     st.sampled_from([
-        "<", ">", "a", "A", "img", "IMG", "p", "o:p", "b", " ", "\t", "\n", "src", "SRC", "href", "style", "class",
+        "<", ">", "a", "A", "\u3000", "img", "IMG", "p", "o:p", "b", " ", "\t", "\n", "src", "SRC", "href", "style", "class",
         "=", '"', "'", "x", "/", "</", "<a ", "<img ", " onerror=", ' src="a.png"', "< ", "&amp;", "MsoNormal",
     ]),
     max_size=40,
@@ -304,6 +306,7 @@ def test_raw_tag_scan_matches_the_html_parser(text: str) -> None:
     parser = _Reference()
     parser.feed(text)
     parser.close()
+    assume(not parser.nested)
     got = [(t.name, t.attrs, t.closing) for t in scan.raw_tags(text)]
     assert got == parser.tags
 

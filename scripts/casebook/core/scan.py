@@ -321,8 +321,21 @@ class RawTag:
 # A tag is read with Python's own HTML parser grammar (html.parser: tag names, tolerant attributes,
 # values, entities), but may not hold another `<`: each attempt then ends at the next `<`, and a
 # line of thousands of unclosed `<a ` is read in linear time (html.parser takes quadratic time).
-_TAG_SPAN = re.compile(r"<[a-zA-Z][^<>\"']*(?:(?:\"[^\"<]*\"|'[^'<]*')[^<>\"']*)*>")
-_END_TAG = re.compile(r"</[a-zA-Z][^<>]*>")
+# The span follows html.parser's locatestarttagend_tolerant: a name may hold quotes, an attribute
+# name too (`<a ">`); only a value after `=` is quoted. Possessive quantifiers keep it linear.
+_TAG_SPAN = re.compile(
+    r"""<[a-zA-Z][^\t\n\r\f\ />\x00<]*+
+    (?:[\s/]*+
+      (?:(?<=['"\s/])[^\s/><][^\s/=><]*+
+        (?:\s*+=++\s*+(?:'[^'<]*+'|"[^"<]*+"|(?!['"])[^>\s<]*+)\s*+)?+
+        (?:\s|/(?!>))*+
+      )*+
+    )?+
+    \s*+/?>""",
+    re.X,
+)
+# An end tag: html.parser's endtagfind (`</ name >`, white space allowed) or `</name...>`.
+_END_TAG = re.compile(r"</(?:\s*+([a-zA-Z][-.a-zA-Z0-9:_]*+)\s*+|[a-zA-Z][^<>]*+)>")
 _CDATA = ("script", "style")  # html.parser reads their content as text, up to the end tag
 
 
@@ -341,8 +354,8 @@ def raw_tags(body: str) -> list[RawTag]:
             continue
         line += text.count("\n", counted, i)
         counted = i
-        if end is not None:  # html.parser's parse_endtag: the name as tagfind_tolerant reads it
-            name = _html_parser.tagfind_tolerant.match(text, i + 2).group(1).lower()
+        if end is not None:  # html.parser's parse_endtag: endtagfind's name, else tagfind_tolerant's
+            name = (end.group(1) or _html_parser.tagfind_tolerant.match(text, i + 2).group(1)).lower()
             tags.append(RawTag(i, end.end(), line, name, (), True, False))
             pos = end.end()
             continue
