@@ -7,6 +7,7 @@ project (outside this checkout, so its git remote cannot leak in) and a real Chr
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import http.server
@@ -250,44 +251,48 @@ class SubPathHandler(http.server.SimpleHTTPRequestHandler):
         return super().send_head()
 
 
-@pytest.mark.browser
-def test_404_page_under_sub_path_loads_styles_scripts_and_links(published_site):
+@contextlib.contextmanager
+def chromium_under_sub_path(site: Path):
+    """(browser, base): Chromium, and the site served under /anliku/ as GitHub Pages serves a project."""
     from browser_support import CHROMIUM_ARGS, chromium_path, missing_chromium_message
     from playwright.sync_api import sync_playwright
 
-    site = published_site
-    handler = functools.partial(SubPathHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/anliku/"
     path = chromium_path()
     assert path, missing_chromium_message()
-    responses, failed = [], []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SubPathHandler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page()
-            page.on("response", lambda r: responses.append((r.status, r.url)))
-            page.on("requestfailed", lambda r: failed.append(r.url))
-            first = page.goto(base + "a/b/c/missing-page/")
-            assert first.status == 404
-            page.wait_for_load_state("networkidle")
-            assets = [(s, u) for s, u in responses if "/assets/" in u]
-            assert any(u.endswith(".css") for _, u in assets) and any(u.endswith(".js") for _, u in assets)
-            assert all(s == 200 for s, _ in assets), assets
-            assert not failed, failed
-            # Material's stylesheet is applied: the header is coloured, not an unstyled block.
-            color = page.evaluate("getComputedStyle(document.querySelector('.md-header')).backgroundColor")
-            assert color not in ("rgba(0, 0, 0, 0)", "transparent"), color
-            hrefs = page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.href)")
-            internal = sorted({h.split("#")[0] for h in hrefs if h.startswith(base)})
-            assert len(internal) >= 3, hrefs
-            for url in internal:
-                assert page.request.get(url).status == 200, url
+            yield browser, f"http://127.0.0.1:{server.server_address[1]}/anliku/"
             browser.close()
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.browser
+def test_404_page_under_sub_path_loads_styles_scripts_and_links(published_site):
+    responses, failed = [], []
+    with chromium_under_sub_path(published_site) as (browser, base):
+        page = browser.new_page()
+        page.on("response", lambda r: responses.append((r.status, r.url)))
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        first = page.goto(base + "a/b/c/missing-page/")
+        assert first.status == 404
+        page.wait_for_load_state("networkidle")
+        assets = [(s, u) for s, u in responses if "/assets/" in u]
+        assert any(u.endswith(".css") for _, u in assets) and any(u.endswith(".js") for _, u in assets)
+        assert all(s == 200 for s, _ in assets), assets
+        assert not failed, failed
+        # Material's stylesheet is applied: the header is coloured, not an unstyled block.
+        color = page.evaluate("getComputedStyle(document.querySelector('.md-header')).backgroundColor")
+        assert color not in ("rgba(0, 0, 0, 0)", "transparent"), color
+        hrefs = page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.href)")
+        internal = sorted({h.split("#")[0] for h in hrefs if h.startswith(base)})
+        assert len(internal) >= 3, hrefs
+        for url in internal:
+            assert page.request.get(url).status == 200, url
 
 
 @pytest.mark.browser
@@ -295,49 +300,34 @@ def test_site_under_sub_path_works_under_its_policy(published_site):
     """GitHub Pages serves a project site under /REPO/. The pages' Content Security Policy ('self'
     is the origin, whatever the path): search, the palette switch (kept across a reload by a hashed
     inline script) and the overview's filters work there, with no violation and nothing off-site."""
-    from browser_support import (CHROMIUM_ARGS, SEARCH_TIMEOUT_MS, PageLog, Site, chromium_path, load_cases,
-                                 missing_chromium_message, open_empty_search, toggle_palette)
-    from playwright.sync_api import sync_playwright
+    from browser_support import SEARCH_TIMEOUT_MS, PageLog, Site, load_cases, open_empty_search, toggle_palette
 
-    site = published_site
     cases = load_cases(VALID)
-    handler = functools.partial(SubPathHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/anliku/"
-    path = chromium_path()
-    assert path, missing_chromium_message()
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page(locale="zh-CN")
-            log = PageLog(Site("online", site, base))
-            log.attach(page)
-            page.goto(base)
-            assert page.locator('meta[http-equiv="Content-Security-Policy"]').count() == 1
+    with chromium_under_sub_path(published_site) as (browser, base):
+        page = browser.new_page(locale="zh-CN")
+        log = PageLog(Site("online", published_site, base))
+        log.attach(page)
+        page.goto(base)
+        assert page.locator('meta[http-equiv="Content-Security-Policy"]').count() == 1
 
-            box = open_empty_search(page)
-            box.fill("阳光车队")
-            page.keyboard.press("End")
-            first = page.locator(".md-search-result__item > a").first
-            first.wait_for(timeout=SEARCH_TIMEOUT_MS)
-            assert first.get_attribute("href").split("?")[0] == base + "cases/shili-yangguang-chedui/"
-            page.keyboard.press("Escape")
+        box = open_empty_search(page)
+        box.fill("阳光车队")
+        page.keyboard.press("End")
+        first = page.locator(".md-search-result__item > a").first
+        first.wait_for(timeout=SEARCH_TIMEOUT_MS)
+        assert first.get_attribute("href").split("?")[0] == base + "cases/shili-yangguang-chedui/"
+        page.keyboard.press("Escape")
 
-            assert toggle_palette(page) == "slate"
-            page.goto(base + "overview/")
-            page.reload()
-            assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+        assert toggle_palette(page) == "slate"
+        page.goto(base + "overview/")
+        page.reload()
+        assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
 
-            page.wait_for_selector("select[data-cb-facet=category]")
-            category = "品牌创建"
-            expected = {c["title"] for c in cases.values() if category in c["category"]}
-            assert 0 < len(expected) < len(cases)
-            page.select_option("select[data-cb-facet=category]", category)
-            shown = {t.strip() for t in page.locator("article table:has(th.cb-sortable) tbody tr:visible td:first-child").all_inner_texts()}
-            assert shown == expected
-            log.assert_clean()
-            browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+        page.wait_for_selector("select[data-cb-facet=category]")
+        category = "品牌创建"
+        expected = {c["title"] for c in cases.values() if category in c["category"]}
+        assert 0 < len(expected) < len(cases)
+        page.select_option("select[data-cb-facet=category]", category)
+        shown = {t.strip() for t in page.locator("article table:has(th.cb-sortable) tbody tr:visible td:first-child").all_inner_texts()}
+        assert shown == expected
+        log.assert_clean()
