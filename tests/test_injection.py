@@ -326,6 +326,12 @@ def test_exports_keep_exact_text_and_defuse_formulas(built, accepted) -> None:
 # -- in the browser --------------------------------------------------------------------------------
 
 SEARCH = "示例"
+HOVERABLE = "article [title], .md-nav--secondary .md-ellipsis"
+HOVER_TARGETS = """selector => [...document.querySelectorAll(selector)].flatMap((e, n) => {
+  const box = e.getBoundingClientRect();
+  const visible = box.width > 0 && box.height > 0 && getComputedStyle(e).visibility !== "hidden";
+  return visible && (e.hasAttribute("title") || e.scrollWidth > e.clientWidth) ? [n] : [];
+})"""
 
 
 @pytest.mark.browser
@@ -357,9 +363,9 @@ def test_no_script_runs_and_nothing_leaves_the_site(built, flavour) -> None:
             # policy refuses it: a violation), a foreign request (a navigation, which no policy stops).
             page.goto(base + ("" if flavour == "online" else "index.html"))
             page.evaluate("() => { alert('self-test'); fetch('http://evil.example/self-test').catch(() => {}); setTimeout(() => { throw new Error('self-test') }, 0) }")
-            # The violation arrives twice (event and console message), each in its own time: wait for both.
+            # The violation arrives as an event and as console lines, each in its own time: wait for both kinds.
             for _ in range(100):
-                if len(dialogs) == 1 and errors and sum("self-test" in v for v in violations) >= 2:
+                if len(dialogs) == 1 and errors and {v.startswith("console:") for v in violations if "self-test" in v} == {True, False}:
                     break
                 page.wait_for_timeout(50)
             page.route("http://evil.example/**", lambda route: route.abort())
@@ -383,13 +389,13 @@ def test_no_script_runs_and_nothing_leaves_the_site(built, flavour) -> None:
                 # elements with a title, TOC entries too long for the sidebar (tooltips).
                 page.mouse.move(300, 300)
                 if rel.startswith("cases/"):
-                    targets = page.locator("article [title], .md-nav--secondary .md-ellipsis")
-                    for n in range(targets.count()):
-                        target = targets.nth(n)
-                        if target.is_visible() and target.evaluate("e => e.hasAttribute('title') || e.scrollWidth > e.clientWidth"):
-                            target.hover()
-                            page.wait_for_timeout(100)
-                            hovered += 1
+                    # One round trip finds the targets (visible as Playwright means it: a box, not
+                    # visibility:hidden); asking element by element cost a tenth of a second a page.
+                    found = page.evaluate(HOVER_TARGETS, HOVERABLE)
+                    for n in found:
+                        page.locator(HOVERABLE).nth(n).hover()
+                        page.wait_for_timeout(100)
+                        hovered += 1
                 page.wait_for_timeout(30)
                 visited += 1
             # Search results render titles from the index as HTML: show the payload cases there.
@@ -410,7 +416,9 @@ def test_no_script_runs_and_nothing_leaves_the_site(built, flavour) -> None:
     assert not dialogs, dialogs
     assert not errors, errors
     assert not foreign, foreign
-    assert not violations, violations
+    # Chromium reports a refused fetch up to three times (the event and two console lines), the
+    # last one sometimes after the pages above have begun: the self-test's own reports are not findings.
+    assert not [v for v in violations if "evil.example/self-test" not in v], violations
 
 
 # -- validate rejects <=> the build would not publish it unchanged ---------------------------------
