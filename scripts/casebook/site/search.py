@@ -59,7 +59,8 @@ import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from operator import add, sub
+from itertools import compress
+from operator import add, and_, sub
 
 BODY, SUMMARY, TAGS, TITLE = 0, 1, 2, 3
 WEIGHT = (1, 10, 100, 1000)  # by field; a whole-word match counts twice
@@ -247,11 +248,14 @@ def index_pages(pages: list[Page]) -> tuple[dict[str, bytes], dict[str, bytes]]:
                 seg = text[start:end]
                 flags = boundary[start:end + 1]
                 chars.setdefault(field, []).append(seg)
-                whole.setdefault(field, []).extend([ch for ch, s, e in zip(seg, flags, flags[1:]) if s & e])
-                ends = flags[2:]
+                whole.setdefault(field, []).extend(compress(seg, map(and_, flags, flags[1:])))
+                # Pair i's flags (start * 8 + end * 4: a boundary before it, after it) for every i at
+                # once: the flags (0 or 1 a byte) read as big numbers, scaled and added, cannot carry.
+                pairs = len(seg) - 1
+                marks = (int.from_bytes(flags[:pairs]) * 8 + int.from_bytes(flags[2:]) * 4).to_bytes(max(pairs, 0))
                 at = start * 16 + field
                 all_pairs += map(add, seg, seg[1:])
-                all_codes += [at + i * 16 + s * 8 + e * 4 for i, s, e in zip(range(len(seg) - 1), flags, ends)]
+                all_codes += map(add, range(at, at + pairs * 16, 16), marks)
             best: dict[str, int] = {}
             for field in sorted(chars):  # body first: a better field overwrites
                 best.update(dict.fromkeys("".join(chars[field]), number * 8 + field * 2))
@@ -263,9 +267,8 @@ def index_pages(pages: list[Page]) -> tuple[dict[str, bytes], dict[str, bytes]]:
             if len(last) < len(all_pairs):  # some pairs occur more than once: gather their offsets
                 first = dict(zip(reversed(all_pairs), reversed(all_codes)))
                 several = {pair: [] for pair, code in last.items() if first[pair] != code}
-                for pair, code in zip(all_pairs, all_codes):
-                    if pair in several:
-                        several[pair].append(code)
+                for pair, code in compress(zip(all_pairs, all_codes), map(several.__contains__, all_pairs)):
+                    several[pair].append(code)
                 several_somewhere.update(several)
                 for pair, code in last.items():
                     p_block[pair].append((number, several[pair]) if pair in several else tag | code)
