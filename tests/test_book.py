@@ -483,6 +483,38 @@ def test_screenshots_of_cover_toc_and_a_case_page(built):
 
 # -- Markdown -> blocks (pure) --------------------------------------------------------------------
 
+def test_book_reads_bodies_with_the_sites_markdown_extensions():
+    """Every extension of mkdocs.yml is mirrored by the book or set aside by name, with a reason."""
+    from casebook.book.compose import BODY_EXTENSIONS, NOT_IN_BOOK
+
+    config = yaml.load((REPO / "mkdocs.yml").read_text("utf-8"), Loader=_AnyTagLoader)
+    site = [next(iter(e)) if isinstance(e, dict) else e for e in config["markdown_extensions"]]
+    assert set(site) <= set(BODY_EXTENSIONS) | set(NOT_IN_BOOK), set(site) - set(BODY_EXTENSIONS) - set(NOT_IN_BOOK)
+    assert not set(BODY_EXTENSIONS) & set(NOT_IN_BOOK)
+
+
+class _AnyTagLoader(yaml.SafeLoader):
+    """mkdocs.yml names Python objects (`!!python/name:`): read them as plain text."""
+
+
+_AnyTagLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: loader.construct_scalar(node))
+
+
+def test_admonitions_definition_lists_and_attributes_print_as_the_site_shows_them():
+    from casebook.book.compose import markdown_blocks
+
+    text = ('!!! note "经验提示"\n    先听群众的意见。\n\n'
+            "阳光车队\n:   以出租车驾驶员党员为骨干的志愿服务队伍。\n\n"
+            "## 主要做法 {#zuofa}\n\n"
+            '<div markdown="1">**加粗**的说明</div>\n')
+    blocks = markdown_blocks(text)
+    texts = ["".join(r["v"] for r in b.get("runs", [])) for b in blocks]
+    assert texts == ["经验提示", "先听群众的意见。", "阳光车队", "以出租车驾驶员党员为骨干的志愿服务队伍。", "主要做法", "加粗的说明"]
+    assert all(r["b"] for r in blocks[0]["runs"]) and not any(r["b"] for r in blocks[1]["runs"])
+    assert blocks[4]["t"] == "h" and [r["v"] for r in blocks[5]["runs"] if r["b"]] == ["加粗"]
+    assert "!!!" not in str(blocks) and "{#" not in str(blocks) and "markdown" not in str(blocks)
+
+
 def test_markdown_blocks_cover_the_subset_cases_use():
     from casebook.book.compose import markdown_blocks
 

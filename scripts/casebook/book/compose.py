@@ -226,7 +226,13 @@ def _preamble(body: str) -> str:
 # {"t": "quote", "blocks"}, {"t": "img", "src": library path or None, "alt"}, {"t": "hr"}.
 # Runs: {"v": text, "b": bold, "i": italic, "code": bool, "url": str | None}; "\n" is a line break.
 
-_MD = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
+# The site's Markdown (mkdocs.yml `markdown_extensions`) as far as a printed body needs it: the same
+# text must read the same in the book. Not mirrored: toc (no anchors on paper), emoji (a shortcode
+# stays text), snippets (validate refuses the marker); superfences' plain fences are fenced_code's.
+# tests/test_book.py checks this list against mkdocs.yml.
+BODY_EXTENSIONS = ("tables", "fenced_code", "sane_lists", "admonition", "def_list", "attr_list", "md_in_html")
+NOT_IN_BOOK = ("toc", "pymdownx.emoji", "pymdownx.snippets", "pymdownx.superfences")
+_MD = markdown.Markdown(extensions=list(BODY_EXTENSIONS))
 _SPACE = re.compile(r"[ \t\r\n]+")
 # A soft line break between two Chinese characters is no space in Chinese text.
 _CJK_BREAK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \t]*\n[ \t]*(?=[\u3000-\u9fff\uff00-\uffef])")
@@ -295,8 +301,8 @@ class _Blocks:
                 continue
             flush()
             tag = node.tag
-            if tag == "p":
-                self.inline_children(node, runs, {}, out, flush)
+            if tag == "p":  # an admonition's title (提示, 注意 …) in bold, as the site sets it apart
+                self.inline_children(node, runs, {"b": "admonition-title" in node.attrs.get("class", "").split()}, out, flush)
                 flush()
             elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 r: list[dict] = []
