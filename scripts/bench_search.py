@@ -18,6 +18,7 @@ queries through its JavaScript API, from the same home page over http.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import http.server
@@ -223,51 +224,67 @@ def score(found: set[str], expected: set[str]) -> tuple[int, int, int]:
     return len(found & expected), len(expected), len(found)
 
 
-def measure_substrings(root: Path, flavour: str, texts: dict[str, str], queries: list[str]) -> dict:
-    """Our search in Chromium: bytes from page load to the first result (gzip), first and later
-    query times, worker heap, and recall/precision of every query against the visible text."""
+@contextlib.contextmanager
+def chromium_on(site: Path, served: bool):
+    """Chromium on the built site, over http (a quiet server on a free port) or from file://.
+    Yields (browser, a new page, the site's base URL, the URL of every response so far)."""
     from playwright.sync_api import sync_playwright
 
-    locations = indexed_locations(root)
     server = None
-    if flavour == "online":
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
+    if served:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
         threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/" if server else root.as_uri() + "/"
-    out: dict = {"queries": len(queries)}
+    base = f"http://127.0.0.1:{server.server_address[1]}/" if server else site.as_uri() + "/"
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS)
             context = browser.new_context()
             seen: list[str] = []
             context.on("response", lambda r: seen.append(r.url))
-            page = context.new_page()
-            page.add_init_script(RECORD_PAGES)
-            page.goto(base if server else base + "index.html", wait_until="load")
-            out["first_ms"] = page.evaluate(TYPE_AND_WAIT, queries[len(queries) // 2])
-            out["first_urls"] = len(seen)
-            out["first_bytes"] = served_bytes(root, base, seen)
-            out["first_search_bytes"] = served_bytes(root, base, [u for u in seen if "/search/" in u or "search-worker" in u])
-            times, totals, per_length = [], [0, 0, 0], {}
-            for query in queries:
-                page.evaluate(CLEAR)
-                times.append(page.evaluate(TYPE_AND_WAIT, query))
-                pages = page.evaluate("window.__pages")
-                found = {locations[int(p[1:])] if p.startswith("#") else p for p in pages}
-                expected = {loc for loc, text in texts.items() if query in text}
-                hit = score(found, expected)
-                totals = [a + b for a, b in zip(totals, hit, strict=True)]
-                row = per_length.setdefault(len(query), [0, 0, 0])
-                per_length[len(query)] = [a + b for a, b in zip(row, hit, strict=True)]
-            out["recall"], out["by_length"] = totals, per_length
-            out["later_median_ms"], out["later_max_ms"] = statistics.median(times), max(times)
-            out["heap_mb"] = worker_heap_mb(browser, page, flavour)
-            out["all_urls"], out["all_bytes"] = len(seen), served_bytes(root, base, seen)
+            yield browser, context.new_page(), base, seen
             browser.close()
     finally:
         if server:
             server.shutdown()
             server.server_close()
+
+
+class Tally:
+    """Recall and precision of result lists against the pages whose visible text holds the query:
+    in all and per query length."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.texts, self.totals, self.by_length = texts, [0, 0, 0], {}
+
+    def add(self, query: str, found: set[str]) -> None:
+        hit = score(found, {loc for loc, text in self.texts.items() if query in text})
+        self.totals = [a + b for a, b in zip(self.totals, hit, strict=True)]
+        row = self.by_length.setdefault(len(query), [0, 0, 0])
+        self.by_length[len(query)] = [a + b for a, b in zip(row, hit, strict=True)]
+
+
+def measure_substrings(root: Path, flavour: str, texts: dict[str, str], queries: list[str]) -> dict:
+    """Our search in Chromium: bytes from page load to the first result (gzip), first and later
+    query times, worker heap, and recall/precision of every query against the visible text."""
+    locations = indexed_locations(root)
+    out: dict = {"queries": len(queries)}
+    with chromium_on(root, served=flavour == "online") as (browser, page, base, seen):
+        page.add_init_script(RECORD_PAGES)
+        page.goto(base if flavour == "online" else base + "index.html", wait_until="load")
+        out["first_ms"] = page.evaluate(TYPE_AND_WAIT, queries[len(queries) // 2])
+        out["first_urls"] = len(seen)
+        out["first_bytes"] = served_bytes(root, base, seen)
+        out["first_search_bytes"] = served_bytes(root, base, [u for u in seen if "/search/" in u or "search-worker" in u])
+        times, tally = [], Tally(texts)
+        for query in queries:
+            page.evaluate(CLEAR)
+            times.append(page.evaluate(TYPE_AND_WAIT, query))
+            pages = page.evaluate("window.__pages")
+            tally.add(query, {locations[int(p[1:])] if p.startswith("#") else p for p in pages})
+        out["recall"], out["by_length"] = tally.totals, tally.by_length
+        out["later_median_ms"], out["later_max_ms"] = statistics.median(times), max(times)
+        out["heap_mb"] = worker_heap_mb(browser, page, flavour)
+        out["all_urls"], out["all_bytes"] = len(seen), served_bytes(root, base, seen)
     return out
 
 
@@ -298,40 +315,20 @@ def pagefind_index(site: Path) -> dict:
 def measure_pagefind(site: Path, texts: dict[str, str], queries: list[str], urls: dict[str, str]) -> dict:
     """Pagefind's JavaScript API on our home page over http: bytes and time to its first 10
     results of the first query, later queries, and the recall of its full result lists."""
-    from playwright.sync_api import sync_playwright
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
     out: dict = {"queries": len(queries)}
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS)
-            context = browser.new_context()
-            seen: list[str] = []
-            context.on("response", lambda r: seen.append(r.url))
-            page = context.new_page()
-            page.goto(base, wait_until="load")
-            first = page.evaluate(PAGEFIND_QUERY, [queries[len(queries) // 2], 10])
-            out["first_ms"], out["first_urls"] = first["ms"], len(seen)
-            out["first_bytes"] = served_bytes(site, base, seen)
-            out["first_search_bytes"] = served_bytes(site, base, [u for u in seen if "/pagefind/" in u])
-            times, totals, per_length = [], [0, 0, 0], {}
-            for query in queries:
-                answer = page.evaluate(PAGEFIND_QUERY, [query, 10])
-                times.append(answer["ms"])
-                found = {urls.get(i, "?") for i in answer["ids"]}
-                expected = {loc for loc, text in texts.items() if query in text}
-                hit = score(found, expected)
-                totals = [a + b for a, b in zip(totals, hit, strict=True)]
-                row = per_length.setdefault(len(query), [0, 0, 0])
-                per_length[len(query)] = [a + b for a, b in zip(row, hit, strict=True)]
-            out["recall"], out["by_length"] = totals, per_length
-            out["later_median_ms"], out["later_max_ms"] = statistics.median(times), max(times)
-            browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+    with chromium_on(site, served=True) as (_browser, page, base, seen):
+        page.goto(base, wait_until="load")
+        first = page.evaluate(PAGEFIND_QUERY, [queries[len(queries) // 2], 10])
+        out["first_ms"], out["first_urls"] = first["ms"], len(seen)
+        out["first_bytes"] = served_bytes(site, base, seen)
+        out["first_search_bytes"] = served_bytes(site, base, [u for u in seen if "/pagefind/" in u])
+        times, tally = [], Tally(texts)
+        for query in queries:
+            answer = page.evaluate(PAGEFIND_QUERY, [query, 10])
+            times.append(answer["ms"])
+            tally.add(query, {urls.get(i, "?") for i in answer["ids"]})
+        out["recall"], out["by_length"] = tally.totals, tally.by_length
+        out["later_median_ms"], out["later_max_ms"] = statistics.median(times), max(times)
     return out
 
 
