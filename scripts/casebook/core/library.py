@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .load import load_case, load_taxonomy, read_svgs, shown_path, taxonomy_lines, walk_library
-from .model import Finding, Library, Taxonomy
+from .model import Case, Finding, Library, RawCase, Taxonomy
 from .validate import check_assets, check_duplicate_ids, validate_case, validate_taxonomy
 
 
@@ -21,8 +21,29 @@ def load_checked_taxonomy(root: Path) -> tuple[Taxonomy | None, list[Finding], b
     return taxonomy, findings + more, usable
 
 
-def load_library(root: Path, today: dt.date | None = None) -> Library:
-    """Read and validate a whole library; every finding is collected, then sorted."""
+class Memo:
+    """What load_library read and judged of each case file, kept between calls on one library
+    (`casebook serve` re-reads only the files that changed). A file's verdict depends on its
+    bytes, the taxonomy, the library's list of files and the day: it is reused while the file's
+    stat (size, modification time, inode) and those three are the same, else judged again."""
+
+    def __init__(self) -> None:
+        self.context: tuple | None = None
+        self.cases: dict[Path, tuple[tuple, tuple[RawCase, Case | None, list[Finding]]]] = {}
+        self.judged = 0  # files read and judged by the last call (the rest came from here)
+
+
+def _stamp(path: Path) -> tuple | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+
+
+def load_library(root: Path, today: dt.date | None = None, memo: Memo | None = None) -> Library:
+    """Read and validate a whole library; every finding is collected, then sorted. `memo`: the
+    verdicts of an earlier call on the same library, reused for files that have not changed."""
     today = today or dt.date.today()
     taxonomy, findings, usable = load_checked_taxonomy(root)
     taxonomy = taxonomy or Taxonomy()
@@ -30,15 +51,29 @@ def load_library(root: Path, today: dt.date | None = None) -> Library:
     files = found.files
     shown_root = shown_path(root)
     findings += [Finding(rel if shown_root == "." else f"{shown_root}/{rel}", 1, code, message) for rel, code, message in found.problems]
+    if memo is not None:
+        context = (taxonomy, usable, files, today, shown_root)
+        if memo.context != context:
+            memo.context, memo.cases = context, {}
+        kept = {path: memo.cases[path] for path in found.cases if path in memo.cases}
+        memo.cases, memo.judged = kept, 0
     results = []
     for path in found.cases:
-        raw = load_case(path, root, shown_root)
-        # Without a usable taxonomy, vocabulary checks are skipped rather than flooding every case.
-        case, case_findings = validate_case(raw, taxonomy if usable else None, files, today)
+        stamp = _stamp(path) if memo is not None else None
+        if memo is not None and stamp is not None and path in memo.cases and memo.cases[path][0] == stamp:
+            raw, case, case_findings = memo.cases[path][1]
+        else:
+            raw = load_case(path, root, shown_root)
+            # Without a usable taxonomy, vocabulary checks are skipped rather than flooding every case.
+            case, case_findings = validate_case(raw, taxonomy if usable else None, files, today)
+            # Drop the YAML nodes once judged: thousands of live node graphs make Python's cyclic
+            # garbage collector rescan them over and over (validate time grew faster than linear).
+            raw = replace(raw, front_node=None)
+            if memo is not None and stamp is not None:
+                memo.cases[path] = (stamp, (raw, case, case_findings))
+                memo.judged += 1
         findings += case_findings
-        # Drop the YAML nodes once judged: thousands of live node graphs make Python's cyclic
-        # garbage collector rescan them over and over (validate time grew faster than linear).
-        results.append((replace(raw, front_node=None), case))
+        results.append((raw, case))
     findings += check_duplicate_ids(results)
     assets = found.assets
     findings += check_assets(assets, read_svgs(root, assets), shown_root)

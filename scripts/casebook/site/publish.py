@@ -30,7 +30,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from ..core import sanitize, scan
-from ..core.library import load_library
+from ..core.library import Memo, load_library
 from ..core.load import shown_path
 from ..core.model import Case, Finding, Library
 from ..core.rules import plain_url, url_kind
@@ -72,12 +72,13 @@ class Located:
 
 
 def check_library(root: Path, context_for: Callable[[Library], tuple[Mapping[str, str], Engine]],
-                  today: dt.date | None = None) -> Library:
+                  today: dt.date | None = None, memo: Memo | None = None) -> Library:
     """The library read and validated (core.library), and every published case page as the strict
     build would render and sanitise it: one function for `casebook validate`, `casebook build` and
     the plugin under `mkdocs build`. `context_for(library)` -> (the assembly's pages, an engine)
-    is called only when some page needs rendering (loading MkDocs takes a while)."""
-    library = load_library(root, today)
+    is called only when some page needs rendering (loading MkDocs takes a while). `memo`: see
+    core.library.Memo (files that did not change are not read again; pages are rendered again)."""
+    library = load_library(root, today, memo)
     cases = [c for c in library.published if needs_check(c.body)]
     if not cases:
         return library
