@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.index import Index, build_index
 from ..core.model import Library
 from .provenance import MANIFEST_NAME, Manifest, edit_template, make_manifest, read_git
-from .render import Options, library_file_uri, render_site
+from .render import Options, case_pages, library_file_uri, render_site
 
 DOWNLOADS_DIR = "downloads/"
 
@@ -43,6 +43,19 @@ class Assembly:
     library_prefix: str | None  # the library's folder in the repository (None: outside it)
     docs_prefix: str | None  # docs_dir's folder in the repository
     copyright: str  # the footer line, safe HTML
+    options: Options  # what the pages were rendered with
+
+    def case_pages(self, library: Library, case_ids: Iterable[str]) -> dict[str, str]:
+        """The pages of these cases (and their former ids) as `assemble` would make them from
+        `library` with this assembly's options: the library's new index, one page each. For
+        `casebook serve`, which shows an edited case before it has assembled everything again."""
+        index = build_index(library)
+        cases_by_rel = {c.rel: c.id for c in index.cases}
+        pages: dict[str, str] = {}
+        for case_id in case_ids:
+            if case_id in index.by_id:
+                pages.update(case_pages(index.by_id[case_id], index, self.options, cases_by_rel))
+        return pages
 
     @property
     def uris(self) -> set[str]:
@@ -65,6 +78,7 @@ def assemble(library: Library, options: SiteOptions, env: Mapping[str, str]) -> 
     return Assembly(
         index, site.pages, {**site.files, MANIFEST_NAME: manifest.json()}, copies, manifest, template, prefix,
         relative_to(options.docs_dir.resolve(), options.base_dir.resolve()), copyright_line(options.copyright, manifest),
+        render_options,
     )
 
 

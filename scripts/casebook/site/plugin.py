@@ -30,7 +30,7 @@ from ..core.model import Library
 from ..core.sanitize import clean, clean_text, removed
 from .csp import PolicyError, add_policy
 from .engine import page_context, site_options
-from .generate import assemble
+from .generate import Assembly, assemble
 from .links import unlink_missing_cases
 from .publish import check_library
 from .render import CASES_DIR, case_id_of
@@ -54,6 +54,7 @@ class CasebookConfig(base.Config):
 class CasebookPlugin(BasePlugin[CasebookConfig]):
     dirty = False  # until on_startup says otherwise
     preloaded: Library | None = None  # set by `casebook build`: validated already
+    assembled: Assembly | None = None  # set by `casebook serve`: the preloaded library assembled already
     serving = False  # `mkdocs serve`: its live-reload script is inline, so pages get no CSP there
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -85,7 +86,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         if not self.config.enabled:
             return files
         # After every on_config: the offline plugin has set use_directory_urls by now.
-        site = assemble(self.library, site_options(config, self.config.downloads), os.environ)
+        site = self.assembled or assemble(self.library, site_options(config, self.config.downloads), os.environ)
         config.edit_uri_template = site.edit_template
         config.copyright = site.copyright
         self.pending = {**site.pages, **site.files}

@@ -517,6 +517,14 @@ def render_csv(index: Index, options: Options) -> bytes:
 
 # -- everything ----------------------------------------------------------------------------
 
+def case_pages(case: Case, index: Index, options: Options, cases_by_rel: dict[str, str]) -> dict[str, str]:
+    """A case's page and the pages at its former ids."""
+    pages = {case_uri(case.id): render_case(case, index, options, cases_by_rel)}
+    for alias in case.aliases:  # former ids: validation keeps them apart from every id
+        pages[case_uri(alias)] = moved_page(case, alias, options)
+    return pages
+
+
 def render_site(index: Index, options: Options = Options()) -> Site:
     cases_by_rel = {c.rel: c.id for c in index.cases}
     pages = {"index.md": render_home(index, options), "overview.md": render_overview(index, options)}
@@ -524,9 +532,7 @@ def render_site(index: Index, options: Options = Options()) -> Site:
     stats, svgs = render_stats(index)
     pages["stats.md"] = stats
     for case in index.cases:
-        pages[case_uri(case.id)] = render_case(case, index, options, cases_by_rel)
-        for alias in case.aliases:  # former ids: validation keeps them apart from every id
-            pages[case_uri(alias)] = moved_page(case, alias, options)
+        pages.update(case_pages(case, index, options, cases_by_rel))
     files = dict(svgs)
     files["cases.json"] = render_json(index, options)
     files["cases.csv"] = render_csv(index, options)
