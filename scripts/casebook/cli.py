@@ -47,6 +47,12 @@ def site_url(value: str) -> str:
     return value
 
 
+def port_number(value: str) -> int:
+    if not value.isdigit() or not 0 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"端口应是 0 到 65535 之间的整数；实际是“{value}”")
+    return int(value)
+
+
 def make_parser() -> Parser:
     parser = Parser(prog="casebook", description="两新党建工作法案例库：校验案例、生成站点。")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="命令")
@@ -71,6 +77,13 @@ def make_parser() -> Parser:
     p.add_argument("--downloads", type=Path, metavar="DIR",
                    help="把 DIR 中的案例汇编（casebook book 生成的 .pdf/.docx）放进站点 downloads/，首页和案例总览链接它们")
     p.set_defaults(run=cmd_build)
+
+    p = sub.add_parser("serve", help="本地预览：按构建的方式即时生成页面，保存案例后浏览器自动刷新（校验错误显示在页面上）")
+    p.add_argument("--cases", type=library_dir, default="cases", help="案例库目录（默认 cases）")
+    p.add_argument("--port", type=port_number, default=8000, help="端口（默认 8000）")
+    p.add_argument("--host", default="127.0.0.1", help="监听的地址（默认 127.0.0.1：只有本机能访问）")
+    p.add_argument("--config-file", type=Path, default=Path("mkdocs.yml"), help="MkDocs 配置（默认 mkdocs.yml）")
+    p.set_defaults(run=cmd_serve)
 
     p = sub.add_parser("stage", help="把完整站点写成普通的 docs 目录和不含 casebook 插件的配置（供其他引擎构建）")
     p.add_argument("--cases", type=library_dir, default="cases", help="案例库目录（默认 cases）")
@@ -250,6 +263,45 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.zip:
         path = pack_zip(args.site_dir, args.zip)
         print(f"已打包离线版：{path}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import threading
+
+    from .site.serve import Preview, make_server, watch
+
+    if not args.config_file.is_file():
+        return no_config(args.config_file)
+    start = time.monotonic()
+    print(f"正在载入案例库 {shown_path(args.cases)} …", file=sys.stderr, flush=True)
+    try:
+        state = Preview(args.config_file, args.cases)
+    except CasebookError as exc:
+        return fail(str(exc), 1)
+    try:
+        try:
+            server = make_server(state, args.host, args.port)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return fail(f"端口 {args.port} 已被占用（另一个预览或程序正在使用它）；请先关掉它，或换一个端口：casebook serve --port {args.port + 1}", 1)
+            return fail(f"无法在 {args.host}:{args.port} 上启动预览：{exc.strerror or exc}", 1)
+        host, port = server.server_address[:2]
+        shown_host = f"[{host}]" if ":" in str(host) else host
+        print(f"预览已启动：http://{shown_host}:{port}/ （{len(state.library.published)} 个案例，{time.monotonic() - start:.1f} 秒）。"
+              "保存文件后页面自动刷新；按 Ctrl+C 停止。", file=sys.stderr, flush=True)
+        stop = threading.Event()
+        watcher = threading.Thread(target=watch, args=(state, stop), name="casebook-watch", daemon=True)
+        watcher.start()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            print("\n预览已停止。", file=sys.stderr)
+        finally:
+            stop.set()
+            server.server_close()
+    finally:
+        state.close()
     return 0
 
 

@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -24,7 +25,7 @@ from mkdocs.structure.pages import Page
 
 from ..core.model import Library
 from .errors import BuildError
-from .generate import SiteOptions, assemble
+from .generate import Assembly, SiteOptions, assemble
 from .publish import Rendered
 
 _MKDOCS_LOG = logging.getLogger("mkdocs")
@@ -220,3 +221,90 @@ class _Print(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         print(f"{record.levelname} - {record.getMessage()}", file=sys.stderr)
+
+
+# -- one page at a time (casebook serve) -----------------------------------------------------------
+
+class PageSite:
+    """The site `casebook build` makes, one page at a time: MkDocs' configuration, plugins, files,
+    navigation and theme set up by the build's own events in the build's order, and a page read,
+    rendered and passed through the theme (and our plugin's sanitiser and CSP) only when asked for,
+    by the same MkDocs functions. Not thread-safe: the caller serialises calls."""
+
+    def __init__(self, config_file: Path, library: Library, assembly: Assembly | None, site_dir: Path) -> None:
+        from mkdocs.structure.files import set_exclusions
+        from mkdocs.structure.nav import get_navigation
+
+        config = load(config_file, site_dir=str(site_dir), strict=True)
+        configure(config, library, None, offline=False)
+        config.plugins["casebook"].assembled = assembly
+        config = config.plugins.on_config(config)
+        config.plugins.on_pre_build(config=config)
+        files = get_files(config)
+        env = config.theme.get_env()
+        files.add_files_from_theme(env, config)
+        files = config.plugins.on_files(files, config=config)
+        set_exclusions(files, config)
+        nav = get_navigation(files, config)
+        nav = config.plugins.on_nav(nav, config=config, files=files)
+        for file in files.documentation_pages():
+            if file.page is None:
+                Page(None, file, config)
+        for page in nav.pages:  # the theme shows what the nav's pages say of themselves (meta)
+            page.read_source(config)
+        self.env = config.plugins.on_env(env, config=config, files=files)
+        self.config, self.files, self.nav = config, files, nav
+        self.doc_files = files.documentation_pages()
+        self.by_url = {_served_path(f.url): f for f in files}
+
+    def options(self) -> SiteOptions:
+        return site_options(self.config)
+
+    def find(self, path: str) -> File | None:
+        """The file served at a URL path (`/cases/x/`, `/assets/y.css`; without the leading /)."""
+        return self.by_url.get(path) or self.by_url.get(path.rstrip("/") + "/")
+
+    def set_content(self, uri: str, content: str | bytes) -> bool:
+        """Give a generated file new content (same address); False when there is no such file."""
+        file = self.files.get_file_from_path(uri)
+        if file is None or file.generated_by is None:
+            return False
+        if isinstance(content, bytes):
+            file.content_bytes = content
+        else:
+            file.content_string = content
+        return True
+
+    def render(self, file: File) -> tuple[str, tuple[str, ...]]:
+        """(the page's HTML as the build writes it, MkDocs' warnings on the way)."""
+        from mkdocs.commands.build import _populate_page, get_context
+
+        handler = _Collect()
+        _MKDOCS_LOG.addHandler(handler)
+        config, page = self.config, file.page
+        assert page is not None
+        try:
+            _populate_page(page, config, self.files)
+            config._current_page = page
+            page.active = True  # as _build_page: the theme marks the current page
+            context = get_context(self.nav, self.doc_files, config, page)
+            template = self.env.get_template(page.meta.get("template", "main.html"))
+            context = config.plugins.on_page_context(context, page=page, config=config, nav=self.nav)
+            output = config.plugins.on_post_page(template.render(context), page=page, config=config)
+        finally:
+            page.active = False
+            config._current_page = None
+            _MKDOCS_LOG.removeHandler(handler)
+        return output, tuple(handler.messages)
+
+    def render_template(self, name: str) -> str:
+        """A theme template the build writes on its own (404.html), as the build renders it."""
+        from mkdocs.commands.build import _build_template
+
+        return _build_template(name, self.env.get_template(name), self.files, self.config, self.nav)
+
+
+def _served_path(url: str) -> str:
+    """File.url as a request path without the leading / (the home page's url is ./)."""
+    path = urllib.parse.unquote(url)
+    return "" if path == "./" else path

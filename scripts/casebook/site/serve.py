@@ -1,0 +1,289 @@
+"""`casebook serve`: the site as `casebook build` would make it, served from memory one page at a
+time, following the files as they change.
+
+The library is read and validated once (core.library.Memo keeps each file's verdict, so a change
+re-reads only that file), assembled once, and MkDocs is set up once (engine.PageSite); a page is
+rendered by the build's own code when it is first asked for. A change is handled in two steps:
+
+1. only the text of cases changed: those cases are read and validated again, and their pages
+   rendered from the library's new index, so the open page reloads within a second;
+2. then, always, the whole library is validated as `casebook validate` does and assembled again;
+   only the pages whose Markdown changed are rendered again (listings, related cases, statistics).
+   Added, removed or renamed files, docs/ and mkdocs.yml set MkDocs up again.
+
+Errors are shown on every page (a banner) and in the terminal; the server keeps running with the
+cases that pass. Nothing is written into the library or docs/: MkDocs' site_dir is a scratch
+folder it never writes to here.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import mimetypes
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ..core import report
+from ..core.library import Memo, load_library
+from ..core.load import shown_path
+from ..core.model import Finding, Library
+from . import preview
+from .generate import assemble
+from .publish import check_library, needs_check
+from .render import site_url
+
+POLL_SECONDS = 0.2  # how often the files are looked at
+WAIT_SECONDS = 20  # a reload request is answered at the latest after this long
+
+
+@dataclass(frozen=True)
+class Served:
+    status: int
+    content_type: str
+    body: bytes
+
+
+class Preview:
+    """The served site's state. The watcher thread changes it (`update`); request threads read
+    it (`get`, `wait`). MkDocs' objects are used under `self.lock` only."""
+
+    def __init__(self, config_file: Path, cases: Path, log: TextIO = sys.stderr) -> None:
+        from . import engine  # MkDocs
+
+        self.engine = engine
+        self.config_file, self.root, self.log = config_file, cases, log
+        self.memo = Memo()
+        self.lock = threading.Condition()
+        self.scratch = Path(tempfile.mkdtemp(prefix="casebook-serve-"))  # site_dir; never written
+        self.validation_config = engine.load(config_file)
+        self.generation = 0  # every page changed (MkDocs set up again, an image changed)
+        self.versions: dict[str, int] = {}  # URL path -> version of that page
+        self.cache: dict[str, str] = {}  # URL path -> the page as the build makes it
+        self.errors: tuple[Finding, ...] = ()
+        self.snapshot = self.take_snapshot()
+        self.library = self.check()
+        self.assembly = assemble(self.library, engine.site_options(self.validation_config), os.environ)
+        self.site = engine.PageSite(config_file, self.library, self.assembly, self.scratch)
+        self.set_errors(self.library.errors, quiet=False)
+
+    def close(self) -> None:
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    # -- reading and validating -------------------------------------------------------------------
+
+    def check(self) -> Library:
+        """The library as `casebook validate` judges it (unchanged files' verdicts reused)."""
+        def context(library: Library):
+            return self.engine.page_context(self.validation_config, library)
+
+        return check_library(self.root, context, memo=self.memo)
+
+    def take_snapshot(self) -> preview.Snapshot:
+        site: dict[str, preview.Stamp] = {}
+        config = self.validation_config
+        watched = [Path(config.docs_dir), self.config_file]
+        if config.theme.custom_dir:
+            watched.append(Path(config.theme.custom_dir))
+        for path in watched:
+            if path.exists():
+                site.update({f"{path}/{rel}": stamp for rel, stamp in preview.scan(path).items()})
+        return preview.Snapshot(preview.scan(self.root), site)
+
+    def set_errors(self, errors: tuple[Finding, ...], quiet: bool = True) -> None:
+        if errors == self.errors and quiet:
+            return
+        with self.lock:
+            self.errors = errors
+            self.generation += 1
+            self.lock.notify_all()
+        if errors:
+            self.say("".join(f.text() + "\n" for f in errors) + f"校验未通过：{len(errors)} 个错误；这些案例在预览中暂不显示。")
+        elif quiet:
+            self.say("校验通过：错误都已改正。")
+
+    def say(self, text: str) -> None:
+        print(text, file=self.log, flush=True)
+
+    # -- following changes ------------------------------------------------------------------------
+
+    def update(self) -> preview.Change:
+        """Look at the files once; show what changed. Called by the watcher thread only."""
+        snapshot = self.take_snapshot()
+        change = preview.changes(self.snapshot, snapshot, (c.rel for c in self.library.cases))
+        if not change.any:
+            return change
+        self.snapshot = snapshot
+        start = time.monotonic()
+        if change.only_cases:
+            self.show_edited(change.edited_cases)
+        self.refresh(change)
+        what = "、".join(change.edited_cases[:3]) or "案例库、页面或配置"
+        self.say(f"已更新（{what}）：{time.monotonic() - start:.2f} 秒")
+        return change
+
+    def show_edited(self, rels: tuple[str, ...]) -> None:
+        """Step 1: the edited cases' pages, from the library's new index, before everything else."""
+        library = load_library(self.root, memo=self.memo)
+        by_rel = {c.rel: c for c in library.cases}
+        shown_root = shown_path(self.root)
+        shown = {f"{shown_root}/{rel}" if shown_root != "." else rel for rel in rels}
+        errors = tuple(f for f in library.errors if f.path in shown)
+        if errors:  # show them now; step 2 takes the case out of the site
+            self.set_errors(tuple(sorted({*self.errors, *errors}, key=lambda f: (f.path, f.line, f.code, f.message))))
+            return
+        cases = [by_rel.get(rel) for rel in rels]
+        if any(c is None or needs_check(c.body) for c in cases):
+            return  # rendered to be checked first: step 2 does it as validate does
+        published = {c.id for c in library.published}
+        if published != set(self.assembly.index.by_id):
+            return  # a draft published or a case withdrawn: listings change, step 2
+        pages = self.assembly.case_pages(library, [c.id for c in cases if c is not None])
+        self.put_pages(pages)
+
+    def refresh(self, change: preview.Change) -> None:
+        """Step 2: the whole library validated and assembled again; MkDocs set up again when the
+        site's files are not the same, else only the changed pages rendered again."""
+        library = self.check()
+        assembly = assemble(library, self.engine.site_options(self.validation_config), os.environ)
+        self.library = library
+        rebuild = (change.site or assembly.uris != self.assembly.uris or assembly.copyright != self.assembly.copyright
+                   or assembly.edit_template != self.assembly.edit_template)
+        if rebuild:
+            site = self.engine.PageSite(self.config_file, library, assembly, self.scratch)
+            with self.lock:
+                self.site, self.assembly = site, assembly
+                self.cache.clear()
+                self.generation += 1
+                self.lock.notify_all()
+        else:
+            changed = {uri: text for uri, text in assembly.pages.items() if self.current(uri) != text}
+            changed.update({uri: data for uri, data in assembly.files.items() if self.current(uri) != data})
+            with self.lock:
+                self.assembly = assembly
+                self.site.config.plugins["casebook"].library = library
+            self.put_pages(changed)
+            if set(change.other_files) & set(library.assets):
+                with self.lock:  # an image: every page that may show it
+                    self.generation += 1
+                    self.lock.notify_all()
+        self.set_errors(library.errors)
+
+    def current(self, uri: str) -> str | bytes | None:
+        file = self.site.files.get_file_from_path(uri)
+        if file is None or file.generated_by is None:
+            return None
+        with self.lock:
+            return file.content_string if uri.endswith(".md") else file.content_bytes
+
+    def put_pages(self, contents: dict[str, str | bytes]) -> None:
+        with self.lock:
+            for uri, content in contents.items():
+                if self.site.set_content(uri, content):
+                    path = page_path(uri)
+                    self.cache.pop(path, None)
+                    self.versions[path] = self.versions.get(path, 0) + 1
+            self.lock.notify_all()
+
+    # -- serving ----------------------------------------------------------------------------------
+
+    def token(self, path: str) -> str:
+        return f"{self.generation}.{self.versions.get(path, 0)}"
+
+    def get(self, path: str) -> Served:
+        """The response for a URL path (no leading /)."""
+        with self.lock:
+            file = self.site.find(path)
+            if file is not None and file.page is not None:
+                key = file.url
+                html = self.cache.get(key)
+                if html is None:
+                    html, warnings = self.site.render(file)
+                    self.cache[key] = html
+                    for warning in warnings:
+                        self.say(f"MkDocs 警告（严格构建会失败）：{warning}")
+                body = preview.inject(html, self.token(key), self.errors)
+                return Served(200, "text/html; charset=utf-8", body.encode("utf-8", errors="xmlcharrefreplace"))
+            if file is not None:
+                data = file.content_bytes if file.generated_by else Path(file.abs_src_path).read_bytes()
+                kind = mimetypes.guess_type(file.dest_uri)[0] or "application/octet-stream"
+                return Served(200, kind + ("; charset=utf-8" if kind.startswith("text/") else ""), data)
+            html = self.site.render_template("404.html")
+            return Served(404, "text/html; charset=utf-8", preview.inject(html, self.token(path), self.errors).encode("utf-8"))
+
+    def wait(self, path: str, token: str, seconds: float = WAIT_SECONDS) -> str:
+        """The page's token once it differs from `token` (or after `seconds`)."""
+        with self.lock:
+            self.lock.wait_for(lambda: self.token(path) != token, timeout=seconds)
+            return self.token(path)
+
+
+def page_path(uri: str) -> str:
+    """The URL path (as File.url) of a generated page or file."""
+    return site_url(uri, True) if uri.endswith(".md") else uri
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    preview: Preview  # set on the subclass made by `serve`
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        parts = urlsplit(self.path)
+        path = unquote(parts.path)
+        if path.startswith(preview.PREFIX):
+            name = path[len(preview.PREFIX):]
+            if name == "reload.js":
+                return self.send(Served(200, "text/javascript; charset=utf-8", preview.RELOAD_JS.encode()))
+            if name == "preview.css":
+                return self.send(Served(200, "text/css; charset=utf-8", preview.PREVIEW_CSS.encode()))
+            if name == "wait":
+                query = parse_qs(parts.query)
+                page = query.get("path", ["/"])[0].lstrip("/")
+                token = self.preview.wait(unquote(page), query.get("token", [""])[0])
+                return self.send(Served(200, "application/json", json.dumps({"token": token}).encode()))
+        try:
+            self.send(self.preview.get(path.lstrip("/")))
+        except OSError:
+            self.send(Served(404, "text/plain; charset=utf-8", "not found".encode()))
+
+    def send(self, served: Served) -> None:
+        self.send_response(served.status)
+        self.send_header("Content-Type", served.content_type)
+        self.send_header("Content-Length", str(len(served.body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        try:
+            self.wfile.write(served.body)
+        except (BrokenPipeError, ConnectionResetError):  # the browser moved on
+            pass
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+
+def watch(state: Preview, stop: threading.Event) -> None:
+    while not stop.wait(POLL_SECONDS):
+        try:
+            state.update()
+        except Exception as exc:  # a bug must not stop the preview silently: say it, keep watching
+            state.say(f"casebook serve: 更新失败（{type(exc).__name__}: {exc}）；保存文件后再试")
+
+
+def make_server(state: Preview, host: str, port: int) -> http.server.ThreadingHTTPServer:
+    handler = type("PreviewHandler", (Handler,), {"preview": state})
+    server = http.server.ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server
+
+
+def case_path(case_id: str) -> str:
+    """The URL path of a case page."""
+    return "/" + site_url(f"cases/{case_id}.md", True)
+
