@@ -230,6 +230,75 @@ def serve_rebuild(lib: Path) -> tuple[float, float]:
     return (times + [float("nan")] * 2)[0], (times + [float("nan")] * 2)[1]
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def measure_preview(lib: Path, edits: int = 3) -> dict:
+    """`casebook serve` (make serve) as an editor uses it: seconds from starting it to the first
+    case page served; then, in headless Chromium showing that case page, seconds from writing a new
+    title into the case file to the page showing it (reloaded by itself), and to the overview
+    (a listing) holding it, for each of `edits` edits."""
+    import urllib.request
+
+    from bench_search import CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    case = sorted(lib.glob("case-*.md"))[len(list(lib.glob("case-*.md"))) // 2]
+    original = case.read_text(encoding="utf-8")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    url = f"{base}/cases/{case.stem}/"
+    start = time.perf_counter()
+    proc = subprocess.Popen([PY, "-m", "casebook", "serve", "--cases", str(lib), "--port", str(port)], cwd=REPO, env=ENV,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def get(address: str) -> str | None:
+        try:
+            with urllib.request.urlopen(address, timeout=30) as response:
+                return response.read().decode("utf-8")
+        except OSError:
+            return None
+
+    r: dict = {}
+    try:
+        while get(url) is None:
+            if proc.poll() is not None or time.perf_counter() - start > 600:
+                raise SystemExit(f"casebook serve did not serve {url}")
+            time.sleep(0.05)
+        r["first_page_s"] = time.perf_counter() - start
+        visible, listed = [], []
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            page.goto(url)
+            for i in range(edits):
+                time.sleep(3)  # the earlier edit's listings settle; the page is waiting for the next
+                title = f"基准编辑第{i}次标题{random.randrange(10**6)}"
+                text = re.sub(r"^title: .*$", f"title: {title}", original, count=1, flags=re.M)
+                written = time.perf_counter()
+                case.write_text(text, encoding="utf-8")
+                page.wait_for_function("t => document.querySelector('h1') && document.querySelector('h1').textContent.includes(t)",
+                                       arg=title, timeout=60_000, polling="raf")
+                visible.append(time.perf_counter() - written)
+                while title not in (get(f"{base}/overview/") or ""):
+                    if time.perf_counter() - written > 120:
+                        break
+                    time.sleep(0.05)
+                listed.append(time.perf_counter() - written)
+            browser.close()
+        r["edit_visible_s"], r["edit_listed_s"] = visible, listed
+    finally:
+        case.write_text(original, encoding="utf-8")
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait()
+    return r
+
+
 def measure_book(lib: Path, n: int) -> dict:
     """casebook book, PDF and DOCX run separately (each a fresh process: load, index, typeset)."""
     from pypdf import PdfReader
@@ -246,10 +315,14 @@ def measure_book(lib: Path, n: int) -> dict:
     return r
 
 
-def measure(n: int, skip_browser: bool, skip_serve: bool, book_only: bool = False, search_only: bool = False) -> dict:
+def measure(n: int, skip_browser: bool, skip_serve: bool, book_only: bool = False, search_only: bool = False,
+            serve_only: bool = False) -> dict:
     lib = OUT / f"lib-{n}"
     make_library(lib, n)
     r: dict = {"cases": n}
+    if serve_only:
+        r["preview"] = measure_preview(lib)
+        return r
     if not search_only:
         r.update(measure_book(lib, n))
     if book_only:
@@ -285,6 +358,8 @@ def measure(n: int, skip_browser: bool, skip_serve: bool, book_only: bool = Fals
         r["pagefind"] = {**{k: v for k, v in pagefind.items() if k != "urls"}, **measure_pagefind(site, texts["online"], queries, pagefind["urls"])}
     if not skip_serve and not search_only and n == 2000:
         r["serve_cold_s"], r["serve_rebuild_s"] = serve_rebuild(lib)
+    if not skip_serve and not search_only and not skip_browser:
+        r["preview"] = measure_preview(lib)
     return r
 
 
@@ -434,6 +509,15 @@ def book_report(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def preview_report(rows: list[dict]) -> str:
+    lines = ["| 案例数 | 启动到第一个案例页 | 保存 → 页面显示新标题（每次） | 保存 → 案例总览显示新标题（每次） |", "|---|---|---|---|"]
+    for r in rows:
+        p = r["preview"]
+        lines.append(f"| {r['cases']:,} | {p['first_page_s']:.1f} s | {' / '.join(f'{s:.2f}' for s in p['edit_visible_s'])} s "
+                     f"| {' / '.join(f'{s:.1f}' for s in p['edit_listed_s'])} s |")
+    return "\n".join(lines)
+
+
 def report(rows: list[dict]) -> str:
     by = {r["cases"]: r for r in rows}
     lines = []
@@ -499,9 +583,19 @@ def main() -> None:
     parser.add_argument("--book-only", action="store_true", help="only the 案例汇编 (casebook book)")
     parser.add_argument("--search-only", action="store_true", help="build both flavours and measure search only")
     parser.add_argument("--import-only", action="store_true", help="only Word import (casebook import, --split)")
+    parser.add_argument("--serve-only", action="store_true",
+                        help="only the preview (casebook serve): start-up to the first case page, edit -> visible in Chromium")
     parser.add_argument("--import-paragraphs", type=int, nargs="+", default=[10_000, 25_000, 50_000, 100_000])
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
+    if args.serve_only:
+        rows = []
+        for n in args.sizes:
+            print(f"… {n} 个案例（casebook serve）", file=sys.stderr, flush=True)
+            rows.append(measure(n, False, False, serve_only=True))
+            print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
+        print("casebook serve：\n\n" + preview_report(rows))
+        return
     if not args.search_only and not args.book_only:
         print("… Word 导入", file=sys.stderr, flush=True)
         imported = measure_import(args.import_paragraphs, args.sizes)
@@ -518,6 +612,9 @@ def main() -> None:
         print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
     if not args.book_only:
         print(report(rows))
+    previewed = [r for r in rows if "preview" in r]
+    if previewed:
+        print("\ncasebook serve：\n\n" + preview_report(previewed))
     booked = [r for r in rows if "book_pdf_s" in r]
     if booked:
         print("\n案例汇编（casebook book）：\n\n" + book_report(booked))

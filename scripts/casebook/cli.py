@@ -274,34 +274,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not args.config_file.is_file():
         return no_config(args.config_file)
     start = time.monotonic()
-    print(f"正在载入案例库 {shown_path(args.cases)} …", file=sys.stderr, flush=True)
     try:
-        state = Preview(args.config_file, args.cases)
-    except CasebookError as exc:
-        return fail(str(exc), 1)
+        server = make_server(args.host, args.port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            return fail(f"端口 {args.port} 已被占用（另一个预览或程序正在使用它）；请先关掉它，或换一个端口：casebook serve --port {args.port + 1}", 1)
+        return fail(f"无法在 {args.host}:{args.port} 上启动预览：{exc.strerror or exc}；请检查 --host 和 --port", 1)
     try:
+        print(f"正在载入案例库 {shown_path(args.cases)} …", file=sys.stderr, flush=True)
         try:
-            server = make_server(state, args.host, args.port)
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                return fail(f"端口 {args.port} 已被占用（另一个预览或程序正在使用它）；请先关掉它，或换一个端口：casebook serve --port {args.port + 1}", 1)
-            return fail(f"无法在 {args.host}:{args.port} 上启动预览：{exc.strerror or exc}", 1)
+            state = Preview(args.config_file, args.cases)
+        except CasebookError as exc:
+            return fail(str(exc), 1)
+        server.preview = state
         host, port = server.server_address[:2]
         shown_host = f"[{host}]" if ":" in str(host) else host
         print(f"预览已启动：http://{shown_host}:{port}/ （{len(state.library.published)} 个案例，{time.monotonic() - start:.1f} 秒）。"
               "保存文件后页面自动刷新；按 Ctrl+C 停止。", file=sys.stderr, flush=True)
         stop = threading.Event()
-        watcher = threading.Thread(target=watch, args=(state, stop), name="casebook-watch", daemon=True)
-        watcher.start()
+        threading.Thread(target=watch, args=(state, stop), name="casebook-watch", daemon=True).start()
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             print("\n预览已停止。", file=sys.stderr)
         finally:
             stop.set()
-            server.server_close()
+            state.close()
     finally:
-        state.close()
+        server.server_close()
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 from types import MappingProxyType
@@ -78,7 +78,7 @@ def newest_first(case: Case) -> tuple:
     return (-case.date.toordinal(), case.id)
 
 
-def related_cases(cases: tuple[Case, ...]) -> dict[str, tuple[str, ...]]:
+def related_cases(cases: tuple[Case, ...], of: Collection[str] | None = None) -> dict[str, tuple[str, ...]]:
     """Up to RELATED_MAX related cases each, ranked by shared categories and tags, then by order.
 
     An inverted index (value -> cases) visits only cases that share something, never all pairs;
@@ -93,6 +93,8 @@ def related_cases(cases: tuple[Case, ...]) -> dict[str, tuple[str, ...]]:
             postings["tags", value].append(i)
     related = {}
     for i, case in enumerate(cases):
+        if of is not None and case.id not in of:
+            continue
         lists = [postings["category", v] for v in case.category] * CATEGORY_WEIGHT
         lists += [postings["tags", v] for v in case.tags] * TAG_WEIGHT
         # Insert candidates in case order first: the stable sort below then breaks ties by it.
@@ -105,7 +107,9 @@ def related_cases(cases: tuple[Case, ...]) -> dict[str, tuple[str, ...]]:
     return related
 
 
-def build_index(library: Library) -> Index:
+def build_index(library: Library, related_of: Collection[str] | None = None) -> Index:
+    """The index of the library's published cases. `related_of`: the only cases whose related
+    cases are needed (`casebook serve` showing one edited case); None: all."""
     cases = tuple(sorted(library.published, key=newest_first))
     facets = []
     for vocab in VOCABULARIES:
@@ -121,7 +125,7 @@ def build_index(library: Library) -> Index:
         cases=cases,
         by_id=MappingProxyType({c.id: c for c in cases}),
         facets=MappingProxyType(dict(facets)),
-        related=MappingProxyType(related_cases(cases)),
+        related=MappingProxyType(related_cases(cases, related_of)),
         by_year=tuple(sorted(years.items())),
         draft_count=len(library.cases) - len(cases),
     )

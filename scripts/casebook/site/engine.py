@@ -67,12 +67,17 @@ def page_context(config: MkDocsConfig, library: Library) -> tuple[dict[str, str]
 
 
 class _Collect(logging.Handler):
+    """MkDocs' warnings logged by this thread (`casebook serve` renders pages in another thread
+    while it validates: each keeps its own)."""
+
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
+        self.thread = threading.get_ident()
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        if record.thread == self.thread:
+            self.messages.append(record.getMessage())
 
 
 class PageEngine:
@@ -261,19 +266,25 @@ class PageSite:
         return site_options(self.config)
 
     def find(self, path: str) -> File | None:
-        """The file served at a URL path (`/cases/x/`, `/assets/y.css`; without the leading /)."""
+        """The file served at a URL path (`cases/x/`, `assets/y.css`: without the leading /)."""
         return self.by_url.get(path) or self.by_url.get(path.rstrip("/") + "/")
 
-    def set_content(self, uri: str, content: str | bytes) -> bool:
-        """Give a generated file new content (same address); False when there is no such file."""
+    @staticmethod
+    def path_of(file: File) -> str:
+        """The URL path a file is served at (without the leading /)."""
+        return _served_path(file.url)
+
+    def set_content(self, uri: str, content: str | bytes) -> str | None:
+        """Give a generated file new content (same address): the URL path it is served at, None
+        when there is no such file."""
         file = self.files.get_file_from_path(uri)
         if file is None or file.generated_by is None:
-            return False
+            return None
         if isinstance(content, bytes):
             file.content_bytes = content
         else:
             file.content_string = content
-        return True
+        return self.path_of(file)
 
     def render(self, file: File) -> tuple[str, tuple[str, ...]]:
         """(the page's HTML as the build writes it, MkDocs' warnings on the way)."""

@@ -49,7 +49,8 @@ class Assembly:
         """The pages of these cases (and their former ids) as `assemble` would make them from
         `library` with this assembly's options: the library's new index, one page each. For
         `casebook serve`, which shows an edited case before it has assembled everything again."""
-        index = build_index(library)
+        case_ids = set(case_ids)
+        index = build_index(library, related_of=case_ids)
         cases_by_rel = {c.rel: c.id for c in index.cases}
         pages: dict[str, str] = {}
         for case_id in case_ids:

@@ -27,7 +27,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -39,10 +39,10 @@ from ..core.model import Finding, Library
 from . import preview
 from .generate import assemble
 from .publish import check_library, needs_check
-from .render import site_url
 
 POLL_SECONDS = 0.2  # how often the files are looked at
 WAIT_SECONDS = 20  # a reload request is answered at the latest after this long
+HEAD_START_SECONDS = 0.3  # between showing an edited case and assembling everything again
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class Preview:
         self.snapshot = self.take_snapshot()
         self.library = self.check()
         self.assembly = assemble(self.library, engine.site_options(self.validation_config), os.environ)
-        self.site = engine.PageSite(config_file, self.library, self.assembly, self.scratch)
+        self.site = engine.PageSite(config_file, passing(self.library), self.assembly, self.scratch)
         self.set_errors(self.library.errors, quiet=False)
 
     def close(self) -> None:
@@ -123,31 +123,34 @@ class Preview:
             return change
         self.snapshot = snapshot
         start = time.monotonic()
-        if change.only_cases:
-            self.show_edited(change.edited_cases)
+        if change.only_cases and self.show_edited(change.edited_cases):
+            # Let the open page fetch its new version before step 2 takes the processor.
+            time.sleep(HEAD_START_SECONDS)
         self.refresh(change)
         what = "、".join(change.edited_cases[:3]) or "案例库、页面或配置"
         self.say(f"已更新（{what}）：{time.monotonic() - start:.2f} 秒")
         return change
 
-    def show_edited(self, rels: tuple[str, ...]) -> None:
-        """Step 1: the edited cases' pages, from the library's new index, before everything else."""
+    def show_edited(self, rels: tuple[str, ...]) -> bool:
+        """Step 1: the edited cases' pages, from the library's new index, before everything else.
+        False when this cannot be done ahead of step 2 (or there was nothing to show)."""
         library = load_library(self.root, memo=self.memo)
         by_rel = {c.rel: c for c in library.cases}
         shown_root = shown_path(self.root)
         shown = {f"{shown_root}/{rel}" if shown_root != "." else rel for rel in rels}
         errors = tuple(f for f in library.errors if f.path in shown)
         if errors:  # show them now; step 2 takes the case out of the site
-            self.set_errors(tuple(sorted({*self.errors, *errors}, key=lambda f: (f.path, f.line, f.code, f.message))))
-            return
+            kept = {f for f in self.errors if f.path not in shown}
+            self.set_errors(tuple(sorted({*kept, *errors}, key=lambda f: (f.path, f.line, f.code, f.message))))
+            return True
         cases = [by_rel.get(rel) for rel in rels]
         if any(c is None or needs_check(c.body) for c in cases):
-            return  # rendered to be checked first: step 2 does it as validate does
+            return False  # rendered to be checked first: step 2 does it as validate does
         published = {c.id for c in library.published}
         if published != set(self.assembly.index.by_id):
-            return  # a draft published or a case withdrawn: listings change, step 2
+            return False  # a draft published or a case withdrawn: listings change, step 2
         pages = self.assembly.case_pages(library, [c.id for c in cases if c is not None])
-        self.put_pages(pages)
+        return self.put_pages(pages) > 0
 
     def refresh(self, change: preview.Change) -> None:
         """Step 2: the whole library validated and assembled again; MkDocs set up again when the
@@ -158,7 +161,7 @@ class Preview:
         rebuild = (change.site or assembly.uris != self.assembly.uris or assembly.copyright != self.assembly.copyright
                    or assembly.edit_template != self.assembly.edit_template)
         if rebuild:
-            site = self.engine.PageSite(self.config_file, library, assembly, self.scratch)
+            site = self.engine.PageSite(self.config_file, passing(library), assembly, self.scratch)
             with self.lock:
                 self.site, self.assembly = site, assembly
                 self.cache.clear()
@@ -184,26 +187,37 @@ class Preview:
         with self.lock:
             return file.content_string if uri.endswith(".md") else file.content_bytes
 
-    def put_pages(self, contents: dict[str, str | bytes]) -> None:
+    def put_pages(self, contents: dict[str, str | bytes]) -> int:
+        """New content for generated files; the number of them the site has."""
+        done = 0
         with self.lock:
             for uri, content in contents.items():
-                if self.site.set_content(uri, content):
-                    path = page_path(uri)
+                path = self.site.set_content(uri, content)
+                if path is not None:
+                    done += 1
                     self.cache.pop(path, None)
                     self.versions[path] = self.versions.get(path, 0) + 1
             self.lock.notify_all()
+        return done
 
     # -- serving ----------------------------------------------------------------------------------
 
+    def key(self, path: str) -> str:
+        """The URL path of the page served at `path` (`cases/x` and `cases/x/` are one page)."""
+        file = self.site.find(path)
+        return self.site.path_of(file) if file is not None else path
+
     def token(self, path: str) -> str:
-        return f"{self.generation}.{self.versions.get(path, 0)}"
+        """Which version of the page at `path` is current."""
+        key = self.key(path)
+        return f"{self.generation}.{self.versions.get(key, 0)}"
 
     def get(self, path: str) -> Served:
         """The response for a URL path (no leading /)."""
         with self.lock:
             file = self.site.find(path)
             if file is not None and file.page is not None:
-                key = file.url
+                key = self.site.path_of(file)
                 html = self.cache.get(key)
                 if html is None:
                     html, warnings = self.site.render(file)
@@ -226,15 +240,29 @@ class Preview:
             return self.token(path)
 
 
-def page_path(uri: str) -> str:
-    """The URL path (as File.url) of a generated page or file."""
-    return site_url(uri, True) if uri.endswith(".md") else uri
+def passing(library: Library) -> Library:
+    """The cases that pass, as the site shows them while others have errors (which the banner
+    and the terminal show): the library without its errors, the failed cases being left out of
+    it already (core.library)."""
+    return replace(library, findings=library.warnings)
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True  # a waiting page does not keep the process alive
+    preview: Preview | None = None  # set once the library is loaded (the port is taken first)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
-    preview: Preview  # set on the subclass made by `serve`
+    server: Server
+
+    @property
+    def preview(self) -> Preview:
+        assert self.server.preview is not None
+        return self.server.preview
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        if self.server.preview is None:
+            return self.send(Served(503, "text/plain; charset=utf-8", "正在载入案例库，请稍候刷新。".encode()))
         parts = urlsplit(self.path)
         path = unquote(parts.path)
         if path.startswith(preview.PREFIX):
@@ -276,14 +304,6 @@ def watch(state: Preview, stop: threading.Event) -> None:
             state.say(f"casebook serve: 更新失败（{type(exc).__name__}: {exc}）；保存文件后再试")
 
 
-def make_server(state: Preview, host: str, port: int) -> http.server.ThreadingHTTPServer:
-    handler = type("PreviewHandler", (Handler,), {"preview": state})
-    server = http.server.ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    return server
-
-
-def case_path(case_id: str) -> str:
-    """The URL path of a case page."""
-    return "/" + site_url(f"cases/{case_id}.md", True)
-
+def make_server(host: str, port: int) -> Server:
+    """The preview's server on host:port (port 0: any free one); OSError when it cannot listen."""
+    return Server((host, port), Handler)
