@@ -1,0 +1,355 @@
+"""`casebook serve` (site/serve.py, site/preview.py, engine.PageSite): the preview shows exactly
+the pages `casebook build` writes (apart from its reload script), follows edits, additions,
+deletions, the taxonomy, images and hand-written pages, shows errors as `casebook validate`
+prints them and never writes into the library or docs/. One test drives the real server in
+Chromium: edit -> the page reloads itself with the new text; an error -> banner; fixed -> page.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from casebook.core.model import Finding
+from casebook.site import preview
+from casebook.site.preview import Change, Snapshot, banner, changes, inject, strip_injection
+from conftest import EDIT_URL, REPO, VALID
+
+CASE = "shili-linlibang"  # a case of the valid fixture library (tests/fixtures/valid)
+
+
+# -- the pure parts ------------------------------------------------------------------------------
+
+def snap(library: dict[str, tuple[int, int]], site: dict[str, tuple[int, int]] | None = None) -> Snapshot:
+    return Snapshot(library, site or {"/p/docs/index.md": (1, 1)})
+
+
+def test_an_edited_case_touches_only_that_case():
+    before = snap({"a.md": (1, 10), "b.md": (1, 10), "taxonomy.yml": (1, 5)})
+    after = snap({"a.md": (2, 11), "b.md": (1, 10), "taxonomy.yml": (1, 5)})
+    change = changes(before, after, ["a.md", "b.md"])
+    assert change == Change(edited_cases=("a.md",))
+    assert change.only_cases and change.any
+
+
+def test_what_else_a_change_touches():
+    base = {"a.md": (1, 10), "taxonomy.yml": (1, 5), "assets/x.png": (1, 3)}
+    cases = ["a.md"]
+    assert not changes(snap(base), snap(dict(base)), cases).any
+    added = changes(snap(base), snap({**base, "c.md": (1, 1)}), cases)
+    assert added.other_files == ("c.md",) and added.library and not added.only_cases
+    removed = changes(snap(base), snap({k: v for k, v in base.items() if k != "a.md"}), cases)
+    assert removed.other_files == ("a.md",) and removed.edited_cases == ()
+    taxonomy = changes(snap(base), snap({**base, "taxonomy.yml": (2, 6)}), cases)
+    assert taxonomy.other_files == ("taxonomy.yml",) and not taxonomy.only_cases
+    image = changes(snap(base), snap({**base, "assets/x.png": (2, 3)}), cases)
+    assert image.other_files == ("assets/x.png",)
+    # An edited case together with anything else: not only cases (step 2 does all of it).
+    both = changes(snap(base), snap({**base, "a.md": (2, 10), "taxonomy.yml": (2, 6)}), cases)
+    assert both.edited_cases == ("a.md",) and not both.only_cases
+    site = changes(snap(base), snap(base, {"/p/docs/index.md": (2, 1)}), cases)
+    assert site.site and not site.library and not site.only_cases
+    # A .md file that was not a case when last loaded (a draft with errors, say) is no edit of a case.
+    assert changes(snap(base), snap({**base, "a.md": (2, 10)}), []).other_files == ("a.md",)
+
+
+def test_scan_sees_files_not_editor_droppings(tmp_path):
+    (tmp_path / "a.md").write_text("x", encoding="utf-8")
+    (tmp_path / ".a.md.swp").write_text("x", encoding="utf-8")
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "p.png").write_bytes(b"123")
+    assert sorted(preview.scan(tmp_path)) == ["a.md", "assets/p.png"]
+    assert preview.scan(tmp_path)["assets/p.png"][1] == 3
+
+
+def test_banner_escapes_every_string_from_a_case():
+    evil = Finding("cases/<img src=x onerror=alert(1)>&.md", 3, "E203", "“<script>alert('x')</script>” 不在词表中 & \"quoted\"")
+    shown = banner([evil])
+    assert "<script>" not in shown and "<img" not in shown
+    assert html.escape(evil.text()) in shown  # the line exactly as validate prints it, escaped
+    assert html.unescape(re.search(r"<li>(.*?)</li>", shown).group(1)) == evil.text()
+    assert banner([]) == ""
+    many = banner([Finding(f"x{i}.md", 1, "E203", "m") for i in range(60)], shown=50)
+    assert many.count("<li>") == 51 and "另有 10 个错误" in many
+
+
+def test_inject_adds_one_external_script_and_strip_takes_it_out():
+    page = "<html><head></head><body><p>正文</p>\n</body>\n</html>\n"
+    errors = [Finding("a.md", 2, "E203", "<b>x</b>")]
+    shown = inject(page, 'v"1', errors)
+    assert shown.index(preview.START) < shown.index("</body>")
+    assert '<script src="/__casebook/reload.js" data-token="v&quot;1"></script>' in shown
+    assert "<b>" not in shown and shown.count("<script") == 1  # no inline script: the CSP needs no change
+    assert strip_injection(shown) == page
+    assert strip_injection(inject("<p>no body</p>", "t")) == "<p>no body</p>"
+
+
+# -- the preview against the real build ----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, build_site):
+    """A library (the valid fixtures), its real `casebook build`, and the preview of it."""
+    from casebook.site.serve import Preview
+
+    root = tmp_path_factory.mktemp("preview")
+    lib = root / "lib"
+    shutil.copytree(VALID, lib)
+    site = root / "site"
+    build_site(lib, site)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(REPO)  # as the build ran (cli in-process from the repository)
+        mp.setenv("CASEBOOK_EDIT_URL", EDIT_URL)
+        state = Preview(REPO / "mkdocs.yml", lib)
+        yield {"lib": lib, "site": site, "preview": state}
+        state.close()
+
+
+def built_pages(site: Path) -> dict[str, Path]:
+    """URL path (no leading /) -> built page, for every page the build wrote."""
+    out = {}
+    for path in site.rglob("index.html"):
+        rel = path.parent.relative_to(site).as_posix()
+        out["" if rel == "." else rel + "/"] = path
+    return out
+
+
+def test_every_page_of_the_preview_equals_the_build(project):
+    state, site = project["preview"], project["site"]
+    pages = built_pages(site)
+    assert f"cases/{CASE}/" in pages and "overview/" in pages and "guide/codes/" in pages
+    different = []
+    for path, built in sorted(pages.items()):
+        served = state.get(path)
+        assert served.status == 200, path
+        text = served.body.decode("utf-8")
+        assert text.count(preview.START) == 1, path
+        if strip_injection(text) != built.read_text(encoding="utf-8"):
+            different.append(path)
+    assert different == []
+    # The same policy as the build: the reload script is a file of the site ('self'), not inline.
+    case_page = state.get(f"cases/{CASE}/").body.decode("utf-8")
+    assert re.search(r'<meta http-equiv="Content-Security-Policy" content="[^"]*script-src \'self\'', case_page)
+    assert state.get("cases/no-such-case/").status == 404
+    # Static files come from the same places as in the build.
+    for rel in ("assets/stylesheets/casebook.css", "cases.json", "assets/cover.png"):
+        built = site / rel if (site / rel).exists() else site / "cases" / rel
+        assert state.get(rel if (site / rel).exists() else "cases/" + rel).body == built.read_bytes(), rel
+
+
+@pytest.fixture
+def live(tmp_path, monkeypatch):
+    """A fresh copy of the valid library and its preview (for tests that edit files)."""
+    from casebook.site.serve import Preview
+
+    monkeypatch.chdir(REPO)
+    monkeypatch.setenv("CASEBOOK_EDIT_URL", EDIT_URL)
+    lib = tmp_path / "lib"
+    shutil.copytree(VALID, lib)
+    state = Preview(REPO / "mkdocs.yml", lib, log=_Log())
+    yield lib, state
+    state.close()
+
+
+class _Log:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
+def page(state, path: str) -> str:
+    served = state.get(path)
+    return f"{served.status}\n" + served.body.decode("utf-8")
+
+
+def touch_write(path: Path, text: str) -> None:
+    """Write and make sure the stamp differs (coarse file-system clocks)."""
+    before = path.stat().st_mtime_ns if path.exists() else 0
+    path.write_text(text, encoding="utf-8")
+    while path.stat().st_mtime_ns == before:
+        time.sleep(0.01)
+        path.write_text(text, encoding="utf-8")
+
+
+def test_an_edit_shows_on_the_page_and_in_the_listings(live):
+    lib, state = live
+    path = lib / f"{CASE}.md"
+    url = f"cases/{CASE}/"
+    token = state.token(url)
+    text = path.read_text(encoding="utf-8")
+    touch_write(path, text.replace("“邻里帮”志愿服务法", "“邻里帮”预览改名法").replace("每周为独居老人上门服务。", "每周为独居老人上门服务。新加的一句话。"))
+    change = state.update()
+    assert change.edited_cases == (f"{CASE}.md",) and change.only_cases
+    shown = page(state, url)
+    assert shown.startswith("200") and "新加的一句话。" in shown and "预览改名法" in shown
+    assert state.token(url) != token
+    assert "预览改名法" in page(state, "overview/")  # step 2: the listings
+    assert "cb-preview-errors" not in shown
+    assert state.wait(url, state.token(url), seconds=0.05) == state.token(url)  # nothing new: waits, same token
+    assert state.wait(url, token, seconds=5) == state.token(url)  # an old page is told at once
+
+
+def test_an_error_shows_as_validate_prints_it_and_a_fix_clears_it(live, run_cli):
+    lib, state = live
+    path = lib / f"{CASE}.md"
+    good = path.read_text(encoding="utf-8")
+    touch_write(path, good.replace("region: 永康市", "region: <b>不存在</b>"))
+    state.update()
+    (expected,) = [line for line in run_cli("validate", "--cases", lib).stdout.splitlines() if " E" in line]
+    assert ": E216 " in expected and "<b>不存在</b>" in expected
+    for url in (f"cases/{CASE}/", "", "overview/"):
+        shown = page(state, url)
+        assert "cb-preview-errors" in shown and html.escape(expected) in shown and "<b>不存在</b>" not in shown
+    assert page(state, f"cases/{CASE}/").startswith("404")  # the build would not publish it
+    assert expected in state.log.text  # and the terminal says it
+    touch_write(path, good)
+    state.update()
+    shown = page(state, f"cases/{CASE}/")
+    assert shown.startswith("200") and "cb-preview-errors" not in shown and "“邻里帮”志愿服务法" in shown
+    assert "错误都已改正" in state.log.text
+
+
+def test_added_deleted_renamed_cases_taxonomy_and_images(live):
+    lib, state = live
+    text = (lib / f"{CASE}.md").read_text(encoding="utf-8")
+    new = text.replace(f"id: {CASE}", "id: shili-xinjia").replace("“邻里帮”志愿服务法", "新加的案例法")
+    touch_write(lib / "shili-xinjia.md", new)
+    state.update()
+    assert page(state, "cases/shili-xinjia/").startswith("200")
+    assert "新加的案例法" in page(state, "overview/")
+    (lib / "shili-xinjia.md").rename(lib / "shili-xinjia-2.md")  # renamed: id and file name disagree
+    state.update()
+    assert "E207" in page(state, "")
+    (lib / "shili-xinjia-2.md").unlink()
+    state.update()
+    assert page(state, "cases/shili-xinjia/").startswith("404") and "新加的案例法" not in page(state, "overview/")
+    assert "cb-preview-errors" not in page(state, "")
+    # A new region in the taxonomy, used by a case: its facet page appears.
+    taxonomy = (lib / "taxonomy.yml").read_text(encoding="utf-8")
+    touch_write(lib / "taxonomy.yml", taxonomy.replace("  - 示例镇\n", "  - 示例镇\n  - 预览新区\n"))
+    touch_write(lib / f"{CASE}.md", text.replace("region: 永康市", "region: 预览新区"))
+    state.update()
+    region_page = page(state, "browse/region/")
+    assert "预览新区" in region_page
+    # An image: the new bytes are served and every open page is told to reload.
+    cover = lib / "assets" / "cover.png"
+    token = state.token(f"cases/{CASE}/")
+    data = cover.read_bytes()
+    cover.write_bytes(data + b"\0")
+    state.update()
+    assert state.get("cases/assets/cover.png").body == data + b"\0"
+    assert state.token(f"cases/{CASE}/") != token
+
+
+def test_hand_written_pages_are_followed_and_nothing_is_written(tmp_path, monkeypatch):
+    """A project of its own (mkdocs.yml, docs/, overrides/ copied): a hand-written page edited and
+    added; afterwards the library and docs/ hold exactly what the test wrote."""
+    from casebook.site.serve import Preview
+
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("docs", "overrides"):
+        shutil.copytree(REPO / name, project / name)
+    for name in ("mkdocs.yml", "CONTRIBUTING.md"):
+        shutil.copy(REPO / name, project / name)
+    lib = project / "cases"
+    shutil.copytree(VALID, lib)
+    monkeypatch.chdir(project)
+    state = Preview(project / "mkdocs.yml", lib, log=_Log())
+    try:
+        before_lib, before_docs = preview.scan(lib), preview.scan(project / "docs")
+        for url in ("", "overview/", f"cases/{CASE}/", "guide/codes/", "cases/missing/"):
+            state.get(url)
+        assert (preview.scan(lib), preview.scan(project / "docs")) == (before_lib, before_docs)
+        city = project / "docs" / "city-overview.md"
+        touch_write(city, city.read_text(encoding="utf-8") + "\n\n预览中新加的段落。\n")
+        change = state.update()
+        assert change.site and "预览中新加的段落。" in page(state, "city-overview/")
+        touch_write(project / "docs" / "extra.md", "# 额外页面\n\n手写的新页面。\n")
+        state.update()
+        assert "手写的新页面。" in page(state, "extra/")
+    finally:
+        state.close()
+
+
+def test_port_taken_is_a_sentence_not_a_traceback(run_cli):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        result = run_cli("serve", "--cases", VALID, "--port", port)
+    assert result.returncode == 1
+    assert f"端口 {port} 已被占用" in result.stderr and "--port" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_serve_binds_to_localhost_by_default():
+    from casebook.cli import make_parser
+
+    args = make_parser().parse_args(["serve"])
+    assert (args.host, args.port) == ("127.0.0.1", 8000)
+    with pytest.raises(SystemExit):
+        make_parser().parse_args(["serve", "--port", "70000"])
+
+
+# -- in a browser --------------------------------------------------------------------------------
+
+def test_browser_reloads_on_edit_shows_error_banner_and_recovers(tmp_path, monkeypatch, browser):
+    from browser_support import record_csp_violations
+
+    from casebook.site.serve import Preview, make_server, watch
+
+    monkeypatch.chdir(REPO)
+    lib = tmp_path / "lib"
+    shutil.copytree(VALID, lib)
+    state = Preview(REPO / "mkdocs.yml", lib, log=_Log())
+    server = make_server("127.0.0.1", 0)
+    server.preview = state
+    stop = threading.Event()
+    threads = [threading.Thread(target=server.serve_forever, daemon=True), threading.Thread(target=watch, args=(state, stop), daemon=True)]
+    for thread in threads:
+        thread.start()
+    path = lib / f"{CASE}.md"
+    good = path.read_text(encoding="utf-8")
+    try:
+        tab = browser.new_page()
+        violations: list[str] = []
+        record_csp_violations(tab, violations)
+        tab.goto(f"http://127.0.0.1:{server.server_address[1]}/cases/{CASE}/")
+        assert "“邻里帮”志愿服务法" in tab.inner_text("h1")
+        touch_write(path, good.replace("每周为独居老人上门服务。", "每周为独居老人上门服务。浏览器里看到的新句子。"))
+        tab.wait_for_function("() => document.body.innerText.includes('浏览器里看到的新句子。')", timeout=15_000)
+        touch_write(path, good.replace("region: 永康市", "region: 没有这个地区"))
+        tab.wait_for_selector(".cb-preview-errors", timeout=15_000)
+        banner_text = tab.inner_text(".cb-preview-errors")
+        assert "E203" in banner_text and "没有这个地区" in banner_text and f"{CASE}.md:" in banner_text
+        assert tab.evaluate("getComputedStyle(document.querySelector('.cb-preview-errors')).position") == "fixed"
+        touch_write(path, good)
+        tab.wait_for_function("() => !document.querySelector('.cb-preview-errors') && document.querySelector('h1') "
+                              "&& document.querySelector('h1').innerText.includes('邻里帮')", timeout=15_000)
+        assert "浏览器里看到的新句子。" not in tab.inner_text("article")
+        assert violations == []  # the reload script runs under the published policy
+        tab.close()
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+        state.close()
+
+
+def test_the_published_build_is_unchanged_by_the_preview(project):
+    """No reload script, banner or preview stylesheet in anything the build wrote."""
+    for path in project["site"].rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert "__casebook" not in text and preview.START not in text, path
