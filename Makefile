@@ -68,9 +68,11 @@ test: $(STAMP)
 	@$(BIN)/python scripts/tools.py soffice >/dev/null || true
 	@chromium=$$($(BIN)/python scripts/tools.py browser) && CHROMIUM="$$chromium" $(BIN)/python -m pytest $(PYTEST_XDIST)
 
-# --dirty: after an edit, only pages whose content changed are rebuilt (see plugin.py).
+# Local preview (casebook serve, site/serve.py): each page rendered when asked for, as the build
+# renders it; a saved case shows in the open page within a second. `make serve PORT=8001` for
+# another port. (`mkdocs serve --dirty` still works, but builds every page first.)
 serve: $(STAMP)
-	$(BIN)/mkdocs serve --dirty
+	$(BIN)/casebook serve --cases $(CASES)$(if $(PORT), --port $(PORT))
 
 # Synthetic libraries of 500 / 2,000 / 5,000 / 20,000 cases (20,000: search only) into bench-out/;
 # prints figures (takes a while; see docs/guide/performance.md).

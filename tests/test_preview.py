@@ -106,9 +106,25 @@ def project(tmp_path_factory, build_site):
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(REPO)  # as the build ran (cli in-process from the repository)
         mp.setenv("CASEBOOK_EDIT_URL", EDIT_URL)
-        state = Preview(REPO / "mkdocs.yml", lib)
+        state = Preview(REPO / "mkdocs.yml", lib, log=_Log())
         yield {"lib": lib, "site": site, "preview": state}
         state.close()
+
+
+def test_search_comes_from_a_real_build_made_in_the_background(project):
+    """The search files are the real build's (made by `casebook build` in a low-priority process
+    after the files have been still): byte for byte what the published build holds."""
+    state, site = project["preview"], project["site"]
+    deadline = time.monotonic() + 180
+    while state.get("search/search_index.json").status != 200:
+        assert time.monotonic() < deadline, state.log.text
+        state.update()  # the watcher's tick: looks at the files, then at the search build
+        time.sleep(0.2)
+    shards = sorted(p.relative_to(site).as_posix() for p in (site / "search").rglob("*") if p.is_file())
+    assert shards and len(shards) > 3
+    for rel in shards:
+        assert state.get(rel).body == (site / rel).read_bytes(), rel
+    assert state.get("search/../../etc/passwd").status == 404
 
 
 def built_pages(site: Path) -> dict[str, Path]:
@@ -152,7 +168,7 @@ def live(tmp_path, monkeypatch):
     monkeypatch.setenv("CASEBOOK_EDIT_URL", EDIT_URL)
     lib = tmp_path / "lib"
     shutil.copytree(VALID, lib)
-    state = Preview(REPO / "mkdocs.yml", lib, log=_Log())
+    state = Preview(REPO / "mkdocs.yml", lib, log=_Log(), search=False)
     yield lib, state
     state.close()
 
@@ -266,7 +282,7 @@ def test_hand_written_pages_are_followed_and_nothing_is_written(tmp_path, monkey
     lib = project / "cases"
     shutil.copytree(VALID, lib)
     monkeypatch.chdir(project)
-    state = Preview(project / "mkdocs.yml", lib, log=_Log())
+    state = Preview(project / "mkdocs.yml", lib, log=_Log(), search=False)
     try:
         before_lib, before_docs = preview.scan(lib), preview.scan(project / "docs")
         for url in ("", "overview/", f"cases/{CASE}/", "guide/codes/", "cases/missing/"):
@@ -313,7 +329,7 @@ def test_browser_reloads_on_edit_shows_error_banner_and_recovers(tmp_path, monke
     monkeypatch.chdir(REPO)
     lib = tmp_path / "lib"
     shutil.copytree(VALID, lib)
-    state = Preview(REPO / "mkdocs.yml", lib, log=_Log())
+    state = Preview(REPO / "mkdocs.yml", lib, log=_Log(), search=False)
     server = make_server("127.0.0.1", 0)
     server.preview = state
     stop = threading.Event()

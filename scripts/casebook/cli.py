@@ -83,6 +83,8 @@ def make_parser() -> Parser:
     p.add_argument("--port", type=port_number, default=8000, help="端口（默认 8000）")
     p.add_argument("--host", default="127.0.0.1", help="监听的地址（默认 127.0.0.1：只有本机能访问）")
     p.add_argument("--config-file", type=Path, default=Path("mkdocs.yml"), help="MkDocs 配置（默认 mkdocs.yml）")
+    p.add_argument("--no-search", dest="search", action="store_false",
+                   help="不在后台构建搜索索引（省电脑资源；预览中的搜索不可用）")
     p.set_defaults(run=cmd_serve)
 
     p = sub.add_parser("stage", help="把完整站点写成普通的 docs 目录和不含 casebook 插件的配置（供其他引擎构建）")
@@ -283,7 +285,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         print(f"正在载入案例库 {shown_path(args.cases)} …", file=sys.stderr, flush=True)
         try:
-            state = Preview(args.config_file, args.cases)
+            state = Preview(args.config_file, args.cases, search=args.search)
         except CasebookError as exc:
             return fail(str(exc), 1)
         server.preview = state

@@ -23,6 +23,7 @@ import json
 import mimetypes
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -40,9 +41,69 @@ from . import preview
 from .generate import assemble
 from .publish import check_library, needs_check
 
+SEARCH_DIR = "search/"  # Material's and our search files (site/search.py)
 POLL_SECONDS = 0.2  # how often the files are looked at
+SEARCH_QUIET_SECONDS = 2  # the search index is built again once the files have been still this long
 WAIT_SECONDS = 20  # a reload request is answered at the latest after this long
 HEAD_START_SECONDS = 0.3  # between showing an edited case and assembling everything again
+
+
+class SearchBuild:
+    """Search in the preview: the real `casebook build` of the library, run in a separate process
+    at the lowest priority after the files have been still for a moment; its search/ folder is
+    served until the next one is done. Search therefore lags behind an edit by one build (the
+    index is made from every rendered page; see docs/guide/performance.md)."""
+
+    def __init__(self, config_file: Path, cases: Path, folder: Path, say) -> None:
+        self.config_file, self.cases, self.folder, self.say = config_file, cases, folder, say
+        self.proc: subprocess.Popen | None = None
+        self.building: Path | None = None
+        self.ready: Path | None = None  # the last good build
+        self.pending, self.still_since, self.count = True, 0.0, 0
+
+    def changed(self) -> None:
+        self.pending, self.still_since = True, time.monotonic()
+
+    def poll(self) -> None:
+        """Called by the watcher after each look at the files."""
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                return
+            if self.proc.returncode == 0 and self.building is not None:
+                old, self.ready = self.ready, self.building
+                if old is not None:
+                    shutil.rmtree(old, ignore_errors=True)
+            else:
+                self.say("搜索索引没有更新（构建未通过：先改正上面的错误）；预览中的搜索仍是上一次的结果。")
+                if self.building is not None:
+                    shutil.rmtree(self.building, ignore_errors=True)
+            self.proc, self.building = None, None
+        if self.pending and time.monotonic() - self.still_since >= SEARCH_QUIET_SECONDS:
+            self.start()
+
+    def start(self) -> None:
+        self.pending = False
+        self.count += 1
+        self.building = self.folder / f"build-{self.count}"
+        command = [sys.executable, "-m", "casebook", "build", "--cases", str(self.cases), "--site-dir", str(self.building),
+                   "--config-file", str(self.config_file)]
+        self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.proc.pid, 19)  # the preview itself comes first
+        except OSError:
+            pass
+
+    def file(self, path: str) -> Path | None:
+        """The built file for a request under search/ (None: no index yet, or no such file)."""
+        if self.ready is None:
+            return None
+        target = (self.ready / path).resolve()
+        return target if target.is_file() and target.is_relative_to(self.ready.resolve()) else None
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait()
 
 
 @dataclass(frozen=True)
@@ -56,14 +117,14 @@ class Preview:
     """The served site's state. The watcher thread changes it (`update`); request threads read
     it (`get`, `wait`). MkDocs' objects are used under `self.lock` only."""
 
-    def __init__(self, config_file: Path, cases: Path, log: TextIO = sys.stderr) -> None:
+    def __init__(self, config_file: Path, cases: Path, log: TextIO = sys.stderr, search: bool = True) -> None:
         from . import engine  # MkDocs
 
         self.engine = engine
         self.config_file, self.root, self.log = config_file, cases, log
         self.memo = Memo()
         self.lock = threading.Condition()
-        self.scratch = Path(tempfile.mkdtemp(prefix="casebook-serve-"))  # site_dir; never written
+        self.scratch = Path(tempfile.mkdtemp(prefix="casebook-serve-"))  # MkDocs' site_dir (never written); search builds
         self.validation_config = engine.load(config_file)
         self.generation = 0  # every page changed (MkDocs set up again, an image changed)
         self.versions: dict[str, int] = {}  # URL path -> version of that page
@@ -74,8 +135,11 @@ class Preview:
         self.assembly = assemble(self.library, engine.site_options(self.validation_config), os.environ)
         self.site = engine.PageSite(config_file, passing(self.library), self.assembly, self.scratch)
         self.set_errors(self.library.errors, quiet=False)
+        self.search = SearchBuild(config_file, cases, self.scratch, self.say) if search else None
 
     def close(self) -> None:
+        if self.search is not None:
+            self.search.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
 
     # -- reading and validating -------------------------------------------------------------------
@@ -119,6 +183,10 @@ class Preview:
         """Look at the files once; show what changed. Called by the watcher thread only."""
         snapshot = self.take_snapshot()
         change = preview.changes(self.snapshot, snapshot, (c.rel for c in self.library.cases))
+        if self.search is not None:
+            if change.any:
+                self.search.changed()
+            self.search.poll()
         if not change.any:
             return change
         self.snapshot = snapshot
@@ -214,6 +282,11 @@ class Preview:
 
     def get(self, path: str) -> Served:
         """The response for a URL path (no leading /)."""
+        if path.startswith(SEARCH_DIR) and self.search is not None:
+            built = self.search.file(path)
+            if built is not None:
+                kind = mimetypes.guess_type(built.name)[0] or "application/octet-stream"
+                return Served(200, kind, built.read_bytes())
         with self.lock:
             file = self.site.find(path)
             if file is not None and file.page is not None:
