@@ -269,6 +269,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import signal
     import threading
 
     from .site.serve import Preview, make_server, watch
@@ -295,16 +296,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
               "保存文件后页面自动刷新；按 Ctrl+C 停止。", file=sys.stderr, flush=True)
         stop = threading.Event()
         threading.Thread(target=watch, args=(state, stop), name="casebook-watch", daemon=True).start()
+        previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill`: stop as Ctrl+C does, cleaning up
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             print("\n预览已停止。", file=sys.stderr)
         finally:
+            signal.signal(signal.SIGTERM, previous)
             stop.set()
             state.close()
     finally:
         server.server_close()
     return 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def cmd_checksums(args: argparse.Namespace) -> int:

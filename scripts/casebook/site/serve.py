@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ..core import report
+from ..core.errors import CasebookError
 from ..core.library import Memo, load_library
 from ..core.load import shown_path
 from ..core.model import Finding, Library
@@ -223,6 +223,8 @@ class Preview:
     def refresh(self, change: preview.Change) -> None:
         """Step 2: the whole library validated and assembled again; MkDocs set up again when the
         site's files are not the same, else only the changed pages rendered again."""
+        if change.site:  # mkdocs.yml may have changed: validate and assemble with the new one
+            self.validation_config = self.engine.load(self.config_file)
         library = self.check()
         assembly = assemble(library, self.engine.site_options(self.validation_config), os.environ)
         self.library = library
@@ -373,6 +375,8 @@ def watch(state: Preview, stop: threading.Event) -> None:
     while not stop.wait(POLL_SECONDS):
         try:
             state.update()
+        except CasebookError as exc:  # mkdocs.yml broken, say: the preview keeps the last good site
+            state.say(f"casebook serve: {exc}；改正后保存，预览会跟上")
         except Exception as exc:  # a bug must not stop the preview silently: say it, keep watching
             state.say(f"casebook serve: 更新失败（{type(exc).__name__}: {exc}）；保存文件后再试")
 
