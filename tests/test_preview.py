@@ -368,4 +368,4 @@ def test_the_published_build_is_unchanged_by_the_preview(project):
     """No reload script, banner or preview stylesheet in anything the build wrote."""
     for path in project["site"].rglob("*.html"):
         text = path.read_text(encoding="utf-8")
-        assert "__casebook" not in text and preview.START not in text, path
+        assert 'src="/__casebook/' not in text and 'href="/__casebook/' not in text and preview.START not in text, path
