@@ -345,14 +345,15 @@ def test_browser_reloads_on_edit_shows_error_banner_and_recovers(tmp_path, monke
         tab.goto(f"http://127.0.0.1:{server.server_address[1]}/cases/{CASE}/")
         assert "“邻里帮”志愿服务法" in tab.inner_text("h1")
         touch_write(path, good.replace("每周为独居老人上门服务。", "每周为独居老人上门服务。浏览器里看到的新句子。"))
-        tab.wait_for_function("() => document.body.innerText.includes('浏览器里看到的新句子。')", timeout=15_000)
+        # While the page reloads there is a moment without a body: each check allows for it.
+        tab.wait_for_function("() => document.body && document.body.innerText.includes('浏览器里看到的新句子。')", timeout=15_000)
         touch_write(path, good.replace("region: 永康市", "region: 没有这个地区"))
         tab.wait_for_selector(".cb-preview-errors", timeout=15_000)
         banner_text = tab.inner_text(".cb-preview-errors")
         assert "E203" in banner_text and "没有这个地区" in banner_text and f"{CASE}.md:" in banner_text
         assert tab.evaluate("getComputedStyle(document.querySelector('.cb-preview-errors')).position") == "fixed"
         touch_write(path, good)
-        tab.wait_for_function("() => !document.querySelector('.cb-preview-errors') && document.querySelector('h1') "
+        tab.wait_for_function("() => document.body && !document.querySelector('.cb-preview-errors') && document.querySelector('h1') "
                               "&& document.querySelector('h1').innerText.includes('邻里帮')", timeout=15_000)
         assert "浏览器里看到的新句子。" not in tab.inner_text("article")
         assert violations == []  # the reload script runs under the published policy

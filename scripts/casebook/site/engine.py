@@ -188,15 +188,19 @@ def _read(file: File) -> str:
 OFFLINE_PLUGINS = ("offline", "material/offline")
 
 
-def configure(config: MkDocsConfig, library: Library, downloads: Path | None, offline: bool) -> None:
-    """Set the plugins' options for this build on a loaded configuration: the validated library
-    and the 案例汇编 folder for ours, on or off for the offline plugin."""
+def configure(config: MkDocsConfig, library: Library, downloads: Path | None, offline: bool,
+              assembled: Assembly | None = None) -> None:
+    """Set the plugins' options for this build on a loaded configuration: the validated library,
+    the 案例汇编 folder and (casebook serve) the library's assembly for ours, on or off for the
+    offline plugin. Every option is set each time: MkDocs keeps one instance of our plugin for the
+    whole process (it has on_startup), so nothing of an earlier build may stay on it."""
     ours = config.plugins.get("casebook")
     if ours is None:
         raise BuildError("MkDocs 配置中没有启用 casebook 插件（plugins: - casebook）")
     ours.config.cases = str(library.root.resolve())
     ours.config.downloads = str(downloads.resolve()) if downloads else ""
     ours.preloaded = library
+    ours.assembled = assembled
     found = [name for name in OFFLINE_PLUGINS if name in config.plugins]
     if offline and not found:
         raise BuildError("MkDocs 配置中没有 offline 插件，无法生成离线版（plugins: - offline）")
@@ -241,8 +245,7 @@ class PageSite:
         from mkdocs.structure.nav import get_navigation
 
         config = load(config_file, site_dir=str(site_dir), strict=True)
-        configure(config, library, None, offline=False)
-        config.plugins["casebook"].assembled = assembly
+        configure(config, library, None, offline=False, assembled=assembly)
         config = config.plugins.on_config(config)
         config.plugins.on_pre_build(config=config)
         files = get_files(config)

@@ -242,7 +242,6 @@ class Preview:
             changed.update({uri: data for uri, data in assembly.files.items() if self.current(uri) != data})
             with self.lock:
                 self.assembly = assembly
-                self.site.config.plugins["casebook"].library = library
             self.put_pages(changed)
             if set(change.other_files) & set(library.assets):
                 with self.lock:  # an image: every page that may show it
