@@ -284,7 +284,7 @@ def measure_preview(lib: Path, edits: int = 3) -> dict:
                 written = time.perf_counter()
                 case.write_text(text, encoding="utf-8")
                 page.wait_for_function("t => document.querySelector('h1') && document.querySelector('h1').textContent.includes(t)",
-                                       arg=title, timeout=60_000, polling="raf")
+                                       arg=title, timeout=600_000, polling="raf")  # 20,000 cases: an edit can wait for the re-assembly (~70 s)
                 visible.append(time.perf_counter() - written)
                 while title not in (get(f"{base}/overview/") or ""):
                     if time.perf_counter() - written > 120:
