@@ -10,7 +10,6 @@ import datetime as dt
 import errno
 import os
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -223,7 +222,8 @@ def fix_library(cases: Path, config_file: Path) -> list[str] | None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .site.build import build_site, pack_zip  # zipfile, MkDocs: not needed to validate
+    from .core.progress import Stages, amount, megabytes
+    from .site.build import build_site, pack_zip, tree_size  # zipfile, MkDocs: not needed to validate
     from .site.provenance import SITE_URL_ENV
 
     if args.zip and not args.offline:
@@ -231,6 +231,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 2
     if not args.config_file.is_file():
         return no_config(args.config_file)
+    stages = Stages(progress)  # one line a stage on stdout, so a long build never looks hung
     library = checked_library(args.cases, args.config_file)
     if library is None:
         return 2
@@ -238,19 +239,27 @@ def cmd_build(args: argparse.Namespace) -> int:
         sys.stderr.write(report.as_text(library))
         return fail(f"校验未通过，没有生成站点；{args.site_dir} 保持原样。", 1)
     flavour = "离线版" if args.offline else "站点"
-    print(f"校验通过：{len(library.published)} 个案例将发布。正在生成{flavour}（MkDocs）…", flush=True)
-    start = time.monotonic()
+    stages.done("校验", f"{amount(len(library.cases), '个案例')}通过，{amount(len(library.published), '个')}将发布")
+    progress(f"正在生成{flavour}（MkDocs）…")
     try:
         build_site(args.config_file, library, args.site_dir, offline=args.offline,
-                   site_url=args.site_url or os.environ.get(SITE_URL_ENV) or None, downloads=args.downloads)
+                   site_url=args.site_url or os.environ.get(SITE_URL_ENV) or None, downloads=args.downloads,
+                   progress=progress)
     except CasebookError as exc:
         print(f"casebook: {exc}；{args.site_dir} 保持原样。", file=sys.stderr)
         return 1
-    print(f"已生成{flavour}：{args.site_dir}/（{time.monotonic() - start:.1f} 秒）")
+    count, size = tree_size(args.site_dir)
+    stages.done(f"已生成{flavour}", f"{args.site_dir}/，{amount(count, '个文件')}，{megabytes(size)}")
     if args.zip:
-        path = pack_zip(args.site_dir, args.zip)
-        print(f"已打包离线版：{path}")
+        path, count = pack_zip(args.site_dir, args.zip)
+        stages.done("已打包离线版", f"{path}，{amount(count, '个文件')}，{megabytes(path.stat().st_size)}")
+    print(f"共用时 {stages.total():.1f} 秒。")
     return 0
+
+
+def progress(line: str) -> None:
+    """A stage line of long work (core/progress.py) on stdout, at once."""
+    print(line, flush=True)
 
 
 def cmd_checksums(args: argparse.Namespace) -> int:
@@ -295,15 +304,18 @@ def cmd_stage(args: argparse.Namespace) -> int:
 
 def cmd_book(args: argparse.Namespace) -> int:
     from .book import make
+    from .core.progress import Stages, amount, megabytes
 
     try:
         formats = make.parse_formats(args.format)
         config = make.read_config(args.config)
     except BookError as exc:
         return fail(f"用法错误：{exc}")
+    stages = Stages(progress)
     library = valid_library(args.cases)
     if library is None:
         return fail("校验未通过，没有生成案例汇编。", 1)
+    stages.done("校验", f"{amount(len(library.cases), '个案例')}通过")
     try:
         book = make.plan_book(library, title=args.title or config["title"], compiler=args.compiler or config["compiler"],
                               group_by=args.group_by, where=args.where)
@@ -324,16 +336,18 @@ def cmd_book(args: argparse.Namespace) -> int:
             print("casebook: 未生成 PDF（--skip-without-font）。", file=sys.stderr)
             formats.remove("pdf")
     scope = f"（{book.scope}）" if book.scope else ""
-    print(f"案例汇编{scope}：{book.count} 个案例，{len(book.parts)} 篇。", flush=True)
+    stages.done(f"编排案例汇编{scope}", f"{amount(book.count, '个案例')}，{len(book.parts)} 篇")
     for fmt in formats:
-        start = time.monotonic()
+        stages.restart()  # the font search is not this format's time
         try:
             data = make.render(book, fmt, args.cases, fonts)
         except TypesetError as exc:
             return fail(f"PDF 排版失败：{exc}", 1)
         target = make.output_path(args.out, config, book, fmt)
         write_whole(target, data)
-        print(f"已生成：{target}（{len(data) / 1e6:.1f} MB，{time.monotonic() - start:.1f} 秒）")
+        pages = f"，{amount(n, '页')}" if (n := make.page_count(data, fmt)) else ""
+        stages.done(f"已生成 {make.FORMAT_LABELS[fmt]}", f"{target}{pages}，{megabytes(len(data))}")
+    print(f"共用时 {stages.total():.1f} 秒。")
     return 0
 
 

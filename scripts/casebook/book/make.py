@@ -4,6 +4,7 @@ CLI only prints."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..core.index import build_index
@@ -54,3 +55,16 @@ def render(book: Book, fmt: str, root: Path, fonts) -> bytes:
 
 def output_path(out: Path, config: dict[str, str], book: Book, fmt: str) -> Path:
     return out / f"{config['name']}-{book.date.strftime('%Y%m%d')}.{fmt}"
+
+
+FORMAT_LABELS = {"pdf": "PDF", "docx": "Word"}
+_PAGES = re.compile(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)")
+
+
+def page_count(data: bytes, fmt: str) -> int | None:
+    """Pages of a PDF as Typst writes it (one page tree: `/Type /Pages /Count N`); None for Word
+    (Word lays out pages when the file opens) or a PDF written otherwise."""
+    if fmt != "pdf":
+        return None
+    found = [int(n) for n in _PAGES.findall(data)]
+    return max(found) if found else None

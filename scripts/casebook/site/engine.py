@@ -182,15 +182,17 @@ def _read(file: File) -> str:
 OFFLINE_PLUGINS = ("offline", "material/offline")
 
 
-def configure(config: MkDocsConfig, library: Library, downloads: Path | None, offline: bool) -> None:
-    """Set the plugins' options for this build on a loaded configuration: the validated library
-    and the 案例汇编 folder for ours, on or off for the offline plugin."""
+def configure(config: MkDocsConfig, library: Library, downloads: Path | None, offline: bool,
+              progress: Callable[[str], None] | None = None) -> None:
+    """Set the plugins' options for this build on a loaded configuration: the validated library,
+    the 案例汇编 folder and where its stage lines go for ours, on or off for the offline plugin."""
     ours = config.plugins.get("casebook")
     if ours is None:
         raise BuildError("MkDocs 配置中没有启用 casebook 插件（plugins: - casebook）")
     ours.config.cases = str(library.root.resolve())
     ours.config.downloads = str(downloads.resolve()) if downloads else ""
     ours.preloaded = library
+    ours.progress = progress
     found = [name for name in OFFLINE_PLUGINS if name in config.plugins]
     if offline and not found:
         raise BuildError("MkDocs 配置中没有 offline 插件，无法生成离线版（plugins: - offline）")

@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -21,12 +22,13 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from ..core import report
 from ..core.model import Library
+from ..core.progress import Stages, amount
 from ..core.sanitize import clean, clean_text, removed
 from .csp import PolicyError, add_policy
 from .engine import page_context, site_options
@@ -55,6 +57,9 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     dirty = False  # until on_startup says otherwise
     preloaded: Library | None = None  # set by `casebook build`: validated already
     serving = False  # `mkdocs serve`: its live-reload script is inline, so pages get no CSP there
+    # Where the stage lines go (assembly, pages written, search index): `casebook build` prints
+    # them; under `mkdocs build` they are INFO log lines.
+    progress: Callable[[str], None] | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this object across `mkdocs serve` rebuilds. Under
@@ -69,6 +74,8 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         if not self.config.enabled:
             return config
         # Per-build state lives here and is reset on every build (mkdocs serve rebuilds).
+        self.stages = Stages(self.progress or log.info)
+        self.pages_written = 0
         self.root = Path(self.config.cases).resolve()  # Dir: already relative to mkdocs.yml, and there
         library = self.preloaded or check_library(self.root, lambda lib: page_context(config, lib))
         if library.errors:  # the CLI's report (findings, then the summary), under one line
@@ -85,6 +92,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         if not self.config.enabled:
             return files
         # After every on_config: the offline plugin has set use_directory_urls by now.
+        self.stages.restart()
         site = assemble(self.library, site_options(config, self.config.downloads), os.environ)
         config.edit_uri_template = site.edit_template
         config.copyright = site.copyright
@@ -103,6 +111,8 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         for file in files:
             if file.generated_by is None and file.src_uri.endswith(".md"):
                 file.edit_uri = f"{site.docs_prefix}/{file.src_uri}" if site.docs_prefix is not None else None
+        self.stages.done("组装", f"{amount(len(site.pages), '个页面')}、{amount(len(site.files), '个数据文件')}、"
+                                f"{amount(len(site.copies), '个图片和下载文件')}")
         return files
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -144,6 +154,8 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     # what came from the library (content, title) earns no hash. Last, after other plugins' changes.
     @event_priority(-100)
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        if self.config.enabled:
+            self.pages_written += 1
         return self.add_policy(output, page.content or "", page.title or "")
 
     @event_priority(-100)
@@ -158,10 +170,16 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         except PolicyError as error:
             raise PluginError(f"casebook: {error}") from error
 
+    # First of all post-build work: every page has been rendered and written.
+    @event_priority(100)
+    def _pages_written(self, *, config: MkDocsConfig) -> None:
+        if self.config.enabled:
+            self.stages.done("写出页面", amount(self.pages_written, "个页面"))
+
     # After Material's search writes its index (priority 0), before the offline plugin inlines
     # it into search_index.js (priority -100).
     @event_priority(-50)
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
+    def _search_index(self, *, config: MkDocsConfig) -> None:
         if not self.config.enabled:
             return
         if self.dirty:
@@ -174,6 +192,10 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
             (site / SEARCH_FOLDER).mkdir(parents=True)
             for name, text in files.items():
                 (site / name).write_bytes(text.encode("utf-8"))
+            # The time includes Material's search plugin (its index and jieba), which ran just before.
+            self.stages.done("搜索索引", amount(len(files), "个文件"))
+
+    on_post_build = CombinedEvent(_pages_written, _search_index)
 
 
 def use_our_worker(block: str) -> str:
