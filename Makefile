@@ -25,7 +25,8 @@ validate: $(STAMP)
 # from the home and overview pages) and copied to dist/. The PDF needs a Chinese font: tools.py
 # finds one (on Debian as root it installs fonts-noto-cjk); without one the site still builds.
 # dist/ then holds this build's distributables only (older zips, books and SBOMs are removed
-# first) and SHA256SUMS over them (casebook checksums).
+# first) and SHA256SUMS over them (casebook checksums). A book past the page budget comes in
+# volumes (…-ce01.pdf/.docx …); their list build/book/volumes.json is for the site, not for dist/.
 site: $(STAMP)
 	$(BIN)/casebook validate --cases $(CASES)
 	@$(BIN)/python scripts/tools.py fonts --quiet >/dev/null || true
@@ -34,7 +35,7 @@ site: $(STAMP)
 	$(BIN)/casebook build --cases $(CASES) --site-dir site --downloads build/book
 	rm -f dist/*.zip dist/*.pdf dist/*.docx dist/*.cdx.json dist/SHA256SUMS
 	$(BIN)/casebook build --cases $(CASES) --site-dir build/offline --offline --zip dist --downloads build/book
-	cp build/book/* dist/
+	cp build/book/*.docx $$(find build/book -maxdepth 1 -name '*.pdf') dist/
 	$(BIN)/casebook checksums dist
 
 # A dry run of .github/workflows/release.yml's build job, which runs exactly this: the tests,

@@ -20,6 +20,7 @@ from .core.errors import CasebookError
 from .core.files import write_whole
 from .core.load import shown_path
 from .core.model import Library
+from .core.volumes import DEFAULT_VOLUME_PAGES
 from .core.schema import SUMMARY_MAX
 
 # The draft commands (new, import, from-issue, sync) import their modules when they run: pypinyin
@@ -87,6 +88,9 @@ def make_parser() -> Parser:
     p.add_argument("--group-by", default="category", metavar="FIELD", help="按哪个词表字段分篇（默认 category）")
     p.add_argument("--where", action="append", default=[], metavar="FIELD=VALUE",
                    help="只收录该字段取该值的案例，如 region=东城街道；可重复（同一字段为“或”，不同字段为“且”）")
+    p.add_argument("--volume-pages", type=int, default=DEFAULT_VOLUME_PAGES, metavar="N",
+                   help=f"每册的页数上限（默认 {DEFAULT_VOLUME_PAGES}）：超过时分册，先按分篇字段、再按顺序；每册有自己的封面、目录和页码，"
+                        "文件名带册号（-ce01），并写出分册清单 volumes.json 供站点链接")
     p.add_argument("--config", type=Path, help="书名、编者、文件名的配置（YAML；默认读取当前目录的 book.yml，如有）")
     p.add_argument("--skip-without-font", action="store_true",
                    help="找不到中文字体时只提示、不生成 PDF（Word 照常生成），退出码 0；make site 用")
@@ -305,6 +309,7 @@ def cmd_stage(args: argparse.Namespace) -> int:
 def cmd_book(args: argparse.Namespace) -> int:
     from .book import make
     from .core.progress import Stages, amount, megabytes
+    from .core.volumes import VOLUMES_FILE, VolumeFiles, volumes_json
 
     try:
         formats = make.parse_formats(args.format)
@@ -317,11 +322,11 @@ def cmd_book(args: argparse.Namespace) -> int:
         return fail("校验未通过，没有生成案例汇编。", 1)
     stages.done("校验", f"{amount(len(library.cases), '个案例')}通过")
     try:
-        book = make.plan_book(library, title=args.title or config["title"], compiler=args.compiler or config["compiler"],
-                              group_by=args.group_by, where=args.where)
+        plan = make.plan_volumes(library, title=args.title or config["title"], compiler=args.compiler or config["compiler"],
+                                 group_by=args.group_by, where=args.where, budget=args.volume_pages)
     except BookError as exc:
         return fail(f"用法错误：{exc}")
-    if not book.count:
+    if not plan.count:
         return fail("没有符合条件的已发布案例（草稿不收录），没有生成案例汇编。", 1)
     fonts = None
     if "pdf" in formats:
@@ -335,18 +340,35 @@ def cmd_book(args: argparse.Namespace) -> int:
                 return 1
             print("casebook: 未生成 PDF（--skip-without-font）。", file=sys.stderr)
             formats.remove("pdf")
-    scope = f"（{book.scope}）" if book.scope else ""
-    stages.done(f"编排案例汇编{scope}", f"{amount(book.count, '个案例')}，{len(book.parts)} 篇")
-    for fmt in formats:
-        stages.restart()  # the font search is not this format's time
-        try:
-            data = make.render(book, fmt, args.cases, fonts)
-        except TypesetError as exc:
-            return fail(f"PDF 排版失败：{exc}", 1)
-        target = make.output_path(args.out, config, book, fmt)
-        write_whole(target, data)
-        pages = f"，{amount(n, '页')}" if (n := make.page_count(data, fmt)) else ""
-        stages.done(f"已生成 {make.FORMAT_LABELS[fmt]}", f"{target}{pages}，{megabytes(len(data))}")
+    scope = f"（{plan.scope}）" if plan.scope else ""
+    many = len(plan.volumes) > 1
+    split = f"，分 {len(plan.volumes)} 册（每册不超过约 {args.volume_pages:,} 页）" if many else ""
+    stages.done(f"编排案例汇编{scope}", f"{amount(plan.count, '个案例')}，{plan.parts} 篇，估计 {plan.pages:,} 页{split}")
+    listed = []
+    for volume in plan.volumes:  # one volume in memory at a time
+        stages.restart()  # the font search is not this volume's time
+        book = make.volume_book(plan, volume)
+        names = []
+        for fmt in formats:
+            try:
+                data = make.render(book, fmt, args.cases, fonts)
+            except TypesetError as exc:
+                return fail(f"PDF 排版失败：{exc}", 1)
+            target = make.output_path(args.out, config, book, fmt)
+            write_whole(target, data)
+            names.append(target.name)
+            pages = f"，{amount(n, '页')}" if (n := make.page_count(data, fmt)) else ""
+            which = f"第{volume.number}册 " if many else " "
+            stages.done(f"已生成{which}{make.FORMAT_LABELS[fmt]}", f"{target}{pages}，{megabytes(len(data))}")
+            del data
+        listed.append(VolumeFiles(volume.number, volume.holds, book.count, tuple(names)))
+        del book
+    volumes_path = args.out / VOLUMES_FILE
+    if many:
+        write_whole(volumes_path, volumes_json(listed))
+        print(f"已写出分册清单：{volumes_path}（{len(listed)} 册；站点的下载链接按它列出每一册）")
+    elif volumes_path.is_file():  # a list from an earlier, split book would name files of another book
+        volumes_path.unlink()
     print(f"共用时 {stages.total():.1f} 秒。")
     return 0
 

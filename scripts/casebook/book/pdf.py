@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..core.schema import INCOMPLETE_MARK, INCOMPLETE_NOTE
 from .errors import TypesetError
-from .compose import Book, chinese_date
+from .compose import Book, chinese_date, volume_text
 from .fonts import MONO, FontChoice
 
 
@@ -25,6 +25,9 @@ def book_data(book: Book, fonts: FontChoice) -> dict:
         "date_text": chinese_date(book.date),
         "count": book.count,
         "scope": book.scope,
+        "volume": book.volume,
+        "volume_text": volume_text(book),
+        "holds": book.holds,
         "incomplete": [INCOMPLETE_MARK, INCOMPLETE_NOTE],
         "fonts": {"serif": fonts.serif, "sans": fonts.sans, "mono": MONO},
         "parts": [
