@@ -74,9 +74,11 @@ serve: $(STAMP)
 	$(BIN)/mkdocs serve --dirty
 
 # Synthetic libraries of 500 / 2,000 / 5,000 / 20,000 cases (20,000: search only) into bench-out/;
-# prints figures (takes a while; see docs/guide/performance.md).
+# prints figures (takes a while; see docs/guide/performance.md). make site's steps at 20,000 cases:
+#   make bench BENCH_ARGS="--site-steps --sizes 500 5000 20000"
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 # Refresh requirements.lock (versions + hashes) from pyproject.toml with pip-tools, in a
 # throw-away environment. Includes the build backend: `make` installs the project without
