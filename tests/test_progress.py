@@ -90,7 +90,7 @@ def test_book_prints_each_stage_with_pages_and_size(run_cli, tmp_path):
     pdf, word = out / f"liangxin-dangjian-anli-huibian-{stamp}.pdf", out / f"liangxin-dangjian-anli-huibian-{stamp}.docx"
     m = lines_matching(result.stdout, [
         rf"校验：(\d+) 个案例通过{SECONDS}",
-        rf"编排案例汇编：(\d+) 个案例，(\d+) 篇{SECONDS}",
+        rf"编排案例汇编：(\d+) 个案例，(\d+) 篇，估计 ([\d,]+) 页{SECONDS}",
         rf"已生成 PDF：(.+)，(\d+) 页，(\d+\.\d) MB{SECONDS}",
         rf"已生成 Word：(.+)，(\d+\.\d) MB{SECONDS}",
         r"共用时 \d+\.\d 秒。",
@@ -99,5 +99,6 @@ def test_book_prints_each_stage_with_pages_and_size(run_cli, tmp_path):
     published = [p for p in found if "status: draft" not in p.read_text(encoding="utf-8")]
     assert int(m[0][1]) == len(found) and int(m[1][1]) == len(published)
     assert m[2][1] == str(pdf) and int(m[2][2]) == len(PdfReader(pdf).pages) > 1
+    assert int(m[2][2]) <= int(m[1][3]) <= int(m[2][2]) * 1.25  # the estimate made before typesetting
     assert float(m[2][3]) == round(pdf.stat().st_size / 1e6, 1)
     assert m[3][1] == str(word) and float(m[3][2]) == round(word.stat().st_size / 1e6, 1)
