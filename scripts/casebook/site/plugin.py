@@ -128,6 +128,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
         # overrides/main.html always calls the filter: disabled, Material keeps its own worker.
         env.filters["casebook_search_worker"] = use_our_worker if self.config.enabled else str
+        self.files = files
         return env
 
     def generated(self, config: MkDocsConfig, uri: str, content: str | bytes) -> File:
@@ -173,8 +174,16 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     # First of all post-build work: every page has been rendered and written.
     @event_priority(100)
     def _pages_written(self, *, config: MkDocsConfig) -> None:
-        if self.config.enabled:
-            self.stages.done("写出页面", amount(self.pages_written, "个页面"))
+        if not self.config.enabled:
+            return
+        self.stages.done("写出页面", amount(self.pages_written, "个页面"))
+        # Every page is written and its links and anchors are checked: MkDocs would keep each page's
+        # Markdown and HTML until the build ends (20,000 cases: about a gigabyte) while the search
+        # index is built. No post-build step reads them (Material's search has its own copy of the
+        # text); a page is built afresh on the next build (mkdocs serve).
+        for file in self.files.documentation_pages():
+            if file.page is not None:
+                file.page.markdown = file.page.content = None
 
     # After Material's search writes its index (priority 0), before the offline plugin inlines
     # it into search_index.js (priority -100).
