@@ -277,3 +277,14 @@ def test_whole_parts_together_then_a_long_part_in_order():
 def test_a_case_longer_than_the_budget_gets_its_own_volume():
     volumes = plan([[1, 50, 1]], budget=10)
     assert [[c.id for _, cs in v.groups for c in cs] for v in volumes] == [["0-0"], ["0-1"], ["0-2"]]
+
+
+def test_a_part_too_long_for_any_volume_starts_where_the_last_volume_ends():
+    """No half-empty volume before (or after) a 篇 that has to be split anyway; a 篇 that fits a
+    volume of its own is never split."""
+    volumes = plan([[2], [5, 5, 5, 5], [6, 6]], budget=15)
+    layout = [[(p.number, p.continued, [c.id for c in cs]) for p, cs in v.groups] for v in volumes]
+    assert layout[0] == [(1, False, ["0-0"]), (2, False, ["1-0"])]
+    assert layout[-1] == [(3, False, ["2-0", "2-1"])]  # whole, in a volume of its own
+    assert all(v.pages <= 15 for v in volumes)
+    assert "第二篇　类2（第 1–1 个案例）" in volumes[0].holds

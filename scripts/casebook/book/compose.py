@@ -294,26 +294,27 @@ class VolumePlan:
 
 def split_volumes(groups: tuple[Group, ...], pages_of: Callable[[Case], int], budget: int) -> tuple[VolumePlan, ...]:
     """Volumes of at most about `budget` pages: whole 篇 together while they fit (the grouping
-    field first), a 篇 too long for one volume split in order; one volume when the book fits.
-    A single case longer than the budget still gets a volume of its own."""
+    field first: a 篇 that fits a volume is never split), a 篇 too long for any volume split in
+    order, starting where the last volume ends; one volume when the book fits. A single case
+    longer than the budget still gets a volume of its own."""
     volumes: list[_Filling] = [_Filling()]
     for part, cases in groups:
         sizes = [pages_of(c) for c in cases]
-        if not volumes[-1].fits(1, len(cases), sum(sizes), budget):
-            if not volumes[-1].empty:
-                volumes.append(_Filling())
-            if volumes[-1].fits(1, len(cases), sum(sizes), budget):
-                volumes[-1].add(part, cases, 0, sizes)
-                continue
-            for i, (case, size) in enumerate(zip(cases, sizes)):  # too long for any volume: in order
-                current = volumes[-1]
-                new_part = not current.parts or current.parts[-1][0].number != part.number
-                if not current.empty and not current.fits(int(new_part), 1, size, budget):
-                    current = _Filling()
-                    volumes.append(current)
-                current.add(replace(part, continued=i > 0), (case,), i, (size,))
+        if volumes[-1].fits(1, len(cases), sum(sizes), budget):
+            volumes[-1].add(part, cases, 0, sizes)
             continue
-        volumes[-1].add(part, cases, 0, sizes)
+        if _Filling().fits(1, len(cases), sum(sizes), budget):  # a volume of its own holds it whole
+            volumes.append(_Filling())
+            volumes[-1].add(part, cases, 0, sizes)
+            continue
+        # Too long for any volume: in order, from where the last volume ends (no half-empty volume).
+        for i, (case, size) in enumerate(zip(cases, sizes)):
+            current = volumes[-1]
+            new_part = not current.parts or current.parts[-1][0].number != part.number
+            if not current.empty and not current.fits(int(new_part), 1, size, budget):
+                current = _Filling()
+                volumes.append(current)
+            current.add(replace(part, continued=i > 0), (case,), i, (size,))
     part_sizes = {part.number: len(cases) for part, cases in groups}
     many = len(volumes) > 1
     return tuple(VolumePlan(n, tuple((part, tuple(cases)) for part, cases, _ in v.parts), v.pages(),
