@@ -45,3 +45,45 @@ def test_pages_are_released_after_they_are_written(build_site, tmp_path):
         plugin.CasebookPlugin.on_post_build = plugin.CombinedEvent(plugin.CasebookPlugin._pages_written, real)
     assert seen and all(pair == (None, None) for pair in seen)
     assert (tmp_path / "site" / "search" / "casebook").is_dir()  # our index was built after the release
+
+
+# -- related cases at 20,000 (core/index.py) -----------------------------------------------------
+
+def related_by_counting_everything(cases):
+    """The ranking as it was defined before issue 22: count every case that shares a value."""
+    from collections import Counter, defaultdict
+    from operator import itemgetter
+
+    from casebook.core.index import CATEGORY_WEIGHT, RELATED_MAX, TAG_WEIGHT
+
+    postings = defaultdict(list)
+    for i, case in enumerate(cases):
+        for value in case.category:
+            postings["category", value].append(i)
+        for value in case.tags:
+            postings["tags", value].append(i)
+    related = {}
+    for i, case in enumerate(cases):
+        lists = [postings["category", v] for v in case.category] * CATEGORY_WEIGHT
+        lists += [postings["tags", v] for v in case.tags] * TAG_WEIGHT
+        scores = Counter(dict.fromkeys(sorted(set().union(*lists)), 0))
+        for ids in lists:
+            scores.update(ids)
+        scores.pop(i, None)
+        best = sorted(scores.items(), key=itemgetter(1), reverse=True)[:RELATED_MAX]
+        related[case.id] = tuple(cases[j].id for j, _ in best)
+    return related
+
+
+def test_related_cases_rank_as_counting_everything_does():
+    import random
+    from types import SimpleNamespace
+
+    from casebook.core.index import related_cases
+
+    rng = random.Random(22)
+    for size, categories, tags, most_tags in ((300, 4, 12, 3), (200, 10, 30, 5), (60, 3, 40, 14), (40, 2, 3, 2)):
+        cases = tuple(SimpleNamespace(id=f"c{i}", category=tuple(rng.sample(range(categories), rng.randint(1, 2))),
+                                      tags=tuple(rng.sample(range(tags), rng.randint(0, most_tags))))
+                      for i in range(size))
+        assert related_cases(cases) == related_by_counting_everything(cases)
