@@ -96,7 +96,8 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         site = assemble(self.library, site_options(config, self.config.downloads), os.environ)
         config.edit_uri_template = site.edit_template
         config.copyright = site.copyright
-        self.pending = {**site.pages, **site.files}
+        self.pending = {**site.pages, **site.files} if self.dirty else {}  # what `serve --dirty` compares
+        self.page_uris = frozenset(site.pages)
         for uri, content in site.pages.items():
             file = self.generated(config, uri, content)
             # "Edit" on a case page opens its source file in the library, not a generated path.
@@ -129,6 +130,11 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         # overrides/main.html always calls the filter: disabled, Material keeps its own worker.
         env.filters["casebook_search_worker"] = use_our_worker if self.config.enabled else str
         self.files = files
+        # Every page has read its Markdown by now (MkDocs reads all pages before on_env): our
+        # generated pages need not keep a second copy of it in their File (20,000 cases: 200 MB).
+        for file in files.documentation_pages():
+            if self.config.enabled and file.src_uri in self.page_uris and file.page is not None and file.page.markdown is not None:
+                file.content_string = ""
         return env
 
     def generated(self, config: MkDocsConfig, uri: str, content: str | bytes) -> File:

@@ -388,8 +388,11 @@ def previews(pages: list[Page]) -> dict[str, str]:
 
 
 def build_search_files(data: dict, is_case: Callable[[str], bool]) -> dict[str, str]:
-    """Material's search index -> our files (relative path in the site -> text)."""
+    """Material's search index -> our files (relative path in the site -> text). Each stage's
+    input is let go of as soon as the next one has what it needs (memory at 20,000 cases)."""
     pages = read_pages(data, is_case)
+    config = {key: data["config"][key] for key in ("lang", "separator", "pipeline") if key in data["config"]}
+    del data  # the caller passes Material's parsed index and keeps no reference to it
     collecting = gc.isenabled()
     gc.disable()  # millions of small lists, none of them cyclic: the collector would rescan them all
     try:
@@ -398,12 +401,14 @@ def build_search_files(data: dict, is_case: Callable[[str], bool]) -> dict[str, 
         if collecting:
             gc.enable()
     k_count, k_files = shards(k, "k")
+    del k
     p_count, p_files = shards(p, "p")
+    del p
     files = {**k_files, **p_files, **previews(pages)}
+    del k_files, p_files
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + files[name].encode("utf-8") + b"\0")
-    config = {key: data["config"][key] for key in ("lang", "separator", "pipeline") if key in data["config"]}
     config[INDEX_KEY] = {"pages": len(pages), "k": k_count, "p": p_count, "group": GROUP, "space": SPACE,
                          "weight": list(WEIGHT), "version": digest.hexdigest()[:16]}
     out = {f"{FOLDER}/{name}.js": text for name, text in files.items()}
