@@ -25,7 +25,8 @@ validate: $(STAMP)
 # from the home and overview pages) and copied to dist/. The PDF needs a Chinese font: tools.py
 # finds one (on Debian as root it installs fonts-noto-cjk); without one the site still builds.
 # dist/ then holds this build's distributables only (older zips, books and SBOMs are removed
-# first) and SHA256SUMS over them (casebook checksums).
+# first) and SHA256SUMS over them (casebook checksums). A book past the page budget comes in
+# volumes (…-ce01.pdf/.docx …); their list build/book/volumes.json is for the site, not for dist/.
 site: $(STAMP)
 	$(BIN)/casebook validate --cases $(CASES)
 	@$(BIN)/python scripts/tools.py fonts --quiet >/dev/null || true
@@ -34,7 +35,7 @@ site: $(STAMP)
 	$(BIN)/casebook build --cases $(CASES) --site-dir site --downloads build/book
 	rm -f dist/*.zip dist/*.pdf dist/*.docx dist/*.cdx.json dist/SHA256SUMS
 	$(BIN)/casebook build --cases $(CASES) --site-dir build/offline --offline --zip dist --downloads build/book
-	cp build/book/* dist/
+	cp build/book/*.docx $$(find build/book -maxdepth 1 -name '*.pdf') dist/
 	$(BIN)/casebook checksums dist
 
 # A dry run of .github/workflows/release.yml's build job, which runs exactly this: the tests,
@@ -75,9 +76,11 @@ serve: $(STAMP)
 	$(BIN)/casebook serve --cases $(CASES)$(if $(PORT), --port $(PORT))
 
 # Synthetic libraries of 500 / 2,000 / 5,000 / 20,000 cases (20,000: search only) into bench-out/;
-# prints figures (takes a while; see docs/guide/performance.md).
+# prints figures (takes a while; see docs/guide/performance.md). make site's steps at 20,000 cases:
+#   make bench BENCH_ARGS="--site-steps --sizes 500 5000 20000"
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 # Refresh requirements.lock (versions + hashes) from pyproject.toml with pip-tools, in a
 # throw-away environment. Includes the build backend: `make` installs the project without

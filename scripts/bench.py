@@ -111,8 +111,9 @@ def make_library(dest: Path, n: int, seed: int = 7, drawn: dict[str, set[str]] |
 # Peak memory is read in a small launcher process: a child forked straight from this script
 # would report this script's own (large) footprint as its high-water mark.
 LAUNCHER = """
-import resource, subprocess, sys
-code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+import os, resource, subprocess, sys
+out = open(os.environ["BENCH_STDOUT"], "w") if os.environ.get("BENCH_STDOUT") else subprocess.DEVNULL
+code = subprocess.run(sys.argv[1:], stdout=out).returncode
 print("maxrss", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)
 sys.exit(code)
 """
@@ -369,6 +370,62 @@ def measure(n: int, skip_browser: bool, skip_serve: bool, book_only: bool = Fals
     return r
 
 
+# -- make site's steps (issue 22): validate, book, build, offline build + zip, at any size --------------
+
+SITE_STEPS = ("validate", "book", "build", "offline")
+
+
+def measure_site_steps(n: int) -> dict:
+    """`make site`'s steps on a generated library of n cases, each a fresh process as make runs
+    it: time and peak memory (the largest process) per step, the stage lines each printed, site,
+    offline copy and zip sizes, the book's volumes and pages."""
+    from pypdf import PdfReader
+
+    lib = OUT / f"lib-{n}"
+    start = time.perf_counter()
+    make_library(lib, n)
+    r: dict = {"cases": n, "generate_s": time.perf_counter() - start}
+    book, site, offline, dist = (OUT / f"{what}-{n}" for what in ("book", "site", "offline", "dist"))
+    for path in (book, dist):
+        shutil.rmtree(path, ignore_errors=True)
+    casebook = [PY, "-m", "casebook"]
+    steps = {
+        "validate": casebook + ["validate", "--cases", str(lib)],
+        "book": casebook + ["book", "--cases", str(lib), "--out", str(book)],
+        "build": casebook + ["build", "--cases", str(lib), "--site-dir", str(site), "--downloads", str(book)],
+        "offline": casebook + ["build", "--cases", str(lib), "--site-dir", str(offline), "--offline", "--zip", str(dist),
+                               "--downloads", str(book)],
+    }
+    for step in SITE_STEPS:
+        print(f"… {n} 个案例：{step}", file=sys.stderr, flush=True)
+        lines = OUT / f"{step}-{n}.txt"
+        r[f"{step}_s"], r[f"{step}_mb"] = run(steps[step], env=dict(ENV, BENCH_STDOUT=str(lines)))
+        r[f"{step}_lines"] = lines.read_text(encoding="utf-8").splitlines()[-40:]  # validate: the summary, not every warning
+    pdfs = sorted(book.glob("*.pdf"))
+    pages = [len(PdfReader(p).pages) for p in pdfs]
+    r.update(volumes=len(pdfs), pages=sum(pages), max_volume_pages=max(pages, default=0),
+             pdf_bytes=sum(p.stat().st_size for p in pdfs), docx_bytes=sum(p.stat().st_size for p in book.glob("*.docx")),
+             site_bytes=dir_size(site), offline_bytes=dir_size(offline), zip_bytes=sum(p.stat().st_size for p in dist.glob("*.zip")))
+    return r
+
+
+def site_steps_report(rows: list[dict]) -> str:
+    lines = ["| 案例数 | validate | build | 离线版 + zip | 案例汇编（PDF + Word） | 站点 | 离线版 | zip | 分册 | PDF 页数（最厚一册） |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        cell = lambda step: f"{r[step + '_s']:.1f} s，{r[step + '_mb']:,.0f} MB"  # noqa: E731
+        lines.append(f"| {r['cases']:,} | {cell('validate')} | {cell('build')} | {cell('offline')} | {cell('book')} "
+                     f"| {r['site_bytes'] / 1e6:,.0f} MB | {r['offline_bytes'] / 1e6:,.0f} MB | {r['zip_bytes'] / 1e6:,.0f} MB "
+                     f"| {r['volumes']} | {r['pages']:,}（{r['max_volume_pages']:,}） |")
+    base = min(rows, key=lambda r: r["cases"])
+    for r in rows:
+        if r is not base:
+            ratios = "；".join(f"{step} {(r[step + '_s'] / r['cases']) / (base[step + '_s'] / base['cases']):.2f} 倍"
+                              for step in SITE_STEPS)
+            lines.append(f"\n每案例时间，{r['cases']:,} 对 {base['cases']:,} 案例：{ratios}。")
+    return "\n".join(lines)
+
+
 # -- Word import (issue 19.3): time and memory grow with the document, never past the limits --------
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -593,6 +650,8 @@ def main() -> None:
     parser.add_argument("--serve-only", action="store_true",
                         help="only the preview (casebook serve): start-up to the first case page, edit -> visible in Chromium")
     parser.add_argument("--import-paragraphs", type=int, nargs="+", default=[10_000, 25_000, 50_000, 100_000])
+    parser.add_argument("--site-steps", action="store_true",
+                        help="only make site's steps (validate, book, build, offline + zip) at every size given, 20,000 included")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     if args.serve_only:
@@ -602,6 +661,13 @@ def main() -> None:
             rows.append(measure(n, False, False, serve_only=True))
             print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
         print("casebook serve：\n\n" + preview_report(rows))
+        return
+    if args.site_steps:
+        rows = []
+        for n in args.sizes:
+            rows.append(measure_site_steps(n))
+            print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
+        print(site_steps_report(rows))
         return
     if not args.search_only and not args.book_only:
         print("… Word 导入", file=sys.stderr, flush=True)

@@ -10,7 +10,6 @@ import datetime as dt
 import errno
 import os
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,6 +20,7 @@ from .core.errors import CasebookError
 from .core.files import write_whole
 from .core.load import shown_path
 from .core.model import Library
+from .core.volumes import DEFAULT_VOLUME_PAGES
 from .core.schema import SUMMARY_MAX
 
 # The draft commands (new, import, from-issue, sync) import their modules when they run: pypinyin
@@ -103,6 +103,9 @@ def make_parser() -> Parser:
     p.add_argument("--group-by", default="category", metavar="FIELD", help="按哪个词表字段分篇（默认 category）")
     p.add_argument("--where", action="append", default=[], metavar="FIELD=VALUE",
                    help="只收录该字段取该值的案例，如 region=东城街道；可重复（同一字段为“或”，不同字段为“且”）")
+    p.add_argument("--volume-pages", type=int, default=DEFAULT_VOLUME_PAGES, metavar="N",
+                   help=f"每册的页数上限（默认 {DEFAULT_VOLUME_PAGES}）：超过时分册，先按分篇字段、再按顺序；每册有自己的封面、目录和页码，"
+                        "文件名带册号（-ce01），并写出分册清单 volumes.json 供站点链接")
     p.add_argument("--config", type=Path, help="书名、编者、文件名的配置（YAML；默认读取当前目录的 book.yml，如有）")
     p.add_argument("--skip-without-font", action="store_true",
                    help="找不到中文字体时只提示、不生成 PDF（Word 照常生成），退出码 0；make site 用")
@@ -238,7 +241,8 @@ def fix_library(cases: Path, config_file: Path) -> list[str] | None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .site.build import build_site, pack_zip  # zipfile, MkDocs: not needed to validate
+    from .core.progress import Stages, amount, megabytes
+    from .site.build import build_site, pack_zip, tree_size  # zipfile, MkDocs: not needed to validate
     from .site.provenance import SITE_URL_ENV
 
     if args.zip and not args.offline:
@@ -246,6 +250,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 2
     if not args.config_file.is_file():
         return no_config(args.config_file)
+    stages = Stages(progress)  # one line a stage on stdout, so a long build never looks hung
     library = checked_library(args.cases, args.config_file)
     if library is None:
         return 2
@@ -253,18 +258,21 @@ def cmd_build(args: argparse.Namespace) -> int:
         sys.stderr.write(report.as_text(library))
         return fail(f"校验未通过，没有生成站点；{args.site_dir} 保持原样。", 1)
     flavour = "离线版" if args.offline else "站点"
-    print(f"校验通过：{len(library.published)} 个案例将发布。正在生成{flavour}（MkDocs）…", flush=True)
-    start = time.monotonic()
+    stages.done("校验", f"{amount(len(library.cases), '个案例')}通过，{amount(len(library.published), '个')}将发布")
+    progress(f"正在生成{flavour}（MkDocs）…")
     try:
         build_site(args.config_file, library, args.site_dir, offline=args.offline,
-                   site_url=args.site_url or os.environ.get(SITE_URL_ENV) or None, downloads=args.downloads)
+                   site_url=args.site_url or os.environ.get(SITE_URL_ENV) or None, downloads=args.downloads,
+                   progress=progress)
     except CasebookError as exc:
         print(f"casebook: {exc}；{args.site_dir} 保持原样。", file=sys.stderr)
         return 1
-    print(f"已生成{flavour}：{args.site_dir}/（{time.monotonic() - start:.1f} 秒）")
+    count, size = tree_size(args.site_dir)
+    stages.done(f"已生成{flavour}", f"{args.site_dir}/，{amount(count, '个文件')}，{megabytes(size)}")
     if args.zip:
-        path = pack_zip(args.site_dir, args.zip)
-        print(f"已打包离线版：{path}")
+        path, count = pack_zip(args.site_dir, args.zip)
+        stages.done("已打包离线版", f"{path}，{amount(count, '个文件')}，{megabytes(path.stat().st_size)}")
+    print(f"共用时 {stages.total():.1f} 秒。")
     return 0
 
 
@@ -314,6 +322,11 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def progress(line: str) -> None:
+    """A stage line of long work (core/progress.py) on stdout, at once."""
+    print(line, flush=True)
+
+
 def cmd_checksums(args: argparse.Namespace) -> int:
     from .site.checksums import CHECKSUMS_NAME, DISTRIBUTABLES, ChecksumError, write_checksums
 
@@ -356,21 +369,25 @@ def cmd_stage(args: argparse.Namespace) -> int:
 
 def cmd_book(args: argparse.Namespace) -> int:
     from .book import make
+    from .core.progress import Stages, amount, megabytes
+    from .core.volumes import VOLUMES_FILE, VolumeFiles, volumes_json
 
     try:
         formats = make.parse_formats(args.format)
         config = make.read_config(args.config)
     except BookError as exc:
         return fail(f"用法错误：{exc}")
+    stages = Stages(progress)
     library = valid_library(args.cases)
     if library is None:
         return fail("校验未通过，没有生成案例汇编。", 1)
+    stages.done("校验", f"{amount(len(library.cases), '个案例')}通过")
     try:
-        book = make.plan_book(library, title=args.title or config["title"], compiler=args.compiler or config["compiler"],
-                              group_by=args.group_by, where=args.where)
+        plan = make.plan_volumes(library, title=args.title or config["title"], compiler=args.compiler or config["compiler"],
+                                 group_by=args.group_by, where=args.where, budget=args.volume_pages)
     except BookError as exc:
         return fail(f"用法错误：{exc}")
-    if not book.count:
+    if not plan.count:
         return fail("没有符合条件的已发布案例（草稿不收录），没有生成案例汇编。", 1)
     fonts = None
     if "pdf" in formats:
@@ -384,17 +401,36 @@ def cmd_book(args: argparse.Namespace) -> int:
                 return 1
             print("casebook: 未生成 PDF（--skip-without-font）。", file=sys.stderr)
             formats.remove("pdf")
-    scope = f"（{book.scope}）" if book.scope else ""
-    print(f"案例汇编{scope}：{book.count} 个案例，{len(book.parts)} 篇。", flush=True)
-    for fmt in formats:
-        start = time.monotonic()
-        try:
-            data = make.render(book, fmt, args.cases, fonts)
-        except TypesetError as exc:
-            return fail(f"PDF 排版失败：{exc}", 1)
-        target = make.output_path(args.out, config, book, fmt)
-        write_whole(target, data)
-        print(f"已生成：{target}（{len(data) / 1e6:.1f} MB，{time.monotonic() - start:.1f} 秒）")
+    scope = f"（{plan.scope}）" if plan.scope else ""
+    many = len(plan.volumes) > 1
+    split = f"，分 {len(plan.volumes)} 册（每册不超过约 {args.volume_pages:,} 页）" if many else ""
+    stages.done(f"编排案例汇编{scope}", f"{amount(plan.count, '个案例')}，{plan.parts} 篇，估计 {plan.pages:,} 页{split}")
+    listed = []
+    for volume in plan.volumes:  # one volume in memory at a time
+        stages.restart()  # the font search is not this volume's time
+        book = make.volume_book(plan, volume)
+        names = []
+        for fmt in formats:
+            try:
+                data = make.render(book, fmt, args.cases, fonts)
+            except TypesetError as exc:
+                return fail(f"PDF 排版失败：{exc}", 1)
+            target = make.output_path(args.out, config, book, fmt)
+            write_whole(target, data)
+            names.append(target.name)
+            pages = f"，{amount(n, '页')}" if (n := make.page_count(data, fmt)) else ""
+            which = f"第{volume.number}册 " if many else " "
+            stages.done(f"已生成{which}{make.FORMAT_LABELS[fmt]}", f"{target}{pages}，{megabytes(len(data))}")
+            del data
+        listed.append(VolumeFiles(volume.number, volume.holds, book.count, tuple(names)))
+        del book
+    volumes_path = args.out / VOLUMES_FILE
+    if many:
+        write_whole(volumes_path, volumes_json(listed))
+        print(f"已写出分册清单：{volumes_path}（{len(listed)} 册；站点的下载链接按它列出每一册）")
+    elif volumes_path.is_file():  # a list from an earlier, split book would name files of another book
+        volumes_path.unlink()
+    print(f"共用时 {stages.total():.1f} 秒。")
     return 0
 
 

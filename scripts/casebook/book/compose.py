@@ -8,9 +8,11 @@ into a small tree of blocks and styled runs whose text is plain strings, never m
 from __future__ import annotations
 
 import datetime as dt
+import math
 import posixpath
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 
 import markdown
@@ -22,6 +24,7 @@ from ..core.model import Case
 from ..core.rules import honors_text, kept_link, library_path
 from ..core.sanitize import DROP_WITH_CONTENT
 from ..core.scan import sections as scan_sections
+from ..core.volumes import DEFAULT_VOLUME_PAGES  # noqa: F401  (the budget's one home)
 from ..core.schema import FIELD_BY_KEY, VOCABULARIES, VOCABULARY_LABELS
 
 DEFAULT_TITLE = "两新党建工作法案例汇编"
@@ -53,10 +56,11 @@ class Part:
 
     number: int  # 1-based
     value: str
+    continued: bool = False  # a 篇 split between volumes, in a later volume: “（续）”
 
     @property
     def title(self) -> str:
-        return f"第{chinese_number(self.number)}篇　{self.value}"
+        return f"第{chinese_number(self.number)}篇　{self.value}" + ("（续）" if self.continued else "")
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,9 @@ class Book:
     scope: str  # "" for the whole library, else e.g. "地区：东城街道"
     group_by: str
     parts: tuple[tuple[Part, tuple[Entry, ...]], ...]
+    volume: int = 0  # 第N册 (1-based) when the book is split into volumes; 0: one book
+    volumes: int = 0  # how many volumes (0: one book)
+    holds: str = ""  # what this volume holds (its cover says so), e.g. “第一篇　党建工作法（第 1–300 个案例）”
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -83,6 +90,11 @@ def chinese_number(n: int) -> str:
         return NUMERALS[n]
     tens, ones = divmod(n, 10)
     return (NUMERALS[tens] if tens > 1 else "") + "十" + (NUMERALS[ones] if ones else "")
+
+
+def volume_text(book: Book) -> str:
+    """“第2册（共3册）” for a volume, "" for a book of one volume."""
+    return f"第{book.volume}册（共{book.volumes}册）" if book.volumes else ""
 
 
 def chinese_date(date: dt.date) -> str:
@@ -160,9 +172,10 @@ def scope_text(where: tuple[Where, ...]) -> str:
     return "；".join(f"{VOCABULARY_LABELS[f]}：{'或'.join(dict.fromkeys(v))}" for f, v in fields.items())
 
 
-def build_book(index: Index, *, title: str = DEFAULT_TITLE, compiler: str = DEFAULT_COMPILER,
-               date: dt.date | None = None, group_by: str = DEFAULT_GROUP, where: tuple[Where, ...] = (),
-               assets: tuple[str, ...] = ()) -> Book:
+Group = tuple[Part, tuple[Case, ...]]
+
+
+def group_cases(index: Index, group_by: str = DEFAULT_GROUP, where: tuple[Where, ...] = ()) -> tuple[Group, ...]:
     """Published cases only (the index holds no drafts), each once, under its first value of
     `group_by`; 篇 in taxonomy order, then one for cases without a value; cases in index order."""
     check_group_by(group_by)
@@ -175,13 +188,176 @@ def build_book(index: Index, *, title: str = DEFAULT_TITLE, compiler: str = DEFA
         groups.setdefault(values[0] if values else missing, []).append(case)
     if missing in groups:  # last, whatever the taxonomy says
         groups[missing] = groups.pop(missing)
-    known = set(assets)
-    parts = []
+    parts: list[Group] = []
     for value, cases in groups.items():
         if cases:
-            part = Part(len(parts) + 1, value)
-            parts.append((part, tuple(book_entry(c, known) for c in cases)))
-    return Book(title, compiler, date or dt.date.today(), scope_text(where), group_by, tuple(parts))
+            parts.append((Part(len(parts) + 1, value), tuple(cases)))
+    return tuple(parts)
+
+
+def build_book(index: Index, *, title: str = DEFAULT_TITLE, compiler: str = DEFAULT_COMPILER,
+               date: dt.date | None = None, group_by: str = DEFAULT_GROUP, where: tuple[Where, ...] = (),
+               assets: tuple[str, ...] = ()) -> Book:
+    """The whole selection as one book (group_cases)."""
+    groups = group_cases(index, group_by, where)
+    return compose_book(groups, title=title, compiler=compiler, date=date or dt.date.today(), scope=scope_text(where),
+                        group_by=group_by, assets=assets)
+
+
+def compose_book(groups: Iterable[Group], *, title: str, compiler: str, date: dt.date, scope: str, group_by: str,
+                 assets: tuple[str, ...] | frozenset[str] = (), volume: int = 0, volumes: int = 0, holds: str = "") -> Book:
+    """Grouped cases -> a Book with every case's printable entry (Markdown turned into blocks)."""
+    known = set(assets)
+    parts = tuple((part, tuple(book_entry(c, known) for c in cases)) for part, cases in groups)
+    return Book(title, compiler, date, scope, group_by, parts, volume, volumes, holds)
+
+
+# -- volumes (分册) ---------------------------------------------------------------------------
+#
+# A book past a page budget is split into volumes, each a book of its own (cover, contents, page
+# numbers). Pages are estimated before anything is typeset, from the blocks each case prints as;
+# the constants were calibrated against Typst's output of this template (docs/guide/performance.md,
+# “分册”): on 418 cases (400 generated, the 13 shipped, 5 test fixtures) the estimate was never
+# below the real page count, one page above it for 28; +4.9 % over all their pages (scripts/book_pages.py).
+
+LINES_PER_PAGE = 36  # body lines (10.5 pt, leading 0.85 em) on an A4 page with the template's margins
+CHARS_PER_LINE = 43  # Chinese characters in a body line (16 cm at 10.5 pt)
+HEADER_LINES = 2.0  # the case's title and organisation, beyond its metadata rows and summary
+META_LINE = 0.75  # a metadata row (9 pt)
+META_CHARS = 46  # Chinese characters in a metadata value's line
+SUMMARY_CHARS = 40  # … in the summary box's line
+BLOCK_GAP = 0.3  # between blocks (paragraph spacing)
+HEADING_LINES = 1.5  # a section heading
+PICTURE_LINES = 16.0  # a picture (at most 10 cm high) and its caption
+TOC_LINES = 33  # contents entries a page
+_WIDE = re.compile(r"[\u2e80-\uffff]")
+
+
+def text_width(text: str) -> float:
+    """In Chinese character widths: a Latin letter or digit is about half of one."""
+    wide = len(_WIDE.findall(text))
+    return wide + (len(text) - wide) * 0.55
+
+
+def _lines(width: float, per_line: int) -> int:
+    return max(1, math.ceil(width / per_line))
+
+
+def block_lines(blocks: list[dict], per_line: int = CHARS_PER_LINE) -> float:
+    total = 0.0
+    for b in blocks:
+        kind = b["t"]
+        if kind in ("p", "h"):
+            total += _lines(text_width(plain_text(b["runs"])) + (2 if kind == "p" else 0), per_line) + BLOCK_GAP
+        elif kind == "list":
+            total += sum(block_lines(item, per_line - 2) for item in b["items"])
+        elif kind == "code":
+            total += b["text"].count("\n") + 1 + BLOCK_GAP
+        elif kind == "quote":
+            total += block_lines(b["blocks"], per_line - 2)
+        elif kind == "img":
+            total += PICTURE_LINES
+        elif kind == "table":
+            for row in b["rows"]:
+                cell = max(per_line // max(len(row["cells"]), 1) - 1, 4)
+                total += max((_lines(text_width(plain_text(c)), cell) for c in row["cells"]), default=1) * 1.2
+            total += BLOCK_GAP
+        else:  # hr
+            total += 1
+    return total
+
+
+def estimate_pages(entry: Entry) -> int:
+    """Pages a case takes in the PDF (each case starts a page), estimated from its blocks."""
+    lines = HEADER_LINES + sum(_lines(text_width(value), META_CHARS) for _, value in entry.meta) * META_LINE
+    lines += _lines(text_width(entry.case.summary) + 3, SUMMARY_CHARS) + BLOCK_GAP
+    if entry.cover:
+        lines += PICTURE_LINES
+    for s in entry.sections:
+        lines += HEADING_LINES if s["title"] else 0
+        lines += 2 if s["incomplete"] else block_lines(s["blocks"])
+    return math.ceil(lines / LINES_PER_PAGE)
+
+
+def front_pages(cases: int, parts: int) -> int:
+    """The cover, the contents and one opening page per 篇."""
+    return 1 + math.ceil((cases + 2 * parts) / TOC_LINES) + parts
+
+
+@dataclass(frozen=True)
+class VolumePlan:
+    number: int  # 1-based
+    groups: tuple[Group, ...]  # its 篇 (a continued one marked) and their cases, in book order
+    pages: int  # estimated
+    holds: str  # what it holds, for its cover and the site
+
+
+def split_volumes(groups: tuple[Group, ...], pages_of: Callable[[Case], int], budget: int) -> tuple[VolumePlan, ...]:
+    """Volumes of at most about `budget` pages: whole 篇 together while they fit (the grouping
+    field first: a 篇 that fits a volume is never split), a 篇 too long for any volume split in
+    order, starting where the last volume ends; one volume when the book fits. A single case
+    longer than the budget still gets a volume of its own."""
+    volumes: list[_Filling] = [_Filling()]
+    for part, cases in groups:
+        sizes = [pages_of(c) for c in cases]
+        if volumes[-1].fits(1, len(cases), sum(sizes), budget):
+            volumes[-1].add(part, cases, 0, sizes)
+            continue
+        if _Filling().fits(1, len(cases), sum(sizes), budget):  # a volume of its own holds it whole
+            volumes.append(_Filling())
+            volumes[-1].add(part, cases, 0, sizes)
+            continue
+        # Too long for any volume: in order, from where the last volume ends (no half-empty volume).
+        for i, (case, size) in enumerate(zip(cases, sizes)):
+            current = volumes[-1]
+            new_part = not current.parts or current.parts[-1][0].number != part.number
+            if not current.empty and not current.fits(int(new_part), 1, size, budget):
+                current = _Filling()
+                volumes.append(current)
+            current.add(replace(part, continued=i > 0), (case,), i, (size,))
+    part_sizes = {part.number: len(cases) for part, cases in groups}
+    many = len(volumes) > 1
+    return tuple(VolumePlan(n, tuple((part, tuple(cases)) for part, cases, _ in v.parts), v.pages(),
+                            holds_text(v.parts, part_sizes) if many else "")
+                 for n, v in enumerate(volumes, 1))
+
+
+class _Filling:
+    """A volume being filled: its 篇 (part, cases, index of the first case in the 篇) and totals."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[Part, list[Case], int]] = []
+        self.cases = self.case_pages = 0
+
+    @property
+    def empty(self) -> bool:
+        return not self.parts
+
+    def pages(self, parts: int = 0, cases: int = 0, case_pages: int = 0) -> int:
+        return front_pages(self.cases + cases, len(self.parts) + parts) + self.case_pages + case_pages
+
+    def fits(self, parts: int, cases: int, case_pages: int, budget: int) -> bool:
+        return self.pages(parts, cases, case_pages) <= budget
+
+    def add(self, part: Part, cases, first: int, sizes) -> None:
+        if self.parts and self.parts[-1][0].number == part.number:
+            self.parts[-1][1].extend(cases)
+        else:
+            self.parts.append((part, list(cases), first))
+        self.cases += len(cases)
+        self.case_pages += sum(sizes)
+
+
+def holds_text(vol: list[tuple[Part, list[Case], int]], part_sizes: dict[int, int]) -> str:
+    """“第一篇　党建工作法、第二篇　品牌创建（第 1–120 个案例）”; four 篇 or more: the first and the last."""
+    def one(part: Part, cases: list[Case], first: int) -> str:
+        name = f"第{chinese_number(part.number)}篇　{part.value}"
+        if len(cases) == part_sizes[part.number]:
+            return name
+        return f"{name}（第 {first + 1:,}–{first + len(cases):,} 个案例）"
+
+    shown = [one(*v) for v in vol]
+    return "、".join(shown) if len(shown) <= 3 else f"{shown[0]} 至 {shown[-1]}（{len(shown)} 篇）"
 
 
 def book_entry(case: Case, assets: set[str]) -> Entry:

@@ -22,7 +22,7 @@ from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from ..core.schema import INCOMPLETE_MARK, INCOMPLETE_NOTE
-from .compose import Book, Entry, chinese_date
+from .compose import Book, Entry, chinese_date, volume_text
 
 SERIF, SANS, MONO = "宋体", "黑体", "Courier New"
 LATIN_SERIF, LATIN_SANS = "Times New Roman", "Arial"
@@ -242,10 +242,11 @@ def render_docx(book: Book, library_root: Path) -> bytes:
     header = section.header.paragraphs[0]
     no_indent(header.paragraph_format)
     header.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    add_run(header, book.title, size=9, gray=True, sans=True)
+    title = f"{book.title} {volume_text(book)}" if book.volumes else book.title
+    add_run(header, title, size=9, gray=True, sans=True)
 
     props = doc.core_properties
-    props.title, props.author, props.language = book.title, book.compiler, "zh-CN"
+    props.title, props.author, props.language = title, book.compiler, "zh-CN"
     props.subject = book.scope
     props.comments = props.keywords = props.category = ""
     props.last_modified_by = book.compiler
@@ -301,10 +302,14 @@ def cover(w: Writer, book: Book) -> None:
         add_run(p, text, size=size, bold=bold, sans=sans, gray=gray)
 
     line(book.title, 26, 160, bold=True, sans=True)
+    if book.volumes:
+        line(volume_text(book), 20, 12, bold=True, sans=True)
     if book.scope:
         line(f"收录范围：{book.scope}", 14, 24)
-    line(f"{book.compiler}　编", 14, 220)
-    line(f"共收录案例 {book.count} 个", 12, 12, gray=True)
+    if book.holds:
+        line(f"本册收录：{book.holds}", 13, 12)
+    line(f"{book.compiler}　编", 14, 220 if not book.volumes else 160)
+    line(f"{'本册' if book.volumes else '共'}收录案例 {book.count} 个", 12, 12, gray=True)
     line(chinese_date(book.date), 12, 6, gray=True)
 
 

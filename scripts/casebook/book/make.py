@@ -4,11 +4,15 @@ CLI only prints."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.index import build_index
 from ..core.model import Library
-from .compose import CONFIG_FILE, Book, build_book, check_group_by, parse_config, parse_where
+from .compose import (CONFIG_FILE, Book, VolumePlan, book_entry, check_group_by, compose_book, estimate_pages,
+                      group_cases, parse_config, parse_where, scope_text, split_volumes)
 from .errors import BookError
 
 FORMATS = ("pdf", "docx")
@@ -36,10 +40,52 @@ def read_config(path: Path | None) -> dict[str, str]:
     return parse_config(text, path.as_posix())
 
 
-def plan_book(library: Library, *, title: str, compiler: str, group_by: str, where: list[str]) -> Book:
+@dataclass(frozen=True)
+class Plan:
+    """The book to make: what the cover says and its volumes (one when it fits the budget). Each
+    volume's Book is composed only when it is rendered (`volume_book`), so one volume's text and
+    blocks are in memory at a time."""
+
+    title: str
+    compiler: str
+    date: dt.date
+    scope: str
+    group_by: str
+    assets: frozenset[str]
+    volumes: tuple[VolumePlan, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(len(cases) for v in self.volumes for _, cases in v.groups)
+
+    @property
+    def parts(self) -> int:
+        return len({part.number for v in self.volumes for part, _ in v.groups})
+
+    @property
+    def pages(self) -> int:
+        return sum(v.pages for v in self.volumes)
+
+
+def plan_volumes(library: Library, *, title: str, compiler: str, group_by: str, where: list[str], budget: int,
+                 date: dt.date | None = None) -> Plan:
+    """The selection grouped into 篇 and split into volumes of about `budget` pages (estimated from
+    each case's blocks, which are not kept)."""
+    if budget < 1:
+        raise BookError(f"--volume-pages 应是正整数（每册的页数上限，默认约 1000 页），实际是 {budget}")
     index = build_index(library)
-    return build_book(index, title=title, compiler=compiler, group_by=check_group_by(group_by),
-                      where=parse_where(where, index), assets=library.assets)
+    conditions = parse_where(where, index)
+    groups = group_cases(index, check_group_by(group_by), conditions)
+    assets = frozenset(library.assets)
+    volumes = split_volumes(groups, lambda case: estimate_pages(book_entry(case, assets)), budget)
+    return Plan(title, compiler, date or dt.date.today(), scope_text(conditions), group_by, assets, volumes)
+
+
+def volume_book(plan: Plan, volume: VolumePlan) -> Book:
+    many = len(plan.volumes) > 1
+    return compose_book(volume.groups, title=plan.title, compiler=plan.compiler, date=plan.date, scope=plan.scope,
+                        group_by=plan.group_by, assets=plan.assets, volume=volume.number if many else 0,
+                        volumes=len(plan.volumes) if many else 0, holds=volume.holds)
 
 
 def render(book: Book, fmt: str, root: Path, fonts) -> bytes:
@@ -53,4 +99,19 @@ def render(book: Book, fmt: str, root: Path, fonts) -> bytes:
 
 
 def output_path(out: Path, config: dict[str, str], book: Book, fmt: str) -> Path:
-    return out / f"{config['name']}-{book.date.strftime('%Y%m%d')}.{fmt}"
+    """<name>-<date>.<fmt>; a volume: <name>-<date>-ce01.<fmt> (册 01), numbered to sort."""
+    volume = f"-ce{book.volume:0{max(2, len(str(book.volumes)))}d}" if book.volumes else ""
+    return out / f"{config['name']}-{book.date.strftime('%Y%m%d')}{volume}.{fmt}"
+
+
+FORMAT_LABELS = {"pdf": "PDF", "docx": "Word"}
+_PAGES = re.compile(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)")
+
+
+def page_count(data: bytes, fmt: str) -> int | None:
+    """Pages of a PDF as Typst writes it (one page tree: `/Type /Pages /Count N`); None for Word
+    (Word lays out pages when the file opens) or a PDF written otherwise."""
+    if fmt != "pdf":
+        return None
+    found = [int(n) for n in _PAGES.findall(data)]
+    return max(found) if found else None

@@ -8,12 +8,14 @@ the library folder is Typst's root and image paths are library paths.
 from __future__ import annotations
 
 import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from importlib import resources
 from pathlib import Path
 
 from ..core.schema import INCOMPLETE_MARK, INCOMPLETE_NOTE
 from .errors import TypesetError
-from .compose import Book, chinese_date
+from .compose import Book, chinese_date, volume_text
 from .fonts import MONO, FontChoice
 
 
@@ -25,6 +27,9 @@ def book_data(book: Book, fonts: FontChoice) -> dict:
         "date_text": chinese_date(book.date),
         "count": book.count,
         "scope": book.scope,
+        "volume": book.volume,
+        "volume_text": volume_text(book),
+        "holds": book.holds,
         "incomplete": [INCOMPLETE_MARK, INCOMPLETE_NOTE],
         "fonts": {"serif": fonts.serif, "sans": fonts.sans, "mono": MONO},
         "parts": [
@@ -62,18 +67,30 @@ def _rooted(blocks: list[dict]) -> list[dict]:
 
 
 def render_pdf(book: Book, library_root: Path, fonts: FontChoice) -> bytes:
-    import typst
-
+    """The PDF. A volume of a split book is typeset in a process of its own: Typst memoises what it
+    lays out for the life of the process (comemo), so volumes typeset one after another in one
+    process would hold every earlier volume's memory too (2,000 cases in four volumes: 1.5 GB
+    instead of 0.6 GB)."""
     template = resources.files(__package__).joinpath("templates/book.typ").read_bytes()
     data = json.dumps(book_data(book, fonts), ensure_ascii=False, separators=(",", ":"))
+    args = (template, str(library_root.resolve()), list(fonts.dirs), data)
+    if not book.volumes:
+        return typeset(*args)
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(typeset, *args).result()
+
+
+def typeset(template: bytes, root: str, font_dirs: list[str], data: str) -> bytes:
+    import typst
+
     try:
         return typst.compile(
             template,
-            root=str(library_root.resolve()),
-            font_paths=list(fonts.dirs),
+            root=root,
+            font_paths=font_dirs,
             ignore_system_fonts=True,
             sys_inputs={"book": data},
             format="pdf",
         )
     except typst.TypstError as exc:
-        raise TypesetError(str(exc)) from exc
+        raise TypesetError(str(exc)) from None

@@ -14,7 +14,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..core.files import partial_file
@@ -45,21 +45,22 @@ def readme_text(shown: str) -> str:
 
 
 def build_site(config_file: Path, library: Library, site_dir: Path, offline: bool = False, site_url: str | None = None,
-               downloads: Path | None = None) -> None:
+               downloads: Path | None = None, progress: Callable[[str], None] | None = None) -> None:
     """Build the validated `library` with MkDocs into a sibling scratch folder, then replace
     site_dir only when the build succeeded (strict: a warning fails it).
 
     The options go to the plugins explicitly, whatever mkdocs.yml says: the library (validated
     already: the plugin does not read or check it again), the 案例汇编 folder `downloads`, the
     offline flavour. `site_url` is where the site will be served; the offline copy is opened from
-    file:// and never has one.
+    file:// and never has one. `progress` receives the plugin's stage lines (assembly, pages
+    written, search index).
     """
     from . import engine  # MkDocs: loaded for a build only
 
     with replacing(site_dir) as scratch:
         config = engine.load(config_file, site_dir=str(scratch), strict=True,
                              site_url=None if offline else site_url)
-        engine.configure(config, library, downloads, offline)
+        engine.configure(config, library, downloads, offline, progress)
         engine.run_build(config)
 
 
@@ -116,9 +117,10 @@ def swap(new: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def pack_zip(site_dir: Path, dist: Path, today: dt.date | None = None) -> Path:
+def pack_zip(site_dir: Path, dist: Path, today: dt.date | None = None) -> tuple[Path, int]:
     """site_dir -> dist/<name>-offline-<YYYYMMDD>[-<commit>].zip with one top folder; byte-stable
-    for the same input. Date and commit come from the build's manifest (build-info.json)."""
+    for the same input. Date and commit come from the build's manifest (build-info.json).
+    Returns the zip's path and how many files it holds."""
     manifest = read_manifest(site_dir)
     date = dt.date.fromisoformat(manifest.date) if manifest else (today or dt.date.today())
     top = f"{ZIP_NAME}-offline-{date.strftime('%Y%m%d')}"
@@ -137,6 +139,17 @@ def pack_zip(site_dir: Path, dist: Path, today: dt.date | None = None) -> Path:
 
         shown = manifest.text() if manifest else "（没有构建信息）"
         add(README_NAME, readme_text(shown).encode("utf-8"))
-        for path in sorted(p for p in site_dir.rglob("*") if p.is_file()):
+        files = sorted(p for p in site_dir.rglob("*") if p.is_file())
+        for path in files:
             add(path.relative_to(site_dir).as_posix(), path.read_bytes())
-    return target
+    return target, len(files) + 1
+
+
+def tree_size(folder: Path) -> tuple[int, int]:
+    """(files, bytes) under folder."""
+    count = size = 0
+    for root, _, names in os.walk(folder):
+        for name in names:
+            count += 1
+            size += os.stat(os.path.join(root, name), follow_symlinks=False).st_size
+    return count, size

@@ -189,11 +189,12 @@ OFFLINE_PLUGINS = ("offline", "material/offline")
 
 
 def configure(config: MkDocsConfig, library: Library, downloads: Path | None, offline: bool,
-              assembled: Assembly | None = None) -> None:
+              assembled: Assembly | None = None, progress: Callable[[str], None] | None = None) -> None:
     """Set the plugins' options for this build on a loaded configuration: the validated library,
-    the 案例汇编 folder and (casebook serve) the library's assembly for ours, on or off for the
-    offline plugin. Every option is set each time: MkDocs keeps one instance of our plugin for the
-    whole process (it has on_startup), so nothing of an earlier build may stay on it."""
+    the 案例汇编 folder, (casebook serve) the library's assembly and where the stage lines go for
+    ours, on or off for the offline plugin. Every option is set each time: MkDocs keeps one
+    instance of our plugin for the whole process (it has on_startup), so nothing of an earlier
+    build may stay on it."""
     ours = config.plugins.get("casebook")
     if ours is None:
         raise BuildError("MkDocs 配置中没有启用 casebook 插件（plugins: - casebook）")
@@ -201,6 +202,7 @@ def configure(config: MkDocsConfig, library: Library, downloads: Path | None, of
     ours.config.downloads = str(downloads.resolve()) if downloads else ""
     ours.preloaded = library
     ours.assembled = assembled
+    ours.progress = progress
     found = [name for name in OFFLINE_PLUGINS if name in config.plugins]
     if offline and not found:
         raise BuildError("MkDocs 配置中没有 offline 插件，无法生成离线版（plugins: - offline）")

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from ..core.index import Index, build_index
 from ..core.model import Library
+from ..core.volumes import VOLUMES_FILE, VolumeFiles, read_volumes
+from .errors import BuildError
 from .provenance import MANIFEST_NAME, Manifest, edit_template, make_manifest, read_git
 from .render import Options, case_pages, library_file_uri, render_site
 
@@ -70,8 +72,9 @@ def assemble(library: Library, options: SiteOptions, env: Mapping[str, str]) -> 
     git = read_git(options.base_dir)
     template = options.edit_template or edit_template(env, git)
     downloads = book_files(options.downloads) if options.downloads else {}
+    volumes = book_volumes(options.downloads, downloads) if options.downloads else ()
     prefix = relative_to(library.root.resolve(), options.base_dir.resolve())
-    render_options = Options(options.directory_urls, template, prefix, tuple(downloads))
+    render_options = Options(options.directory_urls, template, prefix, tuple(downloads), volumes)
     site = render_site(index, render_options)
     manifest = make_manifest(env, git, len(index.cases))
     copies = {library_file_uri(rel): library.root / rel for rel in library.assets}
@@ -89,6 +92,23 @@ def book_files(folder: Path) -> dict[str, Path]:
         return {}
     return {p.name: p for p in sorted(folder.iterdir())
             if p.is_file() and p.suffix in (".pdf", ".docx") and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", p.name)}
+
+
+def book_volumes(folder: Path, files: dict[str, Path]) -> tuple[VolumeFiles, ...]:
+    """The volumes of a book split by `casebook book` (its volumes.json), each naming files that are
+    in the folder; () for a book of one volume. BuildError when the list is broken."""
+    path = folder / VOLUMES_FILE
+    if not path.is_file():
+        return ()
+    try:
+        volumes = read_volumes(path.read_bytes())
+    except ValueError as exc:
+        raise BuildError(f"{path}：{exc}；请重新运行 casebook book") from None
+    for v in volumes:
+        for name in v.files:
+            if name not in files:
+                raise BuildError(f"{path} 列出的第{v.number}册文件 {name} 不在 {folder} 中；请重新运行 casebook book")
+    return volumes
 
 
 def copyright_line(copyright: str | None, manifest: Manifest) -> str:

@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -21,12 +22,13 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from ..core import report
 from ..core.model import Library
+from ..core.progress import Stages, amount
 from ..core.sanitize import clean, clean_text, removed
 from .csp import PolicyError, add_policy
 from .engine import page_context, site_options
@@ -56,6 +58,9 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     preloaded: Library | None = None  # set by `casebook build`: validated already
     assembled: Assembly | None = None  # set by `casebook serve`: the preloaded library assembled already
     serving = False  # `mkdocs serve`: its live-reload script is inline, so pages get no CSP there
+    # Where the stage lines go (assembly, pages written, search index): `casebook build` prints
+    # them; under `mkdocs build` they are INFO log lines.
+    progress: Callable[[str], None] | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this object across `mkdocs serve` rebuilds. Under
@@ -70,6 +75,8 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         if not self.config.enabled:
             return config
         # Per-build state lives here and is reset on every build (mkdocs serve rebuilds).
+        self.stages = Stages(self.progress or log.info)
+        self.pages_written = 0
         self.root = Path(self.config.cases).resolve()  # Dir: already relative to mkdocs.yml, and there
         library = self.preloaded or check_library(self.root, lambda lib: page_context(config, lib))
         if library.errors:  # the CLI's report (findings, then the summary), under one line
@@ -86,10 +93,12 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         if not self.config.enabled:
             return files
         # After every on_config: the offline plugin has set use_directory_urls by now.
+        self.stages.restart()
         site = self.assembled or assemble(self.library, site_options(config, self.config.downloads), os.environ)
         config.edit_uri_template = site.edit_template
         config.copyright = site.copyright
-        self.pending = {**site.pages, **site.files}
+        self.pending = {**site.pages, **site.files} if self.dirty else {}  # what `serve --dirty` compares
+        self.page_uris = frozenset(site.pages)
         for uri, content in site.pages.items():
             file = self.generated(config, uri, content)
             # "Edit" on a case page opens its source file in the library, not a generated path.
@@ -104,6 +113,8 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         for file in files:
             if file.generated_by is None and file.src_uri.endswith(".md"):
                 file.edit_uri = f"{site.docs_prefix}/{file.src_uri}" if site.docs_prefix is not None else None
+        self.stages.done("组装", f"{amount(len(site.pages), '个页面')}、{amount(len(site.files), '个数据文件')}、"
+                                f"{amount(len(site.copies), '个图片和下载文件')}")
         return files
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -119,6 +130,12 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
         # overrides/main.html always calls the filter: disabled, Material keeps its own worker.
         env.filters["casebook_search_worker"] = use_our_worker if self.config.enabled else str
+        self.files = files
+        # Every page has read its Markdown by now (MkDocs reads all pages before on_env): our
+        # generated pages need not keep a second copy of it in their File (20,000 cases: 200 MB).
+        for file in files.documentation_pages():
+            if self.config.enabled and file.src_uri in self.page_uris and file.page is not None and file.page.markdown is not None:
+                file.content_string = ""
         return env
 
     def generated(self, config: MkDocsConfig, uri: str, content: str | bytes) -> File:
@@ -145,6 +162,8 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     # what came from the library (content, title) earns no hash. Last, after other plugins' changes.
     @event_priority(-100)
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        if self.config.enabled:
+            self.pages_written += 1
         return self.add_policy(output, page.content or "", page.title or "")
 
     @event_priority(-100)
@@ -159,10 +178,24 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         except PolicyError as error:
             raise PluginError(f"casebook: {error}") from error
 
+    # First of all post-build work: every page has been rendered and written.
+    @event_priority(100)
+    def _pages_written(self, *, config: MkDocsConfig) -> None:
+        if not self.config.enabled:
+            return
+        self.stages.done("写出页面", amount(self.pages_written, "个页面"))
+        # Every page is written and its links and anchors are checked: MkDocs would keep each page's
+        # Markdown and HTML until the build ends (20,000 cases: about a gigabyte) while the search
+        # index is built. No post-build step reads them (Material's search has its own copy of the
+        # text); a page is built afresh on the next build (mkdocs serve).
+        for file in self.files.documentation_pages():
+            if file.page is not None:
+                file.page.markdown = file.page.content = None
+
     # After Material's search writes its index (priority 0), before the offline plugin inlines
     # it into search_index.js (priority -100).
     @event_priority(-50)
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
+    def _search_index(self, *, config: MkDocsConfig) -> None:
         if not self.config.enabled:
             return
         if self.dirty:
@@ -175,6 +208,10 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
             (site / SEARCH_FOLDER).mkdir(parents=True)
             for name, text in files.items():
                 (site / name).write_bytes(text.encode("utf-8"))
+            # The time includes Material's search plugin (its index and jieba), which ran just before.
+            self.stages.done("搜索索引", amount(len(files), "个文件"))
+
+    on_post_build = CombinedEvent(_pages_written, _search_index)
 
 
 def use_our_worker(block: str) -> str:

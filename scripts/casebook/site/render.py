@@ -22,6 +22,7 @@ from ..core.index import Facet, Index
 from ..core.model import Case
 from ..core.rules import honor_text, library_path
 from ..core.scan import escape_snippets
+from ..core.volumes import VolumeFiles
 from ..core.schema import FIELD_BY_KEY, FIELDS, INCOMPLETE_MARK, VOCABULARIES, VOCABULARY_LABELS, Field
 
 LATEST_MAX = 10
@@ -34,6 +35,7 @@ class Options:
     edit_template: str | None = None  # e.g. https://github.com/o/r/edit/main/{path}
     source_prefix: str | None = None  # the library's path inside the repository, e.g. "cases"
     downloads: tuple[str, ...] = ()  # 案例汇编 files (casebook book) published under downloads/
+    volumes: tuple[VolumeFiles, ...] = ()  # its volumes (分册) when it is split, each naming its files
 
 
 @dataclass(frozen=True)
@@ -276,11 +278,25 @@ BOOK_FORMATS = ((".pdf", "PDF"), (".docx", "Word"))
 VERIFY_HEADING = "核对下载的文件"  # a heading of the overview page; its id is the same text
 
 
+def format_links(names: tuple[str, ...], from_page: str) -> str:
+    """“PDF / Word”, with only the formats that were built."""
+    return " / ".join(f"[{label}]({relative_link('downloads/' + name, from_page)})"
+                      for suffix, label in BOOK_FORMATS for name in names if name.endswith(suffix))
+
+
 def book_links(options: Options, from_page: str) -> str:
-    """“下载案例汇编 PDF / Word”, with only the formats that were built; "" without a book."""
-    links = [f"[{label}]({relative_link('downloads/' + name, from_page)})"
-             for suffix, label in BOOK_FORMATS for name in options.downloads if name.endswith(suffix)]
-    return f"下载案例汇编 {' / '.join(links)}" if links else ""
+    """“下载案例汇编 PDF / Word”; a book in volumes: “下载案例汇编（共 3 册）：第1册 PDF / Word；第2册 …”;
+    "" without a book."""
+    if options.volumes:
+        each = "；".join(f"第{v.number}册 {format_links(v.files, from_page)}" for v in options.volumes)
+        return f"下载案例汇编（共 {len(options.volumes)} 册）：{each}"
+    links = format_links(options.downloads, from_page)
+    return f"下载案例汇编 {links}" if links else ""
+
+
+def volume_items(options: Options, from_page: str) -> list[str]:
+    """The overview's list of volumes: what each holds and its files."""
+    return [f"    - 第{v.number}册（{v.cases:,} 个案例）：{esc(v.holds)}　{format_links(v.files, from_page)}" for v in options.volumes]
 
 
 def render_home(index: Index, options: Options = Options()) -> str:
@@ -339,7 +355,10 @@ def render_overview(index: Index, options: Options) -> str:
         "- [cases.json](cases.json)：全部已发布案例的字段、网址和各章节正文（UTF-8）",
         "- [cases.csv](cases.csv)：每个案例一行，可直接用 Excel 打开（UTF-8 带 BOM）",
     ]
-    if book := book_links(options, uri):
+    if options.volumes:
+        out.append(f"- 案例汇编（共 {len(options.volumes)} 册，每册有封面、目录和页码；PDF 供打印装订，Word 供编辑转发）：")
+        out += ["", *volume_items(options, uri)]
+    elif book := book_links(options, uri):
         out.append(f"- {book}：按类别分篇、带目录的全部案例；PDF 供打印装订，Word 供编辑转发")
     out += ["", f"### {VERIFY_HEADING}", "", *verify_instructions(markdown=True)]
     out += [

@@ -56,6 +56,7 @@ import math
 import re
 import unicodedata
 import zlib
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -231,9 +232,14 @@ def index_pages(pages: list[Page]) -> tuple[dict[str, bytes], dict[str, bytes]]:
     """(k postings: 1- and 2-character key -> encoded page list; p postings: pair -> encoded
     positions), in page order. The hot loop of the build: the work per character is done by
     C-level map/zip/dict calls; Python code runs once per distinct key of a page, mostly on the
-    small dicts of a block of pages (the big dicts' memory is slow to reach)."""
-    k_lists: defaultdict[str, list[int]] = defaultdict(list)
-    p_lists: defaultdict[str, list[int | tuple[int, list[int]]]] = defaultdict(list)
+    small dicts of a block of pages (the big dicts' memory is slow to reach).
+
+    Memory: the whole library's postings are held until they are encoded, so they are kept as
+    machine integers (array, 8 bytes each) rather than Python ints in lists (about 36 bytes each):
+    20,000 cases hold tens of millions of them. A pair that occurs several times on a page is
+    flattened into its array as -(page + 1), the number of offsets, the offsets (`_items`)."""
+    k_lists: dict[str, array] = {}
+    p_lists: dict[str, array] = {}
     several_somewhere: set[str] = set()
     for block in range(0, len(pages), BLOCK):
         k_block: defaultdict[str, list[int]] = defaultdict(list)
@@ -276,20 +282,66 @@ def index_pages(pages: list[Page]) -> tuple[dict[str, bytes], dict[str, bytes]]:
                 for pair, code in last.items():
                     p_block[pair].append(tag | code)
         for key, codes in k_block.items():
-            k_lists[key] += codes
+            found = k_lists.get(key)
+            if found is None:
+                k_lists[key] = array("q", codes)
+            else:
+                found.extend(codes)
         for pair, items in p_block.items():
-            p_lists[pair] += items
-    # A pair's k posting comes from its occurrences: per page, the best (field, whole word).
-    for pair, items in p_lists.items():
+            if pair in several_somewhere:
+                items = _flat(items)
+            found = p_lists.get(pair)
+            if found is None:
+                p_lists[pair] = array("q", items)
+            else:
+                found.extend(items)
+    k = {key: _k_posting(values) for key, values in k_lists.items()}
+    del k_lists
+    p = {}
+    for pair in list(p_lists):  # encoded one by one, each array freed as soon as it is
+        values = p_lists.pop(pair)
+        # A pair's k posting comes from its occurrences: per page, the best (field, whole word).
         if pair in several_somewhere:
-            k_lists[pair] = [item[0] * 8 + max(_CODE[c & 15] for c in item[1]) if isinstance(item, tuple)
-                             else (item >> 32) * 8 + _CODE[item & 15] for item in items]
+            items = _items(values)
+            k[pair] = _k_posting([item[0] * 8 + max(_CODE[c & 15] for c in item[1]) if isinstance(item, tuple)
+                                  else (item >> 32) * 8 + _CODE[item & 15] for item in items])
+            p[pair] = _positions(items)
         else:
-            k_lists[pair] = [(item >> 32) * 8 + _CODE[item & 15] for item in items]
-    k = {key: varint(values[0] + 8) if len(values) == 1 else varints(map(sub, values, [-8] + [v & ~7 for v in values[:-1]]))
-         for key, values in k_lists.items()}
-    p = {pair: _positions(items) if pair in several_somewhere else _single_positions(items) for pair, items in p_lists.items()}
+            k[pair] = _k_posting([(item >> 32) * 8 + _CODE[item & 15] for item in values])
+            p[pair] = _single_positions(values)
     return k, p
+
+
+def _k_posting(values) -> bytes:
+    return varint(values[0] + 8) if len(values) == 1 else varints(map(sub, values, [-8] + [v & ~7 for v in values[:-1]]))
+
+
+def _flat(items: list[int | tuple[int, list[int]]]) -> list[int]:
+    """p items as machine integers: page << 32 | code as it is; (page, offsets) as -(page + 1),
+    len(offsets), *offsets."""
+    out: list[int] = []
+    for item in items:
+        if isinstance(item, tuple):
+            out += (-(item[0] + 1), len(item[1]), *item[1])
+        else:
+            out.append(item)
+    return out
+
+
+def _items(values) -> list[int | tuple[int, list[int]]]:
+    """`_flat` undone."""
+    out: list[int | tuple[int, list[int]]] = []
+    i, n = 0, len(values)
+    while i < n:
+        v = values[i]
+        if v >= 0:
+            out.append(v)
+            i += 1
+        else:
+            count = values[i + 1]
+            out.append((-v - 1, list(values[i + 2:i + 2 + count])))
+            i += 2 + count
+    return out
 
 
 # An occurrence's flags (start * 8 + end * 4 + field) -> its code: field * 2 + whole word.
@@ -339,8 +391,11 @@ def previews(pages: list[Page]) -> dict[str, str]:
 
 
 def build_search_files(data: dict, is_case: Callable[[str], bool]) -> dict[str, str]:
-    """Material's search index -> our files (relative path in the site -> text)."""
+    """Material's search index -> our files (relative path in the site -> text). Each stage's
+    input is let go of as soon as the next one has what it needs (memory at 20,000 cases)."""
     pages = read_pages(data, is_case)
+    config = {key: data["config"][key] for key in ("lang", "separator", "pipeline") if key in data["config"]}
+    del data  # the caller passes Material's parsed index and keeps no reference to it
     collecting = gc.isenabled()
     gc.disable()  # millions of small lists, none of them cyclic: the collector would rescan them all
     try:
@@ -349,12 +404,14 @@ def build_search_files(data: dict, is_case: Callable[[str], bool]) -> dict[str, 
         if collecting:
             gc.enable()
     k_count, k_files = shards(k, "k")
+    del k
     p_count, p_files = shards(p, "p")
+    del p
     files = {**k_files, **p_files, **previews(pages)}
+    del k_files, p_files
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + files[name].encode("utf-8") + b"\0")
-    config = {key: data["config"][key] for key in ("lang", "separator", "pipeline") if key in data["config"]}
     config[INDEX_KEY] = {"pages": len(pages), "k": k_count, "p": p_count, "group": GROUP, "space": SPACE,
                          "weight": list(WEIGHT), "version": digest.hexdigest()[:16]}
     out = {f"{FOLDER}/{name}.js": text for name, text in files.items()}
