@@ -8,6 +8,7 @@ import shutil
 import pytest
 from jinja2 import Environment
 from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import Files
 
 from casebook.core import report
 from casebook.site import engine
@@ -42,7 +43,7 @@ def test_disabled_plugin_leaves_the_build_to_mkdocs(tmp_path):
     block = '{"workers": "assets/javascripts/workers/search.0123abcd.min.js"}'
     assert env.filters["casebook_search_worker"](block) == block  # Material's own worker stays
     enabled, _ = plugin_with({"cases": str(VALID)}, str(tmp_path / "mkdocs.yml"))
-    env = enabled.on_env(Environment(), config=config, files=None)
+    env = enabled.on_env(Environment(), config=config, files=Files([]))
     assert env.filters["casebook_search_worker"](block) == use_our_worker(block) != block
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 import errno
 import os
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 

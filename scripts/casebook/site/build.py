@@ -60,7 +60,7 @@ def build_site(config_file: Path, library: Library, site_dir: Path, offline: boo
     with replacing(site_dir) as scratch:
         config = engine.load(config_file, site_dir=str(scratch), strict=True,
                              site_url=None if offline else site_url)
-        engine.configure(config, library, downloads, offline, progress)
+        engine.configure(config, library, downloads, offline, progress=progress)
         engine.run_build(config)
 
 

@@ -131,10 +131,11 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         # overrides/main.html always calls the filter: disabled, Material keeps its own worker.
         env.filters["casebook_search_worker"] = use_our_worker if self.config.enabled else str
         self.files = files
-        # Every page has read its Markdown by now (MkDocs reads all pages before on_env): our
-        # generated pages need not keep a second copy of it in their File (20,000 cases: 200 MB).
-        for file in files.documentation_pages():
-            if self.config.enabled and file.src_uri in self.page_uris and file.page is not None and file.page.markdown is not None:
+        # In a build every page has read its Markdown by now (MkDocs reads all pages before
+        # on_env): our generated pages need not keep a second copy of it in their File (20,000
+        # cases: 200 MB). `casebook serve` (an assembly given) renders pages later, again and again.
+        for file in files.documentation_pages() if self.config.enabled and self.assembled is None else ():
+            if file.src_uri in self.page_uris and file.page is not None and file.page.markdown is not None:
                 file.content_string = ""
         return env
 
