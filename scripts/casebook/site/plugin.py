@@ -129,11 +129,13 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
         # overrides/main.html always calls the filter: disabled, Material keeps its own worker.
         env.filters["casebook_search_worker"] = use_our_worker if self.config.enabled else str
+        if not self.config.enabled:
+            return env
         self.files = files
         # Every page has read its Markdown by now (MkDocs reads all pages before on_env): our
         # generated pages need not keep a second copy of it in their File (20,000 cases: 200 MB).
         for file in files.documentation_pages():
-            if self.config.enabled and file.src_uri in self.page_uris and file.page is not None and file.page.markdown is not None:
+            if file.src_uri in self.page_uris and file.page is not None and file.page.markdown is not None:
                 file.content_string = ""
         return env
 
