@@ -60,6 +60,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     # Where the stage lines go (assembly, pages written, search index): `casebook build` prints
     # them; under `mkdocs build` they are INFO log lines.
     progress: Callable[[str], None] | None = None
+    page_uris: frozenset[str] = frozenset()  # the pages on_files added
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this object across `mkdocs serve` rebuilds. Under
@@ -129,7 +130,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
         # overrides/main.html always calls the filter: disabled, Material keeps its own worker.
         env.filters["casebook_search_worker"] = use_our_worker if self.config.enabled else str
-        if not self.config.enabled:
+        if not self.config.enabled or files is None:  # (None: a test of the filter alone)
             return env
         self.files = files
         # Every page has read its Markdown by now (MkDocs reads all pages before on_env): our
