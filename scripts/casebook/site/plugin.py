@@ -61,6 +61,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     # Where the stage lines go (assembly, pages written, search index): `casebook build` prints
     # them; under `mkdocs build` they are INFO log lines.
     progress: Callable[[str], None] | None = None
+    page_uris: frozenset[str] = frozenset()  # the pages on_files added
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this object across `mkdocs serve` rebuilds. Under
@@ -130,11 +131,13 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
         # overrides/main.html always calls the filter: disabled, Material keeps its own worker.
         env.filters["casebook_search_worker"] = use_our_worker if self.config.enabled else str
+        if not self.config.enabled or files is None:  # (None: a test of the filter alone)
+            return env
         self.files = files
         # In a build every page has read its Markdown by now (MkDocs reads all pages before
         # on_env): our generated pages need not keep a second copy of it in their File (20,000
         # cases: 200 MB). `casebook serve` (an assembly given) renders pages later, again and again.
-        for file in files.documentation_pages() if self.config.enabled and self.assembled is None else ():
+        for file in files.documentation_pages() if self.assembled is None else ():
             if file.src_uri in self.page_uris and file.page is not None and file.page.markdown is not None:
                 file.content_string = ""
         return env
