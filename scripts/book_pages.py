@@ -24,9 +24,8 @@ from casebook.core.index import build_index
 from casebook.core.library import load_library
 
 
-def real_pages(pdf: bytes) -> tuple[int, int, dict[str, int]]:
-    """(pages, pages before the first 篇's contents entry... i.e. cover + contents, case title -> pages)."""
-    reader = PdfReader(io.BytesIO(pdf))
+def outline(reader: PdfReader) -> list[tuple[int, str, int]]:
+    """The PDF's bookmarks, flattened: (level, title, 0-based page) in order."""
     flat: list[tuple[int, str, int]] = []
 
     def walk(items, level: int) -> None:
@@ -37,6 +36,13 @@ def real_pages(pdf: bytes) -> tuple[int, int, dict[str, int]]:
                 flat.append((level, item.title, reader.get_destination_page_number(item)))
 
     walk(reader.outline, 1)
+    return flat
+
+
+def real_pages(pdf: bytes) -> tuple[int, int, dict[str, int]]:
+    """(pages, pages before the first 篇's contents entry... i.e. cover + contents, case title -> pages)."""
+    reader = PdfReader(io.BytesIO(pdf))
+    flat = outline(reader)
     total = len(reader.pages)
     cases = {}
     for i, (level, title, page) in enumerate(flat):

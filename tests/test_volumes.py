@@ -16,6 +16,7 @@ import docx
 import pytest
 from pypdf import PdfReader
 
+from book_pages import outline  # scripts/book_pages.py: the bookmarks the calibration reads too
 from conftest import VALID
 from casebook.book.compose import Part, front_pages, split_volumes
 
