@@ -52,6 +52,13 @@ def real_pages(pdf: bytes) -> tuple[int, int, dict[str, int]]:
 
 
 def main(libraries: list[str]) -> int:
+    if not libraries or any(a.startswith("-") for a in libraries):
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    missing = [a for a in libraries if not Path(a).is_dir()]
+    if missing:
+        print(f"book_pages: 不是案例库文件夹：{'、'.join(missing)}", file=sys.stderr)
+        return 2
     fonts = find_cjk_fonts()
     all_cases = all_real = all_est = below = above = 0
     for folder in libraries:
