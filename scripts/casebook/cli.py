@@ -77,6 +77,9 @@ def make_parser() -> Parser:
     p.add_argument("--site-url", type=site_url, metavar="URL", help="站点的发布地址，如 https://用户.github.io/仓库/（默认取环境变量 CASEBOOK_SITE_URL）；离线版忽略")
     p.add_argument("--downloads", type=Path, metavar="DIR",
                    help="把 DIR 中的案例汇编（casebook book 生成的 .pdf/.docx）放进站点 downloads/，首页和案例总览链接它们")
+    p.add_argument("--no-cache", dest="cache", action="store_false",
+                   help="不用页面缓存：每一页都重新生成（默认复用上次构建到同一输出目录时未变的页面；"
+                        "缓存是输出目录旁的隐藏文件 .<目录名>.pagecache.sqlite，可随时删除）")
     p.set_defaults(run=cmd_build)
 
     p = sub.add_parser("serve", help="本地预览：按构建的方式即时生成页面，保存案例后浏览器自动刷新（校验错误显示在页面上）")
@@ -264,7 +267,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     try:
         build_site(args.config_file, library, args.site_dir, offline=args.offline,
                    site_url=args.site_url or os.environ.get(SITE_URL_ENV) or None, downloads=args.downloads,
-                   progress=progress)
+                   progress=progress, cache=args.cache)
     except CasebookError as exc:
         print(f"casebook: {exc}；{args.site_dir} 保持原样。", file=sys.stderr)
         return 1

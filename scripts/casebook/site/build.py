@@ -20,6 +20,7 @@ from pathlib import Path
 from ..core.files import partial_file
 from ..core.model import Library
 from .checksums import verify_instructions
+from .pagecache import PageCache, cache_file
 from .provenance import read_manifest
 
 ZIP_NAME = "liangxin-dangjian-anliku"
@@ -45,7 +46,8 @@ def readme_text(shown: str) -> str:
 
 
 def build_site(config_file: Path, library: Library, site_dir: Path, offline: bool = False, site_url: str | None = None,
-               downloads: Path | None = None, progress: Callable[[str], None] | None = None) -> None:
+               downloads: Path | None = None, progress: Callable[[str], None] | None = None,
+               cache: bool = True) -> None:
     """Build the validated `library` with MkDocs into a sibling scratch folder, then replace
     site_dir only when the build succeeded (strict: a warning fails it).
 
@@ -53,15 +55,29 @@ def build_site(config_file: Path, library: Library, site_dir: Path, offline: boo
     already: the plugin does not read or check it again), the 案例汇编 folder `downloads`, the
     offline flavour. `site_url` is where the site will be served; the offline copy is opened from
     file:// and never has one. `progress` receives the plugin's stage lines (assembly, pages
-    written, search index).
+    written, search index). `cache`: reuse the pages of the last build into `site_dir` whose
+    inputs are unchanged (pagecache.py), and keep this build's for the next one.
     """
     from . import engine  # MkDocs: loaded for a build only
 
-    with replacing(site_dir) as scratch:
-        config = engine.load(config_file, site_dir=str(scratch), strict=True,
-                             site_url=None if offline else site_url)
-        engine.configure(config, library, downloads, offline, progress=progress)
-        engine.run_build(config)
+    say = progress or (lambda line: None)
+    pages, problem = PageCache.open(cache_file(site_dir)) if cache else (None, None)
+    if problem:
+        say(problem)
+    try:
+        with replacing(site_dir) as scratch:
+            config = engine.load(config_file, site_dir=str(scratch), strict=True,
+                                 site_url=None if offline else site_url)
+            engine.configure(config, library, downloads, offline, progress=progress, cache=pages)
+            engine.run_build(config)
+    except BaseException:
+        if pages is not None:
+            pages.discard()
+        raise
+    if pages is not None:
+        pages.commit()
+        if pages.problem:
+            say(pages.problem)
 
 
 @contextlib.contextmanager

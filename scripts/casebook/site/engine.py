@@ -26,6 +26,7 @@ from mkdocs.structure.pages import Page
 from ..core.model import Library
 from .errors import BuildError
 from .generate import Assembly, SiteOptions, assemble
+from .pagecache import PageCache
 from .publish import Rendered
 
 _MKDOCS_LOG = logging.getLogger("mkdocs")
@@ -189,10 +190,11 @@ OFFLINE_PLUGINS = ("offline", "material/offline")
 
 
 def configure(config: MkDocsConfig, library: Library, downloads: Path | None, offline: bool,
-              assembled: Assembly | None = None, progress: Callable[[str], None] | None = None) -> None:
+              assembled: Assembly | None = None, progress: Callable[[str], None] | None = None,
+              cache: PageCache | None = None) -> None:
     """Set the plugins' options for this build on a loaded configuration: the validated library,
-    the 案例汇编 folder, (casebook serve) the library's assembly and where the stage lines go for
-    ours, on or off for the offline plugin. Every option is set each time: MkDocs keeps one
+    the 案例汇编 folder, (casebook serve) the library's assembly, where the stage lines go and
+    (casebook build) the page cache for ours, on or off for the offline plugin. Every option is set each time: MkDocs keeps one
     instance of our plugin for the whole process (it has on_startup), so nothing of an earlier
     build may stay on it."""
     ours = config.plugins.get("casebook")
@@ -203,6 +205,7 @@ def configure(config: MkDocsConfig, library: Library, downloads: Path | None, of
     ours.preloaded = library
     ours.assembled = assembled
     ours.progress = progress
+    ours.cache = cache
     found = [name for name in OFFLINE_PLUGINS if name in config.plugins]
     if offline and not found:
         raise BuildError("MkDocs 配置中没有 offline 插件，无法生成离线版（plugins: - offline）")

@@ -17,14 +17,16 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
-from jinja2 import Environment
+from jinja2 import ChoiceLoader, DictLoader, Environment
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.utils import meta
 
 from ..core import report
 from ..core.model import Library
@@ -34,6 +36,7 @@ from .csp import PolicyError, add_policy
 from .engine import page_context, site_options
 from .generate import Assembly, assemble
 from .links import unlink_missing_cases
+from .pagecache import PageCache, digest
 from .publish import check_library
 from .render import CASES_DIR, case_id_of
 from .search import FOLDER as SEARCH_FOLDER
@@ -62,6 +65,10 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     # them; under `mkdocs build` they are INFO log lines.
     progress: Callable[[str], None] | None = None
     page_uris: frozenset[str] = frozenset()  # the pages on_files added
+    # Set by `casebook build` (unless --no-cache): pages whose inputs did not change since the
+    # last build into the same folder come from it (pagecache.py; see "The page cache" below).
+    cache: PageCache | None = None
+    reused: dict[str, dict] = {}  # this build's pages taken from the cache (replaced in on_nav)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this object across `mkdocs serve` rebuilds. Under
@@ -118,6 +125,61 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
                                 f"{amount(len(site.copies), '个图片和下载文件')}")
         return files
 
+    # -- The page cache ---------------------------------------------------------------------------
+    # A page outside the navigation is rendered from its own Markdown, its addresses and what all
+    # pages share (shared_key): with those unchanged, the build's earlier output for it is reused.
+    # Such a page skips MkDocs' reading, rendering and theming (a stand-in does each, from the
+    # entry), Material's indexing (its entries come from the entry) and our sanitiser and CSP
+    # (the stored HTML is their output). Pages in the navigation are always built: the others
+    # show their titles and metadata, which are part of shared_key.
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        self.keys: dict[str, bytes] = {}
+        self.reused = {}
+        if self.config.enabled and self.cache is not None:
+            self.nav_uris = frozenset(p.file.src_uri for p in nav.pages)
+            self.shared_key = shared_key(config, files, nav)
+            search = config.plugins.get("material/search") or config.plugins.get("search")
+            self.search_index = getattr(search, "search_index", None) if search and search.config.enabled else None
+        return nav
+
+    def on_pre_page(self, page: Page, *, config: MkDocsConfig, files: Files) -> Page:
+        if not self.config.enabled or self.cache is None or page.file.src_uri in self.nav_uris:
+            return page
+        try:
+            source = page.file.content_string
+        except (OSError, ValueError):  # MkDocs reads it again and reports the error
+            return page
+        key = digest(self.shared_key, page.file.src_uri, page.url, page.edit_url or "", page.canonical_url or "", source)
+        self.keys[page.file.src_uri] = key
+        entry = self.cache.get(key)
+        if entry is not None:
+            self.reused[page.file.src_uri] = entry
+            _stand_in(page, entry)
+        return page
+
+    @event_priority(100)  # before Material's search indexes the page
+    def on_page_context(self, context, *, page: Page, config: MkDocsConfig, nav: Navigation):
+        if self.cache is not None and self.search_index is not None:
+            entry = self.reused.get(page.file.src_uri)
+            if entry is not None:
+                self.search_index.entries.extend(entry["search"])
+            self.entries_from = len(self.search_index.entries)
+        return context
+
+    def keep(self, page: Page, output: str) -> None:
+        """Store what the build made of a page it rendered."""
+        key = self.keys.get(page.file.src_uri)
+        if self.cache is None or key is None or page.file.src_uri in self.reused:
+            return
+        self.cache.put(key, {
+            "html": output,
+            "search": self.search_index.entries[self.entries_from:] if self.search_index is not None else [],
+            "title": page.title,
+            "anchors": sorted(page.present_anchor_ids or ()),
+            "links": {f.src_uri: links for f, links in (page.links_to_anchors or {}).items()},
+        })
+
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         # A hand-written page (全市概况) may link to cases of the shipped library; built with another
         # library, such a link shows as its text instead of failing the strict build (links.py).
@@ -133,6 +195,8 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         env.filters["casebook_search_worker"] = use_our_worker if self.config.enabled else str
         if not self.config.enabled or files is None:  # (None: a test of the filter alone)
             return env
+        if self.cache is not None:  # a reused page's template: its stored HTML replaces the output
+            env.loader = ChoiceLoader([DictLoader({REUSED_TEMPLATE: ""}), env.loader])
         self.files = files
         # In a build every page has read its Markdown by now (MkDocs reads all pages before
         # on_env): our generated pages need not keep a second copy of it in their File (20,000
@@ -152,7 +216,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         # Case pages carry contributed HTML: keep only the allowlist (sanitize.py). Validation ran
         # this same function on every page (site/publish.py); if something still goes, say so
         # (fails --strict): that would be a bug in the prediction.
-        if not (self.config.enabled and page.file.generated_by and case_id_of(page.file.src_uri)):
+        if not (self.config.enabled and page.file.generated_by and case_id_of(page.file.src_uri)) or page.file.src_uri in self.reused:
             return html
         safe = clean(html)
         gone = removed(html, safe)
@@ -166,9 +230,15 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     # what came from the library (content, title) earns no hash. Last, after other plugins' changes.
     @event_priority(-100)
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
-        if self.config.enabled:
-            self.pages_written += 1
-        return self.add_policy(output, page.content or "", page.title or "")
+        if not self.config.enabled:
+            return output
+        self.pages_written += 1
+        entry = self.reused.get(page.file.src_uri)
+        if entry is not None:
+            return entry["html"]
+        output = self.add_policy(output, page.content or "", page.title or "")
+        self.keep(page, output)
+        return output
 
     @event_priority(-100)
     def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
@@ -187,7 +257,8 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     def _pages_written(self, *, config: MkDocsConfig) -> None:
         if not self.config.enabled:
             return
-        self.stages.done("写出页面", amount(self.pages_written, "个页面"))
+        reused = f"，其中 {len(self.reused):,} 个未变、取自页面缓存" if self.reused else ""
+        self.stages.done("写出页面", amount(self.pages_written, "个页面") + reused)
         # Every page is written and its links and anchors are checked: MkDocs would keep each page's
         # Markdown and HTML until the build ends (20,000 cases: about a gigabyte) while the search
         # index is built. No post-build step reads them (Material's search has its own copy of the
@@ -216,6 +287,73 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
             self.stages.done("搜索索引", amount(len(files), "个文件"))
 
     on_post_build = CombinedEvent(_pages_written, _search_index)
+
+
+REUSED_TEMPLATE = "casebook-reused-page.html"
+
+
+def _stand_in(page: Page, entry: dict) -> None:
+    """Make MkDocs' reading and rendering of `page` restore what the cache entry says instead."""
+
+    def read_source(config: MkDocsConfig) -> None:
+        page.markdown = ""
+        page.meta = {"template": REUSED_TEMPLATE, "search": {"exclude": True}}
+
+    def render(config: MkDocsConfig, files: Files) -> None:
+        page.content = ""
+        page._title_from_render = entry["title"]
+        page.present_anchor_ids = set(entry["anchors"])
+        page.links_to_anchors = {f: links for uri, links in entry["links"].items()
+                                 if (f := files.get_file_from_path(uri)) is not None}
+
+    page.read_source = read_source  # type: ignore[method-assign]
+    page.render = render  # type: ignore[method-assign]
+
+
+def shared_key(config: MkDocsConfig, files: Files, nav: Navigation) -> bytes:
+    """What every page's HTML depends on besides its own Markdown and addresses: the code and
+    templates that make it (ours, the theme's, every installed package's version), the
+    configuration as loaded and as the plugins set it (the footer names the build: a new commit or
+    day rebuilds every page), the site's files (links are checked against them) and the
+    navigation every page shows (its pages' titles and metadata)."""
+    parts: list[str | bytes] = [_code_digest(config.theme.custom_dir)]
+    parts.append(Path(config.config_file_path).read_bytes() if config.config_file_path else b"")
+    parts += [repr((config.site_url, config.use_directory_urls, config.edit_uri_template, config.copyright,
+                    config.strict, config.validation.links.anchors))]
+    parts.append(json.dumps(config.extra, sort_keys=True, default=repr))
+    parts += [f"{f.src_uri}\0{f.url}" for f in sorted(files, key=lambda f: f.src_uri)]
+    for page in nav.pages:
+        # The theme shows a navigation page by its title and metadata. Its title is the one
+        # mkdocs.yml gives it, else it comes from its Markdown: then all of it counts.
+        source = page.file.content_string
+        given = page.__dict__.get("title")  # set by the nav's `title: file.md` (Page.__init__)
+        parts += [page.file.src_uri, page.url, source if given is None else given,
+                  json.dumps(meta.get_data(source)[1], sort_keys=True, default=repr)]
+    parts += [repr(_nav_outline(item)) for item in nav.items]
+    return digest(*parts)
+
+
+def _nav_outline(item) -> tuple:
+    children = tuple(_nav_outline(c) for c in item.children or ())
+    return (type(item).__name__, item.title if not isinstance(item, Page) else None, getattr(item, "url", None), children)
+
+
+_CODE: dict[str | None, bytes] = {}
+
+
+def _code_digest(custom_dir: str | None) -> bytes:
+    """Our package, the theme's overrides, and the versions of every installed distribution."""
+    if custom_dir not in _CODE:
+        from importlib import metadata
+
+        parts: list[str | bytes] = []
+        for root in (Path(__file__).resolve().parents[1], Path(custom_dir) if custom_dir else None):
+            for path in sorted(root.rglob("*")) if root else ():
+                if path.is_file() and "__pycache__" not in path.parts:
+                    parts += [path.relative_to(root).as_posix(), path.read_bytes()]
+        parts += sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+        _CODE[custom_dir] = digest(*parts)
+    return _CODE[custom_dir]
 
 
 def use_our_worker(block: str) -> str:
