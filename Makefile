@@ -98,4 +98,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf site dist .pytest_cache build bench-out
+	rm -rf site dist .pytest_cache build bench-out .site.pagecache.sqlite*

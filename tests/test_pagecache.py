@@ -4,9 +4,11 @@ of the same library, whatever changed. Real builds of the shipped library, compa
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sqlite3
+import zlib
 from pathlib import Path
 
 import pytest
@@ -75,11 +77,32 @@ def test_rebuilds_reuse_unchanged_pages_and_equal_a_cold_build(run_cli, build_si
     edit(case, "title: '", "title: '缓存测试")
     rebuild_and_compare("title")
 
-    # A case removed: the set of files changed, every page is made again.
-    other = sorted(p for p in library.glob("*.md") if p != case)[0]
-    other.unlink()
-    total, reused = rebuild_and_compare("removed")
-    assert reused == 0
+    # A case added, a case removed: every page's footer counts the cases, so every page is new.
+    text = case.read_text(encoding="utf-8").replace("id: kangdi-yangguang-chedui", "id: huancun-ceshi", 1)
+    (library / "huancun-ceshi.md").write_text(text, encoding="utf-8")
+    assert rebuild_and_compare("added") == (pages + 1, 0)
+    assert rebuild_and_compare("same-again")[1] > pages - 15
+    (library / "huancun-ceshi.md").unlink()
+    assert rebuild_and_compare("removed") == (pages, 0)
+
+
+def test_a_page_is_reused_only_while_the_files_it_links_to_are_as_they_were(build_site, library, tmp_path):
+    site = tmp_path / "site"
+    build_site(library, site)
+    # Pretend the file one page links to had another address when that page was cached.
+    with sqlite3.connect(cache_file(site)) as db:
+        rows = db.execute("SELECT key, value FROM pages").fetchall()
+        for key, value in rows:
+            entry = json.loads(zlib.decompress(value))
+            if entry["lookups"]:
+                path = next(iter(entry["lookups"]))
+                entry["lookups"][path] = ["elsewhere/", "InclusionLevel.NOT_IN_NAV"]
+                db.execute("UPDATE pages SET value = ? WHERE key = ?", (zlib.compress(json.dumps(entry).encode()), key))
+                break
+    total, reused = written(build_site(library, site).stdout)
+    assert reused == len(rows) - 1
+    total, reused = written(build_site(library, site).stdout)
+    assert reused == len(rows)  # that page's entry was made again
 
 
 def test_the_offline_flavour_has_its_own_cache_and_reuses_it(build_site, library, tmp_path):
@@ -137,3 +160,28 @@ def test_entries_a_build_no_longer_uses_are_dropped(build_site, library, tmp_pat
     build_site(library, site)
     with sqlite3.connect(cache_file(site)) as db:
         assert db.execute("SELECT count(*) FROM pages").fetchone()[0] == first
+
+
+def test_a_reused_page_keeps_its_title_and_anchors_for_mkdocs_checks(caplog):
+    """A reused page is not rendered, yet MkDocs still checks links into it and out of it."""
+    from mkdocs.structure.files import Files
+    from mkdocs.structure.pages import Page
+
+    from conftest import REPO
+    from casebook.site import engine
+    from casebook.site.plugin import REUSED_TEMPLATE, _stand_in
+
+    config = engine.load(REPO / "mkdocs.yml")
+    a, b = (engine._generated(config, f"cases/{n}.md", "x") for n in "ab")
+    files = Files([a, b])
+    page = Page(None, a, config)
+    _stand_in(page, {"html": "<p>甲</p>", "search": [], "title": "甲", "anchors": ["jingyan"],
+                     "links": {"cases/b.md": {"zuofa": "b.md#zuofa"}, "cases/gone.md": {"x": "gone.md#x"}}})
+    page.read_source(config)
+    page.render(config, files)
+    assert (page.title, page.present_anchor_ids, page.meta["template"]) == ("甲", {"jingyan"}, REUSED_TEMPLATE)
+    assert page.links_to_anchors == {b: {"zuofa": "b.md#zuofa"}}
+    target = Page(None, b, config)
+    target.present_anchor_ids = set()  # b lost its heading #zuofa: the link from a is reported
+    page.validate_anchor_links(files=files, log_level=30)
+    assert "zuofa" in caplog.text

@@ -136,6 +136,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         self.keys: dict[str, bytes] = {}
         self.reused = {}
+        self.page_lookups: dict[str, dict] = {}
         if self.config.enabled and self.cache is not None:
             self.nav_uris = frozenset(p.file.src_uri for p in nav.pages)
             self.shared_key = shared_key(config, files, nav)
@@ -153,9 +154,19 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         key = digest(self.shared_key, page.file.src_uri, page.url, page.edit_url or "", page.canonical_url or "", source)
         self.keys[page.file.src_uri] = key
         entry = self.cache.get(key)
-        if entry is not None:
+        if entry is not None and all(_found(files, path) == found for path, found in entry["lookups"].items()):
             self.reused[page.file.src_uri] = entry
             _stand_in(page, entry)
+        else:  # rendered: note which files its links and images look up (until on_page_content)
+            self.lookups = {}
+            get = files.get_file_from_path
+
+            def recording(path: str) -> File | None:
+                file = get(path)
+                self.lookups[path] = _found(files, path, file)
+                return file
+
+            files.get_file_from_path = recording  # type: ignore[method-assign]
         return page
 
     @event_priority(100)  # before Material's search indexes the page
@@ -178,6 +189,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
             "title": page.title,
             "anchors": sorted(page.present_anchor_ids or ()),
             "links": {f.src_uri: links for f, links in (page.links_to_anchors or {}).items()},
+            "lookups": self.page_lookups.pop(page.file.src_uri, {}),
         })
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -212,7 +224,14 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
             file.is_modified = lambda: False  # type: ignore[method-assign]  # unchanged since last build
         return file
 
-    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+    @event_priority(100)
+    def _rendered(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if "get_file_from_path" in files.__dict__:  # the page cache recorded this page's lookups
+            del files.get_file_from_path
+            self.page_lookups[page.file.src_uri] = self.lookups
+        return html
+
+    def _sanitise(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         # Case pages carry contributed HTML: keep only the allowlist (sanitize.py). Validation ran
         # this same function on every page (site/publish.py); if something still goes, say so
         # (fails --strict): that would be a bug in the prediction.
@@ -225,6 +244,8 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         for item in _toc_items(page.toc):  # the TOC is rendered outside the content, from headings
             item.title = clean_text(item.title)
         return safe
+
+    on_page_content = CombinedEvent(_rendered, _sanitise)
 
     # Every page and 404.html get a Content Security Policy for their own inline scripts (csp.py);
     # what came from the library (content, title) earns no hash. Last, after other plugins' changes.
@@ -310,18 +331,24 @@ def _stand_in(page: Page, entry: dict) -> None:
     page.render = render  # type: ignore[method-assign]
 
 
+def _found(files: Files, path: str, file: File | None = None) -> list | None:
+    """What a page's link to `path` was resolved to: [url, inclusion], None for no such file."""
+    file = file or Files.get_file_from_path(files, path)
+    return None if file is None else [file.url, str(file.inclusion)]
+
+
 def shared_key(config: MkDocsConfig, files: Files, nav: Navigation) -> bytes:
     """What every page's HTML depends on besides its own Markdown and addresses: the code and
     templates that make it (ours, the theme's, every installed package's version), the
     configuration as loaded and as the plugins set it (the footer names the build: a new commit or
-    day rebuilds every page), the site's files (links are checked against them) and the
-    navigation every page shows (its pages' titles and metadata)."""
+    day rebuilds every page) and the navigation every page shows (its pages' titles and metadata).
+    The site's files are not in it: an entry lists the files its page looked up (links, images)
+    and what they were, and is used only while they still are."""
     parts: list[str | bytes] = [_code_digest(config.theme.custom_dir)]
     parts.append(Path(config.config_file_path).read_bytes() if config.config_file_path else b"")
     parts += [repr((config.site_url, config.use_directory_urls, config.edit_uri_template, config.copyright,
                     config.strict, config.validation.links.anchors))]
     parts.append(json.dumps(config.extra, sort_keys=True, default=repr))
-    parts += [f"{f.src_uri}\0{f.url}" for f in sorted(files, key=lambda f: f.src_uri)]
     for page in nav.pages:
         # The theme shows a navigation page by its title and metadata. Its title is the one
         # mkdocs.yml gives it, else it comes from its Markdown: then all of it counts.
