@@ -409,6 +409,46 @@ def measure_site_steps(n: int) -> dict:
     return r
 
 
+def measure_rebuild(n: int) -> dict:
+    """The page cache (issue 22): a cold `casebook build` that fills the cache, one case's body
+    edited, the rebuild on the same folder, and a cold `--no-cache` build of the edited library
+    for comparison; the two sites must be byte-identical."""
+    lib, work = OUT / f"lib-{n}", OUT / f"rebuild-{n}"
+    make_library(lib, n)
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(lib, work / "cases")
+    site, cold = work / "site", work / "cold"
+    casebook = [PY, "-m", "casebook", "build", "--cases", str(work / "cases")]
+    r: dict = {"cases": n}
+    for step, args in (("first", ["--site-dir", str(site)]), ("rebuild", ["--site-dir", str(site)]),
+                       ("cold", ["--site-dir", str(cold), "--no-cache"])):
+        if step == "rebuild":  # one case's first paragraph gets a sentence more
+            case = sorted((work / "cases").glob("*.md"))[n // 2]
+            head, body = case.read_text(encoding="utf-8").split("\n---\n", 1)
+            case.write_text(head + "\n---\n" + body.replace("。", "。这一句是重建时加的。", 1), encoding="utf-8")
+        print(f"… {n} 个案例：{step}", file=sys.stderr, flush=True)
+        lines = work / f"{step}.txt"
+        r[f"{step}_s"], r[f"{step}_mb"] = run(casebook + args, env=dict(ENV, BENCH_STDOUT=str(lines)))
+        r[f"{step}_lines"] = lines.read_text(encoding="utf-8").splitlines()
+    differ = [p.relative_to(site).as_posix() for p in sorted(site.rglob("*"))
+              if p.is_file() and p.read_bytes() != (cold / p.relative_to(site)).read_bytes()]
+    r["identical"] = not differ and dir_size(site) == dir_size(cold)
+    r["differ"] = differ[:10]
+    return r
+
+
+def rebuild_report(rows: list[dict]) -> str:
+    lines = ["| 案例数 | 第一次构建（写缓存） | 改一个案例后重建 | 不用缓存的冷构建 | 重建 ÷ 冷构建 | 与冷构建逐字节相同 |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        cell = lambda step: f"{r[step + '_s']:.1f} s，{r[step + '_mb']:,.0f} MB"  # noqa: E731
+        lines.append(f"| {r['cases']:,} | {cell('first')} | {cell('rebuild')} | {cell('cold')} "
+                     f"| {r['rebuild_s'] / r['cold_s']:.0%} | {'是' if r['identical'] else '否：' + '、'.join(r['differ'])} |")
+    for r in rows:
+        lines += ["", f"{r['cases']:,} 个案例，重建的进度行：", "", "```text", *r["rebuild_lines"], "```"]
+    return "\n".join(lines)
+
+
 def site_steps_report(rows: list[dict]) -> str:
     lines = ["| 案例数 | validate | build | 离线版 + zip | 案例汇编（PDF + Word） | 站点 | 离线版 | zip | 分册 | PDF 页数（最厚一册） |",
              "|---|---|---|---|---|---|---|---|---|---|"]
@@ -650,6 +690,8 @@ def main() -> None:
     parser.add_argument("--serve-only", action="store_true",
                         help="only the preview (casebook serve): start-up to the first case page, edit -> visible in Chromium")
     parser.add_argument("--import-paragraphs", type=int, nargs="+", default=[10_000, 25_000, 50_000, 100_000])
+    parser.add_argument("--rebuild-only", action="store_true",
+                        help="only the page cache: build, edit one case, rebuild, and compare with a cold build")
     parser.add_argument("--site-steps", action="store_true",
                         help="only make site's steps (validate, book, build, offline + zip) at every size given, 20,000 included")
     args = parser.parse_args()
@@ -661,6 +703,11 @@ def main() -> None:
             rows.append(measure(n, False, False, serve_only=True))
             print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
         print("casebook serve：\n\n" + preview_report(rows))
+        return
+    if args.rebuild_only:
+        rows = [measure_rebuild(n) for n in args.sizes]
+        print(json.dumps(rows, ensure_ascii=False), file=sys.stderr, flush=True)
+        print(rebuild_report(rows))
         return
     if args.site_steps:
         rows = []
