@@ -40,8 +40,22 @@ def cache_file(site_dir: Path) -> Path:
     return site_dir.parent / f".{site_dir.name}.pagecache.sqlite"
 
 
+SCHEMA = 2  # the table's layout (PRAGMA user_version): a file of another layout starts empty
+
+
+def _pack(text: str) -> bytes:
+    # surrogatepass: a page may hold a lone surrogate (MkDocs writes it as a character reference)
+    return zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
+
+
+def _unpack(data: bytes) -> str:
+    return zlib.decompress(data).decode("utf-8", "surrogatepass")
+
+
 class PageCache:
-    """Entries (JSON objects) by key, read and written inside one transaction."""
+    """Entries (JSON objects with an "html" string) by key, read and written inside one
+    transaction. The HTML is kept apart, as compressed UTF-8: decoding it out of a JSON string
+    would make a copy several times its size for every page (memory at 20,000 pages)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -52,7 +66,10 @@ class PageCache:
         self.db = sqlite3.connect(path, timeout=0, isolation_level=None)
         try:
             self.db.execute("BEGIN EXCLUSIVE")  # a second build on the same folder does without
-            self.db.execute("CREATE TABLE IF NOT EXISTS pages (key BLOB PRIMARY KEY, value BLOB NOT NULL)")
+            if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:  # an older casebook's
+                self.db.execute("DROP TABLE IF EXISTS pages")
+                self.db.execute(f"PRAGMA user_version = {SCHEMA}")
+            self.db.execute("CREATE TABLE IF NOT EXISTS pages (key BLOB PRIMARY KEY, html BLOB NOT NULL, rest BLOB NOT NULL)")
         except sqlite3.Error:
             self.db.close()
             raise
@@ -77,8 +94,11 @@ class PageCache:
         if self.problem:
             return None
         try:
-            row = self.db.execute("SELECT value FROM pages WHERE key = ?", (key,)).fetchone()
-            entry = json.loads(zlib.decompress(row[0])) if row else None
+            row = self.db.execute("SELECT html, rest FROM pages WHERE key = ?", (key,)).fetchone()
+            entry = None
+            if row:
+                entry = json.loads(_unpack(row[1]))
+                entry["html"] = _unpack(row[0])
         except (sqlite3.Error, zlib.error, ValueError) as exc:
             self._broken(exc)
             return None
@@ -92,9 +112,10 @@ class PageCache:
     def put(self, key: bytes, entry: dict) -> None:
         if self.problem:
             return
-        value = zlib.compress(json.dumps(entry, sort_keys=True).encode("utf-8"), 1)
+        rest = {k: v for k, v in entry.items() if k != "html"}
+        values = (key, _pack(entry["html"]), _pack(json.dumps(rest, ensure_ascii=False, sort_keys=True)))
         try:
-            self.db.execute("INSERT OR REPLACE INTO pages (key, value) VALUES (?, ?)", (key, value))
+            self.db.execute("INSERT OR REPLACE INTO pages (key, html, rest) VALUES (?, ?, ?)", values)
         except sqlite3.Error as exc:
             self._broken(exc)
             return
