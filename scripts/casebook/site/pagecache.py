@@ -53,9 +53,8 @@ def _unpack(data: bytes) -> str:
 
 
 class PageCache:
-    """Entries (JSON objects with an "html" string) by key, read and written inside one
-    transaction. The HTML is kept apart, as compressed UTF-8: decoding it out of a JSON string
-    would make a copy several times its size for every page (memory at 20,000 pages)."""
+    """Entries (JSON objects; `put` takes one with an "html" string) by key, read and written
+    inside one transaction. The HTML is kept apart, as compressed UTF-8, and read on its own."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -94,11 +93,8 @@ class PageCache:
         if self.problem:
             return None
         try:
-            row = self.db.execute("SELECT html, rest FROM pages WHERE key = ?", (key,)).fetchone()
-            entry = None
-            if row:
-                entry = json.loads(_unpack(row[1]))
-                entry["html"] = _unpack(row[0])
+            row = self.db.execute("SELECT rest FROM pages WHERE key = ?", (key,)).fetchone()
+            entry = json.loads(_unpack(row[0])) if row else None
         except (sqlite3.Error, zlib.error, ValueError) as exc:
             self._broken(exc)
             return None
@@ -108,6 +104,18 @@ class PageCache:
             self.hits += 1
             self.used.add(key)
         return entry
+
+    def html(self, key: bytes) -> str | None:
+        """The HTML of an entry `get` returned (read when the page is written, not with the entry:
+        MkDocs reads every page before it writes any, and 20,000 pages of HTML would wait in memory)."""
+        if self.problem:
+            return None
+        try:
+            row = self.db.execute("SELECT html FROM pages WHERE key = ?", (key,)).fetchone()
+            return _unpack(row[0]) if row else None
+        except (sqlite3.Error, zlib.error, ValueError) as exc:
+            self._broken(exc)
+            return None
 
     def put(self, key: bytes, entry: dict) -> None:
         if self.problem:

@@ -254,9 +254,12 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         if not self.config.enabled:
             return output
         self.pages_written += 1
-        entry = self.reused.get(page.file.src_uri)
-        if entry is not None:
-            return entry.pop("html")  # (not kept to the end of the build: 20,000 pages)
+        if page.file.src_uri in self.reused:
+            html = self.cache.html(self.keys[page.file.src_uri]) if self.cache is not None else None
+            if html is None:  # the file went bad since the page was read: nothing else to write
+                raise PluginError(f"casebook: 页面缓存 {self.cache.path if self.cache else ''} 读不出 {page.file.src_uri} 的页面；"
+                                  "请删除这个文件或加 --no-cache 重新构建")
+            return html
         output = self.add_policy(output, page.content or "", page.title or "")
         self.keep(page, output)
         return output
