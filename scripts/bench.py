@@ -437,12 +437,16 @@ def measure_rebuild(n: int) -> dict:
     return r
 
 
+def step_cell(r: dict, step: str) -> str:
+    """A table cell: a step's time and peak memory."""
+    return f"{r[step + '_s']:.1f} s，{r[step + '_mb']:,.0f} MB"
+
+
 def rebuild_report(rows: list[dict]) -> str:
     lines = ["| 案例数 | 第一次构建（写缓存） | 改一个案例后重建 | 不用缓存的冷构建 | 重建 ÷ 冷构建 | 与冷构建逐字节相同 |",
              "|---|---|---|---|---|---|"]
     for r in rows:
-        cell = lambda step: f"{r[step + '_s']:.1f} s，{r[step + '_mb']:,.0f} MB"  # noqa: E731
-        lines.append(f"| {r['cases']:,} | {cell('first')} | {cell('rebuild')} | {cell('cold')} "
+        lines.append(f"| {r['cases']:,} | {step_cell(r, 'first')} | {step_cell(r, 'rebuild')} | {step_cell(r, 'cold')} "
                      f"| {r['rebuild_s'] / r['cold_s']:.0%} | {'是' if r['identical'] else '否：' + '、'.join(r['differ'])} |")
     for r in rows:
         lines += ["", f"{r['cases']:,} 个案例，重建的进度行：", "", "```text", *r["rebuild_lines"], "```"]
@@ -453,8 +457,7 @@ def site_steps_report(rows: list[dict]) -> str:
     lines = ["| 案例数 | validate | build | 离线版 + zip | 案例汇编（PDF + Word） | 站点 | 离线版 | zip | 分册 | PDF 页数（最厚一册） |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        cell = lambda step: f"{r[step + '_s']:.1f} s，{r[step + '_mb']:,.0f} MB"  # noqa: E731
-        lines.append(f"| {r['cases']:,} | {cell('validate')} | {cell('build')} | {cell('offline')} | {cell('book')} "
+        lines.append(f"| {r['cases']:,} | {step_cell(r, 'validate')} | {step_cell(r, 'build')} | {step_cell(r, 'offline')} | {step_cell(r, 'book')} "
                      f"| {r['site_bytes'] / 1e6:,.0f} MB | {r['offline_bytes'] / 1e6:,.0f} MB | {r['zip_bytes'] / 1e6:,.0f} MB "
                      f"| {r['volumes']} | {r['pages']:,}（{r['max_volume_pages']:,}） |")
     base = min(rows, key=lambda r: r["cases"])

@@ -195,3 +195,13 @@ def test_a_cache_of_another_layout_starts_empty(build_site, library, tmp_path):
     result = build_site(library, site)
     assert "页面缓存" not in result.stdout.replace("取自页面缓存", "")  # no complaint: simply a cold build
     assert written(build_site(library, site).stdout)[1] > 0
+
+
+def test_a_failed_first_build_leaves_no_cache_file(run_cli, library, tmp_path):
+    downloads = tmp_path / "book"
+    downloads.mkdir()
+    (downloads / "volumes.json").write_text("{", encoding="utf-8")  # fails the build after validation
+    site = tmp_path / "site"
+    result = run_cli("build", "--cases", library, "--site-dir", site, "--downloads", downloads)
+    assert result.returncode == 1 and "volumes.json" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book", "cases"]  # neither site nor cache

@@ -62,6 +62,7 @@ class PageCache:
         self.hits = self.misses = 0
         self.problem: str | None = None  # why the cache was turned off during the build
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.created = not path.exists()  # a build that fails leaves no new file behind
         self.db = sqlite3.connect(path, timeout=0, isolation_level=None)
         try:
             self.db.execute("BEGIN EXCLUSIVE")  # a second build on the same folder does without
@@ -70,7 +71,7 @@ class PageCache:
                 self.db.execute(f"PRAGMA user_version = {SCHEMA}")
             self.db.execute("CREATE TABLE IF NOT EXISTS pages (key BLOB PRIMARY KEY, html BLOB NOT NULL, rest BLOB NOT NULL)")
         except sqlite3.Error:
-            self.db.close()
+            self._close()
             raise
 
     @classmethod
@@ -134,24 +135,32 @@ class PageCache:
 
     def commit(self) -> None:
         """Keep this build's entries, drop the others; the file is released."""
+        if self.problem:
+            self._close()
+            return
         try:
-            if self.problem:
-                self.db.execute("ROLLBACK")
-                return
             self.db.execute("CREATE TEMP TABLE used (key BLOB PRIMARY KEY)")
             self.db.executemany("INSERT INTO used (key) VALUES (?)", ((k,) for k in self.used))
             self.db.execute("DELETE FROM pages WHERE key NOT IN (SELECT key FROM used)")
             self.db.execute("COMMIT")
         except sqlite3.Error as exc:  # a cache that cannot be written costs time, never the build
             self.problem = f"页面缓存 {self.path} 写入失败（{exc}）"
-        finally:
+            self._close()
+        else:
             self.db.close()
 
     def discard(self) -> None:
         """The build failed: nothing of it is kept."""
+        self._close()
+
+    def _close(self) -> None:
+        """Roll back and close; a file this build created is removed again."""
         try:
             self.db.execute("ROLLBACK")
         except sqlite3.Error:
             pass
         finally:
             self.db.close()
+        if self.created:
+            for leftover in (self.path, self.path.with_name(self.path.name + "-journal")):
+                leftover.unlink(missing_ok=True)
