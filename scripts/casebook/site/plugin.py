@@ -154,7 +154,8 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         key = digest(self.shared_key, page.file.src_uri, page.url, page.edit_url or "", page.canonical_url or "", source)
         self.keys[page.file.src_uri] = key
         entry = self.cache.get(key)
-        if entry is not None and all(_found(files, path) == found for path, found in entry["lookups"].items()):
+        # (Each part of a reused entry is let go of once used: 20,000 entries wait for the build's end.)
+        if entry is not None and all(_found(files, path) == found for path, found in entry.pop("lookups").items()):
             self.reused[page.file.src_uri] = entry
             _stand_in(page, entry)
         else:  # rendered: note which files its links and images look up (until on_page_content)
@@ -325,9 +326,9 @@ def _stand_in(page: Page, entry: dict) -> None:
 
     def render(config: MkDocsConfig, files: Files) -> None:
         page.content = ""
-        page._title_from_render = entry["title"]
-        page.present_anchor_ids = set(entry["anchors"])
-        page.links_to_anchors = {f: links for uri, links in entry["links"].items()
+        page._title_from_render = entry.pop("title")
+        page.present_anchor_ids = set(entry.pop("anchors"))
+        page.links_to_anchors = {f: links for uri, links in entry.pop("links").items()
                                  if (f := files.get_file_from_path(uri)) is not None}
 
     page.read_source = read_source  # type: ignore[method-assign]
