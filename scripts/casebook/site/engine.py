@@ -194,9 +194,9 @@ def configure(config: MkDocsConfig, library: Library, downloads: Path | None, of
               cache: PageCache | None = None) -> None:
     """Set the plugins' options for this build on a loaded configuration: the validated library,
     the 案例汇编 folder, (casebook serve) the library's assembly, where the stage lines go and
-    (casebook build) the page cache for ours, on or off for the offline plugin. Every option is set each time: MkDocs keeps one
-    instance of our plugin for the whole process (it has on_startup), so nothing of an earlier
-    build may stay on it."""
+    (casebook build) the page cache for ours, on or off for the offline plugin. Every option is
+    set each time: MkDocs keeps one instance of our plugin for the whole process (it has
+    on_startup), so nothing of an earlier build may stay on it."""
     ours = config.plugins.get("casebook")
     if ours is None:
         raise BuildError("MkDocs 配置中没有启用 casebook 插件（plugins: - casebook）")

@@ -155,7 +155,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         self.keys[page.file.src_uri] = key
         entry = self.cache.get(key)
         # (Each part of a reused entry is let go of once used: 20,000 entries wait for the build's end.)
-        if entry is not None and all(_found(files, path) == found for path, found in entry.pop("lookups").items()):
+        if entry is not None and all(_found(files.get_file_from_path(path)) == found for path, found in entry.pop("lookups").items()):
             self.reused[page.file.src_uri] = entry
             _stand_in(page, entry)
         else:  # rendered: note which files its links and images look up (until on_page_content)
@@ -164,7 +164,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
 
             def recording(path: str) -> File | None:
                 file = get(path)
-                self.lookups[path] = _found(files, path, file)
+                self.lookups[path] = _found(file)
                 return file
 
             files.get_file_from_path = recording  # type: ignore[method-assign]
@@ -335,9 +335,8 @@ def _stand_in(page: Page, entry: dict) -> None:
     page.render = render  # type: ignore[method-assign]
 
 
-def _found(files: Files, path: str, file: File | None = None) -> list | None:
-    """What a page's link to `path` was resolved to: [url, inclusion], None for no such file."""
-    file = file or Files.get_file_from_path(files, path)
+def _found(file: File | None) -> list | None:
+    """What a page's link resolved to: [url, inclusion] of the file, None for no such file."""
     return None if file is None else [file.url, str(file.inclusion)]
 
 
