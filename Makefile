@@ -85,11 +85,15 @@ bench: $(STAMP)
 # Refresh requirements.lock (versions + hashes) from pyproject.toml with pip-tools, in a
 # throw-away environment. Includes the build backend: `make` installs the project without
 # build isolation, so every package that runs comes from the lock and is hash-checked.
+# Packages already in the lock keep their versions; `make lock LOCK_ARGS=--upgrade` moves
+# everything to the newest versions pyproject.toml allows.
 PIP_TOOLS := pip-tools==7.6.2
+LOCK_ARGS ?=
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check '$(PIP_TOOLS)'
-	.lock-venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	grep -v '^#' requirements.lock > .lock-venv/out.txt || true
+	.lock-venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras $(LOCK_ARGS) \
 	  --no-emit-index-url --no-emit-find-links --no-emit-options --no-header \
 	  --extra test --extra bench --build-deps-for editable --output-file .lock-venv/out.txt pyproject.toml
 	{ echo "# Exact versions and hashes installed by 'make' into .venv/ (runtime, tests, build backend)."; \

@@ -150,7 +150,7 @@ def test_rank_title_tags_summary_body_then_whole_words_first():
     assert found(Index(build_search_files(material(*latin), is_case)), "party") == [1, 0]
 
 
-ALPHABET = "一二两个人第些统党建车队ab1，。 "
+ALPHABET = "一二两个人第些统党建车队ab1ＡＢ_，。 𠮷"  # full-width letters fold to Latin; 𠮷 is outside the BMP
 
 
 @st.composite
@@ -161,14 +161,16 @@ def libraries(draw):
     for i in range(draw(st.integers(1, 8))):
         strings = [draw(st.text(ALPHABET, min_size=1, max_size=30)) for _ in range(draw(st.integers(1, 4)))]
         entries = []
+        summary = draw(st.text(ALPHABET, max_size=12))
         for j, s in enumerate(strings):
             cuts = draw(st.lists(st.integers(1, max(1, len(s) - 1)), max_size=6))
             if j == 0:
-                entries.append({"location": f"cases/c{i}/", "title": marked(s, cuts), "text": "", "tags": []})
+                text = f"<p>{marked(summary, [])}</p>" if summary else ""
+                entries.append({"location": f"cases/c{i}/", "title": marked(s, cuts), "text": text, "tags": []})
             else:
                 entries.append({"location": f"cases/c{i}/#s{j}", "title": "", "text": f"<p>{marked(s, cuts)}</p>"})
         pages.append(entries)
-        texts.append([fold(s) for s in strings])
+        texts.append([fold(s) for s in [*strings, summary] if s])
     return material(*pages), texts
 
 
@@ -191,11 +193,52 @@ def test_every_substring_finds_exactly_the_pages_that_contain_it(library, data):
         assert sorted(found(index, query)) == expected, (query, texts)
 
 
+def scanned_codes(page: search.Page, term: str) -> int | None:
+    """Brute force: the best (field * 2 + whole word) of `term`'s occurrences in the page's
+    segments. A word is a run of letters and digits within one piece between word marks."""
+    best = None
+    for field, seg in page.fields:
+        pieces = seg.split("\u200b")
+        text = "".join(pieces)
+        piece = [n for n, p in enumerate(pieces) for _ in p]
+
+        def boundary(i: int) -> bool:
+            inside = 0 < i < len(text) and text[i - 1].isalnum() and text[i].isalnum() and piece[i - 1] == piece[i]
+            return not inside
+
+        for start in range(len(text) - len(term) + 1):
+            if text.startswith(term, start):
+                code = field * 2 + (boundary(start) and boundary(start + len(term)))
+                best = code if best is None else max(best, code)
+    return best
+
+
+@given(libraries(), st.data())
+def test_every_substring_ranks_as_a_scan_of_the_page_ranks_it(library, data):
+    """Property: for any substring, the index's per-page code (best field, whole word or not: what
+    ranking uses) equals a brute-force scan of each page's segments."""
+    material_index, texts = library
+    pages = read_pages(material_index, is_case)
+    index = Index(build_search_files(material_index, is_case))
+    text = data.draw(st.sampled_from(texts[data.draw(st.integers(0, len(texts) - 1))]))
+    start = data.draw(st.integers(0, len(text) - 1))
+    for term in terms(text[start:start + data.draw(st.integers(1, 6))]):
+        expected = {n: code for n, page in enumerate(pages) if (code := scanned_codes(page, term)) is not None}
+        assert index.term(term) == expected, (term, texts)
+
+
 # -- files ---------------------------------------------------------------------------------------
 
 def test_posting_numbers_round_trip():
-    values = [0, 1, 127, 128, 16383, 16384, 2**21, 2**28 + 5]
-    assert search.read_varints(search.varints(values)) == values
+    """The bulk encoder writes LEB128 as the reader (and the worker) reads it, cut per key."""
+    import numpy as np
+
+    from casebook.site.postings import _encode
+
+    values = [0, 1, 127, 128, 16383, 16384, 2**21, 2**28 + 5, 2**35 + 3, 2**62 + 1]
+    runs = _encode(np.array(values, dtype=np.int64), np.array([1, 3, 6]))
+    assert [search.read_varints(run) for run in runs] == [values[:1], values[1:4], values[4:]]
+    assert runs[1] == bytes([1, 127, 128, 1])
 
 
 def test_manifest_is_small_and_files_are_scripts_and_json():

@@ -21,7 +21,7 @@ Ranking: per term, the best occurrence: field (title 1000 > tags 100 > summary a
 10 > body 1), doubled when the match is a whole word (starts and ends at a word boundary:
 jieba's cut for Chinese, a non-letter for Latin and numbers); summed over terms; ties by page.
 
-Files (`build_search_files`), all deterministic:
+Files (`build_search_files`; the postings themselves are built by postings.py), all deterministic:
 
 - `search/search_index.json`: what Material's page fetches first (small: no postings, no texts);
   `config.casebook` says how many pages and shards there are;
@@ -56,12 +56,9 @@ import math
 import re
 import unicodedata
 import zlib
-from array import array
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import compress
-from operator import add, and_, sub
+
 
 BODY, SUMMARY, TAGS, TITLE = 0, 1, 2, 3
 WEIGHT = (1, 10, 100, 1000)  # by field; a whole-word match counts twice
@@ -150,52 +147,7 @@ def read_pages(data: dict, is_case: Callable[[str], bool]) -> list[Page]:
     return pages
 
 
-def page_text(page: Page) -> tuple[str, list[tuple[int, int, int]], bytearray]:
-    """(the page's folded text, segments joined by newlines; (start, end, field) of each
-    segment; a boundary flag for every offset 0..len: a word starts or ends there)."""
-    pieces, spans = [], []
-    boundary = bytearray()
-    at = 0
-    for field, seg in page.fields:
-        text = seg.replace(MARK, "")
-        flags = bytearray(b"\1") * (len(text) + 1)
-        shift = 0
-        for m in _TOKEN_OR_MARK.finditer(seg):
-            if m.group() == MARK:
-                shift += 1
-                continue
-            start, end = m.start() - shift, m.end() - shift
-            flags[start + 1:end] = bytes(end - start - 1)  # inside a word: no boundary
-        pieces.append(text)
-        spans.append((at, at + len(text), field))
-        boundary += flags  # the newline's own offset gets the next segment's flag 0: a boundary
-        at += len(text) + 1
-    return "\n".join(pieces), spans, boundary
-
-
 # -- encoding ----------------------------------------------------------------------------------
-
-_SMALL = [bytes([v]) if v < 128 else bytes([v & 127 | 128, v >> 7]) for v in range(1 << 14)]
-
-
-def varint(value: int) -> bytes:
-    if value < 16384:
-        return _SMALL[value]
-    out = bytearray()
-    while value >= 128:
-        out.append(value & 127 | 128)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
-def varints(values: Iterable[int]) -> bytes:
-    values = list(values)
-    try:
-        return b"".join(map(_SMALL.__getitem__, values))  # the common case: all below 2**14
-    except IndexError:
-        return b"".join(map(varint, values))
-
 
 def read_varints(data: bytes) -> list[int]:
     out, value, shift = [], 0, 0
@@ -225,160 +177,15 @@ def read_script(text: str) -> object:
 
 # -- the index ---------------------------------------------------------------------------------
 
-BLOCK = 64  # pages whose postings are gathered in small dicts before they join the big ones
-
-
-def index_pages(pages: list[Page]) -> tuple[dict[str, bytes], dict[str, bytes]]:
-    """(k postings: 1- and 2-character key -> encoded page list; p postings: pair -> encoded
-    positions), in page order. The hot loop of the build: the work per character is done by
-    C-level map/zip/dict calls; Python code runs once per distinct key of a page, mostly on the
-    small dicts of a block of pages (the big dicts' memory is slow to reach).
-
-    Memory: the whole library's postings are held until they are encoded, so they are kept as
-    machine integers (array, 8 bytes each) rather than Python ints in lists (about 36 bytes each):
-    20,000 cases hold tens of millions of them. A pair that occurs several times on a page is
-    flattened into its array as -(page + 1), the number of offsets, the offsets (`_items`)."""
-    k_lists: dict[str, array] = {}
-    p_lists: dict[str, array] = {}
-    several_somewhere: set[str] = set()
-    for block in range(0, len(pages), BLOCK):
-        k_block: defaultdict[str, list[int]] = defaultdict(list)
-        p_block: defaultdict[str, list[int | tuple[int, list[int]]]] = defaultdict(list)
-        for number in range(block, min(block + BLOCK, len(pages))):
-            text, spans, boundary = page_text(pages[number])
-            chars: dict[int, list[str]] = {}   # field -> its segments
-            whole: dict[int, list[str]] = {}   # field -> its one-character words
-            all_pairs: list[str] = []
-            all_codes: list[int] = []
-            for start, end, field in spans:
-                seg = text[start:end]
-                flags = boundary[start:end + 1]
-                chars.setdefault(field, []).append(seg)
-                whole.setdefault(field, []).extend(compress(seg, map(and_, flags, flags[1:])))
-                # Pair i's flags (start * 8 + end * 4: a boundary before it, after it) for every i at
-                # once: the flags (0 or 1 a byte) read as big numbers, scaled and added, cannot carry.
-                pairs = len(seg) - 1
-                marks = (int.from_bytes(flags[:pairs]) * 8 + int.from_bytes(flags[2:]) * 4).to_bytes(max(pairs, 0))
-                at = start * 16 + field
-                all_pairs += map(add, seg, seg[1:])
-                all_codes += map(add, range(at, at + pairs * 16, 16), marks)
-            best: dict[str, int] = {}
-            for field in sorted(chars):  # body first: a better field overwrites
-                best.update(dict.fromkeys("".join(chars[field]), number * 8 + field * 2))
-                best.update(dict.fromkeys(whole[field], number * 8 + field * 2 + 1))
-            for key, code in best.items():
-                k_block[key].append(code)
-            last = dict(zip(all_pairs, all_codes))
-            tag = number << 32
-            if len(last) < len(all_pairs):  # some pairs occur more than once: gather their offsets
-                first = dict(zip(reversed(all_pairs), reversed(all_codes)))
-                several = {pair: [] for pair, code in last.items() if first[pair] != code}
-                for pair, code in compress(zip(all_pairs, all_codes), map(several.__contains__, all_pairs)):
-                    several[pair].append(code)
-                several_somewhere.update(several)
-                for pair, code in last.items():
-                    p_block[pair].append((number, several[pair]) if pair in several else tag | code)
-            else:
-                for pair, code in last.items():
-                    p_block[pair].append(tag | code)
-        for key, codes in k_block.items():
-            found = k_lists.get(key)
-            if found is None:
-                k_lists[key] = array("q", codes)
-            else:
-                found.extend(codes)
-        for pair, items in p_block.items():
-            if pair in several_somewhere:
-                items = _flat(items)
-            found = p_lists.get(pair)
-            if found is None:
-                p_lists[pair] = array("q", items)
-            else:
-                found.extend(items)
-    k = {key: _k_posting(values) for key, values in k_lists.items()}
-    del k_lists
-    p = {}
-    for pair in list(p_lists):  # encoded one by one, each array freed as soon as it is
-        values = p_lists.pop(pair)
-        # A pair's k posting comes from its occurrences: per page, the best (field, whole word).
-        if pair in several_somewhere:
-            items = _items(values)
-            k[pair] = _k_posting([item[0] * 8 + max(_CODE[c & 15] for c in item[1]) if isinstance(item, tuple)
-                                  else (item >> 32) * 8 + _CODE[item & 15] for item in items])
-            p[pair] = _positions(items)
-        else:
-            k[pair] = _k_posting([(item >> 32) * 8 + _CODE[item & 15] for item in values])
-            p[pair] = _single_positions(values)
-    return k, p
-
-
-def _k_posting(values) -> bytes:
-    return varint(values[0] + 8) if len(values) == 1 else varints(map(sub, values, [-8] + [v & ~7 for v in values[:-1]]))
-
-
-def _flat(items: list[int | tuple[int, list[int]]]) -> list[int]:
-    """p items as machine integers: page << 32 | code as it is; (page, offsets) as -(page + 1),
-    len(offsets), *offsets."""
-    out: list[int] = []
-    for item in items:
-        if isinstance(item, tuple):
-            out += (-(item[0] + 1), len(item[1]), *item[1])
-        else:
-            out.append(item)
-    return out
-
-
-def _items(values) -> list[int | tuple[int, list[int]]]:
-    """`_flat` undone."""
-    out: list[int | tuple[int, list[int]]] = []
-    i, n = 0, len(values)
-    while i < n:
-        v = values[i]
-        if v >= 0:
-            out.append(v)
-            i += 1
-        else:
-            count = values[i + 1]
-            out.append((-v - 1, list(values[i + 2:i + 2 + count])))
-            i += 2 + count
-    return out
-
-
-# An occurrence's flags (start * 8 + end * 4 + field) -> its code: field * 2 + whole word.
-_CODE = [(f & 3) * 2 + ((f >> 3) & (f >> 2) & 1) for f in range(16)]
-
-
-def _single_positions(items: list[int]) -> bytes:
-    """`_positions` for a pair that occurs once in every page it is in (items: page << 32 | code)."""
-    if len(items) == 1:
-        return b"\1" + varint((items[0] >> 32) + 1) + b"\1" + varint(items[0] & 0xFFFFFFFF)
-    pages = [item >> 32 for item in items]
-    return varints([len(items), *map(sub, pages, [-1, *pages[:-1]]), *[1] * len(items), *[item & 0xFFFFFFFF for item in items]])
-
-
-def _positions(items: list[int | tuple[int, list[int]]]) -> bytes:
-    """One pair's occurrences per page -> its `p` posting (columnar, see decode_positions)."""
-    pages, counts, codes = [], [], []
-    for item in items:
-        if isinstance(item, int):
-            pages.append(item >> 32)
-            counts.append(1)
-            codes.append(item & 0xFFFFFFFF)
-        else:
-            offsets = sorted(item[1])  # segments were visited body first
-            pages.append(item[0])
-            counts.append(len(offsets))
-            codes += map(sub, offsets, [0] + [c & ~15 for c in offsets[:-1]])
-    return varints([len(pages), *map(sub, pages, [-1, *pages[:-1]]), *counts, *codes])
-
-
 def shards(postings: dict[str, bytes], prefix: str) -> tuple[int, dict[str, str]]:
     """Postings -> (number of shards, file name -> script text), about SHARD_BYTES each."""
-    total = sum(len(v) * 4 // 3 + len(k) * 3 + 6 for k, v in postings.items())
+    keys, data = list(postings), list(postings.values())
+    total = sum(len(v) * 4 // 3 for v in data) + 3 * sum(map(len, keys)) + 6 * len(keys)
     count = max(1, math.ceil(total / SHARD_BYTES))
     groups: list[dict[str, str]] = [{} for _ in range(count)]
-    for key, data in postings.items():
-        groups[shard_of(key, count)][key] = base64.b64encode(data).decode("ascii")
+    codes = map(bytes.decode, map(base64.b64encode, data))
+    for shard, key, code in zip(map(count.__rmod__, map(zlib.crc32, map(str.encode, keys))), keys, codes):
+        groups[shard][key] = code
     return count, {f"{prefix}{n}": script(f"{prefix}{n}", group) for n, group in enumerate(groups)}
 
 
@@ -396,6 +203,7 @@ def build_search_files(data: dict, is_case: Callable[[str], bool]) -> dict[str, 
     pages = read_pages(data, is_case)
     config = {key: data["config"][key] for key in ("lang", "separator", "pipeline") if key in data["config"]}
     del data  # the caller passes Material's parsed index and keeps no reference to it
+    from .postings import index_pages  # numpy: loaded by a build, not by `casebook validate`
     collecting = gc.isenabled()
     gc.disable()  # millions of small lists, none of them cyclic: the collector would rescan them all
     try:
