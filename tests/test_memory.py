@@ -1,25 +1,28 @@
-"""Memory at 20,000 cases (issue 22): the search index keeps its postings as machine integers
-(`_flat` into an array, `_items` back) and the plugin lets go of every page's Markdown and HTML
-once the pages are written. The built files are the same either way (test_search.py,
-test_site.py); these tests check the pieces themselves."""
+"""Memory at 20,000 cases (issue 22): the search index sorts and encodes its postings one bucket of
+keys at a time, and the plugin lets go of every page's Markdown and HTML once the pages are
+written. The built files are the same either way (test_search.py, test_site.py); these tests
+check the pieces themselves."""
 
 from __future__ import annotations
 
-from array import array
+from casebook.site import postings
+from casebook.site.search import build_search_files
 
-from casebook.site.search import _flat, _items
 
+def test_postings_built_bucket_by_bucket_are_the_same_files(monkeypatch):
+    """Buckets split the keys by character: any bucket size gives the same index, byte for byte."""
+    texts = ["党建引领车队服务一一两个人", "阳光车队 party 2024 𠮷野", "统一一些第一个人", "", "车队长好"]
+    docs = [entry for i, text in enumerate(texts) for entry in (
+        {"location": f"cases/c{i}/", "title": f"案例{i}", "text": f"<p>{text}</p>", "tags": []},
+        {"location": f"cases/c{i}/#s", "title": "做法", "text": f"<p>{text[::-1]}</p>", "tags": []})]
 
-def test_flattened_postings_come_back_as_they_went_in():
-    items = [5 << 32 | 17, (6, [33, 49, 1025]), 7 << 32 | 2, (9, [0, 16]), (12, [4])]
-    flat = array("q", _flat(items))
-    assert list(flat[:1]) == [5 << 32 | 17] and flat[1] == -7 and flat[2] == 3
-    assert _items(flat) == items
-    assert _items(array("q", _flat([]))) == []
-    # arrays grow block by block: two flattened blocks read back as one list
-    both = array("q", _flat(items[:2]))
-    both.extend(_flat(items[2:]))
-    assert _items(both) == items
+    def files():
+        return build_search_files({"config": {"lang": ["zh"]}, "docs": [dict(d) for d in docs]}, lambda loc: True)
+
+    whole = files()
+    for size in (1, 7, 40):
+        monkeypatch.setattr(postings, "BUCKET", size)
+        assert files() == whole, size
 
 
 def test_pages_are_released_after_they_are_written(build_site, tmp_path):
