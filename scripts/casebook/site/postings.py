@@ -79,7 +79,10 @@ def _letters(chars: np.ndarray) -> np.ndarray:
 
 # -- postings ----------------------------------------------------------------------------------
 
-BUCKET = 1 << 22  # positions whose characters and pairs are sorted at once (memory)
+# Positions whose characters and pairs are sorted at once. Small enough that a bucket's arrays
+# (a few MB) are reused by the allocator rather than mapped afresh from the kernel: at 2,000 cases
+# 1 << 22 spent 0.7 s in page faults, 1 << 19 0.2 s; each bucket costs one pass over the layout.
+BUCKET = 1 << 19
 
 
 def index_pages(pages: list[Page]) -> tuple[dict[str, bytes], dict[str, bytes]]:
@@ -98,9 +101,9 @@ def index_pages(pages: list[Page]) -> tuple[dict[str, bytes], dict[str, bytes]]:
     lay = layout(pages)
     real = lay.chars != 10
     buckets = max(1, -(-len(lay.chars) // BUCKET))
-    bucket = lay.chars % buckets
+    bucket = np.where(real, lay.chars % buckets, buckets).astype(np.uint32)  # newlines: in none
     for b in range(buckets):
-        mine = real & (bucket == b)
+        mine = bucket == b
         _index_chars(lay, np.flatnonzero(mine), k)
         _index_pairs(lay, np.flatnonzero(mine[:-1] & real[1:]), k, p)
     return k, p
