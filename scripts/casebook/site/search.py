@@ -203,24 +203,28 @@ def build_search_files(data: dict, is_case: Callable[[str], bool]) -> dict[str, 
     pages = read_pages(data, is_case)
     config = {key: data["config"][key] for key in ("lang", "separator", "pipeline") if key in data["config"]}
     del data  # the caller passes Material's parsed index and keeps no reference to it
-    from .postings import index_pages  # numpy: loaded by a build, not by `casebook validate`
+    from .postings import index_pages, layout  # numpy: loaded by a build, not by `casebook validate`
+    page_count, preview_files = len(pages), previews(pages)
+    lay = layout(pages)
+    del pages  # their text is in the layout now
     collecting = gc.isenabled()
     gc.disable()  # millions of small lists, none of them cyclic: the collector would rescan them all
     try:
-        k, p = index_pages(pages)
+        k, p = index_pages(lay)
     finally:
         if collecting:
             gc.enable()
+    del lay
     k_count, k_files = shards(k, "k")
     del k
     p_count, p_files = shards(p, "p")
     del p
-    files = {**k_files, **p_files, **previews(pages)}
-    del k_files, p_files
+    files = {**k_files, **p_files, **preview_files}
+    del k_files, p_files, preview_files
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + files[name].encode("utf-8") + b"\0")
-    config[INDEX_KEY] = {"pages": len(pages), "k": k_count, "p": p_count, "group": GROUP, "space": SPACE,
+    config[INDEX_KEY] = {"pages": page_count, "k": k_count, "p": p_count, "group": GROUP, "space": SPACE,
                          "weight": list(WEIGHT), "version": digest.hexdigest()[:16]}
     out = {f"{FOLDER}/{name}.js": text for name, text in files.items()}
     out["search/search_index.json"] = json.dumps({"config": config, "docs": []}, ensure_ascii=False, separators=(",", ":"))
