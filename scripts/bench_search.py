@@ -175,8 +175,8 @@ RECORD_PAGES = """(() => {
   EventTarget.prototype.addEventListener = function (type, listener, options) {
     if (type === "message" && typeof this.postMessage === "function" && typeof this.terminate === "function") {
       add.call(this, type, event => {
-        if (event.data && event.data.type === 3) window.__pages = event.data.data.items.map(group =>
-          group[0].location || "#" + (group[0].title.match(/data-page="(\\d+)"/) || [])[1]);
+        if (event.data && event.data.type === 3) window.__pages = event.data.data.items.map((group, i) =>
+          group[0].location || "#" + event.data.data.casebook.pages[i]);
       }, options);
     }
     return add.call(this, type, listener, options);

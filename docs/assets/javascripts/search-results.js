@@ -3,11 +3,13 @@
  * Material renders every result from the one message the worker sends, the first 10 at once and
  * 4 more each time the reader scrolls to the end. A library of thousands of cases cannot send
  * every result's title and teaser with it without downloading them all, so the worker sends the
- * first 10 complete and the rest as placeholders (<span class="cb-pending">). This script, loaded
+ * first 10 complete and the rest as one shared placeholder (<span class="cb-pending">), with the
+ * ranked pages in the message's `casebook.pages`. This script, loaded
  * before Material's bundle (mkdocs.yml: extra.polyfills), keeps a handle on the search worker
  * when Material creates it, and:
  *
- * - when placeholders appear in the result list, asks the worker for their previews (message 4)
+ * - when placeholders appear in the result list, finds their pages by their rank (their place in
+ *   the list: Material appends results in order), asks the worker for their previews (message 4)
  *   and fills them in (link, title, teaser, tags: the worker's escaped text with <mark>s);
  * - when the worker says no page contains the query as typed and these are the pages that
  *   contain all its words, shows that line above the results.
@@ -61,13 +63,16 @@
       note.parentNode.removeChild(note);
     }
     var pending = result.querySelectorAll(".cb-pending:not([data-asked])");
-    if (!pending.length || !worker) return;
+    if (!pending.length || !worker || !latest || !latest.pages) return;
     var pages = [];
     pending.forEach(function (el) {
+      var item = el.closest("li"), rank = item ? Array.prototype.indexOf.call(item.parentNode.children, item) : -1;
+      if (+el.getAttribute("data-q") !== latest.q || rank < 0 || rank >= latest.pages.length) return;
       el.setAttribute("data-asked", "");
-      pages.push(+el.getAttribute("data-page"));
+      el.setAttribute("data-page", latest.pages[rank]);
+      pages.push(latest.pages[rank]);
     });
-    worker.postMessage({ type: PREVIEWS, data: { q: +pending[0].getAttribute("data-q"), pages: pages } });
+    if (pages.length) worker.postMessage({ type: PREVIEWS, data: { q: latest.q, pages: pages } });
   }
 
   function base() {
