@@ -127,6 +127,44 @@ def test_search_comes_from_a_real_build_made_in_the_background(project):
     assert state.get("search/../../etc/passwd").status == 404
 
 
+def _wait_for_search(state, seconds: float = 180) -> Path:
+    """Tick the watcher until a search build is served; the folder that holds its search/."""
+    deadline = time.monotonic() + seconds
+    while state.get("search/search_index.json").status != 200:
+        assert time.monotonic() < deadline, state.log.text
+        state.update()
+        time.sleep(0.2)
+    return state.search.ready
+
+
+def test_search_follows_an_edit_through_the_page_cache(tmp_path, monkeypatch):
+    """After an edit the background build renders only what changed (the page cache of the one
+    folder every search build writes to) and the served search then finds the new title."""
+    from casebook.site.serve import Preview
+
+    monkeypatch.chdir(REPO)
+    lib = tmp_path / "lib"
+    shutil.copytree(VALID, lib)
+    state = Preview(REPO / "mkdocs.yml", lib, log=_Log())
+    try:
+        first = _wait_for_search(state)
+        assert "搜索预览改名法".encode() not in b"".join(p.read_bytes() for p in first.rglob("*") if p.is_file())
+        path = lib / f"{CASE}.md"
+        touch_write(path, path.read_text(encoding="utf-8").replace("“邻里帮”志愿服务法", "“邻里帮”搜索预览改名法"))
+        deadline = time.monotonic() + 180
+        while state.search.ready == first:
+            assert time.monotonic() < deadline, state.log.text
+            state.update()
+            time.sleep(0.2)
+        served = b"".join(p.read_bytes() for p in state.search.ready.rglob("*") if p.is_file())
+        assert "搜索预览改名法".encode() in served
+        assert not first.exists()  # the old search/ is gone once the new one is served
+        log = state.search.log.read_text(encoding="utf-8")
+        assert re.search(r"其中 \d+ 个未变、取自页面缓存", log), log
+    finally:
+        state.close()
+
+
 def built_pages(site: Path) -> dict[str, Path]:
     """URL path (no leading /) -> built page, for every page the build wrote."""
     out = {}

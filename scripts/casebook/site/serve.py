@@ -52,13 +52,18 @@ class SearchBuild:
     """Search in the preview: the real `casebook build` of the library, run in a separate process
     at the lowest priority after the files have been still for a moment; its search/ folder is
     served until the next one is done. Search therefore lags behind an edit by one build (the
-    index is made from every rendered page; see docs/guide/performance.md)."""
+    index is made from every rendered page; see docs/guide/performance.md).
+
+    Every build writes into the same folder, so its page cache (.search-site.pagecache.sqlite,
+    beside it) carries over: after an edit only the pages that changed are rendered again. A
+    finished build's search/ is moved out of that folder before the next build cleans it."""
 
     def __init__(self, config_file: Path, cases: Path, folder: Path, say) -> None:
         self.config_file, self.cases, self.folder, self.say = config_file, cases, folder, say
+        self.site = folder / "search-site"
+        self.log = folder / "search-build.log"  # the last build's output, named when it fails
         self.proc: subprocess.Popen | None = None
-        self.building: Path | None = None
-        self.ready: Path | None = None  # the last good build
+        self.ready: Path | None = None  # holds the last good build's search/
         self.pending, self.still_since, self.count = True, 0.0, 0
 
     def changed(self) -> None:
@@ -69,25 +74,27 @@ class SearchBuild:
         if self.proc is not None:
             if self.proc.poll() is None:
                 return
-            if self.proc.returncode == 0 and self.building is not None:
-                old, self.ready = self.ready, self.building
+            if self.proc.returncode == 0 and (self.site / "search").is_dir():
+                fresh = self.folder / f"search-{self.count}"
+                fresh.mkdir()
+                (self.site / "search").rename(fresh / "search")
+                old, self.ready = self.ready, fresh
                 if old is not None:
                     shutil.rmtree(old, ignore_errors=True)
             else:
-                self.say("搜索索引没有更新（构建未通过：先改正上面的错误）；预览中的搜索仍是上一次的结果。")
-                if self.building is not None:
-                    shutil.rmtree(self.building, ignore_errors=True)
-            self.proc, self.building = None, None
+                self.say(f"搜索索引没有更新（构建未通过，输出见 {self.log}；先改正上面的错误）；"
+                         "预览中的搜索仍是上一次的结果。")
+            self.proc = None
         if self.pending and time.monotonic() - self.still_since >= SEARCH_QUIET_SECONDS:
             self.start()
 
     def start(self) -> None:
         self.pending = False
         self.count += 1
-        self.building = self.folder / f"build-{self.count}"
-        command = [sys.executable, "-m", "casebook", "build", "--cases", str(self.cases), "--site-dir", str(self.building),
+        command = [sys.executable, "-m", "casebook", "build", "--cases", str(self.cases), "--site-dir", str(self.site),
                    "--config-file", str(self.config_file)]
-        self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             os.setpriority(os.PRIO_PROCESS, self.proc.pid, 19)  # the preview itself comes first
         except OSError:
