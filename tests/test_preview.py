@@ -161,6 +161,17 @@ def test_search_follows_an_edit_through_the_page_cache(tmp_path, monkeypatch):
         assert not first.exists()  # the old search/ is gone once the new one is served
         log = state.search.log.read_text(encoding="utf-8")
         assert re.search(r"其中 \d+ 个未变、取自页面缓存", log), log
+        # A build that fails (a case with an error) leaves the last good search served, and says where its output is.
+        served = state.search.ready
+        touch_write(path, path.read_text(encoding="utf-8").replace("title:", "title: [未闭合", 1))
+        deadline = time.monotonic() + 180
+        while "搜索索引没有更新" not in state.log.text:
+            assert time.monotonic() < deadline, state.log.text
+            state.update()
+            time.sleep(0.2)
+        assert str(state.search.log) in state.log.text
+        assert re.search(rf"{CASE}\.md:\d+: E1\d\d ", state.search.log.read_text(encoding="utf-8"))
+        assert state.search.ready == served and state.get("search/search_index.json").status == 200
     finally:
         state.close()
 
