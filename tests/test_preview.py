@@ -91,6 +91,61 @@ def test_inject_adds_one_external_script_and_strip_takes_it_out():
     assert strip_injection(inject("<p>no body</p>", "t")) == "<p>no body</p>"
 
 
+# -- judge_again: the first look at an edit, equal to reading the whole library -------------------
+
+def _edit(path: Path, old: str, new: str) -> None:
+    touch_write(path, path.read_text(encoding="utf-8").replace(old, new, 1))
+
+
+@pytest.mark.parametrize("old, new, same", [
+    ("党员志愿者组成", "党员志愿者们组成", True),  # text: judged again, as a whole load would
+    ("“邻里帮”成为中心的志愿服务品牌。", "**待补充**", True),  # a warning more (W301)
+    ("每周为独居老人上门服务", "每周两次为独居老人上门服务", False),  # the summary now too long: an error
+    ("id: shili-linlibang", "id: shili-linlibang-2", False),  # a new id: library-wide checks decide
+    ("title: ", "title: [", False),  # an error: the case is out, the whole load decides
+])
+def test_judge_again_equals_loading_the_whole_library(tmp_path, old, new, same):
+    from casebook.core.library import Memo, judge_again, load_library
+
+    lib = tmp_path / "lib"
+    shutil.copytree(VALID, lib)
+    memo = Memo()
+    before = load_library(lib, memo=memo)
+    path = lib / f"{CASE}.md"
+    _edit(path, old, new)
+    quick = judge_again(before, [path], memo)
+    if not same:
+        assert quick is None
+        return
+    assert quick is not None
+    whole = load_library(lib, memo=Memo())
+    assert quick.cases == whole.cases and quick.findings == whole.findings
+    assert load_library(lib, memo=memo) == whole and memo.judged == 0  # the verdict was kept
+
+
+def test_judge_again_leaves_links_and_library_wide_errors_to_the_whole_load(tmp_path):
+    from casebook.core.library import Memo, judge_again, load_library
+
+    lib = tmp_path / "lib"
+    shutil.copytree(VALID, lib)
+    (lib / "zz").mkdir()
+    twin = lib / "zz" / f"{CASE}.md"  # the same id as CASE, read after it: fails the library-wide check (E208)
+    twin.write_text((lib / f"{CASE}.md").read_text(encoding="utf-8"), encoding="utf-8")
+    memo = Memo()
+    before = load_library(lib, memo=memo)
+    assert [c.rel for c in before.cases if c.id == CASE] == [f"{CASE}.md"]
+    _edit(twin, "党员志愿者组成", "党员志愿者们组成")
+    quick = judge_again(before, [twin], memo)
+    assert quick is not None and [c.rel for c in quick.cases if c.id == CASE] == [f"{CASE}.md"]  # the twin still out
+    whole = load_library(lib, memo=Memo())
+    assert quick.cases == whole.cases and quick.findings == whole.findings and any(f.code == "E208" for f in whole.findings)
+    outside = tmp_path / "outside.md"
+    outside.write_text(twin.read_text(encoding="utf-8"), encoding="utf-8")
+    twin.unlink()
+    twin.symlink_to(outside)
+    assert judge_again(before, [twin], memo) is None  # a link: the gate in walk_library decides
+
+
 # -- the preview against the real build ----------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -63,12 +64,7 @@ def load_library(root: Path, today: dt.date | None = None, memo: Memo | None = N
         if memo is not None and stamp is not None and path in memo.cases and memo.cases[path][0] == stamp:
             raw, case, case_findings = memo.cases[path][1]
         else:
-            raw = load_case(path, root, shown_root)
-            # Without a usable taxonomy, vocabulary checks are skipped rather than flooding every case.
-            case, case_findings = validate_case(raw, taxonomy if usable else None, files, today)
-            # Drop the YAML nodes once judged: thousands of live node graphs make Python's cyclic
-            # garbage collector rescan them over and over (validate time grew faster than linear).
-            raw = replace(raw, front_node=None)
+            raw, case, case_findings = _judge(path, root, shown_root, taxonomy, usable, files, today)
             if memo is not None and stamp is not None:
                 memo.cases[path] = (stamp, (raw, case, case_findings))
                 memo.judged += 1
@@ -81,6 +77,50 @@ def load_library(root: Path, today: dt.date | None = None, memo: Memo | None = N
     failed = {f.path for f in findings if f.severity == "error"}
     cases = sorted((c for raw, c in results if c is not None and raw.shown not in failed), key=lambda c: c.id)
     return Library(root, taxonomy, tuple(cases), tuple(sorted(set(findings), key=_order)), assets)
+
+
+def _judge(path: Path, root: Path, shown_root: str, taxonomy: Taxonomy, usable: bool, files: frozenset[str],
+           today: dt.date) -> tuple[RawCase, Case | None, list[Finding]]:
+    """One case file read and validated in its library's context."""
+    raw = load_case(path, root, shown_root)
+    # Without a usable taxonomy, vocabulary checks are skipped rather than flooding every case.
+    case, findings = validate_case(raw, taxonomy if usable else None, files, today)
+    # Drop the YAML nodes once judged: thousands of live node graphs make Python's cyclic
+    # garbage collector rescan them over and over (validate time grew faster than linear).
+    return replace(raw, front_node=None), case, findings
+
+
+def judge_again(library: Library, paths: list[Path], memo: Memo, today: dt.date | None = None) -> Library | None:
+    """`library` (the last load_library with `memo`) with only the case files `paths` read and
+    judged again: `casebook serve`'s first look at an edit, without listing the whole library.
+    Valid only when nothing but those files' text changed (same taxonomy, same files, same day,
+    the same case ids): None otherwise, and for a file that is no longer a plain file (the gate in
+    walk_library decides about links). The caller then loads the whole library."""
+    today = today or dt.date.today()
+    if memo.context is None:
+        return None
+    taxonomy, usable, files, day, shown_root = memo.context
+    if day != today or any(os.path.islink(path) or not path.is_file() or path not in memo.cases for path in paths):
+        return None
+    stale: set[Finding] = set()  # the judged files' own findings from before; library-wide ones stay
+    judged = {}
+    for path in paths:
+        stamp = _stamp(path)
+        raw, case, findings = _judge(path, library.root, shown_root, taxonomy, usable, files, today)
+        _, old, old_findings = memo.cases[path][1]
+        if stamp is None or old is None or case is None or case.id != old.id:
+            return None  # a new id may collide with another case's: the library-wide checks decide
+        memo.cases[path] = (stamp, (raw, case, findings))
+        stale.update(old_findings)
+        judged[raw.shown] = (case, findings)
+    findings = [f for f in library.findings if f not in stale]
+    for _, case_findings in judged.values():
+        findings += case_findings
+    failed = {f.path for f in findings if f.severity == "error"}
+    rels = {case.rel for case, _ in judged.values()}
+    cases = [c for c in library.cases if c.rel not in rels]
+    cases += [case for shown, (case, _) in judged.items() if shown not in failed]
+    return replace(library, cases=tuple(sorted(cases, key=lambda c: c.id)), findings=tuple(sorted(set(findings), key=_order)))
 
 
 def _order(f: Finding) -> tuple:

@@ -34,7 +34,7 @@ from typing import TextIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..core.errors import CasebookError
-from ..core.library import Memo, load_library
+from ..core.library import Memo, judge_again, load_library
 from ..core.load import shown_path
 from ..core.model import Finding, Library
 from . import preview
@@ -209,7 +209,8 @@ class Preview:
     def show_edited(self, rels: tuple[str, ...]) -> bool:
         """Step 1: the edited cases' pages, from the library's new index, before everything else.
         False when this cannot be done ahead of step 2 (or there was nothing to show)."""
-        library = load_library(self.root, memo=self.memo)
+        library = (judge_again(self.library, [self.root / rel for rel in rels], self.memo)  # 20,000 cases: 0.05 s, not 0.5
+                   or load_library(self.root, memo=self.memo))
         by_rel = {c.rel: c for c in library.cases}
         shown_root = shown_path(self.root)
         shown = {f"{shown_root}/{rel}" if shown_root != "." else rel for rel in rels}
