@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from casebook.core.load import shown_path
 from casebook.core.model import Finding
 from casebook.site import preview
 from casebook.site.preview import Change, Snapshot, banner, changes, inject, strip_injection
@@ -134,11 +135,15 @@ def test_judge_again_leaves_links_and_library_wide_errors_to_the_whole_load(tmp_
     memo = Memo()
     before = load_library(lib, memo=memo)
     assert [c.rel for c in before.cases if c.id == CASE] == [f"{CASE}.md"]
-    _edit(twin, "党员志愿者组成", "党员志愿者们组成")
-    quick = judge_again(before, [twin], memo)
-    assert quick is not None and [c.rel for c in quick.cases if c.id == CASE] == [f"{CASE}.md"]  # the twin still out
+    _edit(lib / f"{CASE}.md", "党员志愿者组成", "党员志愿者们组成")
+    quick = judge_again(before, [lib / f"{CASE}.md"], memo)
     whole = load_library(lib, memo=Memo())
-    assert quick.cases == whole.cases and quick.findings == whole.findings and any(f.code == "E208" for f in whole.findings)
+    assert quick is not None and quick.cases == whole.cases and quick.findings == whole.findings
+    assert [f.path for f in whole.findings if f.code == "E208"] == [shown_path(twin)]  # the twin still out
+    _edit(twin, "党员志愿者组成", "党员志愿者们组成")
+    assert judge_again(quick, [twin], memo) is None  # its E208 is the library's to judge again
+    _edit(lib / f"{CASE}.md", "id: shili-linlibang", "id: shili-linlibang\naliases: [shili-hongse-yizhan]")
+    assert judge_again(quick, [lib / f"{CASE}.md"], memo) is None  # an alias another case's id may be
     outside = tmp_path / "outside.md"
     outside.write_text(twin.read_text(encoding="utf-8"), encoding="utf-8")
     twin.unlink()

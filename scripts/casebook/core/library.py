@@ -93,27 +93,29 @@ def _judge(path: Path, root: Path, shown_root: str, taxonomy: Taxonomy, usable: 
 def judge_again(library: Library, paths: list[Path], memo: Memo, today: dt.date | None = None) -> Library | None:
     """`library` (the last load_library with `memo`) with only the case files `paths` read and
     judged again: `casebook serve`'s first look at an edit, without listing the whole library.
-    Valid only when nothing but those files' text changed (same taxonomy, same files, same day,
-    the same case ids): None otherwise, and for a file that is no longer a plain file (the gate in
-    walk_library decides about links). The caller then loads the whole library."""
+    Valid only when nothing but those files' text changed (same taxonomy, same files, same day),
+    their ids and aliases are the same, and `library` holds no finding of theirs beyond their own
+    (a duplicate id, a check of the rendered page): None otherwise, and for a file that is no
+    longer a plain file (the gate in walk_library decides about links). The caller then loads the
+    whole library."""
     today = today or dt.date.today()
     if memo.context is None:
         return None
     taxonomy, usable, files, day, shown_root = memo.context
     if day != today or any(os.path.islink(path) or not path.is_file() or path not in memo.cases for path in paths):
         return None
-    stale: set[Finding] = set()  # the judged files' own findings from before; library-wide ones stay
     judged = {}
     for path in paths:
         stamp = _stamp(path)
         raw, case, findings = _judge(path, library.root, shown_root, taxonomy, usable, files, today)
         _, old, old_findings = memo.cases[path][1]
-        if stamp is None or old is None or case is None or case.id != old.id:
-            return None  # a new id may collide with another case's: the library-wide checks decide
+        if stamp is None or old is None or case is None or (case.id, case.aliases) != (old.id, old.aliases):
+            return None  # a new id or alias may collide with another case's: the library-wide checks decide
+        if {f for f in library.findings if f.path == raw.shown} - set(old_findings):
+            return None  # library-wide or rendered-page findings: only the whole load can say if they still hold
         memo.cases[path] = (stamp, (raw, case, findings))
-        stale.update(old_findings)
         judged[raw.shown] = (case, findings)
-    findings = [f for f in library.findings if f not in stale]
+    findings = [f for f in library.findings if f.path not in judged]
     for _, case_findings in judged.values():
         findings += case_findings
     failed = {f.path for f in findings if f.severity == "error"}
