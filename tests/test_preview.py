@@ -171,30 +171,26 @@ def project(tmp_path_factory, build_site):
         state.close()
 
 
-def test_search_comes_from_a_real_build_made_in_the_background(project):
-    """The search files are the real build's (made by `casebook build` in a low-priority process
-    after the files have been still): byte for byte what the published build holds."""
-    state, site = project["preview"], project["site"]
-    deadline = time.monotonic() + 180
-    while state.get("search/search_index.json").status != 200:
-        assert time.monotonic() < deadline, state.log.text
-        state.update()  # the watcher's tick: looks at the files, then at the search build
-        time.sleep(0.2)
-    shards = sorted(p.relative_to(site).as_posix() for p in (site / "search").rglob("*") if p.is_file())
-    assert shards and len(shards) > 3
-    for rel in shards:
-        assert state.get(rel).body == (site / rel).read_bytes(), rel
-    assert state.get("search/../../etc/passwd").status == 404
-
-
 def _wait_for_search(state, seconds: float = 180) -> Path:
     """Tick the watcher until a search build is served; the folder that holds its search/."""
     deadline = time.monotonic() + seconds
     while state.get("search/search_index.json").status != 200:
         assert time.monotonic() < deadline, state.log.text
-        state.update()
+        state.update()  # the watcher's tick: looks at the files, then at the search build
         time.sleep(0.2)
     return state.search.ready
+
+
+def test_search_comes_from_a_real_build_made_in_the_background(project):
+    """The search files are the real build's (made by `casebook build` in a low-priority process
+    after the files have been still): byte for byte what the published build holds."""
+    state, site = project["preview"], project["site"]
+    _wait_for_search(state)
+    shards = sorted(p.relative_to(site).as_posix() for p in (site / "search").rglob("*") if p.is_file())
+    assert shards and len(shards) > 3
+    for rel in shards:
+        assert state.get(rel).body == (site / rel).read_bytes(), rel
+    assert state.get("search/../../etc/passwd").status == 404
 
 
 def test_search_follows_an_edit_through_the_page_cache(tmp_path, monkeypatch):
