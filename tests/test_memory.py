@@ -23,6 +23,8 @@ def test_postings_built_bucket_by_bucket_are_the_same_files(monkeypatch):
     for size in (1, 7, 40):
         monkeypatch.setattr(postings, "BUCKET", size)
         assert files() == whole, size
+    monkeypatch.setattr(postings, "PLAIN_SORT_MAX", 0)  # a bucket too large for the plain sort
+    assert files() == whole
 
 
 def test_pages_are_released_after_they_are_written(build_site, tmp_path):

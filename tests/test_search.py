@@ -236,9 +236,55 @@ def test_posting_numbers_round_trip():
     from casebook.site.postings import _encode
 
     values = [0, 1, 127, 128, 16383, 16384, 2**21, 2**28 + 5, 2**35 + 3, 2**62 + 1]
-    runs = _encode(np.array(values, dtype=np.int64), np.array([1, 3, 6]))
+    data, lengths = _encode(np.array(values, dtype=np.int64), np.array([1, 3, 6]))
+    ends = np.cumsum(lengths).tolist()
+    runs = [data.tobytes()[a:b] for a, b in zip([0, *ends[:-1]], ends)]
     assert [search.read_varints(run) for run in runs] == [values[:1], values[1:4], values[4:]]
     assert runs[1] == bytes([1, 127, 128, 1])
+
+
+def shards_as_defined(postings: dict[str, bytes], prefix: str) -> tuple[int, dict[str, str]]:
+    """The shard files as the format defines them: per shard a dict {key: base64}, json.dumps'd
+    with sorted keys (postings.shard_files writes the same text on arrays)."""
+    import base64
+    import math
+
+    total = sum(len(v) * 4 // 3 for v in postings.values()) + 3 * sum(map(len, postings)) + 6 * len(postings)
+    count = max(1, math.ceil(total / search.SHARD_BYTES))
+    groups: list[dict[str, str]] = [{} for _ in range(count)]
+    for key, data in postings.items():
+        groups[search.shard_of(key, count)][key] = base64.b64encode(data).decode()
+    return count, {f"{prefix}{n}": search.script(f"{prefix}{n}", group) for n, group in enumerate(groups)}
+
+
+# Keys as the index makes them (one or two characters), from the characters json escapes, ASCII,
+# CJK and astral ones; postings of any length from 1 byte.
+KEY_CHARS = st.one_of(st.characters(max_codepoint=0x7F), st.sampled_from("\"\\\u2028\u3000，党建车队\U00020bb7\U0001f600"),
+                      st.characters(blacklist_categories=("Cs",)))
+
+
+@given(st.dictionaries(st.text(KEY_CHARS, min_size=1, max_size=2), st.binary(min_size=1, max_size=40), max_size=300),
+       st.integers(1, 4))
+def test_shard_files_are_the_json_the_format_defines(postings, chunk):
+    """Property: the array writer's files equal json.dumps of each shard's dict, byte for byte,
+    whatever the keys (quotes, backslashes, control and astral characters) and posting lengths,
+    and however many shards are assembled at once."""
+    import numpy as np
+
+    from casebook.site import postings as bulk
+
+    names = list(postings)
+    codes = np.array([ord(k[0]) << 21 | (ord(k[1]) + 1 if len(k) > 1 else 0) for k in names], dtype=np.int64)
+    data = np.frombuffer(b"".join(postings.values()), dtype=np.uint8)
+    lengths = np.array([len(v) for v in postings.values()], dtype=np.int64)
+    bulk.SHARD_BYTES, saved = 200, bulk.SHARD_BYTES  # many small shards
+    bulk.CHUNK_SHARDS, saved_chunk = chunk, bulk.CHUNK_SHARDS
+    search.SHARD_BYTES, saved_search = 200, search.SHARD_BYTES
+    try:
+        written = bulk.shard_files(bulk.Postings(names, codes, data, lengths), "p")
+        assert written == shards_as_defined(postings, "p")
+    finally:
+        bulk.SHARD_BYTES, bulk.CHUNK_SHARDS, search.SHARD_BYTES = saved, saved_chunk, saved_search
 
 
 def test_manifest_is_small_and_files_are_scripts_and_json():

@@ -52,11 +52,10 @@ import gc
 import hashlib
 import html
 import json
-import math
 import re
 import unicodedata
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 
@@ -161,14 +160,24 @@ def read_varints(data: bytes) -> list[int]:
     return out
 
 
+def shard_numbers(keys: Iterable[str], count: int) -> list[int]:
+    """Each key's shard: the CRC-32 of its UTF-8 bytes, modulo the number of shards (the worker's
+    `shardOf`)."""
+    return [n % count for n in map(zlib.crc32, map(str.encode, keys))]
+
+
 def shard_of(key: str, count: int) -> int:
-    """CRC-32 of the key's UTF-8 bytes, modulo the number of shards (the worker's `shardOf`)."""
-    return zlib.crc32(key.encode("utf-8")) % count
+    return shard_numbers([key], count)[0]
 
 
 def script(name: str, data: object) -> str:
     """A data file the worker can fetch (JSON on the middle line) or run as a <script>."""
-    return f'casebook("{name}",\n{json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))}\n);\n'
+    return script_text(name, json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+
+
+def script_text(name: str, json_text: str) -> str:
+    """`script` for data already written as JSON (one line)."""
+    return f'casebook("{name}",\n{json_text}\n);\n'
 
 
 def read_script(text: str) -> object:
@@ -176,18 +185,6 @@ def read_script(text: str) -> object:
 
 
 # -- the index ---------------------------------------------------------------------------------
-
-def shards(postings: dict[str, bytes], prefix: str) -> tuple[int, dict[str, str]]:
-    """Postings -> (number of shards, file name -> script text), about SHARD_BYTES each."""
-    keys, data = list(postings), list(postings.values())
-    total = sum(len(v) * 4 // 3 for v in data) + 3 * sum(map(len, keys)) + 6 * len(keys)
-    count = max(1, math.ceil(total / SHARD_BYTES))
-    groups: list[dict[str, str]] = [{} for _ in range(count)]
-    codes = map(bytes.decode, map(base64.b64encode, data))
-    for shard, key, code in zip(map(count.__rmod__, map(zlib.crc32, map(str.encode, keys))), keys, codes):
-        groups[shard][key] = code
-    return count, {f"{prefix}{n}": script(f"{prefix}{n}", group) for n, group in enumerate(groups)}
-
 
 def previews(pages: list[Page]) -> dict[str, str]:
     files = {}
@@ -203,7 +200,7 @@ def build_search_files(data: dict, is_case: Callable[[str], bool]) -> dict[str, 
     pages = read_pages(data, is_case)
     config = {key: data["config"][key] for key in ("lang", "separator", "pipeline") if key in data["config"]}
     del data  # the caller passes Material's parsed index and keeps no reference to it
-    from .postings import index_pages, layout  # numpy: loaded by a build, not by `casebook validate`
+    from .postings import index_pages, layout, shard_files  # numpy: loaded by a build, not by `casebook validate`
     page_count, preview_files = len(pages), previews(pages)
     lay = layout(pages)
     del pages  # their text is in the layout now
@@ -215,9 +212,9 @@ def build_search_files(data: dict, is_case: Callable[[str], bool]) -> dict[str, 
         if collecting:
             gc.enable()
     del lay
-    k_count, k_files = shards(k, "k")
+    k_count, k_files = shard_files(k, "k")
     del k
-    p_count, p_files = shards(p, "p")
+    p_count, p_files = shard_files(p, "p")
     del p
     files = {**k_files, **p_files, **preview_files}
     del k_files, p_files, preview_files
