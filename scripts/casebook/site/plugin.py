@@ -136,6 +136,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         self.keys: dict[str, bytes] = {}
         self.reused = {}
+        self.found_now: dict[str, list | None] = {}  # path -> _found of it: the files are fixed from here on
         self.page_lookups: dict[str, dict] = {}
         if self.config.enabled and self.cache is not None:
             self.nav_uris = frozenset(p.file.src_uri for p in nav.pages)
@@ -155,7 +156,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         self.keys[page.file.src_uri] = key
         entry = self.cache.get(key)
         # (Each part of a reused entry is let go of once used: 20,000 entries wait for the build's end.)
-        if entry is not None and all(_found(files.get_file_from_path(path)) == found for path, found in entry.pop("lookups").items()):
+        if entry is not None and all(self.found(files, path) == found for path, found in entry.pop("lookups").items()):
             self.reused[page.file.src_uri] = entry
             _stand_in(page, entry)
         else:  # rendered: note which files its links and images look up (until on_page_content)
@@ -169,6 +170,12 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
 
             files.get_file_from_path = recording  # type: ignore[method-assign]
         return page
+
+    def found(self, files: Files, path: str) -> list | None:
+        """What a link to `path` resolves to in this build (pages share most of their lookups)."""
+        if path not in self.found_now:
+            self.found_now[path] = _found(files.get_file_from_path(path))
+        return self.found_now[path]
 
     @event_priority(100)  # before Material's search indexes the page
     def on_page_context(self, context, *, page: Page, config: MkDocsConfig, nav: Navigation):
