@@ -56,6 +56,7 @@ import re
 import unicodedata
 import zlib
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 
@@ -212,10 +213,10 @@ def build_search_files(data: dict, is_case: Callable[[str], bool]) -> dict[str, 
         if collecting:
             gc.enable()
     del lay
-    k_count, k_files = shard_files(k, "k")
-    del k
-    p_count, p_files = shard_files(p, "p")
-    del p
+    with ThreadPoolExecutor(max_workers=2) as pool:  # numpy's parts of one run beside the other's Python
+        k_job, p_job = pool.submit(shard_files, k, "k"), pool.submit(shard_files, p, "p")
+        del k, p
+        (k_count, k_files), (p_count, p_files) = k_job.result(), p_job.result()
     files = {**k_files, **p_files, **preview_files}
     del k_files, p_files, preview_files
     digest = hashlib.sha256()
