@@ -198,6 +198,16 @@ def bare_site(lib: Path, dest: Path) -> Path:
     return dest / "mkdocs.yml"
 
 
+def without_cache(site: Path) -> Path:
+    """`site`, its page cache removed: the build measured is a first build (it writes the cache),
+    whatever an earlier benchmark run left there."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    from casebook.site.pagecache import cache_file
+
+    cache_file(site).unlink(missing_ok=True)
+    return site
+
+
 def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -372,7 +382,7 @@ def measure(n: int, skip_browser: bool, skip_serve: bool, book_only: bool = Fals
         r["floor_s"], _ = run([PY, "-c", FLOOR, str(lib)])
     site = OUT / f"site-{n}"
     log: list[str] = []
-    r["build_s"], r["build_mb"] = run([PY, "-m", "casebook", "build", "--cases", str(lib), "--site-dir", str(site)], env=timed_env(), log=log)
+    r["build_s"], r["build_mb"] = run([PY, "-m", "casebook", "build", "--cases", str(lib), "--site-dir", str(without_cache(site))], env=timed_env(), log=log)
     r["index_cpu_s"] = float(re.findall(r"bench: search index ([\d.]+) s CPU", log[0])[-1])
     if not search_only:
         bare = bare_site(lib, OUT / f"bare-{n}")
@@ -383,7 +393,7 @@ def measure(n: int, skip_browser: bool, skip_serve: bool, book_only: bool = Fals
     offline = OUT / f"offline-{n}"
     dist = OUT / f"dist-{n}"
     shutil.rmtree(dist, ignore_errors=True)
-    run([PY, "-m", "casebook", "build", "--cases", str(lib), "--site-dir", str(offline), "--offline", "--zip", str(dist)])
+    run([PY, "-m", "casebook", "build", "--cases", str(lib), "--site-dir", str(without_cache(offline)), "--offline", "--zip", str(dist)])
     r["zip_bytes"] = sum(p.stat().st_size for p in dist.glob("*.zip"))
     if not skip_browser:
         from bench_search import design_figures, measure_pagefind, measure_substrings, pagefind_index, substring_queries, visible_texts
@@ -421,6 +431,7 @@ def measure_site_steps(n: int) -> dict:
     book, site, offline, dist = (OUT / f"{what}-{n}" for what in ("book", "site", "offline", "dist"))
     for path in (book, dist):
         shutil.rmtree(path, ignore_errors=True)
+    without_cache(site), without_cache(offline)
     casebook = [PY, "-m", "casebook"]
     steps = {
         "validate": casebook + ["validate", "--cases", str(lib)],

@@ -56,7 +56,6 @@ import re
 import unicodedata
 import zlib
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 
@@ -213,10 +212,12 @@ def build_search_files(data: dict, is_case: Callable[[str], bool]) -> dict[str, 
         if collecting:
             gc.enable()
     del lay
-    with ThreadPoolExecutor(max_workers=2) as pool:  # numpy's parts of one run beside the other's Python
-        k_job, p_job = pool.submit(shard_files, k, "k"), pool.submit(shard_files, p, "p")
-        del k, p
-        (k_count, k_files), (p_count, p_files) = k_job.result(), p_job.result()
+    # One after the other, each let go of when done: side by side (on two cores) they took 0.3 s
+    # less at 5,000 cases, and 150 MB more at 20,000.
+    k_count, k_files = shard_files(k, "k")
+    del k
+    p_count, p_files = shard_files(p, "p")
+    del p
     files = {**k_files, **p_files, **preview_files}
     del k_files, p_files, preview_files
     digest = hashlib.sha256()
