@@ -358,10 +358,11 @@ def measure_book(lib: Path, n: int) -> dict:
     r: dict = {}
     for fmt in ("pdf", "docx"):
         r[f"book_{fmt}_s"], r[f"book_{fmt}_mb"] = run([PY, "-m", "casebook", "book", "--cases", str(lib), "--out", str(out), "--format", fmt])
-        (path,) = out.glob(f"*.{fmt}")
-        r[f"book_{fmt}_bytes"] = path.stat().st_size
+        paths = sorted(out.glob(f"*.{fmt}"))  # one file per volume (a large library has several)
+        r[f"book_{fmt}_bytes"] = sum(path.stat().st_size for path in paths)
         if fmt == "pdf":
-            r["book_pages"] = len(PdfReader(path).pages)
+            r["book_pages"] = sum(len(PdfReader(path).pages) for path in paths)
+            r["book_volumes"] = len(paths)
     return r
 
 
@@ -607,7 +608,9 @@ def measure_import(sizes: list[int], libraries: list[int]) -> dict:
         if not lib.is_dir():
             make_library(lib, n)
         book_dir = out / f"book-{n}"
-        run([PY, "-m", "casebook", "book", "--cases", str(lib), "--out", str(book_dir), "--format", "docx"])
+        shutil.rmtree(book_dir, ignore_errors=True)
+        # one volume: the import reads a whole 案例汇编 back (a large library would be split in volumes)
+        run([PY, "-m", "casebook", "book", "--cases", str(lib), "--out", str(book_dir), "--format", "docx", "--volume-pages", "1000000"])
         (book,) = book_dir.glob("*.docx")
         target = fresh_library(f"lib-split-{n}")
         seconds, cpu, mb = run_import([PY, "-m", "casebook", "import", str(book), "--cases", str(target), "--split"])
