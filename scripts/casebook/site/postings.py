@@ -145,8 +145,8 @@ def index_pages(lay: Layout) -> tuple[Postings, Postings]:
     are brought together by a sort, and postings are varint-encoded in bulk (`_encode`).
     A character is any position of the `layout` but its newlines, a pair any two adjacent ones.
 
-    Memory: the keys are split into buckets by their (first) character, so that only one bucket's
-    occurrences (about BUCKET) are sorted and encoded at a time. The caller lets go of the pages'
+    Memory: the keys are split into buckets by their (first) character, so that only THREADS
+    buckets' occurrences (about BUCKET each) are sorted and encoded at a time. The caller lets go of the pages'
     text once it has the layout (20,000 cases: about 120 MB)."""
     k, p = _Collect(), _Collect()
     if len(lay.starts) < 2:
