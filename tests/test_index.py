@@ -81,3 +81,67 @@ def test_related_cases_rank_categories_over_tags_and_skip_self():
     assert "nothing" not in related["x"] and "x" not in related["x"]
     many = tuple(case(f"c{i}") for i in range(RELATED_MAX + 3))
     assert len(related_cases(many)["c0"]) == RELATED_MAX
+
+
+# -- reindexed: the index of an edited library made from the last one --------------------------
+
+from dataclasses import replace as _replace  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from casebook.core.index import reindexed  # noqa: E402
+
+_EDITS = {
+    "title": lambda c, n: _replace(c, title=f"改后标题{n}"),  # text only: the same key
+    "summary": lambda c, n: _replace(c, summary=f"改后摘要{n}"),
+    "date": lambda c, n: _replace(c, date=dt.date(2024, 2, 1 + n % 28)),  # its place in listings
+    "category": lambda c, n: _replace(c, category=(("党建工作法",), ("品牌创建",), ("党建工作法", "品牌创建"))[n % 3]),
+    "tags": lambda c, n: _replace(c, tags=((), ("红色车队",), ("志愿服务", "红色车队"))[n % 3]),
+    "region": lambda c, n: _replace(c, region=("东城街道", "西城街道")[n % 2]),
+    "honors": lambda c, n: _replace(c, honors=((), (Honor("省级", "先进", 2020),))[n % 2]),
+    "draft": lambda c, n: _replace(c, status="draft"),
+    "same": lambda c, n: c,
+}
+
+
+@st.composite
+def edited_libraries(draw):
+    n = draw(st.integers(min_value=1, max_value=12))
+    cases = []
+    for i in range(n):
+        c = case(f"c{i}", day=draw(st.integers(min_value=1, max_value=5)))
+        for name in draw(st.lists(st.sampled_from(["category", "tags", "region", "honors"]), max_size=3)):
+            c = _EDITS[name](c, draw(st.integers(min_value=0, max_value=5)))
+        cases.append(c)
+    before = library(*cases)
+    after = list(cases)
+    for i in draw(st.lists(st.integers(min_value=0, max_value=n - 1), max_size=4, unique=True)):
+        edit = draw(st.sampled_from(sorted(_EDITS)))
+        after[i] = _EDITS[edit](after[i], draw(st.integers(min_value=0, max_value=5)))
+    if draw(st.booleans()):  # a case removed
+        after.pop(draw(st.integers(min_value=0, max_value=n - 1)))
+    return before, library(*after)
+
+
+@settings(max_examples=300, deadline=None)
+@given(edited_libraries())
+def test_reindexed_is_build_index_or_nothing(libraries):
+    before, after = libraries
+    made = reindexed(build_index(before), after)
+    if made is not None:
+        assert made == build_index(after)
+
+
+def test_reindexed_takes_text_edits_and_leaves_the_rest_to_build_index():
+    cases = [case("a", 1, tags=("红色车队",)), case("b", 2, tags=("红色车队",)), case("c", 3)]
+    index = build_index(library(*cases))
+    text = [_replace(cases[0], title="新标题", summary="新摘要", body="新正文"), *cases[1:]]
+    made = reindexed(index, library(*text))
+    assert made == build_index(library(*text)) and made.by_id["a"].title == "新标题"
+    assert reindexed(index, library(*cases)) is index  # nothing changed
+    for name, n in (("date", 1), ("category", 1), ("tags", 2), ("honors", 1), ("draft", 0)):
+        changed = [_EDITS[name](cases[0], n), *cases[1:]]
+        assert reindexed(index, library(*changed)) is None, name
+    assert reindexed(index, library(*cases[:2])) is None  # a case removed
+    assert reindexed(index, library(*cases, case("d", 4, status="draft"))) is None  # a draft added

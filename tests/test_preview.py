@@ -8,6 +8,7 @@ Chromium: edit -> the page reloads itself with the new text; an error -> banner;
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
 import socket
@@ -68,6 +69,38 @@ def test_scan_sees_files_not_editor_droppings(tmp_path):
     (tmp_path / "assets" / "p.png").write_bytes(b"123")
     assert sorted(preview.scan(tmp_path)) == ["a.md", "assets/p.png"]
     assert preview.scan(tmp_path)["assets/p.png"][1] == 3
+
+
+def _walked(root: Path) -> dict:
+    """The scan as os.walk makes it (the former code): the oracle for the scandir one."""
+    found = {}
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            if not name.startswith("."):
+                try:
+                    st = os.stat(os.path.join(folder, name))
+                except OSError:
+                    continue
+                found[os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")] = (st.st_mtime_ns, st.st_size)
+    return found
+
+
+def test_scan_equals_a_walk_with_links_and_nested_folders(tmp_path):
+    outside = tmp_path / "outside"
+    (outside / "deep").mkdir(parents=True)
+    (outside / "deep" / "x.md").write_text("x", encoding="utf-8")
+    root = tmp_path / "lib"
+    (root / "a" / "b" / ".hidden").mkdir(parents=True)
+    (root / "a" / "b" / "c.md").write_text("cc", encoding="utf-8")
+    (root / "a" / "b" / ".hidden" / "h.md").write_text("h", encoding="utf-8")
+    (root / "top.md").write_text("t", encoding="utf-8")
+    (root / "file-link.md").symlink_to(outside / "deep" / "x.md")
+    (root / "folder-link").symlink_to(outside)
+    (root / "broken.md").symlink_to(tmp_path / "nowhere.md")
+    found = preview.scan(root)
+    assert found == _walked(root)
+    assert sorted(found) == ["a/b/c.md", "file-link.md", "top.md"]
 
 
 def test_banner_escapes_every_string_from_a_case():
@@ -475,3 +508,111 @@ def test_the_published_build_is_unchanged_by_the_preview(project):
     for path in project["site"].rglob("*.html"):
         text = path.read_text(encoding="utf-8")
         assert 'src="/__casebook/' not in text and 'href="/__casebook/' not in text and preview.START not in text, path
+
+
+# -- step 2 in its own thread --------------------------------------------------------------------
+
+def test_step_2_waits_at_give_way_while_foreground_work_runs():
+    from casebook.core.progress import give_way, giving_way
+    from casebook.site.serve import Foreground
+
+    foreground, counted, stop = Foreground(), [0], threading.Event()
+
+    def step_2():
+        with giving_way(foreground.wait):
+            while not stop.is_set():
+                give_way()
+                counted[0] += 1
+                time.sleep(0.001)
+
+    worker = threading.Thread(target=step_2, daemon=True)
+    try:
+        with foreground:
+            give_way()  # a thread without the hook never waits
+            worker.start()
+            time.sleep(0.2)
+            assert counted[0] == 0
+        time.sleep(0.2)
+        assert counted[0] > 0
+        foreground.hold(0.5)
+        time.sleep(0.1)
+        held = counted[0]
+        time.sleep(0.2)
+        assert counted[0] <= held + 1  # at most the pass under way when it was held
+        time.sleep(0.4)
+        assert counted[0] > held + 1
+    finally:
+        stop.set()
+        worker.join(5)
+
+
+@pytest.mark.parametrize("second", ["title", "error"])
+def test_a_step_2_that_started_before_a_newer_edit_keeps_what_step_1_showed(live, monkeypatch, second):
+    lib, state = live
+    path, url = lib / f"{CASE}.md", f"cases/{CASE}/"
+    text = path.read_text(encoding="utf-8")
+    touch_write(path, text.replace("“邻里帮”志愿服务法", "“邻里帮”第一版法"))
+    state.notice()
+    real_check = state.check
+    newer = (text.replace("“邻里帮”志愿服务法", "“邻里帮”第二版法") if second == "title"
+             else text.replace("region: 永康市", "region: 不存在的地区"))
+
+    def check_then_a_newer_save():
+        library = real_check()  # step 2 has read the first version when the second is saved and shown
+        touch_write(path, newer)
+        watcher = threading.Thread(target=state.notice)  # the watcher's thread, as in `casebook serve`
+        watcher.start()
+        watcher.join()
+        return library
+
+    monkeypatch.setattr(state, "check", check_then_a_newer_save)
+    assert state.catch_up()
+    shown = page(state, url)
+    if second == "title":
+        assert shown.startswith("200") and "第二版法" in shown and "第一版法" not in shown
+    else:
+        assert "cb-preview-errors" in shown and "不存在的地区" in shown  # the banner step 1 showed stays
+    assert "第一版法" in page(state, "overview/")  # its listings: as of the version it read
+    monkeypatch.setattr(state, "check", real_check)
+    assert state.catch_up()  # the step 2 the newer save queued
+    shown, overview = page(state, url), page(state, "overview/")
+    if second == "title":
+        assert "第二版法" in shown and "第二版法" in overview and "第一版法" not in overview
+    else:
+        assert shown.startswith("404") and "cb-preview-errors" in shown and "第一版法" not in overview
+    assert not state.catch_up()  # nothing left to do
+
+
+def test_a_save_during_a_long_step_2_shows_at_once(live, monkeypatch):
+    from casebook.site.serve import watch
+
+    lib, state = live
+    path, url = lib / f"{CASE}.md", f"cases/{CASE}/"
+    text = path.read_text(encoding="utf-8")
+    real_check, entered, release = state.check, threading.Event(), threading.Event()
+
+    def slow_check():
+        entered.set()
+        release.wait(60)
+        return real_check()
+
+    monkeypatch.setattr(state, "check", slow_check)
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch, args=(state, stop), daemon=True)
+    watcher.start()
+    try:
+        touch_write(path, text.replace("“邻里帮”志愿服务法", "“邻里帮”第一版法"))
+        assert entered.wait(10)  # step 2 of the first save is under way (and stays so)
+        token = state.token(url)
+        touch_write(path, text.replace("“邻里帮”志愿服务法", "“邻里帮”第二版法"))
+        assert state.wait(url, token, seconds=10) != token
+        assert "第二版法" in page(state, url)
+        release.set()
+        deadline = time.monotonic() + 30
+        while "第二版法" not in page(state, "overview/") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "第二版法" in page(state, "overview/")
+    finally:
+        release.set()
+        stop.set()
+        watcher.join(10)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .load import load_case, load_taxonomy, read_svgs, shown_path, taxonomy_lines, walk_library
 from .model import Case, Finding, Library, RawCase, Taxonomy
+from .progress import give_way
 from .validate import check_assets, check_duplicate_ids, validate_case, validate_taxonomy
 
 
@@ -60,6 +61,7 @@ def load_library(root: Path, today: dt.date | None = None, memo: Memo | None = N
         memo.cases, memo.judged = kept, 0
     results = []
     for path in found.cases:
+        give_way()
         stamp = _stamp(path) if memo is not None else None
         if memo is not None and stamp is not None and path in memo.cases and memo.cases[path][0] == stamp:
             raw, case, case_findings = memo.cases[path][1]

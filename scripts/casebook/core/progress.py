@@ -1,10 +1,13 @@
 """Stage lines for long work, so a build of thousands of cases never looks hung: one line a stage,
-`<stage>：<counts>（<seconds> 秒）`. Pure: a clock and text; the glue decides where lines go."""
+`<stage>：<counts>（<seconds> 秒）`. Pure: a clock and text; the glue decides where lines go.
+And points where long work gives way to urgent work (`give_way`)."""
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 
 def stage_line(stage: str, counts: str, seconds: float) -> str:
@@ -41,3 +44,30 @@ class Stages:
 
     def total(self) -> float:
         return self.clock() - self.started
+
+
+# -- giving way ----------------------------------------------------------------------------------
+# `casebook serve` validates and assembles the whole library again in a thread of its own while
+# another thread shows the page just edited; both need the one interpreter lock. Long loops of the
+# core call `give_way()` now and then, which does nothing unless the calling thread has a hook
+# (`giving_way`): the preview's hook waits while a reader is waiting for a page.
+
+_hooks = threading.local()
+
+
+def give_way() -> None:
+    """A point where long work may pause for more urgent work (see above)."""
+    hook = getattr(_hooks, "hook", None)
+    if hook is not None:
+        hook()
+
+
+@contextmanager
+def giving_way(hook: Callable[[], None]) -> Iterator[None]:
+    """Within this block, `give_way()` in this thread calls `hook`."""
+    before = getattr(_hooks, "hook", None)
+    _hooks.hook = hook
+    try:
+        yield
+    finally:
+        _hooks.hook = before

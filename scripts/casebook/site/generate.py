@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.index import Index, build_index
+from ..core.index import Index, build_index, reindexed
 from ..core.model import Library
 from ..core.volumes import VOLUMES_FILE, VolumeFiles, read_volumes
 from .errors import BuildError
@@ -52,7 +52,7 @@ class Assembly:
         `library` with this assembly's options: the library's new index, one page each. For
         `casebook serve`, which shows an edited case before it has assembled everything again."""
         case_ids = set(case_ids)
-        index = build_index(library, related_of=case_ids)
+        index = reindexed(self.index, library) or build_index(library, related_of=case_ids)
         cases_by_rel = {c.rel: c.id for c in index.cases}
         pages: dict[str, str] = {}
         for case_id in case_ids:

@@ -33,23 +33,32 @@ class Snapshot:
 
 
 def scan(root: Path, skip_hidden: bool = True) -> dict[str, Stamp]:
-    """Every regular file under `root` (relative POSIX path -> stamp); a single file: its name."""
+    """Every file under `root` (relative POSIX path -> stamp; a link to a file: the file's stamp;
+    links to folders are not followed); a single file: its name. os.scandir, not os.walk: half the
+    time at 20,000 files, and this runs five times a second."""
     found: dict[str, Stamp] = {}
     if root.is_file():
         st = root.stat()
         return {root.name: (st.st_mtime_ns, st.st_size)}
-    for folder, dirs, names in os.walk(root):
-        if skip_hidden:
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in names:
-            if skip_hidden and name.startswith("."):  # editors' swap and backup files (.x.md.swp)
+    folders = [("", str(root))]
+    while folders:
+        prefix, folder = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:  # gone or unreadable: the next scan sees it again
+            continue
+        for entry in entries:
+            if skip_hidden and entry.name.startswith("."):  # .git, editors' swap and backup files (.x.md.swp)
                 continue
-            path = os.path.join(folder, name)
             try:
-                st = os.stat(path)
-            except OSError:  # gone between listing and stat: the next scan sees it
+                if entry.is_dir():
+                    if not entry.is_symlink():
+                        folders.append((f"{prefix}{entry.name}/", entry.path))
+                    continue
+                st = entry.stat()
+            except OSError:  # a broken link, or gone between listing and stat
                 continue
-            found[os.path.relpath(path, root).replace(os.sep, "/")] = (st.st_mtime_ns, st.st_size)
+            found[prefix + entry.name] = (st.st_mtime_ns, st.st_size)
     return found
 
 
@@ -73,6 +82,13 @@ class Change:
     def only_cases(self) -> bool:
         """Only the text of known case files changed: their pages can be shown before the rest."""
         return bool(self.edited_cases) and not (self.library or self.site)
+
+    def merged(self, later: Change) -> Change:
+        """This change and a later one, as one (a file both edited and added or removed counts
+        as the latter)."""
+        other = set(self.other_files) | set(later.other_files)
+        edited = (set(self.edited_cases) | set(later.edited_cases)) - other
+        return Change(tuple(sorted(edited)), tuple(sorted(other)), self.site or later.site)
 
 
 def changes(before: Snapshot, after: Snapshot, case_rels: Iterable[str]) -> Change:

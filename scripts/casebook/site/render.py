@@ -20,6 +20,7 @@ from . import charts
 from .checksums import verify_instructions
 from ..core.index import Facet, Index
 from ..core.model import Case
+from ..core.progress import give_way
 from ..core.rules import honor_text, library_path
 from ..core.scan import escape_snippets
 from ..core.volumes import VolumeFiles
@@ -152,6 +153,7 @@ def facet_link(index: Index, vocab: str, value: str, from_page: str) -> str:
 def case_table(cases: tuple[Case, ...], from_page: str) -> str:
     rows = ["| 标题 | 单位 | 地区 | 收录日期 |", "| --- | --- | --- | --- |"]
     for c in cases:
+        give_way()
         rows.append(f"| {case_link(c, from_page)} | {esc(c.organization)} | {esc(c.region)} | {c.date.isoformat()} |")
     return "\n".join(rows)
 
@@ -383,6 +385,7 @@ def render_overview(index: Index, options: Options) -> str:
 def case_table_full(index: Index, uri: str) -> str:
     rows = ["| 标题 | 单位 | 地区 | 类别 | 收录日期 |", "| --- | --- | --- | --- | --- |"]
     for c in index.cases:
+        give_way()
         rows.append(
             f"| {case_link(c, uri)} | {esc(c.organization)} | {esc(c.region)} | {esc('、'.join(c.category))} | {c.date.isoformat()} |"
         )
@@ -490,6 +493,7 @@ def export_value(case: Case, field: Field) -> object:
 
 
 def case_record(case: Case, options: Options) -> dict:
+    give_way()
     record = {f.key: export_value(case, f) for f in EXPORT_FIELDS}
     record["url"] = site_url(case_uri(case.id), options.directory_urls)
     record["incomplete_sections"] = list(case.incomplete_sections)
@@ -553,6 +557,7 @@ def render_site(index: Index, options: Options = Options()) -> Site:
     stats, svgs = render_stats(index)
     pages["stats.md"] = stats
     for case in index.cases:
+        give_way()
         pages.update(case_pages(case, index, options, cases_by_rel))
     files = dict(svgs)
     files["cases.json"] = render_json(index, options)

@@ -5,11 +5,18 @@ The library is read and validated once (core.library.Memo keeps each file's verd
 re-reads only that file), assembled once, and MkDocs is set up once (engine.PageSite); a page is
 rendered by the build's own code when it is first asked for. A change is handled in two steps:
 
-1. only the text of cases changed: those cases are read and validated again, and their pages
-   rendered from the library's new index, so the open page reloads within a second;
-2. then, always, the whole library is validated as `casebook validate` does and assembled again;
-   only the pages whose Markdown changed are rendered again (listings, related cases, statistics).
-   Added, removed or renamed files, docs/ and mkdocs.yml set MkDocs up again.
+1. the watcher thread: only the text of cases changed: those cases are read and validated again,
+   and their pages rendered from the library's new index, so the open page reloads within a second;
+2. the catch-up thread, after every change: the whole library is validated as `casebook validate`
+   does and assembled again; only the pages whose Markdown changed are rendered again (listings,
+   related cases, statistics). Added, removed or renamed files, docs/ and mkdocs.yml set MkDocs up
+   again.
+
+Step 2 takes seconds at 20,000 cases, so it runs in its own thread, and a save made meanwhile is
+shown at once by step 1. Both threads need the one interpreter lock: step 2 pauses at the core's
+`give_way()` points while the watcher looks at the files or a page is rendered (`Foreground`).
+A step 2 that started before a newer step 1 never puts back an older text of the pages that step
+showed (`ahead`); the step 2 queued by that newer change brings everything up to date.
 
 Errors are shown on every page (a banner) and in the terminal; the server keeps running with the
 cases that pass. Nothing is written into the library or docs/: MkDocs' site_dir is a scratch
@@ -37,6 +44,7 @@ from ..core.errors import CasebookError
 from ..core.library import Memo, judge_again, load_library
 from ..core.load import shown_path
 from ..core.model import Finding, Library
+from ..core.progress import giving_way
 from . import preview
 from .generate import assemble
 from .publish import check_library, needs_check
@@ -45,7 +53,38 @@ SEARCH_DIR = "search/"  # Material's and our search files (site/search.py)
 POLL_SECONDS = 0.2  # how often the files are looked at
 SEARCH_QUIET_SECONDS = 2  # the search index is built again once the files have been still this long
 WAIT_SECONDS = 20  # a reload request is answered at the latest after this long
-HEAD_START_SECONDS = 0.3  # between showing an edited case and assembling everything again
+HEAD_START_SECONDS = 0.3  # after step 1 shows a page, step 2 waits this long (the browser fetches it)
+
+
+class Foreground:
+    """Work a reader waits for (looking at the files, step 1, rendering a requested page): while
+    any is under way, or until a moment given by `hold`, step 2 waits at its `give_way()` points."""
+
+    def __init__(self) -> None:
+        self.busy, self.until = 0, 0.0
+        self.idle = threading.Condition()
+
+    def __enter__(self) -> Foreground:
+        with self.idle:
+            self.busy += 1
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with self.idle:
+            self.busy -= 1
+            self.idle.notify_all()
+
+    def hold(self, seconds: float) -> None:
+        with self.idle:
+            self.until = max(self.until, time.monotonic() + seconds)
+
+    def wait(self) -> None:
+        """Step 2's hook: return once no foreground work is under way."""
+        if not self.busy and time.monotonic() >= self.until:  # the usual case: no lock taken
+            return
+        with self.idle:
+            while self.busy or time.monotonic() < self.until:
+                self.idle.wait(max(self.until - time.monotonic(), 0.01) if not self.busy else None)
 
 
 class SearchBuild:
@@ -65,12 +104,15 @@ class SearchBuild:
         self.proc: subprocess.Popen | None = None
         self.ready: Path | None = None  # holds the last good build's search/
         self.pending, self.still_since, self.count = True, 0.0, 0
+        self.closed = False
 
     def changed(self) -> None:
         self.pending, self.still_since = True, time.monotonic()
 
     def poll(self) -> None:
         """Called by the watcher after each look at the files."""
+        if self.closed:  # the preview is stopping: its build was ended, not failed
+            return
         if self.proc is not None:
             if self.proc.poll() is None:
                 return
@@ -108,6 +150,7 @@ class SearchBuild:
         return target if target.is_file() and target.is_relative_to(self.ready.resolve()) else None
 
     def close(self) -> None:
+        self.closed = True
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait()
@@ -143,6 +186,14 @@ class Preview:
         self.site = engine.PageSite(config_file, passing(self.library), self.assembly, self.scratch)
         self.set_errors(self.library.errors, quiet=False)
         self.search = SearchBuild(config_file, cases, self.scratch, self.say) if search else None
+        self.foreground = Foreground()
+        self.work = threading.Condition()  # guards the three below: the watcher gives step 2 its work
+        self.seq = 0  # changes noticed so far
+        self.pending: preview.Change | None = None  # what step 2 has still to catch up with
+        self.pending_since = 0.0
+        # What step 1 showed, by the number of its change: a step 2 that started earlier keeps it.
+        self.ahead: dict[str, tuple[int, str | bytes]] = {}  # URL of a generated file -> content
+        self.ahead_errors: dict[str, tuple[int, tuple[Finding, ...]]] = {}  # shown case path -> its errors
 
     def close(self) -> None:
         if self.search is not None:
@@ -187,26 +238,54 @@ class Preview:
     # -- following changes ------------------------------------------------------------------------
 
     def update(self) -> preview.Change:
-        """Look at the files once; show what changed. Called by the watcher thread only."""
-        snapshot = self.take_snapshot()
-        change = preview.changes(self.snapshot, snapshot, (c.rel for c in self.library.cases))
-        if self.search is not None:
-            if change.any:
-                self.search.changed()
-            self.search.poll()
-        if not change.any:
-            return change
-        self.snapshot = snapshot
-        start = time.monotonic()
-        if change.only_cases and self.show_edited(change.edited_cases):
-            # Let the open page fetch its new version before step 2 takes the processor.
-            time.sleep(HEAD_START_SECONDS)
-        self.refresh(change)
-        what = "、".join(change.edited_cases[:3]) or "案例库、页面或配置"
-        self.say(f"已更新（{what}）：{time.monotonic() - start:.2f} 秒")
+        """Both steps, one after the other (what the two threads do, for tests)."""
+        change = self.notice()
+        self.catch_up()
         return change
 
-    def show_edited(self, rels: tuple[str, ...]) -> bool:
+    def notice(self) -> preview.Change:
+        """Look at the files once; show an edited case at once (step 1) and leave the rest to step
+        2. Called by the watcher thread only."""
+        with self.foreground:
+            snapshot = self.take_snapshot()
+            change = preview.changes(self.snapshot, snapshot, (c.rel for c in self.library.cases))
+            if self.search is not None:
+                if change.any:
+                    self.search.changed()
+                self.search.poll()
+            if not change.any:
+                return change
+            self.snapshot = snapshot
+            with self.work:
+                self.seq += 1
+                seq = self.seq
+            if change.only_cases and self.show_edited(change.edited_cases, seq):
+                self.foreground.hold(HEAD_START_SECONDS)  # let the open page fetch its new version first
+            with self.work:
+                if self.pending is None:
+                    self.pending, self.pending_since = change, time.monotonic()
+                else:
+                    self.pending = self.pending.merged(change)
+                self.work.notify_all()
+        return change
+
+    def catch_up(self, wait: float | None = None) -> bool:
+        """Step 2 for every change noticed so far (waiting up to `wait` seconds for one; None:
+        not at all). False: there was nothing to do."""
+        with self.work:
+            if wait is not None:
+                self.work.wait_for(lambda: self.pending is not None, timeout=wait)
+            change, since, started = self.pending, self.pending_since, self.seq
+            self.pending = None
+        if change is None:
+            return False
+        with giving_way(self.foreground.wait):
+            self.refresh(change, started)
+        what = "、".join(change.edited_cases[:3]) or "案例库、页面或配置"
+        self.say(f"已更新（{what}）：{time.monotonic() - since:.2f} 秒")
+        return True
+
+    def show_edited(self, rels: tuple[str, ...], seq: int = 0) -> bool:
         """Step 1: the edited cases' pages, from the library's new index, before everything else.
         False when this cannot be done ahead of step 2 (or there was nothing to show)."""
         library = (judge_again(self.library, [self.root / rel for rel in rels], self.memo)  # 20,000 cases: 0.05 s, not 0.5
@@ -216,21 +295,28 @@ class Preview:
         shown = {f"{shown_root}/{rel}" if shown_root != "." else rel for rel in rels}
         errors = tuple(f for f in library.errors if f.path in shown)
         if errors:  # show them now; step 2 takes the case out of the site
+            with self.lock:
+                for path in shown:
+                    self.ahead_errors[path] = (seq, tuple(f for f in errors if f.path == path))
             kept = {f for f in self.errors if f.path not in shown}
             self.set_errors(tuple(sorted({*kept, *errors}, key=lambda f: (f.path, f.line, f.code, f.message))))
             return True
         cases = [by_rel.get(rel) for rel in rels]
         if any(c is None or needs_check(c.body) for c in cases):
             return False  # rendered to be checked first: step 2 does it as validate does
+        assembly = self.assembly
         published = {c.id for c in library.published}
-        if published != set(self.assembly.index.by_id):
+        if published != set(assembly.index.by_id):
             return False  # a draft published or a case withdrawn: listings change, step 2
-        pages = self.assembly.case_pages(library, [c.id for c in cases if c is not None])
+        pages = assembly.case_pages(library, [c.id for c in cases if c is not None])
+        with self.lock:
+            self.ahead.update({uri: (seq, text) for uri, text in pages.items()})
         return self.put_pages(pages) > 0
 
-    def refresh(self, change: preview.Change) -> None:
+    def refresh(self, change: preview.Change, started: int = 0) -> None:
         """Step 2: the whole library validated and assembled again; MkDocs set up again when the
-        site's files are not the same, else only the changed pages rendered again."""
+        site's files are not the same, else only the changed pages rendered again. `started`: the
+        number of the last change it covers (what step 1 showed of later ones is kept)."""
         if change.site:  # mkdocs.yml may have changed: validate and assemble with the new one
             self.validation_config = self.engine.load(self.config_file)
         library = self.check()
@@ -244,18 +330,31 @@ class Preview:
                 self.site, self.assembly = site, assembly
                 self.cache.clear()
                 self.generation += 1
+                newer = self.newer(started)
                 self.lock.notify_all()
+            self.put_pages(newer)
         else:
             changed = {uri: text for uri, text in assembly.pages.items() if self.current(uri) != text}
             changed.update({uri: data for uri, data in assembly.files.items() if self.current(uri) != data})
             with self.lock:
                 self.assembly = assembly
+                for uri in self.newer(started):
+                    changed.pop(uri, None)
             self.put_pages(changed)
             if set(change.other_files) & set(library.assets):
                 with self.lock:  # an image: every page that may show it
                     self.generation += 1
                     self.lock.notify_all()
-        self.set_errors(library.errors)
+        with self.lock:
+            later = {path: errors for path, (seq, errors) in self.ahead_errors.items() if seq > started}
+            self.ahead_errors = {path: (seq, errors) for path, (seq, errors) in self.ahead_errors.items() if seq > started}
+        errors = [f for f in library.errors if f.path not in later] + [f for found in later.values() for f in found]
+        self.set_errors(tuple(sorted(errors, key=lambda f: (f.path, f.line, f.code, f.message))))
+
+    def newer(self, started: int) -> dict[str, str | bytes]:
+        """What step 1 showed of changes after `started` (under self.lock); the rest is forgotten."""
+        self.ahead = {uri: (seq, text) for uri, (seq, text) in self.ahead.items() if seq > started}
+        return {uri: text for uri, (_, text) in self.ahead.items()}
 
     def current(self, uri: str) -> str | bytes | None:
         file = self.site.files.get_file_from_path(uri)
@@ -302,7 +401,8 @@ class Preview:
                 key = self.site.path_of(file)
                 html = self.cache.get(key)
                 if html is None:
-                    html, warnings = self.site.render(file)
+                    with self.foreground:
+                        html, warnings = self.site.render(file)
                     self.cache[key] = html
                     for warning in warnings:
                         self.say(f"MkDocs 警告（严格构建会失败）：{warning}")
@@ -379,9 +479,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 def watch(state: Preview, stop: threading.Event) -> None:
-    while not stop.wait(POLL_SECONDS):
+    """The watcher (step 1) in this thread, step 2 in another (see the module's docstring)."""
+    threading.Thread(target=_guarded, args=(state, stop, lambda: state.catch_up(wait=POLL_SECONDS)),
+                     name="casebook-catch-up", daemon=True).start()
+    _guarded(state, stop, state.notice, POLL_SECONDS)
+
+
+def _guarded(state: Preview, stop: threading.Event, step, pause: float = 0) -> None:
+    while not stop.wait(pause):
         try:
-            state.update()
+            step()
         except CasebookError as exc:  # mkdocs.yml broken, say: the preview keeps the last good site
             state.say(f"casebook serve: {exc}；改正后保存，预览会跟上")
         except Exception as exc:  # a bug must not stop the preview silently: say it, keep watching
