@@ -254,7 +254,7 @@ def measure_preview(lib: Path, edits: int = 3) -> dict:
     case page served; then, in headless Chromium showing that case page, seconds from writing a new
     title into the case file to the page showing it (reloaded by itself), and to the overview
     (a listing) holding it, for each of `edits` edits; then seconds from the start until search
-    works (the first background build is served); last, seconds from saving one more new title to
+    works (the first index is served); last, seconds from saving one more new title to
     search finding it (the served index answers it as the worker would)."""
     import urllib.request
 
@@ -305,7 +305,7 @@ def measure_preview(lib: Path, edits: int = 3) -> dict:
                 listed.append(time.perf_counter() - written)
             browser.close()
         r["edit_visible_s"], r["edit_listed_s"] = visible, listed
-        while get(f"{base}/search/search_index.json") is None:  # the background build's search
+        while get(f"{base}/search/search_index.json") is None:  # the first search index
             if time.perf_counter() - start > 900:
                 break
             time.sleep(0.5)
@@ -338,7 +338,7 @@ def search_after_edit(case: Path, original: str, base: str, get, caught_up: str)
             return False
 
     waited = time.perf_counter()
-    while not found(caught_up) and time.perf_counter() - waited < 900:  # a build for the earlier edits may be running
+    while not found(caught_up) and time.perf_counter() - waited < 900:  # the index for the earlier edits may be under way
         time.sleep(0.5)
     time.sleep(3)
     title = f"基准搜索标题{random.randrange(10**6)}"

@@ -204,63 +204,70 @@ def project(tmp_path_factory, build_site):
         state.close()
 
 
-def _wait_for_search(state, seconds: float = 180) -> Path:
-    """Tick the watcher until a search build is served; the folder that holds its search/."""
+def _search_ready(state, seconds: float = 180) -> None:
+    """Run the catch-up thread's work until the served search files are made from the pages as
+    they are now."""
     deadline = time.monotonic() + seconds
-    while state.get("search/search_index.json").status != 200:
+    while state.search_files is None or state.search_due():
         assert time.monotonic() < deadline, state.log.text
-        state.update()  # the watcher's tick: looks at the files, then at the search build
-        time.sleep(0.2)
-    return state.search.ready
+        state.catch_up()
 
 
-def test_search_comes_from_a_real_build_made_in_the_background(project):
-    """The search files are the real build's (made by `casebook build` in a low-priority process
-    after the files have been still): byte for byte what the published build holds."""
+def _site_search(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in (site / "search").rglob("*") if p.is_file()}
+
+
+def test_search_is_the_builds_made_from_the_pages_the_preview_renders(project):
+    """The preview's search files: the build's function on Material's entries of every page the
+    preview renders (by the build's own code), byte for byte what the published build holds."""
     state, site = project["preview"], project["site"]
-    _wait_for_search(state)
-    shards = sorted(p.relative_to(site).as_posix() for p in (site / "search").rglob("*") if p.is_file())
-    assert shards and len(shards) > 3
-    for rel in shards:
-        assert state.get(rel).body == (site / rel).read_bytes(), rel
+    _search_ready(state)
+    built = _site_search(site)
+    assert len(built) > 3 and set(state.search_files) == set(built)
+    for rel, data in built.items():
+        assert state.get(rel).body == data, rel
     assert state.get("search/../../etc/passwd").status == 404
+    assert "搜索可用：启动后" in state.log.text
 
 
-def test_search_follows_an_edit_through_the_page_cache(tmp_path, monkeypatch):
-    """After an edit the background build renders only what changed (the page cache of the one
-    folder every search build writes to) and the served search then finds the new title."""
+def test_search_follows_edits_rendering_only_what_changed(tmp_path, monkeypatch, build_site):
+    """After an edit only the changed pages are rendered again; after edits, an added and a
+    removed case, the served search equals a fresh `casebook build` of the library."""
     from casebook.site.serve import Preview
 
     monkeypatch.chdir(REPO)
+    monkeypatch.setenv("CASEBOOK_EDIT_URL", EDIT_URL)
     lib = tmp_path / "lib"
     shutil.copytree(VALID, lib)
     state = Preview(REPO / "mkdocs.yml", lib, log=_Log())
+    rendered = []
+    real_render = state.render
+    monkeypatch.setattr(state, "render", lambda file: rendered.append(file.src_uri) or real_render(file))
     try:
-        first = _wait_for_search(state)
-        assert "搜索预览改名法".encode() not in b"".join(p.read_bytes() for p in first.rglob("*") if p.is_file())
+        _search_ready(state)
+        pages = len(state.site.doc_files)
+        assert len(rendered) == pages  # each page once
         path = lib / f"{CASE}.md"
-        touch_write(path, path.read_text(encoding="utf-8").replace("“邻里帮”志愿服务法", "“邻里帮”搜索预览改名法"))
-        deadline = time.monotonic() + 180
-        while state.search.ready == first:
-            assert time.monotonic() < deadline, state.log.text
-            state.update()
-            time.sleep(0.2)
-        served = b"".join(p.read_bytes() for p in state.search.ready.rglob("*") if p.is_file())
-        assert "搜索预览改名法".encode() in served
-        assert not first.exists()  # the old search/ is gone once the new one is served
-        log = state.search.log.read_text(encoding="utf-8")
-        assert re.search(r"其中 \d+ 个未变、取自页面缓存", log), log
-        # A build that fails (a case with an error) leaves the last good search served, and says where its output is.
-        served = state.search.ready
-        touch_write(path, path.read_text(encoding="utf-8").replace("title:", "title: [未闭合", 1))
-        deadline = time.monotonic() + 180
-        while "搜索索引没有更新" not in state.log.text:
-            assert time.monotonic() < deadline, state.log.text
-            state.update()
-            time.sleep(0.2)
-        assert str(state.search.log) in state.log.text
-        assert re.search(rf"{CASE}\.md:\d+: E1\d\d ", state.search.log.read_text(encoding="utf-8"))
-        assert state.search.ready == served and state.get("search/search_index.json").status == 200
+        text = path.read_text(encoding="utf-8")
+        assert "搜索预览改名法".encode() not in b"".join(state.search_files.values())
+        touch_write(path, text.replace("“邻里帮”志愿服务法", "“邻里帮”搜索预览改名法"))
+        rendered.clear()
+        state.update()
+        _search_ready(state)
+        assert "搜索预览改名法".encode() in b"".join(state.search_files.values())
+        assert f"cases/{CASE}.md" in rendered and len(rendered) < pages / 2, rendered
+        assert "搜索已更新：保存后" in state.log.text
+        # A case added and another removed (MkDocs is set up again), then the whole search compared.
+        new = text.replace(f"id: {CASE}", "id: shili-sousuo-xinjia").replace("“邻里帮”志愿服务法", "“邻里帮”新加搜索法")
+        (lib / "shili-sousuo-xinjia.md").write_text(new, encoding="utf-8")
+        (lib / "shili-xuexi-xiaozu.md").unlink()  # no other case links to it
+        state.update()
+        _search_ready(state)
+        site = tmp_path / "site"
+        build_site(lib, site)
+        built = _site_search(site)
+        assert state.search_files == built
+        assert "新加搜索法".encode() in b"".join(built.values())
     finally:
         state.close()
 

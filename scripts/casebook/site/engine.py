@@ -273,6 +273,12 @@ class PageSite:
     def options(self) -> SiteOptions:
         return site_options(self.config)
 
+    @property
+    def search_index(self):
+        """Material's search index, which each render adds the page's entries to (None: search
+        is off in the configuration)."""
+        return self.config.plugins["casebook"].search_index
+
     def find(self, path: str) -> File | None:
         """The file served at a URL path (`cases/x/`, `assets/y.css`: without the leading /)."""
         return self.by_url.get(path) or self.by_url.get(path.rstrip("/") + "/")

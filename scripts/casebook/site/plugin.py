@@ -316,7 +316,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         site = Path(config.site_dir)
         path = site / "search" / "search_index.json"
         if path.is_file():
-            files = build_search_files(self._material_index(path), lambda loc: loc.startswith(CASES_DIR))
+            files = search_files(self._material_index(path))
             shutil.rmtree(site / SEARCH_FOLDER, ignore_errors=True)  # shards of an earlier build (mkdocs serve)
             (site / SEARCH_FOLDER).mkdir(parents=True)
             for name, text in files.items():
@@ -333,6 +333,12 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         return data
 
     on_post_build = CombinedEvent(_pages_written, _search_index)
+
+
+def search_files(material_index: dict) -> dict[str, str]:
+    """The site's search files (path in the site -> text) from Material's search index: what the
+    build writes, and what `casebook serve` serves."""
+    return build_search_files(material_index, lambda location: location.startswith(CASES_DIR))
 
 
 REUSED_TEMPLATE = "casebook-reused-page.html"

@@ -30,7 +30,6 @@ import json
 import mimetypes
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -44,14 +43,13 @@ from ..core.errors import CasebookError
 from ..core.library import Memo, judge_again, load_library
 from ..core.load import shown_path
 from ..core.model import Finding, Library
-from ..core.progress import giving_way
+from ..core.progress import give_way, giving_way
 from . import preview
 from .generate import assemble
 from .publish import check_library, needs_check
 
 SEARCH_DIR = "search/"  # Material's and our search files (site/search.py)
 POLL_SECONDS = 0.2  # how often the files are looked at
-SEARCH_QUIET_SECONDS = 2  # the search index is built again once the files have been still this long
 WAIT_SECONDS = 20  # a reload request is answered at the latest after this long
 HEAD_START_SECONDS = 0.3  # after step 1 shows a page, step 2 waits this long (the browser fetches it)
 
@@ -87,75 +85,6 @@ class Foreground:
                 self.idle.wait(max(self.until - time.monotonic(), 0.01) if not self.busy else None)
 
 
-class SearchBuild:
-    """Search in the preview: the real `casebook build` of the library, run in a separate process
-    at the lowest priority after the files have been still for a moment; its search/ folder is
-    served until the next one is done. Search therefore lags behind an edit by one build (the
-    index is made from every rendered page; see docs/guide/performance.md).
-
-    Every build writes into the same folder, so its page cache (.search-site.pagecache.sqlite,
-    beside it) carries over: after an edit only the pages that changed are rendered again. A
-    finished build's search/ is moved out of that folder before the next build cleans it."""
-
-    def __init__(self, config_file: Path, cases: Path, folder: Path, say) -> None:
-        self.config_file, self.cases, self.folder, self.say = config_file, cases, folder, say
-        self.site = folder / "search-site"
-        self.log = folder / "search-build.log"  # the last build's output, named when it fails
-        self.proc: subprocess.Popen | None = None
-        self.ready: Path | None = None  # holds the last good build's search/
-        self.pending, self.still_since, self.count = True, 0.0, 0
-        self.closed = False
-
-    def changed(self) -> None:
-        self.pending, self.still_since = True, time.monotonic()
-
-    def poll(self) -> None:
-        """Called by the watcher after each look at the files."""
-        if self.closed:  # the preview is stopping: its build was ended, not failed
-            return
-        if self.proc is not None:
-            if self.proc.poll() is None:
-                return
-            if self.proc.returncode == 0 and (self.site / "search").is_dir():
-                fresh = self.folder / f"search-{self.count}"
-                fresh.mkdir()
-                (self.site / "search").rename(fresh / "search")
-                old, self.ready = self.ready, fresh
-                if old is not None:
-                    shutil.rmtree(old, ignore_errors=True)
-            else:
-                self.say(f"搜索索引没有更新（构建未通过，输出见 {self.log}；先改正上面的错误）；"
-                         "预览中的搜索仍是上一次的结果。")
-            self.proc = None
-        if self.pending and time.monotonic() - self.still_since >= SEARCH_QUIET_SECONDS:
-            self.start()
-
-    def start(self) -> None:
-        self.pending = False
-        self.count += 1
-        command = [sys.executable, "-m", "casebook", "build", "--cases", str(self.cases), "--site-dir", str(self.site),
-                   "--config-file", str(self.config_file)]
-        with self.log.open("wb") as log:
-            self.proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            os.setpriority(os.PRIO_PROCESS, self.proc.pid, 19)  # the preview itself comes first
-        except OSError:
-            pass
-
-    def file(self, path: str) -> Path | None:
-        """The built file for a request under search/ (None: no index yet, or no such file)."""
-        if self.ready is None:
-            return None
-        target = (self.ready / path).resolve()
-        return target if target.is_file() and target.is_relative_to(self.ready.resolve()) else None
-
-    def close(self) -> None:
-        self.closed = True
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait()
-
-
 @dataclass(frozen=True)
 class Served:
     status: int
@@ -174,7 +103,7 @@ class Preview:
         self.config_file, self.root, self.log = config_file, cases, log
         self.memo = Memo()
         self.lock = threading.Condition()
-        self.scratch = Path(tempfile.mkdtemp(prefix="casebook-serve-"))  # MkDocs' site_dir (never written); search builds
+        self.scratch = Path(tempfile.mkdtemp(prefix="casebook-serve-"))  # MkDocs' site_dir (never written)
         self.validation_config = engine.load(config_file)
         self.generation = 0  # every page changed (MkDocs set up again, an image changed)
         self.versions: dict[str, int] = {}  # URL path -> version of that page
@@ -185,7 +114,14 @@ class Preview:
         self.assembly = assemble(self.library, engine.site_options(self.validation_config), os.environ)
         self.site = engine.PageSite(config_file, passing(self.library), self.assembly, self.scratch)
         self.set_errors(self.library.errors, quiet=False)
-        self.search = SearchBuild(config_file, cases, self.scratch, self.say) if search else None
+        self.search = search and self.site.search_index is not None
+        # Search: Material's entries of each page, as the build collects them (a page's entries come
+        # with every render of it), with the Markdown they were made from (None: a page of docs/).
+        self.search_entries: dict[str, tuple[str | None, list[dict]]] = {}
+        self.search_version = 0  # counts changes to the pages and their entries
+        self.search_files: dict[str, bytes] | None = None  # what /search/ serves (None: not built yet)
+        self.search_from = -1  # the search_version they were built from
+        self.search_since: float | None = time.monotonic()  # since when the served files are behind
         self.foreground = Foreground()
         self.work = threading.Condition()  # guards the three below: the watcher gives step 2 its work
         self.seq = 0  # changes noticed so far
@@ -196,8 +132,6 @@ class Preview:
         self.ahead_errors: dict[str, tuple[int, tuple[Finding, ...]]] = {}  # shown case path -> its errors
 
     def close(self) -> None:
-        if self.search is not None:
-            self.search.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
 
     # -- reading and validating -------------------------------------------------------------------
@@ -249,10 +183,6 @@ class Preview:
         with self.foreground:
             snapshot = self.take_snapshot()
             change = preview.changes(self.snapshot, snapshot, (c.rel for c in self.library.cases))
-            if self.search is not None:
-                if change.any:
-                    self.search.changed()
-                self.search.poll()
             if not change.any:
                 return change
             self.snapshot = snapshot
@@ -264,6 +194,8 @@ class Preview:
             with self.work:
                 if self.pending is None:
                     self.pending, self.pending_since = change, time.monotonic()
+                if self.search_since is None:
+                    self.search_since = self.pending_since
                 else:
                     self.pending = self.pending.merged(change)
                 self.work.notify_all()
@@ -271,19 +203,80 @@ class Preview:
 
     def catch_up(self, wait: float | None = None) -> bool:
         """Step 2 for every change noticed so far (waiting up to `wait` seconds for one; None:
-        not at all). False: there was nothing to do."""
+        not at all), then the search files. False: there was nothing to do."""
         with self.work:
-            if wait is not None:
+            if wait is not None and not self.search_due():
                 self.work.wait_for(lambda: self.pending is not None, timeout=wait)
             change, since, started = self.pending, self.pending_since, self.seq
             self.pending = None
-        if change is None:
-            return False
         with giving_way(self.foreground.wait):
-            self.refresh(change, started)
-        what = "、".join(change.edited_cases[:3]) or "案例库、页面或配置"
-        self.say(f"已更新（{what}）：{time.monotonic() - since:.2f} 秒")
+            if change is not None:
+                self.refresh(change, started)
+                what = "、".join(change.edited_cases[:3]) or "案例库、页面或配置"
+                self.say(f"已更新（{what}）：{time.monotonic() - since:.2f} 秒")
+            if not self.search_due():
+                return change is not None
+            first = self.search_files is None
+            if self.index_search() and not self.search_due() and self.search_since is not None:
+                seconds, self.search_since = time.monotonic() - self.search_since, None
+                self.say(f"搜索可用：启动后 {seconds:.1f} 秒" if first else f"搜索已更新：保存后 {seconds:.1f} 秒")
         return True
+
+    # -- search -----------------------------------------------------------------------------------
+
+    def search_due(self) -> bool:
+        """The served search files are not made from the pages as they are now."""
+        return self.search and self.search_from != self.search_version
+
+    def entries_current(self, file) -> bool:
+        """The page's search entries were made from its present Markdown (under self.lock)."""
+        made = self.search_entries.get(file.src_uri)
+        return made is not None and made[0] == (file.content_string if file.generated_by else None)
+
+    def index_search(self) -> bool:
+        """The search files as `casebook build` makes them: every page whose entries are missing or
+        out of date rendered (giving way; stopping when a change waits for step 2), then the build's
+        own function run on Material's entries of all pages, in the build's page order. True: the
+        files were built (from the pages as they were when rendering ended)."""
+        with self.lock:
+            site = self.site
+        for file in site.doc_files:
+            give_way()
+            if self.pending is not None:
+                return False  # step 2 first; the pages rendered so far are kept
+            with self.lock:
+                if self.site is not site:
+                    return False
+                if not self.entries_current(file):
+                    self.render(file)
+        with self.lock:
+            if self.site is not site or not all(self.entries_current(f) for f in site.doc_files):
+                return False  # a page changed meanwhile: the next round
+            version = self.search_version
+            index = {"config": dict(site.search_index.config),
+                     "docs": [entry for f in site.doc_files for entry in self.search_entries[f.src_uri][1]]}
+        from .plugin import search_files
+
+        built = search_files(index)  # the build's function (seconds at 2,000 cases): outside the lock
+        with self.lock:
+            self.search_files = {name: text.encode("utf-8") for name, text in built.items()}
+            self.search_from = version
+        return True
+
+    def render(self, file) -> str:
+        """A page as the build writes it (under self.lock); the search entries its render made are
+        kept (taken out of Material's list, which would otherwise grow with every render)."""
+        index = self.site.search_index
+        before = len(index.entries) if index is not None else 0
+        html, warnings = self.site.render(file)
+        if index is not None:
+            made_from = file.content_string if file.generated_by else None
+            self.search_entries[file.src_uri] = (made_from, index.entries[before:])
+            del index.entries[before:]
+            self.search_version += 1
+        for warning in warnings:
+            self.say(f"MkDocs 警告（严格构建会失败）：{warning}")
+        return html
 
     def show_edited(self, rels: tuple[str, ...], seq: int = 0) -> bool:
         """Step 1: the edited cases' pages, from the library's new index, before everything else.
@@ -331,6 +324,11 @@ class Preview:
                 self.cache.clear()
                 self.generation += 1
                 newer = self.newer(started)
+                # Pages of docs/ (and, with another mkdocs.yml, every page) may render otherwise now;
+                # a generated page's entries still hold while its Markdown is the same.
+                self.search_entries = {} if change.site else {
+                    uri: made for uri, made in self.search_entries.items() if made[0] is not None}
+                self.search_version += 1
                 self.lock.notify_all()
             self.put_pages(newer)
         else:
@@ -373,6 +371,8 @@ class Preview:
                     done += 1
                     self.cache.pop(path, None)
                     self.versions[path] = self.versions.get(path, 0) + 1
+            if done:
+                self.search_version += 1
             self.lock.notify_all()
         return done
 
@@ -390,22 +390,17 @@ class Preview:
 
     def get(self, path: str) -> Served:
         """The response for a URL path (no leading /)."""
-        if path.startswith(SEARCH_DIR) and self.search is not None:
-            built = self.search.file(path)
-            if built is not None:
-                kind = mimetypes.guess_type(built.name)[0] or "application/octet-stream"
-                return Served(200, kind, built.read_bytes())
         with self.lock:
+            if path.startswith(SEARCH_DIR) and self.search_files is not None and path in self.search_files:
+                kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
+                return Served(200, kind + ("; charset=utf-8" if kind.startswith("text/") else ""), self.search_files[path])
             file = self.site.find(path)
             if file is not None and file.page is not None:
                 key = self.site.path_of(file)
                 html = self.cache.get(key)
                 if html is None:
                     with self.foreground:
-                        html, warnings = self.site.render(file)
-                    self.cache[key] = html
-                    for warning in warnings:
-                        self.say(f"MkDocs 警告（严格构建会失败）：{warning}")
+                        html = self.cache[key] = self.render(file)
                 body = preview.inject(html, self.token(key), self.errors)
                 return Served(200, "text/html; charset=utf-8", body.encode("utf-8", errors="xmlcharrefreplace"))
             if file is not None:
