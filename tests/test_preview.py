@@ -62,6 +62,13 @@ def test_what_else_a_change_touches():
     assert changes(snap(base), snap({**base, "a.md": (2, 10)}), []).other_files == ("a.md",)
 
 
+def test_changes_merge_as_one():
+    first = Change(("a.md", "b.md"), ("assets/x.png",), False)
+    later = Change(("a.md", "c.md"), ("b.md",), True)  # b.md removed after its edit
+    assert first.merged(later) == Change(("a.md", "c.md"), ("assets/x.png", "b.md"), True)
+    assert Change(("a.md",)).merged(Change(("a.md",))) == Change(("a.md",))
+
+
 def test_scan_sees_files_not_editor_droppings(tmp_path):
     (tmp_path / "a.md").write_text("x", encoding="utf-8")
     (tmp_path / ".a.md.swp").write_text("x", encoding="utf-8")
@@ -623,3 +630,19 @@ def test_a_save_during_a_long_step_2_shows_at_once(live, monkeypatch):
         release.set()
         stop.set()
         watcher.join(10)
+
+
+def test_every_change_noticed_before_step_2_runs_is_caught_up(live):
+    lib, state = live
+    path, url = lib / f"{CASE}.md", f"cases/{CASE}/"
+    touch_write(path, path.read_text(encoding="utf-8").replace("“邻里帮”志愿服务法", "“邻里帮”合并法"))
+    state.notice()
+    image = lib / "assets" / "cover.png"
+    image.write_bytes(image.read_bytes() + b"\0")
+    state.search_since = None  # as when the search index has just caught up (a race in `casebook serve`)
+    state.notice()
+    assert state.pending == Change((f"{CASE}.md",), ("assets/cover.png",), False)
+    token = state.token(url)
+    assert state.catch_up() and state.pending is None
+    assert state.token(url) != token  # the image: every page that may show it reloads
+    assert "合并法" in page(state, "overview/")

@@ -88,7 +88,7 @@ def make_parser() -> Parser:
     p.add_argument("--host", default="127.0.0.1", help="监听的地址（默认 127.0.0.1：只有本机能访问）")
     p.add_argument("--config-file", type=Path, default=Path("mkdocs.yml"), help="MkDocs 配置（默认 mkdocs.yml）")
     p.add_argument("--no-search", dest="search", action="store_false",
-                   help="不在后台构建搜索索引（省电脑资源；预览中的搜索不可用）")
+                   help="不建搜索索引（省电脑资源；预览中的搜索不可用）")
     p.set_defaults(run=cmd_serve)
 
     p = sub.add_parser("stage", help="把完整站点写成普通的 docs 目录和不含 casebook 插件的配置（供其他引擎构建）")

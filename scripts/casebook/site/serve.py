@@ -194,10 +194,10 @@ class Preview:
             with self.work:
                 if self.pending is None:
                     self.pending, self.pending_since = change, time.monotonic()
-                if self.search_since is None:
-                    self.search_since = self.pending_since
                 else:
                     self.pending = self.pending.merged(change)
+                if self.search_since is None:
+                    self.search_since = self.pending_since
                 self.work.notify_all()
         return change
 
