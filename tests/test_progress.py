@@ -1,6 +1,7 @@
 """Progress on long work (issue 22): `casebook build` and `casebook book` print one line a stage,
 `<stage>：<counts>（<seconds> 秒）`, on stdout as each stage ends. The counts are checked against
-what the stage actually produced (files on disk, the zip's entries, the PDF's pages)."""
+what the stage actually produced (files on disk, the zip's entries, the PDF's pages). Also
+`give_way`, where long work pauses for `casebook serve`'s urgent work."""
 
 from __future__ import annotations
 
@@ -102,3 +103,25 @@ def test_book_prints_each_stage_with_pages_and_size(run_cli, tmp_path):
     assert int(m[2][2]) <= int(m[1][3]) <= int(m[2][2]) * 1.25  # the estimate made before typesetting
     assert float(m[2][3]) == round(pdf.stat().st_size / 1e6, 1)
     assert m[3][1] == str(word) and float(m[3][2]) == round(word.stat().st_size / 1e6, 1)
+
+
+def test_give_way_calls_the_threads_hook_and_passing_on_carries_it_to_workers():
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from casebook.core.progress import give_way, giving_way, passing_on
+
+    calls = []
+
+    def work():
+        give_way()
+        return threading.current_thread().name
+
+    give_way()  # no hook: nothing happens
+    with giving_way(lambda: calls.append(threading.current_thread().name)):
+        give_way()
+        with ThreadPoolExecutor(1) as pool:
+            plain = pool.submit(work).result()  # a worker has no hook of its own
+            carried = pool.submit(passing_on(work)).result()
+    give_way()  # the hook is gone after the block
+    assert calls == [threading.current_thread().name, carried] and plain == carried

@@ -71,3 +71,16 @@ def giving_way(hook: Callable[[], None]) -> Iterator[None]:
         yield
     finally:
         _hooks.hook = before
+
+
+def passing_on(fn: Callable) -> Callable:
+    """`fn`, to be run in a worker thread, giving way as the calling thread does."""
+    hook = getattr(_hooks, "hook", None)
+    if hook is None:
+        return fn
+
+    def run(*args, **kwargs):
+        with giving_way(hook):
+            return fn(*args, **kwargs)
+
+    return run

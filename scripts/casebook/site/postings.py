@@ -19,6 +19,7 @@ from json.encoder import encode_basestring
 
 import numpy as np
 
+from ..core.progress import give_way, passing_on
 from .search import BODY, MARK, SHARD_BYTES, Page, script_text, shard_numbers
 
 
@@ -43,6 +44,7 @@ class Layout:
 def layout(pages: list[Page]) -> Layout:
     texts, seg_fields, seg_lengths = [], [], []
     for page in pages:
+        give_way()
         fields = page.fields or ((BODY, ""),)  # a page without text: one newline
         texts.append("\n".join(seg for _, seg in fields) + "\n")
         for field, seg in fields:
@@ -158,7 +160,7 @@ def index_pages(lay: Layout) -> tuple[Postings, Postings]:
     # Two buckets at a time: numpy lets go of the interpreter lock while it sorts and copies, so
     # the second processor core does half of the work; the results are taken in bucket order.
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        for k_part, p_part in pool.map(partial(_bucket, lay, bucket), range(buckets)):
+        for k_part, p_part in pool.map(passing_on(partial(_bucket, lay, bucket)), range(buckets)):
             k.extend(k_part)
             p.extend(p_part)
     return k.done(), p.done()
@@ -166,8 +168,10 @@ def index_pages(lay: Layout) -> tuple[Postings, Postings]:
 
 def _bucket(lay: Layout, bucket: np.ndarray, b: int) -> tuple[_Collect, _Collect]:
     k, p = _Collect(), _Collect()
+    give_way()
     mine = bucket == b
     _index_chars(lay, np.flatnonzero(mine), k)
+    give_way()
     _index_pairs(lay, np.flatnonzero(mine[:-1] & (lay.chars[1:] != 10)), k, p)
     return k, p
 
@@ -329,6 +333,7 @@ def shard_files(post: Postings, prefix: str) -> tuple[int, dict[str, str]]:
     starts = np.cumsum(post.lengths) - post.lengths
     files: dict[str, str] = {}
     for first in range(0, count, CHUNK_SHARDS):
+        give_way()
         last = min(count, first + CHUNK_SHARDS)
         sel = order[bounds[first]:bounds[last]]
         text, ends = _entries(post, sel, starts[sel])

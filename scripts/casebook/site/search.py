@@ -58,6 +58,8 @@ import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from ..core.progress import give_way
+
 
 BODY, SUMMARY, TAGS, TITLE = 0, 1, 2, 3
 WEIGHT = (1, 10, 100, 1000)  # by field; a whole-word match counts twice
@@ -125,6 +127,7 @@ def read_pages(data: dict, is_case: Callable[[str], bool]) -> list[Page]:
         entries[location].append(entry)
     pages = []
     for location in order:
+        give_way()  # casebook serve builds this index beside the page an editor waits for
         first, *rest = entries[location]
         parts = [(TITLE, visible(first["title"])),
                  (SUMMARY if is_case(location) else BODY, visible(first["text"]))]
