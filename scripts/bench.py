@@ -267,8 +267,10 @@ def measure_preview(lib: Path, edits: int = 3) -> dict:
     base = f"http://127.0.0.1:{port}"
     url = f"{base}/cases/{case.stem}/"
     start = time.perf_counter()
-    proc = subprocess.Popen([PY, "-m", "casebook", "serve", "--cases", str(lib), "--port", str(port)], cwd=REPO, env=ENV,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    log = (OUT / f"serve-{lib.name}.log").open("wb")  # the preview's terminal, for a figure that looks wrong
+    proc = subprocess.Popen([PY, "-u", "-m", "casebook", "serve", "--cases", str(lib), "--port", str(port)], cwd=REPO, env=ENV,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    log.close()
 
     def get(address: str) -> str | None:
         try:
