@@ -646,3 +646,32 @@ def test_every_change_noticed_before_step_2_runs_is_caught_up(live):
     assert state.catch_up() and state.pending is None
     assert state.token(url) != token  # the image: every page that may show it reloads
     assert "合并法" in page(state, "overview/")
+
+
+def test_a_page_that_fails_to_render_stops_search_once_and_says_so(tmp_path, monkeypatch):
+    from casebook.site.serve import Preview
+
+    monkeypatch.chdir(REPO)
+    lib = tmp_path / "lib"
+    shutil.copytree(VALID, lib)
+    state = Preview(REPO / "mkdocs.yml", lib, log=_Log())
+    try:
+        real = state.site.render
+
+        def broken(file):
+            if file.src_uri == "overview.md":
+                raise RuntimeError("坏了")
+            return real(file)
+
+        monkeypatch.setattr(state.site, "render", broken)
+        assert state.catch_up()
+        assert state.log.text.count("搜索索引没有更新：生成 overview.md 时出错（RuntimeError: 坏了）") == 1
+        assert not state.search_due() and not state.catch_up()  # no retrying in a loop
+        monkeypatch.setattr(state.site, "render", real)
+        path = lib / f"{CASE}.md"
+        touch_write(path, path.read_text(encoding="utf-8").replace("“邻里帮”志愿服务法", "“邻里帮”修好法"))
+        state.update()
+        _search_ready(state)
+        assert "修好法".encode() in b"".join(state.search_files.values())
+    finally:
+        state.close()

@@ -248,7 +248,13 @@ class Preview:
                 if self.site is not site:
                     return False
                 if not self.entries_current(file):
-                    self.render(file)
+                    try:
+                        self.render(file)
+                    except Exception as exc:  # the build would fail on it too: say so once, wait for the next change
+                        self.search_from = self.search_version
+                        self.say(f"搜索索引没有更新：生成 {file.src_uri} 时出错（{type(exc).__name__}: {exc}）；"
+                                 "改正后保存，搜索会跟上")
+                        return False
         with self.lock:
             if self.site is not site or not all(self.entries_current(f) for f in site.doc_files):
                 return False  # a page changed meanwhile: the next round
