@@ -235,6 +235,9 @@ def test_search_is_the_builds_made_from_the_pages_the_preview_renders(project):
         assert state.get(rel).body == data, rel
     assert state.get("search/../../etc/passwd").status == 404
     assert "搜索可用：启动后" in state.log.text
+    state.cache.clear()  # a reader opening pages again renders them again ...
+    assert state.get(f"cases/{CASE}/").status == 200 and state.get("overview/").status == 200
+    assert not state.search_due()  # ... which does not make the search index due again
 
 
 def test_search_follows_edits_rendering_only_what_changed(tmp_path, monkeypatch, build_site):

@@ -277,9 +277,10 @@ class Preview:
         html, warnings = self.site.render(file)
         if index is not None:
             made_from = file.content_string if file.generated_by else None
-            self.search_entries[file.src_uri] = (made_from, index.entries[before:])
+            if not self.entries_current(file):  # the same Markdown makes the same entries: nothing to rebuild
+                self.search_entries[file.src_uri] = (made_from, index.entries[before:])
+                self.search_version += 1
             del index.entries[before:]
-            self.search_version += 1
         for warning in warnings:
             self.say(f"MkDocs 警告（严格构建会失败）：{warning}")
         return html
