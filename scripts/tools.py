@@ -184,9 +184,11 @@ LibreOffice (soffice) not found; the .doc/.wps import tests will fail (they are 
 
 
 def installed_soffice() -> str | None:
-    from casebook.contrib.legacy import find_soffice
+    """soffice, when its LibreOffice can convert .doc (has Writer)."""
+    from casebook.contrib.legacy import find_soffice, lacks_writer
 
-    return find_soffice()
+    found = find_soffice()
+    return None if found is None or lacks_writer(found) else found
 
 
 def find_soffice(install: bool = True) -> str | None:

@@ -250,8 +250,8 @@ def test_refused_inputs_stay_under_the_memory_limit(cases_dir: Path, tmp_path: P
 @pytest.fixture(scope="module")
 def soffice() -> str:
     found = legacy.find_soffice()
-    if found is None:
-        pytest.fail("没有找到 LibreOffice（soffice）：导入 .doc/.wps 的测试需要它（不跳过）。"
+    if found is None or legacy.lacks_writer(found):
+        pytest.fail("没有找到带 Writer 的 LibreOffice（soffice）：导入 .doc/.wps 的测试需要它（不跳过）。"
                     "Debian/Ubuntu：sudo apt-get install --no-install-recommends libreoffice-writer-nogui；"
                     "或运行 `make test`（以 root 运行时 scripts/tools.py 会安装）")
     return found
@@ -304,3 +304,42 @@ def test_without_libreoffice_the_message_says_what_to_install(run_entry_point, c
                             capture_output=True, text=True, env={**env, "PYTHONIOENCODING": "utf-8"}, cwd=cases_dir.parent)
     assert result.returncode == 2
     assert "LibreOffice" in result.stderr and "libreoffice-writer-nogui" in result.stderr and "另存为” .docx" in result.stderr
+
+
+@pytest.mark.parametrize("folder, core, writer", [(".", "libmergedlo.so", "libswlo.so"), (".", "mergedlo.dll", "swlo.dll"),
+                                                 ("../Frameworks", "libmergedlo.dylib", "libswlo.dylib")])
+def test_a_libreoffice_without_writer_is_recognised_by_its_program_folder(tmp_path: Path, folder: str, core: str, writer: str) -> None:
+    program = tmp_path / "libreoffice" / "program"
+    program.mkdir(parents=True)
+    (program / folder).mkdir(parents=True, exist_ok=True)
+    soffice = program / "soffice"
+    soffice.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
+    soffice.chmod(0o755)
+    link = tmp_path / "bin" / "soffice"  # as /usr/bin/soffice links into the program folder
+    link.parent.mkdir()
+    link.symlink_to(soffice)
+    assert not legacy.lacks_writer(str(link))  # a layout it does not know: the conversion decides
+    (program / folder / core).write_bytes(b"")
+    assert legacy.lacks_writer(str(link))
+    (program / folder / writer).write_bytes(b"")
+    assert not legacy.lacks_writer(str(link))
+
+
+def test_without_writer_the_message_says_what_to_install(run_entry_point, cases_dir: Path, tmp_path: Path) -> None:
+    """The real command with $SOFFICE naming a LibreOffice that has its core but no Writer."""
+    program = tmp_path / "program"
+    program.mkdir()
+    (program / "libmergedlo.so").write_bytes(b"")
+    soffice = program / "soffice"
+    soffice.write_text("#!/bin/sh\necho should not run >&2\nexit 1\n", encoding="utf-8")
+    soffice.chmod(0o755)
+    path = tmp_path / "旧文件.doc"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+    before = tree(cases_dir)
+    env = {**os.environ, "SOFFICE": str(soffice), "PYTHONIOENCODING": "utf-8"}
+    result = subprocess.run([sys.executable, "-m", "casebook", "import", str(path), "--cases", str(cases_dir)],
+                            capture_output=True, text=True, env=env, cwd=cases_dir.parent)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "没有安装 Writer" in result.stderr and "libreoffice-writer-nogui" in result.stderr and "另存为” .docx" in result.stderr
+    assert "should not run" not in result.stderr
+    assert tree(cases_dir) == before

@@ -36,6 +36,16 @@ NO_SOFFICE = (
     "请任选其一：在 Word/WPS 中打开它，“另存为” .docx 后再导入；或者安装 LibreOffice 后重试"
     "（Debian/Ubuntu：sudo apt-get install libreoffice-writer-nogui；Windows/macOS：从 https://www.libreoffice.org 下载安装）"
 )
+NO_WRITER = (
+    "{name} 是旧版 Word/WPS 文件（.doc/.wps），需要 LibreOffice 的 Writer 组件转换为 .docx，但这台电脑上的 LibreOffice"
+    "（{soffice}）没有安装 Writer。请任选其一：在 Word/WPS 中打开它，“另存为” .docx 后再导入；或者安装 Writer 后重试"
+    "（Debian/Ubuntu：sudo apt-get install libreoffice-writer-nogui；Windows/macOS：重新运行 LibreOffice 安装程序，选上 Writer）"
+)
+# A LibreOffice installed without Writer (Debian's libreoffice-core alone, say) starts but cannot read
+# a .doc. Its program folder shows it: the core library is there, Writer's is not. By layout (Linux,
+# Windows, macOS): the folder beside soffice's real path, the core library, Writer's library.
+_LAYOUTS = ((".", "libmergedlo.so", "libswlo.so"), (".", "mergedlo.dll", "swlo.dll"),
+            ("../Frameworks", "libmergedlo.dylib", "libswlo.dylib"))
 PDF_OUT_OF_SCOPE = (
     "{name} 是 PDF 文件：导入只支持 Word 文档（.docx，装有 LibreOffice 时也支持 .doc/.wps），不支持 PDF"
     "（PDF 已经丢失了标题、列表和表格的结构）。请找到原始的 Word 文档，或把内容复制到 Word 中另存为 .docx"
@@ -54,12 +64,24 @@ def find_soffice() -> str | None:
     return next((p for p in SOFFICE_PLACES.get(sys.platform, ()) if os.path.isfile(p) and os.access(p, os.X_OK)), None)
 
 
+def lacks_writer(soffice: str) -> bool:
+    """True when the LibreOffice of `soffice` visibly has no Writer; False when it has, or when its
+    layout is not one of the known ones (then the conversion itself says what went wrong)."""
+    program = Path(os.path.realpath(soffice)).parent
+    for folder, core, writer in _LAYOUTS:
+        if (program / folder / core).is_file():
+            return not (program / folder / writer).is_file()
+    return False
+
+
 def to_docx(path: Path, limits: Limits = LIMITS, soffice: str | None = None, timeout: float = TIMEOUT) -> bytes:
     """A .doc/.wps file converted to .docx bytes by LibreOffice; WordError when LibreOffice is
     missing, fails or takes too long (the input is never changed)."""
     soffice = soffice or find_soffice()
     if soffice is None:
         raise WordError(NO_SOFFICE.format(name=path.name))
+    if lacks_writer(soffice):
+        raise WordError(NO_WRITER.format(name=path.name, soffice=soffice))
     data = read_limited(path, limits)
     with tempfile.TemporaryDirectory(prefix="casebook-convert-") as scratch:
         folder = Path(scratch)
