@@ -250,9 +250,10 @@ def test_search_follows_edits_rendering_only_what_changed(tmp_path, monkeypatch,
     lib = tmp_path / "lib"
     shutil.copytree(VALID, lib)
     state = Preview(REPO / "mkdocs.yml", lib, log=_Log())
-    rendered = []
-    real_render = state.render
-    monkeypatch.setattr(state, "render", lambda file: rendered.append(file.src_uri) or real_render(file))
+    rendered = []  # the pages the searcher process renders
+    real_entries = state.searcher.entries
+    monkeypatch.setattr(state.searcher, "entries", lambda generation, uri, markdown:
+                        rendered.append(uri) or real_entries(generation, uri, markdown))
     try:
         _search_ready(state)
         pages = len(state.site.doc_files)
@@ -652,6 +653,7 @@ def test_every_change_noticed_before_step_2_runs_is_caught_up(live):
 
 
 def test_a_page_that_fails_to_render_stops_search_once_and_says_so(tmp_path, monkeypatch):
+    from casebook.site.searchrender import SearchRenderError
     from casebook.site.serve import Preview
 
     monkeypatch.chdir(REPO)
@@ -659,22 +661,112 @@ def test_a_page_that_fails_to_render_stops_search_once_and_says_so(tmp_path, mon
     shutil.copytree(VALID, lib)
     state = Preview(REPO / "mkdocs.yml", lib, log=_Log())
     try:
-        real = state.site.render
+        real = state.searcher.entries
 
-        def broken(file):
-            if file.src_uri == "overview.md":
-                raise RuntimeError("坏了")
-            return real(file)
+        def broken(generation, uri, markdown):  # as the searcher answers a page whose render raised
+            if uri == "overview.md":
+                raise SearchRenderError("RuntimeError: 坏了")
+            return real(generation, uri, markdown)
 
-        monkeypatch.setattr(state.site, "render", broken)
+        monkeypatch.setattr(state.searcher, "entries", broken)
         assert state.catch_up()
         assert state.log.text.count("搜索索引没有更新：生成 overview.md 时出错（RuntimeError: 坏了）") == 1
         assert not state.search_due() and not state.catch_up()  # no retrying in a loop
-        monkeypatch.setattr(state.site, "render", real)
+        monkeypatch.setattr(state.searcher, "entries", real)
         path = lib / f"{CASE}.md"
         touch_write(path, path.read_text(encoding="utf-8").replace("“邻里帮”志愿服务法", "“邻里帮”修好法"))
         state.update()
         _search_ready(state)
         assert "修好法".encode() in b"".join(state.search_files.values())
     finally:
+        state.close()
+
+
+# -- the searcher process (site/searchrender.py) ---------------------------------------------------
+
+def test_a_page_asked_for_while_the_searcher_renders_is_served_at_once(tmp_path, monkeypatch):
+    """The search index's pages are rendered by the searcher process: while it is busy with a page
+    (the overview of 20,000 cases takes seconds), the preview's own MkDocs objects are free, so a
+    page a reader opens and a save's step 1 do not wait for it."""
+    from casebook.site.serve import Preview
+
+    monkeypatch.chdir(REPO)
+    lib = tmp_path / "lib"
+    shutil.copytree(VALID, lib)
+    state = Preview(REPO / "mkdocs.yml", lib, log=_Log())
+    real, entered, release = state.searcher.entries, threading.Event(), threading.Event()
+
+    def slow(generation, uri, markdown):
+        if uri == "overview.md":
+            entered.set()
+            release.wait(60)
+        return real(generation, uri, markdown)
+
+    monkeypatch.setattr(state.searcher, "entries", slow)
+    catch_up = threading.Thread(target=state.catch_up, daemon=True)
+    catch_up.start()
+    try:
+        assert entered.wait(60)  # the searcher is rendering the overview (and stays so)
+        started = time.monotonic()
+        assert page(state, "overview/").startswith("200")
+        assert page(state, f"cases/{CASE}/").startswith("200")
+        path, url = lib / f"{CASE}.md", f"cases/{CASE}/"
+        token = state.token(url)
+        touch_write(path, path.read_text(encoding="utf-8").replace("“邻里帮”志愿服务法", "“邻里帮”搜索中保存法"))
+        state.notice()  # step 1
+        assert state.token(url) != token and "搜索中保存法" in page(state, url)
+        assert time.monotonic() - started < 30 and catch_up.is_alive()  # all while the searcher was busy
+    finally:
+        release.set()
+        catch_up.join(60)
+    try:
+        _search_ready(state)  # the save's step 2, then the search index with the new text
+        assert "搜索中保存法".encode() in b"".join(state.search_files.values())
+    finally:
+        state.close()
+    assert state.searcher.process is None  # the child is gone with the preview
+
+
+def test_the_searcher_renders_as_the_preview_and_says_what_it_cannot(tmp_path, monkeypatch):
+    """The child's answers, for real: a page's entries equal those of the preview's own render of
+    the same Markdown; no such page -> None; a broken mkdocs.yml -> its message; a child that died
+    -> a message, and the next request starts a new one."""
+    from casebook.site.searchrender import SearchRenderer, SearchRenderError
+    from casebook.site.serve import Preview
+
+    project = tmp_path / "project"  # a mkdocs.yml of its own, to break at the end
+    project.mkdir()
+    for name in ("docs", "overrides"):
+        shutil.copytree(REPO / name, project / name)
+    for name in ("mkdocs.yml", "CONTRIBUTING.md"):
+        shutil.copy(REPO / name, project / name)
+    lib = project / "cases"
+    shutil.copytree(VALID, lib)
+    monkeypatch.chdir(project)
+    config = project / "mkdocs.yml"
+    state = Preview(config, lib, log=_Log(), search=False)  # no child: its own site renders the page too
+    searcher = SearchRenderer(config, lib)
+    try:
+        file = state.site.files.get_file_from_path(f"cases/{CASE}.md")
+        markdown = file.content_string.replace("上门服务", "子进程服务")
+        assert "子进程服务" in markdown
+        entries, warnings = searcher.entries(0, f"cases/{CASE}.md", markdown)
+        assert warnings == () and any("子进程服务" in e["text"].replace("\u200b", "") for e in entries)  # (jieba's cuts)
+        state.site.set_content(f"cases/{CASE}.md", markdown)
+        index = state.site.search_index
+        before = len(index.entries)
+        state.site.render(file)
+        assert entries == index.entries[before:]  # the same function on the same Markdown
+        assert searcher.entries(0, "cases/no-such-case.md", markdown) is None
+        assert searcher.entries(0, "city-overview.md", None)[0]  # a page of docs/, read from its file
+        searcher.process.kill()
+        searcher.process.join()
+        with pytest.raises(SearchRenderError, match="搜索进程意外退出"):
+            searcher.entries(0, "city-overview.md", None)
+        assert searcher.entries(0, "city-overview.md", None)[0]  # a new child
+        config.write_text("site_name: [\n", encoding="utf-8")
+        with pytest.raises(SearchRenderError, match="MkDocs 配置"):
+            searcher.entries(1, "city-overview.md", None)  # a new generation: the site loaded again
+    finally:
+        searcher.close()
         state.close()

@@ -18,6 +18,11 @@ shown at once by step 1. Both threads need the one interpreter lock: step 2 paus
 A step 2 that started before a newer step 1 never puts back an older text of the pages that step
 showed (`ahead`); the step 2 queued by that newer change brings everything up to date.
 
+Search: the build's search files are made from Material's entries of every page, which only a
+render gives. A page the preview renders for a reader gives its entries; the others are rendered by
+a child process with MkDocs objects of its own (searchrender.py), so a long page rendered for
+search (seconds at 20,000 cases) never keeps a reader's page or a save waiting.
+
 Errors are shown on every page (a banner) and in the terminal; the server keeps running with the
 cases that pass. Nothing is written into the library or docs/: MkDocs' site_dir is a scratch
 folder it never writes to here.
@@ -36,7 +41,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..core.errors import CasebookError
@@ -45,8 +50,14 @@ from ..core.load import shown_path
 from ..core.model import Finding, Library
 from ..core.progress import give_way, giving_way
 from . import preview
-from .generate import assemble
+from .generate import Assembly, assemble
 from .publish import check_library, needs_check
+from .searchrender import SearchRenderer, SearchRenderError
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+
+    from .engine import PageSite
 
 SEARCH_DIR = "search/"  # Material's and our search files (site/search.py)
 POLL_SECONDS = 0.2  # how often the files are looked at
@@ -101,20 +112,31 @@ class Preview:
 
         self.engine = engine
         self.config_file, self.root, self.log = config_file, cases, log
+        # The search index's pages are rendered by a child process (searchrender.py), which loads
+        # the site meanwhile, on the other core.
+        self.searcher = SearchRenderer(config_file, cases)
+        if search:
+            self.searcher.start()
         self.memo = Memo()
         self.lock = threading.Condition()
         self.scratch = Path(tempfile.mkdtemp(prefix="casebook-serve-"))  # MkDocs' site_dir (never written)
-        self.validation_config = engine.load(config_file)
         self.generation = 0  # every page changed (MkDocs set up again, an image changed)
+        self.site_generation = 0  # MkDocs set up again (the searcher's site follows it)
         self.versions: dict[str, int] = {}  # URL path -> version of that page
         self.cache: dict[str, str] = {}  # URL path -> the page as the build makes it
         self.errors: tuple[Finding, ...] = ()
-        self.snapshot = self.take_snapshot()
-        self.library = self.check()
-        self.assembly = assemble(self.library, engine.site_options(self.validation_config), os.environ)
-        self.site = engine.PageSite(config_file, passing(self.library), self.assembly, self.scratch)
+        try:
+            self.validation_config = engine.load(config_file)
+            self.snapshot = self.take_snapshot()
+            loaded = load_site(config_file, cases, self.memo, self.scratch, self.validation_config)
+        except BaseException:
+            self.close()
+            raise
+        self.library, self.assembly, self.site = loaded.library, loaded.assembly, loaded.site
         self.set_errors(self.library.errors, quiet=False)
         self.search = search and self.site.search_index is not None
+        if not self.search:
+            self.searcher.close()
         # Search: Material's entries of each page, as the build collects them (a page's entries come
         # with every render of it), with the Markdown they were made from (None: a page of docs/).
         self.search_entries: dict[str, tuple[str | None, list[dict]]] = {}
@@ -132,16 +154,15 @@ class Preview:
         self.ahead_errors: dict[str, tuple[int, tuple[Finding, ...]]] = {}  # shown case path -> its errors
 
     def close(self) -> None:
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        self.searcher.close()
+        if hasattr(self, "scratch"):
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
     # -- reading and validating -------------------------------------------------------------------
 
     def check(self) -> Library:
         """The library as `casebook validate` judges it (unchanged files' verdicts reused)."""
-        def context(library: Library):
-            return self.engine.page_context(self.validation_config, library)
-
-        return check_library(self.root, context, memo=self.memo)
+        return check(self.validation_config, self.root, self.memo)
 
     def take_snapshot(self) -> preview.Snapshot:
         site: dict[str, preview.Stamp] = {}
@@ -235,11 +256,12 @@ class Preview:
 
     def index_search(self) -> bool:
         """The search files as `casebook build` makes them: every page whose entries are missing or
-        out of date rendered (giving way; stopping when a change waits for step 2), then the build's
-        own function run on Material's entries of all pages, in the build's page order. True: the
-        files were built (from the pages as they were when rendering ended)."""
+        out of date rendered by the searcher (stopping when a change waits for step 2), then the
+        build's own function run on Material's entries of all pages, in the build's page order.
+        True: the files were built (from the pages as they were when rendering ended). The preview's
+        MkDocs objects are not used for this: a page a reader asks for meanwhile is rendered at once."""
         with self.lock:
-            site = self.site
+            site, generation = self.site, self.site_generation
         for file in site.doc_files:
             give_way()
             if self.pending is not None:
@@ -247,14 +269,27 @@ class Preview:
             with self.lock:
                 if self.site is not site:
                     return False
-                if not self.entries_current(file):
-                    try:
-                        self.render(file)
-                    except Exception as exc:  # the build would fail on it too: say so once, wait for the next change
-                        self.search_from = self.search_version
-                        self.say(f"搜索索引没有更新：生成 {file.src_uri} 时出错（{type(exc).__name__}: {exc}）；"
-                                 "改正后保存，搜索会跟上")
-                        return False
+                if self.entries_current(file):
+                    continue
+                markdown = file.content_string if file.generated_by else None
+            try:
+                made = self.searcher.entries(generation, file.src_uri, markdown)  # outside the lock
+            except SearchRenderError as exc:  # the build would fail on it too: say so once, wait for the next change
+                with self.lock:
+                    self.search_from = self.search_version
+                self.say(f"搜索索引没有更新：生成 {file.src_uri} 时出错（{exc}）；改正后保存，搜索会跟上")
+                return False
+            if made is None:  # the searcher's files are newer than these: the coming change first
+                time.sleep(POLL_SECONDS)
+                return False
+            entries, warnings = made
+            with self.lock:
+                if self.site is site and (file.content_string if file.generated_by else None) == markdown \
+                        and not self.entries_current(file):
+                    self.search_entries[file.src_uri] = (markdown, entries)
+                    self.search_version += 1
+            for warning in warnings:
+                self.say(f"MkDocs 警告（严格构建会失败）：{warning}")
         with self.lock:
             if self.site is not site or not all(self.entries_current(f) for f in site.doc_files):
                 return False  # a page changed meanwhile: the next round
@@ -328,6 +363,7 @@ class Preview:
             site = self.engine.PageSite(self.config_file, passing(library), assembly, self.scratch)
             with self.lock:
                 self.site, self.assembly = site, assembly
+                self.site_generation += 1
                 self.cache.clear()
                 self.generation += 1
                 newer = self.newer(started)
@@ -422,6 +458,32 @@ class Preview:
         with self.lock:
             self.lock.wait_for(lambda: self.token(path) != token, timeout=seconds)
             return self.token(path)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    library: Library  # as `casebook validate` judges it
+    assembly: Assembly  # of the whole library (failed cases are not in it)
+    site: PageSite  # of the cases that pass
+
+
+def check(config: MkDocsConfig, root: Path, memo: Memo) -> Library:
+    """The library as `casebook validate` judges it (unchanged files' verdicts kept in `memo`)."""
+    from . import engine
+
+    return check_library(root, lambda library: engine.page_context(config, library), memo=memo)
+
+
+def load_site(config_file: Path, root: Path, memo: Memo, scratch: Path, config: MkDocsConfig | None = None) -> Loaded:
+    """The preview's site from the files: the library checked, assembled, and MkDocs set up over
+    the cases that pass (`scratch`: MkDocs' site_dir, never written). The preview and its searcher
+    (searchrender.py) both start from this."""
+    from . import engine
+
+    config = config or engine.load(config_file)
+    library = check(config, root, memo)
+    assembly = assemble(library, engine.site_options(config), os.environ)
+    return Loaded(library, assembly, engine.PageSite(config_file, passing(library), assembly, scratch))
 
 
 def passing(library: Library) -> Library:
