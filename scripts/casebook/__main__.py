@@ -1,3 +1,4 @@
 from .cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # (not when imported, e.g. by a spawned child process)
+    raise SystemExit(main())
