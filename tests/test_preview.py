@@ -819,3 +819,60 @@ def test_settle_freezes_what_lives_and_a_full_settle_collects_cycles():
     assert ref() is not None  # frozen garbage stays until a full settle
     settle(full=True)
     assert ref() is None
+
+
+def test_restat_of_the_reported_files_equals_a_scan(live):
+    """What the file system reports is stat-ed instead of scanning the library (0.09 s at 20,000
+    files, up to 1.4 s while step 2 ran): the result is the scan's, or None where it cannot be."""
+    lib, state = live
+    path = lib / f"{CASE}.md"
+    touch_write(path, path.read_text(encoding="utf-8").replace("“邻里帮”志愿服务法", "“邻里帮”报告法"))
+    added = lib / "added-case.md"
+    added.write_text("新文件", encoding="utf-8")
+    hidden = lib / f".{CASE}.md.swp"
+    hidden.write_text("编辑器的文件", encoding="utf-8")
+    image = lib / "assets" / "cover.png"
+    image.unlink()
+    reported = {str(path), str(added), str(hidden), str(image), str(REPO / "README.md")}
+    assert state.restat(reported) == state.take_snapshot() != state.snapshot
+    (lib / "sub").mkdir()
+    assert state.restat({str(lib / "sub")}) is None  # a folder: its files are unknown
+    (lib / "linked").symlink_to(lib / "assets")
+    assert state.restat({str(lib / "linked" / "x.png")}) is None  # the scan does not follow linked folders
+    assert state.restat({str(REPO / "docs" / "index.md")}) is None  # docs/ and mkdocs.yml: the scan
+    assert state.restat({str(REPO / "mkdocs.yml")}) is None
+
+
+def test_the_file_system_reports_a_save_and_the_page_follows(live):
+    from casebook.site.serve import Events
+
+    lib, state = live
+    events = Events.start(state)
+    assert events is not None
+    try:
+        path, url = lib / f"{CASE}.md", f"cases/{CASE}/"
+        (lib / "assets" / "cover.png").read_bytes()  # a read is not a change
+        touch_write(path, path.read_text(encoding="utf-8").replace("“邻里帮”志愿服务法", "“邻里帮”事件法"))
+        reported = events.take(5)
+        assert reported == {str(path)}
+        state.notice(reported)
+        assert "事件法" in page(state, url)
+        (lib / "sub").mkdir()
+        assert events.take(5) is None and not events.paths  # a folder: scan everything
+    finally:
+        events.stop()
+
+
+def test_without_file_system_reports_the_preview_polls(live, monkeypatch):
+    from watchdog.observers import Observer
+
+    from casebook.site.serve import Events
+
+    lib, state = live
+
+    def refuse(*args, **kwargs):
+        raise OSError(28, "inotify watch limit reached")
+
+    monkeypatch.setattr(Observer, "schedule", refuse)
+    assert Events.start(state) is None
+    assert "无法监听文件变化（[Errno 28] inotify watch limit reached）；改为每 0.2 秒查看一次文件" in state.log.text
