@@ -876,3 +876,33 @@ def test_without_file_system_reports_the_preview_polls(live, monkeypatch):
     monkeypatch.setattr(Observer, "schedule", refuse)
     assert Events.start(state) is None
     assert "无法监听文件变化（[Errno 28] inotify watch limit reached）；改为每 0.2 秒查看一次文件" in state.log.text
+
+
+def test_the_searchers_end_while_a_page_is_asked_for_is_quiet(tmp_path, monkeypatch):
+    """The preview's end (Ctrl+C) closes the searcher while the catch-up thread waits for a page:
+    no traceback (two threads closing), no "搜索进程意外退出", and no new child afterwards."""
+    from casebook.site.searchrender import SearchRenderer
+
+    monkeypatch.chdir(REPO)
+    lib = tmp_path / "lib"
+    shutil.copytree(VALID, lib)
+    searcher = SearchRenderer(REPO / "mkdocs.yml", lib)
+    assert searcher.entries(0, "city-overview.md", None)[0]
+    answers, errors = [], []
+
+    def ask() -> None:
+        try:
+            for _ in range(200):
+                answers.append(searcher.entries(0, "city-overview.md", None))
+        except Exception as exc:  # noqa: BLE001 - what the test looks for
+            errors.append(exc)
+
+    asking = threading.Thread(target=ask)
+    asking.start()
+    while not answers:
+        time.sleep(0.01)
+    searcher.close(stop=True)
+    asking.join(30)
+    assert not asking.is_alive() and errors == []
+    assert answers[-1] is None and searcher.process is None and searcher.conn is None
+    assert searcher.entries(0, "city-overview.md", None) is None and searcher.process is None

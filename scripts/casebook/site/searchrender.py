@@ -22,6 +22,7 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
 from pathlib import Path
 
 from ..core.errors import CasebookError
@@ -41,6 +42,9 @@ class SearchRenderer:
         self.config_file, self.root = config_file, root
         self.process: multiprocessing.Process | None = None
         self.conn = None
+        self.closing = threading.Lock()  # the catch-up thread (a dead child) and the preview's end both close
+        self.stopped = False  # the preview has ended: no new child, no answers
+        self.asking = False  # a request is waiting for the child's answer
 
     def start(self) -> None:
         # spawn, not fork: the preview has threads, and a forked copy of their locks can hang.
@@ -55,32 +59,52 @@ class SearchRenderer:
     def entries(self, generation: int, uri: str, markdown: str | None) -> Entries | None:
         """Material's entries of the page `uri` rendered from `markdown` (None: a page of docs/,
         read from its file) in the site of `generation`; None when the child has no such page."""
-        if self.conn is None:
-            self.start()
+        with self.closing:
+            stopped = self.stopped
+            if not stopped:
+                if self.conn is None:
+                    self.start()
+                conn, self.asking = self.conn, True
+        if stopped:
+            self.close()  # what a close during an earlier request left (a killed child, the pipe)
+            return None
         try:
-            self.conn.send((generation, uri, markdown))
-            kind, *answer = self.conn.recv()
+            conn.send((generation, uri, markdown))
+            kind, *answer = conn.recv()
         except (EOFError, OSError) as exc:  # the child died (killed, out of memory): a new one next time
+            with self.closing:
+                self.asking = False
             self.close()
+            if self.stopped:  # the preview ended meanwhile and closed the pipe: nothing went wrong
+                return None
             raise SearchRenderError(f"搜索进程意外退出（{type(exc).__name__}）") from None
+        with self.closing:
+            self.asking = False
         if kind == "error":
             raise SearchRenderError(answer[0])
         return None if kind == "missing" else (answer[0], tuple(answer[1]))
 
-    def close(self) -> None:
-        if self.conn is not None:
+    def close(self, stop: bool = False) -> None:
+        """The child ended (a new one starts on the next request); `stop`: for good (the preview ends)."""
+        with self.closing:
+            self.stopped = self.stopped or stop
+            if self.asking:  # another thread waits for the child's answer: it closes the pipe on the end
+                if self.process is not None:
+                    self.process.kill()
+                return
+            conn, process = self.conn, self.process
+            self.conn = self.process = None
+        if conn is not None:
             try:
-                self.conn.send(None)
+                conn.send(None)
             except OSError:
                 pass
-            self.conn.close()
-            self.conn = None
-        if self.process is not None:
-            self.process.join(5)
-            if self.process.is_alive():
-                self.process.kill()
-                self.process.join()
-            self.process = None
+            conn.close()
+        if process is not None:
+            process.join(5)
+            if process.is_alive():
+                process.kill()
+                process.join()
 
 
 def serve(conn, config_file: Path, root: Path) -> None:

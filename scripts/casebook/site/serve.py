@@ -152,7 +152,7 @@ class Preview:
         self.set_errors(self.library.errors, quiet=False)
         self.search = search and self.site.search_index is not None
         if not self.search:
-            self.searcher.close()
+            self.searcher.close(stop=True)
         # Search: Material's entries of each page, as the build collects them (a page's entries come
         # with every render of it), with the Markdown they were made from (None: a page of docs/).
         self.search_entries: dict[str, tuple[str | None, list[dict]]] = {}
@@ -171,7 +171,7 @@ class Preview:
         settle(full=True)
 
     def close(self) -> None:
-        self.searcher.close()
+        self.searcher.close(stop=True)
         if hasattr(self, "scratch"):
             shutil.rmtree(self.scratch, ignore_errors=True)
 
