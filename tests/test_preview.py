@@ -837,10 +837,35 @@ def test_restat_of_the_reported_files_equals_a_scan(live):
     assert state.restat(reported) == state.take_snapshot() != state.snapshot
     (lib / "sub").mkdir()
     assert state.restat({str(lib / "sub")}) is None  # a folder: its files are unknown
-    (lib / "linked").symlink_to(lib / "assets")
-    assert state.restat({str(lib / "linked" / "x.png")}) is None  # the scan does not follow linked folders
+    outside = lib.parent / "outside"
+    outside.mkdir()
+    (outside / "x.png").write_bytes(b"png")
+    (lib / "linked").symlink_to(outside)
+    linked = state.restat({str(lib / "linked" / "x.png")})  # the scan does not follow linked folders
+    assert linked == state.snapshot and "linked/x.png" not in state.take_snapshot().library
     assert state.restat({str(REPO / "docs" / "index.md")}) is None  # docs/ and mkdocs.yml: the scan
     assert state.restat({str(REPO / "mkdocs.yml")}) is None
+
+
+
+def test_restat_knows_the_library_by_its_real_path(tmp_path, monkeypatch):
+    """The system may name a file by another path than the one the library was given by (macOS:
+    /private/var/... for /var/...): a library reached through a link is still recognised."""
+    from casebook.site.serve import Preview
+
+    monkeypatch.chdir(REPO)
+    lib = tmp_path / "lib"
+    shutil.copytree(VALID, lib)
+    alias = tmp_path / "alias"
+    alias.symlink_to(lib)
+    state = Preview(REPO / "mkdocs.yml", alias, log=_Log(), search=False)
+    try:
+        path = lib / f"{CASE}.md"
+        touch_write(path, path.read_text(encoding="utf-8").replace("“邻里帮”志愿服务法", "“邻里帮”真实路径法"))
+        for named in (path, alias / f"{CASE}.md"):
+            assert state.restat({str(named)}) == state.take_snapshot() != state.snapshot
+    finally:
+        state.close()
 
 
 def test_the_file_system_reports_a_save_and_the_page_follows(live):

@@ -185,7 +185,7 @@ class Preview:
         """The site's own files and folders (absolute): docs/, mkdocs.yml, theme overrides."""
         config = self.validation_config
         watched = [config.docs_dir, self.config_file] + ([config.theme.custom_dir] if config.theme.custom_dir else [])
-        return [os.path.abspath(path) for path in watched]
+        return [os.path.realpath(path) for path in watched]
 
     def take_snapshot(self) -> preview.Snapshot:
         site: dict[str, preview.Stamp] = {}
@@ -196,11 +196,15 @@ class Preview:
 
     def restat(self, paths: set[str]) -> preview.Snapshot | None:
         """The last snapshot with only `paths` (absolute) looked at again; None when that cannot
-        stand for a scan: a path outside the library, in a hidden or linked folder, or a folder."""
-        root = os.path.abspath(self.root) + os.sep
+        stand for a scan: a folder, or a path of docs/, mkdocs.yml or the theme's overrides. A path
+        through a linked folder is taken as the folder's real path: outside the library, it is not
+        part of it (as for scan, which does not follow linked folders)."""
+        root = os.path.realpath(self.root) + os.sep
         site = self.watched_site()
         library = dict(self.snapshot.library)
         for path in paths:
+            # as the system names it (macOS: /private/var/... for /var/...); the file itself may be a link
+            path = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
             if not path.startswith(root):
                 if path in site or path.startswith(tuple(f + os.sep for f in site)):
                     return None  # docs/, mkdocs.yml, overrides: rare, the scan decides
@@ -209,8 +213,6 @@ class Preview:
             parts = rel.split("/")
             if any(part.startswith(".") for part in parts):
                 continue  # as scan: hidden files and folders are not part of the library
-            if any(os.path.islink(root + "/".join(parts[:i])) for i in range(1, len(parts))):
-                return None  # scan does not follow linked folders
             try:
                 st = os.stat(path)
             except OSError:
@@ -636,7 +638,7 @@ class Events:
                 events.add(event)
 
         docs, config_file, *overrides = state.watched_site()
-        folders = [os.path.abspath(state.root), docs, *overrides]
+        folders = [os.path.realpath(state.root), docs, *overrides]
         observer = Observer()
         try:
             for folder in folders:
