@@ -152,6 +152,24 @@ def shipped_builds(tmp_path_factory) -> dict[str, Path]:
     return {"online": online, "offline": build_and_unzip(_in_process, SHIPPED, tmp_path_factory.mktemp("shipped-offline"))}
 
 
+def project_copy(root: Path, remote: str | None = None) -> Path:
+    """mkdocs.yml, docs/, CONTRIBUTING.md and the valid fixture library, outside this checkout;
+    with `remote`, a git repository with one commit and that `origin`."""
+    root.mkdir(parents=True)
+    for name in ("mkdocs.yml", "CONTRIBUTING.md"):
+        shutil.copyfile(REPO / name, root / name)
+    shutil.copytree(REPO / "docs", root / "docs")
+    shutil.copytree(REPO / "overrides", root / "overrides")
+    shutil.copytree(VALID, root / "cases")
+    if remote is not None:
+        git = functools.partial(subprocess.run, cwd=root, check=True, capture_output=True)
+        git(["git", "init", "-q", "-b", "main"])
+        git(["git", "remote", "add", "origin", remote])
+        git(["git", "add", "-A"])
+        git(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "library"])
+    return root
+
+
 def make_library(root: Path, cases: dict[str, str | bytes], taxonomy: str | bytes | None = None) -> Path:
     """A small library in `root`: the valid fixtures' taxonomy.yml (or `taxonomy`) and `cases`.
 

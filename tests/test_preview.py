@@ -22,7 +22,7 @@ from casebook.core.load import shown_path
 from casebook.core.model import Finding
 from casebook.site import preview
 from casebook.site.preview import Change, Snapshot, banner, changes, inject, strip_injection
-from conftest import EDIT_URL, REPO, VALID
+from conftest import EDIT_URL, REPO, VALID, project_copy
 
 CASE = "shili-linlibang"  # a case of the valid fixture library (tests/fixtures/valid)
 
@@ -429,14 +429,8 @@ def test_hand_written_pages_are_followed_and_nothing_is_written(tmp_path, monkey
     added; afterwards the library and docs/ hold exactly what the test wrote."""
     from casebook.site.serve import Preview
 
-    project = tmp_path / "project"
-    project.mkdir()
-    for name in ("docs", "overrides"):
-        shutil.copytree(REPO / name, project / name)
-    for name in ("mkdocs.yml", "CONTRIBUTING.md"):
-        shutil.copy(REPO / name, project / name)
+    project = project_copy(tmp_path / "project")
     lib = project / "cases"
-    shutil.copytree(VALID, lib)
     monkeypatch.chdir(project)
     state = Preview(project / "mkdocs.yml", lib, log=_Log(), search=False)
     try:
@@ -734,14 +728,8 @@ def test_the_searcher_renders_as_the_preview_and_says_what_it_cannot(tmp_path, m
     from casebook.site.searchrender import SearchRenderer, SearchRenderError
     from casebook.site.serve import Preview
 
-    project = tmp_path / "project"  # a mkdocs.yml of its own, to break at the end
-    project.mkdir()
-    for name in ("docs", "overrides"):
-        shutil.copytree(REPO / name, project / name)
-    for name in ("mkdocs.yml", "CONTRIBUTING.md"):
-        shutil.copy(REPO / name, project / name)
+    project = project_copy(tmp_path / "project")  # a mkdocs.yml of its own, to break at the end
     lib = project / "cases"
-    shutil.copytree(VALID, lib)
     monkeypatch.chdir(project)
     config = project / "mkdocs.yml"
     state = Preview(config, lib, log=_Log(), search=False)  # no child: its own site renders the page too

@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from casebook.site.provenance import GitFacts, Manifest, build_date, edit_template, make_manifest, web_url
-from conftest import REPO, VALID
+from conftest import REPO, VALID, project_copy
 
 # -- where the repository is (pure) ---------------------------------------------------------------
 
@@ -86,24 +86,6 @@ def test_manifest_from_environment_and_git():
 
 
 # -- real builds of a copy of the project ---------------------------------------------------------
-
-def project_copy(root: Path, remote: str | None = None) -> Path:
-    """mkdocs.yml, docs/, CONTRIBUTING.md and the valid fixture library, outside this checkout;
-    with `remote`, a git repository with one commit and that `origin`."""
-    root.mkdir(parents=True)
-    for name in ("mkdocs.yml", "CONTRIBUTING.md"):
-        shutil.copyfile(REPO / name, root / name)
-    shutil.copytree(REPO / "docs", root / "docs")
-    shutil.copytree(REPO / "overrides", root / "overrides")
-    shutil.copytree(VALID, root / "cases")
-    if remote is not None:
-        git = functools.partial(subprocess.run, cwd=root, check=True, capture_output=True)
-        git(["git", "init", "-q", "-b", "main"])
-        git(["git", "remote", "add", "origin", remote])
-        git(["git", "add", "-A"])
-        git(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "library"])
-    return root
-
 
 # What may point a build at a repository (CI sets GITHUB_*): removed for the builds below.
 REPOSITORY_HINTS = ("CASEBOOK_EDIT_URL", "CASEBOOK_SITE_URL", "GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA",
