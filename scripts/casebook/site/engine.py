@@ -300,10 +300,14 @@ class PageSite:
             file.content_string = content
         return self.path_of(file)
 
-    def render(self, file: File) -> tuple[str, tuple[str, ...]]:
-        """(the page's HTML as the build writes it, MkDocs' warnings on the way)."""
+    def render(self, file: File) -> tuple[str, tuple[str, ...], list[dict] | None]:
+        """(the page's HTML as the build writes it, MkDocs' warnings on the way, Material's search
+        entries for it). The entries are taken out of Material's list, which would otherwise grow
+        with every render; None when search is off."""
         from mkdocs.commands.build import _populate_page, get_context
 
+        index = self.search_index
+        before = len(index.entries) if index is not None else 0
         handler = _Collect()
         _MKDOCS_LOG.addHandler(handler)
         config, page = self.config, file.page
@@ -320,7 +324,10 @@ class PageSite:
             page.active = False
             config._current_page = None
             _MKDOCS_LOG.removeHandler(handler)
-        return output, tuple(handler.messages)
+            entries = index.entries[before:] if index is not None else None
+            if index is not None:
+                del index.entries[before:]
+        return output, tuple(handler.messages), entries
 
     def render_template(self, name: str) -> str:
         """A theme template the build writes on its own (404.html), as the build renders it."""

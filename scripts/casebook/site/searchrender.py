@@ -149,13 +149,8 @@ def _answer(conn, config_file: Path, root: Path, scratch: Path) -> None:
                 continue
             if markdown is not None:
                 site.set_content(uri, markdown)
-            index = site.search_index
-            before = len(index.entries) if index is not None else 0
-            _, warnings = site.render(file)
-            entries = index.entries[before:] if index is not None else []
-            if index is not None:
-                del index.entries[before:]
-            conn.send(("entries", entries, list(warnings)))
+            _, warnings, entries = site.render(file)
+            conn.send(("entries", entries or [], list(warnings)))
         except CasebookError as exc:  # mkdocs.yml broken, say
             conn.send(("error", str(exc)))
         except Exception as exc:  # the build would fail on this page too: the preview says so

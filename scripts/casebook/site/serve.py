@@ -358,17 +358,11 @@ class Preview:
         return True
 
     def render(self, file) -> str:
-        """A page as the build writes it (under self.lock); the search entries its render made are
-        kept (taken out of Material's list, which would otherwise grow with every render)."""
-        index = self.site.search_index
-        before = len(index.entries) if index is not None else 0
-        html, warnings = self.site.render(file)
-        if index is not None:
-            made_from = file.content_string if file.generated_by else None
-            if not self.entries_current(file):  # the same Markdown makes the same entries: nothing to rebuild
-                self.search_entries[file.src_uri] = (made_from, index.entries[before:])
-                self.search_version += 1
-            del index.entries[before:]
+        """A page as the build writes it (under self.lock); the search entries its render made are kept."""
+        html, warnings, entries = self.site.render(file)
+        if entries is not None and not self.entries_current(file):  # the same Markdown makes the same entries
+            self.search_entries[file.src_uri] = (file.content_string if file.generated_by else None, entries)
+            self.search_version += 1
         for warning in warnings:
             self.say(f"MkDocs 警告（严格构建会失败）：{warning}")
         return html
