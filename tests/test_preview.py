@@ -818,7 +818,9 @@ def test_restat_of_the_reported_files_equals_a_scan(live):
     hidden.write_text("编辑器的文件", encoding="utf-8")
     image = lib / "assets" / "cover.png"
     image.unlink()
-    reported = {str(path), str(added), str(hidden), str(image), str(REPO / "README.md")}
+    odd = lib / "assets" / "图 片 #1\n%E5.PNG"  # spaces, a newline, percent signs: names are input too
+    odd.write_bytes(b"png")
+    reported = {str(path), str(added), str(hidden), str(image), str(odd), str(REPO / "README.md")}
     assert state.restat(reported) == state.take_snapshot() != state.snapshot
     (lib / "sub").mkdir()
     assert state.restat({str(lib / "sub")}) is None  # a folder: its files are unknown
