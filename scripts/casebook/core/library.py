@@ -7,6 +7,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
+from .fanout import map_forked
 from .load import load_case, load_taxonomy, read_svgs, shown_path, taxonomy_lines, walk_library
 from .model import Case, Finding, Library, RawCase, Taxonomy
 from .progress import give_way
@@ -59,15 +60,23 @@ def load_library(root: Path, today: dt.date | None = None, memo: Memo | None = N
             memo.context, memo.cases = context, {}
         kept = {path: memo.cases[path] for path in found.cases if path in memo.cases}
         memo.cases, memo.judged = kept, 0
-    results = []
-    for path in found.cases:
+
+    def judge(path: Path) -> tuple[RawCase, Case | None, list[Finding]]:
         give_way()
-        stamp = _stamp(path) if memo is not None else None
-        if memo is not None and stamp is not None and path in memo.cases and memo.cases[path][0] == stamp:
+        return _judge(path, root, shown_root, taxonomy, usable, files, today)
+
+    results = []
+    if memo is None:  # a build or `casebook validate`: every file judged, on every core
+        for raw, case, case_findings in map_forked(judge, found.cases):
+            findings += case_findings
+            results.append((raw, case))
+    for path in found.cases if memo is not None else ():
+        stamp = _stamp(path)
+        if stamp is not None and path in memo.cases and memo.cases[path][0] == stamp:
             raw, case, case_findings = memo.cases[path][1]
         else:
-            raw, case, case_findings = _judge(path, root, shown_root, taxonomy, usable, files, today)
-            if memo is not None and stamp is not None:
+            raw, case, case_findings = judge(path)
+            if stamp is not None:
                 memo.cases[path] = (stamp, (raw, case, case_findings))
                 memo.judged += 1
         findings += case_findings
@@ -88,8 +97,10 @@ def _judge(path: Path, root: Path, shown_root: str, taxonomy: Taxonomy, usable: 
     # Without a usable taxonomy, vocabulary checks are skipped rather than flooding every case.
     case, findings = validate_case(raw, taxonomy if usable else None, files, today)
     # Drop the YAML nodes once judged: thousands of live node graphs make Python's cyclic
-    # garbage collector rescan them over and over (validate time grew faster than linear).
-    return replace(raw, front_node=None), case, findings
+    # garbage collector rescan them over and over (validate time grew faster than linear). The
+    # file's text goes too (the body stays, in the case): nothing after judging reads it, and a
+    # forked judge (core.fanout) sends a third less back.
+    return replace(raw, front_node=None, text=""), case, findings
 
 
 def judge_again(library: Library, paths: list[Path], memo: Memo, today: dt.date | None = None) -> Library | None:

@@ -1,0 +1,122 @@
+"""core.fanout: the case files judged on every core give the same library as judged one by one.
+
+Forking happens only in a process with one thread, and pytest-xdist's workers have more: each test
+runs its scenario in a fresh Python (the real thing, not a mock of os.fork) and reads back what it
+printed. `forks` counts the real forks made.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from conftest import MINIMAL_CASE, REPO, make_library
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the forked judge runs on Linux only")
+
+PRELUDE = """
+import json, os, sys, threading
+sys.path.insert(0, {scripts!r})
+from casebook.core import fanout
+real_fork, forks = os.fork, []
+def counting_fork():
+    pid = real_fork()
+    if pid:
+        forks.append(pid)
+    return pid
+os.fork = counting_fork
+parent = os.getpid()
+"""
+
+
+def run(body: str, **values) -> dict:
+    code = PRELUDE.format(scripts=str(REPO / "scripts")) + textwrap.dedent(body).format(**values)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0))
+
+
+needs_two_cores = pytest.mark.skipif(cores() < 2, reason="one core: nothing to share")
+
+
+@needs_two_cores
+def test_shares_come_back_in_order() -> None:
+    out = run("""
+        items = list(range(1000))
+        got = fanout.map_forked(lambda x: (x, x * x, os.getpid() == parent), items, min_per_process=100)
+        print(json.dumps({{"got": got, "forks": len(forks)}}))
+    """)
+    assert [g[:2] for g in out["got"]] == [[x, x * x] for x in range(1000)]
+    assert out["forks"] == min(cores(), 10) - 1
+    parts = [g[2] for g in out["got"]]
+    assert parts[0] is True and parts[-1] is False  # the caller took the first share, a child the last
+
+
+@needs_two_cores
+def test_a_failing_child_leaves_its_share_to_the_caller_and_no_process_behind() -> None:
+    out = run("""
+        def square(x):
+            if os.getpid() != parent:
+                os._exit(3) if x % 2 else sys.exit("a child that raises")
+            return x * x
+        got = fanout.map_forked(square, list(range(600)), min_per_process=100)
+        try:
+            os.waitpid(-1, os.WNOHANG)
+            left = True
+        except ChildProcessError:
+            left = False
+        print(json.dumps({{"got": got, "forks": len(forks), "left": left}}))
+    """)
+    assert out["got"] == [x * x for x in range(600)]
+    assert out["forks"] >= 1 and not out["left"]
+
+
+def test_no_fork_with_another_thread_or_too_few_items() -> None:
+    out = run("""
+        few = fanout.map_forked(abs, list(range(-10, 10)), min_per_process=100)
+        stop = threading.Event()
+        threading.Thread(target=stop.wait).start()
+        many = fanout.map_forked(abs, list(range(-1000, 1000)), min_per_process=10)
+        stop.set()
+        print(json.dumps({{"few": few, "many": many, "forks": len(forks)}}))
+    """)
+    assert out == {"few": [abs(x) for x in range(-10, 10)], "many": [abs(x) for x in range(-1000, 1000)], "forks": 0}
+
+
+@needs_two_cores
+def test_a_library_judged_on_every_core_equals_it_judged_alone(tmp_path) -> None:
+    """Valid and broken cases, and a duplicate id whose two files fall in different shares: the
+    library-wide checks see every share's cases."""
+    cases = {f"case-{i:04d}.md": MINIMAL_CASE.format(id=f"case-{i:04d}") for i in range(600)}
+    cases["a/case-0599.md"] = MINIMAL_CASE.format(id="case-0599")  # listed first: the two are in different shares
+    cases["case-0300.md"] = cases["case-0300.md"].replace("region: 永康市", "region: 火星")
+    cases["case-0450.md"] = "---\ntitle: [未闭合\n---\n"
+    cases["case-0500.md"] = cases["case-0500.md"].replace("date: 2024-01-05", "date: 2024-13-05")
+    root = make_library(tmp_path / "lib", cases)
+    out = run("""
+        import datetime as dt
+        from pathlib import Path
+        from casebook.core import library
+        today = dt.date(2025, 1, 1)
+        together = library.load_library(Path({root!r}), today)
+        fanned = len(forks)
+        fanout.processes = lambda count, *a: 1
+        alone = library.load_library(Path({root!r}), today)
+        print(json.dumps({{
+            "same": (together.cases, together.findings) == (alone.cases, alone.findings),
+            "forks": fanned, "after": len(forks), "cases": len(together.cases),
+            "codes": sorted({{(f.path.rsplit("/", 1)[-1], f.code) for f in together.findings if f.severity == "error"}}),
+        }}))
+    """, root=str(root))
+    assert out["forks"] >= 1 and out["after"] == out["forks"]  # the first load forked, the second did not
+    assert out["same"]
+    assert out["codes"] == [["case-0300.md", "E203"], ["case-0450.md", "E104"], ["case-0500.md", "E210"], ["case-0599.md", "E208"]], out["codes"]
+    assert out["cases"] == 601 - 4
