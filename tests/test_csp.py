@@ -13,7 +13,7 @@ import hashlib
 from html.parser import HTMLParser
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from casebook.site import csp
@@ -163,10 +163,12 @@ def test_deterministic():
 # -- generated pages against an independent reader (Python's html.parser) -----------------------
 
 class InlineScripts(HTMLParser):
-    """The oracle: text of each inline script, its type, by the standard library's tokenizer."""
+    """The oracle: text of each inline script, its type, by the standard library's tokenizer.
+    convert_charrefs: without it, html.parser reads `&#` before a tag as text up to the next
+    `;` or end (`<p>&#</p><script>` would hide the script); script text is never converted."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=False)
+        super().__init__(convert_charrefs=True)
         self.found: list[tuple[str, str]] = []
         self.current: list[str] | None = None
         self.kind = ""
@@ -200,6 +202,7 @@ element = st.one_of(
 
 
 @given(st.lists(element, max_size=8))
+@example(["<p>&#</p>", "<script></script>"])  # a character reference cut short before a tag
 def test_hashes_match_an_independent_reader(body):
     html = page(*body)
     reader = InlineScripts()
