@@ -80,15 +80,22 @@ def test_a_failing_child_leaves_its_share_to_the_caller_and_no_process_behind() 
 
 
 def test_no_fork_with_another_thread_or_too_few_items() -> None:
+    """A thread Python started, one a library started (numpy's BLAS), too few items: no fork."""
     out = run("""
         few = fanout.map_forked(abs, list(range(-10, 10)), min_per_process=100)
         stop = threading.Event()
-        threading.Thread(target=stop.wait).start()
+        waiting = threading.Thread(target=stop.wait)
+        waiting.start()
         many = fanout.map_forked(abs, list(range(-1000, 1000)), min_per_process=10)
         stop.set()
-        print(json.dumps({{"few": few, "many": many, "forks": len(forks)}}))
+        waiting.join()
+        import numpy  # its BLAS starts a thread Python does not list
+        assert threading.active_count() == 1
+        native = fanout.map_forked(abs, list(range(-1000, 1000)), min_per_process=10)
+        print(json.dumps({{"few": few, "many": many, "native": native, "forks": len(forks)}}))
     """)
-    assert out == {"few": [abs(x) for x in range(-10, 10)], "many": [abs(x) for x in range(-1000, 1000)], "forks": 0}
+    expected = [abs(x) for x in range(-1000, 1000)]
+    assert out == {"few": [abs(x) for x in range(-10, 10)], "many": expected, "native": expected, "forks": 0}
 
 
 @needs_two_cores

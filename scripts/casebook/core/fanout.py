@@ -30,10 +30,25 @@ MIN_PER_PROCESS = 250  # 2,000 cases judge in 0.6 s: 250 are 75 ms, a fork and i
 
 def processes(count: int, min_per_process: int = MIN_PER_PROCESS) -> int:
     """How many processes (the caller included) share `count` items here."""
-    if sys.platform != "linux" or not hasattr(os, "fork") or threading.active_count() != 1:
+    if sys.platform != "linux" or not hasattr(os, "fork") or not _single_threaded():
         return 1
     cores = len(os.sched_getaffinity(0))
     return max(1, min(cores, count // min_per_process))
+
+
+def _single_threaded() -> bool:
+    """One thread in this process: Python's own, and those a library started that Python does not
+    list (numpy's BLAS starts one on import)."""
+    if threading.active_count() != 1:
+        return False
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"Threads:"):
+                    return int(line.split()[1]) == 1
+    except (OSError, ValueError):
+        pass
+    return False
 
 
 def map_forked(func: Callable[[T], R], items: Sequence[T], min_per_process: int = MIN_PER_PROCESS) -> list[R]:
