@@ -515,6 +515,22 @@ def test_admonitions_definition_lists_and_attributes_print_as_the_site_shows_the
     assert "!!!" not in str(blocks) and "{#" not in str(blocks) and "markdown" not in str(blocks)
 
 
+def test_the_book_embeds_exactly_the_library_images_an_address_names():
+    """rules.library_image decides (as validate's E418 does): a library file with an image suffix,
+    percent-encoded or with spaces, in every Markdown form; a PDF, a page, this page are left out
+    (Typst would stop on a PDF given as an image)."""
+    from casebook.book.compose import markdown_blocks
+
+    assets = {"assets/a b.png", "assets/图.png", "assets/report.pdf", "c.md"}
+    text = ("![一](<assets/a b.png>) ![二](assets/%E5%9B%BE.png) ![三][三]\n\n[三]: <assets/a b.png>\n\n"
+            '<img src="assets/图.png" alt="四"> ![五](assets/report.pdf) ![六](c.md) ![七](#) ![八](sub/../assets/a%20b.png#x)')
+    images = [(b["alt"], b["src"]) for b in markdown_blocks(text, "", assets) if b["t"] == "img"]
+    assert images == [("一", "assets/a b.png"), ("二", "assets/图.png"), ("三", "assets/a b.png"), ("四", "assets/图.png"),
+                      ("五", None), ("六", None), ("七", None), ("八", "assets/a b.png")]
+    # a case in a folder: its addresses are relative to it
+    assert [b["src"] for b in markdown_blocks("![图](../assets/图.png)", "sub", assets) if b["t"] == "img"] == ["assets/图.png"]
+
+
 def test_markdown_blocks_cover_the_subset_cases_use():
     from casebook.book.compose import markdown_blocks
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import functools
 import string
+from pathlib import Path
 
 import pytest
 from hypothesis import assume, given, settings
@@ -96,6 +97,11 @@ BODY_LINE = MINIMAL_CASE.format(id="a").split("\n").index("测试做法。") + 1
     ("a <span markdown=\"1\">b</span>", [("E409", 0)]),
     ('<div markdown="1">\n\n**粗**\n\n</div>', []),  # md_in_html consumes it
     ("![图](assets/cover.png) [PDF](assets/cover.png#x)", []),
+    ("![图](a.md)", [("E418", 0)]),  # an image of a case page (here its own)
+    ("一\n\n![图](#)", [("E418", 2)]),  # this page
+    ('<img src="" alt="空">', [("E418", 0)]),
+    ("![图][封面]\n\n[封面]: #主要做法", [("E418", 0)]),  # reported where the image is, not its definition
+    ("[封面](a.md) ![图](assets/cover.png)", []),  # a link may point at a page
     ("```c++\n<font>\n```", []),  # code is text
 ])
 def test_each_problem_is_found_at_its_line(tmp_path, body: str, expected: list[tuple[str, int]]) -> None:
@@ -109,6 +115,101 @@ def test_percent_encoded_and_spaced_image_paths_are_library_files(tmp_path) -> N
     (tmp_path / "assets" / "图.png").write_bytes((tmp_path / "assets" / "cover.png").read_bytes())
     (tmp_path / "assets" / "a b.png").write_bytes((tmp_path / "assets" / "cover.png").read_bytes())
     assert check(tmp_path).errors == ()
+
+
+# Image addresses as contributors write them: library images (percent-encoded, with spaces, in a
+# subfolder, with #/?), other library files, case pages, this page, missing files, other sites.
+IMAGE_ADDRESSES = [
+    "assets/cover.png", "./assets/cover.png", "assets/cover.png#x", "assets/cover.png?v=1", "assets/%63over.png",
+    "assets/图 片.png", "assets/%E5%9B%BE%20%E7%89%87.png", "assets/sub/a b.png", "assets/sub/a%20b.png", "assets/sub/a+b.png",
+    "assets/sub/../cover.png", "assets/report.pdf", "assets/notes.txt", "assets/", "assets/missing.png", "assets/COVER.png",
+    "b.md", "b.md#基本情况", "#", "#主要做法", "", "?x", "/assets/cover.png", "../assets/cover.png",
+    "https://example.com/x.png", "mailto:a@example.com",
+]
+IMAGE_FORMS = {"inline": "![图]({u})", "angle": "![图](<{u}>)", "raw": '<img src="{u}" alt="图">', "reference": "![图][图一]\n\n[图一]: <{u}>"}
+
+
+@pytest.fixture(scope="module")
+def image_library(tmp_path_factory):
+    """A case per image address and form, and what validate says of each."""
+    root = tmp_path_factory.mktemp("images") / "lib"
+    cases = {"b.md": case_with("测试。", "b")}
+    cases |= {f"i{n:02d}-{form}.md": case_with(text.format(u=url), f"i{n:02d}-{form}")
+              for n, url in enumerate(IMAGE_ADDRESSES) for form, text in IMAGE_FORMS.items()}
+    make_library(root, cases)
+    cover = (root / "assets" / "cover.png").read_bytes()
+    for name in ("图 片.png", "sub/a b.png", "sub/a+b.png"):
+        (root / "assets" / name).parent.mkdir(exist_ok=True)
+        (root / "assets" / name).write_bytes(cover)
+    (root / "assets" / "report.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    (root / "assets" / "notes.txt").write_text("说明", encoding="utf-8")
+    codes: dict[str, set[str]] = {}
+    for f in check(root).findings:
+        if f.severity == "error":
+            codes.setdefault(Path(relative(f.path, root)).stem, set()).add(f.code)
+    return root, codes
+
+
+def test_an_image_validate_accepts_is_an_image_on_the_site_and_in_the_book(image_library, tmp_path_factory) -> None:
+    """The oracle is the built site, both flavours: every image of a case validate accepts is an
+    image file of the site (a browser would show it) online and offline, and the book embeds it;
+    every case refused with E418, built anyway, shows a broken image in one of them or is left out
+    of the book. Each address in four forms: inline, <inline>, raw <img>, reference."""
+    import html
+    import re
+    import shutil
+    from urllib.parse import unquote, urljoin
+
+    from casebook.book.compose import markdown_blocks
+    from casebook.core.library import load_library
+    from casebook.core.model import Library
+    from casebook.site import engine
+
+    root, codes = image_library
+    accepted = {p.stem for p in root.glob("i*.md")} - set(codes)
+    refused = {name for name, found in codes.items() if "E418" in found}
+    assert len(accepted) > 30 and len(refused) > 20  # both sides are exercised
+    assert {"i00-inline", "i05-raw", "i05-inline", "i08-reference", "i06-angle"} <= accepted
+    assert {"i11-inline", "i16-raw", "i18-reference", "i20-inline", "i23-raw"} <= refused
+
+    def built(names: set[str], strict: bool) -> tuple[dict[str, Path], object]:
+        """The library of these cases built online and offline (MkDocs and the plugin)."""
+        lib = tmp_path_factory.mktemp("images") / "lib"
+        shutil.copytree(root, lib, ignore=lambda folder, found: [n for n in found if n.endswith(".md") and n[:-3] not in names | {"b"}])
+        library = load_library(lib)
+        sites = {}
+        for offline in (False, True):
+            sites[offline] = lib.parent / ("offline" if offline else "online")
+            config = engine.load(REPO / "mkdocs.yml", site_dir=str(sites[offline]), strict=strict)
+            engine.configure(config, Library(library.root, library.taxonomy, library.published, (), library.assets), None, offline)
+            engine.run_build(config)
+        return sites, library
+
+    def shown(sites: dict, name: str) -> list[bool]:
+        """For each image of the case's page, each flavour: does its address name an image file."""
+        out = []
+        for offline, site in sites.items():
+            page = f"cases/{name}.html" if offline else f"cases/{name}/index.html"
+            text = (site / page).read_text("utf-8")
+            article = text[text.index("<article"):text.index("</article>")]
+            for src in re.findall(r'<img\b[^>]*?\ssrc="([^"]*)"', article):
+                target = urljoin(f"http://site/{page}", html.unescape(src)).split("#")[0].split("?")[0]
+                path = site / unquote(target.removeprefix("http://site/"))
+                out.append(target.startswith("http://site/") and path.suffix == ".png" and path.is_file())
+        return out
+
+    def kept(library, name: str) -> list[bool]:
+        case = next(c for c in library.cases if c.id == name)
+        return [bool(b["src"]) for b in markdown_blocks(case.body, "", set(library.assets)) if b["t"] == "img"]
+
+    sites, library = built(accepted, strict=True)  # a warning would stop it
+    for name in sorted(accepted):
+        online_offline, book = shown(sites, name), kept(library, name)
+        assert len(online_offline) == 2 and all(online_offline) and book and all(book), (name, online_offline, book)
+    sites, library = built(refused, strict=False)
+    for name in sorted(refused):
+        online_offline, book = shown(sites, name), kept(library, name)
+        assert not all(online_offline) or not all(book), (name, online_offline, book)
 
 
 # -- validate --fix --------------------------------------------------------------------------------

@@ -21,8 +21,9 @@ import yaml
 from .errors import BookError
 from ..core.index import Index, case_values
 from ..core.model import Case
-from ..core.rules import honors_text, kept_link, library_path
+from ..core.rules import honors_text, kept_link, library_image, library_url
 from ..core.sanitize import DROP_WITH_CONTENT
+from ..core.scan import rewrite_addresses
 from ..core.scan import sections as scan_sections
 from ..core.volumes import DEFAULT_VOLUME_PAGES  # noqa: F401  (the budget's one home)
 from ..core.schema import FIELD_BY_KEY, VOCABULARIES, VOCABULARY_LABELS
@@ -453,9 +454,11 @@ def markdown_blocks(text: str, base: str = "", assets: set[str] | frozenset[str]
     images resolve against it and are kept only when they are library files (`assets`)."""
     _MD.reset()
     tree = _Tree()
-    tree.feed(_MD.convert(text))
+    # Addresses as the site's pages hold them (from the library's root, percent-encoded): the same
+    # Markdown then reads the same images (a reference `[x]: <a b.png>` is one only when encoded).
+    tree.feed(_MD.convert(rewrite_addresses(text, lambda url: library_url(base, url))))
     tree.close()
-    return _Blocks(base, assets).blocks(tree.root.children)
+    return _Blocks("", assets).blocks(tree.root.children)
 
 
 class _Blocks:
@@ -555,8 +558,7 @@ class _Blocks:
             self.inline_children(node, runs, new, out, flush, images)
 
     def image(self, src: str) -> str | None:
-        path = library_path(self.base, src)
-        return path if path in self.assets else None
+        return library_image(self.base, src, self.assets)
 
 
 _BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "pre", "blockquote", "table", "hr", "div",

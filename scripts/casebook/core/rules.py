@@ -8,11 +8,11 @@ import difflib
 import html
 import posixpath
 import re
-from collections.abc import Iterable
-from urllib.parse import unquote
+from collections.abc import Collection, Iterable
+from urllib.parse import quote, unquote
 
 from .model import Honor, Taxonomy
-from .schema import HONOR_YEAR_MIN, REQUIRED_SECTIONS, SECTION_ORDER, SUMMARY_MAX, Field
+from .schema import HONOR_YEAR_MIN, IMAGE_SUFFIXES, REQUIRED_SECTIONS, SECTION_ORDER, SUMMARY_MAX, Field
 
 # -- vocabularies ----------------------------------------------------------------------------
 
@@ -197,3 +197,31 @@ def library_path(base: str, url: str) -> str | None:
     if path == ".." or path.startswith("../") or path.startswith("/"):
         return None
     return path
+
+
+def url_path(path: str) -> str:
+    """A library path as a URL path: anything but letters, digits and `/-._~` percent-encoded."""
+    return quote(path, safe="/")
+
+
+def library_url(base: str, url: str) -> str | None:
+    """A relative address of a case written as a URL from the library's root: the file
+    `library_path` names (the address as a browser reads the attribute: entities decoded),
+    percent-encoded, with its #anchor or ?query as written. None for any other address. The site
+    and the book both read a body's addresses in this form (Python-Markdown cannot parse a
+    reference definition `[x]: <a b.png>` with a space in it; `a%20b.png` it can)."""
+    path = library_path(base, html.unescape(url))
+    if path is None:
+        return None
+    cut = min((i for i in (url.find("#"), url.find("?")) if i != -1), default=len(url))
+    return url_path(path) + url[cut:]
+
+
+def library_image(base: str, url: str, files: Collection[str]) -> str | None:
+    """The image an image's address shows: one of `files` (the library's files) named by
+    `library_path` whose name ends in an image suffix (IMAGE_SUFFIXES). None for anything else (a
+    case's page, a PDF, this page's `#`, a missing file): the book cannot embed it and the site
+    would show a broken image. The book keeps an image, and validation accepts one (E418), only
+    when this names a file."""
+    path = library_path(base, url)
+    return path if path is not None and path in files and path.lower().endswith(IMAGE_SUFFIXES) else None

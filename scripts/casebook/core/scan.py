@@ -6,7 +6,7 @@ Pure functions over strings; code blocks and inline code are skipped where they 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 import html
 import html.parser as _html_parser
@@ -391,6 +391,42 @@ def snippet_lines(body: str, first_line: int) -> Iterator[int]:
         return
     for m in SNIPPET_MARKER.finditer(body):
         yield first_line + body.count("\n", 0, m.start())
+
+
+# Addresses in a body: inline links and images `](url)` / `](<url>)`, reference definitions
+# `[x]: url`, and raw HTML `<img src>` / `<a href>` (which Markdown does not rewrite).
+_MD_TARGET = re.compile(r"(\]\(\s*)(<[^>\n]*>|[^)\s]+)")
+_REF_TARGET = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*)(<[^>\n]*>|\S+)", re.M)
+# [^<>]: an attempt ends at the next tag, so a line of thousands of unclosed `<a ` stays linear.
+# A quoted value is the whole address, spaces included (`src="assets/图 片.png"`).
+_HTML_TARGET = re.compile(r"(<(?:img|a)\b[^<>]*?\s(?:src|href)\s*=\s*)(\"[^\"<>]*\"|'[^'<>]*'|[^\"'\s<>]+)", re.I)
+
+
+def rewrite_addresses(body: str, new: Callable[[str], str | None], html_prefix: str = "") -> str:
+    """`body` with every address a reader would follow replaced by new(address) (None: kept as
+    written): Markdown's inline and reference targets (a `<bracketed>` one stays bracketed) and
+    raw HTML's `<img src>` and `<a href>`, where `html_prefix` goes before a replaced address
+    (Markdown's are made relative to the page by the renderer, raw HTML's are not)."""
+
+    def markdown_target(m: re.Match) -> str:
+        written = m.group(2)
+        bracketed = written.startswith("<")
+        url = new(written[1:-1] if bracketed else written)
+        return m.group(1) + (written if url is None else f"<{url}>" if bracketed else url)
+
+    def html_target(m: re.Match) -> str:
+        written = m.group(2)
+        quote = written[0] if written[0] in "\"'" else ""
+        url = new(written[1:-1] if quote else written)
+        return m.group(1) + (written if url is None else f"{quote}{html_prefix}{url}{quote}")
+
+    if "](" in body:
+        body = _MD_TARGET.sub(markdown_target, body)
+    if "]:" in body:
+        body = _REF_TARGET.sub(markdown_target, body)
+    if "<" in body:
+        body = _HTML_TARGET.sub(html_target, body)
+    return body
 
 
 def escape_snippets(text: str) -> str:

@@ -105,7 +105,7 @@ class PageEngine:
                 if error is SLOW:
                     out[uri] = Rendered(error=f"生成这一页超过 {RENDER_SECONDS} 秒", slow=True)
                 else:
-                    out[uri] = Rendered(page.content or "", tuple(handler.messages), error)
+                    out[uri] = Rendered(page.content or "", tuple(handler.messages), error, url=page.url)
             # Anchors point into other pages: render those too, then check as the build does.
             for uri, page in pages.items():
                 for target in list((page.links_to_anchors or {})):
@@ -114,7 +114,7 @@ class PageEngine:
                 handler.messages.clear()
                 page.validate_anchor_links(files=self.files, log_level=self.config.validation.links.anchors)
                 if handler.messages:
-                    out[uri] = Rendered(out[uri].html, out[uri].warnings + tuple(handler.messages), out[uri].error)
+                    out[uri] = replace(out[uri], warnings=out[uri].warnings + tuple(handler.messages))
         finally:
             _MKDOCS_LOG.removeHandler(handler)
         return out

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from ..core import sanitize, scan
+from ..core import rules, sanitize, scan
 from ..core.library import Memo, load_library
 from ..core.load import shown_path
 from ..core.model import Case, Finding, Library
@@ -54,6 +54,7 @@ class Rendered:
     warnings: tuple[str, ...] = ()
     error: str | None = None
     slow: bool = False  # stopped after the time a page may take (engine.RENDER_SECONDS)
+    url: str = ""  # the page's address in the site (its images' addresses are relative to it)
 
 
 class Engine(Protocol):
@@ -64,11 +65,14 @@ class Engine(Protocol):
 @dataclass(frozen=True)
 class Located:
     """A case file as findings name it: its shown path and the file line of its first body line;
-    and the library's case files by page (to recognise an address the page has rewritten)."""
+    the library's case files by page (to recognise an address the page has rewritten); the
+    library's files, by library path and by site path (where the site publishes them)."""
 
     shown: str
     body_line: int
     cases_by_rel: Mapping[str, str]
+    files: frozenset[str] = frozenset()
+    site_files: frozenset[str] = frozenset()
 
 
 def check_library(root: Path, context_for: Callable[[Library], tuple[Mapping[str, str], Engine]],
@@ -82,16 +86,18 @@ def check_library(root: Path, context_for: Callable[[Library], tuple[Mapping[str
     cases = [c for c in library.published if needs_check(c.body)]
     if not cases:
         return library
-    from .render import case_uri  # the page names: imported only when pages are rendered
+    from .render import CASES_DIR, case_uri  # the page names: imported only when pages are rendered
 
     pages, engine = context_for(library)
     rendered = engine.render_pages([case_uri(c.id) for c in cases], pages.get)
     shown_root = shown_path(library.root)
     shown = {c.rel: c.rel if shown_root == "." else f"{shown_root}/{c.rel}" for c in library.cases}
     cases_by_rel = {c.rel: c.id for c in library.published}  # as render_site maps them
+    files = frozenset(library.assets)
+    site_files = frozenset(CASES_DIR + f for f in files)  # the site publishes library files under cases/
     findings: list[Finding] = []
     for case in cases:
-        at = Located(shown[case.rel], case.body_line, cases_by_rel)
+        at = Located(shown[case.rel], case.body_line, cases_by_rel, files, site_files)
         findings += page_findings(case, rendered[case_uri(case.id)], at)
     return library.with_findings(findings, shown)
 
@@ -124,7 +130,72 @@ def page_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
         finding = _warning_finding(case, warning, at)
         if not any(r.line == finding.line and r.code in ("E403", "E404", "E414") for r in removed):
             out.append(finding)  # else: one problem, the sanitiser's finding says it
-    return out + removed
+    out += removed
+    said = {f.line for f in out}  # a missing image (E406), an outside path (E405) ...: said once
+    return out + [f for f in image_findings(case, page, at) if f.line not in said]
+
+
+# -- images: what the page shows, the book embeds --------------------------------------------------
+
+# Images as written in the body: `![alt](url)`, `![alt][ref]` / `![alt][]` / `![alt]` (with the
+# reference's definition), raw `<img src>`; in the order the page shows them.
+_IMAGE_WRITTEN = re.compile(
+    r"!\[((?:[^\]\\\n]|\\.)*)\](?:\(\s*(<[^>\n]*>|(?:[^()\n]|\([^()\n]*\))*)|\[((?:[^\]\\\n]|\\.)*)\])?"
+    r"|<img\b(?:[^<>]*?\ssrc\s*=\s*(\"[^\"<>]*\"|'[^'<>]*'|[^\"'\s<>]*))?", re.I)
+_DEFINITION = re.compile(r"^ {0,3}\[((?:[^\]\\\n]|\\.)+)\]:[ \t]*(<[^>\n]*>|\S+)", re.M)
+
+
+def image_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
+    """E418 for every image of the page that is not one of the library's images
+    (`rules.library_image` of the address as written, the book's own test): the site would show
+    it broken (in one flavour or both) and the book could not embed it. Web and script addresses
+    have their own findings (E403, E404). The body gives each image's line and address; an image
+    the page shows that the body's scan did not find is judged by its address in the page."""
+    from posixpath import dirname
+
+    from .render import CASES_DIR
+
+    def finding(line: int, url: str) -> Finding:
+        return Finding(at.shown, at.body_line + line, "E418",
+                       f"图片“{url[:80]}”不是库中的图片文件（{'、'.join(IMAGE_SUFFIXES)}），页面上会显示为破图，案例汇编也无法收入；"
+                       "请改成 assets/ 里的图片，要指向页面或文档请写成链接 [文字](地址)", CODE_BY_ID["E418"].severity)
+
+    def judged(url: str) -> bool:
+        return rules.url_kind(url) not in ("web", "script", "host")
+
+    written = [(line, url) for line, url in _written_images(case) if judged(url)]
+    out = [finding(line, url) for line, url in written if rules.library_image(dirname(case.rel), url, at.files) is None]
+    shown = [attrs.get("src") or "" for attrs in map(dict, (a for name, a in sanitize.start_tags(page.html) if name == "img"))
+             if "twemoji" not in (attrs.get("class") or "").split()]
+    shown = [src for src in shown if judged(src)]
+    if len(shown) > len(written):
+        # MkDocs makes a Markdown image's address relative to the page's address (cases/<id>/); a
+        # raw <img> keeps the assembly's, relative to the page's folder (engine.page_context).
+        bases = (page.url if page.url.endswith("/") else dirname(page.url), CASES_DIR)
+        out += [finding(0, src) for src in shown
+                if all(rules.library_image(base, src, at.site_files) is None for base in bases)][:len(shown) - len(written)]
+    return out
+
+
+def _written_images(case: Case) -> list[tuple[int, str]]:
+    """(body line, address as written, entities decoded) of every image the body writes, in order."""
+    masked = scan.mask_code(case.body)
+    definitions = {" ".join(m.group(1).lower().split()): m.group(2) for m in reversed(list(_DEFINITION.finditer(masked)))}
+    out = []
+    for m in _IMAGE_WRITTEN.finditer(masked):
+        if m.group(0).lower().startswith("<img"):
+            url = m.group(4) or ""
+            url = url[1:-1] if url[:1] in ("'", '"') else url
+        elif m.group(2) is not None:  # as publish._candidates reads it: a title is no part of it
+            url = m.group(2)[1:-1] if m.group(2).startswith("<") else _TITLE.sub("", m.group(2)).strip()
+        else:
+            label = m.group(3) or m.group(1)
+            url = definitions.get(" ".join(label.lower().split()))
+            if url is None:
+                continue  # `![x]` with no definition is text, not an image
+            url = url[1:-1] if url.startswith("<") else url
+        out.append((masked.count("\n", 0, m.start()), html_unescape(url)))
+    return out
 
 
 def _warning_finding(case: Case, warning: str, at: Located) -> Finding:

@@ -21,8 +21,8 @@ from .checksums import verify_instructions
 from ..core.index import Facet, Index
 from ..core.model import Case
 from ..core.progress import give_way
-from ..core.rules import honor_text, library_path
-from ..core.scan import escape_snippets
+from ..core.rules import honor_text, library_path, library_url, url_path
+from ..core.scan import escape_snippets, rewrite_addresses
 from ..core.volumes import VolumeFiles
 from ..core.schema import FIELD_BY_KEY, FIELDS, INCOMPLETE_MARK, VOCABULARIES, VOCABULARY_LABELS, Field
 
@@ -160,55 +160,22 @@ def case_table(cases: tuple[Case, ...], from_page: str) -> str:
 
 # -- case pages ----------------------------------------------------------------------------
 
-def url_path(path: str) -> str:
-    """A library path as a URL path: anything but letters, digits and `/-._~` percent-encoded."""
-    return quote(path, safe="/")
-
-
 def rewrite_url(case_rel: str, url: str, cases_by_rel: dict[str, str]) -> str | None:
     """Where a relative address in a case body points on the site: a library file keeps its library
-    path (under cases/, percent-encoded), a case's .md file becomes its page (`<id>.md`); #anchor
-    and ?query as written. None for anything else (web links, anchors on this page, paths that
-    leave the library: those are left as written)."""
-    path = library_path(posixpath.dirname(case_rel), html.unescape(url))
-    if path is None:
-        return None
-    cut = min((i for i in (url.find("#"), url.find("?")) if i != -1), default=len(url))
-    new = f"{cases_by_rel[path]}.md" if path in cases_by_rel else url_path(path)
-    return new + url[cut:]
-
-
-# Addresses in a body: inline links and images `](url)` / `](<url>)`, reference definitions
-# `[x]: url`, and raw HTML `<img src>` / `<a href>` (which MkDocs does not rewrite).
-_MD_TARGET = re.compile(r"(\]\(\s*)(<[^>\n]*>|[^)\s]+)")
-_REF_TARGET = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*)(<[^>\n]*>|\S+)", re.M)
-# [^<>]: an attempt ends at the next tag, so a line of thousands of unclosed `<a ` stays linear.
-_HTML_TARGET = re.compile(r"(<(?:img|a)\b[^<>]*?\s(?:src|href)\s*=\s*[\"']?)([^\"'\s<>]+)", re.I)
+    path (under cases/, percent-encoded: `rules.library_url`), a case's .md file becomes its page
+    (`<id>.md`); #anchor and ?query as written. None for anything else (web links, anchors on this
+    page, paths that leave the library: those are left as written)."""
+    base = posixpath.dirname(case_rel)
+    new = library_url(base, url)
+    path = library_path(base, html.unescape(url)) if new is not None else None
+    return f"{cases_by_rel[path]}.md{new[len(url_path(path)):]}" if path in cases_by_rel else new
 
 
 def rewrite_links(case: Case, cases_by_rel: dict[str, str], html_prefix: str) -> str:
     """The body as the case page holds it: relative addresses pointed at the site (library files
     live under cases/), raw HTML ones also made relative to the page's URL (`html_prefix`), and
     pymdownx.snippets markers escaped (they would paste files of the build machine)."""
-
-    def markdown_target(m: re.Match) -> str:
-        written = m.group(2)
-        bracketed = written.startswith("<")
-        new = rewrite_url(case.rel, written[1:-1] if bracketed else written, cases_by_rel)
-        return m.group(1) + (written if new is None else f"<{new}>" if bracketed else new)
-
-    def html_target(m: re.Match) -> str:
-        new = rewrite_url(case.rel, m.group(2), cases_by_rel)
-        return m.group(1) + (m.group(2) if new is None else html_prefix + new)
-
-    body = escape_snippets(case.body)
-    if "](" in body:
-        body = _MD_TARGET.sub(markdown_target, body)
-    if "]:" in body:
-        body = _REF_TARGET.sub(markdown_target, body)
-    if "<" in body:
-        body = _HTML_TARGET.sub(html_target, body)
-    return body
+    return rewrite_addresses(escape_snippets(case.body), lambda url: rewrite_url(case.rel, url, cases_by_rel), html_prefix)
 
 
 # The fields listed under a case's summary (labels, kinds and vocabularies from the schema). Not
