@@ -447,6 +447,22 @@ def test_invalid_library_writes_nothing(run_cli, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_case_validate_refuses_for_its_page_is_not_put_in_the_book(run_cli, tmp_path):
+    """The book holds what validate accepts: a refusal that only rendering the page finds (an image
+    of a PDF, E418; a pasted style attribute, E409) stops it as it stops validate and the build."""
+    for body, code in (("![图](assets/report.pdf)", "E418"), ('<p style="color:red">文字</p>', "E409")):
+        cases = tmp_path / code / "cases"
+        shutil.copytree(VALID, cases)
+        (cases / "assets" / "report.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+        case = next(p for p in sorted(cases.glob("*.md")))
+        case.write_text(case.read_text(encoding="utf-8").replace("\n## 主要做法\n", f"\n## 主要做法\n\n{body}\n", 1), encoding="utf-8")
+        validated = run_cli("validate", "--cases", cases)
+        assert validated.returncode == 1 and code in validated.stdout, validated.stdout
+        result = make_book(run_cli, cases, tmp_path / code / "out")
+        assert result.returncode == 1 and code in result.stderr and "没有生成案例汇编" in result.stderr
+        assert not (tmp_path / code / "out").exists()
+
+
 # -- the site links the book ---------------------------------------------------------------------
 
 def test_site_links_the_book_when_it_is_given(run_cli, built, library, tmp_path):

@@ -451,11 +451,12 @@ def no_config(path: Path, why: str = "") -> int:
 
 
 def valid_library(cases: Path) -> Library | None:
-    """The library (core validation only: the book does not render pages), or None after printing
-    its findings (the caller says what it did not do)."""
-    from .core.library import load_library
-
-    library = load_library(cases)
+    """The library as `casebook validate` judges it (`checked_library`: every case page too, as the
+    build renders it), or None after printing its findings (the caller says what it did not do).
+    The book holds what validate accepts and the site publishes, no case validate refuses."""
+    library = checked_library(cases, None)
+    if library is None:
+        return None
     if library.errors:
         sys.stderr.write(report.as_text(library))
         return None
