@@ -102,6 +102,8 @@ BODY_LINE = MINIMAL_CASE.format(id="a").split("\n").index("测试做法。") + 1
     ('<img src="" alt="空">', [("E418", 0)]),
     ("![图][封面]\n\n[封面]: #主要做法", [("E418", 0)]),  # reported where the image is, not its definition
     ("[封面](a.md) ![图](assets/cover.png)", []),  # a link may point at a page
+    ("<div>![图](a.md)</div>", []),  # inside raw HTML it is text, not an image
+    ('<div markdown="1">![图](a.md)</div>', [("E418", 0)]),  # md_in_html: an image again
     ("```c++\n<font>\n```", []),  # code is text
 ])
 def test_each_problem_is_found_at_its_line(tmp_path, body: str, expected: list[tuple[str, int]]) -> None:

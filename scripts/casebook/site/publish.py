@@ -149,8 +149,8 @@ def image_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
     """E418 for every image of the page that is not one of the library's images
     (`rules.library_image` of the address as written, the book's own test): the site would show
     it broken (in one flavour or both) and the book could not embed it. Web and script addresses
-    have their own findings (E403, E404). The body gives each image's line and address; an image
-    the page shows that the body's scan did not find is judged by its address in the page."""
+    have their own findings (E403, E404). The body gives each image's line and address; when the
+    body's images and the page's differ in number, the page's addresses are judged instead."""
     from posixpath import dirname
 
     from .render import CASES_DIR
@@ -164,17 +164,19 @@ def image_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
         return rules.url_kind(url) not in ("web", "script", "host")
 
     written = [(line, url) for line, url in _written_images(case) if judged(url)]
-    out = [finding(line, url) for line, url in written if rules.library_image(dirname(case.rel), url, at.files) is None]
+    unfit = [(line, url) for line, url in written if rules.library_image(dirname(case.rel), url, at.files) is None]
     shown = [attrs.get("src") or "" for attrs in map(dict, (a for name, a in sanitize.start_tags(page.html) if name == "img"))
              if "twemoji" not in (attrs.get("class") or "").split()]
     shown = [src for src in shown if judged(src)]
-    if len(shown) > len(written):
-        # MkDocs makes a Markdown image's address relative to the page's address (cases/<id>/); a
-        # raw <img> keeps the assembly's, relative to the page's folder (engine.page_context).
-        bases = (page.url if page.url.endswith("/") else dirname(page.url), CASES_DIR)
-        out += [finding(0, src) for src in shown
-                if all(rules.library_image(base, src, at.site_files) is None for base in bases)][:len(shown) - len(written)]
-    return out
+    if len(shown) == len(written):  # the body's images are the page's, in the same order
+        return [finding(line, url) for line, url in unfit]
+    # Some image is written in a form the scan does not know, or some `![..](..)` is no image on the
+    # page (inside raw HTML it is text): judge the addresses the page holds. MkDocs makes a
+    # Markdown image's address relative to the page's address (cases/<id>/); a raw <img> keeps
+    # the assembly's, relative to the page's folder (engine.page_context).
+    bases = (page.url if page.url.endswith("/") else dirname(page.url), CASES_DIR)
+    bad = [src for src in shown if all(rules.library_image(base, src, at.site_files) is None for base in bases)]
+    return [finding(unfit[n][0] if n < len(unfit) else 0, src) for n, src in enumerate(bad)]
 
 
 def _written_images(case: Case) -> list[tuple[int, str]]:
