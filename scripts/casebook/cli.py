@@ -255,12 +255,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not args.config_file.is_file():
         return no_config(args.config_file)
     stages = Stages(progress)  # one line a stage on stdout, so a long build never looks hung
-    library = checked_library(args.cases, args.config_file)
-    if library is None:
-        return 2
-    if library.errors:
-        sys.stderr.write(report.as_text(library))
-        return fail(f"校验未通过，没有生成站点；{args.site_dir} 保持原样。", 1)
+    library = valid_library(args.cases, args.config_file, f"没有生成站点；{args.site_dir} 保持原样。")
+    if isinstance(library, int):
+        return library
     flavour = "离线版" if args.offline else "站点"
     stages.done("校验", f"{amount(len(library.cases), '个案例')}通过，{amount(len(library.published), '个')}将发布")
     progress(f"正在生成{flavour}（MkDocs）…")
@@ -351,12 +348,9 @@ def cmd_stage(args: argparse.Namespace) -> int:
 
     if not args.config_file.is_file():
         return no_config(args.config_file)
-    library = checked_library(args.cases, args.config_file)
-    if library is None:
-        return 2
-    if library.errors:
-        sys.stderr.write(report.as_text(library))
-        return fail("校验未通过，没有写出站点目录。", 1)
+    library = valid_library(args.cases, args.config_file, "没有写出站点目录。")
+    if isinstance(library, int):
+        return library
     try:
         stage = prepare_stage(args.config_file, library, os.environ, args.downloads)
     except CasebookError as exc:
@@ -382,9 +376,9 @@ def cmd_book(args: argparse.Namespace) -> int:
     except BookError as exc:
         return fail(f"用法错误：{exc}")
     stages = Stages(progress)
-    library = valid_library(args.cases)
-    if library is None:
-        return fail("校验未通过，没有生成案例汇编。", 1)
+    library = valid_library(args.cases, None, "没有生成案例汇编。")
+    if isinstance(library, int):
+        return library
     stages.done("校验", f"{amount(len(library.cases), '个案例')}通过")
     try:
         plan = make.plan_volumes(library, title=args.title or config["title"], compiler=args.compiler or config["compiler"],
@@ -450,16 +444,17 @@ def no_config(path: Path, why: str = "") -> int:
     return fail(f"找不到 MkDocs 配置 {path}（{why + '；' if why else ''}请在仓库根目录运行，或用 --config-file）")
 
 
-def valid_library(cases: Path) -> Library | None:
+def valid_library(cases: Path, config_file: Path | None, not_done: str) -> Library | int:
     """The library as `casebook validate` judges it (`checked_library`: every case page too, as the
-    build renders it), or None after printing its findings (the caller says what it did not do).
-    The book holds what validate accepts and the site publishes, no case validate refuses."""
-    library = checked_library(cases, None)
+    build renders it), or the exit status after saying why not: 2 when it could not be checked, 1
+    with every finding and `not_done` (what was not made) when it has errors. The site, the staged
+    tree and the book hold what validate accepts, no case it refuses."""
+    library = checked_library(cases, config_file)
     if library is None:
-        return None
+        return 2
     if library.errors:
         sys.stderr.write(report.as_text(library))
-        return None
+        return fail(f"校验未通过，{not_done}", 1)
     return library
 
 
