@@ -124,7 +124,7 @@ def test_percent_encoded_and_spaced_image_paths_are_library_files(tmp_path) -> N
 IMAGE_ADDRESSES = [
     "assets/cover.png", "./assets/cover.png", "assets/cover.png#x", "assets/cover.png?v=1", "assets/%63over.png",
     "assets/图 片.png", "assets/%E5%9B%BE%20%E7%89%87.png", "assets/sub/a b.png", "assets/sub/a%20b.png", "assets/sub/a+b.png",
-    "assets/sub/../cover.png", "assets/report.pdf", "assets/notes.txt", "assets/", "assets/missing.png", "assets/COVER.png",
+    "assets/sub/../cover.png", "assets/sub/b(2).png", "assets/report.pdf", "assets/notes.txt", "assets/", "assets/missing.png", "assets/COVER.png",
     "b.md", "b.md#基本情况", "#", "#主要做法", "", "?x", "/assets/cover.png", "../assets/cover.png",
     "https://example.com/x.png", "mailto:a@example.com",
 ]
@@ -140,7 +140,7 @@ def image_library(tmp_path_factory):
               for n, url in enumerate(IMAGE_ADDRESSES) for form, text in IMAGE_FORMS.items()}
     make_library(root, cases)
     cover = (root / "assets" / "cover.png").read_bytes()
-    for name in ("图 片.png", "sub/a b.png", "sub/a+b.png"):
+    for name in ("图 片.png", "sub/a b.png", "sub/a+b.png", "sub/b(2).png"):
         (root / "assets" / name).parent.mkdir(exist_ok=True)
         (root / "assets" / name).write_bytes(cover)
     (root / "assets" / "report.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
@@ -171,8 +171,8 @@ def test_an_image_validate_accepts_is_an_image_on_the_site_and_in_the_book(image
     accepted = {p.stem for p in root.glob("i*.md")} - set(codes)
     refused = {name for name, found in codes.items() if "E418" in found}
     assert len(accepted) > 30 and len(refused) > 20  # both sides are exercised
-    assert {"i00-inline", "i05-raw", "i05-inline", "i08-reference", "i06-angle"} <= accepted
-    assert {"i11-inline", "i16-raw", "i18-reference", "i20-inline", "i23-raw"} <= refused
+    assert {"i00-inline", "i05-raw", "i05-inline", "i08-reference", "i06-angle", *(f"i11-{form}" for form in IMAGE_FORMS)} <= accepted
+    assert {"i12-inline", "i17-raw", "i19-reference", "i21-inline", "i24-raw"} <= refused
 
     def built(names: set[str], strict: bool) -> tuple[dict[str, Path], object]:
         """The library of these cases built online and offline (MkDocs and the plugin)."""

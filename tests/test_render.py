@@ -78,6 +78,9 @@ def test_every_form_of_address_is_rewritten_whole() -> None:
     assert '<img src="../assets/a%20b.png" alt="四">' in out and "<img src='../assets/%E5%9B%BE.png'>" in out
     assert "<a href=../b.md>五</a>" in out and '<img src="https://example.org/x.png">' in out
     assert rewrite_addresses(body, lambda url: None) == body
+    # balanced parentheses belong to the address, as Markdown reads it; a title does not
+    out = rewrite_links(replace(A, body='[附件](assets/报告(1).pdf) ![图](assets/b(2).png "标题") ([括号里](b.md))'), {"b.md": "b"}, "../")
+    assert out == '[附件](assets/%E6%8A%A5%E5%91%8A%281%29.pdf) ![图](assets/b%282%29.png "标题") ([括号里](b.md))'
 
 
 def test_exports_follow_the_schema():

@@ -395,7 +395,8 @@ def snippet_lines(body: str, first_line: int) -> Iterator[int]:
 
 # Addresses in a body: inline links and images `](url)` / `](<url>)`, reference definitions
 # `[x]: url`, and raw HTML `<img src>` / `<a href>` (which Markdown does not rewrite).
-_MD_TARGET = re.compile(r"(\]\(\s*)(<[^>\n]*>|[^)\s]+)")
+# An inline destination may hold balanced parentheses, as Markdown reads it (`assets/报告(1).pdf`).
+_MD_TARGET = re.compile(r"(\]\(\s*)(<[^>\n]*>|(?:[^()\s]|\([^()\s]*\))+)")
 _REF_TARGET = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*)(<[^>\n]*>|\S+)", re.M)
 # [^<>]: an attempt ends at the next tag, so a line of thousands of unclosed `<a ` stays linear.
 # A quoted value is the whole address, spaces included (`src="assets/图 片.png"`).
