@@ -103,6 +103,12 @@ BODY_LINE = MINIMAL_CASE.format(id="a").split("\n").index("测试做法。") + 1
     ("![图][封面]\n\n[封面]: #主要做法", [("E418", 0)]),  # reported where the image is, not its definition
     ("[封面](a.md) ![图](assets/cover.png)", []),  # a link may point at a page
     ("<div>![图](a.md)</div>", []),  # inside raw HTML it is text, not an image
+    ('<a href="assets/missing.pdf">附件</a>', [("E415", 0)]),  # raw HTML links: MkDocs does not check them
+    ('一\n\n<a href="nothing.md">无</a>', [("E407", 2)]),
+    ('<a href="../outside.md">外</a>', [("E405", 0)]),
+    ('<a href="/abs.pdf">根</a>', [("E405", 0)]),
+    ('<a href="a.md#主要做法">本案例</a> <a href="assets/cover.png">图</a> <a href="https://example.com/">外站</a>', []),
+    ('`<a href="nothing.md">代码</a>`', []),  # code is text
     ('<div markdown="1">![图](a.md)</div>', [("E418", 0)]),  # md_in_html: an image again
     ("```c++\n<font>\n```", []),  # code is text
 ])
@@ -212,6 +218,32 @@ def test_an_image_validate_accepts_is_an_image_on_the_site_and_in_the_book(image
     for name in sorted(refused):
         online_offline, book = shown(sites, name), kept(library, name)
         assert not all(online_offline) or not all(book), (name, online_offline, book)
+
+
+def test_raw_and_markdown_links_reach_the_case_or_file_online_and_offline(tmp_path, build_site) -> None:
+    """MkDocs points a Markdown `b.md` at b's page; a raw `<a href="b.md">` it leaves alone, so the
+    assembly points it there itself (render.rewrite_links). Every link of the page, built strict,
+    names a file of the site (a page's folder: its index.html)."""
+    import html
+    import re
+    from urllib.parse import unquote, urljoin
+
+    body = ('[乙](b.md) <a href="b.md">乙</a> <a href="b.md#基本情况">乙的基本情况</a> <a href=\'./b.md\'>乙</a> '
+            '<a href="assets/cover.png">封面</a> [封面](assets/cover.png) <a href="sub/c.md">丙</a>')
+    root = make_library(tmp_path / "lib", {"a.md": case_with(body), "b.md": case_with("乙。", "b"), "sub/c.md": case_with("丙。", "c")})
+    assert check(root).errors == ()
+    for offline in (False, True):
+        site = tmp_path / ("offline" if offline else "online")
+        build_site(root, site, offline=offline)
+        page = "cases/a.html" if offline else "cases/a/index.html"
+        text = (site / page).read_text("utf-8")
+        article = text[text.index("<article"):text.index("</article>")]
+        links = [html.unescape(h) for h in re.findall(r'<a\b[^>]*?\shref="([^"#][^"]*)"[^>]*>(?:乙|封面|丙)', article)]
+        assert len(links) == 7, links
+        for href in links:
+            target = urljoin(f"http://site/{page}", href).split("#")[0]
+            path = site / unquote(target.removeprefix("http://site/"))
+            assert (path / "index.html" if target.endswith("/") else path).is_file(), (offline, href)
 
 
 # -- validate --fix --------------------------------------------------------------------------------

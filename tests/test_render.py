@@ -57,7 +57,7 @@ def test_case_page_lists_the_schema_fields_in_order_with_links():
 
 
 def test_links_in_a_body_point_at_the_site():
-    body = rewrite_links(A, {"a.md": "a", "b.md": "b"}, "../")
+    body = rewrite_links(A, {"a.md": "a", "b.md": "b"}, True)
     assert "[另一个](b.md#做法)" in body  # a case: its page
     assert "(https://example.org)" in body and "(#x)" in body  # other sites and anchors untouched
     assert "![图](assets/p.png)" in body  # library files keep their path under cases/
@@ -72,14 +72,14 @@ def test_every_form_of_address_is_rewritten_whole() -> None:
 
     body = ('![一](<assets/a b.png>) ![二](sub/../assets/图.png#x)\n\n[三]: <assets/a b.png>\n\n'
             '<img src="assets/a b.png" alt="四"> <img src=\'assets/图.png\'> <a href=b.md>五</a> <img src="https://example.org/x.png">')
-    out = rewrite_links(replace(A, body=body), {"b.md": "b"}, "../")
+    out = rewrite_links(replace(A, body=body), {"b.md": "b"}, True)
     assert "![一](<assets/a%20b.png>)" in out and "![二](assets/%E5%9B%BE.png#x)" in out
     assert "[三]: <assets/a%20b.png>" in out
     assert '<img src="../assets/a%20b.png" alt="四">' in out and "<img src='../assets/%E5%9B%BE.png'>" in out
-    assert "<a href=../b.md>五</a>" in out and '<img src="https://example.org/x.png">' in out
+    assert "<a href=../b/>五</a>" in out and '<img src="https://example.org/x.png">' in out
     assert rewrite_addresses(body, lambda url: None) == body
     # balanced parentheses belong to the address, as Markdown reads it; a title does not
-    out = rewrite_links(replace(A, body='[附件](assets/报告(1).pdf) ![图](assets/b(2).png "标题") ([括号里](b.md))'), {"b.md": "b"}, "../")
+    out = rewrite_links(replace(A, body='[附件](assets/报告(1).pdf) ![图](assets/b(2).png "标题") ([括号里](b.md))'), {"b.md": "b"}, True)
     assert out == '[附件](assets/%E6%8A%A5%E5%91%8A%281%29.pdf) ![图](assets/b%282%29.png "标题") ([括号里](b.md))'
 
 

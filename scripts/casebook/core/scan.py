@@ -403,11 +403,20 @@ _REF_TARGET = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*)(<[^>\n]*>|\S+)", re.M)
 _HTML_TARGET = re.compile(r"(<(?:img|a)\b[^<>]*?\s(?:src|href)\s*=\s*)(\"[^\"<>]*\"|'[^'<>]*'|[^\"'\s<>]+)", re.I)
 
 
-def rewrite_addresses(body: str, new: Callable[[str], str | None], html_prefix: str = "") -> str:
+def raw_html_addresses(body: str) -> Iterator[tuple[int, str, str]]:
+    """(offset, tag, address as written, quotes removed) of every raw `<img src>` and `<a href>`
+    (the body with code masked, `mask_code`, finds only those outside code)."""
+    for m in _HTML_TARGET.finditer(body):
+        written = m.group(2)
+        yield m.start(), m.group(1)[1:].split(None, 1)[0].lower(), written[1:-1] if written[0] in "\"'" else written
+
+
+def rewrite_addresses(body: str, new: Callable[[str], str | None], html: Callable[[str], str | None] | None = None) -> str:
     """`body` with every address a reader would follow replaced by new(address) (None: kept as
     written): Markdown's inline and reference targets (a `<bracketed>` one stays bracketed) and
-    raw HTML's `<img src>` and `<a href>`, where `html_prefix` goes before a replaced address
-    (Markdown's are made relative to the page by the renderer, raw HTML's are not)."""
+    raw HTML's `<img src>` and `<a href>`, by html(address) when given (Markdown's addresses are
+    made relative to the page by the renderer, raw HTML's are not)."""
+    html = html or new
 
     def markdown_target(m: re.Match) -> str:
         written = m.group(2)
@@ -418,8 +427,8 @@ def rewrite_addresses(body: str, new: Callable[[str], str | None], html_prefix: 
     def html_target(m: re.Match) -> str:
         written = m.group(2)
         quote = written[0] if written[0] in "\"'" else ""
-        url = new(written[1:-1] if quote else written)
-        return m.group(1) + (written if url is None else f"{quote}{html_prefix}{url}{quote}")
+        url = html(written[1:-1] if quote else written)
+        return m.group(1) + (written if url is None else f"{quote}{url}{quote}")
 
     if "](" in body:
         body = _MD_TARGET.sub(markdown_target, body)

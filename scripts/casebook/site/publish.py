@@ -130,7 +130,7 @@ def page_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
         finding = _warning_finding(case, warning, at)
         if not any(r.line == finding.line and r.code in ("E403", "E404", "E414") for r in removed):
             out.append(finding)  # else: one problem, the sanitiser's finding says it
-    out += removed
+    out += removed + raw_link_findings(case, at)
     said = {f.line for f in out}  # a missing image (E406), an outside path (E405) ...: said once
     return out + [f for f in image_findings(case, page, at) if f.line not in said]
 
@@ -214,17 +214,58 @@ def _warning_finding(case: Case, warning: str, at: Located) -> Finding:
     if anchor:
         return finding("E416", f"链接“{shown}”的锚点 #{url.partition('#')[2]} 在目标页面中不存在；请改成页面中的标题（如 #主要做法）或删去 #… 部分")
     if "absolute link" in warning:
-        return finding("E405", f"链接路径“{shown}”是绝对路径，离线版和其他部署中会失效；请用相对库目录的路径")
+        return finding("E405", LINK_PROBLEMS["absolute"].format(shown))
     if not url:
         return finding("E415", f"MkDocs 对本页给出警告：{warning}")
     target = _site_path(url)
     if target is None or not target.startswith(CASES_DIR):
-        return finding("E405", f"链接或图片路径“{shown}”指向库目录之外；只能引用库内文件")
-    if target.lower().endswith(IMAGE_SUFFIXES):
-        return finding("E406", f"图片“{shown}”在库中不存在；请检查文件名（区分大小写）或把图片放进 assets/")
-    if target.endswith(".md"):
-        return finding("E407", f"链接“{shown}”指向的案例不存在、是草稿或未通过校验；发布后会成为死链接，请改正或删除")
-    return finding("E415", f"链接“{shown}”指向的文件在库中不存在；请检查文件名和路径（区分大小写），或删除链接")
+        return finding("E405", LINK_PROBLEMS["E405"].format(shown))
+    code = _missing(target)
+    return finding(code, LINK_PROBLEMS[code].format(shown))
+
+
+# What a finding says of an address that names no published file (one text for MkDocs' warnings
+# about Markdown links and for raw HTML links, which MkDocs does not check).
+LINK_PROBLEMS = {
+    "absolute": "链接路径“{}”是绝对路径，离线版和其他部署中会失效；请用相对库目录的路径",
+    "E405": "链接或图片路径“{}”指向库目录之外；只能引用库内文件",
+    "E406": "图片“{}”在库中不存在；请检查文件名（区分大小写）或把图片放进 assets/",
+    "E407": "链接“{}”指向的案例不存在、是草稿或未通过校验；发布后会成为死链接，请改正或删除",
+    "E415": "链接“{}”指向的文件在库中不存在；请检查文件名和路径（区分大小写），或删除链接",
+}
+
+
+def _missing(path: str) -> str:
+    """The code for a path that names no published file: an image, a case, anything else."""
+    return "E406" if path.lower().endswith(IMAGE_SUFFIXES) else "E407" if path.endswith(".md") else "E415"
+
+
+def raw_link_findings(case: Case, at: Located) -> list[Finding]:
+    """A raw `<a href>` is left alone by MkDocs (no warning, so no finding from the build's own
+    checks): its address must name a file of the library or a published case (as
+    render.rewrite_links points it), or the page would carry a dead link. Its #anchor is not
+    checked."""
+    from posixpath import dirname
+
+    out = []
+    masked = scan.mask_code(case.body)
+    for offset, tag, written in scan.raw_html_addresses(masked):
+        url = html_unescape(written)
+        kind = rules.url_kind(url)
+        if tag != "a" or kind not in ("relative", "absolute"):
+            continue
+        path = rules.library_path(dirname(case.rel), url)
+        if kind == "absolute":
+            code, text = "E405", LINK_PROBLEMS["absolute"]
+        elif path is None:
+            code, text = "E405", LINK_PROBLEMS["E405"]
+        elif path in at.files or path in at.cases_by_rel:
+            continue
+        else:
+            code = _missing(path)
+            text = LINK_PROBLEMS[code]
+        out.append(Finding(at.shown, at.body_line + masked.count("\n", 0, offset), code, text.format(written), CODE_BY_ID[code].severity))
+    return out
 
 
 def _site_path(url: str) -> str | None:

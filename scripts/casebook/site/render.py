@@ -160,22 +160,47 @@ def case_table(cases: tuple[Case, ...], from_page: str) -> str:
 
 # -- case pages ----------------------------------------------------------------------------
 
-def rewrite_url(case_rel: str, url: str, cases_by_rel: dict[str, str]) -> str | None:
-    """Where a relative address in a case body points on the site: a library file keeps its library
-    path (under cases/, percent-encoded: `rules.library_url`), a case's .md file becomes its page
-    (`<id>.md`); #anchor and ?query as written. None for anything else (web links, anchors on this
-    page, paths that leave the library: those are left as written)."""
+def _resolved(case_rel: str, url: str, cases_by_rel: dict[str, str]) -> tuple[str | None, str, str] | None:
+    """A relative address of a case body: (the case it names or None, the file's URL path from the
+    library's root (`rules.library_url`), the #anchor or ?query as written). None for any other."""
     base = posixpath.dirname(case_rel)
     new = library_url(base, url)
-    path = library_path(base, html.unescape(url)) if new is not None else None
-    return f"{cases_by_rel[path]}.md{new[len(url_path(path)):]}" if path in cases_by_rel else new
+    if new is None:
+        return None
+    path = library_path(base, html.unescape(url))
+    tail = new[len(url_path(path)):]
+    return cases_by_rel.get(path), new[: len(new) - len(tail)], tail
 
 
-def rewrite_links(case: Case, cases_by_rel: dict[str, str], html_prefix: str) -> str:
+def rewrite_url(case_rel: str, url: str, cases_by_rel: dict[str, str]) -> str | None:
+    """Where a relative address in a case body points on the site, as MkDocs reads a Markdown
+    address: a library file keeps its library path (under cases/, percent-encoded), a case's .md
+    file becomes its page (`<id>.md`); #anchor and ?query as written. None for anything else (web
+    links, anchors on this page, paths that leave the library: those are left as written)."""
+    found = _resolved(case_rel, url, cases_by_rel)
+    if found is None:
+        return None
+    case_id, path, tail = found
+    return f"{case_id}.md{tail}" if case_id else path + tail
+
+
+def rewrite_links(case: Case, cases_by_rel: dict[str, str], directory_urls: bool) -> str:
     """The body as the case page holds it: relative addresses pointed at the site (library files
-    live under cases/), raw HTML ones also made relative to the page's URL (`html_prefix`), and
-    pymdownx.snippets markers escaped (they would paste files of the build machine)."""
-    return rewrite_addresses(escape_snippets(case.body), lambda url: rewrite_url(case.rel, url, cases_by_rel), html_prefix)
+    live under cases/), and pymdownx.snippets markers escaped (they would paste files of the build
+    machine). MkDocs turns a Markdown address into one relative to the page, `<id>.md` into that
+    case's page; raw HTML it leaves alone, so a raw `<a href>`/`<img src>` gets that here: the
+    other case's page (`../b/`, offline `b.html`) or the file, from this page."""
+    prefix = "../" if directory_urls else ""  # a case page is cases/<id>/ (offline cases/<id>.html)
+
+    def raw(url: str) -> str | None:
+        found = _resolved(case.rel, url, cases_by_rel)
+        if found is None:
+            return None
+        case_id, path, tail = found
+        page = (f"{case_id}/" if directory_urls else f"{case_id}.html") if case_id else path
+        return prefix + page + tail
+
+    return rewrite_addresses(escape_snippets(case.body), lambda url: rewrite_url(case.rel, url, cases_by_rel), raw)
 
 
 # The fields listed under a case's summary (labels, kinds and vocabularies from the schema). Not
@@ -214,8 +239,7 @@ def render_case(case: Case, index: Index, options: Options, cases_by_rel: dict[s
     out += ["</div>", ""]
     if case.cover:
         out += [f"![{esc(case.title)}]({url_path(case.cover)}){{ .cb-cover }}", ""]
-    html_prefix = "../" if options.directory_urls else ""
-    out += [rewrite_links(case, cases_by_rel, html_prefix).strip("\n"), ""]
+    out += [rewrite_links(case, cases_by_rel, options.directory_urls).strip("\n"), ""]
     related = index.related[case.id]
     out += ['<div class="cb-related" markdown data-search-exclude>', ""]
     if related:
