@@ -137,11 +137,10 @@ def page_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
 
 # -- images: what the page shows, the book embeds --------------------------------------------------
 
-# Images as written in the body: `![alt](url)`, `![alt][ref]` / `![alt][]` / `![alt]` (with the
-# reference's definition), raw `<img src>`; in the order the page shows them.
+# Markdown images as written in the body: `![alt](url)`, `![alt][ref]` / `![alt][]` / `![alt]`
+# (with the reference's definition).
 _IMAGE_WRITTEN = re.compile(
-    r"!\[((?:[^\]\\\n]|\\.)*)\](?:\(\s*(<[^>\n]*>|(?:[^()\n]|\([^()\n]*\))*)|\[((?:[^\]\\\n]|\\.)*)\])?"
-    r"|<img\b(?:[^<>]*?\ssrc\s*=\s*(\"[^\"<>]*\"|'[^'<>]*'|[^\"'\s<>]*))?", re.I)
+    r"!\[((?:[^\]\\\n]|\\.)*)\](?:\(\s*(<[^>\n]*>|(?:[^()\n]|\([^()\n]*\))*)|\[((?:[^\]\\\n]|\\.)*)\])?")
 _DEFINITION = re.compile(r"^ {0,3}\[((?:[^\]\\\n]|\\.)+)\]:[ \t]*(<[^>\n]*>|\S+)", re.M)
 
 
@@ -180,24 +179,22 @@ def image_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
 
 
 def _written_images(case: Case) -> list[tuple[int, str]]:
-    """(body line, address as written, entities decoded) of every image the body writes, in order."""
+    """(body line, address as written, entities decoded) of every image the body writes, in order:
+    Markdown's (`![alt](url)`, `![alt][ref]` with its definition) and raw `<img src>`
+    (scan.raw_html_addresses, the address scanner the site rewrites with)."""
     masked = scan.mask_code(case.body)
     definitions = {" ".join(m.group(1).lower().split()): m.group(2) for m in reversed(list(_DEFINITION.finditer(masked)))}
-    out = []
+    found = [(offset, url) for offset, tag, url in scan.raw_html_addresses(masked) if tag == "img"]
     for m in _IMAGE_WRITTEN.finditer(masked):
-        if m.group(0).lower().startswith("<img"):
-            url = m.group(4) or ""
-            url = url[1:-1] if url[:1] in ("'", '"') else url
-        elif m.group(2) is not None:  # as publish._candidates reads it: a title is no part of it
+        if m.group(2) is not None:  # as publish._candidates reads it: a title is no part of it
             url = m.group(2)[1:-1] if m.group(2).startswith("<") else _TITLE.sub("", m.group(2)).strip()
         else:
-            label = m.group(3) or m.group(1)
-            url = definitions.get(" ".join(label.lower().split()))
+            url = definitions.get(" ".join((m.group(3) or m.group(1)).lower().split()))
             if url is None:
                 continue  # `![x]` with no definition is text, not an image
             url = url[1:-1] if url.startswith("<") else url
-        out.append((masked.count("\n", 0, m.start()), html_unescape(url)))
-    return out
+        found.append((m.start(), url))
+    return [(masked.count("\n", 0, offset), html_unescape(url)) for offset, url in sorted(found)]
 
 
 def _warning_finding(case: Case, warning: str, at: Located) -> Finding:
