@@ -157,7 +157,7 @@ def image_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
     def finding(line: int, url: str) -> Finding:
         return Finding(at.shown, at.body_line + line, "E418",
                        f"图片“{url[:80]}”不是库中的图片文件（{'、'.join(IMAGE_SUFFIXES)}），页面上会显示为破图，案例汇编也无法收入；"
-                       "请改成 assets/ 里的图片，要指向页面或文档请写成链接 [文字](地址)", CODE_BY_ID["E418"].severity)
+                       "请改成 assets/ 里的图片，要指向页面或文档请写成链接 [文字](地址)" + _cut_name(at, case, url), CODE_BY_ID["E418"].severity)
 
     def judged(url: str) -> bool:
         return rules.url_kind(url) not in ("web", "script", "host")
@@ -218,7 +218,7 @@ def _warning_finding(case: Case, warning: str, at: Located) -> Finding:
     if target is None or not target.startswith(CASES_DIR):
         return finding("E405", LINK_PROBLEMS["E405"].format(shown))
     code = _missing(target)
-    return finding(code, LINK_PROBLEMS[code].format(shown))
+    return finding(code, LINK_PROBLEMS[code].format(shown) + _cut_name(at, case, shown))
 
 
 # What a finding says of an address that names no published file (one text for MkDocs' warnings
@@ -230,6 +230,17 @@ LINK_PROBLEMS = {
     "E407": "链接“{}”指向的案例不存在、是草稿或未通过校验；发布后会成为死链接，请改正或删除",
     "E415": "链接“{}”指向的文件在库中不存在；请检查文件名和路径（区分大小写），或删除链接",
 }
+
+
+def _cut_name(at: Located, case: Case, written: str) -> str:
+    """A hint when the address, read whole, names a file: `#` and `?` start an anchor and a query in
+    an address, so a file name holding them must write them `%23` and `%3F`."""
+    from posixpath import dirname
+
+    whole = rules.library_path(dirname(case.rel), written.replace("#", "%23").replace("?", "%3F"))
+    if ("#" in written or "?" in written) and whole in at.files:
+        return f"（库中有文件“{whole}”：文件名里的 # 和 ? 在地址中要写成 %23 和 %3F）"
+    return ""
 
 
 def _missing(path: str) -> str:
@@ -260,7 +271,7 @@ def raw_link_findings(case: Case, at: Located) -> list[Finding]:
             continue
         else:
             code = _missing(path)
-            text = LINK_PROBLEMS[code]
+            text = LINK_PROBLEMS[code] + _cut_name(at, case, url)
         out.append(Finding(at.shown, at.body_line + masked.count("\n", 0, offset), code, text.format(written), CODE_BY_ID[code].severity))
     return out
 
