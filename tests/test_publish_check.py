@@ -223,10 +223,10 @@ def test_an_image_validate_accepts_is_an_image_on_the_site_and_in_the_book(image
 def test_a_hash_or_question_mark_in_a_file_name_gets_a_hint(tmp_path) -> None:
     """`#` and `?` end an address's path: a file named with them is not found, and the finding says
     how to write it (%23, %3F); written that way it is found."""
-    body = '![图](assets/照片#1.png)\n\n<a href="assets/通知?.pdf">附件</a>\n\n![图](assets/照片%231.png) [附件](assets/通知%3F.pdf)'
+    body = '![图](assets/照片#1.png)\n\n<a href="assets/通知{1}?.pdf">附件</a>\n\n![图](assets/照片%231.png) [附件](assets/通知%7B1%7D%3F.pdf)'
     root = make_library(tmp_path, {"a.md": case_with(body)})
     (root / "assets" / "照片#1.png").write_bytes((root / "assets" / "cover.png").read_bytes())
-    (root / "assets" / "通知?.pdf").write_bytes(b"%PDF-1.4\n")
+    (root / "assets" / "通知{1}?.pdf").write_bytes(b"%PDF-1.4\n")  # braces: the message is no format string
     found = [(f.code, f.line - BODY_LINE, f.message) for f in check(root).findings if f.severity == "error"]
     assert [(code, line) for code, line, _ in found] == [("E415", 0), ("E415", 2)]
     assert all("%23 和 %3F" in message for _, _, message in found)

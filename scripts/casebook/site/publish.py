@@ -5,6 +5,11 @@ MkDocs would log and everything the sanitiser would change becomes a finding at 
 and line. So `casebook validate` passes exactly when the strict build publishes every case page
 unchanged; nothing here restates a rule of either stage.
 
+Two things the build publishes without a word are broken all the same, and are findings too, by
+the rules the site and the book resolve addresses with (`core.rules`): an image that is not one
+of the library's images (E418: a broken image, and the book cannot hold it), and a raw HTML link
+(which MkDocs neither rewrites nor checks) to no file or published case.
+
 A page is rendered only when its body could make a difference (`needs_check`): a body without any
 of the characters that start markup (raw HTML, links, attribute lists, entities, emoji shortcodes,
 definition lists, code fences, admonitions) renders to the plain Markdown tags the sanitiser keeps.
@@ -271,8 +276,9 @@ def raw_link_findings(case: Case, at: Located) -> list[Finding]:
             continue
         else:
             code = _missing(path)
-            text = LINK_PROBLEMS[code] + _cut_name(at, case, url)
-        out.append(Finding(at.shown, at.body_line + masked.count("\n", 0, offset), code, text.format(written), CODE_BY_ID[code].severity))
+            text = LINK_PROBLEMS[code]
+        message = text.format(written) + (_cut_name(at, case, url) if code != "E405" else "")
+        out.append(Finding(at.shown, at.body_line + masked.count("\n", 0, offset), code, message, CODE_BY_ID[code].severity))
     return out
 
 
