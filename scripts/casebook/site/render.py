@@ -14,7 +14,6 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import quote
 
 from . import charts
 from .checksums import verify_instructions
