@@ -12,7 +12,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from . import scan
 from .model import Honor, RawCase, Taxonomy
 from .nodes import BOOL, INT, LABEL_TO_KEY, NULL, STR, TIMESTAMP, NodeReader, describe
-from .rules import honor_year_ok, suggest, summary_problem, vocabulary_problem
+from .rules import honor_year_ok, is_image, suggest, summary_problem, vocabulary_problem
 from .schema import DATE_PATTERN, FIELD_BY_KEY, FIELDS, HONOR_KEYS, HONOR_YEAR_MIN, ID_PATTERN, IMAGE_SUFFIXES, PAIRS_TEXT, Field
 
 
@@ -96,7 +96,7 @@ class FieldCheck(NodeReader):
         if value.startswith("/") or path.startswith("..") or "://" in value:
             self.add(self.line(node), "E213", f"`cover`（封面）应是库内图片的相对路径，如 assets/x.jpg；实际是“{value}”")
             return None
-        if not path.lower().endswith(IMAGE_SUFFIXES):
+        if not is_image(path):
             self.add(self.line(node), "E213", f"`cover`（封面）“{value}” 不是图片（可用 {'、'.join(IMAGE_SUFFIXES)}）")
             return None
         if path not in self.files:

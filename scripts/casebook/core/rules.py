@@ -217,6 +217,11 @@ def library_url(base: str, url: str) -> str | None:
     return url_path(path) + url[cut:]
 
 
+def is_image(path: str) -> bool:
+    """A file the site shows as an image and the book embeds: its name ends in IMAGE_SUFFIXES."""
+    return path.lower().endswith(IMAGE_SUFFIXES)
+
+
 def library_image(base: str, url: str, files: Collection[str]) -> str | None:
     """The image an image's address shows: one of `files` (the library's files) named by
     `library_path` whose name ends in an image suffix (IMAGE_SUFFIXES). None for anything else (a
@@ -224,4 +229,4 @@ def library_image(base: str, url: str, files: Collection[str]) -> str | None:
     would show a broken image. The book keeps an image, and validation accepts one (E418), only
     when this names a file."""
     path = library_path(base, url)
-    return path if path is not None and path in files and path.lower().endswith(IMAGE_SUFFIXES) else None
+    return path if path is not None and path in files and is_image(path) else None

@@ -250,7 +250,7 @@ def _cut_name(at: Located, case: Case, written: str) -> str:
 
 def _missing(path: str) -> str:
     """The code for a path that names no published file: an image, a case, anything else."""
-    return "E406" if path.lower().endswith(IMAGE_SUFFIXES) else "E407" if path.endswith(".md") else "E415"
+    return "E406" if rules.is_image(path) else "E407" if path.endswith(".md") else "E415"
 
 
 def raw_link_findings(case: Case, at: Located) -> list[Finding]:
