@@ -204,17 +204,23 @@ def url_path(path: str) -> str:
     return quote(path, safe="/")
 
 
-def library_url(base: str, url: str) -> str | None:
-    """A relative address of a case written as a URL from the library's root: the file
-    `library_path` names (the address as a browser reads the attribute: entities decoded),
-    percent-encoded, with its #anchor or ?query as written. None for any other address. The site
-    and the book both read a body's addresses in this form (Python-Markdown cannot parse a
-    reference definition `[x]: <a b.png>` with a space in it; `a%20b.png` it can)."""
+def library_target(base: str, url: str) -> tuple[str, str] | None:
+    """A relative address of a case, read as a browser reads the attribute (entities decoded):
+    (the library file `library_path` names, its #anchor or ?query as written). None for any other."""
     path = library_path(base, html.unescape(url))
     if path is None:
         return None
     cut = min((i for i in (url.find("#"), url.find("?")) if i != -1), default=len(url))
-    return url_path(path) + url[cut:]
+    return path, url[cut:]
+
+
+def library_url(base: str, url: str) -> str | None:
+    """A relative address of a case written as a URL from the library's root: the file
+    (`library_target`) percent-encoded, with its #anchor or ?query as written. None for any other
+    address. The site and the book both read a body's addresses in this form (Python-Markdown
+    cannot parse a reference definition `[x]: <a b.png>` with a space in it; `a%20b.png` it can)."""
+    found = library_target(base, url)
+    return None if found is None else url_path(found[0]) + found[1]
 
 
 def is_image(path: str) -> bool:

@@ -20,7 +20,7 @@ from .checksums import verify_instructions
 from ..core.index import Facet, Index
 from ..core.model import Case
 from ..core.progress import give_way
-from ..core.rules import honor_text, library_path, library_url, url_path
+from ..core.rules import honor_text, library_target, url_path
 from ..core.scan import escape_snippets, rewrite_addresses
 from ..core.volumes import VolumeFiles
 from ..core.schema import FIELD_BY_KEY, FIELDS, INCOMPLETE_MARK, VOCABULARIES, VOCABULARY_LABELS, Field
@@ -161,14 +161,12 @@ def case_table(cases: tuple[Case, ...], from_page: str) -> str:
 
 def _resolved(case_rel: str, url: str, cases_by_rel: dict[str, str]) -> tuple[str | None, str, str] | None:
     """A relative address of a case body: (the case it names or None, the file's URL path from the
-    library's root (`rules.library_url`), the #anchor or ?query as written). None for any other."""
-    base = posixpath.dirname(case_rel)
-    new = library_url(base, url)
-    if new is None:
+    library's root, the #anchor or ?query as written: `rules.library_target`). None for any other."""
+    found = library_target(posixpath.dirname(case_rel), url)
+    if found is None:
         return None
-    path = library_path(base, html.unescape(url))
-    tail = new[len(url_path(path)):]
-    return cases_by_rel.get(path), new[: len(new) - len(tail)], tail
+    path, tail = found
+    return cases_by_rel.get(path), url_path(path), tail
 
 
 def rewrite_url(case_rel: str, url: str, cases_by_rel: dict[str, str]) -> str | None:
