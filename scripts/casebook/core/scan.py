@@ -403,6 +403,33 @@ _REF_TARGET = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*)(<[^>\n]*>|\S+)", re.M)
 _HTML_TARGET = re.compile(r"(<(?:img|a)\b[^<>]*?\s(?:src|href)\s*=\s*)(\"[^\"<>]*\"|'[^'<>]*'|[^\"'\s<>]+)", re.I)
 
 
+# Markdown images: `![alt](url)`, `![alt][ref]` / `![alt][]` / `![alt]` (the reference defined
+# elsewhere, `_REF_TARGET`). An inline destination may hold balanced parentheses and a title.
+_IMAGE = re.compile(r"!\[((?:[^\]\\\n]|\\.)*)\](?:\(\s*(<[^>\n]*>|(?:[^()\n]|\([^()\n]*\))*)|\[((?:[^\]\\\n]|\\.)*)\])?")
+LINK_TITLE = re.compile(r"\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\))\s*$")  # `](url "title")`: the title is no part of it
+
+
+def written_images(body: str) -> list[tuple[int, str]]:
+    """(line in the body, address as written, entities decoded) of every image the body writes, in
+    order: Markdown's and raw `<img src>`; code is skipped. A reference with no definition is text."""
+    masked = mask_code(body)
+    definitions: dict[str, str] = {}
+    for m in _REF_TARGET.finditer(masked):
+        label = " ".join(m.group(1).strip()[1:].rsplit("]:", 1)[0].lower().split())
+        definitions.setdefault(label, m.group(2))  # the first definition of a label counts
+    found = [(offset, url) for offset, tag, url in raw_html_addresses(masked) if tag == "img"]
+    for m in _IMAGE.finditer(masked):
+        if m.group(2) is not None:
+            url = m.group(2)[1:-1] if m.group(2).startswith("<") else LINK_TITLE.sub("", m.group(2)).strip()
+        else:
+            url = definitions.get(" ".join((m.group(3) or m.group(1)).lower().split()))
+            if url is None:
+                continue
+            url = url[1:-1] if url.startswith("<") else url
+        found.append((m.start(), url))
+    return [(masked.count("\n", 0, offset), html.unescape(url)) for offset, url in sorted(found)]
+
+
 def raw_html_addresses(body: str) -> Iterator[tuple[int, str, str]]:
     """(offset, tag, address as written, quotes removed) of every raw `<img src>` and `<a href>`
     (the body with code masked, `mask_code`, finds only those outside code)."""

@@ -112,7 +112,6 @@ def check_library(root: Path, context_for: Callable[[Library], tuple[Mapping[str
 _LINK = re.compile(r"contains (?:an absolute link|an unrecognized relative link|a link(?: to)?) '([^']*)'")
 _ANCHOR = re.compile(r"contains a link '([^']*)', but (?:there is no such anchor|the doc '[^']*' does not contain an anchor)")
 _URL_TOKEN = re.compile(r"\]\(\s*(<[^>\n]*>|(?:[^()\n]|\([^()\n]*\))*)|(?:href|src)\s*=\s*[\"']?([^\"'\s>]*)|^\s{0,3}\[[^\]]+\]:\s*<?([^\s>]*)", re.I | re.M)
-_TITLE = re.compile(r"\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\))\s*$")  # `](url "title")`: the title is no part of it
 
 
 def page_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
@@ -142,13 +141,6 @@ def page_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
 
 # -- images: what the page shows, the book embeds --------------------------------------------------
 
-# Markdown images as written in the body: `![alt](url)`, `![alt][ref]` / `![alt][]` / `![alt]`
-# (with the reference's definition).
-_IMAGE_WRITTEN = re.compile(
-    r"!\[((?:[^\]\\\n]|\\.)*)\](?:\(\s*(<[^>\n]*>|(?:[^()\n]|\([^()\n]*\))*)|\[((?:[^\]\\\n]|\\.)*)\])?")
-_DEFINITION = re.compile(r"^ {0,3}\[((?:[^\]\\\n]|\\.)+)\]:[ \t]*(<[^>\n]*>|\S+)", re.M)
-
-
 def image_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
     """E418 for every image of the page that is not one of the library's images
     (`rules.library_image` of the address as written, the book's own test): the site would show
@@ -167,7 +159,7 @@ def image_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
     def judged(url: str) -> bool:
         return rules.url_kind(url) not in ("web", "script", "host")
 
-    written = [(line, url) for line, url in _written_images(case) if judged(url)]
+    written = [(line, url) for line, url in scan.written_images(case.body) if judged(url)]
     unfit = [(line, url) for line, url in written if rules.library_image(dirname(case.rel), url, at.files) is None]
     shown = [attrs.get("src") or "" for attrs in map(dict, (a for name, a in sanitize.start_tags(page.html) if name == "img"))
              if "twemoji" not in (attrs.get("class") or "").split()]
@@ -181,25 +173,6 @@ def image_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
     bases = (page.url if page.url.endswith("/") else dirname(page.url), CASES_DIR)
     bad = [src for src in shown if all(rules.library_image(base, src, at.site_files) is None for base in bases)]
     return [finding(unfit[n][0] if n < len(unfit) else 0, src) for n, src in enumerate(bad)]
-
-
-def _written_images(case: Case) -> list[tuple[int, str]]:
-    """(body line, address as written, entities decoded) of every image the body writes, in order:
-    Markdown's (`![alt](url)`, `![alt][ref]` with its definition) and raw `<img src>`
-    (scan.raw_html_addresses, the address scanner the site rewrites with)."""
-    masked = scan.mask_code(case.body)
-    definitions = {" ".join(m.group(1).lower().split()): m.group(2) for m in reversed(list(_DEFINITION.finditer(masked)))}
-    found = [(offset, url) for offset, tag, url in scan.raw_html_addresses(masked) if tag == "img"]
-    for m in _IMAGE_WRITTEN.finditer(masked):
-        if m.group(2) is not None:  # as publish._candidates reads it: a title is no part of it
-            url = m.group(2)[1:-1] if m.group(2).startswith("<") else _TITLE.sub("", m.group(2)).strip()
-        else:
-            url = definitions.get(" ".join((m.group(3) or m.group(1)).lower().split()))
-            if url is None:
-                continue  # `![x]` with no definition is text, not an image
-            url = url[1:-1] if url.startswith("<") else url
-        found.append((m.start(), url))
-    return [(masked.count("\n", 0, offset), html_unescape(url)) for offset, url in sorted(found)]
 
 
 def _warning_finding(case: Case, warning: str, at: Located) -> Finding:
@@ -301,7 +274,7 @@ def _candidates(case: Case) -> list[tuple[int, str]]:
     for m in _URL_TOKEN.finditer(masked):
         group = m.lastindex or 1
         written = case.body[m.start(group):m.end(group)]
-        written = written[1:-1] if written.startswith("<") else _TITLE.sub("", written).strip()
+        written = written[1:-1] if written.startswith("<") else scan.LINK_TITLE.sub("", written).strip()
         out.append((masked.count("\n", 0, m.start()), written))
     return out
 
