@@ -38,6 +38,12 @@ class LibraryFiles:
     problems: tuple[tuple[str, str, str], ...]  # (relative path, code, message) of what may not be there
 
 
+def hidden(name: str) -> bool:
+    """A file or folder name that is no part of the library (`.git`, `.DS_Store`, editors' swap
+    files `.x.md.swp`): never read, never published, and no change to watch for."""
+    return name.startswith(".")
+
+
 def walk_library(root: Path) -> LibraryFiles:
     """One walk of the library: which files are cases, which are published as they are, and which
     may not be there (E701-E705). Hidden files and folders (`.git`, `.DS_Store`) and the clutter
@@ -54,14 +60,14 @@ def walk_library(root: Path) -> LibraryFiles:
         rel_dir = base.relative_to(root).as_posix()
         prefix = "" if rel_dir == "." else rel_dir + "/"
         for name in list(dirs):
-            if name.startswith("."):
+            if hidden(name):
                 dirs.remove(name)
             elif os.path.islink(base / name):  # os.walk does not follow it: its files are not read
                 if (why := _leaves(base / name, real_root, folder=True)) is not None:
                     problems.append((prefix + name, "E701", why))
         for name in names:
             rel = prefix + name
-            if name.startswith(".") or name.lower() in IGNORED_FILES:
+            if hidden(name) or name.lower() in IGNORED_FILES:
                 continue
             if os.path.islink(base / name) and (why := _leaves(base / name, real_root, folder=False)) is not None:
                 problems.append((rel, "E701", why))

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.load import hidden
 from ..core.model import Finding
 
 # The preview's own files and requests live under this path, which no page of the site uses.
@@ -48,7 +49,7 @@ def scan(root: Path, skip_hidden: bool = True) -> dict[str, Stamp]:
         except OSError:  # gone or unreadable: the next scan sees it again
             continue
         for entry in entries:
-            if skip_hidden and entry.name.startswith("."):  # .git, editors' swap and backup files (.x.md.swp)
+            if skip_hidden and hidden(entry.name):
                 continue
             try:
                 if entry.is_dir():

@@ -48,7 +48,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..core.errors import CasebookError
 from ..core.library import Memo, judge_again, load_library
-from ..core.load import shown_path
+from ..core.load import hidden, shown_path
 from ..core.model import Finding, Library
 from ..core.progress import give_way, giving_way
 from . import preview
@@ -211,7 +211,7 @@ class Preview:
                 continue  # beside mkdocs.yml, but not part of the site (README.md, an editor's file)
             rel = path[len(root):].replace(os.sep, "/")
             parts = rel.split("/")
-            if any(part.startswith(".") for part in parts):
+            if any(map(hidden, parts)):
                 continue  # as scan: hidden files and folders are not part of the library
             try:
                 st = os.stat(path)
