@@ -91,7 +91,7 @@ def check_library(root: Path, context_for: Callable[[Library], tuple[Mapping[str
     cases = [c for c in library.published if needs_check(c.body)]
     if not cases:
         return library
-    from .render import CASES_DIR, case_uri  # the page names: imported only when pages are rendered
+    from .render import case_uri, library_file_uri  # the page names: imported only when pages are rendered
 
     pages, engine = context_for(library)
     rendered = engine.render_pages([case_uri(c.id) for c in cases], pages.get)
@@ -99,7 +99,7 @@ def check_library(root: Path, context_for: Callable[[Library], tuple[Mapping[str
     shown = {c.rel: c.rel if shown_root == "." else f"{shown_root}/{c.rel}" for c in library.cases}
     cases_by_rel = {c.rel: c.id for c in library.published}  # as render_site maps them
     files = frozenset(library.assets)
-    site_files = frozenset(CASES_DIR + f for f in files)  # the site publishes library files under cases/
+    site_files = frozenset(map(library_file_uri, files))
     findings: list[Finding] = []
     for case in cases:
         at = Located(shown[case.rel], case.body_line, cases_by_rel, files, site_files)
