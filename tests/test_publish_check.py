@@ -111,6 +111,10 @@ BODY_LINE = MINIMAL_CASE.format(id="a").split("\n").index("测试做法。") + 1
     ('`<a href="nothing.md">代码</a>`', []),  # code is text
     ('<div markdown="1">![图](a.md)</div>', [("E418", 0)]),  # md_in_html: an image again
     ("```c++\n<font>\n```", []),  # code is text
+    ("![图][封面]\n\n[封面]: <assets/missing.png>", [("E406", 2)]),  # said once, at the definition MkDocs names
+    ('<img src="assets/missing.png" alt="缺">', [("E406", 0)]),  # a missing image, raw or Markdown
+    ("![图](<assets/a@b.png>)", [("E406", 0)]),  # an address, not an e-mail link: it names the file
+    ("一\n\n二 [三]: <x@y.z>", []),  # no definition: an e-mail link in text
 ])
 def test_each_problem_is_found_at_its_line(tmp_path, body: str, expected: list[tuple[str, int]]) -> None:
     make_library(tmp_path, {"a.md": case_with(body)})
@@ -133,6 +137,7 @@ IMAGE_ADDRESSES = [
     "assets/sub/../cover.png", "assets/sub/b(2).png", "assets/report.pdf", "assets/notes.txt", "assets/", "assets/missing.png", "assets/COVER.png",
     "b.md", "b.md#基本情况", "#", "#主要做法", "", "?x", "/assets/cover.png", "../assets/cover.png",
     "https://example.com/x.png", "mailto:a@example.com",
+    "assets/a@b.png", "assets/x@missing.png",  # <a@b.png> alone would be an e-mail link
 ]
 IMAGE_FORMS = {"inline": "![图]({u})", "angle": "![图](<{u}>)", "raw": '<img src="{u}" alt="图">', "reference": "![图][图一]\n\n[图一]: <{u}>"}
 
@@ -146,7 +151,7 @@ def image_library(tmp_path_factory):
               for n, url in enumerate(IMAGE_ADDRESSES) for form, text in IMAGE_FORMS.items()}
     make_library(root, cases)
     cover = (root / "assets" / "cover.png").read_bytes()
-    for name in ("图 片.png", "sub/a b.png", "sub/a+b.png", "sub/b(2).png"):
+    for name in ("图 片.png", "a@b.png", "sub/a b.png", "sub/a+b.png", "sub/b(2).png"):
         (root / "assets" / name).parent.mkdir(exist_ok=True)
         (root / "assets" / name).write_bytes(cover)
     (root / "assets" / "report.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
@@ -177,8 +182,9 @@ def test_an_image_validate_accepts_is_an_image_on_the_site_and_in_the_book(image
     accepted = {p.stem for p in root.glob("i*.md")} - set(codes)
     refused = {name for name, found in codes.items() if "E418" in found}
     assert len(accepted) > 30 and len(refused) > 20  # both sides are exercised
-    assert {"i00-inline", "i05-raw", "i05-inline", "i08-reference", "i06-angle", *(f"i11-{form}" for form in IMAGE_FORMS)} <= accepted
+    assert {"i00-inline", "i05-raw", "i05-inline", "i08-reference", "i06-angle", *(f"i{n}-{form}" for n in (11, 27) for form in IMAGE_FORMS)} <= accepted
     assert {"i12-inline", "i17-raw", "i19-reference", "i21-inline", "i24-raw"} <= refused
+    assert all(codes[f"i28-{form}"] == {"E406"} for form in IMAGE_FORMS)  # missing, not mistaken for e-mail
 
     def built(names: set[str], strict: bool) -> tuple[dict[str, Path], object]:
         """The library of these cases built online and offline (MkDocs and the plugin)."""

@@ -83,6 +83,21 @@ def test_every_form_of_address_is_rewritten_whole() -> None:
     assert out == '[附件](assets/%E6%8A%A5%E5%91%8A%281%29.pdf) ![图](assets/b%282%29.png "标题") ([括号里](b.md))'
 
 
+def test_code_shows_addresses_as_written() -> None:
+    """An address inside code is text, shown as the contributor wrote it; the same address in
+    prose is pointed at the site. A bracketed destination holding `@` is an address, not an
+    e-mail link (the link patterns run first)."""
+    from dataclasses import replace
+
+    body = ('`<img src="assets/a b.png">` 与 <img src="assets/a b.png">\n\n'
+            '```\n[二](b.md) <a href="b.md">三</a>\n```\n\n[二](b.md) <a href="b.md">三</a> ![四](<assets/a@b.png>)')
+    out = rewrite_links(replace(A, body=body), {"b.md": "b"}, False)
+    code, prose = out.split("\n\n", 1)[0], out.rsplit("\n\n", 1)[1]
+    assert code == '`<img src="assets/a b.png">` 与 <img src="assets/a%20b.png">'
+    assert '```\n[二](b.md) <a href="b.md">三</a>\n```' in out
+    assert prose == '[二](b.md) <a href="b.html">三</a> ![四](<assets/a%40b.png>)'
+
+
 def test_exports_follow_the_schema():
     files = site(directory_urls=False).files
     data = json.loads(files["cases.json"])

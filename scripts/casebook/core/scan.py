@@ -278,8 +278,18 @@ def prose_text(body: str) -> str:
 # -- raw HTML in the source: where a contributor's tags stand (for `validate --fix` and for naming
 # the line of what the sanitiser would remove) ------------------------------------------------
 
-# Markdown's automatic links, not tags: <https://...>, <ftp://...>, <name@host>
+# Markdown's automatic links, not tags: <https://...>, <ftp://...>, <name@host> -- unless the
+# brackets hold a link's target (`](<assets/a@b.png>)`, `[x]: <a@b.png>`): the link patterns and
+# reference definitions run before the automatic links and take it as the address.
 _AUTOLINK_TAG = re.compile(r"<(?:(?:ftp|https?)://[^<>]*|[^<> !]+@[^@<> ]+)>", re.I)
+_TARGET_BEFORE = re.compile(r"(?:\]\(\s*|^ {0,3}\[[^\[\]]*\]:[ \t]*)$")
+
+
+def _blank_autolinks(line: str) -> str:
+    def blank(m: re.Match) -> str:
+        return m.group() if _TARGET_BEFORE.search(line, 0, m.start()) else " " * len(m.group())
+    return _AUTOLINK_TAG.sub(blank, line)
+
 SNIPPET_MARKER = re.compile(r"^([ \t]*)(-+8<-+)", re.M)  # pymdownx.snippets' include marker
 
 
@@ -302,7 +312,7 @@ def mask_code(body: str) -> str:
         if "`" in line:
             line = _INLINE_CODE.sub(lambda c: " " * len(c.group()), line)
         if "<" in line:
-            line = _AUTOLINK_TAG.sub(lambda c: " " * len(c.group()), line)
+            line = _blank_autolinks(line)
         lines[i] = line
     return "\n".join(lines)
 
@@ -394,19 +404,54 @@ def snippet_lines(body: str, first_line: int) -> Iterator[int]:
 
 
 # Addresses in a body: inline links and images `](url)` / `](<url>)`, reference definitions
-# `[x]: url`, and raw HTML `<img src>` / `<a href>` (which Markdown does not rewrite).
-# An inline destination may hold balanced parentheses, as Markdown reads it (`assets/报告(1).pdf`).
-_MD_TARGET = re.compile(r"(\]\(\s*)(<[^>\n]*>|(?:[^()\s]|\([^()\s]*\))+)")
+# `[x]: url`, and raw HTML's `src` / `href` (which Markdown does not rewrite). An inline
+# destination may hold balanced parentheses, as Markdown reads it (`assets/报告(1).pdf`), and a
+# title after the address (`LINK_TITLE`), which is no part of it.
+_DESTINATION = r"(<[^>\n]*>|(?:[^()\n]|\([^()\n]*\))*)"
+_MD_TARGET = re.compile(r"(\]\(\s*)" + _DESTINATION)
 _REF_TARGET = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*)(<[^>\n]*>|\S+)", re.M)
 # [^<>]: an attempt ends at the next tag, so a line of thousands of unclosed `<a ` stays linear.
 # A quoted value is the whole address, spaces included (`src="assets/图 片.png"`).
-_HTML_TARGET = re.compile(r"(<(?:img|a)\b[^<>]*?\s(?:src|href)\s*=\s*)(\"[^\"<>]*\"|'[^'<>]*'|[^\"'\s<>]+)", re.I)
-
-
+_HTML_TARGET = re.compile(r"<([A-Za-z][^\s/<>]*)[^<>]*?\s(?:src|href)\s*=\s*(\"[^\"<>]*\"|'[^'<>]*'|[^\"'\s<>]+)", re.I)
 # Markdown images: `![alt](url)`, `![alt][ref]` / `![alt][]` / `![alt]` (the reference defined
-# elsewhere, `_REF_TARGET`). An inline destination may hold balanced parentheses and a title.
-_IMAGE = re.compile(r"!\[((?:[^\]\\\n]|\\.)*)\](?:\(\s*(<[^>\n]*>|(?:[^()\n]|\([^()\n]*\))*)|\[((?:[^\]\\\n]|\\.)*)\])?")
-LINK_TITLE = re.compile(r"\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\))\s*$")  # `](url "title")`: the title is no part of it
+# elsewhere, `_REF_TARGET`).
+_IMAGE = re.compile(r"!\[((?:[^\]\\\n]|\\.)*)\](?:\(\s*" + _DESTINATION + r"|\[((?:[^\]\\\n]|\\.)*)\])?")
+LINK_TITLE = re.compile(r"\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\))\s*$")  # `](url "title")`
+
+
+@dataclass(frozen=True)
+class Address:
+    start: int  # offsets in the body of the address itself: no brackets, quotes or title
+    end: int
+    tag: str  # the raw HTML tag that holds it (lower case), "" for Markdown's
+    written: str  # as written, entities not decoded
+
+
+def _inner(written: str, start: int, html: bool = False) -> tuple[int, int]:
+    """Where the address is in a Markdown destination as written (inside `<…>`, else before a
+    title) or in an HTML attribute value (inside its quotes)."""
+    if written[:1] in (("'", '"') if html else ("<",)):
+        return start + 1, start + len(written) - 1
+    return start, start + (len(written) if html else len(LINK_TITLE.sub("", written).rstrip()))
+
+
+def addresses(body: str, masked: str | None = None) -> list[Address]:
+    """Every address a reader would follow in the body, in order: Markdown's inline destinations
+    and reference definitions, and raw HTML's src and href (any tag); code (masked: the body's
+    `mask_code`, when the caller has it) is skipped."""
+    masked = mask_code(body) if masked is None else masked
+    found = []
+    if "](" in masked:
+        found += [(*_inner(m.group(2), m.start(2)), "") for m in _MD_TARGET.finditer(masked)]
+    if "]:" in masked:
+        found += [(*_inner(m.group(2), m.start(2)), "") for m in _REF_TARGET.finditer(masked)]
+    if "<" in masked:
+        found += [(*_inner(m.group(2), m.start(2), html=True), m.group(1).lower()) for m in _HTML_TARGET.finditer(masked)]
+    return [Address(start, end, tag, body[start:end]) for start, end, tag in sorted(found)]
+
+
+def line_of(body: str, offset: int) -> int:
+    return body.count("\n", 0, offset)
 
 
 def written_images(body: str) -> list[tuple[int, str]]:
@@ -417,53 +462,35 @@ def written_images(body: str) -> list[tuple[int, str]]:
     for m in _REF_TARGET.finditer(masked):
         label = " ".join(m.group(1).strip()[1:].rsplit("]:", 1)[0].lower().split())
         definitions.setdefault(label, m.group(2))  # the first definition of a label counts
-    found = [(offset, url) for offset, tag, url in raw_html_addresses(masked) if tag == "img"]
+    found = [(a.start, a.written) for a in addresses(body, masked) if a.tag == "img"]
     for m in _IMAGE.finditer(masked):
         if m.group(2) is not None:
-            url = m.group(2)[1:-1] if m.group(2).startswith("<") else LINK_TITLE.sub("", m.group(2)).strip()
+            start, end = _inner(m.group(2), 0)
+            url = m.group(2)[start:end]
         else:
             url = definitions.get(" ".join((m.group(3) or m.group(1)).lower().split()))
             if url is None:
                 continue
             url = url[1:-1] if url.startswith("<") else url
         found.append((m.start(), url))
-    return [(masked.count("\n", 0, offset), html.unescape(url)) for offset, url in sorted(found)]
-
-
-def raw_html_addresses(body: str) -> Iterator[tuple[int, str, str]]:
-    """(offset, tag, address as written, quotes removed) of every raw `<img src>` and `<a href>`
-    (the body with code masked, `mask_code`, finds only those outside code)."""
-    for m in _HTML_TARGET.finditer(body):
-        written = m.group(2)
-        yield m.start(), m.group(1)[1:].split(None, 1)[0].lower(), written[1:-1] if written[0] in "\"'" else written
+    return [(line_of(masked, offset), html.unescape(url)) for offset, url in sorted(found)]
 
 
 def rewrite_addresses(body: str, new: Callable[[str], str | None], html: Callable[[str], str | None] | None = None) -> str:
-    """`body` with every address a reader would follow replaced by new(address) (None: kept as
-    written): Markdown's inline and reference targets (a `<bracketed>` one stays bracketed) and
-    raw HTML's `<img src>` and `<a href>`, by html(address) when given (Markdown's addresses are
-    made relative to the page by the renderer, raw HTML's are not)."""
+    """`body` with every address a reader would follow (`addresses`) replaced by new(address)
+    (None: kept as written); a `<bracketed>` or quoted one stays so. Raw HTML's `<img src>` and
+    `<a href>` by html(address) when given (Markdown's addresses are made relative to the page by
+    the renderer, raw HTML's are not). Code is shown as written."""
     html = html or new
-
-    def markdown_target(m: re.Match) -> str:
-        written = m.group(2)
-        bracketed = written.startswith("<")
-        url = new(written[1:-1] if bracketed else written)
-        return m.group(1) + (written if url is None else f"<{url}>" if bracketed else url)
-
-    def html_target(m: re.Match) -> str:
-        written = m.group(2)
-        quote = written[0] if written[0] in "\"'" else ""
-        url = html(written[1:-1] if quote else written)
-        return m.group(1) + (written if url is None else f"{quote}{url}{quote}")
-
-    if "](" in body:
-        body = _MD_TARGET.sub(markdown_target, body)
-    if "]:" in body:
-        body = _REF_TARGET.sub(markdown_target, body)
-    if "<" in body:
-        body = _HTML_TARGET.sub(html_target, body)
-    return body
+    out, done = [], 0
+    for a in addresses(body):
+        if a.tag not in ("", "img", "a") or a.start == a.end:
+            continue
+        url = (new if not a.tag else html)(a.written)
+        if url is not None:
+            out += [body[done:a.start], url]
+            done = a.end
+    return "".join(out) + body[done:] if out else body
 
 
 def escape_snippets(text: str) -> str:

@@ -111,7 +111,6 @@ def check_library(root: Path, context_for: Callable[[Library], tuple[Mapping[str
 
 _LINK = re.compile(r"contains (?:an absolute link|an unrecognized relative link|a link(?: to)?) '([^']*)'")
 _ANCHOR = re.compile(r"contains a link '([^']*)', but (?:there is no such anchor|the doc '[^']*' does not contain an anchor)")
-_URL_TOKEN = re.compile(r"\]\(\s*(<[^>\n]*>|(?:[^()\n]|\([^()\n]*\))*)|(?:href|src)\s*=\s*[\"']?([^\"'\s>]*)|^\s{0,3}\[[^\]]+\]:\s*<?([^\s>]*)", re.I | re.M)
 
 
 def page_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
@@ -135,8 +134,9 @@ def page_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
         if not any(r.line == finding.line and r.code in ("E403", "E404", "E414") for r in removed):
             out.append(finding)  # else: one problem, the sanitiser's finding says it
     out += removed + raw_link_findings(case, at)
-    said = {f.line for f in out}  # a missing image (E406), an outside path (E405) ...: said once
-    return out + [f for f in image_findings(case, page, at) if f.line not in said]
+    # a missing image (E406), an outside path (E405) ...: said once, where MkDocs's warning puts it
+    said = {f.line for f in out} | {(f.code, f.message) for f in out}
+    return out + [f for f in image_findings(case, page, at) if f.line not in said and (f.code, f.message) not in said]
 
 
 # -- images: what the page shows, the book embeds --------------------------------------------------
@@ -152,6 +152,9 @@ def image_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
     from .render import CASES_DIR
 
     def finding(line: int, url: str) -> Finding:
+        path = rules.library_path(dirname(case.rel), url)
+        if path is not None and rules.is_image(path) and path not in at.files:  # an image file that is not there
+            return Finding(at.shown, at.body_line + line, "E406", LINK_PROBLEMS["E406"].format(url) + _cut_name(at, case, url), CODE_BY_ID["E406"].severity)
         return Finding(at.shown, at.body_line + line, "E418",
                        f"图片“{url[:80]}”不是库中的图片文件（{'、'.join(IMAGE_SUFFIXES)}），页面上会显示为破图，案例汇编也无法收入；"
                        "请改成 assets/ 里的图片，要指向页面或文档请写成链接 [文字](地址)" + _cut_name(at, case, url), CODE_BY_ID["E418"].severity)
@@ -234,11 +237,11 @@ def raw_link_findings(case: Case, at: Located) -> list[Finding]:
     from posixpath import dirname
 
     out = []
-    masked = scan.mask_code(case.body)
-    for offset, tag, written in scan.raw_html_addresses(masked):
+    for address in scan.addresses(case.body):
+        written = address.written
         url = html_unescape(written)
         kind = rules.url_kind(url)
-        if tag != "a" or kind not in ("relative", "absolute"):
+        if address.tag != "a" or kind not in ("relative", "absolute"):
             continue
         path = rules.library_path(dirname(case.rel), url)
         if kind == "absolute":
@@ -251,7 +254,7 @@ def raw_link_findings(case: Case, at: Located) -> list[Finding]:
             code = _missing(path)
             text = LINK_PROBLEMS[code]
         message = text.format(written) + (_cut_name(at, case, url) if code != "E405" else "")
-        out.append(Finding(at.shown, at.body_line + masked.count("\n", 0, offset), code, message, CODE_BY_ID[code].severity))
+        out.append(Finding(at.shown, at.body_line + scan.line_of(case.body, address.start), code, message, CODE_BY_ID[code].severity))
     return out
 
 
@@ -268,15 +271,8 @@ def _site_path(url: str) -> str | None:
 
 
 def _candidates(case: Case) -> list[tuple[int, str]]:
-    """(body line, URL as written) for every link-like address in the body's prose."""
-    masked = scan.mask_code(case.body)
-    out = []
-    for m in _URL_TOKEN.finditer(masked):
-        group = m.lastindex or 1
-        written = case.body[m.start(group):m.end(group)]
-        written = written[1:-1] if written.startswith("<") else scan.LINK_TITLE.sub("", written).strip()
-        out.append((masked.count("\n", 0, m.start()), written))
-    return out
+    """(body line, URL as written) for every address in the body's prose."""
+    return [(scan.line_of(case.body, a.start), a.written) for a in scan.addresses(case.body)]
 
 
 def _written(case: Case, url: str, at: Located) -> tuple[int, str] | None:
@@ -303,13 +299,11 @@ def _source_url(case: Case, url: str, at: Located) -> str:
 
 
 def _unparsable_urls(body: str) -> Iterable[tuple[int, str]]:
-    masked = scan.mask_code(body)
-    for m in _URL_TOKEN.finditer(masked):
-        url = m.group(1) or m.group(2) or m.group(3) or ""
+    for address in scan.addresses(body):
         try:
-            urlsplit(url)
+            urlsplit(address.written)
         except ValueError:
-            yield masked.count("\n", 0, m.start()), url
+            yield scan.line_of(body, address.start), address.written
 
 
 # -- the sanitiser -----------------------------------------------------------------------------------
