@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from casebook.core.load import walk_library
+from casebook.core.model import printable
 from casebook.site.build import remove_leftovers, replacing
 from conftest import MINIMAL_CASE, REPO, VALID, check, make_library
 
@@ -113,6 +114,31 @@ def test_names_that_collide_on_windows_and_macos(tmp_path) -> None:
                                     (f"assets/{nfc}.png", "E704"), (f"assets/{nfd}.png", "E704")])
     message = next(f.message for f in library.findings if f.path.endswith("Logo.png"))
     assert "assets/logo.png" in message  # names the other file
+
+
+WINDOWS_NAMES = ["a:b.png", "a?b.png", 'a"b.png', "a<b>.png", "a|b.png", "a*b.png", "a\\b.png", "a\tb.png",
+                 "a.png.", "a.png ", "nul.png", "CON.pdf", "com1.txt", "lpt9.png", "prn", "aux.png"]
+
+
+def test_names_windows_cannot_hold_are_refused_and_not_published(tmp_path, run_cli) -> None:
+    """The offline copy is unpacked on Windows: a name it cannot hold (reserved characters, a
+    trailing dot or space, a device name) is E706, named, and left out; names close to them pass."""
+    root = make_library(tmp_path / "lib", {"a.md": MINIMAL_CASE.format(id="a")})
+    for name in WINDOWS_NAMES + ["console.png", "nul-a.png", "com10.png", "a.b.png", "（图）[1].png"]:
+        (root / "assets" / name).write_bytes(b"png")
+    (root / "sub:dir").mkdir()
+    (root / "sub:dir" / "b.png").write_bytes(b"png")
+    library = check(root)
+    found = sorted((rel(f.path, root), f.code, f.line) for f in library.findings)
+    expected = sorted([(rel(printable(str(root / "assets" / name)), root), "E706", 1) for name in WINDOWS_NAMES] + [("sub:dir/b.png", "E706", 1)])
+    assert found == expected
+    assert ("assets/a\\tb.png", "E706", 1) in found  # a control character is shown escaped, not sent to the terminal
+    message = next(f.message for f in library.findings if f.path.endswith("a:b.png"))
+    assert "“a:b.png”含有字符“:”" in message
+    assert "设备名“CON”" in next(f.message for f in library.findings if f.path.endswith("CON.pdf"))
+    assert "sub:dir/b.png" not in walk_library(root).files and "assets/console.png" in walk_library(root).files
+    result = run_cli("build", "--cases", root, "--site-dir", tmp_path / "site")
+    assert result.returncode == 1 and "E706" in result.stderr and not (tmp_path / "site").exists()
 
 
 def test_the_gate_decides_once_for_every_stage(tmp_path) -> None:

@@ -46,7 +46,7 @@ def hidden(name: str) -> bool:
 
 def walk_library(root: Path) -> LibraryFiles:
     """One walk of the library: which files are cases, which are published as they are, and which
-    may not be there (E701-E705). Hidden files and folders (`.git`, `.DS_Store`) and the clutter
+    may not be there (E701-E706). Hidden files and folders (`.git`, `.DS_Store`) and the clutter
     operating systems leave (Thumbs.db, desktop.ini) are ignored: they are never published."""
     real_root = os.path.realpath(root)
     cases, files, problems = [], [], []
@@ -68,6 +68,9 @@ def walk_library(root: Path) -> LibraryFiles:
         for name in names:
             rel = prefix + name
             if hidden(name) or name.lower() in IGNORED_FILES:
+                continue
+            if (why := _not_for_windows(rel)) is not None:
+                problems.append((rel, "E706", why))
                 continue
             if os.path.islink(base / name) and (why := _leaves(base / name, real_root, folder=False)) is not None:
                 problems.append((rel, "E701", why))
@@ -91,6 +94,25 @@ def walk_library(root: Path) -> LibraryFiles:
     assets = sorted(f for f in files if not f.endswith(".md") and f != "taxonomy.yml")
     return LibraryFiles(tuple(p for _, p in cases), frozenset(files + [rel for rel, _ in cases]), tuple(assets),
                         tuple(sorted(problems)))
+
+
+# Names Windows cannot hold: the offline copy is unpacked there, and a checkout made there
+# (https://learn.microsoft.com/windows/win32/fileio/naming-a-file).
+_WINDOWS_CHARACTERS = re.compile(r'[\\:*?"<>|\x00-\x1f]')
+_WINDOWS_DEVICES = re.compile(r"^(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(?:\.|$)", re.I)
+
+
+def _not_for_windows(rel: str) -> str | None:
+    """Why a path of the library cannot be unpacked on Windows (a name part holds `\\:*?"<>|` or a
+    control character, ends in a dot or a space, or is a device name such as CON or NUL), or None."""
+    for part in rel.split("/"):
+        bad = _WINDOWS_CHARACTERS.search(part)
+        if bad or part.endswith((".", " ")) or _WINDOWS_DEVICES.match(part):
+            why = (f"含有字符“{bad.group()}”" if bad and bad.group().isprintable() else "含有控制字符" if bad
+                   else "以点或空格结尾" if part.endswith((".", " ")) else f"是 Windows 的设备名“{part.split('.')[0]}”")
+            return (f"名称“{part}”{why}，在 Windows 上不能用：离线包在那里解压不出这个文件，页面上会缺图或链接失效；"
+                    "请改名（只用文字、数字、-、_、. 和括号），并改正引用它的地方")
+    return None
 
 
 def _leaves(path: Path, real_root: str, folder: bool) -> str | None:
