@@ -105,7 +105,8 @@ class PageEngine:
                 if error is SLOW:
                     out[uri] = Rendered(error=f"生成这一页超过 {RENDER_SECONDS} 秒", slow=True)
                 else:
-                    out[uri] = Rendered(page.content or "", tuple(handler.messages), error, url=page.url)
+                    out[uri] = Rendered(page.content or "", tuple(handler.messages), error, url=page.url,
+                                        anchors=frozenset(page.present_anchor_ids or ()))
             # Anchors point into other pages: render those too, then check as the build does.
             for uri, page in pages.items():
                 for target in list((page.links_to_anchors or {})):

@@ -28,8 +28,8 @@ import re
 from collections import Counter
 from html import escape as html_escape
 from html import unescape as html_unescape
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -60,6 +60,7 @@ class Rendered:
     error: str | None = None
     slow: bool = False  # stopped after the time a page may take (engine.RENDER_SECONDS)
     url: str = ""  # the page's address in the site (its images' addresses are relative to it)
+    anchors: frozenset[str] = frozenset()  # the ids a link's #anchor may name (MkDocs' present_anchor_ids)
 
 
 class Engine(Protocol):
@@ -78,6 +79,7 @@ class Located:
     cases_by_rel: Mapping[str, str]
     files: frozenset[str] = frozenset()
     site_files: frozenset[str] = frozenset()
+    anchors: Mapping[str, frozenset[str]] = field(default_factory=dict)  # of the rendered pages, by case file
 
 
 def check_library(root: Path, context_for: Callable[[Library], tuple[Mapping[str, str], Engine]],
@@ -94,15 +96,20 @@ def check_library(root: Path, context_for: Callable[[Library], tuple[Mapping[str
     from .render import case_uri, library_file_uri  # the page names: imported only when pages are rendered
 
     pages, engine = context_for(library)
-    rendered = engine.render_pages([case_uri(c.id) for c in cases], pages.get)
+    cases_by_rel = {c.rel: c.id for c in library.published}  # as render_site maps them
+    # a raw link's #anchor is checked against its page's anchors: render the pages they point into
+    targets = {t for case in cases for t in raw_anchor_targets(case, cases_by_rel)} - {c.rel for c in cases}
+    uris = [case_uri(c.id) for c in cases] + [case_uri(cases_by_rel[rel]) for rel in sorted(targets)]
+    rendered = engine.render_pages(uris, pages.get)
+    anchors = {rel: page.anchors for rel, cid in cases_by_rel.items()
+               if (page := rendered.get(case_uri(cid))) is not None and page.error is None}  # a broken page says so itself
     shown_root = shown_path(library.root)
     shown = {c.rel: c.rel if shown_root == "." else f"{shown_root}/{c.rel}" for c in library.cases}
-    cases_by_rel = {c.rel: c.id for c in library.published}  # as render_site maps them
     files = frozenset(library.assets)
     site_files = frozenset(map(library_file_uri, files))
     findings: list[Finding] = []
     for case in cases:
-        at = Located(shown[case.rel], case.body_line, cases_by_rel, files, site_files)
+        at = Located(shown[case.rel], case.body_line, cases_by_rel, files, site_files, anchors)
         findings += page_findings(case, rendered[case_uri(case.id)], at)
     return library.with_findings(findings, shown)
 
@@ -190,7 +197,7 @@ def _warning_finding(case: Case, warning: str, at: Located) -> Finding:
 
     shown = _source_url(case, url, at)
     if anchor:
-        return finding("E416", f"链接“{shown}”的锚点 #{url.partition('#')[2]} 在目标页面中不存在；请改成页面中的标题（如 #主要做法）或删去 #… 部分")
+        return finding("E416", LINK_PROBLEMS["E416"].format(shown, url.partition('#')[2]))
     if "absolute link" in warning:
         return finding("E405", LINK_PROBLEMS["absolute"].format(shown))
     if not url:
@@ -210,6 +217,7 @@ LINK_PROBLEMS = {
     "E406": "图片“{}”在库中不存在；请检查文件名（区分大小写）或把图片放进 assets/",
     "E407": "链接“{}”指向的案例不存在、是草稿或未通过校验；发布后会成为死链接，请改正或删除",
     "E415": "链接“{}”指向的文件在库中不存在；请检查文件名和路径（区分大小写），或删除链接",
+    "E416": "链接“{}”的锚点 #{} 在目标页面中不存在；请改成页面中的标题（如 #主要做法）或删去 #… 部分",
 }
 
 
@@ -229,31 +237,46 @@ def _missing(path: str) -> str:
     return "E406" if rules.is_image(path) else "E407" if path.endswith(".md") else "E415"
 
 
+def _raw_links(case: Case, cases_by_rel: Mapping[str, str]) -> Iterator[tuple[scan.Address, str, str, str | None]]:
+    """(address, url with entities decoded, its kind, the library path it names or None) of every
+    raw `<a href>` that stays on the site: this page's `#anchor`, a relative or absolute path."""
+    from posixpath import dirname
+
+    for address in scan.addresses(case.body):
+        url = html_unescape(address.written)
+        kind = rules.url_kind(url)
+        if address.tag == "a" and kind in ("relative", "absolute", "fragment"):
+            yield address, url, kind, case.rel if kind == "fragment" else rules.library_path(dirname(case.rel), url)
+
+
+def raw_anchor_targets(case: Case, cases_by_rel: Mapping[str, str]) -> set[str]:
+    """The case files whose page a raw link of this case points into with an #anchor."""
+    return {path for _, url, _, path in _raw_links(case, cases_by_rel) if "#" in url and path in cases_by_rel}
+
+
 def raw_link_findings(case: Case, at: Located) -> list[Finding]:
     """A raw `<a href>` is left alone by MkDocs (no warning, so no finding from the build's own
     checks): its address must name a file of the library or a published case (as
-    render.rewrite_links points it), or the page would carry a dead link. Its #anchor is not
-    checked."""
-    from posixpath import dirname
+    render.rewrite_links points it), and an #anchor into a case page one of the ids MkDocs found
+    on that page (`Rendered.anchors`, what MkDocs checks a Markdown link's anchor against), or
+    the page would carry a dead link."""
+    from urllib.parse import unquote
 
     out = []
-    for address in scan.addresses(case.body):
+    for address, url, kind, path in _raw_links(case, at.cases_by_rel):
         written = address.written
-        url = html_unescape(written)
-        kind = rules.url_kind(url)
-        if address.tag != "a" or kind not in ("relative", "absolute"):
-            continue
-        path = rules.library_path(dirname(case.rel), url)
+        anchor = url.partition("#")[2]
         if kind == "absolute":
-            code, text = "E405", LINK_PROBLEMS["absolute"]
+            code, message = "E405", LINK_PROBLEMS["absolute"].format(written)
         elif path is None:
-            code, text = "E405", LINK_PROBLEMS["E405"]
-        elif path in at.files or path in at.cases_by_rel:
+            code, message = "E405", LINK_PROBLEMS["E405"].format(written)
+        elif path in at.cases_by_rel and anchor and path in at.anchors and not {anchor, unquote(anchor)} & at.anchors[path]:
+            code, message = "E416", LINK_PROBLEMS["E416"].format(written, anchor)  # a browser finds %-encoded ids too
+        elif kind == "fragment" or path in at.files or path in at.cases_by_rel:
             continue
         else:
             code = _missing(path)
-            text = LINK_PROBLEMS[code]
-        message = text.format(written) + (_cut_name(at, case, url) if code != "E405" else "")
+            message = LINK_PROBLEMS[code].format(written) + _cut_name(at, case, url)
         out.append(Finding(at.shown, at.body_line + scan.line_of(case.body, address.start), code, message, CODE_BY_ID[code].severity))
     return out
 
