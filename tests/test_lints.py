@@ -346,7 +346,7 @@ def lessons(tmp_path: Path, text: str) -> list[tuple[str, int]]:
         ("见[报道](https://example.com/2024/12/a.html)和![图](assets/cover.png)。", []),  # link and image targets
         ("数据以 UTF-8 保存，用 5G 传送。", []),  # names, not figures
         # the site has no footnote extension: `[^1]: 注释。` defines a link to a missing file
-        ("参见注释[^1]。\n\n[^1]: 注释。", [("E415", 28)]),
+        ("参见注释[^1]。\n\n[^1]: 注释。", [("E415", LESSONS_LINE + 2)]),  # at the definition
         ("### 第 3 点", []),  # a heading
         ("行内代码 `12` 不算。\n\n```\n12 名\n```", []),
         ("十八大以来，三个方面都有进步。", []),  # Chinese numerals are words here
