@@ -17,6 +17,8 @@ from pathlib import Path
 import markdown
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mkdocs.config import load_config
 
 from casebook.core import sanitize
@@ -165,6 +167,36 @@ def test_toc_text_keeps_entities_and_loses_tags() -> None:
 def test_text_problem(text: str, kind: str | None) -> None:
     found = sanitize.text_problem(text)
     assert (found[0] if found else None) == kind
+
+
+def _text_problem_slow(value: str):
+    """text_problem without its quick exit: the four checks alone."""
+    for pattern, kind in ((sanitize._CONTROL, "control"), (sanitize._BIDI, "bidi")):
+        if m := pattern.search(value):
+            return kind, f"U+{ord(m.group(0)):04X}"
+    if m := sanitize._TEXT_TAG.search(value):
+        return "tag", value[m.start():m.start() + 20]
+    if m := sanitize._SCRIPT_URL.search(sanitize.plain_url(value)):
+        return "url", m.group(0)
+    return None
+
+
+def test_text_problem_quick_exit_changes_nothing_on_every_short_text() -> None:
+    """Brute force: every sequence of up to three of these pieces (script schemes, `:` written and
+    as entities, tag starts, controls, bidi marks, plain text) is judged as the four checks judge it."""
+    import itertools
+
+    pieces = ["javascript", "VBScript", "data", "text/html,", ":", "&#58;", "&colon;", "&#x3A", "&", ";", ",",
+              "<", "a", "/", "!", "数据", "：", " ", "\t", "\x1b", "\x85", "\x7f", "\u202e", "\u2069"]
+    texts = ["".join(p) for n in range(4) for p in itertools.product(pieces, repeat=n)]
+    assert len(texts) > 14_000
+    assert [t for t in texts if sanitize.text_problem(t) != _text_problem_slow(t)] == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40))
+def test_text_problem_quick_exit_changes_nothing(text: str) -> None:
+    assert sanitize.text_problem(text) == _text_problem_slow(text)
 
 
 def test_material_icons_are_clean_svg() -> None:

@@ -253,6 +253,9 @@ _SCRIPT_URL = re.compile(r"(?:java|vb|live)script:|data:(?:[a-z]+/[a-z0-9.+-]+)?
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Bidirectional embeddings, overrides and isolates: text that displays differently from what it is.
 _BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+# Any character that can start one of the problems below (a script URL needs a `:`, written or
+# as an entity `&colon;`; `plain_url` decodes entities).
+_SUSPECT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069<:&]")
 
 
 def text_problem(value: str) -> tuple[str, str] | None:
@@ -261,6 +264,8 @@ def text_problem(value: str) -> tuple[str, str] | None:
     kind: tag | url | control | bidi. The text is escaped everywhere anyway; these are refused
     so that what a contributor wrote is what every output shows.
     """
+    if not _SUSPECT.search(value):  # nearly every value: one search instead of four
+        return None
     if m := _CONTROL.search(value):
         return "control", f"U+{ord(m.group(0)):04X}"
     if m := _BIDI.search(value):
