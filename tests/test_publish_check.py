@@ -124,6 +124,21 @@ def test_each_problem_is_found_at_its_line(tmp_path, body: str, expected: list[t
     assert sorted(found) == sorted(expected), [f.text() for f in check(tmp_path).findings]
 
 
+@pytest.mark.parametrize(("body", "lines"), [
+    ("![图][没有]", [0]),  # no definition
+    ("一\n\n![图][r]\n\n[r]: assets/a b.png", [2, 4]),  # a space: no definition, and the image with it
+    ("![图](assets/a (b.png)", [0]),  # unbalanced parentheses
+    ("![图][r]\n\n[R]: <assets/cover.png>", []),  # labels ignore case; a bracketed address may hold anything
+    ("![图][]\n\n[图]: assets/cover.png", []),
+    ("`![图][r]`\n\n```\n![x][y]\n[a]: b c\n```", []),  # code is text
+    ("见文献[1][2]。说明：[注]: 见下", []),  # brackets in prose
+])
+def test_markdown_left_as_text_is_a_warning_at_its_line(tmp_path, body: str, lines: list[int]) -> None:
+    make_library(tmp_path, {"a.md": case_with(body)})
+    found = [(f.code, f.line - BODY_LINE) for f in check(tmp_path).findings]
+    assert found == [("W307", line) for line in lines]
+
+
 def test_a_raw_links_anchor_is_checked_on_the_page_it_points_into(tmp_path) -> None:
     """b's body has no markup, so validate would not render its page for b's sake: it renders it
     to learn its anchors. The message names the link and the anchor."""

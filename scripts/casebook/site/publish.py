@@ -140,10 +140,49 @@ def page_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
         finding = _warning_finding(case, warning, at)
         if not any(r.line == finding.line and r.code in ("E403", "E404", "E414") for r in removed):
             out.append(finding)  # else: one problem, the sanitiser's finding says it
-    out += removed + raw_link_findings(case, at)
+    out += removed + raw_link_findings(case, at) + left_as_text_findings(case, page, at)
     # a missing image (E406), an outside path (E405) ...: said once, where MkDocs's warning puts it
     said = {f.line for f in out} | {(f.code, f.message) for f in out}
     return out + [f for f in image_findings(case, page, at) if f.line not in said and (f.code, f.message) not in said]
+
+
+# -- Markdown the renderer left as text -------------------------------------------------------------
+
+# In the page's text (code removed): an image Markdown did not make (`![图][r]` with no definition
+# of r), and a reference definition it did not take (`[r]: a b.png`: an address with a space).
+_CODE_ELEMENT = re.compile(r"<(pre|code)\b[^>]*>.*?</\1>", re.S | re.I)
+_BLOCK_END = re.compile(r"</?(?:p|li|h[1-6]|div|td|th|dd|dt|blockquote)\b[^>]*>|<br\s*/?>", re.I)
+_ANY_TAG = re.compile(r"<[^>]*>")
+_IMAGE_AS_TEXT = re.compile(r"!\[[^\]\n]*\](?:\[[^\]\n]*\])?")
+_DEFINITION_AS_TEXT = re.compile(r"^[ \t]*(\[[^\]\n]+\]:)[ \t]*\S.*$", re.M)
+
+
+def left_as_text_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
+    """W307 where the page shows an image or a reference definition as the text it was written
+    as: Python-Markdown's own verdict, read from the page it rendered."""
+    if "![" not in page.html and "]:" not in page.html:
+        return []
+    text = html_unescape(_ANY_TAG.sub("", _BLOCK_END.sub("\n", _CODE_ELEMENT.sub("", page.html))))
+    lines = scan.mask_code(case.body).split("\n")
+    out, said = [], set()
+
+    def add(written: str, message: str) -> None:
+        line = next((i for i, source in enumerate(lines) if written in source), None)
+        if line is not None and line not in said:
+            said.add(line)
+            out.append(Finding(at.shown, at.body_line + line, "W307", message, CODE_BY_ID["W307"].severity))
+
+    for m in _IMAGE_AS_TEXT.finditer(text):
+        if text.startswith("(", m.end()):  # `![图](` that did not close: the address's brackets or parentheses
+            add(m.group(), f"“{text[m.start():m.end() + 40].splitlines()[0]}”没有显示成图片，页面上会原样显示这段文字："
+                           "地址中的括号要成对；地址中有空格或括号时可写成 ![说明](<地址>)")
+        else:
+            add(m.group(), f"“{m.group()[:60]}”没有显示成图片，页面上会原样显示这段文字：找不到它引用的定义"
+                           "（`[名字]: 地址`，名字不区分大小写）；请补上定义，或写成 ![说明](地址)")
+    for m in _DEFINITION_AS_TEXT.finditer(text):
+        add(m.group(1), f"“{m.group().strip()[:60]}”没有成为链接定义，页面上会原样显示：地址中有空格时要写成 <地址>"
+                        "（如 <assets/a b.png>）或把空格写成 %20")
+    return out
 
 
 # -- images: what the page shows, the book embeds --------------------------------------------------
