@@ -86,6 +86,7 @@ BODY_LINE = MINIMAL_CASE.format(id="a").split("\n").index("测试做法。") + 1
     ("[链接](http://[66.102.7.147)", [("E414", 0)]),  # urlsplit fails: MkDocs itself would stop
     ("一\n\n![图](https://example.com/x.png)", [("E404", 2)]),
     ("[x](javascript:alert(1))", [("E403", 0)]),
+    ("[x](LiveScript:alert(1))", [("E403", 0)]),  # rules.SCRIPT_SCHEMES: the one list, for addresses and text values
     ("[附件](assets/missing.pdf)", [("E415", 0)]),
     ("![图](assets/missing.png)", [("E406", 0)]),
     ("[别处](../outside.md)", [("E405", 0)]),

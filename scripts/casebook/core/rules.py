@@ -132,7 +132,10 @@ def section_problems(titles: list[str]) -> tuple[list[str], list[tuple[int, str,
 # -- URLs --------------------------------------------------------------------------------------
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:")
-SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:")
+# Schemes that run script or carry a document: an address starting with one is never allowed, and a
+# text value holding one is refused (sanitize.text_problem, where `data:` counts only when a media
+# type or `,`/`;` follows, so that prose like "大数据: 统计" passes).
+SCRIPT_SCHEMES = ("javascript:", "vbscript:", "livescript:", "data:")
 # The schemes a published link may have (the sanitiser keeps only these; the book and Word import
 # keep the same links).
 LINK_SCHEMES = ("http", "https", "mailto", "tel")

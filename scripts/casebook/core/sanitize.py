@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 
 import nh3
 
-from .rules import LINK_SCHEMES, off_site, plain_url
+from .rules import LINK_SCHEMES, SCRIPT_SCHEMES, off_site, plain_url
 
 # What Markdown and the extensions produce, plus a few harmless inline tags contributors use.
 CONTRIBUTOR_TAGS = frozenset({
@@ -248,7 +248,7 @@ def removed(before: str, after: str) -> list[str]:
 # -- plain text (front-matter strings, vocabulary values) ---------------------------------------
 
 _TEXT_TAG = re.compile(r"<[A-Za-z/!?]")  # what a browser's HTML parser reads as markup
-_SCRIPT_URL = re.compile(r"(?:java|vb|live)script:|data:(?:[a-z]+/[a-z0-9.+-]+)?[;,]")
+_SCRIPT_URL = re.compile("|".join(re.escape(s) for s in SCRIPT_SCHEMES if s != "data:") + r"|data:(?:[a-z]+/[a-z0-9.+-]+)?[;,]")
 # C0 controls but tab and newline, DEL and the C1 controls (U+0085 included).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Bidirectional embeddings, overrides and isolates: text that displays differently from what it is.
