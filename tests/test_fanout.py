@@ -156,3 +156,11 @@ def test_a_frame_cut_short_is_dropped_and_whole_ones_arrive_across_reads() -> No
     assert fanout._receive(child, block=False) == {0: ["a" * 100]}
     os.close(write)
     assert fanout._receive(child, block=True) == {} and child.fd == -1  # the cut frame is gone, the pipe closed
+
+    garbled = b"not a pickle"  # a frame that does not unpickle: that child is read no further
+    read, write = os.pipe()
+    os.set_blocking(read, False)
+    child = fanout._Child(0, read)
+    os.write(write, frame(2, ["c"]) + len(garbled).to_bytes(8, "little") + garbled + frame(3, ["d"]))
+    assert fanout._receive(child, block=False) == {2: ["c"]} and child.fd == -1
+    os.close(write)

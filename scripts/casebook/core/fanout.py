@@ -150,7 +150,14 @@ def _receive(child: _Child, block: bool) -> dict[int, list]:
     found, buffer, at = {}, child.received, 0
     with memoryview(buffer) as view:
         while len(buffer) - at >= 8 and len(buffer) - at - 8 >= (size := int.from_bytes(view[at:at + 8], "little")):
-            k, results = pickle.loads(view[at + 8:at + 8 + size])
+            try:
+                k, results = pickle.loads(view[at + 8:at + 8 + size])
+            except Exception:  # not what a child writes: nothing more is taken from it (its chunks are redone)
+                at = len(buffer)
+                if child.fd >= 0:
+                    os.close(child.fd)
+                    child.fd = -1
+                break
             found[k] = results
             at += 8 + size
     del buffer[:at]
