@@ -276,7 +276,7 @@ def _missing(path: str) -> str:
     return "E406" if rules.is_image(path) else "E407" if path.endswith(".md") else "E415"
 
 
-def _raw_links(case: Case, cases_by_rel: Mapping[str, str]) -> Iterator[tuple[scan.Address, str, str, str | None]]:
+def _raw_links(case: Case) -> Iterator[tuple[scan.Address, str, str, str | None]]:
     """(address, url with entities decoded, its kind, the library path it names or None) of every
     raw `<a href>` that stays on the site: this page's `#anchor`, a relative or absolute path."""
     from posixpath import dirname
@@ -290,7 +290,7 @@ def _raw_links(case: Case, cases_by_rel: Mapping[str, str]) -> Iterator[tuple[sc
 
 def raw_anchor_targets(case: Case, cases_by_rel: Mapping[str, str]) -> set[str]:
     """The case files whose page a raw link of this case points into with an #anchor."""
-    return {path for _, url, _, path in _raw_links(case, cases_by_rel) if "#" in url and path in cases_by_rel}
+    return {path for _, url, _, path in _raw_links(case) if "#" in url and path in cases_by_rel}
 
 
 def raw_link_findings(case: Case, at: Located) -> list[Finding]:
@@ -302,7 +302,7 @@ def raw_link_findings(case: Case, at: Located) -> list[Finding]:
     from urllib.parse import unquote
 
     out = []
-    for address, url, kind, path in _raw_links(case, at.cases_by_rel):
+    for address, url, kind, path in _raw_links(case):
         written = address.written
         anchor = url.partition("#")[2]
         if kind == "absolute":
