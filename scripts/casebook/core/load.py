@@ -55,29 +55,36 @@ def walk_library(root: Path) -> LibraryFiles:
         rel = Path(os.path.relpath(error.filename, root)).as_posix() if error.filename else "."
         problems.append((rel, "E705", f"无法读取文件夹“{rel}”（{error.strerror}），其中的文件没有检查；请检查它的权限"))
 
-    for folder, dirs, names in os.walk(root, onerror=unreadable):
-        base = Path(folder)
-        rel_dir = base.relative_to(root).as_posix()
-        prefix = "" if rel_dir == "." else rel_dir + "/"
-        for name in list(dirs):
+    folders = [("", os.fspath(root))]  # os.scandir, not os.walk: an entry knows if it is a link without a stat
+    while folders:
+        prefix, folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as error:
+            unreadable(error)
+            continue
+        for entry in entries:
+            name, rel = entry.name, prefix + entry.name
             if hidden(name):
-                dirs.remove(name)
-            elif os.path.islink(base / name):  # os.walk does not follow it: its files are not read
-                if (why := _leaves(base / name, real_root, folder=True)) is not None:
-                    problems.append((prefix + name, "E701", why))
-        for name in names:
-            rel = prefix + name
-            if hidden(name) or name.lower() in IGNORED_FILES:
+                continue
+            if _is_dir(entry):  # a link to a folder is not followed: its files are not read
+                if not entry.is_symlink():
+                    folders.append((rel + "/", entry.path))
+                elif (why := _leaves(Path(entry.path), real_root, folder=True)) is not None:
+                    problems.append((rel, "E701", why))
+                continue
+            if name.lower() in IGNORED_FILES:
                 continue
             if (why := _not_for_windows(rel)) is not None:
                 problems.append((rel, "E706", why))
                 continue
-            if os.path.islink(base / name) and (why := _leaves(base / name, real_root, folder=False)) is not None:
+            if entry.is_symlink() and (why := _leaves(Path(entry.path), real_root, folder=False)) is not None:
                 problems.append((rel, "E701", why))
                 continue
             suffix = os.path.splitext(name)[1]
             if suffix == ".md" and not rel.startswith("assets/"):
-                cases.append((rel, base / name))
+                cases.append((rel, Path(entry.path)))
                 continue
             if suffix.lower() in CASE_SUFFIXES:
                 fix = ("案例文件不能放在 assets/ 里，请移到库的其他文件夹" if rel.startswith("assets/")
@@ -113,6 +120,14 @@ def _not_for_windows(rel: str) -> str | None:
             return (f"名称“{part}”{why}，在 Windows 上不能用：离线包在那里解压不出这个文件，页面上会缺图或链接失效；"
                     "请改名（只用文字、数字、-、_、. 和括号），并改正引用它的地方")
     return None
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    """A folder, or a link to one (as os.walk sorts them); a link that leads nowhere is not."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _leaves(path: Path, real_root: str, folder: bool) -> str | None:
