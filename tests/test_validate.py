@@ -700,11 +700,15 @@ def test_shipped_library_warns_only_of_incomplete_sections() -> None:
         assert lines[f.line - 1].startswith("## ") and lines[f.line + 1].strip() == "待补充", f.text()
 
 
-def test_e417_page_too_slow_to_render(tmp_path: Path) -> None:
+def test_e417_page_too_slow_to_render(tmp_path: Path, monkeypatch) -> None:
     """Python-Markdown needs minutes for a paragraph of tens of thousands of `[` (the build would
-    hang on it): validation gives a page a few seconds and says so at the body."""
+    hang on it): validation gives a page a few seconds (here one, to keep the suite quick) and says
+    so at the body."""
     import time
 
+    from casebook.site import engine
+
+    monkeypatch.setattr(engine, "RENDER_SECONDS", 1)
     body = "[" * 40_000
     make_library(tmp_path, {"a.md": MINIMAL_CASE.format(id="a").replace("测试做法。", body)})
     start = time.monotonic()
