@@ -476,6 +476,32 @@ def written_images(body: str) -> list[tuple[int, str]]:
     return [(line_of(masked, offset), html.unescape(url)) for offset, url in sorted(found)]
 
 
+_BRACKETED = re.compile(r"\[([^\[\]\n]+)\]")
+
+
+def _label(text: str) -> str:
+    """A reference label as Markdown matches it: case and runs of blanks ignored."""
+    return " ".join(text.lower().split())
+
+
+def unused_definitions(body: str) -> list[tuple[int, str]]:
+    """(line in the body, the line as written) of every reference definition `[r]: address` that no
+    link or image of the body uses (`[text][r]`, `[r][]`, `[r]`): Markdown takes the line as a
+    definition all the same, so the page does not show it. Code is skipped."""
+    masked = mask_code(body)
+    if "]:" not in masked:
+        return []
+    definitions = list(_REF_TARGET.finditer(masked))
+    labels_at = {m.start() + len(m.group(1)) - len(m.group(1).lstrip(" ")) for m in definitions}
+    used = {_label(m.group(1)) for m in _BRACKETED.finditer(masked) if m.start() not in labels_at}
+    out = []
+    for m in definitions:
+        if _label(m.group(1).strip()[1:].rsplit("]:", 1)[0]) not in used:
+            end = masked.find("\n", m.start())
+            out.append((line_of(masked, m.start()), body[m.start():end if end >= 0 else len(body)].strip()))
+    return out
+
+
 def rewrite_addresses(body: str, new: Callable[[str], str | None], html: Callable[[str], str | None] | None = None) -> str:
     """`body` with every address a reader would follow (`addresses`) replaced by new(address)
     (None: kept as written); a `<bracketed>` or quoted one stays so. Raw HTML's `<img src>` and

@@ -160,7 +160,7 @@ _DEFINITION_AS_TEXT = re.compile(r"^[ \t]*(\[[^\]\n]+\]:)[ \t]*\S.*$", re.M)
 def left_as_text_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
     """W307 where the page shows an image or a reference definition as the text it was written
     as: Python-Markdown's own verdict, read from the page it rendered."""
-    if "![" not in page.html and "]:" not in page.html:
+    if "![" not in page.html and "]:" not in page.html and "]:" not in case.body:
         return []
     text = html_unescape(_ANY_TAG.sub("", _BLOCK_END.sub("\n", _CODE_ELEMENT.sub("", page.html))))
     lines = scan.mask_code(case.body).split("\n")
@@ -182,6 +182,13 @@ def left_as_text_findings(case: Case, page: Rendered, at: Located) -> list[Findi
     for m in _DEFINITION_AS_TEXT.finditer(text):
         add(m.group(1), f"“{m.group().strip()[:60]}”没有成为链接定义，页面上会原样显示：地址中有空格时要写成 <地址>"
                         "（如 <assets/a b.png>）或把空格写成 %20")
+    flat = " ".join(text.split())
+    for line, written in scan.unused_definitions(case.body):  # Markdown took it, nothing uses it: not on the page
+        if " ".join(written.split()) not in flat and line not in said:
+            said.add(line)
+            out.append(Finding(at.shown, at.body_line + line, "W307",
+                               f"“{written[:60]}”是链接定义的写法（[名字]: 地址），正文里没有链接或图片用到它，页面上不会显示这一行；"
+                               "要让读者看到它，请改写（如把方括号改成【】），用不到就删去", CODE_BY_ID["W307"].severity))
     return out
 
 
