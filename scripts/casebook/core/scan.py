@@ -427,12 +427,12 @@ class Address:
     written: str  # as written, entities not decoded
 
 
-def _inner(written: str, start: int, html: bool = False) -> tuple[int, int]:
+def _inner(written: str, start: int, attribute: bool = False) -> tuple[int, int]:
     """Where the address is in a Markdown destination as written (inside `<…>`, else before a
     title) or in an HTML attribute value (inside its quotes)."""
-    if written[:1] in (("'", '"') if html else ("<",)):
+    if written[:1] in (("'", '"') if attribute else ("<",)):
         return start + 1, start + len(written) - 1
-    return start, start + (len(written) if html else len(LINK_TITLE.sub("", written).rstrip()))
+    return start, start + (len(written) if attribute else len(LINK_TITLE.sub("", written).rstrip()))
 
 
 def addresses(body: str, masked: str | None = None) -> list[Address]:
@@ -446,12 +446,22 @@ def addresses(body: str, masked: str | None = None) -> list[Address]:
     if "]:" in masked:
         found += [(*_inner(m.group(2), m.start(2)), "") for m in _REF_TARGET.finditer(masked)]
     if "<" in masked:
-        found += [(*_inner(m.group(2), m.start(2), html=True), m.group(1).lower()) for m in _HTML_TARGET.finditer(masked)]
+        found += [(*_inner(m.group(2), m.start(2), attribute=True), m.group(1).lower()) for m in _HTML_TARGET.finditer(masked)]
     return [Address(start, end, tag, body[start:end]) for start, end, tag in sorted(found)]
 
 
 def line_of(body: str, offset: int) -> int:
     return body.count("\n", 0, offset)
+
+
+def _label(text: str) -> str:
+    """A reference label as Markdown matches it: case and runs of blanks ignored."""
+    return " ".join(text.lower().split())
+
+
+def _defined(m: re.Match) -> str:
+    """The label a reference definition (`_REF_TARGET`) defines."""
+    return _label(m.group(1).strip()[1:].rsplit("]:", 1)[0])
 
 
 def written_images(body: str) -> list[tuple[int, str]]:
@@ -460,15 +470,14 @@ def written_images(body: str) -> list[tuple[int, str]]:
     masked = mask_code(body)
     definitions: dict[str, str] = {}
     for m in _REF_TARGET.finditer(masked):
-        label = " ".join(m.group(1).strip()[1:].rsplit("]:", 1)[0].lower().split())
-        definitions.setdefault(label, m.group(2))  # the first definition of a label counts
+        definitions.setdefault(_defined(m), m.group(2))  # the first definition of a label counts
     found = [(a.start, a.written) for a in addresses(body, masked) if a.tag == "img"]
     for m in _IMAGE.finditer(masked):
         if m.group(2) is not None:
             start, end = _inner(m.group(2), 0)
             url = m.group(2)[start:end]
         else:
-            url = definitions.get(" ".join((m.group(3) or m.group(1)).lower().split()))
+            url = definitions.get(_label(m.group(3) or m.group(1)))
             if url is None:
                 continue
             url = url[1:-1] if url.startswith("<") else url
@@ -477,11 +486,6 @@ def written_images(body: str) -> list[tuple[int, str]]:
 
 
 _BRACKETED = re.compile(r"\[([^\[\]\n]+)\]")
-
-
-def _label(text: str) -> str:
-    """A reference label as Markdown matches it: case and runs of blanks ignored."""
-    return " ".join(text.lower().split())
 
 
 def unused_definitions(body: str) -> list[tuple[int, str]]:
@@ -496,7 +500,7 @@ def unused_definitions(body: str) -> list[tuple[int, str]]:
     used = {_label(m.group(1)) for m in _BRACKETED.finditer(masked) if m.start() not in labels_at}
     out = []
     for m in definitions:
-        if _label(m.group(1).strip()[1:].rsplit("]:", 1)[0]) not in used:
+        if _defined(m) not in used:
             end = masked.find("\n", m.start())
             out.append((line_of(masked, m.start()), body[m.start():end if end >= 0 else len(body)].strip()))
     return out

@@ -166,8 +166,10 @@ def left_as_text_findings(case: Case, page: Rendered, at: Located) -> list[Findi
     lines = scan.mask_code(case.body).split("\n")
     out, said = [], set()
 
-    def add(written: str, message: str) -> None:
-        line = next((i for i, source in enumerate(lines) if written in source), None)
+    def add(written: str, message: str, line: int | None = None) -> None:
+        """At `line`, else the first body line that holds `written`; once a line."""
+        if line is None:
+            line = next((i for i, source in enumerate(lines) if written in source), None)
         if line is not None and line not in said:
             said.add(line)
             out.append(Finding(at.shown, at.body_line + line, "W307", message, CODE_BY_ID["W307"].severity))
@@ -184,11 +186,9 @@ def left_as_text_findings(case: Case, page: Rendered, at: Located) -> list[Findi
                         "（如 <assets/a b.png>）或把空格写成 %20")
     flat = " ".join(text.split())
     for line, written in scan.unused_definitions(case.body):  # Markdown took it, nothing uses it: not on the page
-        if " ".join(written.split()) not in flat and line not in said:
-            said.add(line)
-            out.append(Finding(at.shown, at.body_line + line, "W307",
-                               f"“{written[:60]}”是链接定义的写法（[名字]: 地址），正文里没有链接或图片用到它，页面上不会显示这一行；"
-                               "要让读者看到它，请改写（如把方括号改成【】），用不到就删去", CODE_BY_ID["W307"].severity))
+        if " ".join(written.split()) not in flat:
+            add(written, f"“{written[:60]}”是链接定义的写法（[名字]: 地址），正文里没有链接或图片用到它，页面上不会显示这一行；"
+                         "要让读者看到它，请改写（如把方括号改成【】），用不到就删去", line)
     return out
 
 
