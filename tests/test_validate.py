@@ -700,6 +700,45 @@ def test_shipped_library_warns_only_of_incomplete_sections() -> None:
         assert lines[f.line - 1].startswith("## ") and lines[f.line + 1].strip() == "待补充", f.text()
 
 
+@pytest.mark.parametrize("where", ["gc callback", "__del__"])
+def test_the_render_limit_holds_where_python_drops_exceptions(where: str) -> None:
+    """Python prints and drops an exception raised in a garbage-collector callback (hypothesis
+    installs one; a library may too) or in `__del__`: the limit's signal then comes again until it
+    lands in ordinary code, and nothing is reported as "Exception ignored"."""
+    import gc
+    import time
+
+    from casebook.site import engine
+
+    def busy(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            pass
+
+    def slow_callback(phase, info):
+        busy(0.3)  # the limit (0.1 s) passes in here, in a function the callback calls
+
+    class Slow:
+        def __del__(self):
+            busy(0.3)
+
+    start = time.monotonic()
+    if where == "gc callback":
+        gc.callbacks.append(slow_callback)
+    try:
+        with pytest.raises(engine._TooSlow):
+            with engine._deadline(0.1):
+                if where == "gc callback":
+                    gc.collect()
+                else:
+                    Slow()  # dropped at once: __del__ runs here
+                time.sleep(2)
+    finally:
+        if where == "gc callback":
+            gc.callbacks.remove(slow_callback)
+    assert time.monotonic() - start < 1.5
+
+
 def test_e417_page_too_slow_to_render(tmp_path: Path, monkeypatch) -> None:
     """Python-Markdown needs minutes for a paragraph of tens of thousands of `[` (the build would
     hang on it): validation gives a page a few seconds (here one, to keep the suite quick) and says

@@ -6,6 +6,7 @@ and run a build. With plugin.py (the hooks), the only modules that import MkDocs
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -151,19 +152,33 @@ class _TooSlow(BaseException):  # not Exception: nothing on the way may swallow 
 SLOW = "slow"  # _render's error for a page over the time limit
 
 
+_AGAIN_SECONDS = 0.05  # after the limit, the signal comes again this often until it has raised
+
+
 @contextlib.contextmanager
 def _deadline(seconds: float):
     """Raise _TooSlow in the block after `seconds` (a real-time timer; only in the main thread,
-    where signals arrive: elsewhere, such as under `mkdocs serve`, no limit)."""
+    where signals arrive: elsewhere, such as under `mkdocs serve`, no limit).
+
+    Python prints and drops an exception raised in a garbage-collector callback (hypothesis
+    installs one; any library may) or in `__del__`: a signal landing there lets the next one
+    come, every _AGAIN_SECONDS, until one lands in ordinary code; that one stops the timer and
+    raises."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def expire(signum, frame):
+        swallowing = {getattr(callback, "__code__", None) for callback in gc.callbacks}
+        while frame is not None:
+            if frame.f_code in swallowing or frame.f_code.co_name == "__del__":
+                return
+            frame = frame.f_back
+        signal.setitimer(signal.ITIMER_REAL, 0)
         raise _TooSlow
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, _AGAIN_SECONDS)
     try:
         yield
     finally:
