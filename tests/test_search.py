@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import EDIT_URL, REPO
 from casebook.site import search
 from casebook.site.search import BODY, FOLDER, SUMMARY, TAGS, TITLE, Index, build_search_files, fold, read_pages, terms
 
@@ -335,3 +336,56 @@ def test_pages_get_our_worker_or_the_build_fails():
     assert use_our_worker(block) == '{"base": "..", "search": "../assets/javascripts/search-worker.js", "tags": null}'
     with pytest.raises(PluginError, match="搜索 worker"):  # Material moved it: say so, never ship lunr with our index
         use_our_worker('{"base": "..", "search": "../assets/javascripts/workers/search.min.js"}')
+
+
+# -- the build defers Material's jieba segmentation ----------------------------------------------
+
+SEGMENTATION_DRIVER = """
+import sys
+from casebook.core import fanout
+from casebook.site import plugin
+shares, counted = [], fanout.processes
+def processes(count, *rest):
+    shares.append(counted(count, *rest))
+    return shares[-1]
+fanout.processes = processes
+if sys.argv[1] == "inline":  # Material segments each section as it indexes the page
+    plugin.defer_segmentation = lambda index: None
+from casebook.cli import main
+code = main(sys.argv[2:])
+print("processes", shares, file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def test_a_build_segments_the_search_entries_as_material_does_inline(tmp_path):
+    """A build leaves Material's jieba segmentation to its end and shares it among the cores
+    (plugin.defer_segmentation): the site must be the one Material's inline segmentation makes,
+    byte for byte, and the work must really be shared (a forked child) where there are two cores."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    try:
+        from bench import make_library
+    finally:
+        sys.path.remove(str(REPO / "scripts"))
+    library = tmp_path / "cases"
+    make_library(library, 150)  # about 600 search entries: enough for a child (fanout.MIN_PER_PROCESS)
+    sites, shares = {}, {}
+    for mode in ("inline", "deferred"):
+        sites[mode] = tmp_path / mode
+        result = subprocess.run(
+            [sys.executable, "-c", SEGMENTATION_DRIVER, mode, "build", "--cases", str(library), "--site-dir", str(sites[mode])],
+            cwd=REPO, capture_output=True, text=True, encoding="utf-8", check=False, timeout=300,
+            env={**os.environ, "CASEBOOK_EDIT_URL": EDIT_URL, "NO_MKDOCS_2_WARNING": "1"})
+        assert result.returncode == 0, result.stdout + result.stderr
+        shares[mode] = json.loads(result.stderr.rsplit("processes ", 1)[1])
+    # One more share-out in the deferred build: the segmentation, after the validation's.
+    assert len(shares["deferred"]) == len(shares["inline"]) + 1
+    if len(os.sched_getaffinity(0)) >= 2:
+        assert shares["deferred"][-1] == 2
+    files = {mode: {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+             for mode, site in sites.items()}
+    assert sorted(files["inline"]) == sorted(files["deferred"])
+    differ = [name for name in files["inline"] if files["inline"][name] != files["deferred"][name]]
+    assert not differ, differ[:10]
+    # (Segmentation left out, or done twice, changes the postings' word-boundary bits.)
+    assert len([name for name in files["deferred"] if name.startswith(FOLDER)]) > 20

@@ -53,8 +53,9 @@ def _unpack(data: bytes) -> str:
 
 
 class PageCache:
-    """Entries (JSON objects; `put` takes one with an "html" string) by key, read and written
-    inside one transaction. The HTML is kept apart, as compressed UTF-8, and read on its own."""
+    """Entries by key, read and written inside one transaction: a page's HTML (`put`; compressed
+    UTF-8, read on its own by `html`) and the rest of what the build made of it (`complete`: a
+    JSON object, read by `get`)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -118,17 +119,23 @@ class PageCache:
             self._broken(exc)
             return None
 
-    def put(self, key: bytes, entry: dict) -> None:
+    def put(self, key: bytes, html: str) -> None:
+        """Store a page's HTML; the rest of its entry follows with `complete` (in the same build:
+        an entry not completed is read as broken)."""
+        self._write("INSERT OR REPLACE INTO pages (key, html, rest) VALUES (?, ?, ?)", (key, _pack(html), b""))
+        self.used.add(key)
+
+    def complete(self, key: bytes, rest: dict) -> None:
+        """The rest of the entry whose HTML `put` stored (JSON: search entries, title, anchors ...)."""
+        self._write("UPDATE pages SET rest = ? WHERE key = ?", (_pack(json.dumps(rest, ensure_ascii=False, sort_keys=True)), key))
+
+    def _write(self, statement: str, values: tuple) -> None:
         if self.problem:
             return
-        rest = {k: v for k, v in entry.items() if k != "html"}
-        values = (key, _pack(entry["html"]), _pack(json.dumps(rest, ensure_ascii=False, sort_keys=True)))
         try:
-            self.db.execute("INSERT OR REPLACE INTO pages (key, html, rest) VALUES (?, ?, ?)", values)
+            self.db.execute(statement, values)
         except sqlite3.Error as exc:
             self._broken(exc)
-            return
-        self.used.add(key)
 
     def _broken(self, exc: Exception) -> None:
         self.problem = f"页面缓存 {self.path} 读写出错（{exc}），其余页面不用缓存"
