@@ -351,6 +351,7 @@ def processes(count, *rest):
 fanout.processes = processes
 if sys.argv[1] == "inline":  # Material segments each section as it indexes the page
     plugin.defer_segmentation = lambda index: None
+plugin.SEGMENT_MIN_PER_PROCESS = 10  # a small library shared out all the same
 from casebook.cli import main
 code = main(sys.argv[2:])
 print("processes", shares, file=sys.stderr)
@@ -368,7 +369,7 @@ def test_a_build_segments_the_search_entries_as_material_does_inline(tmp_path):
     finally:
         sys.path.remove(str(REPO / "scripts"))
     library = tmp_path / "cases"
-    make_library(library, 150)  # about 600 search entries: enough for a child (fanout.MIN_PER_PROCESS)
+    make_library(library, 30)  # about 150 search entries
     sites, shares = {}, {}
     for mode in ("inline", "deferred"):
         sites[mode] = tmp_path / mode
