@@ -118,6 +118,8 @@ BODY_LINE = MINIMAL_CASE.format(id="a").split("\n").index("测试做法。") + 1
     ("一\n\n二 [三]: <x@y.z>", []),  # no definition: an e-mail link in text
     ('一\n\n<a href="#不存在">锚</a>', [("E416", 2)]),  # a raw link's anchor, as MkDocs checks a Markdown one's
     ('<a href="a.md#不存在">锚</a> <a href="#主要做法">有</a> <a href="a.md#%E4%B8%BB%E8%A6%81%E5%81%9A%E6%B3%95">编码</a>', [("E416", 0)]),
+    # A definition's address may stand on the next line (Python-Markdown reads it so): there it is.
+    ("![图][r] ![封面][c]\n\n[r]:\n    assets/missing.png\n\n[c]:\n  assets/cover.png", [("E406", 3)]),
 ])
 def test_each_problem_is_found_at_its_line(tmp_path, body: str, expected: list[tuple[str, int]]) -> None:
     make_library(tmp_path, {"a.md": case_with(body)})
@@ -136,6 +138,8 @@ def test_each_problem_is_found_at_its_line(tmp_path, body: str, expected: list[t
     ("一\n\n[1]: 见讲话第三段", [2]),  # a definition nothing uses: Markdown drops the line from the page
     ("[a]: assets/cover.png\n[c]: assets/cover.png\n\n[图][C]", [0]),  # labels ignore case
     ("[讲话][1]\n\n[1]: https://example.com/a", []),
+    ("一\n\n[注]:\n  见讲话第三段", [2]),  # the address on the next line: still a definition nothing uses
+    ("![图][r]\n\n[r]:\n  assets/cover.png", []),
 ])
 def test_markdown_left_as_text_is_a_warning_at_its_line(tmp_path, body: str, lines: list[int]) -> None:
     make_library(tmp_path, {"a.md": case_with(body)})

@@ -409,7 +409,8 @@ def snippet_lines(body: str, first_line: int) -> Iterator[int]:
 # title after the address (`LINK_TITLE`), which is no part of it.
 _DESTINATION = r"(<[^>\n]*>|(?:[^()\n]|\([^()\n]*\))*)"
 _MD_TARGET = re.compile(r"(\]\(\s*)" + _DESTINATION)
-_REF_TARGET = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*)(<[^>\n]*>|\S+)", re.M)
+# (As Python-Markdown reads a definition, its address may stand on the next line.)
+_REF_TARGET = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*(?:\n[ \t]*)?)(<[^>\n]*>|\S+)", re.M)
 # [^<>]: an attempt ends at the next tag, so a line of thousands of unclosed `<a ` stays linear.
 # A quoted value is the whole address, spaces included (`src="assets/图 片.png"`).
 _HTML_TARGET = re.compile(r"<([A-Za-z][^\s/<>]*)[^<>]*?\s(?:src|href)\s*=\s*(\"[^\"<>]*\"|'[^'<>]*'|[^\"'\s<>]+)", re.I)
