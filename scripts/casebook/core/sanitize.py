@@ -234,7 +234,8 @@ def removals(before: str, after: str) -> dict[tuple[str, str], int]:
     """How many of each tag and attribute sanitising took away, by (name, value): ("font", "") for
     a tag, ("img[onerror]", "alert(1)") for an attribute. An attribute whose value it changed (a
     class taken out of `class`) counts as taken away."""
-    if _signature(before) == _signature(after):  # the usual page: the same tags and attributes
+    # The usual page: nothing changed, or only how it is written (the same tags and attributes).
+    if before == after or _signature(before) == _signature(after):
         return {}
     a, b = _census(before), _census(after)
     return {key: n - b.get(key, 0) for key, n in a.items() if n > b.get(key, 0)}
