@@ -29,6 +29,8 @@ def unlink(markdown: str, page: str = "city-overview.md", existing: tuple[str, .
         ("[站外](https://example.org/cases/b.md)", "[站外](https://example.org/cases/b.md)", []),
         ("[指南](guide/codes.md)", "[指南](guide/codes.md)", []),  # not a case page: MkDocs checks it
         ("```\n[乙](cases/b.md)\n```", "```\n[乙](cases/b.md)\n```", []),  # code is left alone
+        ("`[乙](cases/b.md)` 即 [乙](cases/b.md)", "`[乙](cases/b.md)` 即 乙", ["cases/b.md"]),  # inline code too
+        ("[乙](cases/b.md)与[丙](cases/c.md)\n\n[甲](cases/a.md)", "乙与丙\n\n[甲](cases/a.md)", ["cases/b.md", "cases/c.md"]),
     ],
 )
 def test_links_to_missing_cases_become_text(markdown: str, expected: str, missing: list[str]) -> None:

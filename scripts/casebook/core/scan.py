@@ -418,6 +418,8 @@ _HTML_TARGET = re.compile(r"<([A-Za-z][^\s/<>]*)[^<>]*?\s(?:src|href)\s*=\s*(\"[
 # elsewhere, `_REF_TARGET`).
 _IMAGE = re.compile(r"!\[((?:[^\]\\\n]|\\.)*)\](?:\(\s*" + _DESTINATION + r"|\[((?:[^\]\\\n]|\\.)*)\])?")
 LINK_TITLE = re.compile(r"\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\))\s*$")  # `](url "title")`
+# Markdown links (not images): `[text](url "title")`.
+_LINK = re.compile(r"(?<!!)\[((?:[^\[\]\\\n]|\\.)*)\]\(\s*" + _DESTINATION + r"\)")
 
 
 @dataclass(frozen=True)
@@ -449,6 +451,20 @@ def addresses(body: str, masked: str | None = None) -> list[Address]:
     if "<" in masked:
         found += [(*_inner(m.group(2), m.start(2), attribute=True), m.group(1).lower()) for m in _HTML_TARGET.finditer(masked)]
     return [Address(start, end, tag, body[start:end]) for start, end, tag in sorted(found)]
+
+
+def inline_links(body: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, text, address) of every inline link `[text](address "title")` in the body, not
+    images, in order: offsets of the whole link, its text and address as written (no `<>`, no
+    title). Code is skipped."""
+    masked = mask_code(body)
+    if "](" not in masked:
+        return []
+    found = []
+    for m in _LINK.finditer(masked):
+        start, end = _inner(m.group(2), m.start(2))
+        found.append((m.start(), m.end(), body[m.start(1):m.end(1)], body[start:end]))
+    return found
 
 
 def line_of(body: str, offset: int) -> int:

@@ -11,15 +11,11 @@ function. Pure.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Callable
 
 from ..core import scan
 from ..core.rules import url_kind
 from .render import CASES_DIR
-
-# An inline link (not an image): [text](target "title"), the target possibly in <...>.
-_LINK = re.compile(r"(?<!!)\[((?:[^\[\]\\\n]|\\.)*)\]\(\s*(<[^>\n]*>|[^\s)]+)(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
 
 
 def case_target(url: str, page_uri: str) -> str | None:
@@ -36,20 +32,16 @@ def case_target(url: str, page_uri: str) -> str | None:
 
 def unlink_missing_cases(markdown: str, page_uri: str, exists: Callable[[str], bool]) -> tuple[str, list[str]]:
     """(the page with links to missing case pages replaced by their text, those pages' uris).
-    Code blocks are left alone."""
+    Code is left alone."""
     if CASES_DIR not in markdown:
         return markdown, []
     missing: list[str] = []
-
-    def replace(m: re.Match) -> str:
-        target = case_target(m.group(2), page_uri)
-        if target is None or exists(target):
-            return m.group(0)
-        missing.append(target)
-        return m.group(1)
-
-    lines = markdown.split("\n")
-    for i, _ in scan.prose_lines(markdown, 0):
-        if CASES_DIR in lines[i] and "](" in lines[i]:
-            lines[i] = _LINK.sub(replace, lines[i])
-    return "\n".join(lines), missing
+    out: list[str] = []
+    at = 0
+    for start, end, text, url in scan.inline_links(markdown):
+        target = case_target(url, page_uri)
+        if target is not None and not exists(target):
+            missing.append(target)
+            out += [markdown[at:start], text]
+            at = end
+    return "".join(out) + markdown[at:], missing
