@@ -418,8 +418,9 @@ _HTML_TARGET = re.compile(r"<([A-Za-z][^\s/<>]*)[^<>]*?\s(?:src|href)\s*=\s*(\"[
 # elsewhere, `_REF_TARGET`).
 _IMAGE = re.compile(r"!\[((?:[^\]\\\n]|\\.)*)\](?:\(\s*" + _DESTINATION + r"|\[((?:[^\]\\\n]|\\.)*)\])?")
 LINK_TITLE = re.compile(r"\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\))\s*$")  # `](url "title")`
-# Markdown links (not images): `[text](url "title")`.
-_LINK = re.compile(r"(?<!!)\[((?:[^\[\]\\\n]|\\.)*)\]\(\s*" + _DESTINATION + r"\)")
+# Markdown links (not images): `[text](url "title")`. (`\s*+`: blanks the destination could also
+# take would be tried every way before a missing `)` fails: quadratic on a long line.)
+_LINK = re.compile(r"(?<!!)\[((?:[^\[\]\\\n]|\\.)*)\]\(\s*+" + _DESTINATION + r"\)")
 
 
 @dataclass(frozen=True)
@@ -433,6 +434,8 @@ class Address:
 def _inner(written: str, start: int, attribute: bool = False) -> tuple[int, int]:
     """Where the address is in a Markdown destination as written (inside `<…>`, else before a
     title) or in an HTML attribute value (inside its quotes)."""
+    if not attribute:
+        written = written.rstrip()  # `](<a b.png> )`
     if written[:1] in (("'", '"') if attribute else ("<",)):
         return start + 1, start + len(written) - 1
     return start, start + (len(written) if attribute else len(LINK_TITLE.sub("", written).rstrip()))
