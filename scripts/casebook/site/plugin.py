@@ -321,6 +321,9 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
                 file.page.markdown = file.page.content = None
         if self.segment is not None and self.search_index is not None:
             fresh = [entry for entry in self.search_index.entries if id(entry) not in self.from_cache]
+            import jieba  # there (defer_segmentation saw it): its dictionary loads here, once, for the children to share
+
+            jieba.initialize()
             segment = self.segment
             for entry, (title, text) in zip(fresh, map_forked(lambda e: (segment(e["title"]), segment(e["text"])), fresh, SEGMENT_MIN_PER_PROCESS)):
                 entry["title"], entry["text"] = title, text
