@@ -382,7 +382,7 @@ def test_a_build_segments_the_search_entries_as_material_does_inline(tmp_path):
     # One more share-out in the deferred build: the segmentation, after the validation's.
     assert len(shares["deferred"]) == len(shares["inline"]) + 1
     if len(os.sched_getaffinity(0)) >= 2:
-        assert shares["deferred"][-1] == 2
+        assert shares["deferred"][-1] >= 2  # (as many as there are cores)
     files = {mode: {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
              for mode, site in sites.items()}
     assert sorted(files["inline"]) == sorted(files["deferred"])
