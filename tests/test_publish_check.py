@@ -140,6 +140,10 @@ def test_each_problem_is_found_at_its_line(tmp_path, body: str, expected: list[t
     ("[讲话][1]\n\n[1]: https://example.com/a", []),
     ("一\n\n[注]:\n  见讲话第三段", [2]),  # the address on the next line: still a definition nothing uses
     ("![图][r]\n\n[r]:\n  assets/cover.png", []),
+    # Python-Markdown trims a definition's label, not a reference's: `[r ]` looks up "r ", not "r".
+    ("![图][r ]\n\n[r]: assets/cover.png", [0, 2]),
+    ("![图][R\n]\n\n[ r ]: assets/cover.png", [0, 3]),
+    ("![图][a\nb]\n\n[A B]: assets/cover.png", []),  # blanks inside a reference count as one space
 ])
 def test_markdown_left_as_text_is_a_warning_at_its_line(tmp_path, body: str, lines: list[int]) -> None:
     make_library(tmp_path, {"a.md": case_with(body)})

@@ -474,14 +474,18 @@ def line_of(body: str, offset: int) -> int:
     return body.count("\n", 0, offset)
 
 
+# Python-Markdown's own rules, which differ between the two sides: `[a][r ]` does not use `[r]: x`.
+_BLANKS = re.compile(r"\s+")
+
+
 def _label(text: str) -> str:
-    """A reference label as Markdown matches it: case and runs of blanks ignored."""
-    return " ".join(text.lower().split())
+    """The label a reference `[text][label]` looks up: lower case, each run of blanks one space."""
+    return _BLANKS.sub(" ", text.lower())
 
 
 def _defined(m: re.Match) -> str:
-    """The label a reference definition (`_REF_TARGET`) defines."""
-    return _label(m.group(1).strip()[1:].rsplit("]:", 1)[0])
+    """The label a reference definition (`_REF_TARGET`) defines: trimmed, lower case."""
+    return m.group(1).strip()[1:].rsplit("]:", 1)[0].strip().lower()
 
 
 def written_images(body: str) -> list[tuple[int, str]]:
@@ -505,7 +509,7 @@ def written_images(body: str) -> list[tuple[int, str]]:
     return [(line_of(masked, offset), html.unescape(url)) for offset, url in sorted(found)]
 
 
-_BRACKETED = re.compile(r"\[([^\[\]\n]+)\]")
+_BRACKETED = re.compile(r"\[([^\[\]]+)\]")  # a reference may break its label across lines
 
 
 def unused_definitions(body: str) -> list[tuple[int, str]]:
