@@ -151,6 +151,56 @@ def test_markdown_left_as_text_is_a_warning_at_its_line(tmp_path, body: str, lin
     assert found == [("W307", line) for line in lines]
 
 
+# Paragraphs of the image forms contributors write, and near misses (a reference whose label has a
+# blank, a definition followed by more than a title, labels broken across lines, code, a later
+# definition of the same label). Whatever their order, the images scan.written_images finds are the
+# ones Python-Markdown, configured as the build is, shows on the page it renders from the body as
+# the site and the book write it (addresses rewritten from the library's root).
+IMAGE_PARAGRAPHS = [
+    "![a](assets/x.png)", "![b][r]", "![c][]", "![r]", "[r]: assets/y.png", "[r]:\n  assets/z.png", "[R]: <assets/s p.png>",
+    "![d](<assets/a b.png>)", "![e](assets/p(1).png)", '![f](assets/t.png "标题")', "`![g](assets/code.png)`",
+    "```\n![h](assets/fence.png)\n```", '<img src="assets/raw.png">', "![j](assets/x.png){ width=10 }", "> ![k](assets/q.png)",
+    "- ![l](assets/li.png)", "文字", "[链接](a.md)", "![n]( assets/sp.png )", "![o](assets/x.png 'single')", "![p][r ]",
+    "!![q](assets/dd.png)", "[![s](assets/in.png)](b.md)", "![t](assets/x.png)![u](assets/y.png)", "*![v](assets/em.png)*",
+    "<div markdown>\n![w](assets/div.png)\n</div>", "![y][R\n]", '[r]: assets/y.png "t"', '![z](assets/x.png\n"title")',
+    "![图][a\nb]", "[A B]: assets/ab.png", "[ r ]: assets/t2.png", "[r]: assets/a b.png", "[r]: assets/y.png 多余",
+]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_images_scan_finds_are_the_images_markdown_shows(seed: int) -> None:
+    import html
+    import random
+    import re
+    from urllib.parse import unquote
+
+    import markdown
+
+    from casebook.core import rules, scan
+
+    config = engine.load(REPO / "mkdocs.yml")
+    rng = random.Random(seed)
+    for _ in range(300):
+        body = "\n\n".join(rng.choice(IMAGE_PARAGRAPHS) for _ in range(rng.randint(1, 5)))
+        page = markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs).convert(
+            scan.rewrite_addresses(body, lambda url: rules.library_url("", url)))
+        shown = [unquote(html.unescape(src)) for src in re.findall(r'<img[^>]*\ssrc="([^"]*)"', page)]
+        found = [unquote(rules.library_url("", url) or url) for _, url in scan.written_images(body)]
+        assert found == shown, body
+
+
+def test_long_runs_of_image_openings_are_scanned_in_linear_time() -> None:
+    # From every `![` the alt text was tried to the end of the line: 100,000 characters took minutes.
+    import time
+
+    from casebook.core import scan
+
+    for body in ("![" * 500_000, "![a\n" * 250_000, "![a [b" * 200_000):
+        started = time.perf_counter()
+        assert scan.written_images(body) == []
+        assert time.perf_counter() - started < 5
+
+
 def test_a_raw_links_anchor_is_checked_on_the_page_it_points_into(tmp_path) -> None:
     """b's body has no markup, so validate would not render its page for b's sake: it renders it
     to learn its anchors. The message names the link and the anchor."""

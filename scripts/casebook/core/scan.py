@@ -409,14 +409,21 @@ def snippet_lines(body: str, first_line: int) -> Iterator[int]:
 # title after the address (`LINK_TITLE`), which is no part of it.
 _DESTINATION = r"(<[^>\n]*>|(?:[^()\n]|\([^()\n]*\))*)"
 _MD_TARGET = re.compile(r"(\]\(\s*)" + _DESTINATION)
-# (As Python-Markdown reads a definition, its address may stand on the next line.)
-_REF_TARGET = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*(?:\n[ \t]*)?)(<[^>\n]*>|\S+)", re.M)
+# A reference definition as Python-Markdown takes one: the address may stand on the next line, and
+# only a title may follow it, on its line or the next (else the line is text). A `<…>` address may
+# hold blanks: the site and the book write it percent-encoded (rewrite_addresses), which Python-
+# Markdown then takes.
+_REF_TARGET = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*(?:\n[ \t]*)?)(<[^>\n]*>|\S+)"
+                         r"(?=[ \t]*(?:\n[ \t]*)?(?:(?P<q>[\"'])[^\n]*(?P=q)|\([^\n]*\))?[ \t]*$)", re.M)
 # [^<>]: an attempt ends at the next tag, so a line of thousands of unclosed `<a ` stays linear.
 # A quoted value is the whole address, spaces included (`src="assets/图 片.png"`).
 _HTML_TARGET = re.compile(r"<([A-Za-z][^\s/<>]*)[^<>]*?\s(?:src|href)\s*=\s*(\"[^\"<>]*\"|'[^'<>]*'|[^\"'\s<>]+)", re.I)
 # Markdown images: `![alt](url)`, `![alt][ref]` / `![alt][]` / `![alt]` (the reference defined
 # elsewhere, `_REF_TARGET`).
-_IMAGE = re.compile(r"!\[((?:[^\]\\\n]|\\.)*)\](?:\(\s*" + _DESTINATION + r"|\[((?:[^\]\\\n]|\\.)*)\])?")
+# Bracketed text: a line break but no blank line (a paragraph), brackets only in pairs (so a long line
+# of `![` is read in linear time, not tried to its end from every `![`).
+_BRACKET_TEXT = r"((?:[^\[\]\\\n]|\\.|\[[^\[\]\n]*\]|\n(?![ \t]*\n))*)"
+_IMAGE = re.compile(r"!\[" + _BRACKET_TEXT + r"\](?:\(\s*" + _DESTINATION + r"|\[" + _BRACKET_TEXT + r"\])?")
 LINK_TITLE = re.compile(r"\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\))\s*$")  # `](url "title")`
 # Markdown links (not images): `[text](url "title")`. (`\s*+`: blanks the destination could also
 # take would be tried every way before a missing `)` fails: quadratic on a long line.)
@@ -494,7 +501,7 @@ def written_images(body: str) -> list[tuple[int, str]]:
     masked = mask_code(body)
     definitions: dict[str, str] = {}
     for m in _REF_TARGET.finditer(masked):
-        definitions.setdefault(_defined(m), m.group(2))  # the first definition of a label counts
+        definitions[_defined(m)] = m.group(2)  # the last definition of a label counts
     found = [(a.start, a.written) for a in addresses(body, masked) if a.tag == "img"]
     for m in _IMAGE.finditer(masked):
         if m.group(2) is not None:
