@@ -504,15 +504,10 @@ def written_images(body: str) -> list[tuple[int, str]]:
         definitions[_defined(m)] = m.group(2)  # the last definition of a label counts
     found = [(a.start, a.written) for a in addresses(body, masked) if a.tag == "img"]
     for m in _IMAGE.finditer(masked):
-        if m.group(2) is not None:
-            start, end = _inner(m.group(2), 0)
-            url = m.group(2)[start:end]
-        else:
-            url = definitions.get(_label(m.group(3) or m.group(1)))
-            if url is None:
-                continue
-            url = url[1:-1] if url.startswith("<") else url
-        found.append((m.start(), url))
+        written = m.group(2) if m.group(2) is not None else definitions.get(_label(m.group(3) or m.group(1)))
+        if written is not None:
+            start, end = _inner(written, 0)
+            found.append((m.start(), written[start:end]))
     return [(line_of(masked, offset), html.unescape(url)) for offset, url in sorted(found)]
 
 

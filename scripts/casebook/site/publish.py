@@ -236,12 +236,13 @@ def _warning_finding(case: Case, warning: str, at: Located) -> Finding:
     anchor = _ANCHOR.search(warning)
     link = anchor or _LINK.search(warning)
     url = link.group(1) if link else ""
-    line = at.body_line + _line_of_url(case, url, at) if url else at.body_line
+    found = _written(case, url, at) if url else None  # (its line, the address as the body writes it)
+    line = at.body_line + (found[0] if found else 0)
+    shown = found[1] if found else url
 
     def finding(code: str, message: str) -> Finding:
         return Finding(at.shown, line, code, message, CODE_BY_ID[code].severity)
 
-    shown = _source_url(case, url, at)
     if anchor:
         return finding("E416", LINK_PROBLEMS["E416"].format(shown, url.partition('#')[2]))
     if "absolute link" in warning:
@@ -355,16 +356,6 @@ def _written(case: Case, url: str, at: Located) -> tuple[int, str] | None:
         if " ".join(written.split()) == wanted or rewrite_url(case.rel, written, dict(at.cases_by_rel)) == url:
             return line, written
     return None
-
-
-def _line_of_url(case: Case, url: str, at: Located) -> int:
-    found = _written(case, url, at)
-    return found[0] if found else 0
-
-
-def _source_url(case: Case, url: str, at: Located) -> str:
-    found = _written(case, url, at)
-    return found[1] if found else url
 
 
 def _unparsable_urls(body: str) -> Iterable[tuple[int, str]]:
