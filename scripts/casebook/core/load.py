@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from . import scan
 from .model import Finding, RawCase
 from .schema import ACTIVE_SUFFIXES, ASSET_SUFFIXES, CASE_SUFFIXES, IGNORED_FILES, MAX_FILE_BYTES
 
@@ -302,12 +303,12 @@ def taxonomy_lines(root: Path) -> dict[tuple[str, int], int]:
         node = yaml.compose(text, Loader=Loader) if text is not None else None
     except (OSError, yaml.YAMLError, RecursionError):
         return {}
-    lines = {}
+    lines, line = {}, scan.line_index(text)
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode) and isinstance(value, yaml.SequenceNode):
                 for i, item in enumerate(value.value):
-                    lines[(key.value, i)] = text.count("\n", 0, item.start_mark.index) + 1
+                    lines[(key.value, i)] = line(item.start_mark.index) + 1
     return lines
 
 

@@ -18,6 +18,7 @@ from html.parser import HTMLParser
 
 import nh3
 
+from . import scan
 from .rules import LINK_SCHEMES, SCRIPT_SCHEMES, off_site, plain_url
 
 # What Markdown and the extensions produce, plus a few harmless inline tags contributors use.
@@ -298,8 +299,8 @@ _SVG_RULES = (
 def svg_problems(text: str) -> list[tuple[int, str]]:
     """(line, what) for everything that makes an SVG file run script or fetch from elsewhere when a
     reader opens it directly: scripts, event handlers, <foreignObject>, external references."""
-    found = []
+    found, line = [], scan.line_index(text)
     for pattern, what in _SVG_RULES:
         for m in pattern.finditer(text):
-            found.append((text.count("\n", 0, m.start()) + 1, what))
+            found.append((line(m.start()) + 1, what))
     return sorted(set(found))

@@ -6,6 +6,7 @@ Pure functions over strings; code blocks and inline code are skipped where they 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 import html
@@ -113,8 +114,9 @@ def personal_data(text: str) -> Iterator[tuple[int, str, str]]:
         return
     hits = [(m.start(), "id", m.group(1)) for m in _ID_NUMBER.finditer(text) if valid_id_number(m.group(1))]
     hits += [(m.start(), "mobile", re.sub(r"[-\s]", "", m.group(1))) for m in _MOBILE.finditer(text)]
+    line = line_index(text)
     for start, kind, value in hits:
-        yield text.count("\n", 0, start) + 1, kind, value
+        yield line(start) + 1, kind, value
 
 
 # -- writing lints: plans in the results section, figures, paired punctuation ----------------------
@@ -399,8 +401,9 @@ def snippet_lines(body: str, first_line: int) -> Iterator[int]:
     """Lines with a pymdownx.snippets marker (`--8<--`), code blocks included (snippets runs first)."""
     if "8<-" not in body:
         return
+    line = line_index(body)
     for m in SNIPPET_MARKER.finditer(body):
-        yield first_line + body.count("\n", 0, m.start())
+        yield first_line + line(m.start())
 
 
 # Addresses in a body: inline links and images `](url)` / `](<url>)`, reference definitions
@@ -477,8 +480,15 @@ def inline_links(body: str) -> list[tuple[int, int, str, str]]:
     return found
 
 
-def line_of(body: str, offset: int) -> int:
-    return body.count("\n", 0, offset)
+def line_index(text: str) -> Callable[[int], int]:
+    """offset -> its line in `text`, counted from 0: the line breaks are found once and each lookup
+    is a binary search. (Counting the breaks before each of many hits made a body of thousands of
+    findings take minutes.)"""
+    breaks = [m.start() for m in _NEWLINE.finditer(text)]
+    return lambda offset: bisect_left(breaks, offset)
+
+
+_NEWLINE = re.compile("\n")
 
 
 # Python-Markdown's own rules, which differ between the two sides: `[a][r ]` does not use `[r]: x`.
@@ -508,7 +518,8 @@ def written_images(body: str) -> list[tuple[int, str]]:
         if written is not None:
             start, end = _inner(written, 0)
             found.append((m.start(), written[start:end]))
-    return [(line_of(masked, offset), html.unescape(url)) for offset, url in sorted(found)]
+    line = line_index(masked)
+    return [(line(offset), html.unescape(url)) for offset, url in sorted(found)]
 
 
 _BRACKETED = re.compile(r"\[([^\[\]]+)\]")  # a reference may break its label across lines
@@ -524,11 +535,11 @@ def unused_definitions(body: str) -> list[tuple[int, str]]:
     definitions = list(_REF_TARGET.finditer(masked))
     labels_at = {m.start() + len(m.group(1)) - len(m.group(1).lstrip(" ")) for m in definitions}
     used = {_label(m.group(1)) for m in _BRACKETED.finditer(masked) if m.start() not in labels_at}
-    out = []
+    out, line = [], line_index(masked)
     for m in definitions:
         if _defined(m) not in used:
             end = masked.find("\n", m.start())
-            out.append((line_of(masked, m.start()), body[m.start():end if end >= 0 else len(body)].strip()))
+            out.append((line(m.start()), body[m.start():end if end >= 0 else len(body)].strip()))
     return out
 
 

@@ -30,6 +30,7 @@ from html import escape as html_escape
 from html import unescape as html_unescape
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -135,12 +136,13 @@ def page_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
         if not out:
             add(at.body_line, "E414", f"MkDocs 无法生成本案例的页面（{page.error}）；请检查正文中的链接和 HTML")
         return out
-    removed = sanitiser_findings(case, page.html, at)
+    body = _Body(case, at)
+    removed = sanitiser_findings(case, page.html, at, body)
     for warning in page.warnings:
-        finding = _warning_finding(case, warning, at)
+        finding = _warning_finding(case, warning, at, body)
         if not any(r.line == finding.line and r.code in ("E403", "E404", "E414") for r in removed):
             out.append(finding)  # else: one problem, the sanitiser's finding says it
-    out += removed + raw_link_findings(case, at) + left_as_text_findings(case, page, at)
+    out += removed + raw_link_findings(case, at, body) + left_as_text_findings(case, page, at, body)
     # a missing image (E406), an outside path (E405) ...: said once, where MkDocs's warning puts it
     said = {f.line for f in out} | {(f.code, f.message) for f in out}
     return out + [f for f in image_findings(case, page, at) if f.line not in said and (f.code, f.message) not in said]
@@ -157,19 +159,18 @@ _IMAGE_AS_TEXT = re.compile(r"!\[[^\]\n]*\](?:\[[^\]\n]*\])?")
 _DEFINITION_AS_TEXT = re.compile(r"^[ \t]*(\[[^\]\n]+\]:)[ \t]*\S.*$", re.M)
 
 
-def left_as_text_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
+def left_as_text_findings(case: Case, page: Rendered, at: Located, body: _Body) -> list[Finding]:
     """W307 where the page shows an image or a reference definition as the text it was written
     as: Python-Markdown's own verdict, read from the page it rendered."""
     if "![" not in page.html and "]:" not in page.html and "]:" not in case.body:
         return []
     text = html_unescape(_ANY_TAG.sub("", _BLOCK_END.sub("\n", _CODE_ELEMENT.sub("", page.html))))
-    lines = scan.mask_code(case.body).split("\n")
     out, said = [], set()
 
     def add(written: str, message: str, line: int | None = None) -> None:
         """At `line`, else the first body line that holds `written`; once a line."""
         if line is None:
-            line = next((i for i, source in enumerate(lines) if written in source), None)
+            line = body.first_line_with(written)
         if line is not None and line not in said:
             said.add(line)
             out.append(Finding(at.shown, at.body_line + line, "W307", message, CODE_BY_ID["W307"].severity))
@@ -231,12 +232,12 @@ def image_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
     return [finding(unfit[n][0] if n < len(unfit) else 0, src) for n, src in enumerate(bad)]
 
 
-def _warning_finding(case: Case, warning: str, at: Located) -> Finding:
+def _warning_finding(case: Case, warning: str, at: Located, body: _Body) -> Finding:
     from .render import CASES_DIR
     anchor = _ANCHOR.search(warning)
     link = anchor or _LINK.search(warning)
     url = link.group(1) if link else ""
-    found = _written(case, url, at) if url else None  # (its line, the address as the body writes it)
+    found = body.written(url) if url else None  # (its line, the address as the body writes it)
     line = at.body_line + (found[0] if found else 0)
     shown = found[1] if found else url
 
@@ -301,7 +302,7 @@ def raw_anchor_targets(case: Case, cases_by_rel: Mapping[str, str]) -> set[str]:
     return {path for _, url, _, path in _raw_links(case) if "#" in url and path in cases_by_rel}
 
 
-def raw_link_findings(case: Case, at: Located) -> list[Finding]:
+def raw_link_findings(case: Case, at: Located, body: _Body) -> list[Finding]:
     """A raw `<a href>` is left alone by MkDocs (no warning, so no finding from the build's own
     checks): its address must name a file of the library or a published case (as
     render.rewrite_links points it), and an #anchor into a case page one of the ids MkDocs found
@@ -309,7 +310,7 @@ def raw_link_findings(case: Case, at: Located) -> list[Finding]:
     the page would carry a dead link."""
     from urllib.parse import unquote
 
-    out = []
+    out, line = [], body.line
     for address, url, kind, path in _raw_links(case):
         written = address.written
         anchor = url.partition("#")[2]
@@ -324,7 +325,7 @@ def raw_link_findings(case: Case, at: Located) -> list[Finding]:
         else:
             code = _missing(path)
             message = LINK_PROBLEMS[code].format(written) + _cut_name(at, case, url)
-        out.append(Finding(at.shown, at.body_line + scan.line_of(case.body, address.start), code, message, CODE_BY_ID[code].severity))
+        out.append(Finding(at.shown, at.body_line + line(address.start), code, message, CODE_BY_ID[code].severity))
     return out
 
 
@@ -340,30 +341,84 @@ def _site_path(url: str) -> str | None:
     return None if joined.startswith("..") else joined
 
 
-def _candidates(case: Case) -> list[tuple[int, str]]:
-    """(body line, URL as written) for every address in the body's prose."""
-    return [(scan.line_of(case.body, a.start), a.written) for a in scan.addresses(case.body)]
+class _Body:
+    """What the findings of one case look up in its body, worked out once however many findings
+    there are: a body of 4,000 broken images, looked up finding by finding, took minutes."""
 
+    def __init__(self, case: Case, at: Located) -> None:
+        self.case, self.at = case, at
 
-def _written(case: Case, url: str, at: Located) -> tuple[int, str] | None:
-    """(body line, address as written) of the address MkDocs names: the page holds addresses of
-    library files rewritten (render.rewrite_url), so a written one matches by its rewritten form;
-    Markdown has turned tabs into spaces."""
-    from .render import rewrite_url
+    @cached_property
+    def line(self) -> Callable[[int], int]:
+        return scan.line_index(self.case.body)
 
-    wanted = " ".join(url.split())
-    for line, written in _candidates(case):
-        if " ".join(written.split()) == wanted or rewrite_url(case.rel, written, dict(at.cases_by_rel)) == url:
-            return line, written
-    return None
+    @cached_property
+    def masked(self) -> str:
+        return scan.mask_code(self.case.body)
+
+    @cached_property
+    def masked_line(self) -> Callable[[int], int]:
+        return scan.line_index(self.masked)
+
+    @cached_property
+    def addresses(self) -> list[tuple[int, str]]:
+        """(body line, URL as written) for every address in the body's prose, in order."""
+        return [(self.line(a.start), a.written) for a in scan.addresses(self.case.body)]
+
+    def _first(self, key: Callable[[str], str | None]) -> dict[str, int]:
+        """key of an address as written -> the index of the first address with that key."""
+        first: dict[str, int] = {}
+        for n, (_, written) in enumerate(self.addresses):
+            if (k := key(written)) is not None:
+                first.setdefault(k, n)
+        return first
+
+    @cached_property
+    def _by_text(self) -> dict[str, int]:
+        return self._first(lambda written: " ".join(written.split()))  # Markdown turned tabs into spaces
+
+    @cached_property
+    def _by_site_address(self) -> dict[str, int]:
+        from .render import rewrite_url
+
+        cases = dict(self.at.cases_by_rel)
+        return self._first(lambda written: rewrite_url(self.case.rel, written, cases))
+
+    @cached_property
+    def _by_decoded(self) -> dict[str, int]:
+        return self._first(lambda written: " ".join(html_unescape(written).split()))
+
+    @cached_property
+    def _by_exact(self) -> dict[str, int]:
+        return self._first(lambda written: written)
+
+    def _earliest(self, *found: int | None) -> tuple[int, str] | None:
+        known = [n for n in found if n is not None]
+        return self.addresses[min(known)] if known else None
+
+    def written(self, url: str) -> tuple[int, str] | None:
+        """(body line, address as written) of the first address that is the one MkDocs names: the
+        page holds addresses of library files rewritten (render.rewrite_url), so a written one
+        matches by its rewritten form too."""
+        return self._earliest(self._by_text.get(" ".join(url.split())), self._by_site_address.get(url))
+
+    def holding_value(self, value: str) -> tuple[int, str] | None:
+        """(body line, address as written) of the first address that is a removed attribute's value."""
+        return self._earliest(self._by_decoded.get(" ".join(value.split())), self._by_exact.get(value))
+
+    def first_line_with(self, *needles: str) -> int | None:
+        """The first body line (code masked) holding one of the needles."""
+        at = [i for n in needles if n and "\n" not in n and (i := self.masked.find(n)) >= 0]
+        return self.masked_line(min(at)) if at else None
 
 
 def _unparsable_urls(body: str) -> Iterable[tuple[int, str]]:
+    line = scan.line_index(body)
     for address in scan.addresses(body):
         try:
             urlsplit(address.written)
         except ValueError:
-            yield scan.line_of(body, address.start), address.written
+            yield line(address.start), address.written
 
 
 # -- the sanitiser -----------------------------------------------------------------------------------
@@ -372,7 +427,7 @@ def _unparsable_urls(body: str) -> Iterable[tuple[int, str]]:
 _ACTIVE_TAGS = sanitize.DROP_WITH_CONTENT | {"base", "meta", "link", "form", "frame", "applet"}
 
 
-def sanitiser_findings(case: Case, html: str, at: Located) -> list[Finding]:
+def sanitiser_findings(case: Case, html: str, at: Located, body: _Body) -> list[Finding]:
     """Everything `sanitize.clean` would take out of the page, at the line that put it there: a
     contributor's raw tag where it stands, else (Markdown links, attribute lists) the line that
     holds the removed value."""
@@ -392,7 +447,7 @@ def sanitiser_findings(case: Case, html: str, at: Located) -> list[Finding]:
         for (name, value), n in sorted((+gone).items()):
             if name.partition("[")[0] in removed_tags and "[" in name:
                 continue
-            line = _line_of(case, name, value, at)
+            line = _line_of(body, name, value)
             if line is None and cause is not None:
                 # Not in the body at all: the page around it (its generated parts) came out
                 # differently because of the raw HTML reported above (an unclosed <body>, say).
@@ -423,29 +478,23 @@ def _unclosed_tag_line(case: Case, at: Located) -> int | None:
     return at.body_line + found[-1] if found else None
 
 
-def _line_of(case: Case, name: str, value: str, at: Located) -> int | None:
+def _line_of(body: _Body, name: str, value: str) -> int | None:
     """The body line that holds a removed value (an address as written, `md-x` of `{: .md-x }`),
     else the first that can have made `name`; None when nothing in the body can have."""
-    body = case.body
-    if name.endswith(("[href]", "[src]")):
-        wanted = " ".join(value.split())  # Markdown has turned tabs into spaces
-        for line, written in _candidates(case):
-            if " ".join(html_unescape(written).split()) == wanted or written == value:
-                return line
-    lines = scan.mask_code(body).split("\n")
+    if name.endswith(("[href]", "[src]")) and (found := body.holding_value(value)):
+        return found[0]
     for needle in value.split() if name.endswith("[class]") else [value]:
-        for i, line in enumerate(lines):
-            if needle and (needle in line or html_escape(needle) in line):
-                return i
-    return _line_of_name(body, name)
+        if (line := body.first_line_with(needle, html_escape(needle))) is not None:
+            return line
+    return _line_of_name(body.masked, name)
 
 
-def _line_of_name(body: str, name: str) -> int | None:
+def _line_of_name(masked: str, name: str) -> int | None:
     """The first body line that can have made `name` when no raw tag did: an attribute list
     (`{: .md-x }`; for a class or id one with a reserved name first), then any `attr=`, then the tag."""
     element, _, attr = name.partition("[")
     attr = attr.rstrip("]")
-    lines = scan.mask_code(body).split("\n")
+    lines = masked.split("\n")
     marker = {"class": r"\.", "id": "#"}.get(attr, re.escape(attr) + r"\s*=")
     patterns = [r"\{[^}]*" + marker + r"(?:md[-_]|__)", r"\{[^}]*" + marker, re.escape(attr) + r"\s*="] if attr else []
     patterns.append(r"<" + re.escape(element) + r"\b")
