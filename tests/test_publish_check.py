@@ -407,3 +407,28 @@ def test_apply_edits_maps_offsets_through_crlf() -> None:
     edits = fix_edits(body)
     assert [e.what for e in edits] and all(e.line == 1 for e in edits)
     assert apply_edits(original, body, 3, edits) == "---\r\nid: a\r\n---\r\na\r\n<b>\r\nc"
+    # a lone "\r", a line taken out, a "\n": still two line breaks, not one "\r\n"
+    original = "---\nid: a\n---\na\r<o:p></o:p>\nc"
+    body = "a\n<o:p></o:p>\nc"
+    assert apply_edits(original, body, 3, fix_edits(body)) == "---\nid: a\n---\na\n\nc"
+
+
+@given(st.lists(st.sampled_from(["a", "中", " ", "\n", "\r\n", "\r", "<x>"]), max_size=40), st.data())
+def test_apply_edits_changes_the_edited_spans_only_whatever_the_line_endings(pieces, data) -> None:
+    """Oracle: the edits spliced into the normalised body. The file keeps its own line endings
+    everywhere else, so with its endings normalised it must equal the front matter and that."""
+    from casebook.site.publish import Edit
+
+    original = "---\r\nid: a\r---\n" + "".join(pieces)
+    body = "".join(pieces).replace("\r\n", "\n").replace("\r", "\n")
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(body)), max_size=6, unique=True)))
+    edits = [Edit(s, e, body.count("\n", 0, s), data.draw(st.sampled_from(["", "y", "<p>"])), "")
+             for s, e in zip(cuts[::2], cuts[1::2])]
+    spliced, pos = [], 0
+    for e in edits:
+        spliced += [body[pos:e.start], e.new]
+        pos = e.end
+    spliced.append(body[pos:])
+    result = apply_edits(original, body, 3, edits)
+    assert result.replace("\r\n", "\n").replace("\r", "\n") == "---\nid: a\n---\n" + "".join(spliced)
+    assert result.startswith("---\r\nid: a\r---\n")  # the front matter as it was, byte for byte

@@ -579,24 +579,29 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 def apply_edits(original: str, body: str, body_first_line: int, edits: list[Edit]) -> str:
     """The file's text as read (its own line endings, BOM decoded away by the caller) with `edits`
     of the normalised `body` applied; `body_first_line`: the 0-based file line where the body
-    starts. Nothing outside the edited spans changes, front matter and line endings included."""
+    starts. Nothing outside the edited spans changes, front matter and line endings included,
+    except one: a line that ends in a lone "\r" and is followed by an edited span and a "\n" would
+    read as one "\r\n", a line break fewer than the body has; that "\r" becomes "\n"."""
     starts = [0] + [m.end() for m in _LINE_END.finditer(original)]
-    body_starts = [0] + [i + 1 for i, ch in enumerate(body) if ch == "\n"]
+    line_of = scan.line_index(body)
 
     def offset(body_offset: int) -> int:
-        line = _bisect(body_starts, body_offset)
-        return starts[body_first_line + line] + body_offset - body_starts[line]
+        column = body_offset - (body.rfind("\n", 0, body_offset) + 1)
+        return starts[body_first_line + line_of(body_offset)] + column
 
-    out, pos = [], 0
+    out: list[str] = []
+
+    def add(piece: str) -> None:
+        if piece:
+            if piece[0] == "\n" and out and out[-1][-1] == "\r":
+                out[-1] = out[-1][:-1] + "\n"
+            out.append(piece)
+
+    pos = 0
     for e in edits:
         start, end = offset(e.start), offset(e.end)
-        out += [original[pos:start], e.new]
+        add(original[pos:start])
+        add(e.new)
         pos = end
-    out.append(original[pos:])
+    add(original[pos:])
     return "".join(out)
-
-
-def _bisect(starts: list[int], offset: int) -> int:
-    import bisect
-
-    return bisect.bisect_right(starts, offset) - 1
