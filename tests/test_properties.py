@@ -281,20 +281,22 @@ def test_many_findings_in_a_body_stay_linear_and_each_at_its_line() -> None:
     whole in seconds. (Every finding looked its address up in the body from the start: 4,000
     missing images took five minutes, 1,000 took eight seconds.)"""
     n = 3_000
-    kinds = {  # the line's text -> the code it gets
-        "E406": "![图](assets/m{}.png)",
-        "E415": '<a href="f{}.pdf">材料</a>',
-        "E408": "<font>字{}</font>",
-        "W307": "[d{}]: assets/x.png",
-        "E409": '<p style="color:red">字{}</p>',
-    }
-    for code, line in kinds.items():
-        body = "".join(line.format(i) + "\n\n" for i in range(n))
+    kinds = [  # (the code, the text written n times, its line that has the problem)
+        ("E406", "![图](assets/m{}.png)", 0),
+        ("E415", '<a href="f{}.pdf">材料</a>', 0),
+        ("E408", "<font>字{}</font>", 0),
+        ("W307", "[d{}]: assets/x.png", 0),
+        ("E409", '<p style="color:red">字{}</p>', 0),
+        ("E409", "段落{}\n{{: data-x=1 }}", 1),  # an attribute list: the same one every time
+    ]
+    first = line_count(MINIMAL_CASE.format(id="case").split("测试做法。")[0].encode("utf-8"))
+    for code, text, at in kinds:
+        body = "".join(text.format(i) + "\n\n" for i in range(n))
         data = MINIMAL_CASE.format(id="case").replace("测试做法。", body).encode("utf-8")
-        first = line_count(MINIMAL_CASE.format(id="case").split("测试做法。")[0].encode("utf-8"))
         library, seconds = timed(data)
         lines = sorted(f.line for f in library.findings if f.code == code)
-        assert lines == [first + 2 * i for i in range(n)], (code, lines[:3], first)
+        step = text.count("\n") + 2
+        assert lines == [first + step * i + at for i in range(n)], (code, text, lines[:3], first)
         assert seconds < 20, (code, seconds)
 
 

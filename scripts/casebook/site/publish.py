@@ -341,6 +341,9 @@ def _site_path(url: str) -> str | None:
     return None if joined.startswith("..") else joined
 
 
+_ATTRIBUTE = re.compile(r"""([^\s={}"'<>]+)=("[^"\n]*"|'[^'\n]*'|[^\s{}"'<>]+)""")
+
+
 class _Body:
     """What the findings of one case look up in its body, worked out once however many findings
     there are: a body of 4,000 broken images, looked up finding by finding, took minutes."""
@@ -406,6 +409,16 @@ class _Body:
         """(body line, address as written) of the first address that is a removed attribute's value."""
         return self._earliest(self._by_decoded.get(" ".join(value.split())), self._by_exact.get(value))
 
+    @cached_property
+    def attribute_lines(self) -> dict[tuple[str, str], list[int]]:
+        """(name, value) -> the body lines, in order, where `name=value` is written (quoted or not,
+        entities decoded), as an attribute list or a tag writes an attribute."""
+        out: dict[tuple[str, str], list[int]] = {}
+        for m in _ATTRIBUTE.finditer(self.masked):
+            value = m.group(2)[1:-1] if m.group(2)[:1] in "\"'" else m.group(2)
+            out.setdefault((m.group(1).lower(), html_unescape(value)), []).append(self.masked_line(m.start()))
+        return out
+
     def first_line_with(self, *needles: str) -> int | None:
         """The first body line (code masked) holding one of the needles."""
         at = [i for n in needles if n and "\n" not in n and (i := self.masked.find(n)) >= 0]
@@ -447,14 +460,15 @@ def sanitiser_findings(case: Case, html: str, at: Located, body: _Body) -> list[
         for (name, value), n in sorted((+gone).items()):
             if name.partition("[")[0] in removed_tags and "[" in name:
                 continue
-            line = _line_of(body, name, value)
-            if line is None and cause is not None:
+            lines = _lines_of(body, name, value)
+            if not lines and cause is not None:
                 # Not in the body at all: the page around it (its generated parts) came out
                 # differently because of the raw HTML reported above (an unclosed <body>, say).
                 finding = _removal_finding(at, cause, name, value, None)
                 out += [replace(finding, message="这里的 HTML 打乱了页面的其余部分：" + finding.message)] * n
-            else:
-                out += [_removal_finding(at, at.body_line + (line or 0), name, value, None)] * n
+            else:  # the k-th removal of the same value at the k-th place that writes it, as far as there are such
+                lines = lines or [0]
+                out += [_removal_finding(at, at.body_line + lines[min(k, len(lines) - 1)], name, value, None) for k in range(n)]
     return out
 
 
@@ -478,15 +492,20 @@ def _unclosed_tag_line(case: Case, at: Located) -> int | None:
     return at.body_line + found[-1] if found else None
 
 
-def _line_of(body: _Body, name: str, value: str) -> int | None:
-    """The body line that holds a removed value (an address as written, `md-x` of `{: .md-x }`),
-    else the first that can have made `name`; None when nothing in the body can have."""
-    if name.endswith(("[href]", "[src]")) and (found := body.holding_value(value)):
-        return found[0]
-    for needle in value.split() if name.endswith("[class]") else [value]:
+def _lines_of(body: _Body, name: str, value: str) -> list[int]:
+    """The body lines that hold a removed value: an address as written; `key=value` of an
+    attribute list (`{: data-x=1 }`), each line that writes it; `md-x` of `{: .md-x }`; else the
+    first that can have made `name`. Empty when nothing in the body can have."""
+    attr = name.partition("[")[2].rstrip("]")
+    if attr in ("href", "src") and (found := body.holding_value(value)):
+        return [found[0]]
+    if attr and attr != "class" and (lines := body.attribute_lines.get((attr, value))):
+        return lines
+    for needle in value.split() if attr == "class" else [value]:
         if (line := body.first_line_with(needle, html_escape(needle))) is not None:
-            return line
-    return _line_of_name(body.masked, name)
+            return [line]
+    line = _line_of_name(body.masked, name)
+    return [] if line is None else [line]
 
 
 def _line_of_name(masked: str, name: str) -> int | None:
