@@ -286,6 +286,7 @@ def test_many_findings_in_a_body_stay_linear_and_each_at_its_line() -> None:
         ("E415", '<a href="f{}.pdf">材料</a>', 0),
         ("E408", "<font>字{}</font>", 0),
         ("W307", "[d{}]: assets/x.png", 0),
+        ("W307", "![图][无定义]", 0),  # the same image left as text every time
         ("E409", '<p style="color:red">字{}</p>', 0),
         ("E409", "段落{}\n{{: data-x=1 }}", 1),  # an attribute list: the same one every time
     ]

@@ -166,11 +166,12 @@ def left_as_text_findings(case: Case, page: Rendered, at: Located, body: _Body) 
         return []
     text = html_unescape(_ANY_TAG.sub("", _BLOCK_END.sub("\n", _CODE_ELEMENT.sub("", page.html))))
     out, said = [], set()
+    after: dict[str, int] = {}  # the page's k-th `written` is looked for after the body's (k-1)-th
 
     def add(written: str, message: str, line: int | None = None) -> None:
-        """At `line`, else the first body line that holds `written`; once a line."""
+        """At `line`, else the next body line that holds `written`; once a line."""
         if line is None:
-            line = body.first_line_with(written)
+            line, after[written] = body.next_line_with(written, after.get(written, 0))
         if line is not None and line not in said:
             said.add(line)
             out.append(Finding(at.shown, at.body_line + line, "W307", message, CODE_BY_ID["W307"].severity))
@@ -418,6 +419,14 @@ class _Body:
             value = m.group(2)[1:-1] if m.group(2)[:1] in "\"'" else m.group(2)
             out.setdefault((m.group(1).lower(), html_unescape(value)), []).append(self.masked_line(m.start()))
         return out
+
+    def next_line_with(self, needle: str, start: int) -> tuple[int | None, int]:
+        """(body line, offset just after) of `needle` at or after offset `start` of the body (code
+        masked), else of its first occurrence; (None, start) when the body has none."""
+        found = self.masked.find(needle, start) if needle and "\n" not in needle else -1
+        if found < 0 and start:
+            found = self.masked.find(needle)
+        return (None, start) if found < 0 else (self.masked_line(found), found + len(needle))
 
     def first_line_with(self, *needles: str) -> int | None:
         """The first body line (code masked) holding one of the needles."""
