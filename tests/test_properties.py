@@ -283,6 +283,7 @@ def test_many_findings_in_a_body_stay_linear_and_each_at_its_line() -> None:
     n = 3_000
     kinds = [  # (the code, the text written n times, its line that has the problem)
         ("E406", "![图](assets/m{}.png)", 0),
+        ("E406", "![图](assets/missing.png)", 0),  # the same missing image every time
         ("E415", '<a href="f{}.pdf">材料</a>', 0),
         ("E408", "<font>字{}</font>", 0),
         ("W307", "[d{}]: assets/x.png", 0),

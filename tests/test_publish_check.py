@@ -120,6 +120,10 @@ BODY_LINE = MINIMAL_CASE.format(id="a").split("\n").index("测试做法。") + 1
     ('<a href="a.md#不存在">锚</a> <a href="#主要做法">有</a> <a href="a.md#%E4%B8%BB%E8%A6%81%E5%81%9A%E6%B3%95">编码</a>', [("E416", 0)]),
     # A definition's address may stand on the next line (Python-Markdown reads it so): there it is.
     ("![图][r] ![封面][c]\n\n[r]:\n    assets/missing.png\n\n[c]:\n  assets/cover.png", [("E406", 3)]),
+    # The same address written again: each place its own finding (MkDocs warns of each, in order) ...
+    ("![图](assets/missing.png)\n\n![图](assets/missing.png)", [("E406", 0), ("E406", 2)]),
+    # ... and a raw HTML link, which MkDocs does not warn of, is not taken for a Markdown one.
+    ('<a href="nothing.md">甲</a>\n\n[乙](nothing.md)', [("E407", 0), ("E407", 2)]),
 ])
 def test_each_problem_is_found_at_its_line(tmp_path, body: str, expected: list[tuple[str, int]]) -> None:
     make_library(tmp_path, {"a.md": case_with(body)})

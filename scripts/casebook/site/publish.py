@@ -138,8 +138,9 @@ def page_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
         return out
     body = _Body(case, at)
     removed = sanitiser_findings(case, page.html, at, body)
+    warned: Counter[str] = Counter()  # MkDocs warns of an address at each place it is written, in order
     for warning in page.warnings:
-        finding = _warning_finding(case, warning, at, body)
+        finding = _warning_finding(case, warning, at, body, warned)
         if not any(r.line == finding.line and r.code in ("E403", "E404", "E414") for r in removed):
             out.append(finding)  # else: one problem, the sanitiser's finding says it
     out += removed + raw_link_findings(case, at, body) + left_as_text_findings(case, page, at, body)
@@ -233,12 +234,13 @@ def image_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
     return [finding(unfit[n][0] if n < len(unfit) else 0, src) for n, src in enumerate(bad)]
 
 
-def _warning_finding(case: Case, warning: str, at: Located, body: _Body) -> Finding:
+def _warning_finding(case: Case, warning: str, at: Located, body: _Body, warned: Counter[str]) -> Finding:
     from .render import CASES_DIR
     anchor = _ANCHOR.search(warning)
     link = anchor or _LINK.search(warning)
     url = link.group(1) if link else ""
-    found = body.written(url) if url else None  # (its line, the address as the body writes it)
+    found = body.written(url, warned[url]) if url else None  # (its line, the address as the body writes it)
+    warned[url] += 1
     line = at.body_line + (found[0] if found else 0)
     shown = found[1] if found else url
 
@@ -351,6 +353,7 @@ class _Body:
 
     def __init__(self, case: Case, at: Located) -> None:
         self.case, self.at = case, at
+        self._written: dict[str, list[int]] = {}
 
     @cached_property
     def line(self) -> Callable[[int], int]:
@@ -365,50 +368,56 @@ class _Body:
         return scan.line_index(self.masked)
 
     @cached_property
+    def _addresses(self) -> list[scan.Address]:
+        return scan.addresses(self.case.body)
+
+    @cached_property
     def addresses(self) -> list[tuple[int, str]]:
         """(body line, URL as written) for every address in the body's prose, in order."""
-        return [(self.line(a.start), a.written) for a in scan.addresses(self.case.body)]
+        return [(self.line(a.start), a.written) for a in self._addresses]
 
-    def _first(self, key: Callable[[str], str | None]) -> dict[str, int]:
-        """key of an address as written -> the index of the first address with that key."""
-        first: dict[str, int] = {}
+    def _index(self, key: Callable[[str], str | None]) -> dict[str, list[int]]:
+        """key of an address as written -> the indexes of the addresses with that key, in order."""
+        out: dict[str, list[int]] = {}
         for n, (_, written) in enumerate(self.addresses):
             if (k := key(written)) is not None:
-                first.setdefault(k, n)
-        return first
+                out.setdefault(k, []).append(n)
+        return out
 
     @cached_property
-    def _by_text(self) -> dict[str, int]:
-        return self._first(lambda written: " ".join(written.split()))  # Markdown turned tabs into spaces
+    def _by_text(self) -> dict[str, list[int]]:
+        return self._index(lambda written: " ".join(written.split()))  # Markdown turned tabs into spaces
 
     @cached_property
-    def _by_site_address(self) -> dict[str, int]:
+    def _by_site_address(self) -> dict[str, list[int]]:
         from .render import rewrite_url
 
         cases = dict(self.at.cases_by_rel)
-        return self._first(lambda written: rewrite_url(self.case.rel, written, cases))
+        return self._index(lambda written: rewrite_url(self.case.rel, written, cases))
 
     @cached_property
-    def _by_decoded(self) -> dict[str, int]:
-        return self._first(lambda written: " ".join(html_unescape(written).split()))
+    def _by_decoded(self) -> dict[str, list[int]]:
+        return self._index(lambda written: " ".join(html_unescape(written).split()))
 
     @cached_property
-    def _by_exact(self) -> dict[str, int]:
-        return self._first(lambda written: written)
+    def _by_exact(self) -> dict[str, list[int]]:
+        return self._index(lambda written: written)
 
-    def _earliest(self, *found: int | None) -> tuple[int, str] | None:
-        known = [n for n in found if n is not None]
-        return self.addresses[min(known)] if known else None
-
-    def written(self, url: str) -> tuple[int, str] | None:
-        """(body line, address as written) of the first address that is the one MkDocs names: the
-        page holds addresses of library files rewritten (render.rewrite_url), so a written one
-        matches by its rewritten form too."""
-        return self._earliest(self._by_text.get(" ".join(url.split())), self._by_site_address.get(url))
+    def written(self, url: str, nth: int = 0) -> tuple[int, str] | None:
+        """(body line, address as written) of the nth address (the last, when there are fewer)
+        that is the one MkDocs names: the page holds addresses of library files rewritten
+        (render.rewrite_url), so a written one matches by its rewritten form too. MkDocs warns of
+        Markdown's addresses, not raw HTML's: those count only when no Markdown address matches."""
+        if (matching := self._written.get(url)) is None:
+            both = set(self._by_text.get(" ".join(url.split()), ())) | set(self._by_site_address.get(url, ()))
+            markdown = [n for n in both if not self._addresses[n].tag]
+            matching = self._written[url] = sorted(markdown or both)
+        return self.addresses[matching[min(nth, len(matching) - 1)]] if matching else None
 
     def holding_value(self, value: str) -> tuple[int, str] | None:
         """(body line, address as written) of the first address that is a removed attribute's value."""
-        return self._earliest(self._by_decoded.get(" ".join(value.split())), self._by_exact.get(value))
+        found = [f[0] for f in (self._by_decoded.get(" ".join(value.split())), self._by_exact.get(value)) if f]
+        return self.addresses[min(found)] if found else None
 
     @cached_property
     def attribute_lines(self) -> dict[tuple[str, str], list[int]]:
