@@ -260,6 +260,10 @@ def test_long_lines_of_markup_stay_linear(monkeypatch) -> None:
         payload = (unit * (200_000 // len(unit))).encode("utf-8")
         library, seconds = timed(MINIMAL_CASE.format(id="case").encode("utf-8") + payload)
         assert seconds < 10, (unit, seconds)
+    # a removed attribute looked up by `name=value` in a body with a long run of name characters
+    payload = "段落\n{: data-x=1 }\n\n" + "a" * 200_000
+    library, seconds = timed(MINIMAL_CASE.format(id="case").replace("测试做法。", payload).encode("utf-8"))
+    assert "E409" in {f.code for f in library.findings} and seconds < 10, seconds
 
 
 def test_many_short_lines() -> None:

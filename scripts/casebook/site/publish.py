@@ -344,7 +344,9 @@ def _site_path(url: str) -> str | None:
     return None if joined.startswith("..") else joined
 
 
-_ATTRIBUTE = re.compile(r"""([^\s={}"'<>]+)=("[^"\n]*"|'[^'\n]*'|[^\s{}"'<>]+)""")
+# `name=value` as an attribute list or a tag writes it; a name starts only where a run of name
+# characters starts (the lookbehind), so a long run without `=` is read once, not from each of its characters.
+_ATTRIBUTE = re.compile(r"""(?<![^\s={}"'<>])([^\s={}"'<>]++)=("[^"\n]*"|'[^'\n]*'|[^\s{}"'<>]+)""")
 
 
 class _Body:
