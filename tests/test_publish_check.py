@@ -124,6 +124,9 @@ BODY_LINE = MINIMAL_CASE.format(id="a").split("\n").index("测试做法。") + 1
     ("![图](assets/missing.png)\n\n![图](assets/missing.png)", [("E406", 0), ("E406", 2)]),
     # ... and a raw HTML link, which MkDocs does not warn of, is not taken for a Markdown one.
     ('<a href="nothing.md">甲</a>\n\n[乙](nothing.md)', [("E407", 0), ("E407", 2)]),
+    # Python-Markdown takes all of `<a.png> 说明` and `a.png (标题)` for the address: no such file.
+    ("一\n\n![图](<assets/cover.png> 说明)", [("E415", 2)]),
+    ("![图](assets/cover.png (标题)) ![图](assets/cover.png \"标题\")", [("E415", 0)]),
 ])
 def test_each_problem_is_found_at_its_line(tmp_path, body: str, expected: list[tuple[str, int]]) -> None:
     make_library(tmp_path, {"a.md": case_with(body)})
@@ -168,6 +171,9 @@ IMAGE_PARAGRAPHS = [
     "!![q](assets/dd.png)", "[![s](assets/in.png)](b.md)", "![t](assets/x.png)![u](assets/y.png)", "*![v](assets/em.png)*",
     "<div markdown>\n![w](assets/div.png)\n</div>", "![y][R\n]", '[r]: assets/y.png "t"', '![z](assets/x.png\n"title")',
     "![图][a\nb]", "[A B]: assets/ab.png", "[ r ]: assets/t2.png", "[r]: assets/a b.png", "[r]: assets/y.png 多余",
+    # `<…>` holds the address only when nothing but a quoted title follows it; else all of it is the address
+    "![ab](<assets/c.png> b)", '![ac](<assets/d.png> "t")', "![ad](<assets/e.png>x)", "![ae](<assets/f.png> (t))",
+    "![af](assets/g.png (t))", '![ag](assets/h.png"t")', '![ah](assets/i.png "t"x)',  # an inline title is quoted
 ]
 
 
@@ -191,6 +197,13 @@ def test_the_images_scan_finds_are_the_images_markdown_shows(seed: int) -> None:
         shown = [unquote(html.unescape(src)) for src in re.findall(r'<img[^>]*\ssrc="([^"]*)"', page)]
         found = [unquote(rules.library_url("", url) or url) for _, url in scan.written_images(body)]
         assert found == shown, body
+
+
+def test_an_address_followed_by_more_than_a_quoted_title_says_which_file_was_meant(tmp_path) -> None:
+    make_library(tmp_path, {"a.md": case_with("![图](assets/cover.png (标题))")})
+    [finding] = check(tmp_path).findings
+    assert "“assets/cover.png (标题)”" in finding.message and "库中有文件“assets/cover.png”：空格后面的字也算作地址" in finding.message
+    assert '![说明](assets/图.png "标题")' in finding.message
 
 
 def test_long_runs_of_image_openings_are_scanned_in_linear_time() -> None:

@@ -409,8 +409,9 @@ def snippet_lines(body: str, first_line: int) -> Iterator[int]:
 # Addresses in a body: inline links and images `](url)` / `](<url>)`, reference definitions
 # `[x]: url`, and raw HTML's `src` / `href` (which Markdown does not rewrite). An inline
 # destination may hold balanced parentheses, as Markdown reads it (`assets/报告(1).pdf`), and a
-# title after the address (`LINK_TITLE`), which is no part of it.
-_DESTINATION = r"(<[^>\n]*>|(?:[^()\n]|\([^()\n]*\))*)"
+# title after the address (`LINK_TITLE`), which is no part of it. `<…>` holds the address only when
+# nothing but a quoted title follows it (Python-Markdown's RE_LINK); else `<a.png> b` is the address.
+_DESTINATION = r"""(<[^<>\n]*>(?=[ \t]*(?:"[^"\n]*"|'[^'\n]*')?[ \t]*\))|(?:[^()\n]|\([^()\n]*\))*)"""
 _MD_TARGET = re.compile(r"(\]\(\s*)" + _DESTINATION)
 # A reference definition as Python-Markdown takes one: the address may stand on the next line, and
 # only a title may follow it, on its line or the next (else the line is text). A `<…>` address may
@@ -427,7 +428,7 @@ _HTML_TARGET = re.compile(r"<([A-Za-z][^\s/<>]*)[^<>]*?\s(?:src|href)\s*=\s*(\"[
 # of `![` is read in linear time, not tried to its end from every `![`).
 _BRACKET_TEXT = r"((?:[^\[\]\\\n]|\\.|\[[^\[\]\n]*\]|\n(?![ \t]*\n))*)"
 _IMAGE = re.compile(r"!\[" + _BRACKET_TEXT + r"\](?:\(\s*" + _DESTINATION + r"|\[" + _BRACKET_TEXT + r"\])?")
-LINK_TITLE = re.compile(r"\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\))\s*$")  # `](url "title")`
+LINK_TITLE = re.compile(r"\s+(?:\"[^\"]*\"|'[^']*')\s*$")  # `](url "title")`: quoted only, as Python-Markdown reads an inline one
 # Markdown links (not images): `[text](url "title")`. (`\s*+`: blanks the destination could also
 # take would be tried every way before a missing `)` fails: quadratic on a long line.)
 _LINK = re.compile(r"(?<!!)\[((?:[^\[\]\\\n]|\\.)*)\]\(\s*+" + _DESTINATION + r"\)")
@@ -446,7 +447,9 @@ def _inner(written: str, start: int, attribute: bool = False) -> tuple[int, int]
     title) or in an HTML attribute value (inside its quotes)."""
     if not attribute:
         written = written.rstrip()  # `](<a b.png> )`
-    if written[:1] in (("'", '"') if attribute else ("<",)):
+        if written[:1] == "<" and written[-1:] == ">":
+            return start + 1, start + len(written) - 1
+    elif written[:1] in ("'", '"'):
         return start + 1, start + len(written) - 1
     return start, start + (len(written) if attribute else len(LINK_TITLE.sub("", written).rstrip()))
 

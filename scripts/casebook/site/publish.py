@@ -273,13 +273,19 @@ LINK_PROBLEMS = {
 
 
 def _cut_name(at: Located, case: Case, written: str) -> str:
-    """A hint when the address, read whole, names a file: `#` and `?` start an anchor and a query in
-    an address, so a file name holding them must write them `%23` and `%3F`."""
+    """A hint when the address names a file read otherwise: `#` and `?` start an anchor and a query
+    in an address, so a file name holding them must write them `%23` and `%3F`; and what follows
+    an address is part of it unless it is a quoted title (`<a.png> b`, `a.png (标题)`)."""
     from posixpath import dirname
 
     whole = rules.library_path(dirname(case.rel), written.replace("#", "%23").replace("?", "%3F"))
     if ("#" in written or "?" in written) and whole in at.files:
         return f"（库中有文件“{whole}”：文件名里的 # 和 ? 在地址中要写成 %23 和 %3F）"
+    first = written.split()[0] if written.split() else ""
+    first = first[1:-1] if first[:1] == "<" and first[-1:] == ">" else first
+    if first != written and (named := rules.library_path(dirname(case.rel), first)) in at.files:
+        return (f"（库中有文件“{named}”：空格后面的字也算作地址；Markdown 里地址后的标题要放在引号里，"
+                "如 ![说明](assets/图.png \"标题\")）")
     return ""
 
 
