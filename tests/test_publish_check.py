@@ -449,3 +449,13 @@ def test_apply_edits_changes_the_edited_spans_only_whatever_the_line_endings(pie
     result = apply_edits(original, body, 3, edits)
     assert result.replace("\r\n", "\n").replace("\r", "\n") == "---\nid: a\n---\n" + "".join(spliced)
     assert result.startswith("---\r\nid: a\r---\n")  # the front matter as it was, byte for byte
+
+
+@given(st.text(alphabet="<>a!/? 1\t", max_size=30))
+def test_a_line_leaves_a_tag_open_as_the_pattern_says(line) -> None:
+    """Oracle: the pattern it replaced, which read a line of `<a<a…<a>` from every `<` to its end."""
+    import re
+
+    from casebook.site.publish import leaves_a_tag_open
+
+    assert leaves_a_tag_open(line) == bool(re.search(r"<[A-Za-z!/?][^>]*$", line))

@@ -482,7 +482,7 @@ def sanitiser_findings(case: Case, html: str, at: Located, body: _Body) -> list[
                     out.append(_removal_finding(at, at.body_line + tag.line, name, value, tag))
     if +gone:  # made by Markdown syntax: the line of the removed value in the body
         removed_tags = {name for name, _ in gone if "[" not in name}
-        cause = min((f.line for f in out), default=None) or _unclosed_tag_line(case, at)
+        cause = min((f.line for f in out), default=None) or _unclosed_tag_line(body, at)
         for (name, value), n in sorted((+gone).items()):
             if name.partition("[")[0] in removed_tags and "[" in name:
                 continue
@@ -507,15 +507,19 @@ def tag_removals(body: str) -> list[tuple[scan.RawTag, list[tuple[str, str]]]]:
     return out
 
 
-_UNCLOSED = re.compile(r"<[A-Za-z!/?][^>]*$")
+_TAG_OPENING = re.compile(r"<[A-Za-z!/?]")
 
 
-def _unclosed_tag_line(case: Case, at: Located) -> int | None:
+def _unclosed_tag_line(body: _Body, at: Located) -> int | None:
     """The file line of the last tag the body leaves open (`<iframe src=x <`): the raw HTML block
-    it starts runs on into the rest of the page."""
-    lines = scan.mask_code(case.body).split("\n")
-    found = [i for i, line in enumerate(lines) if _UNCLOSED.search(line)]
+    it starts runs on into the rest of the page. A line leaves one open when a tag opens after its
+    last `>` (looked for from there: from every `<`, a line of `<a<a…<a>` was read to its end)."""
+    found = [i for i, line in enumerate(body.masked.split("\n")) if leaves_a_tag_open(line)]
     return at.body_line + found[-1] if found else None
+
+
+def leaves_a_tag_open(line: str) -> bool:
+    return _TAG_OPENING.search(line, line.rfind(">") + 1) is not None
 
 
 def _lines_of(body: _Body, name: str, value: str) -> list[int]:
