@@ -260,11 +260,16 @@ def test_long_lines_of_markup_stay_linear(monkeypatch) -> None:
         payload = (unit * (200_000 // len(unit))).encode("utf-8")
         library, seconds = timed(MINIMAL_CASE.format(id="case").encode("utf-8") + payload)
         assert seconds < 10, (unit, seconds)
-    # Lines read only when the sanitiser removes something Markdown made: a removed attribute looked
-    # up by `name=value` beside a long run of name characters; a tag left open looked for beside a
-    # long line of tag openings.
+
+
+def test_markup_read_only_when_a_finding_needs_its_line_stays_linear() -> None:
+    """What is read only after the sanitiser removed something Markdown made, or after the page
+    showed Markdown as text: a removed attribute looked up by `name=value` beside a long run of
+    name characters; a tag left open, beside a long line of tag openings; the page's text with its
+    code taken out, beside thousands of unclosed `<code>`. (Each took minutes near the file limit.)"""
     for payload, code in (("段落\n{: data-x=1 }\n\n" + "a" * 200_000, "E409"),
-                          ("[x](javascript:alert(1))\n\n" + "<a" * 200_000 + ">x", "E403")):
+                          ("[x](javascript:alert(1))\n\n" + "<a" * 200_000 + ">x", "E403"),
+                          ("![图][无]\n\n" + "<code>" * 30_000, "W307")):
         library, seconds = timed(MINIMAL_CASE.format(id="case").replace("测试做法。", payload).encode("utf-8"))
         assert code in {f.code for f in library.findings} and seconds < 10, (code, seconds)
 

@@ -459,3 +459,13 @@ def test_a_line_leaves_a_tag_open_as_the_pattern_says(line) -> None:
     from casebook.site.publish import leaves_a_tag_open
 
     assert leaves_a_tag_open(line) == bool(re.search(r"<[A-Za-z!/?][^>]*$", line))
+
+
+@given(st.lists(st.sampled_from(["<pre>", "</pre>", "<code>", "</code>", "<CODE class=x>", "</Code>", "<codex>", "<p>", "a", "\n", "<pre\n>"]), max_size=14).map("".join))
+def test_code_is_taken_out_of_a_page_as_the_pattern_says(html) -> None:
+    """Oracle: the pattern it replaced, which read a page of unclosed `<code>` from each to its end."""
+    import re
+
+    from casebook.site.publish import without_code
+
+    assert without_code(html) == re.sub(r"<(pre|code)\b[^>]*>.*?</\1>", "", html, flags=re.S | re.I)
