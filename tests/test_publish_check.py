@@ -469,3 +469,30 @@ def test_code_is_taken_out_of_a_page_as_the_pattern_says(html) -> None:
     from casebook.site.publish import without_code
 
     assert without_code(html) == re.sub(r"<(pre|code)\b[^>]*>.*?</\1>", "", html, flags=re.S | re.I)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["<b>", "</b>", "<i>", "</i>", "<strong>", "</strong>", "字", " "]), max_size=6).map("".join), min_size=1, max_size=4))
+def test_e419_exactly_when_a_paragraphs_tags_do_not_nest(paragraphs) -> None:
+    """Oracle: in each paragraph, every end tag closes the last tag still open (one of a tag not
+    open is ignored, as a browser ignores it), and none stays open. (Formatting tags: one left
+    open is opened again in every later paragraph. A `<span>` left open ends with its paragraph,
+    and nothing else changes.)"""
+    import re
+    import tempfile
+
+    def nests(text: str) -> bool:
+        stack = []
+        for tag in re.findall(r"</?\w+>", text):
+            if not tag.startswith("</"):
+                stack.append(tag[1:-1])
+            elif tag[2:-1] in stack:
+                if stack.pop() != tag[2:-1]:
+                    return False
+        return not stack
+
+    paragraphs = ["字" + p for p in paragraphs]  # a paragraph, not a raw HTML block
+    with tempfile.TemporaryDirectory() as tmp:
+        make_library(Path(tmp), {"a.md": case_with("\n\n".join(paragraphs))})
+        codes = {f.code for f in check(Path(tmp)).findings}
+    assert ("E419" in codes) == (not all(map(nests, paragraphs))), (paragraphs, codes)

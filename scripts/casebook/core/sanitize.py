@@ -242,6 +242,54 @@ def removals(before: str, after: str) -> dict[tuple[str, str], int]:
     return {key: n - b.get(key, 0) for key, n in a.items() if n > b.get(key, 0)}
 
 
+# Elements whose end tag HTML may leave out (the parser closes them where the next one starts) and
+# elements that have none: neither can be left open.
+_NOT_LEFT_OPEN = frozenset({"li", "dt", "dd", "p", "rt", "rp", "optgroup", "option", "colgroup", "caption",
+                            "thead", "tbody", "tfoot", "tr", "td", "th", "html", "head", "body",
+                            "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                            "param", "source", "track", "wbr"})
+_TAG_EVENT = re.compile(r"<(/?)([a-zA-Z][^\s/<>]*)((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>")
+
+
+def _events(fragment: str, drop_stray: bool = False) -> list[tuple[str, str]]:
+    """The opening and closing of elements that can be left open, in order: ("<", "b"), ("/", "b").
+    `<x …/>` opens and closes; `drop_stray`: an end tag with no element of its name open is left
+    out (the parser ignores it, and so does the page)."""
+    out, depth = [], {}
+    for m in _TAG_EVENT.finditer(fragment):
+        name = m.group(2).lower()
+        if name not in TAGS or name in _NOT_LEFT_OPEN:
+            continue
+        if m.group(1):
+            if drop_stray and not depth.get(name):
+                continue
+            depth[name] = depth.get(name, 0) - 1
+            out.append(("/", name))
+        elif m.group(3).rstrip().endswith("/"):
+            out += [("<", name), ("/", name)]
+        else:
+            depth[name] = depth.get(name, 0) + 1
+            out.append(("<", name))
+    return out
+
+
+def closed(before: str, after: str) -> list[str]:
+    """The elements, by name (sorted), that sanitising closed elsewhere than the fragment did: left
+    open, or crossed (`<b><i>x</b></i>`); the parser closes them where it can. An inline one left
+    open takes in all that follows (the rest of the page in bold), opened again in each later
+    paragraph (thousands of them made Material's search take minutes on one page). Named: every
+    element closed more often than before, and the one where the two first differ."""
+    if before == after:
+        return []
+    had, has = _events(before, drop_stray=True), _events(after)
+    if had == has:
+        return []
+    names = {name for name in {n for _, n in has} if has.count(("/", name)) > had.count(("/", name))}
+    first = next((i for i, (x, y) in enumerate(zip(had, has)) if x != y), min(len(had), len(has)))
+    names.add((has[first] if first < len(has) else had[first])[1])
+    return sorted(names)
+
+
 def removed(before: str, after: str) -> list[str]:
     """The names of what sanitising took away, sorted (see `removals`)."""
     return sorted({name for name, _ in removals(before, after)})

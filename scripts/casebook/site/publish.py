@@ -137,7 +137,8 @@ def page_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
             add(at.body_line, "E414", f"MkDocs 无法生成本案例的页面（{page.error}）；请检查正文中的链接和 HTML")
         return out
     body = _Body(case, at)
-    removed = sanitiser_findings(case, page.html, at, body)
+    cleaned = sanitize.clean(page.html)
+    removed = sanitiser_findings(case, page.html, cleaned, at, body) + left_open_findings(page.html, cleaned, at, body)
     warned: Counter[str] = Counter()  # MkDocs warns of an address at each place it is written, in order
     for warning in page.warnings:
         finding = _warning_finding(case, warning, at, body, warned)
@@ -388,6 +389,10 @@ class _Body:
         return scan.line_index(self.case.body)
 
     @cached_property
+    def raw_tags(self) -> list[scan.RawTag]:
+        return scan.raw_tags(self.case.body)
+
+    @cached_property
     def masked(self) -> str:
         return scan.mask_code(self.case.body)
 
@@ -486,11 +491,11 @@ def _unparsable_urls(body: str) -> Iterable[tuple[int, str]]:
 _ACTIVE_TAGS = sanitize.DROP_WITH_CONTENT | {"base", "meta", "link", "form", "frame", "applet"}
 
 
-def sanitiser_findings(case: Case, html: str, at: Located, body: _Body) -> list[Finding]:
-    """Everything `sanitize.clean` would take out of the page, at the line that put it there: a
-    contributor's raw tag where it stands, else (Markdown links, attribute lists) the line that
-    holds the removed value."""
-    gone = Counter(sanitize.removals(html, sanitize.clean(html)))
+def sanitiser_findings(case: Case, html: str, cleaned: str, at: Located, body: _Body) -> list[Finding]:
+    """Everything `sanitize.clean` would take out of the page (`cleaned`: what it gave), at the
+    line that put it there: a contributor's raw tag where it stands, else (Markdown links,
+    attribute lists) the line that holds the removed value."""
+    gone = Counter(sanitize.removals(html, cleaned))
     if not gone:
         return []
     out: list[Finding] = []
@@ -515,6 +520,28 @@ def sanitiser_findings(case: Case, html: str, at: Located, body: _Body) -> list[
             else:  # the k-th removal of the same value at the k-th place that writes it, as far as there are such
                 lines = lines or [0]
                 out += [_removal_finding(at, at.body_line + lines[min(k, len(lines) - 1)], name, value, None) for k in range(n)]
+    return out
+
+
+def left_open_findings(html: str, cleaned: str, at: Located, body: _Body) -> list[Finding]:
+    """E419 for each element the sanitiser had to close (`sanitize.closed`), at each raw start tag
+    of its name the body does not close; when the counts agree (the tags cross), at the first."""
+    out = []
+    for name in sanitize.closed(html, cleaned):
+        open_lines: list[int] = []
+        first = None
+        for tag in body.raw_tags:
+            if tag.name == name:
+                if tag.closing:
+                    if open_lines:
+                        open_lines.pop()
+                elif not tag.self_closing:
+                    open_lines.append(tag.line)
+                    first = tag.line if first is None else first
+        message = (f"HTML 标签 `<{name}>` 没有闭合（或与别的标签交错），发布时会替它补上 `</{name}>`，"
+                   f"它后面的内容都会受影响（如全都变成粗体）；请在它该结束的地方写上 `</{name}>`")
+        out += [Finding(at.shown, at.body_line + line, "E419", message, CODE_BY_ID["E419"].severity)
+                for line in open_lines or [first or 0]]
     return out
 
 
