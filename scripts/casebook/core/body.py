@@ -59,8 +59,9 @@ class BodyCheck(NodeReader):
         """W303: paired marks close within their paragraph, list item, heading or table row."""
         body = self.raw.body
         text = scan.prose_text(body)
-        line = scan.line_index(text)
-        for pos, mark in scan.unpaired(text):
+        found = scan.unpaired(text)
+        line = scan.line_index(text) if found else None  # most bodies have none: no index
+        for pos, mark in found:
             self.add(self.raw.body_line + line(pos), "W303", (
                 f"正文中的 `{mark}` 没有配对的 `{scan.partner(mark)}`；请补上或删去多余的一个"
                 f"（成对的标点：{PAIRS_TEXT}，须在同一段落、列表项或表格行内配对）"

@@ -114,7 +114,7 @@ def personal_data(text: str) -> Iterator[tuple[int, str, str]]:
         return
     hits = [(m.start(), "id", m.group(1)) for m in _ID_NUMBER.finditer(text) if valid_id_number(m.group(1))]
     hits += [(m.start(), "mobile", re.sub(r"[-\s]", "", m.group(1))) for m in _MOBILE.finditer(text)]
-    line = line_index(text)
+    line = line_index(text) if hits else None
     for start, kind, value in hits:
         yield line(start) + 1, kind, value
 
@@ -521,7 +521,7 @@ def written_images(body: str) -> list[tuple[int, str]]:
         if written is not None:
             start, end = _inner(written, 0)
             found.append((m.start(), written[start:end]))
-    line = line_index(masked)
+    line = line_index(masked) if found else None
     return [(line(offset), html.unescape(url)) for offset, url in sorted(found)]
 
 
@@ -538,10 +538,11 @@ def unused_definitions(body: str) -> list[tuple[int, str]]:
     definitions = list(_REF_TARGET.finditer(masked))
     labels_at = {m.start() + len(m.group(1)) - len(m.group(1).lstrip(" ")) for m in definitions}
     used = {_label(m.group(1)) for m in _BRACKETED.finditer(masked) if m.start() not in labels_at}
-    out, line = [], line_index(masked)
+    out, line = [], None
     for m in definitions:
         if _defined(m) not in used:
             end = masked.find("\n", m.start())
+            line = line or line_index(masked)
             out.append((line(m.start()), body[m.start():end if end >= 0 else len(body)].strip()))
     return out
 
