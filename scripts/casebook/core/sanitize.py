@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from html.parser import HTMLParser
 
 import nh3
@@ -284,7 +285,8 @@ def closed(before: str, after: str) -> list[str]:
     had, has = _events(before, drop_stray=True), _events(after)
     if had == has:
         return []
-    names = {name for name in {n for _, n in has} if has.count(("/", name)) > had.count(("/", name))}
+    closings = Counter(name for kind, name in had if kind == "/")
+    names = {name for name, n in Counter(name for kind, name in has if kind == "/").items() if n > closings[name]}
     first = next((i for i, (x, y) in enumerate(zip(had, has)) if x != y), min(len(had), len(has)))
     names.add((has[first] if first < len(has) else had[first])[1])
     return sorted(names)

@@ -402,7 +402,7 @@ class _Body:
 
     @cached_property
     def _addresses(self) -> list[scan.Address]:
-        return scan.addresses(self.case.body)
+        return scan.addresses(self.case.body, self.masked)
 
     @cached_property
     def addresses(self) -> list[tuple[int, str]]:
@@ -472,8 +472,8 @@ class _Body:
 
     def first_line_with(self, *needles: str) -> int | None:
         """The first body line (code masked) holding one of the needles."""
-        at = [i for n in needles if n and "\n" not in n and (i := self.masked.find(n)) >= 0]
-        return self.masked_line(min(at)) if at else None
+        lines = [line for n in needles if (line := self.next_line_with(n, 0)[0]) is not None]
+        return min(lines) if lines else None
 
 
 def _unparsable_urls(body: str) -> Iterable[tuple[int, str]]:
