@@ -592,7 +592,8 @@ def _line_of_name(masked: str, name: str) -> int | None:
     attr = attr.rstrip("]")
     lines = masked.split("\n")
     marker = {"class": r"\.", "id": "#"}.get(attr, re.escape(attr) + r"\s*=")
-    patterns = [r"\{[^}]*" + marker + r"(?:md[-_]|__)", r"\{[^}]*" + marker, re.escape(attr) + r"\s*="] if attr else []
+    # `[^{}]`, not `[^}]`: the same lines match, and a line of many `{` is read once, not from each
+    patterns = [r"\{[^{}]*" + marker + r"(?:md[-_]|__)", r"\{[^{}]*" + marker, re.escape(attr) + r"\s*="] if attr else []
     patterns.append(r"<" + re.escape(element) + r"\b")
     for pattern in patterns:
         for i, line in enumerate(lines):
