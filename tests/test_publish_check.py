@@ -93,6 +93,8 @@ BODY_LINE = MINIMAL_CASE.format(id="a").split("\n").index("测试做法。") + 1
     ("[根](/abs.png)", [("E405", 0)]),
     ("[无](nothing)", [("E415", 0)]),  # an unrecognised relative link
     ("[锚](#不存在)", [("E416", 0)]),
+    # An address on an element that has no such attribute: the attribute is the problem, not the address.
+    ('一\n\n<ins href="https://example.org/">改</ins> <span src="assets/cover.png">字</span>', [("E409", 2), ("E409", 2)]),
     ("[锚](#主要做法)", []),
     ("段落\n{: .md-x }", [("E410", 1)]),
     ("a <span markdown=\"1\">b</span>", [("E409", 0)]),

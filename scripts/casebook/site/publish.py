@@ -617,7 +617,7 @@ def _removal_finding(at: Located, line: int, name: str, value: str | None, tag: 
     where = f"`<{element}>` 的属性"
     if attr.startswith("on"):
         return finding("E402", f"HTML 中有事件属性 `{attr}=`，发布时会被删除；请删除{fix}")
-    if attr in sanitize.URL_ATTRIBUTES:
+    if attr in sanitize.URL_ATTRIBUTES and attr in sanitize.allowed_attributes(element):  # else: E409, not an address problem
         kind = url_kind(value or "") if value is not None else ""
         shown = f"“{(value or '')[:60]}”" if value is not None else ""
         if kind == "script":
