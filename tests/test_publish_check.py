@@ -93,6 +93,8 @@ BODY_LINE = MINIMAL_CASE.format(id="a").split("\n").index("测试做法。") + 1
     ("[根](/abs.png)", [("E405", 0)]),
     ("[无](nothing)", [("E415", 0)]),  # an unrecognised relative link
     ("[锚](#不存在)", [("E416", 0)]),
+    # An autolink in raw HTML is a tag there (`<https:>`), at its line, not in the code that names it.
+    ("`<https:>`\n\n<div>\n<https://example.org/> <a@b.org></div>", [("E408", 3), ("E408", 3)]),
     # An address on an element that has no such attribute: the attribute is the problem, not the address.
     ('一\n\n<ins href="https://example.org/">改</ins> <span src="assets/cover.png">字</span>', [("E409", 2), ("E409", 2)]),
     ("[锚](#主要做法)", []),
@@ -331,6 +333,12 @@ def test_an_image_validate_accepts_is_an_image_on_the_site_and_in_the_book(image
     for name in sorted(refused):
         online_offline, book = shown(sites, name), kept(library, name)
         assert not all(online_offline) or not all(book), (name, online_offline, book)
+
+
+def test_an_autolink_in_raw_html_is_explained(tmp_path) -> None:
+    make_library(tmp_path, {"a.md": case_with("<div>\n<https://example.org/></div>")})
+    (finding,) = [f for f in check(tmp_path).findings if f.code == "E408"]
+    assert "不会变成链接" in finding.message and '<a href="…">' in finding.message, finding.message
 
 
 def test_a_hash_or_question_mark_in_a_file_name_gets_a_hint(tmp_path) -> None:

@@ -295,9 +295,9 @@ def _blank_autolinks(line: str) -> str:
 SNIPPET_MARKER = re.compile(r"^([ \t]*)(-+8<-+)", re.M)  # pymdownx.snippets' include marker
 
 
-def mask_code(body: str) -> str:
-    """The body with fenced code, inline code and autolinks blanked: same length, same offsets,
-    newlines kept; raw HTML outside code is where it was."""
+def mask_code(body: str, autolinks: bool = True) -> str:
+    """The body with fenced code, inline code and (unless `autolinks` is false) autolinks blanked:
+    same length, same offsets, newlines kept; raw HTML outside code is where it was."""
     lines = body.split("\n")
     fence = ""
     for i, line in enumerate(lines):
@@ -313,7 +313,7 @@ def mask_code(body: str) -> str:
             continue
         if "`" in line:
             line = _INLINE_CODE.sub(lambda c: " " * len(c.group()), line)
-        if "<" in line:
+        if autolinks and "<" in line:
             line = _blank_autolinks(line)
         lines[i] = line
     return "\n".join(lines)

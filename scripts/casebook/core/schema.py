@@ -220,7 +220,7 @@ CODES: tuple[Code, ...] = (
     Code("E407", "error", "链接到的案例不存在或是草稿（发布后会成为死链接）",
          "改成已发布案例的文件名（如 `other-case.md`），或删除链接。"),
     Code("E408", "error", "正文含有不在允许范围内的 HTML 标签",
-         "改用 Markdown 书写，或只用贡献指南中列出的标签（如 div、span、table、img、a）。"),
+         "改用 Markdown 书写，或只用贡献指南中列出的标签（如 div、span、table、img、a）；HTML 块里的网址写成 `<a href=\"https://…\">…</a>`。"),
     Code("E409", "error", "正文的 HTML 或属性列表 `{...}` 中有不允许的属性（如 style、srcset、target）",
          "删除该属性；样式由站点统一设置，图片只用 `src`、`alt`、`title`、`width`、`height`。"),
     Code("E410", "error", "id 或 class 用了站点保留的名称（以 `__` 或 `md-` 开头）",

@@ -582,6 +582,8 @@ def _lines_of(body: _Body, name: str, value: str) -> list[int]:
         if (line := body.first_line_with(needle, html_escape(needle))) is not None:
             return [line]
     line = _line_of_name(body.masked, name)
+    if line is None and not attr:  # `<https://…>` in raw HTML is a tag there, not the autolink the mask blanks
+        line = _line_of_name(scan.mask_code(body.case.body, autolinks=False), name)
     return [] if line is None else [line]
 
 
@@ -594,12 +596,17 @@ def _line_of_name(masked: str, name: str) -> int | None:
     marker = {"class": r"\.", "id": "#"}.get(attr, re.escape(attr) + r"\s*=")
     # `[^{}]`, not `[^}]`: the same lines match, and a line of many `{` is read once, not from each
     patterns = [r"\{[^{}]*" + marker + r"(?:md[-_]|__)", r"\{[^{}]*" + marker, re.escape(attr) + r"\s*="] if attr else []
-    patterns.append(r"<" + re.escape(element) + r"\b")
+    patterns.append(r"<" + re.escape(element) + r"(?=[\s/>]|$)")  # where the name ends (`<https:` too)
     for pattern in patterns:
         for i, line in enumerate(lines):
             if re.search(pattern, line, re.I):
                 return i
     return None
+
+
+# What a tag's name is when an autolink (`<https://…>`, `<a@b.org>`) stands in raw HTML, where
+# Markdown leaves it alone: a scheme, or an address with `@`.
+_AUTOLINK_NAME = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|[^@\s]+@[^@\s]+)$", re.I)
 
 
 def _removal_finding(at: Located, line: int, name: str, value: str | None, tag: scan.RawTag | None) -> Finding:
@@ -613,6 +620,9 @@ def _removal_finding(at: Located, line: int, name: str, value: str | None, tag: 
     if not attr:
         if element in _ACTIVE_TAGS:
             return finding("E401", f"正文含有不允许的 HTML 标签 `<{element}>`，发布时会连同内容被删除；请删除，内容用 Markdown 书写")
+        if _AUTOLINK_NAME.match(element):
+            return finding("E408", f"HTML 块里的 `<{element}…>` 不会变成链接，而会当作标签 `<{element}>` 在发布时删除；"
+                                   "请改写成 `<a href=\"…\">…</a>`，或把这个地址写到 HTML 块之外")
         return finding("E408", f"正文含有不允许的 HTML 标签 `<{element}>`，发布时会被删除（文字保留）；请删除标签{fix}，需要的格式用 Markdown 书写（可用的标签见贡献指南）")
     where = f"`<{element}>` 的属性"
     if attr.startswith("on"):
