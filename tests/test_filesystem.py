@@ -66,6 +66,50 @@ def test_a_symlink_out_of_the_library_is_refused_and_never_read(tmp_path, outsid
     assert built.returncode == 1 and not (tmp_path / "site").exists()
 
 
+def test_a_taxonomy_linked_out_of_the_library_is_not_read(tmp_path, outside, run_cli) -> None:
+    root = make_library(tmp_path / "lib", {"a.md": MINIMAL_CASE.format(id="a")})
+    (outside / "vocabulary.yml").write_text(f"{SECRET}: [x]\n", "utf-8")  # its keys would be echoed by W601
+    (root / "taxonomy.yml").unlink()
+    (root / "taxonomy.yml").symlink_to(outside / "vocabulary.yml")
+    for cwd in (tmp_path, root):
+        result = run_cli("validate", "--cases", root, cwd=cwd)
+        assert result.returncode == 1 and SECRET not in result.stdout + result.stderr and "outside" not in result.stdout
+        assert [line.split(" ")[1] for line in result.stdout.splitlines() if "taxonomy.yml" in line] == ["E701"], result.stdout
+    (root / "taxonomy.yml").unlink()
+    (root / "taxonomy.yml").symlink_to("/etc/passwd")  # read, it would be E602 "实际是文字"
+    assert [f.code for f in check(root).findings] == ["E701"]
+
+
+def test_a_mkdocs_yml_in_the_library_is_never_loaded(tmp_path, run_cli) -> None:
+    """MkDocs reads its configuration with PyYAML's full loader: a `!!python` tag runs code. A
+    library is contributors' input, so no file of it is taken for the configuration: not found by
+    looking (validate, book), not as build's default ./mkdocs.yml, not when named."""
+    body = "测试做法（[链接](https://example.org/)）。"  # a link: validate renders the page with the configuration
+    root = make_library(tmp_path / "lib", {"a.md": MINIMAL_CASE.format(id="a").replace("测试做法。", body)})
+    marker = tmp_path / "ran.txt"
+    (root / "mkdocs.yml").write_text(f"site_name: x\nfoo: !!python/object/apply:pathlib.Path.touch [{str(marker)!r}]\n", "utf-8")
+    config = ("--config-file", root / "mkdocs.yml")
+    runs = [  # (cwd, arguments, refused as configuration: else validated without one)
+        (tmp_path, ["validate"], False),
+        (root, ["validate"], False),
+        (root, ["book", "--out", tmp_path / "dist", "--format", "docx"], False),
+        (root, ["build", "--site-dir", tmp_path / "site"], True),
+        (tmp_path, ["validate", *config], True),
+        (tmp_path, ["build", "--site-dir", tmp_path / "site", *config], True),
+        (tmp_path, ["serve", "--port", "0", *config], True),
+    ]
+    for cwd, args, refused in runs:
+        result = run_cli(*args, "--cases", root, cwd=cwd)
+        said = result.stdout + result.stderr
+        assert not marker.exists(), (args, said)
+        assert "Traceback" not in said
+        if refused:
+            assert result.returncode == 2 and "在案例库里面" in result.stderr, (args, said)
+        else:
+            assert result.returncode == 1 and "E703" in said and "找不到 MkDocs 配置" in result.stderr, (args, said)
+    assert not (tmp_path / "site").exists()
+
+
 def test_a_symlink_inside_the_library_is_a_file_of_it(tmp_path) -> None:
     root = make_library(tmp_path / "lib", {"a.md": MINIMAL_CASE.format(id="a").replace("测试做法。", "![图](assets/alias.png)")})
     (root / "assets" / "alias.png").symlink_to(root / "assets" / "cover.png")

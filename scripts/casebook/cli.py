@@ -179,6 +179,9 @@ def checked_library(cases: Path, config_file: Path | None) -> Library | None:
     from .site.publish import check_library
 
     found = config_file or find_config(cases)
+    if found is not None and config_in_library(found, cases):
+        fail(config_in_library_message(found))
+        return None
 
     def context(library: Library):
         from .site import engine
@@ -204,11 +207,26 @@ def checked_library(cases: Path, config_file: Path | None) -> Library | None:
 
 
 def find_config(cases: Path) -> Path | None:
-    """mkdocs.yml in the current directory, else in the library's folder or one above it."""
-    for folder in (Path.cwd(), cases.resolve(), *cases.resolve().parents):
-        if (folder / "mkdocs.yml").is_file():
+    """mkdocs.yml in the current directory, else in a folder above the library's; never one in the
+    library (`config_in_library`)."""
+    root = cases.resolve()
+    for folder in (Path.cwd(), *root.parents):
+        if (folder / "mkdocs.yml").is_file() and not config_in_library(folder / "mkdocs.yml", cases):
             return folder / "mkdocs.yml"
     return None
+
+
+def config_in_library(config: Path, cases: Path) -> bool:
+    """Whether the MkDocs configuration is a file of the library (where it is, or what it links to).
+    MkDocs loads its configuration with PyYAML's full loader, whose `!!python/...` tags run code;
+    a library is input from contributors, so no file of it is ever loaded as configuration."""
+    root = cases.resolve()
+    return any(p == root or root in p.parents for p in (config.absolute(), config.resolve()))
+
+
+def config_in_library_message(config: Path) -> str:
+    return (f"MkDocs 配置 {shown_path(config)} 在案例库里面：库里的文件是投稿的内容，不会当作配置执行"
+            f"（YAML 的 !!python 标签会运行代码）；请在仓库根目录运行，或用 --config-file 指定库外的配置")
 
 
 class _NoConfig(Exception):
@@ -285,6 +303,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if not args.config_file.is_file():
         return no_config(args.config_file)
+    if config_in_library(args.config_file, args.cases):
+        return fail(config_in_library_message(args.config_file))
     start = time.monotonic()
     try:
         server = make_server(args.host, args.port)

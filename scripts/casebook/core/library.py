@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .fanout import map_forked
 from .load import load_case, load_taxonomy, read_svgs, shown_path, taxonomy_lines, walk_library
-from .model import Case, Finding, Library, RawCase, Taxonomy
+from .model import Case, Finding, Library, RawCase, Taxonomy, shown_in
 from .progress import give_way
 from .validate import check_assets, check_duplicate_ids, validate_case, validate_taxonomy
 
@@ -53,7 +53,7 @@ def load_library(root: Path, today: dt.date | None = None, memo: Memo | None = N
     found = walk_library(root)
     files = found.files
     shown_root = shown_path(root)
-    findings += [Finding(rel if shown_root == "." else f"{shown_root}/{rel}", 1, code, message) for rel, code, message in found.problems]
+    findings += [Finding(shown_in(shown_root, rel), 1, code, message) for rel, code, message in found.problems]
     if memo is not None:
         context = (taxonomy, usable, files, today, shown_root)
         if memo.context != context:

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from . import scan
-from .model import Finding, RawCase
+from .model import Finding, RawCase, shown_in
 from .schema import ACTIVE_SUFFIXES, ASSET_SUFFIXES, CASE_SUFFIXES, IGNORED_FILES, MAX_FILE_BYTES
 
 # libyaml's C loader where present (much faster); the pure-Python one otherwise.
@@ -212,7 +212,7 @@ def load_case(path: Path, root: Path, shown_root: str | None = None) -> RawCase:
         rel = path_str[len(root_str) + 1:].replace(os.sep, "/")
     else:
         rel = path.relative_to(root).as_posix()
-    shown = shown_path(path) if shown_root is None else rel if shown_root == "." else f"{shown_root}/{rel}"
+    shown = shown_path(path) if shown_root is None else shown_in(shown_root, rel)
 
     def broken(line: int, code: str, message: str, text: str = "") -> RawCase:
         return RawCase(path, rel, shown, text, 0, (), None, "", 0, (Finding(shown, line, code, message),))
@@ -282,6 +282,9 @@ def load_taxonomy(root: Path) -> tuple[object, list[Finding]]:
     """taxonomy.yml -> plain data (validated in validate.py) and parse findings."""
     path = root / "taxonomy.yml"
     shown = shown_path(path)
+    # A link out of the library is not read (the gate's own rule; walk_library reports the same E701).
+    if path.is_symlink() and (why := _leaves(path, os.path.realpath(root), folder=False)) is not None:
+        return None, [Finding(shown_in(shown_path(root), "taxonomy.yml"), 1, "E701", why)]  # the link, not its target
     try:
         data = path.read_bytes()
     except OSError:

@@ -147,3 +147,8 @@ class Library:
         cases = tuple(c for c in self.cases if shown.get(c.rel, c.rel) not in failed)
         findings = tuple(sorted(set(self.findings) | set(more), key=lambda f: (f.path, f.line, f.code, f.message)))
         return Library(self.root, self.taxonomy, cases, findings, self.assets)
+
+
+def shown_in(shown_root: str, rel: str) -> str:
+    """A library file as findings show it, by its path in the library (a link: the link itself)."""
+    return rel if shown_root == "." else f"{shown_root}/{rel}"

@@ -10,7 +10,7 @@ import datetime as dt
 from . import sanitize
 from .body import BodyCheck
 from .fields import FieldCheck
-from .model import Case, Finding, RawCase, Taxonomy
+from .model import Case, Finding, RawCase, Taxonomy, shown_in
 from .nodes import TAXONOMY_CODES, TEXT_PROBLEMS, python_kind
 from .rules import suggest
 from .schema import ACTIVE_SUFFIXES, ID_PATTERN, VOCABULARIES
@@ -87,7 +87,7 @@ def check_assets(assets: tuple[str, ...], svgs: dict[str, str], shown_root: str)
     or external references (a reader may open one directly from the unzipped offline copy)."""
     findings = []
     for rel in assets:
-        shown = rel if shown_root == "." else f"{shown_root}/{rel}"
+        shown = shown_in(shown_root, rel)
         if rel.lower().endswith(ACTIVE_SUFFIXES):
             findings.append(Finding(shown, 1, "E413", f"文件“{rel}”会被浏览器当作网页或脚本打开，不能随站点发布；请删除，材料请转成 PDF 或图片"))
         for line, what in sanitize.svg_problems(svgs.get(rel, "")):

@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 from ..core import rules, sanitize, scan
 from ..core.library import Memo, load_library
 from ..core.load import shown_path
-from ..core.model import Case, Finding, Library
+from ..core.model import Case, Finding, Library, shown_in
 from ..core.rules import plain_url, url_kind
 from ..core.schema import CODE_BY_ID, IMAGE_SUFFIXES
 
@@ -105,7 +105,7 @@ def check_library(root: Path, context_for: Callable[[Library], tuple[Mapping[str
     anchors = {rel: page.anchors for rel, cid in cases_by_rel.items()
                if (page := rendered.get(case_uri(cid))) is not None and page.error is None}  # a broken page says so itself
     shown_root = shown_path(library.root)
-    shown = {c.rel: c.rel if shown_root == "." else f"{shown_root}/{c.rel}" for c in library.cases}
+    shown = {c.rel: shown_in(shown_root, c.rel) for c in library.cases}
     files = frozenset(library.assets)
     site_files = frozenset(map(library_file_uri, files))
     findings: list[Finding] = []
