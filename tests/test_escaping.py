@@ -222,9 +222,28 @@ def test_material_icons_are_clean_svg() -> None:
     '<svg><a href="javascript:alert(1)"><text>x</text></a></svg>',
     '<svg><set attributeName="onmouseover" to="alert(1)"/></svg>',
     '<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]><svg>&x;</svg>',
+    # Read as the browser reads them: what a pattern over the text did not see.
+    '<svg xmlns="http://www.w3.org/2000/svg" xmlns:s="http://www.w3.org/2000/svg"><s:script>alert(1)</s:script></svg>',
+    '<!DOCTYPE svg [<!ATTLIST svg onload CDATA "alert(1)">]><svg xmlns="http://www.w3.org/2000/svg"/>',
+    '<?xml version="1.0" encoding="UTF-16"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'.encode("utf-16"),
+    '<?xml version="1.0" encoding="ISO-8859-1"?><svg xmlns="http://www.w3.org/2000/svg"/>',
+    '<svg xmlns="http://www.w3.org/2000/svg"><set attributeName="&#111;nload" to="alert(1)"/></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/2000/svg" x:onload="alert(1)"/>',
+    '<?xml-stylesheet href="https://evil.example/x.css"?><svg xmlns="http://www.w3.org/2000/svg"/>',
+    '<svg xmlns="http://www.w3.org/2000/svg"><style><![CDATA[ @import "x.css"; ]]></style></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg"><a href="#x"><set attributeName="href" to="java&#9;script:alert(1)"/></a></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script><',  # Chromium runs what precedes an XML error
 ])
-def test_svg_problems(svg: str) -> None:
+def test_svg_problems(svg: str | bytes) -> None:
     assert sanitize.svg_problems(svg)
+
+
+def test_svg_as_drawing_programs_write_it_passes() -> None:
+    svg = ('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
+           '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
+           '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><style>rect{fill:url(#g)}</style>'
+           '<rect style="fill:url(#g)"/><use xlink:href="#g"/><text>onload= url(x) @import</text></svg>')
+    assert sanitize.svg_problems("\ufeff" + svg) == [] and sanitize.svg_problems(svg.encode()) == []
 
 
 # -- exports ------------------------------------------------------------------------------------------

@@ -315,13 +315,14 @@ def taxonomy_lines(root: Path) -> dict[tuple[str, int], int]:
     return lines
 
 
-def read_svgs(root: Path, rels: tuple[str, ...]) -> dict[str, str]:
-    """The text of every SVG file among `rels` (library-relative), for the asset check."""
+def read_svgs(root: Path, rels: tuple[str, ...]) -> dict[str, bytes]:
+    """The bytes of every SVG file among `rels` (library-relative) that can be read, for the asset
+    check (sanitize.svg_problems reads them as a browser does)."""
     out = {}
     for rel in rels:
         if rel.lower().endswith(".svg"):
             try:
-                out[rel] = (root / rel).read_bytes().decode("utf-8", errors="replace")
+                out[rel] = (root / rel).read_bytes()
             except OSError:
-                out[rel] = ""
+                pass
     return out

@@ -333,24 +333,91 @@ def text_problem(value: str) -> tuple[str, str] | None:
 
 # -- SVG files in the library ---------------------------------------------------------------------
 
-_SVG_RULES = (
-    (re.compile(r"<\s*script\b", re.I), "<script>"),
-    (re.compile(r"<\s*foreignObject\b", re.I), "<foreignObject>"),
-    (re.compile(r"[\s\"'/]on[a-z]+\s*=", re.I), "事件属性 on...="),
-    (re.compile(r"attributeName\s*=\s*[\"']?\s*(?:on|(?:xlink:)?href)", re.I), "用动画改写事件或链接属性"),
-    (re.compile(r"\bhref\s*=\s*(?:\"\s*[^\"#\s]|'\s*[^'#\s]|[^\s\"'#>])", re.I), "指向外部的 href"),
-    (re.compile(r"url\s*\(\s*(?![\"']?\s*#)", re.I), "指向外部的 url(...)"),
-    (re.compile(r"@import\b", re.I), "@import"),
-    (re.compile(r"<!ENTITY\b|\bSYSTEM\s*[\"']", re.I), "外部实体（<!ENTITY / SYSTEM）"),
-    (re.compile(r"(?:java|vb)script\s*:", re.I), "javascript: 地址"),
-)
+# Read by an XML parser, as the browser reads the file: a namespace prefix (`<s:script>`), a
+# character reference or a default attribute from a DTD cannot hide what an element or attribute
+# is. Elements that run script or show other documents, whatever their namespace:
+_SVG_ACTIVE = {"script": "<script>", "foreignobject": "<foreignObject>", "handler": "<handler>",
+               "iframe": "<iframe>", "embed": "<embed>", "object": "<object>"}
+_CSS_EXTERNAL = ((re.compile(r"url\s*\(\s*(?![\"']?\s*#)", re.I), "指向外部的 url(...)"),
+                 (re.compile(r"@import\b", re.I), "@import"))
+_SCRIPT_IN_VALUE = re.compile(r"(?:java|vb)script:", re.I)
+_ANIMATED_NAME = re.compile(r"^\s*(?:[\w.-]+:)?(?:on|href\s*$)", re.I)
+_DECLARED_ENCODING = re.compile(r"""^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)""")
 
 
-def svg_problems(text: str) -> list[tuple[int, str]]:
+class _Stop(Exception):
+    pass
+
+
+def svg_problems(data: bytes | str) -> list[tuple[int, str]]:
     """(line, what) for everything that makes an SVG file run script or fetch from elsewhere when a
-    reader opens it directly: scripts, event handlers, <foreignObject>, external references."""
-    found, line = [], scan.line_index(text)
-    for pattern, what in _SVG_RULES:
-        for m in pattern.finditer(text):
-            found.append((line(m.start()) + 1, what))
+    reader opens it directly: scripts, event handlers, <foreignObject>, external references; and
+    what keeps this check from reading it as the browser does (not UTF-8, not well-formed XML, a
+    DTD of its own: a browser shows what comes before an XML error, and a DTD can add attributes)."""
+    from xml.parsers import expat
+
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4]:
+        return [(1, "非 UTF-8 的编码（UTF-16 等）：校验读不到其中的内容")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return [(data.count(b"\n", 0, exc.start) + 1, "非 UTF-8 的字节：校验读不到其中的内容")]
+    if (m := _DECLARED_ENCODING.match(text)) and m.group(1).strip().lower() not in ("utf-8", "utf8", "us-ascii", "ascii"):
+        return [(1, f"声明为 {m.group(1)[:20]} 编码（浏览器按它读，校验按 UTF-8 读）")]
+    found: list[tuple[int, str]] = []
+    parser = expat.ParserCreate(encoding="utf-8", namespace_separator=" ")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    open_elements: list[str] = []
+
+    def here(what: str) -> None:
+        found.append((parser.CurrentLineNumber, what))
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        local = name.rpartition(" ")[2].lower()
+        open_elements.append(local)
+        if local in _SVG_ACTIVE:
+            here(_SVG_ACTIVE[local])
+        for attr, value in attrs.items():
+            attr = attr.rpartition(" ")[2].lower()
+            if attr.startswith("on"):
+                here("事件属性 on...=")
+            elif attr == "href" and value.strip() and not value.strip().startswith("#"):
+                here("指向外部的 href")
+            elif attr == "attributename" and _ANIMATED_NAME.match(value):
+                here("用动画改写事件或链接属性")
+            elif attr == "style":
+                css(value)
+            if _SCRIPT_IN_VALUE.search(re.sub(r"[\s\x00-\x1f]", "", value)):
+                here("javascript: 地址")
+
+    def css(text: str) -> None:
+        for pattern, what in _CSS_EXTERNAL:
+            if pattern.search(text):
+                here(what)
+
+    def doctype(name: str, system: str | None, public: str | None, internal_subset: bool) -> None:
+        if internal_subset:  # refused: not read on (its entities could make a small file huge)
+            here("自带的 DTD（<!ENTITY>、<!ATTLIST> 等）")
+            raise _Stop
+        if system and not public:
+            here("外部实体（SYSTEM）")
+
+    def instruction(target: str, _data: str) -> None:
+        if target.lower() == "xml-stylesheet":
+            here("外部样式表 <?xml-stylesheet?>")
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = lambda name: open_elements.pop()
+    parser.CharacterDataHandler = lambda text: open_elements[-1:] == ["style"] and css(text)
+    parser.StartDoctypeDeclHandler = doctype
+    parser.ProcessingInstructionHandler = instruction
+    try:
+        parser.Parse(data, True)
+    except _Stop:
+        pass
+    except expat.ExpatError as exc:
+        found.append((exc.lineno, f"校验读不懂的内容（不是格式正确的 XML：{expat.ErrorString(exc.code)}）"))
     return sorted(set(found))

@@ -82,7 +82,7 @@ def validate_case(raw: RawCase, taxonomy: Taxonomy | None, files: frozenset[str]
     return case, check.findings
 
 
-def check_assets(assets: tuple[str, ...], svgs: dict[str, str], shown_root: str) -> list[Finding]:
+def check_assets(assets: tuple[str, ...], svgs: dict[str, bytes], shown_root: str) -> list[Finding]:
     """Library files published as they are: none a browser runs as a page; SVGs without script
     or external references (a reader may open one directly from the unzipped offline copy)."""
     findings = []
@@ -90,7 +90,7 @@ def check_assets(assets: tuple[str, ...], svgs: dict[str, str], shown_root: str)
         shown = shown_in(shown_root, rel)
         if rel.lower().endswith(ACTIVE_SUFFIXES):
             findings.append(Finding(shown, 1, "E413", f"文件“{rel}”会被浏览器当作网页或脚本打开，不能随站点发布；请删除，材料请转成 PDF 或图片"))
-        for line, what in sanitize.svg_problems(svgs.get(rel, "")):
+        for line, what in sanitize.svg_problems(svgs[rel]) if rel in svgs else ():
             findings.append(Finding(shown, line, "E412", f"SVG 图片含有{what}，读者直接打开时会运行脚本或访问其他网站；请重新导出为不含脚本和外部引用的 SVG，或改用 PNG"))
     return findings
 
