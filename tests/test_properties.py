@@ -253,9 +253,9 @@ def test_long_lines_of_markup_stay_linear(monkeypatch) -> None:
     """Lines of unclosed `<a` (and friends) near the 1 MB file limit must not make the scan quadratic.
     (`[x](` repeated is a page Python-Markdown needs minutes for: E417 after the render limit, here
     one second instead of five.)"""
-    from casebook.site import engine
+    from casebook.core import deadline
 
-    monkeypatch.setattr(engine, "RENDER_SECONDS", 1)
+    monkeypatch.setattr(deadline, "RENDER_SECONDS", 1)
     for unit in ("<a ", "<img src", "<a onclick", '<img src="', "< ", "<x:", "[x](", "`", "`a``", "138 "):
         payload = (unit * (200_000 // len(unit))).encode("utf-8")
         library, seconds = timed(MINIMAL_CASE.format(id="case").encode("utf-8") + payload)

@@ -335,6 +335,80 @@ def test_an_image_validate_accepts_is_an_image_on_the_site_and_in_the_book(image
         assert not all(online_offline) or not all(book), (name, online_offline, book)
 
 
+# -- which addresses are addresses: Markdown decides (core/markup.py) ----------------------------
+
+ADDRESS_PIECES = [
+    '<img src="assets/a.png" alt="图">', "![x](assets/a.png)", "[y](b.md)", '<a href="b.md">z</a>', "[r]: assets/a.png", "![x][r]",
+    "\\<img src=assets/a.png title=t\\>",  # an escaped `>`: text, not a tag
+    '<!-- <a href="b.md">c</a> -->', '`<img src="assets/a.png">`', '<div>[y](b.md) <img src="assets/a.png"></div>',
+    '    <img src="assets/a.png">', "```\n[y](b.md)\n```", "- 项", "1. 项", "> ", "!!! note", "    ", "文字", "\n", "\n\n", " ",
+]
+
+
+def _text_and_addresses(html: str) -> tuple[list[str], list[str]]:
+    """What a reader sees as text (comments too), and every src and href, in order."""
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.text: list[str] = []
+            self.urls: list[str] = []
+
+        def handle_starttag(self, tag, attrs) -> None:
+            self.urls += [v or "" for k, v in attrs if k in ("src", "href")]
+
+        def handle_data(self, data) -> None:
+            self.text.append(data)
+
+        def handle_comment(self, data) -> None:
+            self.text.append(f"<!--{data}-->")
+
+    reader = Reader()
+    reader.feed(html)
+    reader.close()
+    return reader.text, reader.urls
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(ADDRESS_PIECES), max_size=14).map("\n".join))
+def test_rewriting_addresses_changes_every_address_and_no_text(body) -> None:
+    """Oracle: Python-Markdown's own output. What the site does to a body's relative addresses
+    (render.rewrite_links) changes each src and href of the page and not one character of its
+    text: an address in an indented code block, after an escaped `>`, in a comment or in a raw
+    HTML block that Markdown leaves alone is text, shown as written."""
+    import markdown
+
+    from casebook.core.markup import STRUCTURE_EXTENSIONS, live_addresses
+    from casebook.core.scan import rewrite_addresses
+
+    def convert(text: str) -> str:
+        return markdown.markdown(text, extensions=list(STRUCTURE_EXTENSIONS))
+
+    def moved(url: str) -> str | None:
+        return "moved/" + url if url.startswith("assets/") or url.endswith(".md") else None
+
+    text, urls = _text_and_addresses(convert(body))
+    text_after, urls_after = _text_and_addresses(convert(rewrite_addresses(body, moved, moved, live_addresses)))
+    assert text_after == text
+    assert urls_after == [moved(u) or u for u in urls]
+
+
+def test_markdown_reads_bodies_as_the_site_does() -> None:
+    from casebook.core.markup import NOT_STRUCTURE, STRUCTURE_EXTENSIONS
+
+    site = engine.load(REPO / "mkdocs.yml").markdown_extensions
+    assert [e for e in site if e not in NOT_STRUCTURE] == list(STRUCTURE_EXTENSIONS)
+
+
+def test_an_address_in_code_or_text_is_no_finding(tmp_path) -> None:
+    body = ('示例：\n\n    <a href="nothing.md">代码</a>\n    [代码](nothing.md)\n    ![代码](assets/nope.png)\n\n'
+            '示例 \\<img src=x title=y\\> 文字。\n\n段落 <!-- <a href="nothing.md">x</a> --> 文字。\n\n![](assets/nope.png)')
+    make_library(tmp_path, {"a.md": case_with(body)})
+    found = [(f.code, f.line - BODY_LINE) for f in check(tmp_path).findings if f.severity == "error"]
+    assert found == [("E406", 10)], [f.text() for f in check(tmp_path).findings]
+
+
 def test_an_autolink_in_raw_html_is_explained(tmp_path) -> None:
     make_library(tmp_path, {"a.md": case_with("<div>\n<https://example.org/></div>")})
     (finding,) = [f for f in check(tmp_path).findings if f.code == "E408"]

@@ -708,7 +708,7 @@ def test_the_render_limit_holds_where_python_drops_exceptions(where: str) -> Non
     import gc
     import time
 
-    from casebook.site import engine
+    from casebook.core import deadline
 
     def busy(seconds: float) -> None:
         end = time.monotonic() + seconds
@@ -726,8 +726,8 @@ def test_the_render_limit_holds_where_python_drops_exceptions(where: str) -> Non
     if where == "gc callback":
         gc.callbacks.append(slow_callback)
     try:
-        with pytest.raises(engine._TooSlow):
-            with engine._deadline(0.1):
+        with pytest.raises(deadline.TooSlow):
+            with deadline.deadline(0.1):
                 if where == "gc callback":
                     gc.collect()
                 else:
@@ -745,9 +745,9 @@ def test_e417_page_too_slow_to_render(tmp_path: Path, monkeypatch) -> None:
     so at the body."""
     import time
 
-    from casebook.site import engine
+    from casebook.core import deadline
 
-    monkeypatch.setattr(engine, "RENDER_SECONDS", 1)
+    monkeypatch.setattr(deadline, "RENDER_SECONDS", 1)
     body = "[" * 40_000
     make_library(tmp_path, {"a.md": MINIMAL_CASE.format(id="a").replace("测试做法。", body)})
     start = time.monotonic()

@@ -252,11 +252,17 @@ _NOT_LEFT_OPEN = frozenset({"li", "dt", "dd", "p", "rt", "rp", "optgroup", "opti
 _TAG_EVENT = re.compile(r"<(/?)([a-zA-Z][^\s/<>]*)((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>")
 
 
+# An HTML comment as a browser ends it: `-->` or `--!>`, an abrupt `<!-->` / `<!--->`, or the end.
+_COMMENT = re.compile(r"<!--(?:-?>|.*?--!?>|.*\Z)", re.S)
+
+
 def _events(fragment: str, drop_stray: bool = False) -> list[tuple[str, str]]:
     """The opening and closing of elements that can be left open, in order: ("<", "b"), ("/", "b").
     `<x …/>` opens and closes; `drop_stray`: an end tag with no element of its name open is left
     out (the parser ignores it, and so does the page)."""
     out, depth = [], {}
+    if "<!--" in fragment:  # a tag in a comment is no element
+        fragment = _COMMENT.sub("", fragment)
     for m in _TAG_EVENT.finditer(fragment):
         name = m.group(2).lower()
         if name not in TAGS or name in _NOT_LEFT_OPEN:

@@ -508,19 +508,27 @@ def _defined(m: re.Match) -> str:
     return m.group(1).strip()[1:].rsplit("]:", 1)[0].strip().lower()
 
 
-def written_images(body: str) -> list[tuple[int, str]]:
+def written_images(body: str, live: Callable[[str, list[Address]], set[int]] | None = None) -> list[tuple[int, str]]:
     """(line in the body, address as written, entities decoded) of every image the body writes, in
-    order: Markdown's and raw `<img src>`; code is skipped. A reference with no definition is text."""
+    order: Markdown's and raw `<img src>`; code is skipped. A reference with no definition is text.
+    `live`: as for `rewrite_addresses`, which of the raw and inline ones Markdown makes images."""
     masked = mask_code(body)
     definitions: dict[str, str] = {}
     for m in _REF_TARGET.finditer(masked):
         definitions[_defined(m)] = m.group(2)  # the last definition of a label counts
-    found = [(a.start, a.written) for a in addresses(body, masked) if a.tag == "img"]
+    found = [(a.start, a.written, a) for a in addresses(body, masked) if a.tag == "img"]
     for m in _IMAGE.finditer(masked):
         written = m.group(2) if m.group(2) is not None else definitions.get(_label(m.group(3) or m.group(1)))
         if written is not None:
             start, end = _inner(written, 0)
-            found.append((m.start(), written[start:end]))
+            inline = Address(m.start(2) + start, m.start(2) + end, "", written[start:end]) if m.group(2) is not None else None
+            found.append((m.start(), written[start:end], inline))
+    if live is not None and found:
+        probed = [i for i, (_, _, a) in enumerate(found) if a is not None]
+        kept = live(body, [found[i][2] for i in probed])
+        dropped = {i for n, i in enumerate(probed) if n not in kept}
+        found = [f for i, f in enumerate(found) if i not in dropped]
+    found = [(offset, url) for offset, url, _ in found]
     line = line_index(masked) if found else None
     return [(line(offset), html.unescape(url)) for offset, url in sorted(found)]
 
@@ -547,20 +555,29 @@ def unused_definitions(body: str) -> list[tuple[int, str]]:
     return out
 
 
-def rewrite_addresses(body: str, new: Callable[[str], str | None], html: Callable[[str], str | None] | None = None) -> str:
+def rewrite_addresses(body: str, new: Callable[[str], str | None], html: Callable[[str], str | None] | None = None,
+                      live: Callable[[str, list[Address]], set[int]] | None = None) -> str:
     """`body` with every address a reader would follow (`addresses`) replaced by new(address)
     (None: kept as written); a `<bracketed>` or quoted one stays so. Raw HTML's `<img src>` and
     `<a href>` by html(address) when given (Markdown's addresses are made relative to the page by
-    the renderer, raw HTML's are not). Code is shown as written."""
+    the renderer, raw HTML's are not). Code is shown as written. `live(body, changed)`: which of
+    the addresses to be changed Markdown reads as addresses (core/markup.live_addresses); the
+    others are text (in an indented code block, say) and stay as written."""
     html = html or new
-    out, done = [], 0
+    changes = []
     for a in addresses(body):
         if a.tag not in ("", "img", "a") or a.start == a.end:
             continue
         url = (new if not a.tag else html)(a.written)
-        if url is not None:
-            out += [body[done:a.start], url]
-            done = a.end
+        if url is not None and url != a.written:
+            changes.append((a, url))
+    if changes and live is not None:
+        kept = live(body, [a for a, _ in changes])
+        changes = [change for i, change in enumerate(changes) if i in kept]
+    out, done = [], 0
+    for a, url in changes:
+        out += [body[done:a.start], url]
+        done = a.end
     return "".join(out) + body[done:] if out else body
 
 

@@ -5,11 +5,8 @@ and run a build. With plugin.py (the hooks), the only modules that import MkDocs
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import logging
 import os
-import signal
 import sys
 import threading
 import urllib.parse
@@ -24,6 +21,7 @@ from mkdocs.exceptions import Abort, ConfigurationError
 from mkdocs.structure.files import File, get_files
 from mkdocs.structure.pages import Page
 
+from ..core import deadline
 from ..core.model import Library
 from .errors import BuildError
 from .generate import Assembly, SiteOptions, assemble
@@ -104,7 +102,7 @@ class PageEngine:
                 page, error = self._render(uri, markdown_of(uri) or "")
                 pages[uri] = page
                 if error is SLOW:
-                    out[uri] = Rendered(error=f"生成这一页超过 {RENDER_SECONDS} 秒", slow=True)
+                    out[uri] = Rendered(error=f"生成这一页超过 {deadline.RENDER_SECONDS} 秒", slow=True)
                 else:
                     out[uri] = Rendered(page.content or "", tuple(handler.messages), error, url=page.url,
                                         anchors=frozenset(page.present_anchor_ids or ()))
@@ -129,61 +127,17 @@ class PageEngine:
         file.content_string = markdown
         page = Page(None, file, self.config)
         try:
-            with _deadline(RENDER_SECONDS):
+            with deadline.deadline(deadline.RENDER_SECONDS):
                 page.read_source(self.config)
                 page.render(self.config, self.files)
-        except _TooSlow:
+        except deadline.TooSlow:
             return page, SLOW
         except Exception as exc:  # what MkDocs raises here stops a real build: report it, do not crash
             return page, f"{type(exc).__name__}: {exc}"
         return page, None
 
 
-# Python-Markdown takes quadratic time on some markup (a paragraph of thousands of unclosed `<a `
-# or `[x](`: 40 KB take half a minute, a 1 MB file hours). The build would hang on such a page just
-# as long: validation gives each page this long and reports a page that needs more.
-RENDER_SECONDS = 5
-
-
-class _TooSlow(BaseException):  # not Exception: nothing on the way may swallow it
-    pass
-
-
-SLOW = "slow"  # _render's error for a page over the time limit
-
-
-_AGAIN_SECONDS = 0.05  # after the limit, the signal comes again this often until it has raised
-
-
-@contextlib.contextmanager
-def _deadline(seconds: float):
-    """Raise _TooSlow in the block after `seconds` (a real-time timer; only in the main thread,
-    where signals arrive: elsewhere, such as under `mkdocs serve`, no limit).
-
-    Python prints and drops an exception raised in a garbage-collector callback (hypothesis
-    installs one; any library may) or in `__del__`: a signal landing there lets the next one
-    come, every _AGAIN_SECONDS, until one lands in ordinary code; that one stops the timer and
-    raises."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum, frame):
-        swallowing = {getattr(callback, "__code__", None) for callback in gc.callbacks}
-        while frame is not None:
-            if frame.f_code in swallowing or frame.f_code.co_name == "__del__":
-                return
-            frame = frame.f_back
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        raise _TooSlow
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds, _AGAIN_SECONDS)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+SLOW = "slow"  # _render's error for a page over the time limit (core/deadline.py)
 
 
 def _generated(config: MkDocsConfig, uri: str, content: str) -> File:

@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 from ..core import rules, sanitize, scan
 from ..core.library import Memo, load_library
 from ..core.load import shown_path
+from ..core.markup import live_addresses
 from ..core.model import Case, Finding, Library, shown_in
 from ..core.rules import plain_url, url_kind
 from ..core.schema import CODE_BY_ID, IMAGE_SUFFIXES
@@ -239,7 +240,7 @@ def image_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
     def judged(url: str) -> bool:
         return rules.url_kind(url) not in ("web", "script", "host")
 
-    written = [(line, url) for line, url in scan.written_images(case.body) if judged(url)]
+    written = [(line, url) for line, url in scan.written_images(case.body, live_addresses) if judged(url)]
     unfit = [(line, url) for line, url in written if rules.library_image(dirname(case.rel), url, at.files) is None]
     shown = [attrs.get("src") or "" for attrs in map(dict, (a for name, a in sanitize.start_tags(page.html) if name == "img"))
              if "twemoji" not in (attrs.get("class") or "").split()]
@@ -320,11 +321,14 @@ def _raw_links(case: Case) -> Iterator[tuple[scan.Address, str, str, str | None]
     raw `<a href>` that stays on the site: this page's `#anchor`, a relative or absolute path."""
     from posixpath import dirname
 
+    found = []
     for address in scan.addresses(case.body):
         url = html_unescape(address.written)
         kind = rules.url_kind(url)
         if address.tag == "a" and kind in ("relative", "absolute", "fragment"):
-            yield address, url, kind, case.rel if kind == "fragment" else rules.library_path(dirname(case.rel), url)
+            found.append((address, url, kind, case.rel if kind == "fragment" else rules.library_path(dirname(case.rel), url)))
+    kept = live_addresses(case.body, [address for address, *_ in found])
+    yield from (link for i, link in enumerate(found) if i in kept)
 
 
 def raw_anchor_targets(case: Case, cases_by_rel: Mapping[str, str]) -> set[str]:
@@ -402,7 +406,7 @@ class _Body:
 
     @cached_property
     def _addresses(self) -> list[scan.Address]:
-        return scan.addresses(self.case.body, self.masked)
+        return on_page(self.case.body, scan.addresses(self.case.body, self.masked))
 
     @cached_property
     def addresses(self) -> list[tuple[int, str]]:
@@ -478,11 +482,21 @@ class _Body:
 
 def _unparsable_urls(body: str) -> Iterable[tuple[int, str]]:
     line = scan.line_index(body)
+    found = []
     for address in scan.addresses(body):
         try:
             urlsplit(address.written)
         except ValueError:
-            yield line(address.start), address.written
+            found.append(address)
+    for address in on_page(body, found):
+        yield line(address.start), address.written
+
+
+def on_page(body: str, found: list[scan.Address]) -> list[scan.Address]:
+    """Those of the addresses the scanner found that Markdown makes addresses on the page (not
+    text in an indented code block, after an escaped `\\>`, in a comment ...): markup.live_addresses."""
+    kept = live_addresses(body, found)
+    return [address for i, address in enumerate(found) if i in kept]
 
 
 # -- the sanitiser -----------------------------------------------------------------------------------

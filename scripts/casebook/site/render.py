@@ -21,6 +21,7 @@ from ..core.index import Facet, Index
 from ..core.model import Case
 from ..core.progress import give_way
 from ..core.rules import honor_text, library_target, url_path
+from ..core.markup import live_addresses
 from ..core.scan import escape_snippets, rewrite_addresses
 from ..core.volumes import VolumeFiles
 from ..core.schema import FIELD_BY_KEY, FIELDS, INCOMPLETE_MARK, VOCABULARIES, VOCABULARY_LABELS, Field
@@ -197,7 +198,7 @@ def rewrite_links(case: Case, cases_by_rel: dict[str, str], directory_urls: bool
         page = (f"{case_id}/" if directory_urls else f"{case_id}.html") if case_id else path
         return prefix + page + tail
 
-    return rewrite_addresses(escape_snippets(case.body), lambda url: rewrite_url(case.rel, url, cases_by_rel), raw)
+    return rewrite_addresses(escape_snippets(case.body), lambda url: rewrite_url(case.rel, url, cases_by_rel), raw, live_addresses)
 
 
 # The fields listed under a case's summary (labels, kinds and vocabularies from the schema). Not

@@ -1,0 +1,77 @@
+"""How Markdown reads a case body, where the scanner's patterns (core/scan.py) cannot tell: which
+addresses it finds are addresses on the page, and which are text that only looks like one (in an
+indented code block, after an escaped `\\>`, in a comment, in a raw HTML block Markdown leaves
+alone). The answer comes from Python-Markdown itself, configured as the site reads bodies."""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+
+import markdown
+
+from . import deadline
+from .scan import Address, addresses
+
+# The extensions that give a body its structure on the site, in MkDocs' order: mkdocs.yml's
+# markdown_extensions with the three MkDocs always adds, but toc, emoji and snippets, which make
+# no code block and no raw HTML of a body's text (tests/test_publish_check.py holds this list to
+# the configuration).
+STRUCTURE_EXTENSIONS = ("tables", "fenced_code", "admonition", "attr_list", "def_list", "md_in_html", "pymdownx.superfences")
+NOT_STRUCTURE = ("toc", "pymdownx.emoji", "pymdownx.snippets")
+
+_local = threading.local()  # a Markdown instance is not for two threads at once (`casebook serve`)
+_PREFIX = "cbaddr"
+_TOKEN = re.compile(_PREFIX + r"(\d+)q")
+# In Markdown's output every `<` starts a tag or a comment (text has `&lt;`); values may hold `>`.
+_TAG = re.compile(r"<!--.*?-->|<[A-Za-z/!?](?:[^>\"']|\"[^\"]*\"|'[^']*')*>", re.S)
+
+
+def _markdown() -> markdown.Markdown:
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = _local.md = markdown.Markdown(extensions=list(STRUCTURE_EXTENSIONS))
+    return md
+
+
+def live_addresses(body: str, found: list[Address]) -> set[int]:
+    """The indices of `found` (addresses core/scan found in `body`) that Markdown makes an
+    attribute of a tag on the page (a link's or an image's address). An address the probe did not
+    look at, or every one when it could not finish in time, counts as one (the scanner's answer:
+    such a page takes too long to render anyway, E417)."""
+    probe = _probe(body) if found else None
+    if probe is None:
+        return set(range(len(found)))
+    probed, live = probe
+    return {i for i, address in enumerate(found) if address.start not in probed or address.start in live}
+
+
+@functools.lru_cache(maxsize=8)  # the same body is asked about by several checks in a row
+def _probe(body: str) -> tuple[frozenset[int], frozenset[int]] | None:
+    """(where the body's addresses start, where those Markdown makes attributes start): the body
+    rendered once with a token put before each address, and the tokens looked for inside tags,
+    comments left out. (Before, not instead: the address keeps its spaces, brackets and breaks,
+    on which Markdown's reading depends; `[r]: <a b.png>` is no definition, `[r]: <token>` is.)
+    None when it cannot tell (the body holds the token's text, or Markdown needs longer than a
+    page may take)."""
+    found = [a for a in addresses(body) if a.start < a.end]
+    if not found or _PREFIX in body:
+        return None
+    parts, done = [], 0
+    for i, address in enumerate(found):
+        parts += [body[done:address.start], f"{_PREFIX}{i}q"]
+        done = address.start
+    md = _markdown()
+    md.reset()
+    try:
+        with deadline.deadline(deadline.RENDER_SECONDS):
+            html = md.convert("".join(parts) + body[done:])
+    except deadline.TooSlow:
+        _local.md = None  # stopped half-way: a new one next time
+        return None
+    live = set()
+    for m in _TAG.finditer(html):
+        if not m.group().startswith("<!--"):
+            live.update(found[int(n)].start for n in _TOKEN.findall(m.group()))
+    return frozenset(a.start for a in found), frozenset(live)
