@@ -145,3 +145,83 @@ def test_reindexed_takes_text_edits_and_leaves_the_rest_to_build_index():
         assert reindexed(index, library(*changed)) is None, name
     assert reindexed(index, library(*cases[:2])) is None  # a case removed
     assert reindexed(index, library(*cases, case("d", 4, status="draft"))) is None  # a draft added
+
+
+# -- slugs: distinct values always get distinct pages -------------------------------------------
+
+import json  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from urllib.parse import urljoin  # noqa: E402
+
+from casebook.site.render import render_site  # noqa: E402
+
+TAGS = ("甲", "假", "甲-2")  # 甲 and 假 are both jia; 甲-2 is jia-2 by itself
+
+
+def test_a_numbered_homophone_never_takes_another_values_page():
+    # Reported: 假 was numbered jia-2, 甲-2's own page name; one listing was written over the other
+    # and the 假 link on its case page went to the 甲-2 listing.
+    taxonomy = Taxonomy(tuple((vocab, TAGS if vocab == "tags" else values) for vocab, values in TAXONOMY.vocab))
+    cases = {"甲": case("a", 1, tags=("甲",)), "假": case("b", 2, tags=("假",)), "甲-2": case("c", 3, tags=("甲-2",))}
+    pages = render_site(build_index(Library(Path("lib"), taxonomy, tuple(cases.values())))).pages
+    listings = {uri: text for uri, text in pages.items() if uri.startswith("browse/tags/") and uri != "browse/tags/index.md"}
+    assert len(listings) == 3
+    found = {}
+    for value, c in cases.items():
+        case_page = f"cases/{c.id}.md"
+        link = re.search(rf"\[{re.escape(value)}\]\(([^)]+)\)", pages[case_page]).group(1)
+        uri = urljoin(case_page, link)
+        assert uri in listings, value
+        assert f"# 标签：{value}\n" in listings[uri]  # the link goes to this value's own listing
+        listed = set(re.findall(r"\(\.\./\.\./cases/([a-z]+)\.md\)", listings[uri]))
+        assert listed == {c.id}, value
+        found[value] = uri
+    assert len(set(found.values())) == 3
+    # a value whose page name no other value shares keeps it; the homophone 假 is numbered past it
+    assert found["甲"] == "browse/tags/jia.md" and found["甲-2"] == "browse/tags/jia-2.md"
+
+
+# Few letters, so that values sound alike, and the suffixes, digits, cases and separators a
+# numbered page name is made of.
+SLUG_PARTS = ("甲", "假", "价", "加", "-2", "-3", "-", "2", "a", "A", "1", " ", "_", "！")
+slug_values = st.lists(st.lists(st.sampled_from(SLUG_PARTS), min_size=1, max_size=4).map("".join),
+                       max_size=10, unique=True)
+PAGE_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+@given(slug_values, st.randoms(use_true_random=False))
+def test_unique_slugs_are_distinct_page_names_and_keep_unshared_ones(values, random):
+    slugs = unique_slugs(tuple(values))
+    assert list(slugs) == values
+    assert len(set(slugs.values())) == len(values)  # distinct values, distinct pages
+    assert all(PAGE_NAME.fullmatch(slug) for slug in slugs.values()), slugs
+    assert unique_slugs(tuple(values)) == slugs
+    natural = [slugify(v) for v in values]
+    unshared = {v: s for v, s in zip(values, natural) if natural.count(s) == 1}
+    shuffled = list(values)
+    random.shuffle(shuffled)
+    again = unique_slugs(tuple(shuffled))
+    assert len(set(again.values())) == len(values)
+    for value, slug in unshared.items():  # wherever it stands in the taxonomy
+        assert slugs[value] == again[value] == slug
+
+
+SLUGS_IN_ANOTHER_PROCESS = """
+import json, sys
+from casebook.core.index import unique_slugs
+print(json.dumps(unique_slugs(tuple(json.loads(sys.stdin.read()))), ensure_ascii=False))
+"""
+
+
+def test_unique_slugs_are_the_same_in_another_process():
+    """str hashing (set and dict order) differs between processes unless PYTHONHASHSEED fixes it."""
+    values = ["甲-3", "甲", "假", "价", "甲-2", "加-2", "a", "A", "a-2", "a 2", "a_3", "A-3"]
+    here = unique_slugs(tuple(values))
+    for seed in ("0", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONIOENCODING": "utf-8"}
+        there = subprocess.run([sys.executable, "-c", SLUGS_IN_ANOTHER_PROCESS], input=json.dumps(values),
+                               env=env, capture_output=True, text=True, encoding="utf-8", check=True, timeout=60).stdout
+        assert json.loads(there) == here

@@ -65,13 +65,25 @@ def slugify(value: str) -> str:
 
 
 def unique_slugs(values: tuple[str, ...]) -> dict[str, str]:
-    """Homophones (同音) get a numeric suffix, in taxonomy order, so slugs never collide."""
-    seen: Counter[str] = Counter()
+    """Distinct slugs for distinct values. Homophones (同音) get a numeric suffix in taxonomy
+    order: the first keeps the plain slug, later ones -2, -3 ... A suffix skips every slug
+    another value has or gets: 甲, 假, 甲-2 are jia, jia-3, jia-2 (甲-2's own slug is jia-2), so a
+    value whose slug no other value shares keeps it wherever it stands in the taxonomy."""
+    natural = {value: slugify(value) for value in dict.fromkeys(values)}
+    used = set(natural.values())  # each plain slug goes to the first value that has it
+    suffix: Counter[str] = Counter()  # plain slug -> the last suffix given for it
     out = {}
-    for value in values:
-        slug = slugify(value)
-        seen[slug] += 1
-        out[value] = slug if seen[slug] == 1 else f"{slug}-{seen[slug]}"
+    for value, slug in natural.items():
+        if suffix[slug] == 0:
+            suffix[slug] = 1
+            out[value] = slug
+            continue
+        n = suffix[slug] + 1
+        while f"{slug}-{n}" in used:
+            n += 1
+        suffix[slug] = n
+        out[value] = f"{slug}-{n}"
+        used.add(out[value])
     return out
 
 
