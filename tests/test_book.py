@@ -463,6 +463,42 @@ def test_a_case_validate_refuses_for_its_page_is_not_put_in_the_book(run_cli, tm
         assert not (tmp_path / code / "out").exists()
 
 
+def _with_word_line_break(tmp_path: Path) -> tuple[Path, Path]:
+    """The valid library with a vertical tab (Word's manual line break) in one case's body."""
+    cases = tmp_path / "cases"
+    shutil.copytree(VALID, cases)
+    case = next(p for p in sorted(cases.glob("*.md")))
+    text = case.read_text(encoding="utf-8")
+    case.write_text(text.replace("\n## 主要做法\n", "\n## 主要做法\n\n第一行\x0b第二行\n", 1), encoding="utf-8")
+    return cases, case
+
+
+def test_a_control_character_in_a_body_stops_the_book_at_validation(run_entry_point, tmp_path):
+    """A character Word cannot hold (U+000B: python-docx raised ValueError, a traceback) is refused
+    by validate at its line (E420), and so by `casebook book` before anything is written."""
+    cases, case = _with_word_line_break(tmp_path)
+    line = case.read_text(encoding="utf-8").split("\n").index("第一行\x0b第二行") + 1
+    result = make_book(run_entry_point, cases, tmp_path / "out", "--format", "docx")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{case.name}:{line}: E420 " in result.stderr and "U+000B" in result.stderr
+    assert "没有生成案例汇编" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_text_word_cannot_hold_stops_the_book_with_a_sentence(run_cli, tmp_path, monkeypatch):
+    """Should such text ever get past validation, the Word file is not written and one line names
+    the case: no traceback (here validate's check is switched off to get there)."""
+    from casebook.core.body import BodyCheck
+
+    monkeypatch.setattr(BodyCheck, "check_control_characters", lambda self: None)
+    cases, case = _with_word_line_break(tmp_path)
+    result = make_book(run_cli, cases, tmp_path / "out", "--format", "docx")
+    assert result.returncode == 1, result.stdout + result.stderr
+    [message] = [line for line in result.stderr.splitlines() if line.startswith("casebook:")]
+    assert case.name in message and "Word" in message and "没有生成 Word 版案例汇编" in message
+    assert "Traceback" not in result.stderr and not list((tmp_path / "out").glob("*.docx"))
+
+
 # -- the site links the book ---------------------------------------------------------------------
 
 def test_site_links_the_book_when_it_is_given(run_cli, built, library, tmp_path):
