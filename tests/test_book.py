@@ -463,6 +463,42 @@ def test_a_case_validate_refuses_for_its_page_is_not_put_in_the_book(run_cli, tm
         assert not (tmp_path / code / "out").exists()
 
 
+def _with_word_line_break(tmp_path: Path) -> tuple[Path, Path]:
+    """The valid library with a vertical tab (Word's manual line break) in one case's body."""
+    cases = tmp_path / "cases"
+    shutil.copytree(VALID, cases)
+    case = next(p for p in sorted(cases.glob("*.md")))
+    text = case.read_text(encoding="utf-8")
+    case.write_text(text.replace("\n## 主要做法\n", "\n## 主要做法\n\n第一行\x0b第二行\n", 1), encoding="utf-8")
+    return cases, case
+
+
+def test_a_control_character_in_a_body_stops_the_book_at_validation(run_entry_point, tmp_path):
+    """A character Word cannot hold (U+000B: python-docx raised ValueError, a traceback) is refused
+    by validate at its line (E420), and so by `casebook book` before anything is written."""
+    cases, case = _with_word_line_break(tmp_path)
+    line = case.read_text(encoding="utf-8").split("\n").index("第一行\x0b第二行") + 1
+    result = make_book(run_entry_point, cases, tmp_path / "out", "--format", "docx")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{case.name}:{line}: E420 " in result.stderr and "U+000B" in result.stderr
+    assert "没有生成案例汇编" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_text_word_cannot_hold_stops_the_book_with_a_sentence(run_cli, tmp_path, monkeypatch):
+    """Should such text ever get past validation, the Word file is not written and one line names
+    the case: no traceback (here validate's check is switched off to get there)."""
+    from casebook.core.body import BodyCheck
+
+    monkeypatch.setattr(BodyCheck, "check_control_characters", lambda self: None)
+    cases, case = _with_word_line_break(tmp_path)
+    result = make_book(run_cli, cases, tmp_path / "out", "--format", "docx")
+    assert result.returncode == 1, result.stdout + result.stderr
+    [message] = [line for line in result.stderr.splitlines() if line.startswith("casebook:")]
+    assert case.name in message and "Word" in message and "没有生成 Word 版案例汇编" in message
+    assert "Traceback" not in result.stderr and not list((tmp_path / "out").glob("*.docx"))
+
+
 # -- the site links the book ---------------------------------------------------------------------
 
 def test_site_links_the_book_when_it_is_given(run_cli, built, library, tmp_path):
@@ -499,21 +535,58 @@ def test_screenshots_of_cover_toc_and_a_case_page(built):
 
 # -- Markdown -> blocks (pure) --------------------------------------------------------------------
 
-def test_book_reads_bodies_with_the_sites_markdown_extensions():
-    """Every extension of mkdocs.yml is mirrored by the book or set aside by name, with a reason."""
+@pytest.fixture(scope="module")
+def site_markdown():
+    """The site's Markdown: the extensions MkDocs runs for mkdocs.yml (its defaults included), configured as there."""
+    from casebook.site import engine
+
+    return engine.load(REPO / "mkdocs.yml")
+
+
+def test_book_reads_bodies_with_the_sites_markdown_extensions(site_markdown):
+    """The book's extensions are the site's, in its order, but for the web-only ones set aside by
+    name: none missing, none added (sane_lists, added, numbered lists otherwise than the site)."""
     from casebook.book.compose import BODY_EXTENSIONS, NOT_IN_BOOK
 
-    config = yaml.load((REPO / "mkdocs.yml").read_text("utf-8"), Loader=_AnyTagLoader)
-    site = [next(iter(e)) if isinstance(e, dict) else e for e in config["markdown_extensions"]]
-    assert set(site) <= set(BODY_EXTENSIONS) | set(NOT_IN_BOOK), set(site) - set(BODY_EXTENSIONS) - set(NOT_IN_BOOK)
-    assert not set(BODY_EXTENSIONS) & set(NOT_IN_BOOK)
+    site = list(site_markdown.markdown_extensions)
+    assert set(NOT_IN_BOOK) <= set(site), set(NOT_IN_BOOK) - set(site)
+    assert list(BODY_EXTENSIONS) == [e for e in site if e not in NOT_IN_BOOK]
 
 
-class _AnyTagLoader(yaml.SafeLoader):
-    """mkdocs.yml names Python objects (`!!python/name:`): read them as plain text."""
+# Lists whose reading depends on the Markdown extensions (sane_lists: the first number and a change
+# of marker), nested lists and a fence inside an item (superfences).
+LIST_BODIES = [
+    "3. 第三项\n4. 第四项\n",
+    "1. 甲\n- 乙\n* 丙\n",
+    "- 甲\n- 乙\n\n3. 丙\n",
+    "段落\n\n5. 五\n6. 六\n    - 子项\n    - 子项二\n7. 七\n",
+    "1. 甲\n\n    ```\n    代码\n    ```\n\n2. 乙\n",
+    "- 甲\n\n    | 列 |\n    | --- |\n    | 值 |\n",
+]
 
 
-_AnyTagLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: loader.construct_scalar(node))
+@pytest.mark.parametrize("body", LIST_BODIES)
+def test_lists_in_the_book_are_the_lists_the_site_shows(site_markdown, body):
+    """The same body, parsed for the book and by the site's Markdown (configured from mkdocs.yml),
+    gives the same blocks: the same lists, items, nesting and numbering."""
+    import markdown
+
+    from casebook.book.compose import html_blocks, markdown_blocks
+
+    site = markdown.Markdown(extensions=site_markdown.markdown_extensions, extension_configs=site_markdown.mdx_configs)
+    assert markdown_blocks(body) == html_blocks(site.convert(body))
+
+
+def test_list_numbering_and_markers_read_as_on_the_site():
+    from casebook.book.compose import markdown_blocks
+
+    def items(block):
+        return ["".join(r["v"] for b in item for r in b.get("runs", [])) for item in block["items"]]
+
+    [third] = markdown_blocks("3. 第三项\n4. 第四项\n")
+    assert (third["ordered"], third["start"], items(third)) == (True, 1, ["第三项", "第四项"])  # the site shows 1., 2.
+    [mixed] = markdown_blocks("1. 甲\n- 乙\n* 丙\n")
+    assert (mixed["ordered"], items(mixed)) == (True, ["甲", "乙", "丙"])  # one numbered list of three
 
 
 def test_admonitions_definition_lists_and_attributes_print_as_the_site_shows_them():
@@ -554,8 +627,8 @@ def test_markdown_blocks_cover_the_subset_cases_use():
         "第一段**加粗**和*斜体*，[链接](https://example.com)、[坏链接](javascript:alert(1))和`代码`。\n"
         "同一段的第二行。\n\n"
         "- 甲\n- 乙\n    1. 子项\n\n"
-        "3. 从三开始\n4. 四\n\n"
         "| 甲 | 乙 |\n| --- | --- |\n| 1 | **2** |\n\n"
+        "3. 从三开始\n4. 四\n\n"
         "### 小标题\n\n"
         "![图注](../assets/a.png) ![外部](https://example.com/x.png) ![缺失](assets/none.png)\n\n"
         "<script>alert(1)</script>\n\n"
@@ -563,16 +636,16 @@ def test_markdown_blocks_cover_the_subset_cases_use():
     )
     blocks = markdown_blocks(text, "sub", {"assets/a.png"})
     kinds = [b["t"] for b in blocks]
-    assert kinds == ["p", "list", "list", "table", "h", "img", "img", "img", "quote"]
+    assert kinds == ["p", "list", "table", "list", "h", "img", "img", "img", "quote"]
     runs = blocks[0]["runs"]
     assert "".join(r["v"] for r in runs) == "第一段加粗和斜体，链接、坏链接和代码。同一段的第二行。"  # no space at a CJK line break
     assert [r["v"] for r in runs if r["b"]] == ["加粗"] and [r["v"] for r in runs if r["i"]] == ["斜体"]
     assert [(r["v"], r["url"]) for r in runs if r["url"]] == [("链接", "https://example.com")]  # javascript: is text only
     assert [r["v"] for r in runs if r["code"]] == ["代码"]
     assert blocks[1]["ordered"] is False and blocks[1]["items"][1][1]["t"] == "list"
-    assert (blocks[2]["ordered"], blocks[2]["start"]) == (True, 3)
-    assert [[("".join(r["v"] for r in c)) for c in row["cells"]] for row in blocks[3]["rows"]] == [["甲", "乙"], ["1", "2"]]
-    assert blocks[3]["rows"][0]["head"] and not blocks[3]["rows"][1]["head"]
+    assert (blocks[3]["ordered"], blocks[3]["start"]) == (True, 1)  # numbered from 1, as on the site
+    assert [[("".join(r["v"] for r in c)) for c in row["cells"]] for row in blocks[2]["rows"]] == [["甲", "乙"], ["1", "2"]]
+    assert blocks[2]["rows"][0]["head"] and not blocks[2]["rows"][1]["head"]
     # Only library files are images; the others keep their caption.
     assert [(b["src"], b["alt"]) for b in blocks[5:8]] == [("assets/a.png", "图注"), (None, "外部"), (None, "缺失")]
     assert "alert" not in str(blocks)

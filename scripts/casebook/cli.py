@@ -433,6 +433,8 @@ def cmd_book(args: argparse.Namespace) -> int:
                 data = make.render(book, fmt, args.cases, fonts)
             except TypesetError as exc:
                 return fail(f"PDF 排版失败：{exc}", 1)
+            except BookError as exc:  # text a format cannot hold (validate refuses it first)
+                return fail(str(exc), 1)
             target = make.output_path(args.out, config, book, fmt)
             write_whole(target, data)
             names.append(target.name)

@@ -403,12 +403,14 @@ def _preamble(body: str) -> str:
 # {"t": "quote", "blocks"}, {"t": "img", "src": library path or None, "alt"}, {"t": "hr"}.
 # Runs: {"v": text, "b": bold, "i": italic, "code": bool, "url": str | None}; "\n" is a line break.
 
-# The site's Markdown (mkdocs.yml `markdown_extensions`) as far as a printed body needs it: the same
-# text must read the same in the book. Not mirrored: toc (no anchors on paper), emoji (a shortcode
-# stays text), snippets (validate refuses the marker); superfences' plain fences are fenced_code's.
-# tests/test_book.py checks this list against mkdocs.yml.
-BODY_EXTENSIONS = ("tables", "fenced_code", "sane_lists", "admonition", "def_list", "attr_list", "md_in_html")
-NOT_IN_BOOK = ("toc", "pymdownx.emoji", "pymdownx.snippets", "pymdownx.superfences")
+# The site's Markdown: the extensions MkDocs runs for mkdocs.yml (its `markdown_extensions`, with
+# MkDocs' own toc, tables and fenced_code), in its order, but for those that only serve the web:
+# toc (heading anchors; none on paper), emoji (a shortcode becomes an SVG icon on the site and stays
+# text in print), snippets (validate refuses its marker in a body). Nothing more either: an
+# extension the site lacks (sane_lists, say) makes the same text read otherwise in print.
+# tests/test_book.py checks that this list is exactly that, and that lists parse as on the site.
+BODY_EXTENSIONS = ("tables", "fenced_code", "admonition", "attr_list", "def_list", "md_in_html", "pymdownx.superfences")
+NOT_IN_BOOK = ("toc", "pymdownx.emoji", "pymdownx.snippets")
 _MD = markdown.Markdown(extensions=list(BODY_EXTENSIONS))
 _SPACE = re.compile(r"[ \t\r\n]+")
 # A soft line break between two Chinese characters is no space in Chinese text.
@@ -453,10 +455,15 @@ def markdown_blocks(text: str, base: str = "", assets: set[str] | frozenset[str]
     """Markdown (the subset cases use) -> blocks. `base` is the case's folder in the library;
     images resolve against it and are kept only when they are library files (`assets`)."""
     _MD.reset()
-    tree = _Tree()
     # Addresses as the site's pages hold them (from the library's root, percent-encoded): the same
     # Markdown then reads the same images (a reference `[x]: <a b.png>` is one only when encoded).
-    tree.feed(_MD.convert(rewrite_addresses(text, lambda url: library_url(base, url))))
+    return html_blocks(_MD.convert(rewrite_addresses(text, lambda url: library_url(base, url))), assets)
+
+
+def html_blocks(html: str, assets: set[str] | frozenset[str] = frozenset()) -> list[dict]:
+    """The HTML Markdown made of a body -> blocks (the tests also read the site's HTML with it)."""
+    tree = _Tree()
+    tree.feed(html)
     tree.close()
     return _Blocks("", assets).blocks(tree.root.children)
 

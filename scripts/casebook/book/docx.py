@@ -23,6 +23,7 @@ from docx.text.paragraph import Paragraph
 
 from ..core.schema import INCOMPLETE_MARK, INCOMPLETE_NOTE
 from .compose import Book, Entry, chinese_date, volume_text
+from .errors import BookError
 
 SERIF, SANS, MONO = "宋体", "黑体", "Courier New"
 LATIN_SERIF, LATIN_SANS = "Times New Roman", "Arial"
@@ -269,7 +270,15 @@ def render_docx(book: Book, library_root: Path) -> bytes:
     for part, entries in book.parts:
         w.heading(1, part.title, page_break=True)
         for entry in entries:
-            case_pages(w, entry)
+            try:
+                case_pages(w, entry)
+            except ValueError as exc:
+                if "XML compatible" not in str(exc):
+                    raise
+                # validate refuses such characters (E420, E218) first; should one still come, one
+                # sentence naming the case, not a traceback
+                raise BookError(f"{(library_root / entry.case.rel).as_posix()} 中有 Word 文件无法写入的字符（控制字符等），"
+                                "没有生成 Word 版案例汇编；请运行 casebook validate（E420），或在编辑器中找到并删除它") from None
     buf = io.BytesIO()
     doc.save(buf)
     return stable_zip(buf.getvalue())

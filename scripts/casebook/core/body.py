@@ -3,7 +3,7 @@ personal data (the writing lints are lints.py). Findings are collected, never ra
 
 from __future__ import annotations
 
-from . import lints, scan
+from . import lints, sanitize, scan
 from .model import Section
 from .nodes import NodeReader
 from .rules import section_problems
@@ -71,6 +71,25 @@ class BodyCheck(NodeReader):
         """E411: the site writes a snippet marker as text; the page would not show what was written."""
         for line in scan.snippet_lines(self.raw.body, self.raw.body_line):
             self.add(line, "E411", "正文用 `--8<--` 引入其他文件，站点不会执行；请删除这一行，把内容直接写进正文")
+
+    def check_control_characters(self) -> None:
+        """E420: control characters in the body, each line that holds one (code blocks included).
+        The same characters a field may not hold (E218, sanitize.control_characters): the page does
+        not show them, and the Word 案例汇编 cannot hold them at all."""
+        body = self.raw.body
+        if not sanitize.control_characters(body):  # nearly every body: one search
+            return
+        for k, text in enumerate(body.split("\n")):
+            found = sanitize.control_characters(text)
+            if not found:
+                continue
+            advice = []
+            if "U+000B" in found:
+                advice.append("U+000B 是 Word 的手动换行（Shift+Enter）：删去它，在那里真正换行（另起一段就空一行）")
+            if found != ["U+000B"]:
+                advice.append(f"删除{'其他的' if advice else '它'}：多半是从其他软件复制时带入的")
+            self.add(self.raw.body_line + k, "E420",
+                     f"正文中有控制字符 {'、'.join(found)}，看不见，Word 版案例汇编也无法写入；{'；'.join(advice)}")
 
     def check_personal_data(self) -> None:
         for line, kind, value in scan.personal_data(self.raw.text):

@@ -316,6 +316,12 @@ _BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 _SUSPECT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069<:&]")
 
 
+def control_characters(value: str) -> list[str]:
+    """The control characters in a text (the ones `text_problem` refuses in a field; not tab and
+    newline), each once, in order, as U+XXXX: for text that is no field (a case body, E420)."""
+    return list(dict.fromkeys(f"U+{ord(c):04X}" for c in _CONTROL.findall(value)))
+
+
 def text_problem(value: str) -> tuple[str, str] | None:
     """What makes a plain-text value unsafe to show: (kind, the offending part) or None.
 

@@ -53,7 +53,7 @@ def validate_taxonomy(data: object, shown: str, lines: dict[tuple[str, int], int
 
 class CaseCheck(FieldCheck, BodyCheck):
     """Validates one raw case: each front-matter field by its schema kind, then the body, its
-    snippet markers and personal data."""
+    snippet markers, control characters and personal data."""
 
 
     def run(self) -> Case | None:
@@ -64,6 +64,7 @@ class CaseCheck(FieldCheck, BodyCheck):
         values = self.check_front()
         sections = self.check_body()
         self.check_snippets()
+        self.check_control_characters()
         self.check_personal_data()
         if values is None or any(f.severity == "error" for f in self.findings):
             return None
