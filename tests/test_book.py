@@ -543,16 +543,6 @@ def site_markdown():
     return engine.load(REPO / "mkdocs.yml")
 
 
-def test_book_reads_bodies_with_the_sites_markdown_extensions(site_markdown):
-    """The book's extensions are the site's, in its order, but for the web-only ones set aside by
-    name: none missing, none added (sane_lists, added, numbered lists otherwise than the site)."""
-    from casebook.book.compose import BODY_EXTENSIONS, NOT_IN_BOOK
-
-    site = list(site_markdown.markdown_extensions)
-    assert set(NOT_IN_BOOK) <= set(site), set(NOT_IN_BOOK) - set(site)
-    assert list(BODY_EXTENSIONS) == [e for e in site if e not in NOT_IN_BOOK]
-
-
 # Lists whose reading depends on the Markdown extensions (sane_lists: the first number and a change
 # of marker), nested lists and a fence inside an item (superfences).
 LIST_BODIES = [

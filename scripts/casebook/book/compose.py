@@ -23,6 +23,7 @@ from ..core.index import Index, case_values
 from ..core.model import Case
 from ..core.rules import honors_text, kept_link, library_image, library_url
 from ..core.sanitize import DROP_WITH_CONTENT
+from ..core.markup import STRUCTURE_EXTENSIONS, live_addresses
 from ..core.scan import rewrite_addresses
 from ..core.scan import sections as scan_sections
 from ..core.volumes import DEFAULT_VOLUME_PAGES  # noqa: F401  (the budget's one home)
@@ -403,15 +404,10 @@ def _preamble(body: str) -> str:
 # {"t": "quote", "blocks"}, {"t": "img", "src": library path or None, "alt"}, {"t": "hr"}.
 # Runs: {"v": text, "b": bold, "i": italic, "code": bool, "url": str | None}; "\n" is a line break.
 
-# The site's Markdown: the extensions MkDocs runs for mkdocs.yml (its `markdown_extensions`, with
-# MkDocs' own toc, tables and fenced_code), in its order, but for those that only serve the web:
-# toc (heading anchors; none on paper), emoji (a shortcode becomes an SVG icon on the site and stays
-# text in print), snippets (validate refuses its marker in a body). Nothing more either: an
-# extension the site lacks (sane_lists, say) makes the same text read otherwise in print.
-# tests/test_book.py checks that this list is exactly that, and that lists parse as on the site.
-BODY_EXTENSIONS = ("tables", "fenced_code", "admonition", "attr_list", "def_list", "md_in_html", "pymdownx.superfences")
-NOT_IN_BOOK = ("toc", "pymdownx.emoji", "pymdownx.snippets")
-_MD = markdown.Markdown(extensions=list(BODY_EXTENSIONS))
+# The site's Markdown (core/markup.py: the extensions MkDocs runs for mkdocs.yml but the web-only
+# toc, emoji and snippets; an extension the site lacks, sane_lists say, would make the same text
+# read otherwise in print). tests/test_book.py checks that lists parse as on the site.
+_MD = markdown.Markdown(extensions=list(STRUCTURE_EXTENSIONS))
 _SPACE = re.compile(r"[ \t\r\n]+")
 # A soft line break between two Chinese characters is no space in Chinese text.
 _CJK_BREAK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \t]*\n[ \t]*(?=[\u3000-\u9fff\uff00-\uffef])")
@@ -457,7 +453,7 @@ def markdown_blocks(text: str, base: str = "", assets: set[str] | frozenset[str]
     _MD.reset()
     # Addresses as the site's pages hold them (from the library's root, percent-encoded): the same
     # Markdown then reads the same images (a reference `[x]: <a b.png>` is one only when encoded).
-    return html_blocks(_MD.convert(rewrite_addresses(text, lambda url: library_url(base, url))), assets)
+    return html_blocks(_MD.convert(rewrite_addresses(text, lambda url: library_url(base, url), live=live_addresses)), assets)
 
 
 def html_blocks(html: str, assets: set[str] | frozenset[str] = frozenset()) -> list[dict]:

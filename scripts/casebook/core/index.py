@@ -64,14 +64,18 @@ def slugify(value: str) -> str:
     return re.sub(r"-{2,}", "-", text).strip("-") or "x"
 
 
+# Page names a listing may not take: browse/<vocabulary>/index.md is the vocabulary's own page.
+_RESERVED_SLUGS = ("index",)
+
+
 def unique_slugs(values: tuple[str, ...]) -> dict[str, str]:
     """Distinct slugs for distinct values. Homophones (同音) get a numeric suffix in taxonomy
     order: the first keeps the plain slug, later ones -2, -3 ... A suffix skips every slug
     another value has or gets: 甲, 假, 甲-2 are jia, jia-3, jia-2 (甲-2's own slug is jia-2), so a
     value whose slug no other value shares keeps it wherever it stands in the taxonomy."""
     natural = {value: slugify(value) for value in dict.fromkeys(values)}
-    used = set(natural.values())  # each plain slug goes to the first value that has it
-    suffix: Counter[str] = Counter()  # plain slug -> the last suffix given for it
+    used = set(natural.values()) | set(_RESERVED_SLUGS)  # each plain slug goes to the first value that has it
+    suffix: Counter[str] = Counter(dict.fromkeys(_RESERVED_SLUGS, 1))  # plain slug -> the last suffix given for it
     out = {}
     for value, slug in natural.items():
         if suffix[slug] == 0:
