@@ -187,7 +187,7 @@ def test_text_problem_quick_exit_changes_nothing_on_every_short_text() -> None:
     import itertools
 
     pieces = ["javascript", "VBScript", "data", "text/html,", ":", "&#58;", "&colon;", "&#x3A", "&", ";", ",",
-              "<", "a", "/", "!", "数据", "：", " ", "\t", "\x1b", "\x85", "\x7f", "\u202e", "\u2069"]
+              "<", "a", "/", "!", "数据", "：", " ", "\t", "\x1b", "\x85", "\x7f", "\uffff", "\u202e", "\u2069"]
     texts = ["".join(p) for n in range(4) for p in itertools.product(pieces, repeat=n)]
     assert len(texts) > 14_000
     assert [t for t in texts if sanitize.text_problem(t) != _text_problem_slow(t)] == []

@@ -508,18 +508,18 @@ def test_e420_each_body_line_with_a_control_character_names_them(tmp_path: Path)
     """The body refuses the control characters a field refuses (E218's definition, sanitize), one
     finding per line, code blocks included; tab, CRLF and a lone CR (line breaks) are fine."""
     body = ("第一行\x0b第二行（Word 的手动换行）\n\n```\n代码\x1b[31m\n```\n\n甲\x01乙\x0b丙\x01\n\n"
-            "换页\x0c\n\n删除\x7f和\x85\n\n\t制表符可以。")
+            "换页\x0c\n\n删除\x7f和\x85\n\n非字符\uffff\n\n\t制表符可以。")
     crlf = case_text("b", **{"测试做法。": "第一行\r第二行\t制表"}).replace("\n", "\r\n").encode("utf-8")
     make_library(tmp_path, {"a.md": case_text("a", **{"测试做法。": body}), "b.md": crlf})
     library = check(tmp_path, today=TODAY)
     a = tmp_path / "a.md"
     found = [(relative(f.path, tmp_path), f.code, f.line) for f in library.findings]
-    assert found == [("a.md", "E420", line_of(a, needle)) for needle in ("第一行", "代码", "甲", "换页", "删除")], show(library.findings)
+    assert found == [("a.md", "E420", line_of(a, needle)) for needle in ("第一行", "代码", "甲", "换页", "删除", "非字符")], show(library.findings)
     messages = [f.message for f in library.findings]
     assert "U+000B" in messages[0] and "Word 的手动换行" in messages[0] and "换行" in messages[0].split("Word 的手动换行")[1]
     assert "U+001B" in messages[1] and "Word" not in messages[1].split("；", 1)[1]
     assert "U+0001、U+000B" in messages[2] and "Word 的手动换行" in messages[2]  # each once, in order
-    assert ["U+000C" in messages[3], "U+007F、U+0085" in messages[4]] == [True, True]
+    assert ["U+000C" in messages[3], "U+007F、U+0085" in messages[4], "U+FFFF" in messages[5]] == [True, True, True]
     assert not any(re.search(r"[\x00-\x1f\x7f-\x9f]", m) for m in messages)
     assert [c.id for c in library.cases] == ["b"]  # CRLF and a lone CR are line breaks, tab is text
 
