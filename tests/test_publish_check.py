@@ -409,6 +409,17 @@ def test_an_address_in_code_or_text_is_no_finding(tmp_path) -> None:
     assert found == [("E406", 10)], [f.text() for f in check(tmp_path).findings]
 
 
+def test_another_cases_title_on_the_page_is_not_this_bodys_text(tmp_path) -> None:
+    """A related case's title is shown on the page (相关案例); text in it that looks like an image
+    written wrong is that case's field, not a line of this body (W307 was reported here, quoting it)."""
+    other = MINIMAL_CASE.format(id="b").replace("title: 示例工作法", "title: 示例![图](说明")
+    make_library(tmp_path, {"a.md": case_with("![图](assets/cover.png)"), "b.md": other})
+    library = check(tmp_path)
+    assert [f.text() for f in library.findings if f.code == "W307"] == []
+    page = render_body("![图](assets/cover.png)")
+    assert "cb-related" in page.html  # the page this reads has the related block to leave out
+
+
 def test_an_autolink_in_raw_html_is_explained(tmp_path) -> None:
     make_library(tmp_path, {"a.md": case_with("<div>\n<https://example.org/></div>")})
     (finding,) = [f for f in check(tmp_path).findings if f.code == "E408"]

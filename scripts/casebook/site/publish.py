@@ -182,12 +182,22 @@ def without_code(html: str) -> str:
     return "".join(out)
 
 
+def _body_part(html: str) -> str:
+    """The part of a case page the body made: after the fields (`cb-meta`), before the related
+    cases (`cb-related`), whose titles are other cases' text (render.render_case)."""
+    meta = html.find('class="cb-meta"')
+    start = html.find("</div>", meta) if meta >= 0 else -1
+    related = html.rfind('class="cb-related"')
+    end = html.rfind("<div", 0, related) if related >= 0 else -1
+    return html[start if start >= 0 else 0:end if end >= start else len(html)]
+
+
 def left_as_text_findings(case: Case, page: Rendered, at: Located, body: _Body) -> list[Finding]:
     """W307 where the page shows an image or a reference definition as the text it was written
     as: Python-Markdown's own verdict, read from the page it rendered."""
     if "![" not in page.html and "]:" not in page.html and "]:" not in case.body:
         return []
-    text = html_unescape(_ANY_TAG.sub("", _BLOCK_END.sub("\n", without_code(page.html))))
+    text = html_unescape(_ANY_TAG.sub("", _BLOCK_END.sub("\n", without_code(_body_part(page.html)))))
     out, said = [], set()
     after: dict[str, int] = {}  # the page's k-th `written` is looked for after the body's (k-1)-th
 
