@@ -8,11 +8,13 @@ from __future__ import annotations
 import functools
 import re
 import threading
-
-import markdown
+from typing import TYPE_CHECKING
 
 from . import deadline
 from .scan import Address, addresses
+
+if TYPE_CHECKING:
+    import markdown
 
 # The extensions that give a body its structure on the site, in MkDocs' order: mkdocs.yml's
 # markdown_extensions with the three MkDocs always adds, but toc, emoji and snippets, which make
@@ -31,6 +33,8 @@ _TAG = re.compile(r"<!--.*?-->|<[A-Za-z/!?](?:[^>\"']|\"[^\"]*\"|'[^']*')*>", re
 def _markdown() -> markdown.Markdown:
     md = getattr(_local, "md", None)
     if md is None:
+        import markdown  # here: `casebook validate` on a library without links never needs it
+
         md = _local.md = markdown.Markdown(extensions=list(STRUCTURE_EXTENSIONS))
     return md
 
