@@ -342,6 +342,8 @@ ADDRESS_PIECES = [
     "\\<img src=assets/a.png title=t\\>",  # an escaped `>`: text, not a tag
     '<!-- <a href="b.md">c</a> -->', '`<img src="assets/a.png">`', '<div>[y](b.md) <img src="assets/a.png"></div>',
     '    <img src="assets/a.png">', "```\n[y](b.md)\n```", "- 项", "1. 项", "> ", "!!! note", "    ", "文字", "\n", "\n\n", " ",
+    '<div><img/src="assets/a.png"></div>', '段落<a/href="b.md">乙</a>',  # `/` parts attributes as a blank does
+    "cbaddr0q", "cbaddrx",  # the probe's own token written in the text
 ]
 
 

@@ -25,7 +25,7 @@ NOT_STRUCTURE = ("toc", "pymdownx.emoji", "pymdownx.snippets")
 
 _local = threading.local()  # a Markdown instance is not for two threads at once (`casebook serve`)
 _PREFIX = "cbaddr"
-_TOKEN = re.compile(_PREFIX + r"(\d+)q")
+_WRITTEN_PREFIX = re.compile(_PREFIX + "(x*)")
 # In Markdown's output every `<` starts a tag or a comment (text has `&lt;`); values may hold `>`.
 _TAG = re.compile(r"<!--.*?-->|<[A-Za-z/!?](?:[^>\"']|\"[^\"]*\"|'[^']*')*>", re.S)
 
@@ -57,14 +57,16 @@ def _probe(body: str) -> tuple[frozenset[int], frozenset[int]] | None:
     rendered once with a token put before each address, and the tokens looked for inside tags,
     comments left out. (Before, not instead: the address keeps its spaces, brackets and breaks,
     on which Markdown's reading depends; `[r]: <a b.png>` is no definition, `[r]: <token>` is.)
-    None when it cannot tell (the body holds the token's text, or Markdown needs longer than a
-    page may take)."""
+    None when it cannot tell (Markdown needs longer than a page may take)."""
     found = [a for a in addresses(body) if a.start < a.end]
-    if not found or _PREFIX in body:
+    if not found:
         return None
+    # A token the body does not hold (its text may be anything): one x more than any it writes.
+    prefix = _PREFIX + "x" * max((len(m.group(1)) + 1 for m in _WRITTEN_PREFIX.finditer(body)), default=0)
+    token = re.compile(re.escape(prefix) + r"(\d+)q")
     parts, done = [], 0
     for i, address in enumerate(found):
-        parts += [body[done:address.start], f"{_PREFIX}{i}q"]
+        parts += [body[done:address.start], f"{prefix}{i}q"]
         done = address.start
     md = _markdown()
     md.reset()
@@ -77,5 +79,5 @@ def _probe(body: str) -> tuple[frozenset[int], frozenset[int]] | None:
     live = set()
     for m in _TAG.finditer(html):
         if not m.group().startswith("<!--"):
-            live.update(found[int(n)].start for n in _TOKEN.findall(m.group()))
+            live.update(found[int(n)].start for n in token.findall(m.group()))
     return frozenset(a.start for a in found), frozenset(live)

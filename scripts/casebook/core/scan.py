@@ -420,8 +420,9 @@ _MD_TARGET = re.compile(r"(\]\(\s*)" + _DESTINATION)
 _REF_TARGET = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*(?:\n[ \t]*)?)(<[^>\n]*>|\S+)"
                          r"(?=[ \t]*(?:\n[ \t]*)?(?:(?P<q>[\"'])[^\n]*(?P=q)|\([^\n]*\))?[ \t]*$)", re.M)
 # [^<>]: an attempt ends at the next tag, so a line of thousands of unclosed `<a ` stays linear.
-# A quoted value is the whole address, spaces included (`src="assets/图 片.png"`).
-_HTML_TARGET = re.compile(r"<([A-Za-z][^\s/<>]*)[^<>]*?\s(?:src|href)\s*=\s*(\"[^\"<>]*\"|'[^'<>]*'|[^\"'\s<>]+)", re.I)
+# A quoted value is the whole address, spaces included (`src="assets/图 片.png"`). An attribute
+# starts after a blank, a `/` or a quote, as an HTML parser reads `<img/src=…>` and `alt="x"src=…`.
+_HTML_TARGET = re.compile(r"<([A-Za-z][^\s/<>]*)[^<>]*?[\s/\"'](?:src|href)\s*=\s*(\"[^\"<>]*\"|'[^'<>]*'|[^\"'\s<>]+)", re.I)
 # Markdown images: `![alt](url)`, `![alt][ref]` / `![alt][]` / `![alt]` (the reference defined
 # elsewhere, `_REF_TARGET`).
 # Bracketed text: a line break but no blank line (a paragraph), brackets only in pairs (so a long line
