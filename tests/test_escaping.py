@@ -233,6 +233,18 @@ def test_material_icons_are_clean_svg() -> None:
     '<svg xmlns="http://www.w3.org/2000/svg"><style><![CDATA[ @import "x.css"; ]]></style></svg>',
     '<svg xmlns="http://www.w3.org/2000/svg"><a href="#x"><set attributeName="href" to="java&#9;script:alert(1)"/></a></svg>',
     '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script><',  # Chromium runs what precedes an XML error
+    # A second audit's ways past the first XML reading: HTML elements inside the SVG, CSS anywhere.
+    '<svg xmlns="http://www.w3.org/2000/svg" xmlns:h="http://www.w3.org/1999/xhtml"><h:frame src="data:text/html,x"/></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg" xmlns:h="http://www.w3.org/1999/xhtml"><h:img src="https://evil.example/x.png"/></svg>',
+    '<html xmlns="http://www.w3.org/1999/xhtml"><body><p>x</p></body></html>',
+    '<svg xmlns="http://www.w3.org/2000/svg"><rect fill="url(https://evil.example/s.svg#g)"/></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg"><rect cursor="url(https://evil.example/c.png), auto"/></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg"><style>@imp&#111;rt "https://evil.example/x.css";</style></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg"><style><![CDATA[svg{background:u]]><![CDATA[rl(https://evil.example/x)}]]></style></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg"><rect style="background-image:\\75 rl(https://evil.example/x)"/></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg"><style>svg{background:/* } */url(https://evil.example/x)}</style></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg"><rect style=\'background-image: image-set("https://evil.example/x.png" 1x)\'/></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg"><rect><set attributeName="filter" to="url(https://evil.example/f)"/></rect></svg>',
 ])
 def test_svg_problems(svg: str | bytes) -> None:
     assert sanitize.svg_problems(svg)
@@ -242,7 +254,8 @@ def test_svg_as_drawing_programs_write_it_passes() -> None:
     svg = ('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
            '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
            '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><style>rect{fill:url(#g)}</style>'
-           '<rect style="fill:url(#g)"/><use xlink:href="#g"/><text>onload= url(x) @import</text></svg>')
+           '<rect style="fill:url(#g)" fill="url(&quot;#g&quot;)"/><use xlink:href="#g"/><text>onload= url(x) @import</text>'
+           '<style>rect{fill:u/**/rl(x)}</style></svg>')  # a comment parts `u` and `rl(`: no url( for CSS
     assert sanitize.svg_problems("\ufeff" + svg) == [] and sanitize.svg_problems(svg.encode()) == []
 
 

@@ -348,14 +348,32 @@ def text_problem(value: str) -> tuple[str, str] | None:
 
 # Read by an XML parser, as the browser reads the file: a namespace prefix (`<s:script>`), a
 # character reference or a default attribute from a DTD cannot hide what an element or attribute
-# is. Elements that run script or show other documents, whatever their namespace:
-_SVG_ACTIVE = {"script": "<script>", "foreignobject": "<foreignObject>", "handler": "<handler>",
-               "iframe": "<iframe>", "embed": "<embed>", "object": "<object>"}
+# is. Elements that run script, show or fetch other documents, whatever their namespace; and any
+# element of HTML or MathML, which a browser renders inside an SVG file too (`<h:img src>`).
+_SVG_ACTIVE = {"script": "<script>", "foreignobject": "<foreignObject>", "handler": "<handler>", "listener": "<listener>",
+               "iframe": "<iframe>", "frame": "<frame>", "frameset": "<frameset>", "embed": "<embed>", "object": "<object>",
+               "meta": "<meta>", "link": "<link>", "base": "<base>", "portal": "<portal>", "applet": "<applet>"}
+_FOREIGN_NAMESPACES = {"http://www.w3.org/1999/xhtml": "HTML", "http://www.w3.org/1998/Math/MathML": "MathML"}
+# CSS (in <style>, `style` and every other attribute: fill="url(…)", animation values) that fetches:
+# read after its comments are taken out and its escapes decoded (`\75 rl(` is `url(`).
 _CSS_EXTERNAL = ((re.compile(r"url\s*\(\s*(?![\"']?\s*#)", re.I), "指向外部的 url(...)"),
+                 (re.compile(r"image-set\s*\(", re.I), "image-set(...)"),
                  (re.compile(r"@import\b", re.I), "@import"))
+_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.S)
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n\r\f]?|(.))", re.S)
 _SCRIPT_IN_VALUE = re.compile(r"(?:java|vb)script:", re.I)
-_ANIMATED_NAME = re.compile(r"^\s*(?:[\w.-]+:)?(?:on|href\s*$)", re.I)
+_ANIMATED_NAME = re.compile(r"^\s*(?:[\w.-]+:)?(?:on|(?:href|src)\s*$)", re.I)
 _DECLARED_ENCODING = re.compile(r"""^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)""")
+
+
+def _css_plain(text: str) -> str:
+    """CSS as the browser reads it: comments out, escapes decoded."""
+    def decoded(m: re.Match) -> str:
+        if m.group(1) is None:
+            return m.group(2)
+        code = int(m.group(1), 16)
+        return chr(code) if 0 < code < 0x110000 and not 0xD800 <= code < 0xE000 else "\ufffd"
+    return _CSS_ESCAPE.sub(decoded, _CSS_COMMENT.sub(" ", text)) if "/*" in text or "\\" in text else text
 
 
 class _Stop(Exception):
@@ -383,33 +401,45 @@ def svg_problems(data: bytes | str) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     parser = expat.ParserCreate(encoding="utf-8", namespace_separator=" ")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    open_elements: list[str] = []
+    open_elements: list[tuple[str, list[str], int]] = []  # (local name, its text pieces, its line)
 
-    def here(what: str) -> None:
-        found.append((parser.CurrentLineNumber, what))
+    def here(what: str, line: int | None = None) -> None:
+        found.append((line or parser.CurrentLineNumber, what))
+
+    def css(text: str, line: int | None = None) -> None:
+        plain = _css_plain(text)
+        for pattern, what in _CSS_EXTERNAL:
+            if pattern.search(plain):
+                here(what, line)
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        local = name.rpartition(" ")[2].lower()
-        open_elements.append(local)
+        namespace, _, local = name.rpartition(" ")
+        local = local.lower()
+        open_elements.append((local, [], parser.CurrentLineNumber))
         if local in _SVG_ACTIVE:
             here(_SVG_ACTIVE[local])
+        elif namespace in _FOREIGN_NAMESPACES:
+            here(f"{_FOREIGN_NAMESPACES[namespace]} 元素 <{local}>")
         for attr, value in attrs.items():
             attr = attr.rpartition(" ")[2].lower()
             if attr.startswith("on"):
                 here("事件属性 on...=")
-            elif attr == "href" and value.strip() and not value.strip().startswith("#"):
-                here("指向外部的 href")
+            elif attr in ("href", "src") and value.strip() and not value.strip().startswith("#"):
+                here(f"指向外部的 {attr}")
             elif attr == "attributename" and _ANIMATED_NAME.match(value):
                 here("用动画改写事件或链接属性")
-            elif attr == "style":
-                css(value)
+            css(value)  # style="…", fill="url(…)", an animation's to="url(…)"
             if _SCRIPT_IN_VALUE.search(re.sub(r"[\s\x00-\x1f]", "", value)):
                 here("javascript: 地址")
 
-    def css(text: str) -> None:
-        for pattern, what in _CSS_EXTERNAL:
-            if pattern.search(text):
-                here(what)
+    def end(name: str) -> None:
+        local, pieces, line = open_elements.pop()
+        if local == "style":  # the whole text: expat hands it over in pieces (at entities, CDATA)
+            css("".join(pieces), line)
+
+    def characters(data: str) -> None:
+        if open_elements and open_elements[-1][0] == "style":
+            open_elements[-1][1].append(data)
 
     def doctype(name: str, system: str | None, public: str | None, internal_subset: bool) -> None:
         if internal_subset:  # refused: not read on (its entities could make a small file huge)
@@ -423,8 +453,8 @@ def svg_problems(data: bytes | str) -> list[tuple[int, str]]:
             here("外部样式表 <?xml-stylesheet?>")
 
     parser.StartElementHandler = start
-    parser.EndElementHandler = lambda name: open_elements.pop()
-    parser.CharacterDataHandler = lambda text: open_elements[-1:] == ["style"] and css(text)
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = characters
     parser.StartDoctypeDeclHandler = doctype
     parser.ProcessingInstructionHandler = instruction
     try:
