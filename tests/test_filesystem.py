@@ -97,7 +97,9 @@ def test_a_mkdocs_yml_in_the_library_is_never_loaded(tmp_path, run_cli) -> None:
         (tmp_path, ["validate", *config], True),
         (tmp_path, ["build", "--site-dir", tmp_path / "site", *config], True),
         (tmp_path, ["serve", "--port", "0", *config], True),
+        (tmp_path, ["validate", "--config-file", tmp_path / "outer.yml"], True),  # INHERITs the library's file
     ]
+    (tmp_path / "outer.yml").write_text((REPO / "mkdocs.yml").read_text("utf-8") + "\nINHERIT: lib/mkdocs.yml\n", "utf-8")
     for cwd, args, refused in runs:
         result = run_cli(*args, "--cases", root, cwd=cwd)
         said = result.stdout + result.stderr

@@ -179,8 +179,8 @@ def checked_library(cases: Path, config_file: Path | None) -> Library | None:
     from .site.publish import check_library
 
     found = config_file or find_config(cases)
-    if found is not None and config_in_library(found, cases):
-        fail(config_in_library_message(found))
+    if found is not None and (inside := config_in_library(found, cases)) is not None:
+        fail(config_in_library_message(found, inside))
         return None
 
     def context(library: Library):
@@ -211,21 +211,45 @@ def find_config(cases: Path) -> Path | None:
     library (`config_in_library`)."""
     root = cases.resolve()
     for folder in (Path.cwd(), *root.parents):
-        if (folder / "mkdocs.yml").is_file() and not config_in_library(folder / "mkdocs.yml", cases):
+        if (folder / "mkdocs.yml").is_file() and config_in_library(folder / "mkdocs.yml", cases) is None:
             return folder / "mkdocs.yml"
     return None
 
 
-def config_in_library(config: Path, cases: Path) -> bool:
-    """Whether the MkDocs configuration is a file of the library (where it is, or what it links to).
-    MkDocs loads its configuration with PyYAML's full loader, whose `!!python/...` tags run code;
-    a library is input from contributors, so no file of it is ever loaded as configuration."""
+def config_in_library(config: Path, cases: Path) -> Path | None:
+    """The MkDocs configuration, or a file it takes in with `INHERIT:`, when it is a file of the
+    library (where it is, or what it links to); else None. MkDocs loads its configuration with
+    PyYAML's full loader, whose `!!python/...` tags run code; a library is input from
+    contributors, so no file of it is ever loaded as configuration."""
     root = cases.resolve()
-    return any(p == root or root in p.parents for p in (config.absolute(), config.resolve()))
+    for path in _config_files(config):
+        if any(p == root or root in p.parents for p in (path.absolute(), path.resolve())):
+            return path
+    return None
 
 
-def config_in_library_message(config: Path) -> str:
-    return (f"MkDocs 配置 {shown_path(config)} 在案例库里面：库里的文件是投稿的内容，不会当作配置执行"
+def _config_files(config: Path) -> list[Path]:
+    """The configuration file and those it inherits (`INHERIT:`, relative to the file naming it),
+    read as YAML nodes only: nothing is constructed, so no tag runs."""
+    import yaml
+
+    files: list[Path] = []
+    while config not in files and len(files) < 20:
+        files.append(config)
+        try:
+            node = yaml.compose(config.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            break  # MkDocs says what is wrong with it
+        parent = [v for k, v in node.value if getattr(k, "value", None) == "INHERIT"] if isinstance(node, yaml.MappingNode) else []
+        if not (parent and isinstance(parent[0], yaml.ScalarNode)):
+            break
+        config = config.parent / parent[0].value
+    return files
+
+
+def config_in_library_message(config: Path, inside: Path) -> str:
+    what = f"MkDocs 配置 {shown_path(config)}" + ("" if inside == config else f" 用 INHERIT 引入的 {shown_path(inside)}")
+    return (f"{what} 在案例库里面：库里的文件是投稿的内容，不会当作配置执行"
             f"（YAML 的 !!python 标签会运行代码）；请在仓库根目录运行，或用 --config-file 指定库外的配置")
 
 
@@ -303,8 +327,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if not args.config_file.is_file():
         return no_config(args.config_file)
-    if config_in_library(args.config_file, args.cases):
-        return fail(config_in_library_message(args.config_file))
+    if (inside := config_in_library(args.config_file, args.cases)) is not None:
+        return fail(config_in_library_message(args.config_file, inside))
     start = time.monotonic()
     try:
         server = make_server(args.host, args.port)
