@@ -499,6 +499,25 @@ def test_text_word_cannot_hold_stops_the_book_with_a_sentence(run_cli, tmp_path,
     assert "Traceback" not in result.stderr and not list((tmp_path / "out").glob("*.docx"))
 
 
+def test_a_file_that_is_no_image_stops_the_book_at_validation(run_cli, tmp_path, monkeypatch):
+    """An image file whose bytes are no image (python-docx raised UnrecognizedImageError, a
+    traceback; Typst could not decode it) is refused by validate (E421), and so by the book;
+    past validation (switched off here), one sentence names the file."""
+    from casebook.core import validate
+
+    cases = tmp_path / "cases"
+    shutil.copytree(VALID, cases)
+    (cases / "assets" / "cover.png").write_bytes(b"not a png")
+    result = make_book(run_cli, cases, tmp_path / "out", "--format", "docx")
+    assert result.returncode == 1 and "assets/cover.png:1: E421 " in result.stderr, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
+    monkeypatch.setattr(validate, "image_format_problem", lambda path, head: False)
+    result = make_book(run_cli, cases, tmp_path / "out", "--format", "docx")
+    assert result.returncode == 1, result.stdout + result.stderr
+    [message] = [line for line in result.stderr.splitlines() if line.startswith("casebook:")]
+    assert "cover.png" in message and "E421" in message and "Traceback" not in result.stderr
+
+
 # -- the site links the book ---------------------------------------------------------------------
 
 def test_site_links_the_book_when_it_is_given(run_cli, built, library, tmp_path):

@@ -504,6 +504,18 @@ def test_messages_are_one_clean_line(tmp_path: Path, value: str, code: str) -> N
 
 
 
+def test_e421_an_image_file_whose_bytes_are_not_its_format(tmp_path: Path) -> None:
+    png = (VALID / "assets" / "cover.png").read_bytes()
+    make_library(tmp_path, {"a.md": case_text("a")})
+    files = {"text.png": b"not a png", "jpeg-named.png": b"\xff\xd8\xff\xe0" + bytes(20), "empty.gif": b"",
+             "riff.webp": b"RIFF\x00\x00\x00\x00WAVEfmt ", "ok.png": png, "ok.JPG": b"\xff\xd8\xff\xdb" + bytes(20),
+             "ok.gif": b"GIF89a" + bytes(10), "ok.webp": b"RIFF\x10\x00\x00\x00WEBPVP8 ", "notes.pdf": b"not checked"}
+    for name, data in files.items():
+        (tmp_path / "assets" / name).write_bytes(data)
+    found = sorted((relative(f.path, tmp_path), f.code, f.line) for f in check(tmp_path, today=TODAY).findings if f.severity == "error")
+    assert found == [(f"assets/{n}", "E421", 1) for n in ("empty.gif", "jpeg-named.png", "riff.webp", "text.png")], found
+
+
 def test_e420_each_body_line_with_a_control_character_names_them(tmp_path: Path) -> None:
     """The body refuses the control characters a field refuses (E218's definition, sanitize), one
     finding per line, code blocks included; tab, CRLF and a lone CR (line breaks) are fine."""

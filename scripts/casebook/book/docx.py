@@ -16,6 +16,7 @@ from pathlib import Path
 import docx
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.image.exceptions import UnrecognizedImageError
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
@@ -216,7 +217,10 @@ class Writer:
         if path is not None and path.suffix.lower() in PICTURE_SUFFIXES and path.is_file():
             p = self.paragraph(indent=False)
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            shape = p.add_run().add_picture(str(path))
+            try:
+                shape = p.add_run().add_picture(str(path))
+            except UnrecognizedImageError:  # validate refuses it first (E421): one sentence, no traceback
+                raise BookError(f"{path.as_posix()} 不是 Word 能读的图片，没有生成 Word 版案例汇编；请运行 casebook validate（E421）") from None
             scale = min(1.0, TEXT_WIDTH / shape.width, PICTURE_MAX_HEIGHT / shape.height)
             if scale < 1:
                 shape.width, shape.height = int(shape.width * scale), int(shape.height * scale)

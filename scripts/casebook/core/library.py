@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .fanout import map_forked
-from .load import load_case, load_taxonomy, read_svgs, shown_path, taxonomy_lines, walk_library
+from .load import load_case, load_taxonomy, read_image_heads, read_svgs, shown_path, taxonomy_lines, walk_library
 from .model import Case, Finding, Library, RawCase, Taxonomy, shown_in
 from .progress import give_way
 from .validate import check_assets, check_duplicate_ids, validate_case, validate_taxonomy
@@ -83,7 +83,7 @@ def load_library(root: Path, today: dt.date | None = None, memo: Memo | None = N
         results.append((raw, case))
     findings += check_duplicate_ids(results)
     assets = found.assets
-    findings += check_assets(assets, read_svgs(root, assets), shown_root)
+    findings += check_assets(assets, read_svgs(root, assets), shown_root, read_image_heads(root, assets))
     # Library-wide checks (duplicate ids, dead links) can fail a case that passed on its own.
     failed = {f.path for f in findings if f.severity == "error"}
     cases = sorted((c for raw, c in results if c is not None and raw.shown not in failed), key=lambda c: c.id)

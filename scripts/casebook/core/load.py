@@ -17,6 +17,7 @@ import yaml
 
 from . import scan
 from .model import Finding, RawCase, shown_in
+from .rules import IMAGE_SIGNATURES
 from .schema import ACTIVE_SUFFIXES, ASSET_SUFFIXES, CASE_SUFFIXES, IGNORED_FILES, MAX_FILE_BYTES
 
 # libyaml's C loader where present (much faster); the pure-Python one otherwise.
@@ -313,6 +314,19 @@ def taxonomy_lines(root: Path) -> dict[tuple[str, int], int]:
                 for i, item in enumerate(value.value):
                     lines[(key.value, i)] = line(item.start_mark.index) + 1
     return lines
+
+
+def read_image_heads(root: Path, rels: tuple[str, ...]) -> dict[str, bytes]:
+    """The first bytes of every raster image among `rels`, for the check of its format (E421)."""
+    out = {}
+    for rel in rels:
+        if rel.lower().endswith(tuple(IMAGE_SIGNATURES)):
+            try:
+                with open(root / rel, "rb") as f:
+                    out[rel] = f.read(16)
+            except OSError:
+                pass
+    return out
 
 
 def read_svgs(root: Path, rels: tuple[str, ...]) -> dict[str, bytes]:

@@ -226,6 +226,23 @@ def library_url(base: str, url: str) -> str | None:
     return None if found is None else url_path(found[0]) + found[1]
 
 
+# How each raster image format begins (its magic number): a browser and the book's Typst and
+# Word decode by content; a file that is no image, or another format renamed, is a broken image
+# on the site and stops the book.
+IMAGE_SIGNATURES = {".png": (b"\x89PNG\r\n\x1a\n",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",),
+                    ".gif": (b"GIF87a", b"GIF89a"), ".webp": (b"RIFF",)}
+
+
+def image_format_problem(path: str, head: bytes) -> bool:
+    """Whether a raster image file's first bytes are not those of the format its name says (SVG:
+    sanitize.svg_problems reads it whole)."""
+    suffix = path[path.rfind("."):].lower()
+    signatures = IMAGE_SIGNATURES.get(suffix)
+    if signatures is None:
+        return False
+    return not head.startswith(signatures) or (suffix == ".webp" and head[8:12] != b"WEBP")
+
+
 def is_image(path: str) -> bool:
     """A file the site shows as an image and the book embeds: its name ends in IMAGE_SUFFIXES."""
     return path.lower().endswith(IMAGE_SUFFIXES)
