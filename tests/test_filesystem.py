@@ -25,6 +25,7 @@ from casebook.site.build import remove_leftovers, replacing
 from conftest import MINIMAL_CASE, REPO, VALID, check, make_library
 
 SECRET = "SECRET-TOKEN-do-not-print"
+PNG = (VALID / "assets" / "cover.png").read_bytes()  # an image file that is one (E421 reads its first bytes)
 
 
 def rel(path: str, root: Path) -> str:
@@ -151,7 +152,7 @@ def test_names_that_collide_on_windows_and_macos(tmp_path) -> None:
     nfc, nfd = unicodedata.normalize("NFC", "café"), unicodedata.normalize("NFD", "café")
     root = make_library(tmp_path / "lib", {"a.md": MINIMAL_CASE.format(id="a")})
     for name in ("Logo.png", "logo.png", f"{nfc}.png", f"{nfd}.png"):
-        (root / "assets" / name).write_bytes(b"png")
+        (root / "assets" / name).write_bytes(PNG)
     if len(list((root / "assets").iterdir())) < 5:
         pytest.fail("this file system folds names itself: run on Linux")
     library = check(root)
@@ -171,9 +172,9 @@ def test_names_windows_cannot_hold_are_refused_and_not_published(tmp_path, run_c
     trailing dot or space, a device name) is E706, named, and left out; names close to them pass."""
     root = make_library(tmp_path / "lib", {"a.md": MINIMAL_CASE.format(id="a")})
     for name in WINDOWS_NAMES + ["console.png", "nul-a.png", "com10.png", "a.b.png", "（图）[1].png"]:
-        (root / "assets" / name).write_bytes(b"png")
+        (root / "assets" / name).write_bytes(PNG if name.endswith(".png") else b"x")
     (root / "sub:dir").mkdir()
-    (root / "sub:dir" / "b.png").write_bytes(b"png")
+    (root / "sub:dir" / "b.png").write_bytes(PNG)
     library = check(root)
     found = sorted((rel(f.path, root), f.code, f.line) for f in library.findings)
     expected = sorted([(rel(printable(str(root / "assets" / name)), root), "E706", 1) for name in WINDOWS_NAMES] + [("sub:dir/b.png", "E706", 1)])
