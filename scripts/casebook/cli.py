@@ -237,7 +237,8 @@ def _config_files(config: Path) -> list[Path]:
     while config not in files and len(files) < 20:
         files.append(config)
         try:
-            node = yaml.compose(config.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+            text = config.read_text(encoding="utf-8")
+            node = yaml.compose(text, Loader=yaml.CSafeLoader) if "INHERIT" in text else None
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             break  # MkDocs says what is wrong with it
         parent = [v for k, v in node.value if getattr(k, "value", None) == "INHERIT"] if isinstance(node, yaml.MappingNode) else []
