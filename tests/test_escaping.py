@@ -245,6 +245,12 @@ def test_material_icons_are_clean_svg() -> None:
     '<svg xmlns="http://www.w3.org/2000/svg"><style>svg{background:/* } */url(https://evil.example/x)}</style></svg>',
     '<svg xmlns="http://www.w3.org/2000/svg"><rect style=\'background-image: image-set("https://evil.example/x.png" 1x)\'/></svg>',
     '<svg xmlns="http://www.w3.org/2000/svg"><rect><set attributeName="filter" to="url(https://evil.example/f)"/></rect></svg>',
+    # A third audit's: `/*` in a CSS string is no comment; XHTML's DOCTYPE makes a browser read HTML's entities.
+    """<svg xmlns="http://www.w3.org/2000/svg"><rect style="--a:'/*';mask-image:url(https://evil.example/m.png);--b:'*/'"/></svg>""",
+    '<!DOCTYPE svg PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">'
+    '<svg xmlns="http://www.w3.org/2000/svg"><style>&commat;import url&lpar;https://evil.example/x.css);</style></svg>',
+    '<!DOCTYPE svg PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">'
+    '<svg xmlns="http://www.w3.org/2000/svg"><a><set attributeName="xlink&colon;href" to="javascript&colon;alert(1)"/></a></svg>',
 ])
 def test_svg_problems(svg: str | bytes) -> None:
     assert sanitize.svg_problems(svg)
