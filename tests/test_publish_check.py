@@ -95,6 +95,9 @@ BODY_LINE = MINIMAL_CASE.format(id="a").split("\n").index("测试做法。") + 1
     ("[锚](#不存在)", [("E416", 0)]),
     # An autolink in raw HTML is a tag there (`<https:>`), at its line, not in the code that names it.
     ("`<https:>`\n\n<div>\n<https://example.org/> <a@b.org></div>", [("E408", 3), ("E408", 3)]),
+    # Tags as a browser reads them: `<!-->` is a whole comment, `title=it's` one value.
+    ('<!-->\n<img src="assets/missing.png" alt="缺">\n<!-- end -->', [("E406", 1)]),
+    ("<div title=it's>\n文字 it's\n</div>", []),
     # An address on an element that has no such attribute: the attribute is the problem, not the address.
     ('一\n\n<ins href="https://example.org/">改</ins> <span src="assets/cover.png">字</span>', [("E409", 2), ("E409", 2)]),
     ("[锚](#主要做法)", []),
@@ -344,11 +347,12 @@ ADDRESS_PIECES = [
     '    <img src="assets/a.png">', "```\n[y](b.md)\n```", "- 项", "1. 项", "> ", "!!! note", "    ", "文字", "\n", "\n\n", " ",
     '<div><img/src="assets/a.png"></div>', '段落<a/href="b.md">乙</a>',  # `/` parts attributes as a blank does
     "cbaddr0q", "cbaddrx",  # the probe's own token written in the text
+    "<!-->", "<div>\n<img alt=Tom's src=\"assets/a.png\">\n</div>", "<p title=it's>", "it's",  # read as a browser reads them
 ]
 
 
 def _text_and_addresses(html: str) -> tuple[list[str], list[str]]:
-    """What a reader sees as text (comments too), and every src and href, in order."""
+    """What a reader sees as text (comments too, after it), and every src and href, in order."""
     from html.parser import HTMLParser
 
     class Reader(HTMLParser):
@@ -366,10 +370,12 @@ def _text_and_addresses(html: str) -> tuple[list[str], list[str]]:
         def handle_comment(self, data) -> None:
             self.text.append(f"<!--{data}-->")
 
+    from casebook.core.scan import HTML_COMMENT  # comments end as a browser ends them (`<!-->`)
+
     reader = Reader()
-    reader.feed(html)
+    reader.feed(HTML_COMMENT.sub("", html))
     reader.close()
-    return reader.text, reader.urls
+    return reader.text + HTML_COMMENT.findall(html), reader.urls
 
 
 @settings(max_examples=300, deadline=None)
@@ -420,6 +426,19 @@ def test_another_cases_title_on_the_page_is_not_this_bodys_text(tmp_path) -> Non
     assert [f.text() for f in library.findings if f.code == "W307"] == []
     page = render_body("![图](assets/cover.png)")
     assert "cb-related" in page.html  # the page this reads has the related block to leave out
+
+
+@pytest.mark.parametrize("body", [
+    "> [r]: b.md\n\n![图][r]\n\n<!-- ![d][ok] -->\n\n[ok]: assets/cover.png",  # a definition in a quote
+    "![图] [r]\n\n[r]: b.md\n\n<!-- ![d][ok] -->\n\n[ok]: assets/cover.png",  # `] [`, which Python-Markdown allows
+])
+def test_an_image_the_scan_does_not_see_is_judged_as_the_page_shows_it(tmp_path, body) -> None:
+    """The page's images are the truth: an image the scan misses, with a decoy in a comment making
+    the counts agree, is still E418, at the line that names its target."""
+    make_library(tmp_path, {"a.md": case_with(body), "b.md": case_with("测试。", "b")})
+    found = [(f.code, f.line - BODY_LINE, "b.md" in f.message) for f in check(tmp_path).findings if f.severity == "error"]
+    line = body.split("\n").index(next(x for x in body.split("\n") if x.endswith("b.md")))
+    assert found == [("E418", line, True)], found
 
 
 def test_an_autolink_in_raw_html_is_explained(tmp_path) -> None:

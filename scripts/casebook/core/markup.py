@@ -11,7 +11,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from . import deadline
-from .scan import Address, addresses
+from .scan import Address, addresses, html_tags
 
 if TYPE_CHECKING:
     import markdown
@@ -26,8 +26,6 @@ NOT_STRUCTURE = ("toc", "pymdownx.emoji", "pymdownx.snippets")
 _local = threading.local()  # a Markdown instance is not for two threads at once (`casebook serve`)
 _PREFIX = "cbaddr"
 _WRITTEN_PREFIX = re.compile(_PREFIX + "(x*)")
-# In Markdown's output every `<` starts a tag or a comment (text has `&lt;`); values may hold `>`.
-_TAG = re.compile(r"<!--.*?-->|<[A-Za-z/!?](?:[^>\"']|\"[^\"]*\"|'[^']*')*>", re.S)
 
 
 def _markdown() -> markdown.Markdown:
@@ -40,13 +38,16 @@ def _markdown() -> markdown.Markdown:
 
 
 def live_addresses(body: str, found: list[Address]) -> set[int]:
-    """The indices of `found` (addresses core/scan found in `body`) that Markdown makes an
-    attribute of a tag on the page (a link's or an image's address). An address the probe did not
-    look at, or every one when it could not finish in time, counts as one (the scanner's answer:
-    such a page takes too long to render anyway, E417)."""
+    """The indices of `found` (addresses core/scan found in `body`, code masked or not) that
+    Markdown makes an attribute of a tag on the page (a link's or an image's address): what looks
+    like code may be none (inside a raw HTML block), what looks like a tag may be text (in an
+    indented code block). An address the probe did not look at counts as one; when it could not
+    finish in time, the scanner's answer (code masked) stands: such a page takes too long to
+    render anyway (E417)."""
     probe = _probe(body) if found else None
-    if probe is None:
-        return set(range(len(found)))
+    if probe is None:  # the scanner's answer: code masked
+        masked = {a.start for a in addresses(body)}
+        return {i for i, address in enumerate(found) if address.start in masked}
     probed, live = probe
     return {i for i, address in enumerate(found) if address.start not in probed or address.start in live}
 
@@ -58,7 +59,7 @@ def _probe(body: str) -> tuple[frozenset[int], frozenset[int]] | None:
     comments left out. (Before, not instead: the address keeps its spaces, brackets and breaks,
     on which Markdown's reading depends; `[r]: <a b.png>` is no definition, `[r]: <token>` is.)
     None when it cannot tell (Markdown needs longer than a page may take)."""
-    found = [a for a in addresses(body) if a.start < a.end]
+    found = [a for a in addresses(body, body) if a.start < a.end]  # code too: Markdown says what is code
     if not found:
         return None
     # A token the body does not hold (its text may be anything): one x more than any it writes.
@@ -77,7 +78,8 @@ def _probe(body: str) -> tuple[frozenset[int], frozenset[int]] | None:
         _local.md = None  # stopped half-way: a new one next time
         return None
     live = set()
-    for m in _TAG.finditer(html):
-        if not m.group().startswith("<!--"):
-            live.update(found[int(n)].start for n in token.findall(m.group()))
+    for _, _, attributes in html_tags(html):  # tags as a browser reads them, comments left out
+        for _, value in attributes:
+            if value and prefix in value:
+                live.update(found[int(n)].start for n in token.findall(value))
     return frozenset(a.start for a in found), frozenset(live)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from html.parser import HTMLParser
 
 import nh3
 
@@ -160,41 +159,10 @@ def clean_text(fragment: str) -> str:
     return nh3.clean(fragment, tags=set(), clean_content_tags=set(DROP_WITH_CONTENT))
 
 
-class _Census(HTMLParser):
-    """Start tags and their attributes with values, counted: what a sanitiser can take away or
-    change (an attribute whose value changed counts as removed)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.seen: dict[tuple[str, str], int] = {}
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "img" and ("class", "twemoji") in attrs:
-            return  # replaced by its emoji on purpose
-        keys = [(tag, "")] + [(f"{tag}[{name}]", value or "") for name, value in attrs if name != "rel"]
-        for key in keys:
-            self.seen[key] = self.seen.get(key, 0) + 1
-
-    handle_startendtag = handle_starttag
-
-
-class _Tags(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, attrs))
-
-    handle_startendtag = handle_starttag
-
-
 def start_tags(fragment: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
-    """Every start tag of an HTML fragment with its attributes (values decoded), in order."""
-    parser = _Tags()
-    parser.feed(fragment)
-    parser.close()
-    return parser.tags
+    """Every start tag of an HTML fragment with its attributes (values decoded), in order, as a
+    browser reads them (scan.html_tags)."""
+    return [(name, attrs) for kind, name, attrs in scan.html_tags(fragment) if kind != "/"]
 
 
 def tag_removals(name: str, attrs: list[tuple[str, str | None]]) -> list[tuple[str, str]]:
@@ -209,10 +177,15 @@ def tag_removals(name: str, attrs: list[tuple[str, str | None]]) -> list[tuple[s
 
 
 def _census(fragment: str) -> dict[tuple[str, str], int]:
-    parser = _Census()
-    parser.feed(fragment)
-    parser.close()
-    return parser.seen
+    """Start tags and their attributes with values, counted: what a sanitiser can take away or
+    change (an attribute whose value changed counts as removed)."""
+    seen: dict[tuple[str, str], int] = {}
+    for tag, attrs in start_tags(fragment):
+        if tag == "img" and ("class", "twemoji") in attrs:
+            continue  # replaced by its emoji on purpose
+        for key in [(tag, "")] + [(f"{tag}[{name}]", value or "") for name, value in attrs if name != "rel"]:
+            seen[key] = seen.get(key, 0) + 1
+    return seen
 
 
 # Start tags with their attributes, valueless ones included (`<span markdown>`): C-speed regexes
@@ -249,30 +222,23 @@ _NOT_LEFT_OPEN = frozenset({"li", "dt", "dd", "p", "rt", "rp", "optgroup", "opti
                             "thead", "tbody", "tfoot", "tr", "td", "th", "html", "head", "body",
                             "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                             "param", "source", "track", "wbr"})
-_TAG_EVENT = re.compile(r"<(/?)([a-zA-Z][^\s/<>]*)((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>")
-
-
-# An HTML comment as a browser ends it: `-->` or `--!>`, an abrupt `<!-->` / `<!--->`, or the end.
-_COMMENT = re.compile(r"<!--(?:-?>|.*?--!?>|.*\Z)", re.S)
 
 
 def _events(fragment: str, drop_stray: bool = False) -> list[tuple[str, str]]:
     """The opening and closing of elements that can be left open, in order: ("<", "b"), ("/", "b").
     `<x …/>` opens and closes; `drop_stray`: an end tag with no element of its name open is left
-    out (the parser ignores it, and so does the page)."""
+    out (the parser ignores it, and so does the page). Tags as a browser reads them (scan.html_tags:
+    a tag in a comment is none, `<div title=it's>` one tag)."""
     out, depth = [], {}
-    if "<!--" in fragment:  # a tag in a comment is no element
-        fragment = _COMMENT.sub("", fragment)
-    for m in _TAG_EVENT.finditer(fragment):
-        name = m.group(2).lower()
+    for kind, name, _ in scan.html_tags(fragment):
         if name not in TAGS or name in _NOT_LEFT_OPEN:
             continue
-        if m.group(1):
+        if kind == "/":
             if drop_stray and not depth.get(name):
                 continue
             depth[name] = depth.get(name, 0) - 1
             out.append(("/", name))
-        elif m.group(3).rstrip().endswith("/"):
+        elif kind == "</":
             out += [("<", name), ("/", name)]
         else:
             depth[name] = depth.get(name, 0) + 1

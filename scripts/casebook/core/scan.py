@@ -517,9 +517,11 @@ def written_images(body: str, live: Callable[[str, list[Address]], set[int]] | N
     definitions: dict[str, str] = {}
     for m in _REF_TARGET.finditer(masked):
         definitions[_defined(m)] = m.group(2)  # the last definition of a label counts
-    found = [(a.start, a.written, a) for a in addresses(body, masked) if a.tag == "img"]
-    for m in _IMAGE.finditer(masked):
+    found = [(a.start, a.written, a) for a in addresses(body, masked if live is None else body) if a.tag == "img"]
+    for m in _IMAGE.finditer(masked if live is None else body):
         written = m.group(2) if m.group(2) is not None else definitions.get(_label(m.group(3) or m.group(1)))
+        if m.group(2) is None and masked[m.start()] != "!":
+            continue  # a reference in code (no probe for it: its address is elsewhere)
         if written is not None:
             start, end = _inner(written, 0)
             inline = Address(m.start(2) + start, m.start(2) + end, "", written[start:end]) if m.group(2) is not None else None
@@ -556,6 +558,33 @@ def unused_definitions(body: str) -> list[tuple[int, str]]:
     return out
 
 
+# An HTML comment as a browser ends it: `-->` or `--!>`, an abrupt `<!-->` / `<!--->`, or the end
+# of the text (Python's HTMLParser reads `<!-->` as the start of a longer comment).
+HTML_COMMENT = re.compile(r"<!--(?:-?>|.*?--!?>|.*\Z)", re.S)
+
+
+def html_tags(markup: str) -> list[tuple[str, str, list[tuple[str, str | None]]]]:
+    """The tags of a piece of HTML as a browser reads them, in order: ("<", name, attributes) for
+    a start tag, ("/", name, []) for an end tag, ("</", name, attributes) for `<x …/>`. A quote
+    starts a value only after `=` (`alt=Tom's` is one value); comments are no tags."""
+    found: list[tuple[str, str, list[tuple[str, str | None]]]] = []
+
+    class Reader(_html_parser.HTMLParser):
+        def handle_starttag(self, tag, attrs) -> None:
+            found.append(("<", tag, attrs))
+
+        def handle_startendtag(self, tag, attrs) -> None:
+            found.append(("</", tag, attrs))
+
+        def handle_endtag(self, tag) -> None:
+            found.append(("/", tag, []))
+
+    reader = Reader(convert_charrefs=True)
+    reader.feed(HTML_COMMENT.sub("", markup) if "<!--" in markup else markup)
+    reader.close()
+    return found
+
+
 def rewrite_addresses(body: str, new: Callable[[str], str | None], html: Callable[[str], str | None] | None = None,
                       live: Callable[[str, list[Address]], set[int]] | None = None) -> str:
     """`body` with every address a reader would follow (`addresses`) replaced by new(address)
@@ -566,7 +595,7 @@ def rewrite_addresses(body: str, new: Callable[[str], str | None], html: Callabl
     others are text (in an indented code block, say) and stay as written."""
     html = html or new
     changes = []
-    for a in addresses(body):
+    for a in addresses(body, body if live is not None else None):  # with `live`, Markdown says what is code
         if a.tag not in ("", "img", "a") or a.start == a.end:
             continue
         url = (new if not a.tag else html)(a.written)

@@ -148,7 +148,7 @@ def page_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
     out += removed + raw_link_findings(case, at, body) + left_as_text_findings(case, page, at, body)
     # a missing image (E406), an outside path (E405) ...: said once, where MkDocs's warning puts it
     said = {f.line for f in out} | {(f.code, f.message) for f in out}
-    return out + [f for f in image_findings(case, page, at) if f.line not in said and (f.code, f.message) not in said]
+    return out + [f for f in image_findings(case, page, at, body) if f.line not in said and (f.code, f.message) not in said]
 
 
 # -- Markdown the renderer left as text -------------------------------------------------------------
@@ -229,13 +229,15 @@ def left_as_text_findings(case: Case, page: Rendered, at: Located, body: _Body) 
 
 # -- images: what the page shows, the book embeds --------------------------------------------------
 
-def image_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
+def image_findings(case: Case, page: Rendered, at: Located, body: _Body) -> list[Finding]:
     """E418 for every image of the page that is not one of the library's images
     (`rules.library_image` of the address as written, the book's own test): the site would show
     it broken (in one flavour or both) and the book could not embed it. Web and script addresses
-    have their own findings (E403, E404). The body gives each image's line and address; when the
-    body's images and the page's differ in number, the page's addresses are judged instead."""
+    have their own findings (E403, E404). When the body's images (scan.written_images) are the
+    page's, one for one, the body gives each its line and its address as written; an image the
+    page has broken that the scan does not know is placed at the body line naming its file."""
     from posixpath import dirname
+    from urllib.parse import unquote
 
     from .render import CASES_DIR
 
@@ -255,15 +257,35 @@ def image_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
     shown = [attrs.get("src") or "" for attrs in map(dict, (a for name, a in sanitize.start_tags(page.html) if name == "img"))
              if "twemoji" not in (attrs.get("class") or "").split()]
     shown = [src for src in shown if judged(src)]
-    if len(shown) == len(written):  # the body's images are the page's, in the same order
-        return [finding(line, url) for line, url in unfit]
-    # Some image is written in a form the scan does not know, or some `![..](..)` is no image on the
-    # page (inside raw HTML it is text): judge the addresses the page holds. MkDocs makes a
-    # Markdown image's address relative to the page's address (cases/<id>/); a raw <img> keeps
-    # the assembly's, relative to the page's folder (engine.page_context).
+    # MkDocs makes a Markdown image's address relative to the page's address (cases/<id>/); a raw
+    # <img> keeps the assembly's, relative to the page's folder (engine.page_context).
     bases = (page.url if page.url.endswith("/") else dirname(page.url), CASES_DIR)
-    bad = [src for src in shown if all(rules.library_image(base, src, at.site_files) is None for base in bases)]
-    return [finding(unfit[n][0] if n < len(unfit) else 0, src) for n, src in enumerate(bad)]
+    broken = [all(rules.library_image(base, src, at.site_files) is None for base in bases) for src in shown]
+    if len(shown) == len(written):  # the body's images are the page's, in the same order: the body's
+        # verdict (the stricter: as the library holds the file, for every flavour), and the page's for an
+        # image the body has fine where the page has not (a decoy the scan took for the page's image)
+        out = [finding(line, url) for line, url in unfit]
+        judged_unfit = set(unfit)
+        bad = [src for (written_one, src, no) in zip(written, shown, broken) if no and written_one not in judged_unfit]
+        if not bad:
+            return out
+    else:  # some image is written in a form the scan does not know (a definition inside `>`,
+        out, bad = [], [src for src, no in zip(shown, broken) if no]  # `![a] [r]`): the page's own
+    for n, src in enumerate(bad):
+        tail = unquote(src.split("#")[0]).lstrip("./").removesuffix("/").removesuffix(".html")
+        line, named = None, src
+        # A case's page (`../b/`, `b.html`) is written `b.md`; a file by its path, else its name.
+        for needle in (tail + ".md", tail, tail.rsplit("/", 1)[-1]) if n < _LOOKED_FOR else ():  # (each a search)
+            if len(needle) > 3 and (line := body.first_line_with(needle)) is not None:
+                named = needle
+                break
+        if line is None:
+            line = unfit[n][0] if n < len(unfit) else 0
+        out.append(finding(line, named))
+    return out
+
+
+_LOOKED_FOR = 100  # images the page has broken that the scan did not see, placed by their file name
 
 
 def _warning_finding(case: Case, warning: str, at: Located, body: _Body, warned: Counter[str]) -> Finding:
@@ -332,7 +354,7 @@ def _raw_links(case: Case) -> Iterator[tuple[scan.Address, str, str, str | None]
     from posixpath import dirname
 
     found = []
-    for address in scan.addresses(case.body):
+    for address in scan.addresses(case.body, case.body):  # code too: Markdown says what is code
         url = html_unescape(address.written)
         kind = rules.url_kind(url)
         if address.tag == "a" and kind in ("relative", "absolute", "fragment"):
@@ -416,7 +438,7 @@ class _Body:
 
     @cached_property
     def _addresses(self) -> list[scan.Address]:
-        return on_page(self.case.body, scan.addresses(self.case.body, self.masked))
+        return on_page(self.case.body, scan.addresses(self.case.body, self.case.body))
 
     @cached_property
     def addresses(self) -> list[tuple[int, str]]:
@@ -493,7 +515,7 @@ class _Body:
 def _unparsable_urls(body: str) -> Iterable[tuple[int, str]]:
     line = scan.line_index(body)
     found = []
-    for address in scan.addresses(body):
+    for address in scan.addresses(body, body):
         try:
             urlsplit(address.written)
         except ValueError:
