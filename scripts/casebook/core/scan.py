@@ -563,13 +563,32 @@ def unused_definitions(body: str) -> list[tuple[int, str]]:
 HTML_COMMENT = re.compile(r"<!--(?:-?>|.*?--!?>|.*\Z)", re.S)
 
 
+class BrowserHTMLParser(_html_parser.HTMLParser):
+    """Python's HTML parser, but for where comments end: Python's ends one only at `-->` and a
+    `<![…` section at `]]>`; a browser ends them as HTML_COMMENT says and at the first `>`
+    (outside SVG). For a text fed whole (`feed` once, then `close`)."""
+
+    def parse_comment(self, i, report=1):
+        end = HTML_COMMENT.match(self.rawdata, i).end()
+        if report:
+            self.handle_comment(self.rawdata[i + 4:end].removesuffix("-->").removesuffix("--!>"))
+        return end
+
+    def parse_html_declaration(self, i):
+        if self.rawdata.startswith("<![", i):
+            end = self.rawdata.find(">", i)
+            return len(self.rawdata) if end < 0 else end + 1
+        return super().parse_html_declaration(i)
+
+
 def html_tags(markup: str) -> list[tuple[str, str, list[tuple[str, str | None]]]]:
     """The tags of a piece of HTML as a browser reads them, in order: ("<", name, attributes) for
     a start tag, ("/", name, []) for an end tag, ("</", name, attributes) for `<x …/>`. A quote
-    starts a value only after `=` (`alt=Tom's` is one value); comments are no tags."""
+    starts a value only after `=` (`alt=Tom's` is one value); comments are no tags, and end where
+    a browser ends them (BrowserHTMLParser)."""
     found: list[tuple[str, str, list[tuple[str, str | None]]]] = []
 
-    class Reader(_html_parser.HTMLParser):
+    class Reader(BrowserHTMLParser):
         def handle_starttag(self, tag, attrs) -> None:
             found.append(("<", tag, attrs))
 
@@ -580,7 +599,7 @@ def html_tags(markup: str) -> list[tuple[str, str, list[tuple[str, str | None]]]
             found.append(("/", tag, []))
 
     reader = Reader(convert_charrefs=True)
-    reader.feed(HTML_COMMENT.sub("", markup) if "<!--" in markup else markup)
+    reader.feed(markup)
     reader.close()
     return found
 
