@@ -99,6 +99,7 @@ BODY_LINE = MINIMAL_CASE.format(id="a").split("\n").index("测试做法。") + 1
     ('<!-->\n<img src="assets/missing.png" alt="缺">\n<!-- end -->', [("E406", 1)]),
     ('<![CDATA[x>\n<img src="assets/missing.png" alt="缺">\n]]>', [("E406", 1)]),  # `<![` ends at its `>`
     ('一\n\n<div>\n<img alt="<!--" src="assets/missing.png">\n</div>', [("E406", 3)]),  # in a value, no comment
+    ('<div>\n<textarea>\n<!--\n</textarea>\n<img src="assets/missing.png" alt="a">\n</div>', [("E401", 1), ("E406", 4)]),  # text there
     ("<div title=it's>\n文字 it's\n</div>", []),
     # An address on an element that has no such attribute: the attribute is the problem, not the address.
     ('一\n\n<ins href="https://example.org/">改</ins> <span src="assets/cover.png">字</span>', [("E409", 2), ("E409", 2)]),

@@ -566,7 +566,10 @@ HTML_COMMENT = re.compile(r"<!--(?:-?>|.*?--!?>|.*\Z)", re.S)
 class BrowserHTMLParser(_html_parser.HTMLParser):
     """Python's HTML parser, but for where comments end: Python's ends one only at `-->` and a
     `<![…` section at `]]>`; a browser ends them as HTML_COMMENT says and at the first `>`
-    (outside SVG). For a text fed whole (`feed` once, then `close`)."""
+    (outside SVG). And the elements whose content is text to a browser (`<textarea><!--</textarea>`
+    holds no comment), not script and style only. For a text fed whole (`feed` once, then `close`)."""
+
+    CDATA_CONTENT_ELEMENTS = ("script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript")
 
     def parse_comment(self, i, report=1):
         end = HTML_COMMENT.match(self.rawdata, i).end()
