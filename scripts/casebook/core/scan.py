@@ -467,7 +467,34 @@ def addresses(body: str, masked: str | None = None) -> list[Address]:
         found += [(*_inner(m.group(2), m.start(2)), "") for m in _REF_TARGET.finditer(masked)]
     if "<" in masked:
         found += [(*_inner(m.group(2), m.start(2), attribute=True), m.group(1).lower()) for m in _HTML_TARGET.finditer(masked)]
+        if _QUOTED_MARKUP.search(masked):  # `title="1>2" href=…`: read those tags as HTML does
+            found = sorted(set(found) | set(_quoted_targets(masked)))
     return [Address(start, end, tag, body[start:end]) for start, end, tag in sorted(found)]
+
+
+# _HTML_TARGET stops at `<` and `>` (linear on hostile lines), so a quoted value holding one
+# (`alt="<!--"`, `title="1>2"`) hides the src/href after it: such text is read again as HTML's
+# tokenizer reads a start tag, in one pass.
+_QUOTED_MARKUP = re.compile(r"=[ \t\n]*(?:\"[^\"<>]*[<>]|'[^'<>]*[<>])")
+_TAG_NAME = re.compile(r"<([A-Za-z][^\s/<>]*)")
+_ATTRIBUTE_NAME = re.compile(r"[\s/]*([^\s/>=][^\s/>=]*)")
+_ATTRIBUTE_VALUE = re.compile(r"\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]*)")
+
+
+def _quoted_targets(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, tag) of every src and href value in the start tags of `text`, a quoted value
+    being all up to its closing quote (`<` and `>` included). Each character is read once."""
+    out, pos = [], 0
+    while (m := _TAG_NAME.search(text, pos)) is not None:
+        tag, k = m.group(1).lower(), m.end()
+        while (a := _ATTRIBUTE_NAME.match(text, k)) is not None:
+            k = a.end()
+            if (v := _ATTRIBUTE_VALUE.match(text, k)) is not None:
+                k = v.end()
+                if a.group(1).lower() in ("src", "href"):
+                    out.append((*_inner(v.group(1), v.start(1), attribute=True), tag))
+        pos = max(k, m.end())
+    return out
 
 
 def inline_links(body: str) -> list[tuple[int, int, str, str]]:
