@@ -101,6 +101,8 @@ BODY_LINE = MINIMAL_CASE.format(id="a").split("\n").index("测试做法。") + 1
     ('一\n\n<div>\n<img alt="<!--" src="assets/missing.png">\n</div>', [("E406", 3)]),  # in a value, no comment
     ('<div>\n<textarea>\n<!--\n</textarea>\n<img src="assets/missing.png" alt="a">\n</div>', [("E401", 1), ("E406", 4)]),  # text there
     ('<p>\n<a title="<!--" href="nothing.md">x</a> <a title="1>2" href="none.md">y</a>\n</p>', [("E407", 1), ("E407", 1)]),
+    ("<!-- <b title=' -->\n\n<p><a title=\"x>y\" href=\"nothing.md\">甲</a></p>\n\n结束 ' 。", [("E407", 2)]),
+    ("<p title='<a href=\"nothing.md\">'>文字</p>", []),  # an address in a title is text
     ("<div title=it's>\n文字 it's\n</div>", []),
     # An address on an element that has no such attribute: the attribute is the problem, not the address.
     ('一\n\n<ins href="https://example.org/">改</ins> <span src="assets/cover.png">字</span>', [("E409", 2), ("E409", 2)]),
@@ -353,6 +355,7 @@ ADDRESS_PIECES = [
     "cbaddr0q", "cbaddrx",  # the probe's own token written in the text
     "<!-->", "<div>\n<img alt=Tom's src=\"assets/a.png\">\n</div>", "<p title=it's>", "it's",  # read as a browser reads them
     '<div><img alt="<!--" src="assets/a.png"></div>', '<div><a title="1>2" href="b.md">z</a></div>',  # `<`, `>` in a value
+    "<!-- <b title=' -->", "' 。", "<p title='<a href=\"b.md\">'>P3</p>",  # a tag in a comment or in a value is none
 ]  # (`<![CDATA[x>` is in the table above: with `<a/href>` after it, Python-Markdown itself drops text)
 
 

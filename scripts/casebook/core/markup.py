@@ -79,7 +79,7 @@ def _probe(body: str) -> tuple[frozenset[int], frozenset[int]] | None:
         return None
     live = set()
     for _, _, attributes in html_tags(html):  # tags as a browser reads them, comments left out
-        for _, value in attributes:
-            if value and prefix in value:
-                live.update(found[int(n)].start for n in token.findall(value))
+        for name, value in attributes:  # a src or href that is the address (not text in a title)
+            if name in ("src", "href") and value and (m := token.match(value.strip())) is not None:
+                live.add(found[int(m.group(1))].start)
     return frozenset(a.start for a in found), frozenset(live)

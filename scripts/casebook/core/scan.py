@@ -476,7 +476,7 @@ def addresses(body: str, masked: str | None = None) -> list[Address]:
 # (`alt="<!--"`, `title="1>2"`) hides the src/href after it: such text is read again as HTML's
 # tokenizer reads a start tag, in one pass.
 _QUOTED_MARKUP = re.compile(r"=[ \t\n]*(?:\"[^\"<>]*[<>]|'[^'<>]*[<>])")
-_TAG_NAME = re.compile(r"<([A-Za-z][^\s/<>]*)")
+_TAG_NAME = re.compile(r"<!--|<([A-Za-z][^\s/<>]*)")  # a comment is skipped whole: no tag in it
 _ATTRIBUTE_NAME = re.compile(r"[\s/]*([^\s/>=][^\s/>=]*)")
 _ATTRIBUTE_VALUE = re.compile(r"\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]*)")
 
@@ -486,6 +486,9 @@ def _quoted_targets(text: str) -> list[tuple[int, int, str]]:
     being all up to its closing quote (`<` and `>` included). Each character is read once."""
     out, pos = [], 0
     while (m := _TAG_NAME.search(text, pos)) is not None:
+        if m.group(1) is None:
+            pos = HTML_COMMENT.match(text, m.start()).end()
+            continue
         tag, k = m.group(1).lower(), m.end()
         while (a := _ATTRIBUTE_NAME.match(text, k)) is not None:
             k = a.end()
