@@ -734,7 +734,7 @@ def apply_edits(original: str, body: str, body_first_line: int, edits: list[Edit
     of the normalised `body` applied; `body_first_line`: the 0-based file line where the body
     starts. Nothing outside the edited spans changes, front matter and line endings included,
     except one: a line that ends in a lone "\r" and is followed by an edited span and a "\n" would
-    read as one "\r\n", a line break fewer than the body has; that "\r" becomes "\n"."""
+    read as one "\r\n", a line break fewer than the body has; that "\r" becomes "\r\n"."""
     starts = [0] + [m.end() for m in _LINE_END.finditer(original)]
     line_of = scan.line_index(body)
 
@@ -747,7 +747,7 @@ def apply_edits(original: str, body: str, body_first_line: int, edits: list[Edit
     def add(piece: str) -> None:
         if piece:
             if piece[0] == "\n" and out and out[-1][-1] == "\r":
-                out[-1] = out[-1][:-1] + "\n"
+                out[-1] += "\n"  # (not "\r" -> "\n": a "\r" before it would then take that "\n")
             out.append(piece)
 
     pos = 0
