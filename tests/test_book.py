@@ -630,6 +630,15 @@ def test_the_book_embeds_exactly_the_library_images_an_address_names():
     assert [b["src"] for b in markdown_blocks("![图](../assets/图.png)", "sub", assets) if b["t"] == "img"] == ["assets/图.png"]
 
 
+def test_the_book_reads_comments_as_the_site_does():
+    """`<!-->` is a whole comment to a browser (Python's parser read on to the next `-->`): the
+    image after it is on the site, so it is in the book."""
+    from casebook.book.compose import markdown_blocks
+
+    blocks = markdown_blocks('<!-->\n<img src="assets/a.png" alt="甲">\n<!-- end -->', "", {"assets/a.png"})
+    assert [(b["alt"], b["src"]) for b in blocks if b["t"] == "img"] == [("甲", "assets/a.png")]
+
+
 def test_markdown_blocks_cover_the_subset_cases_use():
     from casebook.book.compose import markdown_blocks
 

@@ -13,7 +13,6 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from html.parser import HTMLParser
 
 import markdown
 import yaml
@@ -24,7 +23,7 @@ from ..core.model import Case
 from ..core.rules import honors_text, kept_link, library_image, library_url
 from ..core.sanitize import DROP_WITH_CONTENT
 from ..core.markup import STRUCTURE_EXTENSIONS, live_addresses
-from ..core.scan import rewrite_addresses
+from ..core.scan import BrowserHTMLParser, rewrite_addresses
 from ..core.scan import sections as scan_sections
 from ..core.volumes import DEFAULT_VOLUME_PAGES  # noqa: F401  (the budget's one home)
 from ..core.schema import FIELD_BY_KEY, VOCABULARIES, VOCABULARY_LABELS
@@ -422,7 +421,7 @@ class _Node:
         self.tag, self.attrs, self.children = tag, attrs, []
 
 
-class _Tree(HTMLParser):
+class _Tree(BrowserHTMLParser):  # comments and raw text end where a browser (the site) ends them
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.root = _Node("root", {})
