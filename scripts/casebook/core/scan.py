@@ -473,29 +473,26 @@ def addresses(body: str, masked: str | None = None) -> list[Address]:
 
 
 # _HTML_TARGET stops at `<` and `>` (linear on hostile lines), so a quoted value holding one
-# (`alt="<!--"`, `title="1>2"`) hides the src/href after it: such text is read again as HTML's
-# tokenizer reads a start tag, in one pass.
+# (`alt="<!--"`, `title="1>2"`) hides the src/href after it: such tags are read again as html.parser
+# reads a start tag's attributes (its own patterns), in one pass.
 _QUOTED_MARKUP = re.compile(r"=[ \t\n]*(?:\"[^\"<>]*[<>]|'[^'<>]*[<>])")
 _TAG_NAME = re.compile(r"<!--|<([A-Za-z][^\s/<>]*)")  # a comment is skipped whole: no tag in it
-_ATTRIBUTE_NAME = re.compile(r"[\s/]*([^\s/>=][^\s/>=]*)")
-_ATTRIBUTE_VALUE = re.compile(r"\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]*)")
 
 
 def _quoted_targets(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, tag) of every src and href value in the start tags of `text`, a quoted value
-    being all up to its closing quote (`<` and `>` included). Each character is read once."""
+    """(start, end, tag) of every src and href value in the start tags of `text`, read with
+    html.parser's own grammar (as `_start_tag`) but not stopped by `<` or `>` in a quoted value.
+    Each character is read once."""
     out, pos = [], 0
     while (m := _TAG_NAME.search(text, pos)) is not None:
         if m.group(1) is None:
             pos = HTML_COMMENT.match(text, m.start()).end()
             continue
-        tag, k = m.group(1).lower(), m.end()
-        while (a := _ATTRIBUTE_NAME.match(text, k)) is not None:
+        tag, k = m.group(1).lower(), _html_parser.tagfind_tolerant.match(text, m.start() + 1).end()
+        while (a := _html_parser.attrfind_tolerant.match(text, k)) is not None and a.end() > k:
+            if a.group(1).lower() in ("src", "href") and a.group(3):
+                out.append((*_inner(a.group(3), a.start(3), attribute=True), tag))
             k = a.end()
-            if (v := _ATTRIBUTE_VALUE.match(text, k)) is not None:
-                k = v.end()
-                if a.group(1).lower() in ("src", "href"):
-                    out.append((*_inner(v.group(1), v.start(1), attribute=True), tag))
         pos = max(k, m.end())
     return out
 
