@@ -185,9 +185,11 @@ def without_code(html: str) -> str:
 def _body_part(html: str) -> str:
     """The part of a case page the body made: after the fields (`cb-meta`), before the related
     cases (`cb-related`), whose titles are other cases' text (render.render_case)."""
-    meta = html.find('class="cb-meta"')
+    from .render import META_CLASS, RELATED_CLASS
+
+    meta = html.find(f'class="{META_CLASS}"')
     start = html.find("</div>", meta) if meta >= 0 else -1
-    related = html.rfind('class="cb-related"')
+    related = html.rfind(f'class="{RELATED_CLASS}"')
     end = html.rfind("<div", 0, related) if related >= 0 else -1
     return html[start if start >= 0 else 0:end if end >= start else len(html)]
 

@@ -220,6 +220,10 @@ def meta_value(field: Field, value: object, index: Index, uri: str) -> str:
     return LIST_SEPARATOR.get(field.key, "、").join(shown)
 
 
+# The blocks of a case page around its body (publish.py reads the body's part between them).
+META_CLASS, RELATED_CLASS = "cb-meta", "cb-related"
+
+
 def render_case(case: Case, index: Index, options: Options, cases_by_rel: dict[str, str]) -> str:
     uri = case_uri(case.id)
     out = [f"# {esc(case.title)}", ""]
@@ -229,7 +233,7 @@ def render_case(case: Case, index: Index, options: Options, cases_by_rel: dict[s
                 f'!!! warning "{INCOMPLETE_MARK}"', f"    本案例的 {missing} 尚待补充：来源中没有相关内容，欢迎提供可靠资料。", "", "</div>", ""]
     # The summary comes first: search results show the start of a page's text as the teaser.
     out += [f"> {esc(case.summary)}", ""]
-    out += ['<div class="cb-meta" markdown>', ""]
+    out += [f'<div class="{META_CLASS}" markdown>', ""]
     for f in META_FIELDS:
         value = getattr(case, f.key)
         if value:
@@ -239,7 +243,7 @@ def render_case(case: Case, index: Index, options: Options, cases_by_rel: dict[s
         out += [f"![{esc(case.title)}]({url_path(case.cover)}){{ .cb-cover }}", ""]
     out += [rewrite_links(case, cases_by_rel, options.directory_urls).strip("\n"), ""]
     related = index.related[case.id]
-    out += ['<div class="cb-related" markdown data-search-exclude>', ""]
+    out += [f'<div class="{RELATED_CLASS}" markdown data-search-exclude>', ""]
     if related:
         out += ["## 相关案例", ""]
         out += [f"- {case_link(index.by_id[r], uri)}（{esc(index.by_id[r].organization)}）" for r in related]
