@@ -31,6 +31,7 @@ TESTED_IN_TMP_PATH = {
     "E704": ["test_filesystem.test_names_that_collide_on_windows_and_macos"],
     "E705": ["test_filesystem.test_unreadable_folder_and_file_are_findings"],
     "E706": ["test_filesystem.test_names_windows_cannot_hold_are_refused_and_not_published"],
+    "E707": ["test_filesystem.test_a_file_where_a_page_is_written_is_refused"],
     "E601": ["test_e601_missing_taxonomy_skips_vocabulary_checks", "test_e601_taxonomy_not_utf8", "test_e601_taxonomy_yaml_error_at_its_line"],
     "E602": ["test_e602_taxonomy_structure"],
     "E603": ["test_e603_e606_unsafe_vocabulary_values"],

@@ -188,6 +188,33 @@ def test_names_windows_cannot_hold_are_refused_and_not_published(tmp_path, run_c
     assert result.returncode == 1 and "E706" in result.stderr and not (tmp_path / "site").exists()
 
 
+def test_a_file_where_a_page_is_written_is_refused(tmp_path, run_cli) -> None:
+    """A folder `<id>.html/` (or one at a former id, in any case) holds files the offline copy
+    would write where the case's page `cases/<id>.html` goes: E707, and the build stops before
+    writing anything; folders and names beside a page's place pass."""
+    case = MINIMAL_CASE.format(id="a").replace("id: a\n", "id: a\naliases: [old]\n")
+    root = make_library(tmp_path / "lib", {"a.md": case})
+    refused = ["a.html/x.png", "A.Html/y.png", "old.html/z.pdf"]
+    passing = ["a/x.png", "a.htm/x.png", "a.html.png", "ab.html/x.png", "old/a.html/x.png", "b.html/x.png"]
+    for name in refused + passing:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(PNG if name.endswith(".png") else b"%PDF-1.4\n")
+    library = check(root)
+    assert sorted((rel(f.path, root), f.code, f.line) for f in library.findings) == sorted((n, "E707", 1) for n in refused)
+    message = next(f.message for f in library.findings if f.path.endswith("a.html/x.png"))
+    assert "cases/a.html/x.png" in message and "“cases/a.html”" in message
+    for offline in ([], ["--offline"]):
+        result = run_cli("build", "--cases", root, "--site-dir", tmp_path / "site", *offline)
+        assert result.returncode == 1 and "E707" in result.stderr and "Traceback" not in result.stderr
+        assert not (tmp_path / "site").exists()
+    for name in refused:
+        shutil.rmtree(root / name.split("/")[0])
+    assert not check(root).findings
+    result = run_cli("build", "--cases", root, "--site-dir", tmp_path / "site", "--offline")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "site" / "cases" / "a.html.png").is_file() and (tmp_path / "site" / "cases" / "a.html").is_file()
+
+
 def test_the_gate_decides_once_for_every_stage(tmp_path) -> None:
     root = make_library(tmp_path / "lib", {"a.md": MINIMAL_CASE.format(id="a"), "sub/b.md": MINIMAL_CASE.format(id="b")})
     found = walk_library(root)

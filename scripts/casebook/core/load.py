@@ -144,11 +144,17 @@ def _leaves(path: Path, real_root: str, folder: bool) -> str | None:
     return None
 
 
+def same_file(path: str) -> str:
+    """The name Windows, macOS and an unpacked offline copy know a path by: two paths with the same
+    key are one file there (Unicode NFC, case folded)."""
+    return unicodedata.normalize("NFC", path).casefold()
+
+
 def _collisions(rels: list[str]) -> list[tuple[str, str, str]]:
-    """Paths that are one file on Windows and macOS (case folded, Unicode NFC): E704 for each."""
+    """Paths that are one file on Windows and macOS (`same_file`): E704 for each."""
     groups: dict[str, list[str]] = {}
     for rel in rels:
-        groups.setdefault(unicodedata.normalize("NFC", rel).casefold(), []).append(rel)
+        groups.setdefault(same_file(rel), []).append(rel)
     out = []
     for same in groups.values():
         for rel in same if len(same) > 1 else ():

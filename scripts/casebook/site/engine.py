@@ -91,6 +91,11 @@ class PageEngine:
         for uri in sorted(set(uris) - known):
             self.files.append(_generated(config, uri, ""))
 
+    @staticmethod
+    def written_at(uri: str) -> tuple[str, ...]:
+        """Where MkDocs writes the page `uri`: in the site (directory URLs) and in the offline copy."""
+        return tuple(File(uri, None, "", urls).dest_uri for urls in (True, False))
+
     def render_pages(self, uris: list[str], markdown_of: Callable[[str], str | None]) -> dict[str, Rendered]:
         handler = _Collect()
         _MKDOCS_LOG.addHandler(handler)

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 
 from ..core import rules, sanitize, scan
 from ..core.library import Memo, load_library
-from ..core.load import shown_path
+from ..core.load import same_file, shown_path
 from ..core.markup import live_addresses
 from ..core.model import Case, Finding, Library, shown_in
 from ..core.rules import plain_url, url_kind
@@ -69,6 +69,9 @@ class Engine(Protocol):
     def render_pages(self, uris: list[str], markdown_of: Callable[[str], str | None]) -> dict[str, Rendered]:
         """Render `uris` (and the pages their anchors point into), validate anchors as MkDocs does."""
 
+    def written_at(self, uri: str) -> tuple[str, ...]:
+        """The files MkDocs writes the page `uri` to, in each flavour of the site."""
+
 
 @dataclass(frozen=True)
 class Located:
@@ -93,11 +96,14 @@ def check_library(root: Path, context_for: Callable[[Library], tuple[Mapping[str
     core.library.Memo (files that did not change are not read again; pages are rendered again)."""
     library = load_library(root, today, memo)
     cases = [c for c in library.published if needs_check(c.body)]
-    if not cases:
+    near = near_pages(library)
+    if not cases and not near:
         return library
     from .render import case_uri, library_file_uri  # the page names: imported only when pages are rendered
 
     pages, engine = context_for(library)
+    shown_root = shown_path(library.root)
+    findings = placement_findings(near, pages, engine, shown_root)
     cases_by_rel = {c.rel: c.id for c in library.published}  # as render_site maps them
     # a raw link's #anchor is checked against its page's anchors: render the pages they point into
     targets = {t for case in cases for t in raw_anchor_targets(case, cases_by_rel)} - {c.rel for c in cases}
@@ -105,15 +111,49 @@ def check_library(root: Path, context_for: Callable[[Library], tuple[Mapping[str
     rendered = engine.render_pages(uris, pages.get)
     anchors = {rel: page.anchors for rel, cid in cases_by_rel.items()
                if (page := rendered.get(case_uri(cid))) is not None and page.error is None}  # a broken page says so itself
-    shown_root = shown_path(library.root)
     shown = {c.rel: shown_in(shown_root, c.rel) for c in library.cases}
     files = frozenset(library.assets)
     site_files = frozenset(map(library_file_uri, files))
-    findings: list[Finding] = []
     for case in cases:
         at = Located(shown[case.rel], case.body_line, cases_by_rel, files, site_files, anchors)
         findings += page_findings(case, rendered[case_uri(case.id)], at)
     return library.with_findings(findings, shown)
+
+
+def near_pages(library: Library) -> list[str]:
+    """The library's files that could be written where a case page is, or inside it. A page
+    cases/<id>.md is written at cases/<id>/… or cases/<id>.… and ids hold no dot, so only a file
+    whose first name (as Windows knows it) is an id or begins with `<id>.` can meet one; whether
+    it does is MkDocs' to say (`placement_findings`), and MkDocs is loaded only for these."""
+    stems = {same_file(name) for c in library.published for name in (c.id, *c.aliases)}
+    out = []
+    for rel in library.assets:
+        first = same_file(rel.split("/", 1)[0])
+        if first in stems or first.partition(".")[0] in stems:
+            out.append(rel)
+    return out
+
+
+def placement_findings(rels: list[str], pages: Mapping[str, str], engine: Engine, shown_root: str) -> list[Finding]:
+    """E707: a library file published at the path MkDocs writes a page to, inside it, or as the
+    folder holding it, in either flavour (`<id>.html/` beside the offline copy's `<id>.html`):
+    the build would stop there. Paths are compared as Windows knows them (the offline copy's)."""
+    from .render import library_file_uri
+
+    if not rels:
+        return []
+    written = {same_file(path): path for uri in sorted(pages) for path in engine.written_at(uri)}
+    out = []
+    for rel in rels:
+        published = same_file(library_file_uri(rel))
+        for key, path in written.items():
+            if published == key or key.startswith(published + "/") or published.startswith(key + "/"):
+                out.append(Finding(shown_in(shown_root, rel), 1, "E707",
+                                   f"“{rel}”在站点中发布为“{library_file_uri(rel)}”，与页面“{path}”占了同一个位置"
+                                   "（同一个文件，或一个是另一个所在的文件夹），构建会停在这里；请给它或它所在的文件夹改名",
+                                   CODE_BY_ID["E707"].severity))
+                break
+    return out
 
 
 # -- MkDocs' warnings ------------------------------------------------------------------------------
