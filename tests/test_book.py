@@ -668,3 +668,56 @@ def test_markdown_blocks_cover_the_subset_cases_use():
     # Only library files are images; the others keep their caption.
     assert [(b["src"], b["alt"]) for b in blocks[5:8]] == [("assets/a.png", "图注"), (None, "外部"), (None, "缺失")]
     assert "alert" not in str(blocks)
+
+
+DEEP_BODIES = {  # nesting the site shows and validate passes, far past what Typst and Word can indent
+    "quotes": "\n".join(">" * n + f" 第{n}层" for n in range(1, 41)),
+    "lists": "\n".join("    " * n + f"- 第{n + 1}层" for n in range(40)),
+    "numbered": "\n".join("    " * n + f"1. 第{n + 1}层" for n in range(40)),
+    "quoted lists": "\n".join("> " * n + f"- 第{n}层" for n in range(1, 31)),
+    "raw HTML": "<div>" * 3000 + "第1层" + "</div>" * 3000 + "\n\n" + "<ul><li>" * 500 + "第2层" + "</li></ul>" * 500,
+}
+
+
+def _depth(blocks: list[dict]) -> int:
+    inner = [_depth(b["blocks"]) for b in blocks if b["t"] == "quote"]
+    inner += [_depth(item) for b in blocks if b["t"] == "list" for item in b["items"]]
+    return 1 + max(inner, default=0)
+
+
+def _texts(blocks: list[dict]) -> str:
+    out = []
+    for b in blocks:
+        out += [r["v"] for r in b.get("runs", [])]
+        out += [_texts(b["blocks"])] if b["t"] == "quote" else [_texts(item) for item in b.get("items", [])]
+    return "".join(out)
+
+
+@pytest.mark.parametrize("name", sorted(DEEP_BODIES))
+def test_nesting_deeper_than_the_book_indents_keeps_every_word(name):
+    """Lists and quotes nested past MAX_NESTING are set at that depth (Typst stopped on 30 levels
+    with "maximum show rule depth exceeded", Python on 3,000 <div>s), every level's text kept in order."""
+    from casebook.book.compose import MAX_NESTING, markdown_blocks
+
+    body = DEEP_BODIES[name]
+    blocks = markdown_blocks(body)
+    assert _depth(blocks) <= MAX_NESTING + 1
+    levels = [int(n) for n in re.findall(r"第(\d+)层", _texts(blocks))]
+    assert levels == [int(n) for n in re.findall(r"第(\d+)层", body)]
+
+
+def test_a_book_of_deep_nesting_is_typeset(run_cli, tmp_path):
+    """The real PDF (Typst) and Word files of a case holding every deep body above."""
+    cases = tmp_path / "cases"
+    shutil.copytree(VALID, cases)
+    case = next(p for p in sorted(cases.glob("*.md")))
+    deep = "\n\n".join(DEEP_BODIES.values())
+    case.write_text(case.read_text(encoding="utf-8").replace("\n## 主要做法\n", f"\n## 主要做法\n\n{deep}\n\n", 1), encoding="utf-8")
+    assert run_cli("validate", "--cases", cases).returncode == 0
+    result = make_book(run_cli, cases, tmp_path / "out")
+    assert result.returncode == 0, result.stdout + result.stderr
+    [pdf] = (tmp_path / "out").glob("*.pdf")
+    text = squash("".join(page.extract_text() for page in PdfReader(pdf).pages))
+    assert all(f"第{n}层" in text for n in range(1, 41))
+    [word] = (tmp_path / "out").glob("*.docx")
+    assert all(f"第{n}层" in squash(docx.Document(word).element.body.xml) for n in (1, 30, 40))

@@ -421,6 +421,11 @@ class _Node:
         self.tag, self.attrs, self.children = tag, attrs, []
 
 
+# Elements inside this many others are read as their text (and images): the book walks the tree
+# recursively, and raw HTML the site shows can nest thousands deep (`<div>` × 3,000).
+MAX_TREE_DEPTH = 100
+
+
 class _Tree(BrowserHTMLParser):  # comments and raw text end where a browser (the site) ends them
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -428,6 +433,8 @@ class _Tree(BrowserHTMLParser):  # comments and raw text end where a browser (th
         self.stack = [self.root]
 
     def handle_starttag(self, tag, attrs):
+        if len(self.stack) > MAX_TREE_DEPTH and tag not in _VOID:
+            return
         node = _Node(tag, {k: v or "" for k, v in attrs})
         self.stack[-1].children.append(node)
         if tag not in _VOID:
@@ -463,11 +470,18 @@ def html_blocks(html: str, assets: set[str] | frozenset[str] = frozenset()) -> l
     return _Blocks("", assets).blocks(tree.root.children)
 
 
+# Lists and quotes the book indents, one inside another: a deeper one is set at this depth, its
+# items still marked. Typst stops on a tree a few dozen levels deep (its JSON reader and its show
+# rules have depth limits) and Word's indent would outrun the page; the site shows every level.
+MAX_NESTING = 8
+
+
 class _Blocks:
     def __init__(self, base: str, assets) -> None:
         self.base, self.assets = base, assets
 
-    def blocks(self, nodes) -> list[dict]:
+    def blocks(self, nodes, depth: int = 0) -> list[dict]:
+        """Blocks of `nodes`, inside `depth` lists and quotes."""
         out: list[dict] = []
         runs: list[dict] = []  # loose inline content between blocks
 
@@ -491,13 +505,18 @@ class _Blocks:
                 if _text_of(r).strip():
                     out.append({"t": "h", "level": int(tag[1]), "runs": _trim(r)})
             elif tag in ("ul", "ol"):
-                items = [self.blocks(li.children) for li in node.children if isinstance(li, _Node) and li.tag == "li"]
+                items = [self.blocks(li.children, depth + 1) for li in node.children if isinstance(li, _Node) and li.tag == "li"]
                 start = int(node.attrs.get("start", "1")) if node.attrs.get("start", "1").isdigit() else 1
-                out.append({"t": "list", "ordered": tag == "ol", "start": start, "items": items})
+                if depth < MAX_NESTING:
+                    out.append({"t": "list", "ordered": tag == "ol", "start": start, "items": items})
+                else:
+                    for n, item in enumerate(items, start):
+                        out.extend(_marked(f"{n}." if tag == "ol" else "•", item))
             elif tag == "pre":
                 out.append({"t": "code", "text": _plain(node).rstrip("\n")})
             elif tag == "blockquote":
-                out.append({"t": "quote", "blocks": self.blocks(node.children)})
+                inner = self.blocks(node.children, depth + 1)
+                out.extend([{"t": "quote", "blocks": inner}] if depth < MAX_NESTING else inner)
             elif tag == "table":
                 out.append({"t": "table", "rows": self.table_rows(node)})
             elif tag == "hr":
@@ -505,7 +524,7 @@ class _Blocks:
             elif tag in _SKIP:
                 continue
             else:  # div, section, li-like containers: their content
-                out.extend(self.blocks(node.children))
+                out.extend(self.blocks(node.children, depth))
         flush()
         return out
 
@@ -566,6 +585,14 @@ class _Blocks:
 _BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "pre", "blockquote", "table", "hr", "div",
                "section", "article", "figure", "figcaption", "details", "summary", "dl", "dt", "dd", "li",
                "thead", "tbody", "tr", "td", "th"} | _SKIP
+
+
+def _marked(marker: str, item: list[dict]) -> list[dict]:
+    """A list item set as paragraphs (below MAX_NESTING): its marker begins its first paragraph."""
+    run = {"v": marker + " ", "b": False, "i": False, "code": False, "url": None}
+    if item and item[0]["t"] == "p":
+        return [{**item[0], "runs": [run, *item[0]["runs"]]}, *item[1:]]
+    return [{"t": "p", "runs": [{**run, "v": marker}]}, *item]
 
 
 def _descendants(node: _Node, tag: str):
