@@ -63,6 +63,65 @@ def test_a_body_without_markup_publishes_unchanged(body: str) -> None:
     assert sanitize.removed(page.html, sanitize.clean(page.html)) == []
 
 
+# Nesting without markup characters: list markers, quotes and indents at a line's start, emphasis.
+_NEST_UNITS = ["- ", "* ", "+ ", "1. ", "2) ", "> ", "    ", "\t"]
+
+
+@st.composite
+def nested_bodies(draw) -> str:
+    """Lines whose start nests lists and quotes up to (and past) the bound `needs_check` reads,
+    with emphasis wrapped around their text as deep as the marks allow."""
+    lines = []
+    for _ in range(draw(st.integers(1, 3))):
+        prefix = "".join(draw(st.lists(st.sampled_from(_NEST_UNITS), min_size=1, max_size=40)))
+        marks = draw(st.sampled_from(["*", "_", "**", "__", "*甲 ", "**乙 "]))
+        depth = draw(st.integers(0, 120))
+        closing = marks[::-1].strip() if marks.endswith(" ") else marks
+        lines.append(prefix + "文" + marks * depth + "字" + (" " + closing) * depth if marks.endswith(" ")
+                     else prefix + "文" + marks * depth + "字" + marks * depth)
+    return "\n".join(lines)
+
+
+@settings(max_examples=40, deadline=None)
+@given(nested_bodies())
+def test_a_body_nested_under_the_bounds_renders(body: str) -> None:
+    """The other half of the shortcut: the structure a body without markup characters can nest is
+    bounded by what `needs_check` reads (E422 is for the rest), so what it lets through renders."""
+    assume(not needs_check(body))
+    page = render_body(body)
+    assert page.error is None and page.warnings == ()
+    assert sanitize.removed(page.html, sanitize.clean(page.html)) == []
+
+
+def test_the_deepest_bodies_under_the_bounds_render() -> None:
+    """Hand-made extremes just under both bounds at once (63 characters of nesting at a line's
+    start, 199 emphasis marks), nesting lists, quotes and emphasis in one another."""
+    for prefix in ("- " * 31 + " ", "> " * 31 + " ", "    " * 15 + "- ", "1. " * 21, ">" * 63, "- > " * 15 + "- "):
+        for marks in ("*" * 99 + "字" + "*" * 99, "**甲 " * 49 + "字" + " 甲**" * 49, "_" * 99 + "字" + "_" * 99):
+            body = "正文\n" + prefix + "文" + marks
+            assert not needs_check(body), (prefix, marks[:8])
+            page = render_body(body)
+            assert page.error is None and page.warnings == (), (prefix, marks[:8], page.error)
+
+
+@pytest.mark.parametrize(("nested", "at"), [
+    ("- " * 600 + "层", 1),  # 600 lists, one in another, on one line
+    ("1. " * 600 + "层", 1),
+    ("**粗 " * 1000 + "字" + " 粗**" * 1000, 1),  # emphasis a thousand deep
+    ("*" * 3000 + "字" + "*" * 3000, 1),
+])
+def test_e422_nesting_past_the_recursion_limit_at_its_line(nested: str, at: int, tmp_path, run_cli) -> None:
+    """Python-Markdown recurses as deep as a body nests, and stops with a RecursionError (the build
+    did, with a traceback, on a body validate had passed without rendering it): E422 at the line,
+    and the build stops with the same finding."""
+    body = "第一段。\n\n" + nested
+    root = make_library(tmp_path / "lib", {"a.md": case_with(body)})
+    library = check(root)
+    assert [(f.code, f.line) for f in library.findings] == [("E422", BODY_LINE + 1 + at)]
+    result = run_cli("build", "--cases", root, "--site-dir", tmp_path / "site")
+    assert result.returncode == 1 and "E422" in result.stderr and "Traceback" not in result.stderr + result.stdout
+
+
 @pytest.mark.parametrize("body", ["## md-header\n\n正文", "# \\_\\_init\\_\\_\n\n正文", "Title\n===\n\nmd-x\n---\n"])
 def test_headings_never_get_a_reserved_id(body: str) -> None:
     page = render_body(body)

@@ -108,6 +108,8 @@ class PageEngine:
                 pages[uri] = page
                 if error is SLOW:
                     out[uri] = Rendered(error=f"生成这一页超过 {deadline.RENDER_SECONDS} 秒", slow=True)
+                elif error is DEEP:
+                    out[uri] = Rendered(error="页面的结构嵌套太深，超出了 Python 的递归层数", deep=True)
                 else:
                     out[uri] = Rendered(page.content or "", tuple(handler.messages), error, url=page.url,
                                         anchors=frozenset(page.present_anchor_ids or ()))
@@ -137,12 +139,15 @@ class PageEngine:
                 page.render(self.config, self.files)
         except deadline.TooSlow:
             return page, SLOW
+        except RecursionError:  # Python-Markdown recurses as deep as the nesting (lists, quotes, emphasis)
+            return page, DEEP
         except Exception as exc:  # what MkDocs raises here stops a real build: report it, do not crash
             return page, f"{type(exc).__name__}: {exc}"
         return page, None
 
 
 SLOW = "slow"  # _render's error for a page over the time limit (core/deadline.py)
+DEEP = "deep"  # _render's error for a page nested deeper than Python's recursion limit
 
 
 def _generated(config: MkDocsConfig, uri: str, content: str) -> File:

@@ -12,8 +12,10 @@ of the library's images (E418: a broken image, and the book cannot hold it), and
 
 A page is rendered only when its body could make a difference (`needs_check`): a body without any
 of the characters that start markup (raw HTML, links, attribute lists, entities, emoji shortcodes,
-definition lists, code fences, admonitions) renders to the plain Markdown tags the sanitiser keeps.
-tests/test_publish_check.py proves that claim on generated bodies against the real renderer.
+definition lists, code fences, admonitions) renders to the plain Markdown tags the sanitiser keeps,
+unless it nests lists, quotes or emphasis deep enough to approach Python's recursion limit
+(`could_nest_deep`; past it, E422). tests/test_publish_check.py proves both claims on generated
+bodies against the real renderer.
 
 `fix_edits` is `validate --fix`: the sanitiser's own verdict on each of a contributor's raw tags
 (`sanitize.clean_tag`), written back into the source.
@@ -46,10 +48,22 @@ from ..core.schema import CODE_BY_ID, IMAGE_SUFFIXES
 # Characters without which a body renders to plain paragraphs, lists, emphasis, headings, tables,
 # quotes and code blocks only (see the module docstring; proven by a property test).
 TRIGGERS = ("<", "[", "{", ":", "&", "`", "~~~", "!!!")
+# Those render with recursion as deep as their nesting, which Python-Markdown takes past Python's
+# recursion limit at a few hundred levels (E422): lists and quotes are written at a line's start,
+# emphasis with `*` and `_`. A body under both bounds is nowhere near it (proven on the deepest
+# bodies under them); one over them is rendered, as any body with markup is.
+_NESTING_AT_LINE_START = re.compile(r"[ \t>*+\-.\d)]{64}")
+_NESTING_AFTER_A_BREAK = re.compile(r"\n[ \t>*+\-.\d)]{64}")
+_EMPHASIS_MARKS = 200
 
 
 def needs_check(body: str) -> bool:
-    return any(t in body for t in TRIGGERS)
+    return any(t in body for t in TRIGGERS) or could_nest_deep(body)
+
+
+def could_nest_deep(body: str) -> bool:
+    return (body.count("*") + body.count("_") >= _EMPHASIS_MARKS or _NESTING_AT_LINE_START.match(body) is not None
+            or _NESTING_AFTER_A_BREAK.search(body) is not None)
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,7 @@ class Rendered:
     warnings: tuple[str, ...] = ()
     error: str | None = None
     slow: bool = False  # stopped after the time a page may take (engine.RENDER_SECONDS)
+    deep: bool = False  # stopped at Python's recursion limit (nesting hundreds of levels deep)
     url: str = ""  # the page's address in the site (its images' addresses are relative to it)
     anchors: frozenset[str] = frozenset()  # the ids a link's #anchor may name (MkDocs' present_anchor_ids)
 
@@ -170,6 +185,14 @@ def page_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
 
     if page.slow:
         add(at.body_line, "E417", f"{page.error}：正文中的标记（如成千上万个没有闭合的 `<a`、`[`）多到渲染程序要很久，构建会同样停在这里；请删去这些字符或改写这一段")
+        return out
+    if page.deep:
+        nested = _NESTING_AFTER_A_BREAK.search("\n" + case.body)
+        lines = case.body.split("\n")
+        line = at.body_line + (case.body.count("\n", 0, nested.start()) if nested else  # else: the line richest in emphasis
+                               max(range(len(lines)), key=lambda n: lines[n].count("*") + lines[n].count("_")))
+        add(line, "E422", f"{page.error}：正文的列表、引用或强调一层套一层，深到几百层，构建会同样停在这里；"
+                          "请改成几层以内，或写成普通段落")
         return out
     if page.error is not None:
         for line, url in _unparsable_urls(case.body):
