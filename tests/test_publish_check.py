@@ -122,6 +122,21 @@ def test_e422_nesting_past_the_recursion_limit_at_its_line(nested: str, at: int,
     assert result.returncode == 1 and "E422" in result.stderr and "Traceback" not in result.stderr + result.stdout
 
 
+@pytest.mark.parametrize("body", ["若 x<y 且 c='甲'，则乙。\n\n第二段。", '比例 a<b c="1" 的情况'])
+def test_a_less_than_sign_read_as_a_tag_is_named_with_what_to_write(body: str, tmp_path) -> None:
+    """A `<` before letters in prose, with a quote later on, begins a raw tag that swallows the
+    page around it: one finding at its line that names the opening and says how to write a
+    less-than sign; both ways it suggests publish unchanged."""
+    root = make_library(tmp_path / "lib", {"a.md": case_with(body)})
+    [finding] = check(root).findings
+    opening = "`<" + body.split("<")[1][0] + "`"
+    assert (finding.code, finding.line) == ("E409", BODY_LINE)
+    assert opening in finding.message and "&lt;" in finding.message and "markdown" not in finding.message
+    for fixed in (body.replace("<", "&lt;"), body.replace("<", "< ")):
+        (root / "a.md").write_text(case_with(fixed), encoding="utf-8")
+        assert not check(root).findings, fixed
+
+
 @pytest.mark.parametrize("body", ["## md-header\n\n正文", "# \\_\\_init\\_\\_\n\n正文", "Title\n===\n\nmd-x\n---\n"])
 def test_headings_never_get_a_reserved_id(body: str) -> None:
     page = render_body(body)

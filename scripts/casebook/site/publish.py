@@ -618,7 +618,9 @@ def sanitiser_findings(case: Case, html: str, cleaned: str, at: Located, body: _
                     out.append(_removal_finding(at, at.body_line + tag.line, name, value, tag))
     if +gone:  # made by Markdown syntax: the line of the removed value in the body
         removed_tags = {name for name, _ in gone if "[" not in name}
-        cause = min((f.line for f in out), default=None) or _unclosed_tag_line(body, at)
+        cause = min((f.line for f in out), default=None)
+        left_open = _unclosed_tag(body, at) if cause is None else None
+        cause = cause or (left_open and left_open[0])
         for (name, value), n in sorted((+gone).items()):
             if name.partition("[")[0] in removed_tags and "[" in name:
                 continue
@@ -627,7 +629,12 @@ def sanitiser_findings(case: Case, html: str, cleaned: str, at: Located, body: _
                 # Not in the body at all: the page around it (its generated parts) came out
                 # differently because of the raw HTML reported above (an unclosed <body>, say).
                 finding = _removal_finding(at, cause, name, value, None)
-                out += [replace(finding, message="这里的 HTML 打乱了页面的其余部分：" + finding.message)] * n
+                if left_open:  # a tag begun and never ended: often a less-than sign in prose (`x<y c='…'`)
+                    message = (f"这一行的 `{left_open[1]}` 被当成了 HTML 标签的开头，却没有用 `>` 结束，页面的其余部分因此被打乱"
+                               "（发布时会被改动）；如果这里是小于号，请写成 `&lt;` 或在 `<` 后面加一个空格；如果是 HTML 标签，请把它写完整")
+                else:
+                    message = "这里的 HTML 打乱了页面的其余部分：" + finding.message
+                out += [replace(finding, message=message)] * n
             else:  # the k-th removal of the same value at the k-th place that writes it, as far as there are such
                 lines = lines or [0]
                 out += [_removal_finding(at, at.body_line + lines[min(k, len(lines) - 1)], name, value, None) for k in range(n)]
@@ -665,19 +672,28 @@ def tag_removals(body: str) -> list[tuple[scan.RawTag, list[tuple[str, str]]]]:
     return out
 
 
-_TAG_OPENING = re.compile(r"<[A-Za-z!/?]")
+_TAG_OPENING = re.compile(r"<[A-Za-z!/?][\w:-]*")
 
 
-def _unclosed_tag_line(body: _Body, at: Located) -> int | None:
-    """The file line of the last tag the body leaves open (`<iframe src=x <`): the raw HTML block
-    it starts runs on into the rest of the page. A line leaves one open when a tag opens after its
-    last `>` (looked for from there: from every `<`, a line of `<a<a…<a>` was read to its end)."""
-    found = [i for i, line in enumerate(body.masked.split("\n")) if leaves_a_tag_open(line)]
-    return at.body_line + found[-1] if found else None
+def _unclosed_tag(body: _Body, at: Located) -> tuple[int, str] | None:
+    """(file line, the opening as written, `<y`) of the last tag the body leaves open (`<iframe
+    src=x <`): the raw HTML block it starts runs on into the rest of the page. A line leaves one
+    open when a tag opens after its last `>` (looked for from there: from every `<`, a line of
+    `<a<a…<a>` was read to its end)."""
+    lines = body.masked.split("\n")
+    for i in range(len(lines) - 1, -1, -1):
+        if (opening := _open_tag(lines[i])) is not None:
+            return at.body_line + i, opening
+    return None
+
+
+def _open_tag(line: str) -> str | None:
+    m = _TAG_OPENING.search(line, line.rfind(">") + 1)
+    return m.group() if m else None
 
 
 def leaves_a_tag_open(line: str) -> bool:
-    return _TAG_OPENING.search(line, line.rfind(">") + 1) is not None
+    return _open_tag(line) is not None
 
 
 def _lines_of(body: _Body, name: str, value: str) -> list[int]:
