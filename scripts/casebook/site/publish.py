@@ -672,7 +672,7 @@ def tag_removals(body: str) -> list[tuple[scan.RawTag, list[tuple[str, str]]]]:
     return out
 
 
-_TAG_OPENING = re.compile(r"<[A-Za-z!/?][\w:-]*")
+_TAG_OPENING = re.compile(r"<[A-Za-z!/?][A-Za-z0-9:-]*")
 
 
 def _unclosed_tag(body: _Body, at: Located) -> tuple[int, str] | None:
