@@ -11,13 +11,14 @@ import html
 import io
 import json
 import re
+import string
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import markdown
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from mkdocs.config import load_config
 
@@ -67,6 +68,27 @@ def test_esc_gives_text_only(md: markdown.Markdown, text: str) -> None:
     parsed = Page()
     parsed.feed(out)
     assert [tag for tag, _, _ in parsed.elements] == ["p"], out
+
+
+def test_esc_backslashes_only_what_markdown_unescapes(md: markdown.Markdown) -> None:
+    """A backslash before a character Markdown does not list as escapable stays on the page."""
+    from casebook.site.render import BACKSLASHED
+
+    assert set(BACKSLASHED) <= set(md.ESCAPED_CHARS)
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=string.punctuation + " 中文年~～\n", max_size=40))
+@example("2019~2021年")
+@example("~~~ 代码")
+def test_esc_shows_the_text_as_written(md: markdown.Markdown, text: str) -> None:
+    """What the reader sees is the field as written (line breaks as spaces): no backslash added,
+    no character lost. (`~` showed as a backslash and `~` on every page that printed a title with a range.)"""
+    md.reset()
+    out = md.convert(f"前 {esc(text)} 后")
+    assert out.startswith("<p>") and out.endswith("</p>"), out
+    shown = html.unescape(re.sub(r"<[^>]*>", "", out))
+    assert " ".join(shown.split()) == " ".join(f"前 {text} 后".split())
 
 
 # -- the sanitiser on case HTML -----------------------------------------------------------------------

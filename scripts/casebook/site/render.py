@@ -50,9 +50,13 @@ class Site:
 # HTML's & < > as entities, Markdown's punctuation backslash-escaped: one C-speed translate.
 # `:` as an entity: `:smile:` would become a twemoji <img> from a CDN. Line breaks as spaces: a
 # field's text is inline and must not start a Markdown block (a code block, `--8<--` ...).
+# A backslash escapes only the characters Markdown lists as escapable (its ESCAPED_CHARS with the
+# site's extensions; a test holds the two together); `~` is not one of them (`\~` showed as
+# itself, “2019\~2021年”), so it is an entity: a `~~~` fence still cannot begin.
+BACKSLASHED = "\\`*_{}[]()#+!|"
 _ESCAPES = str.maketrans({
-    "&": "&amp;", "<": "&lt;", ">": "&gt;", ":": "&#58;", "\n": " ", "\r": " ", "\t": " ",
-    **{c: "\\" + c for c in "\\`*_{}[]()#+!|~"},
+    "&": "&amp;", "<": "&lt;", ">": "&gt;", ":": "&#58;", "~": "&#126;", "\n": " ", "\r": " ", "\t": " ",
+    **{c: "\\" + c for c in BACKSLASHED},
 })
 
 
