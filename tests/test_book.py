@@ -721,3 +721,56 @@ def test_a_book_of_deep_nesting_is_typeset(run_cli, tmp_path):
     assert all(f"第{n}层" in text for n in range(1, 41))
     [word] = (tmp_path / "out").glob("*.docx")
     assert all(f"第{n}层" in squash(docx.Document(word).element.body.xml) for n in (1, 30, 40))
+
+
+def _with_resolution(png: bytes, per_metre: int) -> bytes:
+    """The PNG with a pHYs chunk (its resolution) of `per_metre` pixels per metre both ways."""
+    import struct
+    import zlib
+
+    data = struct.pack(">IIB", per_metre, per_metre, 1)
+    chunk = struct.pack(">I", len(data)) + b"pHYs" + data + struct.pack(">I", zlib.crc32(b"pHYs" + data))
+    end_of_ihdr = 8 + 4 + 4 + 13 + 4
+    return png[:end_of_ihdr] + chunk + png[end_of_ihdr:]
+
+
+def test_list_starts_are_read_as_html_reads_them():
+    """`<ol start>` numbers from ASCII digits only, within a 32-bit number (`²` was int() of a
+    Unicode digit: a traceback; 10²¹ reached Typst as a float: no PDF)."""
+    from casebook.book.compose import markdown_blocks
+
+    for start, expected in (("3", 3), (" 7 ", 7), ("²", 1), ("١٢", 1), ("1" + "0" * 21, 1), ("2147483647", 2147483647), ("-2", 1), ("x", 1)):
+        [block] = markdown_blocks(f'<ol start="{start}"><li>项</li></ol>')
+        assert block["start"] == expected, start
+
+
+def test_picture_sizes_whatever_the_resolution_an_image_claims():
+    from docx.shared import Inches
+
+    from casebook.book.docx import PICTURE_MAX_HEIGHT, TEXT_WIDTH, picture_size
+
+    assert picture_size(144, 72, 72, 72) == (Inches(2), Inches(1))
+    assert picture_size(144, 72, 0, 0) == (Inches(2), Inches(1))  # 1 pixel per metre: read as 72 dpi
+    assert picture_size(144, 72, 54_000_000, 54_000_000) == (Inches(2), Inches(1))
+    width, height = picture_size(100_000, 10, 72, 72)
+    assert width == TEXT_WIDTH and height >= 1
+    assert picture_size(10, 100_000, 72, 72)[1] == PICTURE_MAX_HEIGHT
+
+
+def test_a_book_with_odd_list_starts_and_image_resolutions_is_made(run_cli, tmp_path):
+    """The real PDF and Word file of a case whose raw HTML lists start at `²` and at 10²¹, with
+    pictures claiming one pixel per metre and two billion (a division by zero in Word's writer)."""
+    cases = tmp_path / "cases"
+    shutil.copytree(VALID, cases)
+    png = (VALID / "assets" / "cover.png").read_bytes()
+    (cases / "assets" / "low.png").write_bytes(_with_resolution(png, 1))
+    (cases / "assets" / "high.png").write_bytes(_with_resolution(png, 2_147_483_647))
+    body = ('<ol start="²"><li>第一项</li></ol>\n\n<ol start="1000000000000000000000"><li>第二项</li></ol>\n\n'
+            "![低](assets/low.png)\n\n![高](assets/high.png)")
+    case = next(p for p in sorted(cases.glob("*.md")))
+    case.write_text(case.read_text(encoding="utf-8").replace("\n## 主要做法\n", f"\n## 主要做法\n\n{body}\n\n", 1), encoding="utf-8")
+    assert run_cli("validate", "--cases", cases).returncode == 0
+    result = make_book(run_cli, cases, tmp_path / "out")
+    assert result.returncode == 0, result.stdout + result.stderr
+    [word] = (tmp_path / "out").glob("*.docx")
+    assert len(docx.Document(word).inline_shapes) >= 2

@@ -506,7 +506,7 @@ class _Blocks:
                     out.append({"t": "h", "level": int(tag[1]), "runs": _trim(r)})
             elif tag in ("ul", "ol"):
                 items = [self.blocks(li.children, depth + 1) for li in node.children if isinstance(li, _Node) and li.tag == "li"]
-                start = int(node.attrs.get("start", "1")) if node.attrs.get("start", "1").isdigit() else 1
+                start = _list_start(node.attrs.get("start", "1"))
                 if depth < MAX_NESTING:
                     out.append({"t": "list", "ordered": tag == "ol", "start": start, "items": items})
                 else:
@@ -585,6 +585,15 @@ class _Blocks:
 _BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "pre", "blockquote", "table", "hr", "div",
                "section", "article", "figure", "figcaption", "details", "summary", "dl", "dt", "dd", "li",
                "thead", "tbody", "tr", "td", "th"} | _SKIP
+
+
+def _list_start(value: str) -> int:
+    """An `<ol start>` as the book numbers from it: ASCII digits only (`²` is a digit to Python,
+    not to HTML), up to 2³¹−1 (a larger one reached Typst as a float); else 1."""
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > 2**31 - 1:
+        return 1
+    return int(value)
 
 
 def _marked(marker: str, item: list[dict]) -> list[dict]:

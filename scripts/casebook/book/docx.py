@@ -17,9 +17,10 @@ import docx
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.image.exceptions import UnrecognizedImageError
+from docx.image.image import Image as DocxImage
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt, RGBColor
+from docx.shared import Cm, Inches, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from ..core.schema import INCOMPLETE_MARK, INCOMPLETE_NOTE
@@ -218,17 +219,28 @@ class Writer:
             p = self.paragraph(indent=False)
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
             try:
-                shape = p.add_run().add_picture(str(path))
+                image = DocxImage.from_file(str(path))
             except UnrecognizedImageError:  # validate refuses it first (E421): one sentence, no traceback
                 raise BookError(f"{path.as_posix()} 不是 Word 能读的图片，没有生成 Word 版案例汇编；请运行 casebook validate（E421）") from None
-            scale = min(1.0, TEXT_WIDTH / shape.width, PICTURE_MAX_HEIGHT / shape.height)
-            if scale < 1:
-                shape.width, shape.height = int(shape.width * scale), int(shape.height * scale)
+            width, height = picture_size(image.px_width, image.px_height, image.horz_dpi, image.vert_dpi)
+            p.add_run().add_picture(str(path), width=width, height=height)
             self.pictures += 1
             if alt:
                 add_run(self.paragraph("Caption", indent=False), alt)
         else:  # a format Word cannot embed (SVG, WebP): the caption keeps the place
             add_run(self.paragraph("Caption", indent=False), f"［图］{alt}" if alt else "［图］")
+
+
+def picture_size(px_width: int, px_height: int, horz_dpi: int, vert_dpi: int) -> tuple[int, int]:
+    """A picture's size in the document (EMU): its own, from its pixels and resolution, made to fit
+    the text width and PICTURE_MAX_HEIGHT. A resolution outside 24–2,400 dpi (a PNG saying one pixel
+    per metre: 0 dpi, a division by zero) is read as Word reads a missing one, 72 dpi."""
+    def inches(px: int, dpi: int) -> float:
+        return max(px, 1) / (dpi if 24 <= dpi <= 2400 else 72)
+
+    width, height = Inches(inches(px_width, horz_dpi)), Inches(inches(px_height, vert_dpi))
+    scale = min(1.0, TEXT_WIDTH / width, PICTURE_MAX_HEIGHT / height)
+    return max(int(width * scale), 1), max(int(height * scale), 1)
 
 
 def render_docx(book: Book, library_root: Path) -> bytes:
