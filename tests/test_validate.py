@@ -101,7 +101,7 @@ def test_fixture_names_match_their_codes() -> None:
 
 def test_fixture_ids_equal_file_names() -> None:
     """Each fixture's `id:` is its file name, except where the fixture is about the id."""
-    about_id = {"e206-uppercase-id.md", "e206-underscore-id.md", "e207-id-not-file-name.md"}
+    about_id = {"e206-uppercase-id.md", "e206-underscore-id.md", "e206-index-id.md", "e207-id-not-file-name.md"}
     for path in INVALID.rglob("*.md"):
         try:
             text = path.read_bytes().decode("utf-8")
@@ -474,11 +474,12 @@ def test_aliases_are_former_ids_in_the_id_namespace(tmp_path: Path) -> None:
         "taken.md": with_aliases("taken", "[new]"),  # another case's id
         "twice.md": with_aliases("twice", "[old-one]"),  # another case's alias
         "bad.md": with_aliases("bad", "[Old_One]"),  # not an id
+        "folder.md": with_aliases("folder", "[index]"),  # MkDocs' name for a folder's page
         "draft.md": case_text("draft", **{"source: 测试资料": "source: 测试资料\nstatus: draft"}),
         "draftish.md": with_aliases("draftish", "[draft]"),  # a draft's id is taken too
     })
     assert findings_of(tmp_path) == [
-        ("bad.md", "E206", 11), ("draftish.md", "E208", 11), ("own.md", "E208", 11), ("taken.md", "E208", 11), ("twice.md", "E208", 11),
+        ("bad.md", "E206", 11), ("draftish.md", "E208", 11), ("folder.md", "E206", 11), ("own.md", "E208", 11), ("taken.md", "E208", 11), ("twice.md", "E208", 11),
     ]
     library = check(tmp_path, today=TODAY)
     assert {c.id: c.aliases for c in library.cases} == {"new": ("old-one", "old-two"), "draft": ()}

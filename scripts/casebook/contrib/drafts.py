@@ -25,11 +25,11 @@ from ..core.model import Finding, Taxonomy
 from ..core.schema import (
     FIELD_BY_KEY,
     FIELDS,
-    ID_PATTERN,
     INCOMPLETE_MARK,
     REQUIRED_SECTIONS,
     SECTION_ORDER,
     Field,
+    id_problem,
 )
 from ..core.rules import parse_date_text, parse_honors_text, section_problems, summary_problem, vocabulary_problem
 from ..core.validate import validate_case
@@ -96,12 +96,12 @@ def derive_id(title: str) -> str | None:
     slug = slugify(title)
     if len(slug) > ID_MAX:
         slug = slug[: ID_MAX + 1].rsplit("-", 1)[0]
-    return slug if slug != "x" and ID_PATTERN.match(slug) else None
+    return slug if slug != "x" and id_problem(slug) is None else None
 
 
 def check_id(value: str) -> str:
-    if not ID_PATTERN.match(value):
-        raise DraftError(f"编号（id）“{value}” 不合规：只能用小写字母、数字和单个连字符，如 yangguang-chedui")
+    if problem := id_problem(value):
+        raise DraftError(f"编号（id）“{value}” 不合规：{problem}")
     return value
 
 

@@ -13,7 +13,7 @@ from . import scan
 from .model import Honor, RawCase, Taxonomy
 from .nodes import BOOL, INT, LABEL_TO_KEY, NULL, STR, TIMESTAMP, NodeReader, describe
 from .rules import honor_year_ok, is_image, suggest, summary_problem, vocabulary_problem
-from .schema import DATE_PATTERN, FIELD_BY_KEY, FIELDS, HONOR_KEYS, HONOR_YEAR_MIN, ID_PATTERN, IMAGE_SUFFIXES, PAIRS_TEXT, Field
+from .schema import DATE_PATTERN, FIELD_BY_KEY, FIELDS, HONOR_KEYS, HONOR_YEAR_MIN, IMAGE_SUFFIXES, id_problem, PAIRS_TEXT, Field
 
 
 class FieldCheck(NodeReader):
@@ -211,8 +211,8 @@ class FieldCheck(NodeReader):
             return None
         if field.key == "id":
             stem = posixpath.splitext(posixpath.basename(self.raw.rel))[0]
-            if not ID_PATTERN.match(value):
-                self.add(self.line(node), "E206", f"`id` 只能用小写字母、数字和单个连字符（如 yangguang-chedui），实际是“{value}”")
+            if problem := id_problem(value):
+                self.add(self.line(node), "E206", f"`id`“{value}”{problem}")
                 return None
             if value != stem:
                 self.add(self.line(node), "E207", f"`id` 是“{value}”，但文件名是“{stem}.md”；两者应一致")

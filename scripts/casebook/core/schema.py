@@ -71,6 +71,17 @@ FIELD_BY_KEY: dict[str, Field] = {f.key: f for f in FIELDS}
 HONOR_KEYS: tuple[str, ...] = ("level", "title", "year")
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def id_problem(value: str) -> str | None:
+    """Why `value` cannot be a case id or former id (its page's name), or None. `index` is the name
+    MkDocs gives a folder's own page: the case would be published at cases/ itself."""
+    if not ID_PATTERN.match(value):
+        return "只能用小写字母、数字和单个连字符，如 yangguang-chedui"
+    if value == "index":
+        return "不能是 index：MkDocs 把 index 当作文件夹的首页，这个案例的页面会变成 cases/ 本身，导出的地址也会出错；请换一个"
+    return None
+
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
 # Files published from a library as they are: images and documents readers download.
@@ -150,7 +161,7 @@ CODES: tuple[Code, ...] = (
     Code("E205", "error", "必填字段为空",
          "填写内容；暂不清楚时如实写明，不要留空。"),
     Code("E206", "error", "id 格式不对",
-         "只用小写字母、数字和单个连字符，如 `yangguang-chedui`。"),
+         "只用小写字母、数字和单个连字符，如 `yangguang-chedui`；也不能是 `index`。"),
     Code("E207", "error", "id 与文件名不一致",
          "把 id 改成文件名（不含 .md），或重命名文件。"),
     Code("E208", "error", "id 与另一个案例重复",

@@ -13,7 +13,7 @@ from .fields import FieldCheck
 from .model import Case, Finding, RawCase, Taxonomy, shown_in
 from .nodes import TAXONOMY_CODES, TEXT_PROBLEMS, python_kind
 from .rules import image_format_problem, suggest
-from .schema import ACTIVE_SUFFIXES, ID_PATTERN, VOCABULARIES
+from .schema import ACTIVE_SUFFIXES, VOCABULARIES, id_problem
 
 
 def validate_taxonomy(data: object, shown: str, lines: dict[tuple[str, int], int] | None = None) -> tuple[Taxonomy, list[Finding], bool]:
@@ -115,9 +115,9 @@ def check_duplicate_ids(raws_and_cases: list[tuple[RawCase, Case | None]]) -> li
             first[case.id] = raw.shown
     for raw, case in raws_and_cases:  # after every id: an alias never takes a case's own id
         for alias in case.aliases if case else ():
-            if not ID_PATTERN.match(alias):
+            if problem := id_problem(alias):
                 findings.append(Finding(raw.shown, _front_line(raw, "aliases"), "E206", (
-                    f"`aliases`（曾用编号）中的“{alias}”不是有效的编号：只能用小写字母、数字和单个连字符，如 yangguang-chedui")))
+                    f"`aliases`（曾用编号）中的“{alias}”不是有效的编号：{problem}")))
             elif alias in first:
                 findings.append(Finding(raw.shown, _front_line(raw, "aliases"), "E208", (
                     f"`aliases`（曾用编号）中的“{alias}”与 {first[alias]} 的编号重复；曾用编号不能是现有案例的 id，"
