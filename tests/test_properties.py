@@ -280,6 +280,15 @@ def test_many_short_lines() -> None:
     assert not library.errors and seconds < 20
 
 
+def test_quotes_nested_deep_stay_linear() -> None:
+    """100,000 quotes one inside another (600 KB): paired, quickly; one left open: W303 at its
+    line. (The quick check took a regex pass per nesting level: a minute and a half.)"""
+    for body, codes in (("“" * 100_000 + "”" * 100_000, []), ("《" * 100_000 + "》" * 99_999, [("W303", 0)])):
+        library, seconds = timed(MINIMAL_CASE.format(id="case").replace("测试做法。", body).encode("utf-8"))
+        first = MINIMAL_CASE.format(id="case").split("\n").index("测试做法。") + 1
+        assert [(f.code, f.line - first) for f in library.findings] == codes and seconds < 10, seconds
+
+
 @given(st.text(alphabet="\nab\r中", max_size=200), st.lists(st.integers(0, 210), max_size=20))
 def test_line_index_counts_the_line_breaks_before_an_offset(text, offsets) -> None:
     from casebook.core import scan
