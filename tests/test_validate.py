@@ -510,11 +510,53 @@ def test_e421_an_image_file_whose_bytes_are_not_its_format(tmp_path: Path) -> No
     make_library(tmp_path, {"a.md": case_text("a")})
     files = {"text.png": b"not a png", "jpeg-named.png": b"\xff\xd8\xff\xe0" + bytes(20), "empty.gif": b"",
              "riff.webp": b"RIFF\x00\x00\x00\x00WAVEfmt ", "ok.png": png, "ok.JPG": b"\xff\xd8\xff\xdb" + bytes(20),
-             "ok.gif": b"GIF89a" + bytes(10), "ok.webp": b"RIFF\x10\x00\x00\x00WEBPVP8 ", "notes.pdf": b"not checked"}
+             "ok.gif": b"GIF89a\x01\x00\x01\x00" + bytes(6), "ok.webp": b"RIFF\x10\x00\x00\x00WEBPVP8 ", "notes.pdf": b"not checked"}
     for name, data in files.items():
         (tmp_path / "assets" / name).write_bytes(data)
     found = sorted((relative(f.path, tmp_path), f.code, f.line) for f in check(tmp_path, today=TODAY).findings if f.severity == "error")
     assert found == [(f"assets/{n}", "E421", 1) for n in ("empty.gif", "jpeg-named.png", "riff.webp", "text.png")], found
+
+
+def _png_header(width: int, height: int) -> bytes:
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr)) + bytes(12)
+
+
+def _jpeg_header(width: int, height: int) -> bytes:
+    app0 = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    dqt = b"\xff\xdb\x00\x04\x00\x00"
+    sof = b"\xff\xc2\x00\x11\x08" + height.to_bytes(2, "big") + width.to_bytes(2, "big") + bytes(10)
+    return b"\xff\xd8" + app0 + dqt + sof + b"\xff\xd9"
+
+
+def _webp_vp8x(width: int, height: int) -> bytes:
+    return (b"RIFF\x00\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x00\x00\x00\x00"
+            + (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little"))
+
+
+def test_e423_an_image_whose_header_claims_an_impossible_or_enormous_size(tmp_path: Path, run_cli) -> None:
+    """A picture of no pixels, or of more than 100 million (a PNG of a few hundred bytes claiming
+    100,000 × 100,000 made the book's typesetter abort, asking for 30 GB): E423, in every raster
+    format, read from the header (a JPEG's frame header after its other segments)."""
+    make_library(tmp_path, {"a.md": case_text("a")})
+    refused = {"bomb.png": _png_header(100_000, 100_000), "flat.png": _png_header(0, 4), "none.gif": b"GIF89a\x00\x00\x00\x00" + bytes(10),
+               "wide.jpg": _jpeg_header(20_000, 6_000), "huge.webp": _webp_vp8x(20_000, 20_000),
+               "just-over.png": _png_header(10_001, 10_000)}
+    passing = {"photo.jpg": _jpeg_header(4_000, 3_000), "at-the-limit.png": _png_header(10_000, 10_000),
+               "banner.webp": _webp_vp8x(3_000, 200), "small.gif": b"GIF89a\x20\x00\x10\x00" + bytes(10),
+               "cover.png": (VALID / "assets" / "cover.png").read_bytes()}
+    for name, data in {**refused, **passing}.items():
+        (tmp_path / "assets" / name).write_bytes(data)
+    found = sorted((relative(f.path, tmp_path), f.code, f.line) for f in check(tmp_path, today=TODAY).findings if f.severity == "error")
+    assert found == sorted((f"assets/{n}", "E423", 1) for n in refused), found
+    message = next(f.message for f in check(tmp_path, today=TODAY).findings if f.path.endswith("bomb.png"))
+    assert "100,000 × 100,000" in message
+    result = run_cli("book", "--cases", tmp_path, "--out", tmp_path.parent / "book-out")
+    assert result.returncode == 1 and "E423" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path.parent / "book-out").exists()
 
 
 def test_e420_each_body_line_with_a_control_character_names_them(tmp_path: Path) -> None:

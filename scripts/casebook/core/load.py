@@ -17,7 +17,7 @@ import yaml
 
 from . import scan
 from .model import Finding, RawCase, shown_in
-from .rules import IMAGE_SIGNATURES
+from .rules import IMAGE_SIGNATURES, image_size
 from .schema import ACTIVE_SUFFIXES, ASSET_SUFFIXES, CASE_SUFFIXES, IGNORED_FILES, MAX_FILE_BYTES
 
 # libyaml's C loader where present (much faster); the pure-Python one otherwise.
@@ -322,14 +322,19 @@ def taxonomy_lines(root: Path) -> dict[tuple[str, int], int]:
     return lines
 
 
-def read_image_heads(root: Path, rels: tuple[str, ...]) -> dict[str, bytes]:
-    """The first bytes of every raster image among `rels`, for the check of its format (E421)."""
+def read_image_heads(root: Path, rels: tuple[str, ...]) -> dict[str, tuple[bytes, tuple[int, int] | None]]:
+    """The first bytes of every raster image among `rels`, for the check of its format (E421), and
+    the size its header claims (E423; a JPEG's is read segment by segment, not whole)."""
     out = {}
     for rel in rels:
         if rel.lower().endswith(tuple(IMAGE_SIGNATURES)):
             try:
                 with open(root / rel, "rb") as f:
-                    out[rel] = f.read(16)
+                    def read(offset: int, n: int) -> bytes:
+                        f.seek(offset)
+                        return f.read(n)
+
+                    out[rel] = (read(0, 16), image_size(os.path.splitext(rel)[1], read))
             except OSError:
                 pass
     return out

@@ -8,7 +8,7 @@ import difflib
 import html
 import posixpath
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from urllib.parse import quote, unquote
 
 from .model import Honor, Taxonomy
@@ -241,6 +241,61 @@ def image_format_problem(path: str, head: bytes) -> bool:
     if signatures is None:
         return False
     return not head.startswith(signatures) or (suffix == ".webp" and head[8:12] != b"WEBP")
+
+
+# The most pixels an image may have: the book's typesetter (Typst) decodes every picture whole, 4
+# bytes a pixel, and a PNG of a few hundred bytes can claim 100,000 × 100,000 (30 GB: it aborted).
+# 100 million is a 12,000 × 8,000 photograph, more than any camera a contributor has.
+IMAGE_PIXELS_MAX = 100_000_000
+
+
+def image_size(suffix: str, read: Callable[[int, int], bytes]) -> tuple[int, int] | None:
+    """(width, height) a raster image's header claims, or None when the header does not say
+    (a file E421 refuses, a truncated one). `read(offset, n)`: up to n bytes of the file from offset."""
+    suffix = suffix.lower()
+    if suffix == ".png":
+        head = read(16, 8)
+        return (int.from_bytes(head[:4], "big"), int.from_bytes(head[4:], "big")) if len(head) == 8 else None
+    if suffix == ".gif":
+        head = read(6, 4)
+        return (int.from_bytes(head[:2], "little"), int.from_bytes(head[2:], "little")) if len(head) == 4 else None
+    if suffix == ".webp":
+        head = read(12, 18)
+        if head[:4] == b"VP8X" and len(head) == 18:
+            return int.from_bytes(head[12:15], "little") + 1, int.from_bytes(head[15:18], "little") + 1
+        if head[:4] == b"VP8 " and len(read(26, 4)) == 4:
+            size = read(26, 4)
+            return int.from_bytes(size[:2], "little") & 0x3FFF, int.from_bytes(size[2:], "little") & 0x3FFF
+        if head[:4] == b"VP8L" and len(read(21, 4)) == 4:
+            bits = int.from_bytes(read(21, 4), "little")
+            return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+        return None
+    if suffix in (".jpg", ".jpeg"):
+        offset = 2
+        for _ in range(1000):  # segment by segment to the frame header (SOFn)
+            marker = read(offset, 4)
+            if len(marker) < 4 or marker[0] != 0xFF:
+                return None
+            kind, length = marker[1], int.from_bytes(marker[2:], "big")
+            if 0xC0 <= kind <= 0xCF and kind not in (0xC4, 0xC8, 0xCC):
+                frame = read(offset + 5, 4)
+                return (int.from_bytes(frame[2:], "big"), int.from_bytes(frame[:2], "big")) if len(frame) == 4 else None
+            if length < 2:
+                return None
+            offset += 2 + length
+    return None
+
+
+def image_size_problem(size: tuple[int, int] | None) -> str | None:
+    """Why an image of this claimed size cannot be put in the book (E423), or None."""
+    if size is None:
+        return None
+    width, height = size
+    if width == 0 or height == 0:
+        return f"宽或高是 0（{width} × {height} 像素），不是一张能显示的图片"
+    if width * height > IMAGE_PIXELS_MAX:
+        return f"有 {width:,} × {height:,} 像素，超过 {IMAGE_PIXELS_MAX // 10**6:,} 百万像素，排版案例汇编时要占用几十 GB 内存"
+    return None
 
 
 def is_image(path: str) -> bool:

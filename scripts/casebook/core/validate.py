@@ -12,7 +12,7 @@ from .body import BodyCheck
 from .fields import FieldCheck
 from .model import Case, Finding, RawCase, Taxonomy, shown_in
 from .nodes import TAXONOMY_CODES, TEXT_PROBLEMS, python_kind
-from .rules import image_format_problem, suggest
+from .rules import image_format_problem, image_size_problem, suggest
 from .schema import ACTIVE_SUFFIXES, VOCABULARIES, id_problem
 
 
@@ -84,10 +84,11 @@ def validate_case(raw: RawCase, taxonomy: Taxonomy | None, files: frozenset[str]
 
 
 def check_assets(assets: tuple[str, ...], svgs: dict[str, bytes], shown_root: str,
-                 heads: dict[str, bytes] | None = None) -> list[Finding]:
+                 heads: dict[str, tuple[bytes, tuple[int, int] | None]] | None = None) -> list[Finding]:
     """Library files published as they are: none a browser runs as a page; SVGs without script
     or external references (a reader may open one directly from the unzipped offline copy);
-    raster images that are what their names say (`heads`: their first bytes)."""
+    raster images that are what their names say, of a size the book can hold (`heads`: their
+    first bytes and the size their headers claim, load.read_image_heads)."""
     findings = []
     for rel in assets:
         shown = shown_in(shown_root, rel)
@@ -95,9 +96,12 @@ def check_assets(assets: tuple[str, ...], svgs: dict[str, bytes], shown_root: st
             findings.append(Finding(shown, 1, "E413", f"文件“{rel}”会被浏览器当作网页或脚本打开，不能随站点发布；请删除，材料请转成 PDF 或图片"))
         for line, what in sanitize.svg_problems(svgs[rel]) if rel in svgs else ():
             findings.append(Finding(shown, line, "E412", f"SVG 图片含有{what}，读者直接打开时会运行脚本或访问其他网站；请重新导出为不含脚本和外部引用的 SVG，或改用 PNG"))
-        if heads and rel in heads and image_format_problem(rel, heads[rel]):
+        if heads and rel in heads and image_format_problem(rel, heads[rel][0]):
             findings.append(Finding(shown, 1, "E421", f"“{rel}”的内容不是 {rel[rel.rfind('.') + 1:].upper()} 图片（不是图片，或是改了扩展名的别种图片）："
                                                      "网页上会显示为破图，案例汇编也无法收入；请用看图或绘图软件另存为 PNG 或 JPEG，不要只改扩展名"))
+        elif heads and rel in heads and (problem := image_size_problem(heads[rel][1])):
+            findings.append(Finding(shown, 1, "E423", f"图片“{rel}”{problem}；案例汇编无法收入它。请用看图或绘图软件重新导出"
+                                                     "（照片缩小到几千像素宽就足够清楚）"))
     return findings
 
 
