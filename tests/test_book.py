@@ -774,3 +774,26 @@ def test_a_book_with_odd_list_starts_and_image_resolutions_is_made(run_cli, tmp_
     assert result.returncode == 0, result.stdout + result.stderr
     [word] = (tmp_path / "out").glob("*.docx")
     assert len(docx.Document(word).inline_shapes) >= 2
+
+
+def test_a_picture_typst_cannot_decode_is_named(run_cli, tmp_path):
+    """What validate cannot see without decoding every picture (a PNG whose data is not a PNG's,
+    an SVG of no size): the book stops with one sentence that names the file, not only Typst's
+    words for it (which point at the template)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    broken = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0)) + chunk(b"IDAT", b"garbage") + chunk(b"IEND", b"")
+    for name, data in (("broken.png", broken), ("flat.svg", b'<svg xmlns="http://www.w3.org/2000/svg" width="0" height="0"/>')):
+        cases = tmp_path / name / "cases"
+        shutil.copytree(VALID, cases)
+        (cases / "assets" / name).write_bytes(data)
+        case = next(p for p in sorted(cases.glob("*.md")))
+        case.write_text(case.read_text(encoding="utf-8").replace("\n## 主要做法\n", f"\n## 主要做法\n\n![图](assets/{name})\n\n", 1), encoding="utf-8")
+        assert run_cli("validate", "--cases", cases).returncode == 0
+        result = make_book(run_cli, cases, tmp_path / name / "out", "--format", "pdf")
+        [message] = [line for line in result.stderr.splitlines() if line.startswith("casebook:")]
+        assert result.returncode == 1 and f"图片“assets/{name}”无法排版" in message and "Traceback" not in result.stderr, result.stderr

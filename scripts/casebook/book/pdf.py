@@ -93,4 +93,35 @@ def typeset(template: bytes, root: str, font_dirs: list[str], data: str) -> byte
             format="pdf",
         )
     except typst.TypstError as exc:
-        raise TypesetError(str(exc)) from None
+        message = str(exc)
+        if "image" in message or "SVG" in message:  # Typst names the template's line, not the file
+            bad = next((src for src in _pictures(json.loads(data)) if not _typesets(src, root)), None)
+            if bad is not None:
+                message = f"图片“{bad.lstrip('/')}”无法排版（{message}）；请用看图或绘图软件打开它、重新导出后再放回库中"
+        raise TypesetError(message) from None
+
+
+def _pictures(node) -> list[str]:
+    """The `src` of every picture in the book's data (cover and body images), in order, once."""
+    found: dict[str, None] = {}
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(item.get("src"), str):
+                found[item["src"]] = None
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+    return list(found)
+
+
+def _typesets(src: str, root: str) -> bool:
+    """Whether Typst can place this one picture (a page of it alone)."""
+    import typst
+
+    try:
+        typst.compile(b"#image(sys.inputs.src)", root=root, sys_inputs={"src": src}, format="pdf")
+        return True
+    except typst.TypstError:
+        return False
