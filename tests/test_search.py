@@ -390,3 +390,30 @@ def test_a_build_segments_the_search_entries_as_material_does_inline(tmp_path):
     assert not differ, differ[:10]
     # (Segmentation left out, or done twice, changes the postings' word-boundary bits.)
     assert len([name for name in files["deferred"] if name.startswith(FOLDER)]) > 20
+
+
+def test_long_han_runs_are_segmented_in_pieces_and_nothing_else_changes():
+    """jieba takes time growing with the square of a run of Han characters (200,000 in a row kept
+    a build in the search index for 93 s): runs longer than HAN_RUN_MAX are segmented in pieces.
+    Text with shorter runs is segmented exactly as Material segments it; the pieces keep every
+    character (the index reads the text without the word marks)."""
+    import re
+    import time
+
+    from material.plugins.search.plugin import SearchIndex
+
+    from casebook.site.plugin import HAN_RUN_MAX, segment_in_pieces
+    from casebook.site.search import MARK
+
+    index = SearchIndex()
+    material = index._segment_chinese
+    prose = "两新组织党建工作法，“阳光车队”服务群众。" * 80 + "x" + "中" * (HAN_RUN_MAX - 1) + "。"
+    assert segment_in_pieces(material, prose) == material(prose)
+    seen: list[str] = []
+    long = "甲" * (HAN_RUN_MAX * 2 + 5) + "，乙丙" + "丁" * HAN_RUN_MAX
+    assert segment_in_pieces(lambda piece: seen.append(piece) or piece, long) == long
+    assert "".join(seen) == long and len(seen) == 4  # 1,000 甲 | 1,000 甲 | 5 甲，乙丙 998 丁 | 2 丁
+    assert not any(re.search("[甲乙丙丁]{%d}" % (HAN_RUN_MAX + 1), piece) for piece in seen)
+    start = time.monotonic()
+    out = segment_in_pieces(material, "中" * 100_000)
+    assert out.replace(MARK, "") == "中" * 100_000 and time.monotonic() - start < 10

@@ -153,6 +153,8 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         self.unkept: list[tuple[bytes, dict]] = []  # cache entries waiting for their segmented search entries
         if self.search_index is not None and not self.dirty and self.assembled is None:
             self.segment = defer_segmentation(self.search_index)
+        elif self.search_index is not None:
+            bound_segmentation(self.search_index)
         if self.config.enabled and self.cache is not None:
             self.nav_uris = frozenset(p.file.src_uri for p in nav.pages)
             self.shared_key = shared_key(config, files, nav)
@@ -387,7 +389,44 @@ def defer_segmentation(index) -> Callable[[str], str] | None:
     if method is None or not getattr(sys.modules.get(type(index).__module__), "jieba", None):
         return None
     index._segment_chinese = str  # the instance's attribute: the text unchanged
-    return functools.partial(method, index)
+    return functools.partial(segment_in_pieces, functools.partial(method, index))
+
+
+def bound_segmentation(index) -> None:
+    """Where Material segments as it indexes (`casebook serve`, `mkdocs serve --dirty`): the same
+    bound on a run's length as `segment_in_pieces` puts on the deferred segmentation."""
+    method = getattr(type(index), "_segment_chinese", None)
+    if method is not None:
+        index._segment_chinese = functools.partial(segment_in_pieces, functools.partial(method, index))
+
+
+# jieba's HMM (finalseg.viterbi) copies its path at every character, so a run of Han characters
+# takes time growing with its square: 200,000 in a row (a 600 KB body) kept a build in the search
+# index for 93 s. Material cuts a section's text into runs of Han characters (its expression,
+# `\p{script: Han}`) and segments each; a run longer than this is segmented in pieces of this
+# length. Prose breaks at punctuation long before; the pieces only move word boundaries (the
+# ranking's whole-word bit), never what a search finds (tests/test_search.py).
+HAN_RUN_MAX = 1_000
+
+
+@functools.cache
+def _long_han_run():
+    from backrefs import bre  # what Material's search plugin reads scripts with
+
+    return bre.compile(r"\p{script: Han}{%d}" % HAN_RUN_MAX)
+
+
+def segment_in_pieces(segment: Callable[[str], str], text: str) -> str:
+    """`segment(text)`, with every run of Han characters longer than HAN_RUN_MAX segmented in
+    pieces of at most that length."""
+    cuts, start = [], 0
+    while (m := _long_han_run().search(text, start)) is not None:  # each a piece of a long run
+        cuts.append(m.end())
+        start = m.end()
+    if not cuts:
+        return segment(text)
+    bounds = [0, *cuts, len(text)]
+    return "".join(segment(text[a:b]) for a, b in zip(bounds, bounds[1:]) if a < b)
 
 
 def _stand_in(page: Page, entry: dict) -> None:
