@@ -509,12 +509,13 @@ def test_e421_an_image_file_whose_bytes_are_not_its_format(tmp_path: Path) -> No
     png = (VALID / "assets" / "cover.png").read_bytes()
     make_library(tmp_path, {"a.md": case_text("a")})
     files = {"text.png": b"not a png", "jpeg-named.png": b"\xff\xd8\xff\xe0" + bytes(20), "empty.gif": b"",
+             "ihdr-later.png": png[:12] + b"abCd" + png[16:],  # a PNG's first chunk must be its header
              "riff.webp": b"RIFF\x00\x00\x00\x00WAVEfmt ", "ok.png": png, "ok.JPG": b"\xff\xd8\xff\xdb" + bytes(20),
              "ok.gif": b"GIF89a\x01\x00\x01\x00" + bytes(6), "ok.webp": b"RIFF\x10\x00\x00\x00WEBPVP8 ", "notes.pdf": b"not checked"}
     for name, data in files.items():
         (tmp_path / "assets" / name).write_bytes(data)
     found = sorted((relative(f.path, tmp_path), f.code, f.line) for f in check(tmp_path, today=TODAY).findings if f.severity == "error")
-    assert found == [(f"assets/{n}", "E421", 1) for n in ("empty.gif", "jpeg-named.png", "riff.webp", "text.png")], found
+    assert found == [(f"assets/{n}", "E421", 1) for n in ("empty.gif", "ihdr-later.png", "jpeg-named.png", "riff.webp", "text.png")], found
 
 
 def _png_header(width: int, height: int) -> bytes:
@@ -544,7 +545,8 @@ def test_e423_an_image_whose_header_claims_an_impossible_or_enormous_size(tmp_pa
     make_library(tmp_path, {"a.md": case_text("a")})
     refused = {"bomb.png": _png_header(100_000, 100_000), "flat.png": _png_header(0, 4), "none.gif": b"GIF89a\x00\x00\x00\x00" + bytes(10),
                "wide.jpg": _jpeg_header(20_000, 6_000), "huge.webp": _webp_vp8x(20_000, 20_000),
-               "just-over.png": _png_header(10_001, 10_000)}
+               "just-over.png": _png_header(10_001, 10_000), "panorama.jpg": _jpeg_header(20_000, 16),
+               "filled.jpg": _jpeg_header(20_000, 20_000).replace(b"\xff\xc2", b"\xff\xff\xff\xc2")}
     passing = {"photo.jpg": _jpeg_header(4_000, 3_000), "at-the-limit.png": _png_header(10_000, 10_000),
                "banner.webp": _webp_vp8x(3_000, 200), "small.gif": b"GIF89a\x20\x00\x10\x00" + bytes(10),
                "cover.png": (VALID / "assets" / "cover.png").read_bytes()}

@@ -240,13 +240,16 @@ def image_format_problem(path: str, head: bytes) -> bool:
     signatures = IMAGE_SIGNATURES.get(suffix)
     if signatures is None:
         return False
-    return not head.startswith(signatures) or (suffix == ".webp" and head[8:12] != b"WEBP")
+    return (not head.startswith(signatures) or (suffix == ".webp" and head[8:12] != b"WEBP")
+            or (suffix == ".png" and head[12:16] != b"IHDR"))  # a PNG's first chunk is its header
 
 
 # The most pixels an image may have: the book's typesetter (Typst) decodes every picture whole, 4
 # bytes a pixel, and a PNG of a few hundred bytes can claim 100,000 × 100,000 (30 GB: it aborted).
-# 100 million is a 12,000 × 8,000 photograph, more than any camera a contributor has.
+# 100 million is a 12,000 × 8,000 photograph, more than any camera a contributor has. Typst's
+# decoders also refuse a side longer than 16,384 pixels (a 20,000 × 16 JPEG: no PDF).
 IMAGE_PIXELS_MAX = 100_000_000
+IMAGE_SIDE_MAX = 16_384
 
 
 def image_size(suffix: str, read: Callable[[int, int], bytes]) -> tuple[int, int] | None:
@@ -273,6 +276,10 @@ def image_size(suffix: str, read: Callable[[int, int], bytes]) -> tuple[int, int
     if suffix in (".jpg", ".jpeg"):
         offset = 2
         for _ in range(1000):  # segment by segment to the frame header (SOFn)
+            for _ in range(64):  # fill bytes before a marker (a few, in any real file)
+                if read(offset, 2) != b"\xff\xff":
+                    break
+                offset += 1
             marker = read(offset, 4)
             if len(marker) < 4 or marker[0] != 0xFF:
                 return None
@@ -295,6 +302,8 @@ def image_size_problem(size: tuple[int, int] | None) -> str | None:
         return f"宽或高是 0（{width} × {height} 像素），不是一张能显示的图片"
     if width * height > IMAGE_PIXELS_MAX:
         return f"有 {width:,} × {height:,} 像素，超过 {IMAGE_PIXELS_MAX // 10**6:,} 百万像素，排版案例汇编时要占用几十 GB 内存"
+    if max(width, height) > IMAGE_SIDE_MAX:
+        return f"有 {width:,} × {height:,} 像素，一边超过 {IMAGE_SIDE_MAX:,} 像素，排版案例汇编的程序读不了"
     return None
 
 
