@@ -81,6 +81,7 @@ def test_manifest_from_environment_and_git():
     assert make_manifest({"GITHUB_SHA": "0123456789abcdef"}, GIT, 3, today).commit == "0123456"
     assert make_manifest({}, GitFacts(), 0, today).commit is None
     assert build_date({"SOURCE_DATE_EPOCH": "1700000000"}) == dt.date(2023, 11, 14)
+    assert build_date({"SOURCE_DATE_EPOCH": "²"}, today) == today  # a digit to isdigit(), not to int(): not a timestamp
     text = Manifest("abc1234", "2026-11-27", 11, "0.1.0").text()
     assert all(part in text for part in ("2026-11-27", "abc1234", "11 个案例", "casebook 0.1.0"))
 

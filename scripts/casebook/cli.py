@@ -49,7 +49,7 @@ def site_url(value: str) -> str:
 
 
 def port_number(value: str) -> int:
-    if not value.isdigit() or not 0 <= int(value) <= 65535:
+    if not (value.isascii() and value.isdigit()) or not 0 <= int(value) <= 65535:
         raise argparse.ArgumentTypeError(f"端口应是 0 到 65535 之间的整数；实际是“{value}”")
     return int(value)
 

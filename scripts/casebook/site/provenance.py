@@ -130,7 +130,7 @@ class Manifest:
 def build_date(env: Mapping[str, str], today: dt.date | None = None) -> dt.date:
     """SOURCE_DATE_EPOCH (reproducible builds) when set, else today."""
     epoch = env.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
+    if epoch.isascii() and epoch.isdigit():  # `²` is a digit to isdigit(), not to int()
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
     return today or dt.date.today()
 
