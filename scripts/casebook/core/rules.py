@@ -266,11 +266,10 @@ def image_size(suffix: str, read: Callable[[int, int], bytes]) -> tuple[int, int
         head = read(12, 18)
         if head[:4] == b"VP8X" and len(head) == 18:
             return int.from_bytes(head[12:15], "little") + 1, int.from_bytes(head[15:18], "little") + 1
-        if head[:4] == b"VP8 " and len(read(26, 4)) == 4:
-            size = read(26, 4)
+        if head[:4] == b"VP8 " and len(size := read(26, 4)) == 4:
             return int.from_bytes(size[:2], "little") & 0x3FFF, int.from_bytes(size[2:], "little") & 0x3FFF
-        if head[:4] == b"VP8L" and len(read(21, 4)) == 4:
-            bits = int.from_bytes(read(21, 4), "little")
+        if head[:4] == b"VP8L" and len(size := read(21, 4)) == 4:
+            bits = int.from_bytes(size, "little")
             return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
         return None
     if suffix in (".jpg", ".jpeg"):

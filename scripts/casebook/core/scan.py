@@ -194,6 +194,9 @@ _NOT_A_MARK = re.compile(f"[^{_MARKS}\n]+")
 _ADJACENT_PAIR = re.compile("|".join(re.escape(o + c) for o, c in PAIRS.items()))
 
 
+_PAIR_PASSES = 8  # nesting levels all_paired undoes before leaving the text to unpaired()
+
+
 def all_paired(text: str) -> bool:
     """True when every mark pairs within its line: the usual text, decided at regex speed (a
     False still needs unpaired() to say where). Only the marks and line ends are kept, then
@@ -209,9 +212,6 @@ def all_paired(text: str) -> bool:
             return PAIR_CHARS.search(marks) is None
         marks = shorter
     return False
-
-
-_PAIR_PASSES = 8
 
 
 def unpaired(text: str, by_line: bool = False) -> list[tuple[int, str]]:
