@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
 VALID = FIXTURES / "valid"
 INVALID = FIXTURES / "invalid"
+PICTURES = FIXTURES / "pictures"  # small real pictures of each format the book takes
 SHIPPED = REPO / "cases"
 
 # A fixed "today": the future-date fixture (2999-01-01) and the honours year range stay stable.
@@ -138,12 +139,14 @@ def _mkdocs_config():
 
 
 def check(root: Path, today: dt.date = TODAY):
-    """The whole validation `casebook validate` runs: the core's checks and every case page as the
-    strict build would render and sanitise it (the project's mkdocs.yml)."""
+    """The whole validation `casebook validate` runs: the core's checks, every case page as the
+    strict build would render and sanitise it (the project's mkdocs.yml), and every picture as
+    the book's typesetter would place it."""
+    from casebook.book.pictures import pictures_refused
     from casebook.site import engine
     from casebook.site.publish import check_library
 
-    return check_library(root, lambda library: engine.page_context(_mkdocs_config(), library), today)
+    return check_library(root, lambda library: engine.page_context(_mkdocs_config(), library), today, pictures=pictures_refused)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -503,6 +504,7 @@ def test_a_file_that_is_no_image_stops_the_book_at_validation(run_cli, tmp_path,
     """An image file whose bytes are no image (python-docx raised UnrecognizedImageError, a
     traceback; Typst could not decode it) is refused by validate (E421), and so by the book;
     past validation (switched off here), one sentence names the file."""
+    from casebook import cli
     from casebook.core import validate
 
     cases = tmp_path / "cases"
@@ -512,6 +514,7 @@ def test_a_file_that_is_no_image_stops_the_book_at_validation(run_cli, tmp_path,
     assert result.returncode == 1 and "assets/cover.png:1: E421 " in result.stderr, result.stdout + result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
     monkeypatch.setattr(validate, "image_format_problem", lambda path, head: False)
+    monkeypatch.setattr(cli, "pictures_refused", lambda root, rels: {})  # E424 would refuse it too
     result = make_book(run_cli, cases, tmp_path / "out", "--format", "docx")
     assert result.returncode == 1, result.stdout + result.stderr
     [message] = [line for line in result.stderr.splitlines() if line.startswith("casebook:")]
@@ -776,24 +779,44 @@ def test_a_book_with_odd_list_starts_and_image_resolutions_is_made(run_cli, tmp_
     assert len(docx.Document(word).inline_shapes) >= 2
 
 
-def test_a_picture_typst_cannot_decode_is_named(run_cli, tmp_path):
-    """What validate cannot see without decoding every picture (a PNG whose data is not a PNG's,
-    an SVG of no size): the book stops with one sentence that names the file, not only Typst's
-    words for it (which point at the template)."""
+def _broken_png() -> bytes:
+    """A PNG whose header and chunks are sound and whose picture data is not (E421 and E423 pass it)."""
     import struct
     import zlib
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    broken = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0)) + chunk(b"IDAT", b"garbage") + chunk(b"IEND", b"")
-    for name, data in (("broken.png", broken), ("flat.svg", b'<svg xmlns="http://www.w3.org/2000/svg" width="0" height="0"/>')):
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0)) + chunk(b"IDAT", b"garbage") + chunk(b"IEND", b"")
+
+
+def test_a_picture_typst_cannot_decode_is_refused_by_validate_and_so_by_the_book(run_cli, tmp_path):
+    """A PNG whose data is not a PNG's, an SVG of no size: E424 at the picture (validate asks the
+    book's own picture check, book/pictures.py), and the book stops at validation, making nothing."""
+    for name, data in (("broken.png", _broken_png()), ("flat.svg", b'<svg xmlns="http://www.w3.org/2000/svg" width="0" height="0"/>')):
         cases = tmp_path / name / "cases"
         shutil.copytree(VALID, cases)
         (cases / "assets" / name).write_bytes(data)
         case = next(p for p in sorted(cases.glob("*.md")))
         case.write_text(case.read_text(encoding="utf-8").replace("\n## 主要做法\n", f"\n## 主要做法\n\n![图](assets/{name})\n\n", 1), encoding="utf-8")
-        assert run_cli("validate", "--cases", cases).returncode == 0
+        result = run_cli("validate", "--cases", cases)
+        assert result.returncode == 1 and f"assets/{name}:1: E424 " in result.stdout, result.stdout + result.stderr
         result = make_book(run_cli, cases, tmp_path / name / "out", "--format", "pdf")
-        [message] = [line for line in result.stderr.splitlines() if line.startswith("casebook:")]
-        assert result.returncode == 1 and f"图片“assets/{name}”无法排版" in message and "Traceback" not in result.stderr, result.stderr
+        assert result.returncode == 1 and f"assets/{name}:1: E424 " in result.stderr and "Traceback" not in result.stderr, result.stderr
+        assert not (tmp_path / name / "out").exists()
+
+
+def test_past_validation_a_picture_typst_cannot_place_is_named(tmp_path):
+    """Should a picture reach Typst that it cannot place, the one sentence names the file, not
+    only Typst's words for it (which point at the template's line)."""
+    from casebook.book.errors import TypesetError
+    from casebook.book.pdf import typeset
+
+    (tmp_path / "assets").mkdir()
+    shutil.copyfile(VALID / "assets" / "cover.png", tmp_path / "assets" / "cover.png")
+    (tmp_path / "assets" / "broken.png").write_bytes(_broken_png())
+    template = b"#for p in json(bytes(sys.inputs.book)).pictures { image(p.src) }"
+    data = json.dumps({"pictures": [{"src": "/assets/cover.png"}, {"src": "/assets/broken.png"}]})
+    with pytest.raises(TypesetError) as caught:
+        typeset(template, str(tmp_path), [], data)
+    assert str(caught.value).startswith("图片“assets/broken.png”无法排版（"), caught.value

@@ -28,6 +28,7 @@ TESTED_IN_TMP_PATH = {
     "E421": ["test_e421_an_image_file_whose_bytes_are_not_its_format"],  # image files of every format
     "E422": ["test_publish_check.test_e422_nesting_past_the_recursion_limit_at_its_line"],
     "E423": ["test_e423_an_image_whose_header_claims_an_impossible_or_enormous_size"],
+    "E424": ["test_e424_a_picture_the_books_typesetter_cannot_decode"],
     # real file-system objects (symbolic links, colliding names, unreadable folders): tests/test_filesystem.py
     "E701": ["test_filesystem.test_a_symlink_out_of_the_library_is_refused_and_never_read"],
     "E704": ["test_filesystem.test_names_that_collide_on_windows_and_macos"],

@@ -317,14 +317,16 @@ def test_every_page_of_the_preview_equals_the_build(project):
 
 @pytest.fixture
 def live(tmp_path, monkeypatch):
-    """A fresh copy of the valid library and its preview (for tests that edit files)."""
+    """A fresh copy of the valid library and its preview (for tests that edit files), with the
+    book's picture check as `casebook serve` gives it."""
+    from casebook.book.pictures import PictureVerdicts
     from casebook.site.serve import Preview
 
     monkeypatch.chdir(REPO)
     monkeypatch.setenv("CASEBOOK_EDIT_URL", EDIT_URL)
     lib = tmp_path / "lib"
     shutil.copytree(VALID, lib)
-    state = Preview(REPO / "mkdocs.yml", lib, log=_Log(), search=False)
+    state = Preview(REPO / "mkdocs.yml", lib, log=_Log(), search=False, pictures=PictureVerdicts())
     yield lib, state
     state.close()
 
@@ -422,6 +424,13 @@ def test_added_deleted_renamed_cases_taxonomy_and_images(live):
     state.update()
     assert state.get("cases/assets/cover.png").body == data + b"\0"
     assert state.token(f"cases/{CASE}/") != token
+    # A picture the book cannot place: E424, as validate says it; mended, the error goes.
+    cover.write_bytes(data[:len(data) // 2])
+    state.update()
+    assert "assets/cover.png:1: E424 " in page(state, "")
+    cover.write_bytes(data)
+    state.update()
+    assert "cb-preview-errors" not in page(state, "")
 
 
 def test_hand_written_pages_are_followed_and_nothing_is_written(tmp_path, monkeypatch):

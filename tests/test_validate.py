@@ -20,6 +20,7 @@ from conftest import (
     check,
     INVALID,
     MINIMAL_CASE,
+    PICTURES,
     REPO,
     SHIPPED,
     TODAY,
@@ -510,8 +511,9 @@ def test_e421_an_image_file_whose_bytes_are_not_its_format(tmp_path: Path) -> No
     make_library(tmp_path, {"a.md": case_text("a")})
     files = {"text.png": b"not a png", "jpeg-named.png": b"\xff\xd8\xff\xe0" + bytes(20), "empty.gif": b"",
              "ihdr-later.png": png[:12] + b"abCd" + png[16:],  # a PNG's first chunk must be its header
-             "riff.webp": b"RIFF\x00\x00\x00\x00WAVEfmt ", "ok.png": png, "ok.JPG": b"\xff\xd8\xff\xdb" + bytes(20),
-             "ok.gif": b"GIF89a\x01\x00\x01\x00" + bytes(6), "ok.webp": b"RIFF\x10\x00\x00\x00WEBPVP8 ", "notes.pdf": b"not checked"}
+             "riff.webp": b"RIFF\x00\x00\x00\x00WAVEfmt ", "ok.png": png, "ok.JPG": (PICTURES / "tiny.jpg").read_bytes(),
+             "ok.gif": (PICTURES / "tiny.gif").read_bytes(), "ok.webp": (PICTURES / "tiny.webp").read_bytes(),
+             "lossy.webp": (PICTURES / "tiny-lossy.webp").read_bytes(), "notes.pdf": b"not checked"}
     for name, data in files.items():
         (tmp_path / "assets" / name).write_bytes(data)
     found = sorted((relative(f.path, tmp_path), f.code, f.line) for f in check(tmp_path, today=TODAY).findings if f.severity == "error")
@@ -552,13 +554,36 @@ def test_e423_an_image_whose_header_claims_an_impossible_or_enormous_size(tmp_pa
                "cover.png": (VALID / "assets" / "cover.png").read_bytes()}
     for name, data in {**refused, **passing}.items():
         (tmp_path / "assets" / name).write_bytes(data)
-    found = sorted((relative(f.path, tmp_path), f.code, f.line) for f in check(tmp_path, today=TODAY).findings if f.severity == "error")
-    assert found == sorted((f"assets/{n}", "E423", 1) for n in refused), found
+    found = sorted((relative(f.path, tmp_path), f.code, f.line) for f in check(tmp_path, today=TODAY).findings if f.code == "E423")
+    assert found == sorted((f"assets/{n}", "E423", 1) for n in refused), found  # (the headers alone are E424)
     message = next(f.message for f in check(tmp_path, today=TODAY).findings if f.path.endswith("bomb.png"))
     assert "100,000 × 100,000" in message
     result = run_cli("book", "--cases", tmp_path, "--out", tmp_path.parent / "book-out")
     assert result.returncode == 1 and "E423" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path.parent / "book-out").exists()
+
+
+def test_e424_a_picture_the_books_typesetter_cannot_decode(tmp_path: Path, run_cli) -> None:
+    """Pictures whose headers pass E421 and E423 but whose content Typst cannot read (cut short,
+    corrupt, an SVG of no size): E424 at the picture, with Typst's reason. Sound pictures of every
+    format pass; a file E421 or E412 refuses is not handed to Typst at all."""
+    from test_book import _broken_png
+
+    make_library(tmp_path, {"a.md": case_text("a")})
+    tiny = {name: (PICTURES / name).read_bytes() for name in ("tiny.jpg", "tiny.gif", "tiny.webp", "tiny-lossy.webp")}
+    refused = {"broken.png": _broken_png(), "cut.jpg": tiny["tiny.jpg"][:150], "cut.gif": tiny["tiny.gif"][:-6],
+               "cut.webp": tiny["tiny-lossy.webp"][:40], "flat.svg": b'<svg xmlns="http://www.w3.org/2000/svg" width="0" height="0"/>'}
+    passing = {**tiny, "box.svg": b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 3"><rect width="4" height="3"/></svg>'}
+    earlier = {"text.png": (b"not a png", "E421"), "not-xml.svg": (b'<svg xmlns="http://www.w3.org/2000/svg"><rect</svg>', "E412")}
+    for name, data in {**refused, **passing, **{n: data for n, (data, _) in earlier.items()}}.items():
+        (tmp_path / "assets" / name).write_bytes(data)
+    findings = check(tmp_path, today=TODAY).findings
+    found = sorted((relative(f.path, tmp_path), f.code, f.line) for f in findings if f.severity == "error")
+    assert found == sorted([(f"assets/{n}", "E424", 1) for n in refused] + [(f"assets/{n}", code, 1) for n, (_, code) in earlier.items()]), found
+    message = next(f.message for f in findings if f.path.endswith("cut.gif"))
+    assert message.startswith("图片“assets/cut.gif”的内容解不开（排版程序 Typst 说：failed to decode image (") and "另存为 PNG 或 JPEG" in message
+    result = run_cli("validate", "--cases", tmp_path)
+    assert result.returncode == 1 and result.stdout.count(" E424 ") == len(refused), result.stdout
 
 
 def test_e420_each_body_line_with_a_control_character_names_them(tmp_path: Path) -> None:

@@ -176,7 +176,7 @@ def checked_library(cases: Path, config_file: Path | None) -> Library | None:
 
     No --config-file and no mkdocs.yml found (a library checked on its own): the core's checks
     only, and a note that the pages were not checked the way a build renders them."""
-    from .site.publish import check_library
+    from .site.publish import check_library, with_pictures_checked
 
     found = config_file or find_config(cases)
     if found is not None and (inside := config_in_library(found, cases)) is not None:
@@ -191,7 +191,7 @@ def checked_library(cases: Path, config_file: Path | None) -> Library | None:
         return engine.page_context(engine.load(found), library)
 
     try:
-        return check_library(cases, context)
+        return check_library(cases, context, pictures=pictures_refused)
     except _NoConfig:
         if config_file is not None:
             no_config(config_file, "校验正文中的链接和 HTML 要按构建的配置渲染页面")
@@ -200,10 +200,17 @@ def checked_library(cases: Path, config_file: Path | None) -> Library | None:
 
         print("casebook: 注意：找不到 MkDocs 配置 mkdocs.yml，正文中的链接和 HTML 没有按构建的方式检查"
               "（在仓库根目录运行，或用 --config-file 指定）。", file=sys.stderr)
-        return load_library(cases)
+        return with_pictures_checked(load_library(cases), pictures_refused)
     except CasebookError as exc:
         fail(str(exc))
     return None
+
+
+def pictures_refused(root: Path, rels: list[str]) -> dict[str, str]:
+    """The book's own picture check (E424); the book's modules are loaded only when there are pictures."""
+    from .book.pictures import pictures_refused
+
+    return pictures_refused(root, rels)
 
 
 def find_config(cases: Path) -> Path | None:
@@ -324,6 +331,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import signal
     import threading
 
+    from .book.pictures import PictureVerdicts
     from .site.serve import Preview, make_server, watch
 
     if not args.config_file.is_file():
@@ -340,7 +348,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         print(f"正在载入案例库 {shown_path(args.cases)} …", file=sys.stderr, flush=True)
         try:
-            state = Preview(args.config_file, args.cases, search=args.search)
+            state = Preview(args.config_file, args.cases, search=args.search, pictures=PictureVerdicts())
         except CasebookError as exc:
             return fail(str(exc), 1)
         server.preview = state

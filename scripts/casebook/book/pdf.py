@@ -17,6 +17,7 @@ from ..core.schema import INCOMPLETE_MARK, INCOMPLETE_NOTE
 from .errors import TypesetError
 from .compose import Book, chinese_date, volume_text
 from .fonts import MONO, FontChoice
+from .pictures import pictures_refused
 
 
 def book_data(book: Book, fonts: FontChoice) -> dict:
@@ -95,9 +96,10 @@ def typeset(template: bytes, root: str, font_dirs: list[str], data: str) -> byte
     except typst.TypstError as exc:
         message = str(exc)
         if "image" in message or "SVG" in message:  # Typst names the template's line, not the file
-            bad = next((src for src in _pictures(json.loads(data)) if not _typesets(src, root)), None)
-            if bad is not None:
-                message = f"图片“{bad.lstrip('/')}”无法排版（{message}）；请用看图或绘图软件打开它、重新导出后再放回库中"
+            refused = pictures_refused(Path(root), [src.lstrip("/") for src in _pictures(json.loads(data))])
+            if refused:
+                bad = next(iter(refused))
+                message = f"图片“{bad}”无法排版（{message}）；请用看图或绘图软件打开它、重新导出后再放回库中"
         raise TypesetError(message) from None
 
 
@@ -114,14 +116,3 @@ def _pictures(node) -> list[str]:
         elif isinstance(item, list):
             stack.extend(reversed(item))
     return list(found)
-
-
-def _typesets(src: str, root: str) -> bool:
-    """Whether Typst can place this one picture (a page of it alone)."""
-    import typst
-
-    try:
-        typst.compile(b"#image(sys.inputs.src)", root=root, sys_inputs={"src": src}, format="pdf")
-        return True
-    except typst.TypstError:
-        return False

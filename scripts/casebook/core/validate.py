@@ -6,13 +6,14 @@ together, with the checks that need the whole library (duplicate ids, the librar
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from . import sanitize
 from .body import BodyCheck
 from .fields import FieldCheck
 from .model import Case, Finding, RawCase, Taxonomy, shown_in
 from .nodes import TAXONOMY_CODES, TEXT_PROBLEMS, python_kind
-from .rules import image_format_problem, image_size_problem, suggest
+from .rules import image_format_problem, image_size_problem, is_image, suggest
 from .schema import ACTIVE_SUFFIXES, VOCABULARIES, id_problem
 
 
@@ -103,6 +104,22 @@ def check_assets(assets: tuple[str, ...], svgs: dict[str, bytes], shown_root: st
             findings.append(Finding(shown, 1, "E423", f"图片“{rel}”{problem}；案例汇编无法收入它。请用看图或绘图软件重新导出"
                                                      "（照片缩小到几千像素宽就足够清楚）"))
     return findings
+
+
+def pictures_to_decode(assets: tuple[str, ...], findings: tuple[Finding, ...], shown_root: str) -> list[str]:
+    """The library's pictures whose content the book's typesetter should be asked about (E424):
+    every image file without a finding of its own. (E412, E421 and E423 refuse what must not be
+    decoded: a script, a file that is not what its name says, a size that asks for gigabytes.)"""
+    judged = {f.path for f in findings}
+    return [rel for rel in assets if is_image(rel) and shown_in(shown_root, rel) not in judged]
+
+
+def check_pictures(refused: Mapping[str, str], shown_root: str) -> list[Finding]:
+    """E424 for each picture the book's typesetter cannot place (`refused`: why, by path)."""
+    return [Finding(shown_in(shown_root, rel), 1, "E424",
+                    f"图片“{rel}”{why}；案例汇编无法收入它。请用看图或绘图软件打开它，另存为 PNG 或 JPEG"
+                    "（SVG 的宽和高不能为 0）后再放回库中")
+            for rel, why in refused.items()]
 
 
 def check_duplicate_ids(raws_and_cases: list[tuple[RawCase, Case | None]]) -> list[Finding]:

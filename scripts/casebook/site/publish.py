@@ -44,6 +44,7 @@ from ..core.markup import live_addresses
 from ..core.model import Case, Finding, Library, shown_in
 from ..core.rules import plain_url, url_kind
 from ..core.schema import CODE_BY_ID, IMAGE_SUFFIXES
+from ..core.validate import check_pictures, pictures_to_decode
 
 # Characters without which a body renders to plain paragraphs, lists, emphasis, headings, tables,
 # quotes and code blocks only (see the module docstring; proven by a property test).
@@ -102,14 +103,22 @@ class Located:
     anchors: Mapping[str, frozenset[str]] = field(default_factory=dict)  # of the rendered pages, by case file
 
 
+# The book's typesetter's reason for each picture (library paths) it cannot place (book.pictures).
+Pictures = Callable[[Path, list[str]], Mapping[str, str]]
+
+
 def check_library(root: Path, context_for: Callable[[Library], tuple[Mapping[str, str], Engine]],
-                  today: dt.date | None = None, memo: Memo | None = None) -> Library:
+                  today: dt.date | None = None, memo: Memo | None = None,
+                  pictures: Pictures | None = None) -> Library:
     """The library read and validated (core.library), and every published case page as the strict
     build would render and sanitise it: one function for `casebook validate`, `casebook build` and
     the plugin under `mkdocs build`. `context_for(library)` -> (the assembly's pages, an engine)
     is called only when some page needs rendering (loading MkDocs takes a while). `memo`: see
-    core.library.Memo (files that did not change are not read again; pages are rendered again)."""
-    library = load_library(root, today, memo)
+    core.library.Memo (files that did not change are not read again; pages are rendered again).
+    `pictures(root, paths)`: the book's typesetter's reason for each picture it cannot place
+    (book.pictures.pictures_refused; E424), given by the CLI, which sees the book; the site itself
+    publishes pictures as they are, so the plugin under a bare `mkdocs build` gives none."""
+    library = with_pictures_checked(load_library(root, today, memo), pictures)
     cases = [c for c in library.published if needs_check(c.body)]
     near = near_pages(library)
     if not cases and not near:
@@ -133,6 +142,15 @@ def check_library(root: Path, context_for: Callable[[Library], tuple[Mapping[str
         at = Located(shown[case.rel], case.body_line, cases_by_rel, files, site_files, anchors)
         findings += page_findings(case, rendered[case_uri(case.id)], at)
     return library.with_findings(findings, shown)
+
+
+def with_pictures_checked(library: Library, pictures: Pictures | None) -> Library:
+    """The library with E424 for each picture `pictures` says the book cannot place (none asked
+    when it is None, or the library has no picture left to ask about)."""
+    shown_root = shown_path(library.root)
+    if pictures is None or not (paths := pictures_to_decode(library.assets, library.findings, shown_root)):
+        return library
+    return library.with_findings(check_pictures(pictures(library.root, paths), shown_root))
 
 
 def near_pages(library: Library) -> list[str]:

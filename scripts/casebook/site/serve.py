@@ -53,7 +53,7 @@ from ..core.model import Finding, Library
 from ..core.progress import give_way, giving_way
 from . import preview
 from .generate import Assembly, assemble
-from .publish import check_library, needs_check
+from .publish import Pictures, check_library, needs_check
 from .searchrender import SearchRenderer, SearchRenderError
 
 if TYPE_CHECKING:
@@ -123,11 +123,13 @@ class Preview:
     """The served site's state. The watcher thread changes it (`update`); request threads read
     it (`get`, `wait`). MkDocs' objects are used under `self.lock` only."""
 
-    def __init__(self, config_file: Path, cases: Path, log: TextIO = sys.stderr, search: bool = True) -> None:
+    def __init__(self, config_file: Path, cases: Path, log: TextIO = sys.stderr, search: bool = True,
+                 pictures: Pictures | None = None) -> None:
         from . import engine  # MkDocs
 
         self.engine = engine
         self.config_file, self.root, self.log = config_file, cases, log
+        self.pictures = pictures  # the book's picture check (E424), as validate asks it
         # The search index's pages are rendered by a child process (searchrender.py), which loads
         # the site meanwhile, on the other core.
         self.searcher = SearchRenderer(config_file, cases)
@@ -144,7 +146,7 @@ class Preview:
         try:
             self.validation_config = engine.load(config_file)
             self.snapshot = self.take_snapshot()
-            loaded = load_site(config_file, cases, self.memo, self.scratch, self.validation_config)
+            loaded = load_site(config_file, cases, self.memo, self.scratch, self.validation_config, pictures)
         except BaseException:
             self.close()
             raise
@@ -179,7 +181,7 @@ class Preview:
 
     def check(self) -> Library:
         """The library as `casebook validate` judges it (unchanged files' verdicts reused)."""
-        return check(self.validation_config, self.root, self.memo)
+        return check(self.validation_config, self.root, self.memo, self.pictures)
 
     def watched_site(self) -> list[str]:
         """The site's own files and folders (absolute): docs/, mkdocs.yml, theme overrides."""
@@ -515,21 +517,23 @@ class Loaded:
     site: PageSite  # of the cases that pass
 
 
-def check(config: MkDocsConfig, root: Path, memo: Memo) -> Library:
-    """The library as `casebook validate` judges it (unchanged files' verdicts kept in `memo`)."""
+def check(config: MkDocsConfig, root: Path, memo: Memo, pictures: Pictures | None = None) -> Library:
+    """The library as `casebook validate` judges it (unchanged files' verdicts kept in `memo`;
+    `pictures`: see publish.check_library)."""
     from . import engine
 
-    return check_library(root, lambda library: engine.page_context(config, library), memo=memo)
+    return check_library(root, lambda library: engine.page_context(config, library), memo=memo, pictures=pictures)
 
 
-def load_site(config_file: Path, root: Path, memo: Memo, scratch: Path, config: MkDocsConfig | None = None) -> Loaded:
+def load_site(config_file: Path, root: Path, memo: Memo, scratch: Path, config: MkDocsConfig | None = None,
+              pictures: Pictures | None = None) -> Loaded:
     """The preview's site from the files: the library checked, assembled, and MkDocs set up over
     the cases that pass (`scratch`: MkDocs' site_dir, never written). The preview and its searcher
     (searchrender.py) both start from this."""
     from . import engine
 
     config = config or engine.load(config_file)
-    library = check(config, root, memo)
+    library = check(config, root, memo, pictures)
     assembly = assemble(library, engine.site_options(config), os.environ)
     return Loaded(library, assembly, engine.PageSite(config_file, passing(library), assembly, scratch))
 
