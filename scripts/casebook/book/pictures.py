@@ -66,9 +66,11 @@ def _typst_refuses(root: str, rels: list[str]) -> dict[str, str]:
         typst.compile(b"#for src in json(bytes(sys.inputs.srcs)) { page(image(src)) }", root=root, ignore_system_fonts=True,
                       sys_inputs={"srcs": json.dumps(["/" + rel for rel in rels])}, format="pdf")
         return {}
-    except typst.TypstError as exc:
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # TypstError; or a panic of the compiler (pyo3's PanicException is a BaseException)
         if len(rels) == 1:
-            return {rels[0]: " ".join(str(exc).split())}
+            return {rels[0]: " ".join(str(exc).split()) or type(exc).__name__}
     half = len(rels) // 2
     return _typst_refuses(root, rels[:half]) | _typst_refuses(root, rels[half:])
 
