@@ -48,6 +48,11 @@ def load(config_file: Path, **overrides) -> MkDocsConfig:
     return config
 
 
+def page_url(uri: str, directory_urls: bool) -> str:
+    """The URL MkDocs gives the page `uri`, relative to the site root (its own rule: File.url)."""
+    return File(uri, None, "", directory_urls).url
+
+
 def site_options(config: MkDocsConfig, downloads: str | os.PathLike = "") -> SiteOptions:
     """The assembly's options as this MkDocs configuration sets them."""
     base_dir = Path(config.config_file_path or ".").resolve().parent

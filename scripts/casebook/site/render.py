@@ -109,11 +109,18 @@ def _rel_dir(target_dir: str, page_dir: str) -> str:
 
 
 def site_url(uri: str, directory_urls: bool) -> str:
-    """The URL MkDocs gives a page, relative to the site root."""
-    stem = uri[:-3]
-    if directory_urls:
-        return "" if stem == "index" else (stem[:-5] if stem.endswith("/index") else stem) + "/"
-    return stem + ".html"
+    """The URL MkDocs gives a page, relative to the site root: MkDocs' own rule (engine.page_url;
+    loaded here only when a page's URL is needed)."""
+    from .engine import page_url
+
+    return page_url(uri, directory_urls)
+
+
+def page_link(from_uri: str, to_uri: str, directory_urls: bool) -> str:
+    """The address of page `to_uri` as written on page `from_uri` (raw HTML, which MkDocs leaves alone)."""
+    here, there = site_url(from_uri, directory_urls), site_url(to_uri, directory_urls)
+    base = here.rstrip("/") if here.endswith("/") else posixpath.dirname(here)
+    return posixpath.relpath(there, base or ".") + ("/" if there.endswith("/") else "")
 
 
 def front_value(value: object) -> str:
@@ -192,15 +199,16 @@ def rewrite_links(case: Case, cases_by_rel: dict[str, str], directory_urls: bool
     machine). MkDocs turns a Markdown address into one relative to the page, `<id>.md` into that
     case's page; raw HTML it leaves alone, so a raw `<a href>`/`<img src>` gets that here: the
     other case's page (`../b/`, offline `b.html`) or the file, from this page."""
-    prefix = "../" if directory_urls else ""  # a case page is cases/<id>/ (offline cases/<id>.html)
+    prefix = "../" if directory_urls else ""  # from a case page (cases/<id>/, offline cases/<id>.html) to cases/
 
     def raw(url: str) -> str | None:
         found = _resolved(case.rel, url, cases_by_rel)
         if found is None:
             return None
         case_id, path, tail = found
-        page = (f"{case_id}/" if directory_urls else f"{case_id}.html") if case_id else path
-        return prefix + page + tail
+        if case_id:
+            return page_link(case_uri(case.id), case_uri(case_id), directory_urls) + tail
+        return prefix + path + tail
 
     return rewrite_addresses(escape_snippets(case.body), lambda url: rewrite_url(case.rel, url, cases_by_rel), raw, live_addresses)
 
@@ -264,11 +272,9 @@ def moved_page(case: Case, alias: str, options: Options) -> str:
     """The page at a former id's address (cases/<alias>): the case it became, linked. The link
     is a relative .md link (MkDocs checks it under --strict); `casebook_moved_to` is the same
     target as a URL for overrides/main.html, which turns it into a <meta> refresh."""
-    uri, dirs = case_uri(alias), options.directory_urls
-    here = site_url(uri, dirs)  # cases/<alias>/ or cases/<alias>.html
-    moved_to = posixpath.relpath(site_url(case_uri(case.id), dirs), here.rstrip("/") if dirs else posixpath.dirname(here))
+    uri = case_uri(alias)
     body = f"# 案例已合并\n\n编号为 `{alias}` 的案例已并入{case_link(case, uri)}，请前往该案例阅读。"
-    return page(f"已并入：{case.title}", body, meta={"casebook_moved_to": moved_to + ("/" if dirs else "")})
+    return page(f"已并入：{case.title}", body, meta={"casebook_moved_to": page_link(uri, case_uri(case.id), options.directory_urls)})
 
 
 # -- listing pages -------------------------------------------------------------------------
