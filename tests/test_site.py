@@ -29,7 +29,7 @@ import pytest
 import yaml
 
 from casebook.site.search import FOLDER, Index, read_script
-from conftest import EDIT_URL, REPO, VALID
+from conftest import EDIT_URL, REPO, VALID, project_copy
 
 
 # Vocabulary name -> (folder under browse/, reader-facing label), as the issue names them.
@@ -1136,3 +1136,23 @@ def test_case_and_facet_pages_are_not_in_the_navigation(build_site, tmp_path):
     assert links["第一个案例"] == "hecheng-anli-000"
     images = [target_of(out, tenth, img.attrs["src"]) for img in article(tenth).find_all("img")]
     assert len(images) == 3 and all(resolves(out, rel) for rel in images), images  # cover, Markdown, HTML
+
+
+def test_an_edited_theme_template_shows_in_the_next_build_of_the_same_process(run_cli, tmp_path):
+    """The theme's templates are compiled once per process (plugin.COMPILED_TEMPLATES), not once
+    per build; Jinja checks each against its source, so an edited override shows at once."""
+    from casebook.site import plugin
+
+    project = project_copy(tmp_path / "project")
+
+    def build() -> str:
+        result = run_cli("build", "--cases", project / "cases", "--site-dir", project / "site",
+                         "--config-file", project / "mkdocs.yml", cwd=project)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return (project / "site" / "index.html").read_text(encoding="utf-8")
+
+    assert 'content="edited"' not in build() and plugin.COMPILED_TEMPLATES.code
+    main = project / "overrides" / "main.html"
+    main.write_text(main.read_text(encoding="utf-8").replace("{% block extrahead %}", '{% block extrahead %}<meta name="cb-test" content="edited">', 1),
+                    encoding="utf-8")
+    assert '<meta name="cb-test" content="edited">' in build()
