@@ -56,7 +56,7 @@ def test_the_preview_asks_about_a_picture_again_only_when_it_changed(tmp_path: P
 
 
 def test_an_svg_typst_takes_too_long_over_is_refused_and_the_rest_are_still_judged(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(pictures, "PICTURE_SECONDS", 1)
+    monkeypatch.setattr(pictures, "SVG_SECONDS", 1)
     (tmp_path / "slow.svg").write_bytes(SLOW_SVG)
     (tmp_path / "ok.svg").write_bytes(b'<svg xmlns="http://www.w3.org/2000/svg" width="4" height="3"/>')
     (tmp_path / "bad.png").write_bytes(_broken_png())
@@ -65,7 +65,56 @@ def test_an_svg_typst_takes_too_long_over_is_refused_and_the_rest_are_still_judg
     refused = pictures.pictures_refused(tmp_path, ["ok.gif", "slow.svg", "bad.png", "ok.svg"])
     assert list(refused) == ["slow.svg", "bad.png"] and time.monotonic() - start < 30
     assert refused["slow.svg"].startswith("要排版程序 Typst 花 1 秒以上才能放进案例汇编") and "解不开" in refused["bad.png"]
+    assert not refused["slow.svg"].lasting and refused["bad.png"].lasting
     assert not multiprocessing.active_children()
+
+
+def test_a_raster_picture_has_a_time_limit_too(tmp_path: Path, monkeypatch) -> None:
+    """A raster picture's time is bounded by its pixels; its limit keeps a hang from lasting for ever."""
+    monkeypatch.setattr(pictures, "IN_PROCESS_PIXELS", 0)
+    monkeypatch.setattr(pictures, "RASTER_SECONDS", 1e-6)
+    (tmp_path / "a.gif").write_bytes((PICTURES / "tiny.gif").read_bytes())
+    refused = pictures.pictures_refused(tmp_path, ["a.gif"])
+    assert list(refused) == ["a.gif"] and refused["a.gif"].startswith("要排版程序 Typst 花 1e-06 秒以上")
+
+
+def test_a_process_that_cannot_start_typst_is_an_error_not_a_refused_picture(tmp_path: Path, monkeypatch) -> None:
+    """No picture is blamed when the check itself cannot run: one sentence, and validate says it
+    without a traceback (exit 2: the library could not be checked)."""
+    import pytest
+
+    from casebook.book.errors import BookError
+
+    monkeypatch.setattr(pictures, "START_SECONDS", 0)  # not even Python starts that fast
+    (tmp_path / "a.svg").write_bytes(b'<svg xmlns="http://www.w3.org/2000/svg" width="4" height="3"/>')
+    with pytest.raises(BookError, match="无法启动排版程序 Typst 来检查图片"):
+        pictures.pictures_refused(tmp_path, ["a.svg"])
+    assert not multiprocessing.active_children()
+
+
+def test_the_preview_asks_again_about_a_picture_refused_for_the_moment(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(pictures, "SVG_SECONDS", 1)
+    asked = []
+    real = pictures.pictures_refused
+    monkeypatch.setattr(pictures, "pictures_refused", lambda root, rels: asked.append(list(rels)) or real(root, rels))
+    (tmp_path / "slow.svg").write_bytes(SLOW_SVG)
+    verdicts = pictures.PictureVerdicts()
+    assert list(verdicts(tmp_path, ["slow.svg"])) == list(verdicts(tmp_path, ["slow.svg"])) == ["slow.svg"]
+    assert asked == [["slow.svg"], ["slow.svg"]]  # too slow on this machine now: asked again next time
+
+
+def test_only_an_svg_with_text_is_placed_with_the_books_fonts(tmp_path: Path, monkeypatch) -> None:
+    from casebook.book import fonts
+
+    monkeypatch.setattr(fonts, "find_cjk_fonts", lambda: fonts.FontChoice("宋", "黑", ("/fonts/a", "/fonts/b")))
+    svgs = {"text.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><text x="1" y="9">\xe5\x85\x9a</text></svg>',
+            "prefixed.svg": b'<svg:svg xmlns:svg="http://www.w3.org/2000/svg"><svg:text>x</svg:text></svg:svg>',
+            "shapes.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/><textarea/></svg>'}
+    for name, data in svgs.items():
+        (tmp_path / name).write_bytes(data)
+    assert pictures._text_fonts(tmp_path, [*svgs, "x.png"]) == {"text.svg": ["/fonts/a", "/fonts/b"], "prefixed.svg": ["/fonts/a", "/fonts/b"]}
+    monkeypatch.setattr(fonts, "find_cjk_fonts", lambda: (_ for _ in ()).throw(fonts.FontError("无字体")))
+    assert pictures._text_fonts(tmp_path, list(svgs)) == {}  # no font: the book's PDF is not made at all
 
 
 def test_a_process_that_dies_over_a_picture_refuses_that_picture_and_the_rest_go_on(tmp_path: Path) -> None:
@@ -87,4 +136,4 @@ def test_a_process_that_dies_over_a_picture_refuses_that_picture_and_the_rest_go
     refused = pictures.pictures_refused(tmp_path, ["slow.svg", "bad.png", "ok.png"])
     killer.join()
     assert list(refused) == ["slow.svg", "bad.png"], refused
-    assert refused["slow.svg"] == "让排版程序 Typst 中途退出了（退出码 -9）"
+    assert refused["slow.svg"].startswith("让排版程序 Typst 中途退出了（退出码 -9；") and not refused["slow.svg"].lasting

@@ -1156,3 +1156,17 @@ def test_an_edited_theme_template_shows_in_the_next_build_of_the_same_process(ru
     main.write_text(main.read_text(encoding="utf-8").replace("{% block extrahead %}", '{% block extrahead %}<meta name="cb-test" content="edited">', 1),
                     encoding="utf-8")
     assert '<meta name="cb-test" content="edited">' in build()
+
+
+def test_compiled_templates_are_not_shared_by_environments_that_compile_them_otherwise():
+    from jinja2 import DictLoader, Environment
+
+    from casebook.site.plugin import COMPILED_TEMPLATES
+
+    source = {"t.html": "[[ x ]]{{ y }}"}
+    plain = Environment(loader=DictLoader(source), bytecode_cache=COMPILED_TEMPLATES)
+    square = Environment(loader=DictLoader(source), bytecode_cache=COMPILED_TEMPLATES, variable_start_string="[[", variable_end_string="]]")
+    assert plain.get_template("t.html").render(x=1, y=2) == "[[ x ]]2"
+    assert square.get_template("t.html").render(x=1, y=2) == "1{{ y }}"
+    again = Environment(loader=DictLoader(source), bytecode_cache=COMPILED_TEMPLATES)
+    assert again.get_template("t.html").render(x=1, y=3) == "[[ x ]]3"

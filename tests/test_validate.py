@@ -586,6 +586,21 @@ def test_e424_a_picture_the_books_typesetter_cannot_decode(tmp_path: Path, run_c
     assert result.returncode == 1 and result.stdout.count(" E424 ") == len(refused), result.stdout
 
 
+def test_without_mkdocs_yml_each_picture_is_asked_about_once(tmp_path: Path, run_cli, monkeypatch) -> None:
+    """A library checked on its own (no mkdocs.yml found) is loaded a second time for the core's
+    checks alone; its pictures, which may take minutes, are asked about once."""
+    from test_book import _broken_png
+
+    asked = []
+    real = cli.pictures_refused
+    monkeypatch.setattr(cli, "pictures_refused", lambda root, rels: asked.append(list(rels)) or real(root, rels))
+    lib = make_library(tmp_path / "lib", {"a.md": case_text("a", **{"测试做法。": "测试<b>做法</b>。"})})  # a page to render
+    (lib / "assets" / "bad.png").write_bytes(_broken_png())
+    result = run_cli("validate", "--cases", lib, cwd=tmp_path)
+    assert result.returncode == 1 and "assets/bad.png:1: E424 " in result.stdout and "找不到 MkDocs 配置" in result.stderr, result
+    assert asked == [["assets/bad.png", "assets/cover.png"]]
+
+
 def test_e420_each_body_line_with_a_control_character_names_them(tmp_path: Path) -> None:
     """The body refuses the control characters a field refuses (E218's definition, sanitize), one
     finding per line, code blocks included; tab, CRLF and a lone CR (line breaks) are fine."""

@@ -190,8 +190,15 @@ def checked_library(cases: Path, config_file: Path | None) -> Library | None:
             raise _NoConfig()
         return engine.page_context(engine.load(found), library)
 
+    asked: dict[tuple[str, ...], dict] = {}  # a library without mkdocs.yml is loaded twice (below): its pictures asked once
+
+    def pictures(root: Path, rels: list[str]) -> dict:
+        if tuple(rels) not in asked:
+            asked[tuple(rels)] = pictures_refused(root, rels)
+        return asked[tuple(rels)]
+
     try:
-        return check_library(cases, context, pictures=pictures_refused)
+        return check_library(cases, context, pictures=pictures)
     except _NoConfig:
         if config_file is not None:
             no_config(config_file, "校验正文中的链接和 HTML 要按构建的配置渲染页面")
@@ -200,7 +207,7 @@ def checked_library(cases: Path, config_file: Path | None) -> Library | None:
 
         print("casebook: 注意：找不到 MkDocs 配置 mkdocs.yml，正文中的链接和 HTML 没有按构建的方式检查"
               "（在仓库根目录运行，或用 --config-file 指定）。", file=sys.stderr)
-        return with_pictures_checked(load_library(cases), pictures_refused)
+        return with_pictures_checked(load_library(cases), pictures)
     except CasebookError as exc:
         fail(str(exc))
     return None

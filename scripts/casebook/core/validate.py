@@ -115,11 +115,9 @@ def pictures_to_decode(assets: tuple[str, ...], findings: tuple[Finding, ...], s
 
 
 def check_pictures(refused: Mapping[str, str], shown_root: str) -> list[Finding]:
-    """E424 for each picture the book's typesetter cannot place (`refused`: why, by path)."""
-    return [Finding(shown_in(shown_root, rel), 1, "E424",
-                    f"图片“{rel}”{why}；案例汇编无法收入它。请用看图或绘图软件打开它，另存为 PNG 或 JPEG"
-                    "（SVG 的宽和高不能为 0）后再放回库中")
-            for rel, why in refused.items()]
+    """E424 for each picture the book's typesetter cannot place (`refused`: by path, why and what
+    to do, as a phrase that follows the picture's name)."""
+    return [Finding(shown_in(shown_root, rel), 1, "E424", f"图片“{rel}”{why}") for rel, why in refused.items()]
 
 
 def check_duplicate_ids(raws_and_cases: list[tuple[RawCase, Case | None]]) -> list[Finding]:

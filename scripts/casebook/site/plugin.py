@@ -57,10 +57,19 @@ class _CompiledTemplates(BytecodeCache):
     Jinja environment for every build, and compiling Material's fifty templates again took a
     sixth of a warm build (`casebook serve` after a change to mkdocs.yml; the test suite). Jinja
     compares each template's source with the checksum stored with its code: an edited template
-    is compiled again."""
+    is compiled again; the key holds the environment's settings that shape the code (another
+    configuration in the same process compiles its own)."""
 
     def __init__(self) -> None:
         self.code: dict[str, bytes] = {}
+
+    def get_bucket(self, environment: Environment, name: str, filename: str | None, source: str) -> Bucket:
+        e = environment
+        settings = (e.block_start_string, e.block_end_string, e.variable_start_string, e.variable_end_string,
+                    e.comment_start_string, e.comment_end_string, e.line_statement_prefix, e.line_comment_prefix,
+                    e.trim_blocks, e.lstrip_blocks, e.newline_sequence, e.keep_trailing_newline, sorted(e.extensions),
+                    e.optimized, e.is_async, repr(e.autoescape), repr(e.finalize), repr(e.code_generator_class))
+        return super().get_bucket(environment, f"{name}\0{settings!r}", filename, source)
 
     def load_bytecode(self, bucket: Bucket) -> None:
         if (code := self.code.get(bucket.key)) is not None:
