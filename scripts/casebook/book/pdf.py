@@ -98,7 +98,7 @@ def typeset(template: bytes, root: str, font_dirs: list[str], data: str) -> byte
         if "image" in message or "SVG" in message:  # Typst names the template's line, not the file
             refused = pictures_refused(Path(root), [src.lstrip("/") for src in _pictures(json.loads(data))])
             if refused:
-                bad = next(iter(refused))
+                bad = next((rel for rel, why in refused.items() if why.lasting), next(iter(refused)))  # undecodable first
                 message = f"图片“{bad}”无法排版（{message}）；请用看图或绘图软件打开它、重新导出后再放回库中"
         raise TypesetError(message) from None
 
