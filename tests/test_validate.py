@@ -584,6 +584,8 @@ def test_e424_a_picture_the_books_typesetter_cannot_decode(tmp_path: Path, run_c
     assert message.startswith("图片“assets/cut.gif”的内容解不开（排版程序 Typst 说：failed to decode image (") and "另存为 PNG 或 JPEG" in message
     result = run_cli("validate", "--cases", tmp_path)
     assert result.returncode == 1 and result.stdout.count(" E424 ") == len(refused), result.stdout
+    # SVGs are placed in processes of their own, the slower road: stderr says so first (stdout may be JSON)
+    assert f"正在请排版程序 Typst 逐张试放 {len(refused) + len(passing) + 1} 张图片" in result.stderr, result.stderr  # and cover.png
 
 
 def test_without_mkdocs_yml_each_picture_is_asked_about_once(tmp_path: Path, run_cli, monkeypatch) -> None:
@@ -599,6 +601,7 @@ def test_without_mkdocs_yml_each_picture_is_asked_about_once(tmp_path: Path, run
     result = run_cli("validate", "--cases", lib, cwd=tmp_path)
     assert result.returncode == 1 and "assets/bad.png:1: E424 " in result.stdout and "找不到 MkDocs 配置" in result.stderr, result
     assert asked == [["assets/bad.png", "assets/cover.png"]]
+    assert "试放" not in result.stderr  # two small pictures, placed at once: nothing to wait for
 
 
 def test_e420_each_body_line_with_a_control_character_names_them(tmp_path: Path) -> None:

@@ -214,10 +214,11 @@ def checked_library(cases: Path, config_file: Path | None) -> Library | None:
 
 
 def pictures_refused(root: Path, rels: list[str]) -> dict[str, str]:
-    """The book's own picture check (E424); the book's modules are loaded only when there are pictures."""
+    """The book's own picture check (E424), saying on stderr when it will take a while (stdout
+    may be validate's JSON); the book's modules are loaded only when there are pictures."""
     from .book.pictures import pictures_refused
 
-    return pictures_refused(root, rels)
+    return pictures_refused(root, rels, say=lambda line: print(f"casebook: {line}", file=sys.stderr, flush=True))
 
 
 def find_config(cases: Path) -> Path | None:

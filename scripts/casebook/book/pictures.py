@@ -12,7 +12,7 @@ import multiprocessing
 import re
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -72,7 +72,7 @@ class PictureCheckError(BookError):
     """The picture check itself could not run (Typst would not start): nothing to blame a picture for."""
 
 
-def pictures_refused(root: Path, rels: Sequence[str]) -> dict[str, Refusal]:
+def pictures_refused(root: Path, rels: Sequence[str], say: Callable[[str], None] | None = None) -> dict[str, Refusal]:
     """Why the book cannot place each of these pictures (library paths), in the order given; the
     pictures it can place are absent.
 
@@ -81,13 +81,16 @@ def pictures_refused(root: Path, rels: Sequence[str]) -> dict[str, Refusal]:
     fail alone). The rest in processes of their own, WORKERS at a time, each placing at most
     BATCH_PIXELS; a process that takes longer than SVG_SECONDS over an SVG (RASTER_SECONDS over
     another picture) is stopped and that picture refused; one that dies refuses the picture it
-    was placing. PictureCheckError when a process cannot start Typst at all."""
+    was placing. PictureCheckError when a process cannot start Typst at all. `say`: told, before
+    that slower road is taken, how many pictures it is for (a library of photos takes minutes)."""
     if not rels:
         return {}
     batches = _batches(root, rels)
     if len(batches) == 1 and batches[0][1] <= IN_PROCESS_PIXELS and not any(_is_svg(rel) for rel in rels):
         found = {rel: _undecodable(says) for rel, says in _typst_refuses(str(root), list(rels), []).items()}
     else:
+        if say is not None:
+            say(f"正在请排版程序 Typst 逐张试放 {len(rels):,} 张图片，看案例汇编能否收入（E424；一张照片约 0.05 秒）…")
         found = _in_children(str(root), [batch for batch, _ in batches], _text_fonts(root, rels))
     return {rel: found[rel] for rel in rels if rel in found}
 
