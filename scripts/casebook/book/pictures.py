@@ -180,6 +180,7 @@ def _typst_refuses(root: str, rels: list[str], font_dirs: list[str]) -> dict[str
 
 
 _READY = ""  # what a new process sends once Typst is loaded
+PROCESS_NAME = "casebook-picture-check"
 
 
 def _place_each(root: str, rels: list[str], fonts: dict[str, list[str]], out: Connection) -> None:
@@ -204,7 +205,7 @@ def _in_children(root: str, batches: list[list[str]], fonts: dict[str, list[str]
 
     def start(batch: list[str]) -> None:
         here, there = context.Pipe(duplex=False)
-        process = context.Process(target=_place_each, args=(root, batch, fonts, there), daemon=True)
+        process = context.Process(target=_place_each, args=(root, batch, fonts, there), name=PROCESS_NAME, daemon=True)
         process.start()
         there.close()
         running[here], since[here] = (process, list(batch)), time.monotonic()
