@@ -44,7 +44,7 @@ def test_pictures_are_asked_about_in_batches_of_their_own_processes(tmp_path: Pa
 def test_the_preview_asks_about_a_picture_again_only_when_it_changed(tmp_path: Path, monkeypatch) -> None:
     asked = []
     real = pictures.pictures_refused
-    monkeypatch.setattr(pictures, "pictures_refused", lambda root, rels: asked.append(list(rels)) or real(root, rels))
+    monkeypatch.setattr(pictures, "pictures_refused", lambda root, rels, say=None: asked.append(list(rels)) or real(root, rels, say))
     (tmp_path / "a.gif").write_bytes((PICTURES / "tiny.gif").read_bytes())
     (tmp_path / "b.png").write_bytes(_broken_png())
     verdicts = pictures.PictureVerdicts()
@@ -106,11 +106,13 @@ def test_the_preview_asks_again_about_a_picture_refused_for_the_moment(tmp_path:
     monkeypatch.setattr(pictures, "SVG_SECONDS", 1)
     asked = []
     real = pictures.pictures_refused
-    monkeypatch.setattr(pictures, "pictures_refused", lambda root, rels: asked.append(list(rels)) or real(root, rels))
+    monkeypatch.setattr(pictures, "pictures_refused", lambda root, rels, say=None: asked.append(list(rels)) or real(root, rels, say))
     (tmp_path / "slow.svg").write_bytes(SLOW_SVG)
-    verdicts = pictures.PictureVerdicts()
+    said: list[str] = []
+    verdicts = pictures.PictureVerdicts(say=said.append)  # as `casebook serve` makes it
     assert list(verdicts(tmp_path, ["slow.svg"])) == list(verdicts(tmp_path, ["slow.svg"])) == ["slow.svg"]
     assert asked == [["slow.svg"], ["slow.svg"]]  # too slow on this machine now: asked again next time
+    assert said == ["正在请排版程序 Typst 逐张试放 1 张图片，看案例汇编能否收入（E424；一张照片约 0.05 秒）…"] * 2
 
 
 def test_only_an_svg_with_text_is_placed_with_the_books_fonts(tmp_path: Path, monkeypatch) -> None:

@@ -218,7 +218,12 @@ def pictures_refused(root: Path, rels: list[str]) -> dict[str, str]:
     may be validate's JSON); the book's modules are loaded only when there are pictures."""
     from .book.pictures import pictures_refused
 
-    return pictures_refused(root, rels, say=lambda line: print(f"casebook: {line}", file=sys.stderr, flush=True))
+    return pictures_refused(root, rels, say=say)
+
+
+def say(line: str) -> None:
+    """A line about long work on stderr, at once (stdout may be validate's JSON)."""
+    print(f"casebook: {line}", file=sys.stderr, flush=True)
 
 
 def find_config(cases: Path) -> Path | None:
@@ -356,7 +361,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         print(f"正在载入案例库 {shown_path(args.cases)} …", file=sys.stderr, flush=True)
         try:
-            state = Preview(args.config_file, args.cases, search=args.search, pictures=PictureVerdicts())
+            state = Preview(args.config_file, args.cases, search=args.search, pictures=PictureVerdicts(say=say))
         except CasebookError as exc:
             return fail(str(exc), 1)
         server.preview = state

@@ -99,13 +99,14 @@ class PictureVerdicts:
     """`pictures_refused`, each picture's lasting verdict kept while its file is unchanged (size,
     modification time, inode): `casebook serve` asks again after every save."""
 
-    def __init__(self) -> None:
+    def __init__(self, say: Callable[[str], None] | None = None) -> None:
         self.known: dict[tuple[str, tuple], Refusal | None] = {}
+        self.say = say  # as pictures_refused's
 
     def __call__(self, root: Path, rels: Sequence[str]) -> dict[str, Refusal]:
         keys = {rel: (rel, _stamp(root / rel)) for rel in rels}
         unknown = [rel for rel in rels if keys[rel] not in self.known]
-        refused = pictures_refused(root, unknown)
+        refused = pictures_refused(root, unknown, self.say)
         verdicts = {rel: self.known[keys[rel]] if rel not in unknown else refused.get(rel) for rel in rels}
         self.known = {keys[rel]: why for rel, why in verdicts.items() if why is None or why.lasting}
         return {rel: why for rel, why in verdicts.items() if why is not None}
