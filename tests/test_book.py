@@ -779,15 +779,20 @@ def test_a_book_with_odd_list_starts_and_image_resolutions_is_made(run_cli, tmp_
     assert len(docx.Document(word).inline_shapes) >= 2
 
 
-def _broken_png() -> bytes:
-    """A PNG whose header and chunks are sound and whose picture data is not (E421 and E423 pass it)."""
+def _rgb_png(width: int, height: int, idat: bytes) -> bytes:
+    """An 8-bit RGB PNG of this size whose picture data (compressed rows) is `idat`, chunks sound."""
     import struct
     import zlib
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0)) + chunk(b"IDAT", b"garbage") + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def _broken_png() -> bytes:
+    """A PNG whose header and chunks are sound and whose picture data is not (E421 and E423 pass it)."""
+    return _rgb_png(4, 4, b"garbage")
 
 
 def test_a_picture_typst_cannot_decode_is_refused_by_validate_and_so_by_the_book(run_cli, tmp_path):

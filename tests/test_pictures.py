@@ -12,8 +12,9 @@ import time
 from pathlib import Path
 
 from casebook.book import pictures
+from casebook.core.load import file_stamp
 from conftest import PICTURES, VALID
-from test_book import _broken_png
+from test_book import _broken_png, _rgb_png
 
 # A few KB of SVG that takes Typst minutes: forty 3,000-pixel squares, each blurred by 500 pixels.
 SLOW_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="4000" height="4000"><filter id="f" x="-50%" y="-50%" '
@@ -52,7 +53,7 @@ def test_the_preview_asks_about_a_picture_again_only_when_it_changed(tmp_path: P
     assert list(verdicts(tmp_path, ["a.gif", "b.png"])) == ["b.png"] and asked == [["a.gif", "b.png"], []]
     (tmp_path / "b.png").write_bytes((VALID / "assets" / "cover.png").read_bytes())  # mended
     assert verdicts(tmp_path, ["a.gif", "b.png"]) == {} and asked[-1] == ["b.png"]
-    assert verdicts(tmp_path, ["a.gif"]) == {} and list(verdicts.known) == [("a.gif", pictures._stamp(tmp_path / "a.gif"))]
+    assert verdicts(tmp_path, ["a.gif"]) == {} and list(verdicts.known) == [("a.gif", file_stamp(tmp_path / "a.gif"))]
 
 
 def test_an_svg_typst_takes_too_long_over_is_refused_and_the_rest_are_still_judged(tmp_path: Path, monkeypatch) -> None:
@@ -71,16 +72,11 @@ def test_an_svg_typst_takes_too_long_over_is_refused_and_the_rest_are_still_judg
 
 def test_a_raster_picture_has_a_time_limit_too(tmp_path: Path, monkeypatch) -> None:
     """A raster picture's time is bounded by its pixels; its limit keeps a hang from lasting for ever."""
-    import struct
     import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     side = 2000  # four million pixels of noise: placed in a process of its own, in about a second
     rows = b"".join(b"\x00" + os.urandom(side * 3) for _ in range(side))
-    noise = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(rows, 1)) + chunk(b"IEND", b"")
-    (tmp_path / "noise.png").write_bytes(noise)
+    (tmp_path / "noise.png").write_bytes(_rgb_png(side, side, zlib.compress(rows, 1)))
     monkeypatch.setattr(pictures, "RASTER_SECONDS", 0.05)
     refused = pictures.pictures_refused(tmp_path, ["noise.png"])
     assert list(refused) == ["noise.png"] and refused["noise.png"].startswith("要排版程序 Typst 花 0.05 秒以上")

@@ -17,7 +17,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
-from ..core.load import read_image_heads
+from ..core.load import file_stamp, read_image_heads
 from .errors import BookError, FontError
 
 # Pixels one process decodes before a new one takes over: Typst keeps every picture it decoded for
@@ -100,24 +100,16 @@ class PictureVerdicts:
     modification time, inode): `casebook serve` asks again after every save."""
 
     def __init__(self, say: Callable[[str], None] | None = None) -> None:
-        self.known: dict[tuple[str, tuple], Refusal | None] = {}
+        self.known: dict[tuple[str, tuple | None], Refusal | None] = {}
         self.say = say  # as pictures_refused's
 
     def __call__(self, root: Path, rels: Sequence[str]) -> dict[str, Refusal]:
-        keys = {rel: (rel, _stamp(root / rel)) for rel in rels}
+        keys = {rel: (rel, file_stamp(root / rel)) for rel in rels}
         unknown = [rel for rel in rels if keys[rel] not in self.known]
         refused = pictures_refused(root, unknown, self.say)
         verdicts = {rel: self.known[keys[rel]] if rel not in unknown else refused.get(rel) for rel in rels}
         self.known = {keys[rel]: why for rel, why in verdicts.items() if why is None or why.lasting}
         return {rel: why for rel, why in verdicts.items() if why is not None}
-
-
-def _stamp(path: Path) -> tuple:
-    try:
-        st = path.stat()
-    except OSError:
-        return ()
-    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
 
 
 def _is_svg(rel: str) -> bool:

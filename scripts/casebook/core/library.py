@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .fanout import map_forked
-from .load import load_case, load_taxonomy, read_image_heads, read_svgs, shown_path, taxonomy_lines, walk_library
+from .load import file_stamp, load_case, load_taxonomy, read_image_heads, read_svgs, shown_path, taxonomy_lines, walk_library
 from .model import Case, Finding, Library, RawCase, Taxonomy, shown_in
 from .progress import give_way
 from .validate import check_assets, check_duplicate_ids, validate_case, validate_taxonomy
@@ -34,14 +34,6 @@ class Memo:
         self.context: tuple | None = None
         self.cases: dict[Path, tuple[tuple, tuple[RawCase, Case | None, list[Finding]]]] = {}
         self.judged = 0  # files read and judged by the last call (the rest came from here)
-
-
-def _stamp(path: Path) -> tuple | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
 
 
 def load_library(root: Path, today: dt.date | None = None, memo: Memo | None = None) -> Library:
@@ -71,7 +63,7 @@ def load_library(root: Path, today: dt.date | None = None, memo: Memo | None = N
             findings += case_findings
             results.append((raw, case))
     for path in found.cases if memo is not None else ():
-        stamp = _stamp(path)
+        stamp = file_stamp(path)
         if stamp is not None and path in memo.cases and memo.cases[path][0] == stamp:
             raw, case, case_findings = memo.cases[path][1]
         else:
@@ -119,7 +111,7 @@ def judge_again(library: Library, paths: list[Path], memo: Memo, today: dt.date 
         return None
     judged = {}
     for path in paths:
-        stamp = _stamp(path)
+        stamp = file_stamp(path)
         raw, case, findings = _judge(path, library.root, shown_root, taxonomy, usable, files, today)
         _, old, old_findings = memo.cases[path][1]
         if stamp is None or old is None or case is None or (case.id, case.aliases) != (old.id, old.aliases):

@@ -322,6 +322,16 @@ def taxonomy_lines(root: Path) -> dict[tuple[str, int], int]:
     return lines
 
 
+def file_stamp(path: Path) -> tuple | None:
+    """What tells that a file changed without reading it (modification and change times, size,
+    inode); None when it cannot be looked at."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+
+
 def read_image_heads(root: Path, rels: tuple[str, ...]) -> dict[str, tuple[bytes, tuple[int, int] | None]]:
     """The first bytes of every raster image among `rels`, for the check of its format (E421), and
     the size its header claims (E423; a JPEG's is read segment by segment, not whole)."""
