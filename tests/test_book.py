@@ -738,13 +738,66 @@ def _with_resolution(png: bytes, per_metre: int) -> bytes:
 
 
 def test_list_starts_are_read_as_html_reads_them():
-    """`<ol start>` numbers from ASCII digits only, within a 32-bit number (`²` was int() of a
-    Unicode digit: a traceback; 10²¹ reached Typst as a float: no PDF)."""
+    """`<ol start>` numbers as the browser reads it: HTML's rules for parsing integers (a sign,
+    ASCII digits, the rest ignored), within a 32-bit number (`²` was int() of a Unicode digit: a
+    traceback; 10²¹ reached Typst as a float: no PDF; `-2` was numbered from 1)."""
     from casebook.book.compose import markdown_blocks
 
-    for start, expected in (("3", 3), (" 7 ", 7), ("²", 1), ("١٢", 1), ("1" + "0" * 21, 1), ("2147483647", 2147483647), ("-2", 1), ("x", 1)):
+    for start, expected in (("3", 3), (" 7 ", 7), ("²", 1), ("١٢", 1), ("1" + "0" * 21, 1), ("2147483647", 2147483647),
+                            ("-2", -2), ("x", 1), ("3abc", 3), ("+4", 4), ("\u30005", 1), ("1e3", 1), ("- 3", 1),
+                            ("-2147483648", -2147483648), ("-2147483649", 1), ("0" * 30 + "5", 5), ("", 1)):
         [block] = markdown_blocks(f'<ol start="{start}"><li>项</li></ol>')
         assert block["start"] == expected, start
+
+
+def _list_start_samples() -> list[str]:
+    """Generated `start` values: signs, whitespace, digits, lookalike digits and letters."""
+    import random
+
+    rng = random.Random(20261207)
+    alphabet = [" ", "\t", "\n", "\f", "\r", "\u3000", "\xa0", "+", "-", "0", "1", "2", "7", "9", "²", "٣", "e", "x", "."]
+    samples = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(1500)]
+    samples += [sign + digits for sign in ("", "-", "+") for digits in
+                ("2147483647", "2147483648", "2147483649", "00002147483647", "9" * 11, "4294967296")]
+    return samples
+
+
+@pytest.mark.browser
+def test_list_starts_are_the_numbers_chromium_shows(browser):
+    """The oracle: for generated `start` values, the book numbers a list from what Chromium reads
+    (the `start` property is the number the browser counts the list from)."""
+    from casebook.book.compose import _list_start
+
+    samples = _list_start_samples()
+    page = browser.new_page()
+    try:
+        read = page.evaluate("""values => values.map(v => {
+            const ol = document.createElement("ol"); ol.setAttribute("start", v); return ol.start; })""", samples)
+    finally:
+        page.close()
+    differ = [(v, chromium, _list_start(v)) for v, chromium in zip(samples, read) if _list_start(v) != chromium]
+    assert not differ, differ[:10]
+    assert len({n for n in read}) > 20  # the samples reach many numbers, negative ones too
+    assert min(read) < 0
+
+
+def test_a_list_that_starts_below_zero_is_numbered_so_in_the_pdf_and_word(run_cli, tmp_path):
+    """Typst's enum counts from 0 up: a list from -2 is numbered -2. -1. 0. 1. as on the site."""
+    cases = tmp_path / "cases"
+    shutil.copytree(VALID, cases)
+    body = '<ol start="-2"><li>负二项</li><li>负一项</li><li>零项</li><li>一项</li></ol>\n\n<ol start="3abc"><li>三项</li></ol>'
+    case = next(p for p in sorted(cases.glob("*.md")))
+    case.write_text(case.read_text(encoding="utf-8").replace("\n## 主要做法\n", f"\n## 主要做法\n\n{body}\n\n", 1), encoding="utf-8")
+    assert run_cli("validate", "--cases", cases).returncode == 0
+    result = make_book(run_cli, cases, tmp_path / "out")
+    assert result.returncode == 0, result.stdout + result.stderr
+    [pdf] = (tmp_path / "out").glob("*.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert re.search(r"-2\.\s*负二项\s*-1\.\s*负一项\s*0\.\s*零项\s*1\.\s*一项\s*3\.\s*三项", text), text
+    [word] = (tmp_path / "out").glob("*.docx")
+    paragraphs = [p.text for p in docx.Document(word).paragraphs]
+    start = next(i for i, t in enumerate(paragraphs) if "负二项" in t)
+    assert [t.split()[0] for t in paragraphs[start:start + 5]] == ["-2.", "-1.", "0.", "1.", "3."], paragraphs[start:start + 5]
 
 
 def test_picture_sizes_whatever_the_resolution_an_image_claims():

@@ -587,13 +587,19 @@ _BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "pre", "bloc
                "thead", "tbody", "tr", "td", "th"} | _SKIP
 
 
+# HTML's rules for parsing integers, as the browser reads `<ol start>`: ASCII whitespace, a sign,
+# ASCII digits (`²` is a digit to Python, not to HTML); anything after the digits is ignored.
+_HTML_INTEGER = re.compile(r"[\t\n\f\r ]*([-+]?)0*([0-9]+)")
+
+
 def _list_start(value: str) -> int:
-    """An `<ol start>` as the book numbers from it: ASCII digits only (`²` is a digit to Python,
-    not to HTML), up to 2³¹−1 (a larger one reached Typst as a float); else 1."""
-    value = value.strip()
-    if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > 2**31 - 1:
+    """An `<ol start>` as the browser numbers from it (`-2`, `3abc` → 3); a value HTML cannot read,
+    or beyond a 32-bit number (the browser ignores it; 10²¹ reached Typst as a float), is 1."""
+    m = _HTML_INTEGER.match(value)
+    if not m or len(m[2]) > 10:
         return 1
-    return int(value)
+    start = -int(m[2]) if m[1] == "-" else int(m[2])
+    return start if -2**31 <= start <= 2**31 - 1 else 1
 
 
 def _marked(marker: str, item: list[dict]) -> list[dict]:
