@@ -86,3 +86,24 @@ def test_stage_refuses_a_library_with_errors_and_the_project_folder(tmp_path, ru
     clash = run_cli("stage", "--cases", str(VALID), "--out", str(inside))
     assert clash.returncode == 2 and "重叠" in clash.stderr and not inside.exists()
     assert (REPO / "mkdocs.yml").read_bytes() == before
+
+
+def test_stage_reads_the_config_as_mkdocs_reads_it(tmp_path):
+    """The staged addresses follow the project's settings as MkDocs reads them (engine.site_options):
+    `use_directory_urls: no` is false to YAML and MkDocs (stage once read it as the text "no")."""
+    import json
+    import shutil
+
+    from casebook.core.library import load_library
+    from casebook.site.stage import prepare_stage
+
+    project = tmp_path / "project"
+    for name in ("docs", "overrides"):
+        shutil.copytree(REPO / name, project / name)
+    shutil.copytree(VALID, project / "cases")
+    (project / "mkdocs.yml").write_text("use_directory_urls: no\n" + (REPO / "mkdocs.yml").read_text(encoding="utf-8"),
+                                        encoding="utf-8")
+    stage = prepare_stage(project / "mkdocs.yml", load_library(project / "cases"), {})
+    urls = [case["url"] for case in json.loads(stage.generated.files["cases.json"])["cases"]]
+    assert urls and all(re.fullmatch(r"cases/[a-z0-9-]+\.html", url) for url in urls), urls
+    assert stage.theme_dir == "overrides" and stage.docs_dir == project / "docs"

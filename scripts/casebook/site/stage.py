@@ -100,35 +100,27 @@ def snippet_files(docs: Path, base_dir: Path) -> tuple[str, ...]:
 
 def prepare_stage(config_path: Path, library: Library, env: Mapping[str, str], downloads: Path | None = None) -> Stage:
     """What `casebook stage` writes, from a library that validated (no errors): the one assembly
-    (generate.assemble) with the options the config sets."""
-    base_dir = config_path.resolve().parent
-    text = config_path.read_text(encoding="utf-8")
-    settings = yaml.compose(text, Loader=yaml.SafeLoader)
+    (generate.assemble) with the options the config sets, as MkDocs reads them (engine.site_options:
+    `use_directory_urls: no`, `!ENV` values)."""
+    from dataclasses import replace
 
-    def scalar(key: str, default: str) -> str:
-        node = _get(settings, key) if isinstance(settings, MappingNode) else None
-        return node.value if isinstance(node, ScalarNode) and node.value else default
+    from . import engine  # MkDocs: loaded for the config only
 
-    docs_dir = base_dir / scalar("docs_dir", "docs")
-    options = SiteOptions(
-        base_dir=base_dir, docs_dir=docs_dir, directory_urls=scalar("use_directory_urls", "true").lower() != "false",
-        edit_template=scalar("edit_uri_template", "") or None, copyright=scalar("copyright", "") or None,
-        downloads=downloads,
-    )
+    config = engine.load(config_path)
+    options = replace(engine.site_options(config), downloads=downloads)
     site = assemble(library, options, env)
-    return Stage(staged_config(text, site.copyright), site, docs_dir, base_dir, snippet_files(docs_dir, base_dir),
-                 theme_dir(settings, base_dir))
+    text = config_path.read_text(encoding="utf-8")
+    return Stage(staged_config(text, site.copyright), site, options.docs_dir, options.base_dir,
+                 snippet_files(options.docs_dir, options.base_dir), theme_dir(config.theme.custom_dir, options.base_dir))
 
 
-def theme_dir(settings: Node, base_dir: Path) -> str | None:
+def theme_dir(custom_dir: str | None, base_dir: Path) -> str | None:
     """The theme's custom_dir when it is a folder inside the project (copied beside the staged
     config, so the same relative path works there)."""
-    theme = _get(settings, "theme") if isinstance(settings, MappingNode) else None
-    node = _get(theme, "custom_dir") if isinstance(theme, MappingNode) else None
-    if not (isinstance(node, ScalarNode) and node.value):
+    if not custom_dir:
         return None
-    folder = (base_dir / node.value).resolve()
-    if Path(node.value).is_absolute() or not folder.is_relative_to(base_dir) or not folder.is_dir():
+    folder = (base_dir / custom_dir).resolve()
+    if not folder.is_relative_to(base_dir) or not folder.is_dir():
         return None
     return folder.relative_to(base_dir).as_posix()
 
