@@ -67,6 +67,80 @@ def test_a_symlink_out_of_the_library_is_refused_and_never_read(tmp_path, outsid
     assert built.returncode == 1 and not (tmp_path / "site").exists()
 
 
+def test_a_link_inside_the_library_publishes_only_what_the_library_publishes_itself(tmp_path, run_cli) -> None:
+    """A link is published under its own name: one to a hidden file (.env, .git/config) or to a
+    file of another kind (a draft's source behind a .txt) would publish that file renamed. E701,
+    never read; a link to an image of the library stays usable."""
+    draft = MINIMAL_CASE.format(id="d").replace("source: 测试资料", "source: 测试资料\nstatus: draft").replace("测试做法。", SECRET)
+    root = make_library(tmp_path / "lib", {"a.md": MINIMAL_CASE.format(id="a"), "d.md": draft})
+    (root / ".env").write_text(f"TOKEN={SECRET}\n", "utf-8")
+    (root / ".git").mkdir()
+    (root / ".git" / "config.csv").write_text(SECRET, "utf-8")
+    (root / "assets" / "notes.txt").symlink_to("../.env")
+    (root / "assets" / "cfg.csv").symlink_to("../.git/config.csv")
+    (root / "assets" / "draft.txt").symlink_to("../d.md")
+    (root / "assets" / "same.png").symlink_to("cover.png")
+    (root / "assets" / "upper.PNG").symlink_to("cover.png")  # the same kind, whatever the case
+    library = check(root)
+    assert codes(library, root) == [("assets/cfg.csv", "E701"), ("assets/draft.txt", "E701"), ("assets/notes.txt", "E701")]
+    assert {"assets/same.png", "assets/upper.PNG"} <= set(library.assets)
+    for name in ("cfg.csv", "draft.txt", "notes.txt"):
+        (root / "assets" / name).unlink()
+    site = tmp_path / "site"
+    assert run_cli("build", "--cases", root, "--site-dir", site).returncode == 0
+    (root / "assets" / "draft.txt").symlink_to("../d.md")
+    assert run_cli("build", "--cases", root, "--site-dir", site).returncode == 1
+    published = [p for p in site.rglob("*") if p.is_file()]
+    assert (site / "cases" / "assets" / "same.png").read_bytes() == PNG
+    assert not any(SECRET.encode() in p.read_bytes() for p in published)
+
+
+def test_special_files_are_refused_at_once_and_never_opened(tmp_path, run_cli) -> None:
+    """A named pipe or a socket in the library: reading one waits for ever (validate hung on a pipe
+    named f.md, f.png or taxonomy.yml; the build stopped at one named f.pdf). E705 for each, E601
+    for the vocabulary, in well under the time limit."""
+    import socket
+
+    root = make_library(tmp_path / "lib", {"a.md": MINIMAL_CASE.format(id="a")})
+    for name in ("f.md", "assets/f.png", "assets/f.pdf", "assets/g.svg"):
+        os.mkfifo(root / name)
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(root / "assets" / "s.pdf"))
+        (root / "assets" / "p.pdf").symlink_to("f.pdf")  # a link to a pipe
+        result = _entry_point_with_timeout("validate", "--cases", root, cwd=tmp_path)
+        found = sorted((line.split(" ")[0], line.split(" ")[1]) for line in result.stdout.splitlines() if line.startswith("lib/"))
+        assert found == [("lib/assets/f.pdf:1:", "E705"), ("lib/assets/f.png:1:", "E705"), ("lib/assets/g.svg:1:", "E705"),
+                         ("lib/assets/p.pdf:1:", "E701"), ("lib/assets/s.pdf:1:", "E705"), ("lib/f.md:1:", "E705")], result.stdout
+        assert "命名管道" in result.stdout and result.returncode == 1
+        (root / "taxonomy.yml").unlink()
+        os.mkfifo(root / "taxonomy.yml")
+        result = _entry_point_with_timeout("validate", "--cases", root, cwd=tmp_path)
+        assert "lib/taxonomy.yml:1: E601 无法读取词表文件 taxonomy.yml（不是普通文件）" in result.stdout, result.stdout
+        assert "E705" not in [line.split(" ")[1] for line in result.stdout.splitlines() if "taxonomy.yml" in line]
+
+
+def _entry_point_with_timeout(*args, cwd: Path) -> subprocess.CompletedProcess:
+    """`python -m casebook ARGS` that fails the test, instead of hanging it, when it waits on a file."""
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "NO_MKDOCS_2_WARNING": "1"}
+    try:
+        return subprocess.run([sys.executable, "-m", "casebook", *map(str, args)], cwd=cwd, env=env,
+                              capture_output=True, text=True, timeout=60, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"casebook {' '.join(map(str, args))} still running after 60 s: it is waiting on a file")
+
+
+def test_a_name_that_is_not_utf8_is_refused_and_the_offline_copy_is_not_attempted(tmp_path, run_cli) -> None:
+    """A name made of bytes that are not UTF-8 (written on another system in GBK): no address or
+    zip entry can carry it (the offline build stopped with a traceback in zipfile). E706."""
+    root = make_library(tmp_path / "lib", {"a.md": MINIMAL_CASE.format(id="a")})
+    name = os.fsdecode(b"assets/\xb2\xe2\xca\xd4.pdf")  # 测试 in GBK
+    (root / name).write_bytes(b"%PDF-1.4\n")
+    library = check(root)
+    assert [(f.code, f.line) for f in library.findings] == [("E706", 1)] and "UTF-8" in library.findings[0].message
+    result = run_cli("build", "--cases", root, "--site-dir", tmp_path / "offline", "--offline", "--zip", tmp_path / "dist")
+    assert result.returncode == 1 and "Traceback" not in result.stderr and not (tmp_path / "dist").exists()
+
+
 def test_a_taxonomy_linked_out_of_the_library_is_not_read(tmp_path, outside, run_cli) -> None:
     root = make_library(tmp_path / "lib", {"a.md": MINIMAL_CASE.format(id="a")})
     (outside / "vocabulary.yml").write_text(f"{SECRET}: [x]\n", "utf-8")  # its keys would be echoed by W601
@@ -161,6 +235,18 @@ def test_names_that_collide_on_windows_and_macos(tmp_path) -> None:
                                     (f"assets/{nfc}.png", "E704"), (f"assets/{nfd}.png", "E704")])
     message = next(f.message for f in library.findings if f.path.endswith("Logo.png"))
     assert "assets/logo.png" in message  # names the other file
+
+
+def test_a_file_and_a_folder_that_differ_only_by_case_collide(tmp_path) -> None:
+    root = make_library(tmp_path / "lib", {"a.md": MINIMAL_CASE.format(id="a")})
+    (root / "assets" / "x.pdf").write_bytes(b"%PDF-1.4\n")
+    (root / "assets" / "X.pdf").mkdir()
+    (root / "assets" / "X.pdf" / "y.png").write_bytes(PNG)
+    (root / "Assets").mkdir()  # two folders merge into one there: nothing is lost
+    (root / "Assets" / "z.png").write_bytes(PNG)
+    library = check(root)
+    assert [(rel(f.path, root), f.code) for f in library.findings] == [("assets/x.pdf", "E704")]
+    assert "“assets/X.pdf/”" in library.findings[0].message
 
 
 WINDOWS_NAMES = ["a:b.png", "a?b.png", 'a"b.png', "a<b>.png", "a|b.png", "a*b.png", "a\\b.png", "a\tb.png",
@@ -265,6 +351,23 @@ def test_unreadable_folder_and_file_are_findings(shared) -> None:
     assert result.returncode == 1 and "Traceback" not in result.stderr
     found = {tuple(line.split(" ", 2)[:2]) for line in result.stdout.splitlines() if line.startswith("lib/")}
     assert ("lib/locked:1:", "E705") in found and ("lib/c.md:1:", "E101") in found
+
+
+def test_files_published_as_they_are_must_be_readable(shared) -> None:
+    """A PDF nobody may read, or one in a folder nobody may enter: validate passed and the build
+    stopped on it. E705 for each; the build is not attempted."""
+    root = make_library(shared / "lib", {"a.md": MINIMAL_CASE.format(id="a")})
+    (root / "assets" / "doc.pdf").write_bytes(b"%PDF-1.4\n")
+    (root / "closed").mkdir()
+    (root / "closed" / "in.pdf").write_bytes(b"%PDF-1.4\n")
+    world_readable(root)
+    (root / "assets" / "doc.pdf").chmod(0o000)
+    (root / "closed").chmod(0o644)  # its names can be listed, its files not opened
+    result = as_nobody("validate", "--cases", root, cwd=shared)
+    found = sorted(tuple(line.split(" ", 2)[:2]) for line in result.stdout.splitlines() if line.startswith("lib/"))
+    assert found == [("lib/assets/doc.pdf:1:", "E705"), ("lib/closed/in.pdf:1:", "E705")], result.stdout + result.stderr
+    built = as_nobody("build", "--cases", root, "--site-dir", shared / "site", cwd=REPO)
+    assert built.returncode == 1 and "E705" in built.stdout + built.stderr and not (shared / "site").exists()
 
 
 def test_unwritable_outputs_are_one_sentence_and_leave_nothing(shared) -> None:

@@ -476,14 +476,19 @@ def test_aliases_are_former_ids_in_the_id_namespace(tmp_path: Path) -> None:
         "twice.md": with_aliases("twice", "[old-one]"),  # another case's alias
         "bad.md": with_aliases("bad", "[Old_One]"),  # not an id
         "folder.md": with_aliases("folder", "[index]"),  # MkDocs' name for a folder's page
+        "long.md": with_aliases("long", "[" + "b" * 101 + "]"),  # a page name too long to write
+        f"{'a' * 100}.md": case_text("a" * 100),  # as long as an id may be
+        f"{'a' * 101}.md": case_text("a" * 101),  # its offline page a-….html: too long at 251
         "draft.md": case_text("draft", **{"source: 测试资料": "source: 测试资料\nstatus: draft"}),
         "draftish.md": with_aliases("draftish", "[draft]"),  # a draft's id is taken too
     })
     assert findings_of(tmp_path) == [
-        ("bad.md", "E206", 11), ("draftish.md", "E208", 11), ("folder.md", "E206", 11), ("own.md", "E208", 11), ("taken.md", "E208", 11), ("twice.md", "E208", 11),
+        (f"{'a' * 101}.md", "E206", 2), ("bad.md", "E206", 11), ("draftish.md", "E208", 11), ("folder.md", "E206", 11),
+        ("long.md", "E206", 11), ("own.md", "E208", 11), ("taken.md", "E208", 11), ("twice.md", "E208", 11),
     ]
     library = check(tmp_path, today=TODAY)
-    assert {c.id: c.aliases for c in library.cases} == {"new": ("old-one", "old-two"), "draft": ()}
+    assert {c.id: c.aliases for c in library.cases} == {"new": ("old-one", "old-two"), "draft": (), "a" * 100: ()}
+    assert "最多 100 个" in next(f.message for f in library.findings if f.path.endswith("long.md"))
 
 
 def test_aliases_messages_name_the_value_and_the_other_case(tmp_path: Path) -> None:

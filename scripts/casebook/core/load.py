@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,15 +79,20 @@ def walk_library(root: Path) -> LibraryFiles:
                 continue
             if name.lower() in IGNORED_FILES:
                 continue
-            if (why := _not_for_windows(rel)) is not None:
+            if (why := _unusable_name(rel)) is not None:
                 problems.append((rel, "E706", why))
                 continue
-            if entry.is_symlink() and (why := _leaves(Path(entry.path), real_root, folder=False)) is not None:
-                problems.append((rel, "E701", why))
+            if entry.is_symlink():
+                if (why := _leaves(Path(entry.path), real_root, folder=False)) is not None:
+                    problems.append((rel, "E701", why))
+                    continue
+            elif not entry.is_file(follow_symlinks=False):  # a named pipe would stop every reader
+                if rel != "taxonomy.yml":  # (its reader, load_taxonomy, says E601)
+                    problems.append((rel, "E705", unreadable_file(rel, None)))
                 continue
             suffix = os.path.splitext(name)[1]
             if suffix == ".md" and not rel.startswith("assets/"):
-                cases.append((rel, Path(entry.path)))
+                cases.append((rel, Path(entry.path)))  # a case that cannot be read is E101, where it is read
                 continue
             if suffix.lower() in CASE_SUFFIXES:
                 fix = ("案例文件不能放在 assets/ 里，请移到库的其他文件夹" if rel.startswith("assets/")
@@ -96,6 +102,9 @@ def walk_library(root: Path) -> LibraryFiles:
             if rel != "taxonomy.yml" and suffix.lower() not in ASSET_SUFFIXES + ACTIVE_SUFFIXES:
                 problems.append((rel, "E703", f"库中有站点不发布的文件类型“{rel}”（可发布：{'、'.join(ASSET_SUFFIXES)}）；"
                                                "请删除它，或转成 PDF、图片后再放进来"))
+                continue
+            if rel != "taxonomy.yml" and not os.access(entry.path, os.R_OK):  # published as it is: the build would stop
+                problems.append((rel, "E705", unreadable_file(rel, "没有读取权限")))
                 continue
             files.append(rel)
     problems += _collisions(files + [rel for rel, _ in cases])
@@ -109,6 +118,36 @@ def walk_library(root: Path) -> LibraryFiles:
 # (https://learn.microsoft.com/windows/win32/fileio/naming-a-file).
 _WINDOWS_CHARACTERS = re.compile(r'[\\:*?"<>|\x00-\x1f]')
 _WINDOWS_DEVICES = re.compile(r"^(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(?:\.|$)", re.I)
+
+
+def unreadable_file(rel: str, why: str | None) -> str:
+    """E705's message for a file that cannot be read (`why`), or is no plain file (why None: a
+    named pipe, a socket, a device)."""
+    what = f"无法读取（{why}）" if why else "不是普通文件（命名管道、套接字或设备），读取它会一直等下去"
+    return f"“{rel}”{what}，不会检查、也不会发布；请换成普通文件，让运行 casebook 的用户能读取它，或把它移出库"
+
+
+def plain_file_problem(path: Path) -> str | None:
+    """Why the file at `path` (links followed) cannot be read whole: missing, no plain file, or
+    not readable; None when it can. (For files read by name, not found by the walk: taxonomy.yml.)"""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        return exc.strerror or "无法访问"
+    if not stat.S_ISREG(st.st_mode):
+        return "不是普通文件" if not stat.S_ISDIR(st.st_mode) else "是一个文件夹"
+    return None if os.access(path, os.R_OK) else "没有读取权限"
+
+
+def _unusable_name(rel: str) -> str | None:
+    """Why a path of the library cannot be published: its name is no text (bytes that are not
+    UTF-8: no address or zip entry can carry it), or Windows cannot hold it (`_not_for_windows`)."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return ("名称不是有效的 UTF-8 文字（多半是在别的系统上用 GBK 等编码写的），网址和离线包都写不出它；"
+                "请改名（只用文字、数字、-、_、. 和括号），并改正引用它的地方")
+    return _not_for_windows(rel)
 
 
 def _not_for_windows(rel: str) -> str | None:
@@ -139,8 +178,16 @@ def _leaves(path: Path, real_root: str, folder: bool) -> str | None:
     if not (target == real_root or target.startswith(real_root + os.sep)):
         what = "文件夹" if folder else "文件"
         return f"这是指向案例库之外的符号链接（{what}），不会读取、也不会发布；请把真正的文件放进库中，再删除这个链接"
-    if not folder and not os.path.isfile(target):
-        return "这是指向不存在的文件的符号链接；请删除它，或把它指向库中的文件"
+    if folder:
+        return None
+    if not os.path.isfile(target):
+        return "这是指向不存在的文件（或不是普通文件）的符号链接；请删除它，或把它指向库中的文件"
+    # Published under the link's name: only what the library would publish as such itself (not a
+    # hidden file such as .env, not a case's source behind a .txt).
+    inside = os.path.relpath(target, real_root).split(os.sep)
+    if any(hidden(part) for part in inside) or os.path.splitext(target)[1].lower() != os.path.splitext(path)[1].lower():
+        return ("这是指向库中隐藏文件或另一类文件的符号链接，会把那个文件换个名字发布出去，不会读取、也不会发布；"
+                "请把要发布的文件本身放在这里，再删除这个链接")
     return None
 
 
@@ -155,9 +202,18 @@ def _collisions(rels: list[str]) -> list[tuple[str, str, str]]:
     groups: dict[str, list[str]] = {}
     for rel in rels:
         groups.setdefault(same_file(rel), []).append(rel)
+    # A file and a folder with one name there (`x.pdf`, `X.pdf/y.png`): one of them cannot be unpacked.
+    for rel in rels:
+        folder = rel.rpartition("/")[0]
+        while folder:
+            if (key := same_file(folder)) in groups and folder + "/" not in groups[key]:
+                groups[key].append(folder + "/")
+            folder = folder.rpartition("/")[0]
     out = []
     for same in groups.values():
         for rel in same if len(same) > 1 else ():
+            if rel.endswith("/"):  # the folder: the finding is the file's
+                continue
             others = "、".join(f"“{o}”" for o in sorted(same) if o != rel)
             out.append((rel, "E704", f"“{rel}”与{others}只差大小写或 Unicode 写法，在 Windows、macOS 和解压的离线包里会变成同一个文件；"
                                      "请给其中一个改名"))
@@ -292,10 +348,14 @@ def load_taxonomy(root: Path) -> tuple[object, list[Finding]]:
     # A link out of the library is not read (the gate's own rule; walk_library reports the same E701).
     if path.is_symlink() and (why := _leaves(path, os.path.realpath(root), folder=False)) is not None:
         return None, [Finding(shown_in(shown_path(root), "taxonomy.yml"), 1, "E701", why)]  # the link, not its target
-    try:
-        data = path.read_bytes()
-    except OSError:
+    if not os.path.lexists(path):
         return None, [Finding(shown, 1, "E601", f"找不到词表文件 taxonomy.yml（应在 {shown_path(root)}/ 中）")]
+    try:
+        if (why := plain_file_problem(path)) is not None:  # a named pipe would never end
+            raise OSError(why)
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [Finding(shown, 1, "E601", f"无法读取词表文件 taxonomy.yml（{exc.strerror or exc}）")]
     text, line, problem = decode(data)
     if text is None:
         return None, [Finding(shown, line, "E601", f"taxonomy.yml 不是 UTF-8 编码：{problem}")]
@@ -309,6 +369,8 @@ def load_taxonomy(root: Path) -> tuple[object, list[Finding]]:
 def taxonomy_lines(root: Path) -> dict[tuple[str, int], int]:
     """(vocabulary, item index) -> file line of each value in taxonomy.yml ({} when unreadable)."""
     try:
+        if plain_file_problem(root / "taxonomy.yml") is not None:
+            return {}
         text, _, _ = decode((root / "taxonomy.yml").read_bytes())
         node = yaml.compose(text, Loader=Loader) if text is not None else None
     except (OSError, yaml.YAMLError, RecursionError):

@@ -71,6 +71,9 @@ FIELD_BY_KEY: dict[str, Field] = {f.key: f for f in FIELDS}
 HONOR_KEYS: tuple[str, ...] = ("level", "title", "year")
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# An id names files: <id>.md, the page cases/<id>/index.html, the offline page cases/<id>.html. A
+# name has at most 255 bytes, and Windows paths 260 characters where the offline copy is unpacked.
+ID_MAX_LENGTH = 100
 
 
 def id_problem(value: str) -> str | None:
@@ -78,6 +81,9 @@ def id_problem(value: str) -> str | None:
     MkDocs gives a folder's own page: the case would be published at cases/ itself."""
     if not ID_PATTERN.match(value):
         return "只能用小写字母、数字和单个连字符，如 yangguang-chedui"
+    if len(value) > ID_MAX_LENGTH:
+        return (f"太长（{len(value)} 个字符，最多 {ID_MAX_LENGTH} 个）：它是页面的文件名，过长时构建写不出页面，"
+                "离线包在 Windows 上也解压不出来；请取一个简短的编号")
     if value == "index":
         return "不能是 index：MkDocs 把 index 当作文件夹的首页，这个案例的页面会变成 cases/ 本身，导出的地址也会出错；请换一个"
     return None
@@ -161,7 +167,7 @@ CODES: tuple[Code, ...] = (
     Code("E205", "error", "必填字段为空",
          "填写内容；暂不清楚时如实写明，不要留空。"),
     Code("E206", "error", "id 格式不对",
-         "只用小写字母、数字和单个连字符，如 `yangguang-chedui`；也不能是 `index`。"),
+         "只用小写字母、数字和单个连字符，如 `yangguang-chedui`，不超过 100 个字符；也不能是 `index`。"),
     Code("E207", "error", "id 与文件名不一致",
          "把 id 改成文件名（不含 .md），或重命名文件。"),
     Code("E208", "error", "id 与另一个案例重复",
@@ -287,7 +293,7 @@ CODES: tuple[Code, ...] = (
 )
 CODES += (
     # -- the library's files (the gate: core/load.py walk_library)
-    Code("E701", "error", "符号链接指向案例库之外（或指向不存在的文件）",
+    Code("E701", "error", "符号链接指向案例库之外、不存在的文件，或库中的隐藏文件和另一类文件",
          "把真正的文件放进案例库，再删除这个链接；库外的文件不会被读取，也不会发布。"),
     Code("E702", "error", "看起来是案例文件，但扩展名不是小写的 `.md`（如 `.MD`、`.markdown`），或放在了 assets/ 里",
          "把文件改名为小写的 `.md`，案例文件不要放在 assets/ 中。"),
@@ -295,9 +301,9 @@ CODES += (
          "删除它，或转成 PDF、图片等可发布的格式后再放进来；要隐藏的工作文件请放到库外。"),
     Code("E704", "error", "两个文件名只差大小写或 Unicode 写法（在 Windows、macOS 上是同一个文件）",
          "给其中一个改名，使两个名称在不区分大小写时也不同。"),
-    Code("E705", "error", "库中有无法读取的文件夹",
-         "检查文件夹的权限（所有者、读和执行权限），让运行 casebook 的用户能读取它。"),
-    Code("E706", "error", "文件或文件夹的名称在 Windows 上不能用（含 `\\ : * ? \" < > |`、以点或空格结尾，或是 CON、NUL 等设备名）",
+    Code("E705", "error", "库中有无法读取的文件夹或文件（没有权限，或是命名管道等特殊文件）",
+         "检查权限（所有者、读权限，文件夹还要执行权限），让运行 casebook 的用户能读取它；特殊文件请移出库。"),
+    Code("E706", "error", "文件或文件夹的名称在 Windows 上不能用（含 `\\ : * ? \" < > |`、以点或空格结尾，或是 CON、NUL 等设备名），或不是 UTF-8 文字",
          "给它改名：只用文字、数字、`-`、`_`、`.` 和括号，结尾不要是点或空格。"),
     Code("E707", "error", "库中的文件或文件夹发布后与案例页面占了同一个位置",
          "给这个文件或文件夹改名（例如 `<编号>.html/` 改成 `<编号>-附件/`）。"),
