@@ -54,6 +54,16 @@ def test_links_are_resolved_from_the_page_folder() -> None:
     assert unlink("[乙](../cases/b.md)", page="guide/x.md") == ("乙", ["cases/b.md"])
 
 
+def test_links_are_resolved_as_every_relative_address_is() -> None:
+    """Percent-encoded, with an anchor or a query: the case MkDocs links to (it decodes the path),
+    by the one rule for relative addresses (rules.library_path); out of the docs: no case."""
+    assert case_target("../cases/yang%67uang.md#zuofa", "guide/a.md") == "cases/yangguang.md"
+    assert case_target("<../cases/b.md?x=1>", "guide/a.md") == "cases/b.md"
+    assert case_target("../../cases/b.md", "guide/a.md") is None
+    line = "见[阳光车队](../cases/yang%67uang.md)。"
+    assert unlink(line, page="guide/a.md", existing={"cases/yangguang.md"}) == (line, [])
+
+
 # -- the shipped overview --------------------------------------------------------------------------
 
 _CASE_LINK = re.compile(r"\]\((cases/[^)#\s]+\.md)")

@@ -14,20 +14,16 @@ import posixpath
 from collections.abc import Callable
 
 from ..core import scan
-from ..core.rules import url_kind
+from ..core.rules import library_path
 from .render import CASES_DIR
 
 
 def case_target(url: str, page_uri: str) -> str | None:
-    """The case page (cases/<id>.md, relative to the docs root) a link of page_uri points at."""
-    url = url.strip("<>")
-    if url_kind(url) != "relative":
-        return None
-    path = url.split("#", 1)[0].split("?", 1)[0]
-    if not path.endswith(".md"):
-        return None
-    target = posixpath.normpath(posixpath.join(posixpath.dirname(page_uri), path))
-    return target if target.startswith(CASES_DIR) else None
+    """The case page (cases/<id>.md, relative to the docs root) a link of page_uri points at,
+    resolved as every relative address is (rules.library_path: percent-decoded, #anchor and ?query
+    aside), as MkDocs resolves it."""
+    target = library_path(posixpath.dirname(page_uri), url.strip("<>"))
+    return target if target is not None and target.endswith(".md") and target.startswith(CASES_DIR) else None
 
 
 def unlink_missing_cases(markdown: str, page_uri: str, exists: Callable[[str], bool]) -> tuple[str, list[str]]:
