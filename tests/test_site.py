@@ -29,7 +29,7 @@ import pytest
 import yaml
 
 from casebook.site.search import FOLDER, Index, read_script
-from conftest import EDIT_URL, REPO, VALID, project_copy
+from conftest import EDIT_URL, REPO, VALID, check, project_copy
 
 
 # Vocabulary name -> (folder under browse/, reader-facing label), as the issue names them.
@@ -497,6 +497,22 @@ def test_edit_link_points_to_the_source_file_in_the_library(site):
         # Material's own edit button (rel=edit) must open the same source file
         for a in parse(page).find_all("a", rel="edit"):
             assert a.attrs["href"] == href
+
+
+def test_edit_links_of_a_library_whose_folder_name_has_a_space(run_cli, tmp_path):
+    """The header's edit button and the page's own edit link are one path (render.edit_path),
+    percent-encoded: the header's once kept `案例 库/` as written."""
+    config = config_copy(tmp_path, lambda t: t.replace("\n      cases: cases\n", "\n      cases: 案例 库\n"))
+    library = config.parent / "案例 库"
+    shutil.copytree(VALID, library)
+    result = run_cli("build", "--cases", library, "--site-dir", tmp_path / "site", "--config-file", config,
+                     env={"CASEBOOK_EDIT_URL": EDIT_URL})
+    assert result.returncode == 0, result.stdout + result.stderr
+    case = next(c for c in check(library).published)
+    page = tmp_path / "site" / "cases" / case.id / "index.html"
+    expected = EDIT_URL.format(path=f"%E6%A1%88%E4%BE%8B%20%E5%BA%93/{case.rel}")
+    hrefs = [a.attrs["href"] for a in parse(page).find_all("a") if a.attrs.get("rel") == "edit" or "编辑此案例" in a.text()]
+    assert hrefs == [expected, expected], hrefs
 
 
 def test_drafts_are_published_nowhere(any_site):

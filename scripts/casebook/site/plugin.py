@@ -17,7 +17,6 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote
 
 from jinja2 import BytecodeCache, ChoiceLoader, DictLoader, Environment
 from jinja2.bccache import Bucket
@@ -42,7 +41,7 @@ from .generate import Assembly, assemble
 from .links import unlink_missing_cases
 from .pagecache import PageCache, digest
 from .publish import check_library
-from .render import CASES_DIR, case_id_of
+from .render import CASES_DIR, case_id_of, edit_path
 from .search import FOLDER as SEARCH_FOLDER
 from .search import build_search_files
 
@@ -146,7 +145,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
             # "Edit" on a case page opens its source file in the library, not a generated path.
             case = site.index.by_id.get(case_id_of(uri) or "")  # None: a former id's page
             if case is not None:
-                file.edit_uri = f"{site.library_prefix}/{quote(case.rel)}" if site.library_prefix is not None else None
+                file.edit_uri = edit_path(site.library_prefix, case.rel) if site.library_prefix is not None else None
             files.append(file)
         for uri, data in site.files.items():
             files.append(self.generated(config, uri, data))
@@ -154,7 +153,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
             files.append(File.generated(config, uri, abs_src_path=str(path)))
         for file in files:
             if file.generated_by is None and file.src_uri.endswith(".md"):
-                file.edit_uri = f"{site.docs_prefix}/{file.src_uri}" if site.docs_prefix is not None else None
+                file.edit_uri = edit_path(site.docs_prefix, file.src_uri) if site.docs_prefix is not None else None
         self.stages.done("组装", f"{amount(len(site.pages), '个页面')}、{amount(len(site.files), '个数据文件')}、"
                                 f"{amount(len(site.copies), '个图片和下载文件')}")
         return files

@@ -116,6 +116,13 @@ def site_url(uri: str, directory_urls: bool) -> str:
     return page_url(uri, directory_urls)
 
 
+def edit_path(prefix: str, rel: str) -> str:
+    """The `{path}` of an edit link (MkDocs' edit_uri_template): a file's path in the repository,
+    its folder `prefix` joined, percent-encoded as a URL path. The case page's own edit link and
+    the header's (plugin.py, every page) are made with it."""
+    return url_path(posixpath.join(prefix, rel))
+
+
 def page_link(from_uri: str, to_uri: str, directory_urls: bool) -> str:
     """The address of page `to_uri` as written on page `from_uri` (raw HTML, which MkDocs leaves alone)."""
     here, there = site_url(from_uri, directory_urls), site_url(to_uri, directory_urls)
@@ -261,7 +268,7 @@ def render_case(case: Case, index: Index, options: Options, cases_by_rel: dict[s
         out += [f"- {case_link(index.by_id[r], uri)}（{esc(index.by_id[r].organization)}）" for r in related]
         out.append("")
     if options.edit_template and options.source_prefix is not None:
-        path = url_path(posixpath.join(options.source_prefix, case.rel))
+        path = edit_path(options.source_prefix, case.rel)
         url = options.edit_template.format(path=path, path_noext=posixpath.splitext(path)[0])
         out += [f"[:material-file-edit-outline: 编辑此案例]({url}){{ .cb-edit }}", ""]
     out += ["</div>", ""]
