@@ -350,6 +350,8 @@ def lessons(tmp_path: Path, text: str) -> list[tuple[str, int]]:
         ("### 第 3 点", []),  # a heading
         ("行内代码 `12` 不算。\n\n```\n12 名\n```", []),
         ("十八大以来，三个方面都有进步。", []),  # Chinese numerals are words here
+        ("全厂１２名党员全部挂牌。", [("W305", LESSONS_LINE)]),  # full-width digits are figures
+        ("共有٣٤个支部参加。", []),  # Arabic-Indic digits are not how this library writes figures
     ],
 )
 def test_w305_figures_in_the_lessons(tmp_path: Path, text: str, expected: list) -> None:
@@ -373,6 +375,16 @@ def test_w305_property_flagged_iff_a_line_has_a_figure(rows: list[tuple[str, boo
     first = next((100 + i for i, (_, has) in enumerate(rows) if has), None)
     assert [f[0] for f in found] == ([first] if first is not None else [])
     assert all(f[1] == "W305" for f in found)
+
+
+@given(st.text(st.sampled_from("0１٣𝟑²x-,.a名 \n"), max_size=12))
+def test_a_figure_is_always_seen_by_the_quick_check(text: str) -> None:
+    """The quick check that skips a paragraph without digits (W305, W216) reads the digits that
+    scan.figures reads, and no others: one definition (scan.FIGURE_DIGIT)."""
+    if scan.figures(text):
+        assert scan.FIGURE_DIGIT.search(text)
+    if scan.FIGURE_DIGIT.search(text) and not any(c.isascii() and c.isalpha() for c in text):
+        assert scan.figures(text), text
 
 
 # -- W306 ---------------------------------------------------------------------------------------

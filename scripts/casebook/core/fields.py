@@ -225,7 +225,7 @@ class FieldCheck(NodeReader):
                 f"`source`（来源）“{value[:40]}”没有写明出处；请写出文件或讲话的名称（如《……》）、"
                 "会议名称或日期，便于读者核对"
             ))
-        if field.key == "summary" and scan.DIGIT.search(value):
+        if field.key == "summary" and scan.FIGURE_DIGIT.search(value):
             self.check_summary_figures(node, value)
         return value
 

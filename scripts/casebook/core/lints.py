@@ -161,7 +161,6 @@ def silence_findings(block: Block) -> list[tuple[int, str, str]]:
 
 # -- W305: figures in the lessons ---------------------------------------------------------------
 
-_DIGITS = "0123456789０１２３４５６７８９"  # figures as writers type them (scan.figures reads both)
 # What is not read as the writer's figures: link and image targets, HTML tags, attribute lists,
 # footnote references.
 _NOT_PROSE = re.compile(r"\]\([^)]*\)|<[^>]*>|\{[^}\n]*\}|\[\^[^\]]*\]")
@@ -171,7 +170,7 @@ def figure_findings(block: Block) -> list[tuple[int, str, str]]:
     if block.kind == "heading":
         return []
     for line, text in block.lines:
-        if not any(d in text for d in _DIGITS):
+        if not scan.FIGURE_DIGIT.search(text):
             continue
         numbers = scan.figures(_NOT_PROSE.sub(" ", text))
         if numbers:
@@ -229,7 +228,7 @@ def body_lints(sections: Sequence[Section], prose: str, body_line: int) -> list[
             if not _may_say_silence(section.text):
                 continue
             rule = silence_findings
-        elif section.title == LESSONS_SECTION and any(d in section.text for d in _DIGITS):
+        elif section.title == LESSONS_SECTION and scan.FIGURE_DIGIT.search(section.text):
             rule = figure_findings
         else:
             continue

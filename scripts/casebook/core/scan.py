@@ -158,8 +158,10 @@ def plan_word(line: str) -> tuple[str, str] | None:
     return m.group(), clause if len(clause) <= 30 else clause[:30] + "…"
 
 
+# Figures as writers type them: ASCII and full-width digits (not every Unicode digit, as \d is).
+FIGURE_DIGIT = re.compile(r"[0-9０-９]")
 # Digits joined to Latin letters are part of a name (UTF-8, 5G, G20), not a figure.
-_FIGURE = re.compile(r"(?<![A-Za-z])(?<![A-Za-z]-)\d+(?:,\d{3})*(?:\.\d+)?(?![A-Za-z\d])")
+_FIGURE = re.compile(r"(?<![A-Za-z])(?<![A-Za-z]-)[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?(?![A-Za-z0-9])")
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
 
 
@@ -187,7 +189,6 @@ PAIR_CHARS = re.compile(f"[{_MARKS}]")
 # A paired mark, or the start of a new block: a blank line, a list item, heading, table row or quote.
 # Quotes may span the lines of one paragraph, never a block boundary.
 _PAIR_TOKEN = re.compile(f"[{_MARKS}]" r"|\n(?=[ \t]*(?:\n|$)| {0,3}(?:[-*+>#|]|\d+[.)][ \t]))")
-DIGIT = re.compile(r"\d")
 
 
 _NOT_A_MARK = re.compile(f"[^{_MARKS}\n]+")
