@@ -151,6 +151,18 @@ def case_with(body: str, cid: str = "a") -> str:
 BODY_LINE = MINIMAL_CASE.format(id="a").split("\n").index("测试做法。") + 1
 
 
+def test_the_codes_name_what_the_rules_refuse(tmp_path) -> None:
+    """A finding's words and its code's title name every prefix and scheme the rule refuses (they
+    are built from the rule's own constants: E410's once left out `md_`, E403's `livescript:`)."""
+    from casebook.core.schema import CODE_BY_ID, RESERVED_NAME_PREFIXES, SCRIPT_SCHEMES
+
+    make_library(tmp_path, {"a.md": case_with('<span class="md_x">字</span> [链](livescript:x)')})
+    found = {f.code: f.message for f in check(tmp_path).findings}
+    assert set(found) == {"E410", "E403"} and "`md_`" in found["E410"]
+    assert all(p in CODE_BY_ID["E410"].title for p in RESERVED_NAME_PREFIXES)
+    assert all(s in CODE_BY_ID[c].title for s in SCRIPT_SCHEMES for c in ("E217", "E403", "E604"))
+
+
 @pytest.mark.parametrize(("body", "expected"), [
     ('<p class="MsoNormal" style="x">文字</p>', [("E409", 0), ("E409", 0)]),
     ("<font face=宋体>文字</font>", [("E408", 0)]),

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Iterable
 from urllib.parse import quote, unquote
 
 from .model import Honor, Taxonomy
-from .schema import HONOR_YEAR_MIN, IMAGE_SUFFIXES, REQUIRED_SECTIONS, SECTION_ORDER, SUMMARY_MAX, Field
+from .schema import HONOR_YEAR_MIN, IMAGE_SUFFIXES, REQUIRED_SECTIONS, SCRIPT_SCHEMES, SECTION_ORDER, SUMMARY_MAX, Field
 
 # -- vocabularies ----------------------------------------------------------------------------
 
@@ -132,10 +132,9 @@ def section_problems(titles: list[str]) -> tuple[list[str], list[tuple[int, str,
 # -- URLs --------------------------------------------------------------------------------------
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:")
-# Schemes that run script or carry a document: an address starting with one is never allowed, and a
-# text value holding one is refused (sanitize.text_problem, where `data:` counts only when a media
-# type or `,`/`;` follows, so that prose like "大数据: 统计" passes).
-SCRIPT_SCHEMES = ("javascript:", "vbscript:", "livescript:", "data:")
+# SCRIPT_SCHEMES (schema): an address starting with one is never allowed, and a text value holding
+# one is refused (sanitize.text_problem, where `data:` counts only when a media type or `,`/`;`
+# follows, so that prose like "大数据: 统计" passes).
 # The schemes a published link may have (the sanitiser keeps only these; the book and Word import
 # keep the same links).
 LINK_SCHEMES = ("http", "https", "mailto", "tel")

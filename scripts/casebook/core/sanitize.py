@@ -20,6 +20,7 @@ import nh3
 
 from . import scan
 from .rules import LINK_SCHEMES, SCRIPT_SCHEMES, off_site, plain_url
+from .schema import RESERVED_NAME_PREFIXES
 
 # What Markdown and the extensions produce, plus a few harmless inline tags contributors use.
 CONTRIBUTOR_TAGS = frozenset({
@@ -57,7 +58,7 @@ LINK_REL = "noopener noreferrer"
 
 # Names the site itself uses: Material reads its configuration from #__config and mounts its
 # widgets by md-* classes, so a body must not be able to pose as them.
-_RESERVED_NAME = re.compile(r"^(__|md-|md_)", re.I)
+_RESERVED_NAME = re.compile("^(?:" + "|".join(map(re.escape, RESERVED_NAME_PREFIXES)) + ")", re.I)
 _CLASS = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 # The classes Word and WPS paste (MsoNormal, MsoTableGrid ...): no meaning on the site.
 _WORD_CLASS = re.compile(r"^mso", re.I)

@@ -101,6 +101,22 @@ IGNORED_FILES = ("thumbs.db", "desktop.ini", "ehthumbs.db")
 ACTIVE_SUFFIXES = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".xml", ".xsl", ".xslt", ".svgz",
                    ".mht", ".mhtml", ".hta", ".js", ".mjs", ".swf")
 
+# Schemes that run script or carry a document (rules.url_kind: "script"): never an address, and
+# refused in a text value. Named here, where the codes that refuse them are worded.
+SCRIPT_SCHEMES = ("javascript:", "vbscript:", "livescript:", "data:")
+# Prefixes of the ids and classes the site's own markup and scripts use (`__config`, `md-header`):
+# a body may not take them (sanitize.reserved_name).
+RESERVED_NAME_PREFIXES = ("__", "md-", "md_")
+
+
+def listed(items: tuple[str, ...], last: str = "、") -> str:
+    """`a`、`b`、`c` (or `a`、`b` 或 `c` with last=" 或 "): a constant as the codes' texts name it."""
+    quoted = [f"`{item}`" for item in items]
+    return "、".join(quoted[:-1]) + last + quoted[-1] if len(quoted) > 1 else "".join(quoted)
+
+
+RESERVED_NAMES_TEXT = f"以 {listed(RESERVED_NAME_PREFIXES, ' 或 ')} 开头"
+
 # Body: required level-2 sections in this order; 经验启示 is optional; others may follow.
 REQUIRED_SECTIONS: tuple[str, ...] = ("基本情况", "主要做法", "取得成效")
 OPTIONAL_SECTIONS: tuple[str, ...] = ("经验启示",)
@@ -188,7 +204,7 @@ CODES: tuple[Code, ...] = (
          "给值加引号，如 `title: 'no'`。"),
     Code("E216", "error", "文字字段中有 HTML 标签（`<` 后接字母、`/`、`!` 或 `?`）",
          "字段是纯文字，删除标签；书名、文件名用书名号《》，比较大小写成“小于”“大于”。"),
-    Code("E217", "error", "文字字段中有脚本地址（`javascript:`、`vbscript:`、`data:`）",
+    Code("E217", "error", f"文字字段中有脚本地址（{listed(SCRIPT_SCHEMES)}）",
          "删除这段地址；字段中不需要网址，出处写文件或报道的名称。"),
     Code("E218", "error", "文字字段中有控制字符（制表符和换行以外的不可见字符）",
          "删除该字符：多半是从其他软件复制时带入的，重新输入这几个字即可。"),
@@ -226,7 +242,7 @@ CODES: tuple[Code, ...] = (
          "删除该标签；需要展示的内容用 Markdown 书写。"),
     Code("E402", "error", "HTML 中有事件属性（`on...=`）",
          "删除 `onclick=` 等事件属性。"),
-    Code("E403", "error", "链接或图片使用了危险的地址（`javascript:`、`vbscript:`、`data:`）",
+    Code("E403", "error", f"链接或图片使用了危险的地址（{listed(SCRIPT_SCHEMES)}）",
          "删除该链接，或改成 `https://` 网址或库内文件。"),
     Code("E404", "error", "图片来自外部网站（`http(s)://`）",
          "把图片下载到库的 assets/ 目录，用相对路径引用；外链图片在离线版中无法显示，还会向第三方暴露读者。"),
@@ -240,8 +256,8 @@ CODES: tuple[Code, ...] = (
          "改用 Markdown 书写，或只用贡献指南中列出的标签（如 div、span、table、img、a）；HTML 块里的网址写成 `<a href=\"https://…\">…</a>`。"),
     Code("E409", "error", "正文的 HTML 或属性列表 `{...}` 中有不允许的属性（如 style、srcset、target）",
          "删除该属性；样式由站点统一设置，图片只用 `src`、`alt`、`title`、`width`、`height`。"),
-    Code("E410", "error", "id 或 class 用了站点保留的名称（以 `__` 或 `md-` 开头）",
-         "换一个名称，不要以 `__` 或 `md-` 开头。"),
+    Code("E410", "error", f"id 或 class 用了站点保留的名称（{RESERVED_NAMES_TEXT}）",
+         f"换一个名称，不要{RESERVED_NAMES_TEXT}。"),
     Code("E411", "error", "正文用 `--8<--` 引入了其他文件",
          "删除这一行，把要展示的内容直接写进正文；确需显示这串字符时写成 `;--8<--`。"),
     Code("E412", "error", "SVG 图片含有脚本、事件属性、`<foreignObject>` 或外部引用",
@@ -284,7 +300,7 @@ CODES: tuple[Code, ...] = (
          "删除未使用的词表或重复项。"),
     Code("E603", "error", "词表取值中有 HTML 标签",
          "词表取值是纯文字，删除标签。"),
-    Code("E604", "error", "词表取值中有脚本地址（`javascript:`、`vbscript:`、`data:`）",
+    Code("E604", "error", f"词表取值中有脚本地址（{listed(SCRIPT_SCHEMES)}）",
          "删除这段地址。"),
     Code("E605", "error", "词表取值中有控制字符",
          "删除该字符，重新输入这个取值。"),

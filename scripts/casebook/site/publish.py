@@ -43,7 +43,7 @@ from ..core.load import same_file, shown_path
 from ..core.markup import live_addresses
 from ..core.model import Case, Finding, Library, shown_in
 from ..core.rules import plain_url, url_kind
-from ..core.schema import CODE_BY_ID, IMAGE_SUFFIXES
+from ..core.schema import CODE_BY_ID, IMAGE_SUFFIXES, RESERVED_NAMES_TEXT
 from ..core.validate import check_pictures, pictures_to_decode
 
 # Characters without which a body renders to plain paragraphs, lists, emphasis, headings, tables,
@@ -782,7 +782,7 @@ def _removal_finding(at: Located, line: int, name: str, value: str | None, tag: 
             return finding("E404", f"图片来自外部网站{shown}，发布时会被删除；请下载到库的 assets/ 目录，用相对路径引用")
         return finding("E414", f"{where} `{attr}` 的地址{shown}不是有效的网址，发布时会被删除；请改成完整的 https:// 网址或库内路径")
     if attr in ("id", "class") and value is not None and any(sanitize.reserved_name(v) for v in value.split()):
-        return finding("E410", f"{where} `{attr}=\"{value}\"` 用了站点保留的名称（以 `__` 或 `md-` 开头），发布时会被删除；请换一个名称")
+        return finding("E410", f"{where} `{attr}=\"{value}\"` 用了站点保留的名称（{RESERVED_NAMES_TEXT}），发布时会被删除；请换一个名称")
     if attr == "class":
         return finding("E409", f"{where} `class=\"{value}\"` 中有发布时会被删除的类名（Word/WPS 粘贴带来的 Mso… 或含特殊字符）；请删除{fix}")
     allowed = "、".join(sanitize.allowed_attributes(element)) if element in sanitize.TAGS else ""
