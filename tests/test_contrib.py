@@ -252,6 +252,12 @@ def test_new_never_overwrites(run_cli, cases_dir: Path) -> None:
     code, out, err = run_cli("new", "--cases", cases_dir, "--id", "zaizi", "--title", "另一个", "--org", "某公司", cwd=cases_dir.parent)
     assert code == 1 and "zaizi" in err and not (cases_dir / "zaizi.md").exists()
 
+    # A link by that name, even one to nothing, is there too: `new` says so before anything else
+    # (as `import --split` does: drafts.id_taken), and writes nothing through it.
+    (cases_dir / "lianjie.md").symlink_to(cases_dir / "nowhere.md")
+    code, out, err = run_cli("new", "--cases", cases_dir, "--id", "lianjie", "--title", "另一个", "--org", "某公司", cwd=cases_dir.parent)
+    assert code == 1 and "cases/lianjie.md 已存在" in err and not (cases_dir / "nowhere.md").exists()
+
 
 @pytest.mark.parametrize(
     "args",

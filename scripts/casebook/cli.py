@@ -540,14 +540,13 @@ def choose_id(given: str | None, *titles: str) -> str:
 
 def claimed(root: Path, case_id: str) -> str | None:
     """Why DIR/ID.md must not be written: it exists, or another case has the id."""
-    from .contrib.drafts import ids_in_use
+    from .contrib.drafts import id_taken, ids_in_use
 
-    target = root / f"{case_id}.md"
-    if target.exists():
-        return f"{shown_path(target)} 已存在，没有做任何改动；请换一个编号（--id），或直接编辑该文件"
-    other = ids_in_use(root).get(case_id)
-    if other is not None:
-        return f"编号“{case_id}”已被 {shown_path(other)} 使用，没有做任何改动；请用 --id 换一个编号"
+    match id_taken(root, case_id, ids_in_use(root)):
+        case ("file", path):
+            return f"{shown_path(path)} 已存在，没有做任何改动；请换一个编号（--id），或直接编辑该文件"
+        case ("case", path):
+            return f"编号“{case_id}”已被 {shown_path(path)} 使用，没有做任何改动；请用 --id 换一个编号"
     return None
 
 
@@ -643,16 +642,18 @@ def import_split(args: argparse.Namespace, source, taxonomy, meter) -> int:
     from collections import Counter
 
     from .contrib.compilation import plan_lines, plan_split
-    from .contrib.drafts import ids_in_use, save_drafts
+    from .contrib.drafts import id_taken, ids_in_use, save_drafts
 
     root, today = args.cases, dt.date.today()
     existing = ids_in_use(root)
 
     def taken(case_id: str) -> str | None:
-        target = root / f"{case_id}.md"
-        if target.exists() or target.is_symlink():
-            return f"{shown_path(target)} 已存在"
-        return f"已被 {shown_path(existing[case_id])} 使用" if case_id in existing else None
+        match id_taken(root, case_id, existing):
+            case ("file", path):
+                return f"{shown_path(path)} 已存在"
+            case ("case", path):
+                return f"已被 {shown_path(path)} 使用"
+        return None
 
     plan = plan_split(source, taxonomy, today, fallback_title=args.file.stem, id_prefix=args.id_prefix or "",
                       taken_id=taken, taken_path=lambda rel: (root / rel).exists(), tick=meter.tick)

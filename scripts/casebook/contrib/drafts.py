@@ -71,6 +71,16 @@ def ids_in_use(root: Path) -> dict[str, Path]:
     return {p.stem: p for p in walk_library(root).cases}
 
 
+def id_taken(root: Path, case_id: str, in_use: dict[str, Path]) -> tuple[str, Path] | None:
+    """Why a new case may not take `case_id`: ("file", ID.md) when that name is there (a file, or a
+    link even to nothing: writing would follow it), ("case", its file) when another case has the
+    id (`ids_in_use`); None when it is free."""
+    target = root / f"{case_id}.md"
+    if target.exists() or target.is_symlink():
+        return "file", target
+    return ("case", in_use[case_id]) if case_id in in_use else None
+
+
 def check_case(root: Path, path: Path, today: dt.date) -> list[Finding]:
     """What `casebook validate` says about one case file of the library (sorted)."""
     return check_cases(root, [path], today)[path]

@@ -221,9 +221,10 @@ def _collisions(rels: list[str]) -> list[tuple[str, str, str]]:
 
 
 def shown_path(path: Path) -> str:
-    """The path as findings show it: relative to the current directory when inside it."""
+    """The path as findings show it: relative to the current directory when inside it. A link
+    is shown by its own name, never by what it points at (its folder is resolved, not it)."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return (path.parent.resolve() / path.name).relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         return path.as_posix()
 
