@@ -554,3 +554,19 @@ def test_round_trip_of_generated_libraries(run_cli, tmp_path_factory, seed: int)
     tmp_path = tmp_path_factory.mktemp("rt")
     library = generated_library(tmp_path / "lib", seed=seed, n=4)
     assert_round_trip(run_cli, library, tmp_path)
+
+
+def test_a_case_title_loses_its_outline_number_as_a_heading_does() -> None:
+    """A compilation's case title numbered as a report numbers its outline (一、 （一）、 1． （1）)
+    comes out without the number: the forms are word.py's, which reads a case's headings (the
+    title once kept `、` after `（一）`)."""
+    from casebook.contrib.docxtext import Block
+    from casebook.contrib.word import numbered
+
+    for written in ("一、阳光车队工作法", "（一）、阳光车队工作法", "(二) 阳光车队工作法", "12．阳光车队工作法", "（1）阳光车队工作法",
+                    "案例3：阳光车队工作法"):
+        block = blocks_of([written]).blocks[0]
+        assert compilation.clean_title(block).text == "阳光车队工作法", written
+    assert compilation.clean_title(blocks_of(["1.5 万名党员"]).blocks[0]).text == "1.5 万名党员"  # a figure, no number
+    heading = blocks_of(["（一）、建立车队"]).blocks[0]
+    assert isinstance(heading, Block) and numbered(heading)[:2] == (2, "建立车队")

@@ -28,12 +28,11 @@ from ..core.rules import parse_date_text
 from ..core.schema import FIELD_BY_KEY, FIELDS, ID_PATTERN, SECTION_ORDER
 from .docxtext import TOKEN_MARK, Block, Source, picture_names
 from .drafts import Draft, derive_id, personal_data_notes, recognise, render_draft
-from .word import SENTENCE_END, field_line, heading_text, normalise, numbered, section_of, to_draft, unnumbered_heading
+from .word import OUTLINE_NUMBER, SENTENCE_END, field_line, heading_text, normalise, numbered, section_of, to_draft, unnumbered_heading
 
 TITLE_MAX = 60  # characters: a longer line is not a case title
 # 案例1 …… / 案例一：…… / 典型案例 3 / 第12个案例: the compilation's own numbering of its cases.
 _CASE_NUMBER = re.compile(r"^(?:典型)?案例\s*[0-9０-９一二三四五六七八九十百]+\s*[:：、.．\s]?\s*|^第\s*[0-9一二三四五六七八九十百]+\s*个?案例\s*[:：、.．\s]?\s*")
-_TITLE_NUMBER = re.compile(r"^(?:[一二三四五六七八九十百]{1,3}\s*[、.．]|[0-9]{1,3}\s*[、.．](?!\d)|[（(][一二三四五六七八九十0-9]{1,3}[）)])\s*")
 # 第一篇　党建工作法 / 第二部分 …… / 非公企业篇: the 篇 that group cases.
 _PART = re.compile(r"^第\s*[一二三四五六七八九十百0-9]+\s*(?:篇|部分|章|编|辑|单元)\s*[:：、.．\s]*(.*)$")
 _PART_SUFFIX = re.compile(r"^(.{2,12})篇$")
@@ -324,7 +323,7 @@ class Plan:
 def clean_title(b: Block) -> Block:
     """The title line without the compilation's numbering (案例1、一、) in front of it."""
     text = _CASE_NUMBER.sub("", b.text, count=1)
-    text = _TITLE_NUMBER.sub("", text, count=1).strip()
+    text = OUTLINE_NUMBER.sub("", text, count=1).strip()
     if not text or text == b.text:
         return b
     return replace(b, text=text, md=text)

@@ -24,10 +24,13 @@ from .docxtext import NOTE_MARK, PICTURE_MARK, TOKEN_MARK, Block, Footnote, Pict
 from .docxtext import picture_names, read_docx  # noqa: F401 - the single import's two stages meet here
 from .drafts import Draft, recognise, section_notes
 
-# Headings as Chinese reports number them: 一、基本情况 / （一）建立车队。
-_LEVEL1 = re.compile(r"^[一二三四五六七八九十]{1,3}\s*[、.．]\s*(\S.*)$")
-_LEVEL2 = re.compile(r"^[（(][一二三四五六七八九十]{1,3}[）)]\s*[、.．]?\s*(\S.*)$")
-_LEVEL3 = re.compile(r"^\d{1,2}\s*[、.．](?!\d)\s*(\S.*)$")  # 1．建立制度 (bold, short lines only)
+# Headings as Chinese reports number them: 一、基本情况 / （一）建立车队。/ 1．建立制度 / （1）……
+_CHINESE_NUMBER = "[一二三四五六七八九十百]{1,3}"
+_NUMBERS = (rf"{_CHINESE_NUMBER}\s*[、.．]", rf"[（(]{_CHINESE_NUMBER}[）)]\s*[、.．]?", r"[0-9]{1,3}\s*[、.．](?![0-9])",
+            r"[（(][0-9]{1,3}[）)]\s*[、.．]?")
+_LEVEL1, _LEVEL2, _LEVEL3 = (re.compile(rf"^{n}\s*(\S.*)$") for n in _NUMBERS[:3])  # 1．: bold, short lines only
+# Any of them in front of a line (a compilation's case titles are numbered so too: clean_title).
+OUTLINE_NUMBER = re.compile("^(?:" + "|".join(_NUMBERS) + r")\s*")
 _ATTACHMENT = re.compile(r"^附件\s*[0-9一二三四五六七八九十]*\s*[:：]?$")
 HEADING_MAX = 30  # characters: longer numbered lines are paragraphs, not headings
 RUN_IN = "。：:"  # （一）建立车队。车队由……: the heading ends at the first of these
