@@ -9,6 +9,7 @@ pass `casebook validate`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 import shutil
@@ -802,3 +803,49 @@ def test_sync_checks_and_rewrites(run_cli, tmp_path: Path) -> None:
     assert code == 0
     assert (tmp_path / "CONTRIBUTING.md").read_text(encoding="utf-8") == GUIDE.read_text(encoding="utf-8")
     assert (tmp_path / ".github" / "ISSUE_TEMPLATE" / "new-case.yml").read_text(encoding="utf-8") == FORM.read_text(encoding="utf-8")
+
+
+# -- Word's text stays text ------------------------------------------------------------------------
+
+_RISKY = st.sampled_from(["&", ";", "#", "<", ">", "{", "}", ":", ".", "*", "_", "`", "[", "]", "(", ")", "!", "\\",
+                          "~", "-", "+", "=", "|", "'", '"', "x", "1", " ", "中", "&reg;", "&#65;", "&#x41;", "{: .x }",
+                          "~~~", "```", "<!--", "-->", "http://a.b", "a@b.cn", ":smile:", "[^1]", "!!! note", ": ",
+                          "<b>", "1. ", "10:30:00", "  "])
+
+
+@functools.cache
+def _site_markdown():
+    """Markdown as the site's pages are made (mkdocs.yml's extensions and their settings)."""
+    import markdown
+
+    from conftest import _mkdocs_config
+
+    config = _mkdocs_config()
+    return markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
+
+
+def _shown(markdown_text: str) -> str:
+    """The text a reader sees of a paragraph's Markdown (tags dropped, entities read), or None
+    when it is not one plain paragraph."""
+    import html
+
+    md = _site_markdown()
+    md.reset()
+    out = md.convert(markdown_text)
+    m = re.fullmatch(r"<p>(.*)</p>", out, re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", m.group(1))) if m and "<img" not in out else None
+
+
+@given(st.lists(_RISKY, min_size=1, max_size=8).map("".join))
+def test_a_line_from_word_shows_as_word_had_it(text: str) -> None:
+    """Whatever a Word paragraph says (`&reg;`, `:smile:`, `!!! note`, `: 定义`, `{: .x }`, `---`),
+    the draft's line shows it as written: one plain paragraph with the same text (an entity once
+    became ®, an admonition swallowed its words). The generated pages' escape (render.esc) keeps
+    the same promise."""
+    from casebook.site.render import esc
+
+    line = text.strip(" \t\u3000\xa0")
+    if not line:
+        return
+    assert _shown(docxtext.inline_markdown([(text, False, "")])) == line, docxtext.inline_markdown([(text, False, "")])
+    assert _shown(esc(line)) == line, esc(line)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .errors import WordError
+from ..core.markup import literal_start
 from ..core.rules import kept_link
 from ..core.schema import IMAGE_SUFFIXES
 from .docxfile import LIMITS, R_NS, TRANSPARENT, Limits, Meter, Package, w
@@ -38,8 +39,12 @@ _ORDINAL_MD = re.compile(r"^\d{1,3}\\?[.)．]\s*")
 _INDENT_STEP = 420  # twips per list level in `casebook book` (two characters of 10.5 pt)
 
 _STRIP = " \t\u3000\xa0"
-_ESCAPE = re.compile(r"([\\`*_\[\]])")
-_BLOCK_START = re.compile(r"^(#|>|[-+*](?=\s)|\d+(?=[.)]\s)|[-=]+$)")
+# Word's text is text: what Markdown would read as markup is escaped, readably (a backslash where
+# Python-Markdown takes one, an entity where it does not). tests/test_contrib.py checks the promise
+# on generated lines: the page shows the line as Word had it.
+_ESCAPE = re.compile(r"([\\`*_\[\]{}])")
+_ENTITY = re.compile(r"&(?=#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z0-9]+;)")  # `&reg;` would show as ®
+_SHORTCODE = re.compile(r":(?=[+\-\w]+:)")  # `:smile:` would show as an emoji
 
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
@@ -708,7 +713,7 @@ def read_docx(data: bytes, limits: Limits = LIMITS, meter: Meter | None = None) 
 
 
 def escape(text: str) -> str:
-    return _ESCAPE.sub(r"\\\1", text).replace("<", "&lt;")
+    return _SHORTCODE.sub("&#58;", _ESCAPE.sub(r"\\\1", _ENTITY.sub("&amp;", text)).replace("<", "&lt;"))
 
 
 _TOKEN_STARTS = ("\ue000", "\ue002")
@@ -743,4 +748,4 @@ def inline_markdown(pieces: list[tuple[str, bool, str]]) -> str:
             core = f"[{core}]({link.replace(' ', '%20').replace('(', '%28').replace(')', '%29')})"
         out.append(core)
     line = "".join(out).strip(_STRIP)
-    return _BLOCK_START.sub(lambda m: "\\" + m.group(1) if not m.group(1)[0].isdigit() else m.group(1) + "\\", line, count=1)
+    return literal_start(line)

@@ -23,6 +23,29 @@ if TYPE_CHECKING:
 STRUCTURE_EXTENSIONS = ("tables", "fenced_code", "admonition", "attr_list", "def_list", "md_in_html", "pymdownx.superfences")
 NOT_STRUCTURE = ("toc", "pymdownx.emoji", "pymdownx.snippets")
 
+# What makes a Markdown block of a line's start: heading, quote, list, rule, admonition, fence,
+# definition. `literal_start` writes it so that it stays text (a backslash where Python-Markdown
+# takes one, an entity where it does not). The importer's lines and the generated pages' values
+# (site/render.esc) both go through it; tests/test_contrib.py checks both show text as it is.
+_BLOCK_START = re.compile(r"^(?:(#|>|[-+*](?=\s)|-+$|!!!)|[0-9]+(?=[.)]\s)|(~)(?=~~)|(:)(?=\s))")
+
+
+def _unblocked(m: re.Match) -> str:
+    if m.group(1):
+        return "\\" + m.group(1)
+    if m.group(2):
+        return "&#126;"
+    if m.group(3):
+        return "&#58;"
+    return m.group() + "\\"  # 1. -> 1\.
+
+
+def literal_start(line: str) -> str:
+    """`line` with the start that would make it a block (`# `, `> `, `- `, `1. `, `---`, `!!!`,
+    `~~~`, `: `) written as text."""
+    return _BLOCK_START.sub(_unblocked, line, count=1)
+
+
 _local = threading.local()  # a Markdown instance is not for two threads at once (`casebook serve`)
 _PREFIX = "cbaddr"
 _WRITTEN_PREFIX = re.compile(_PREFIX + "(x*)")

@@ -21,7 +21,7 @@ from ..core.index import Facet, Index
 from ..core.model import Case
 from ..core.progress import give_way
 from ..core.rules import honor_text, library_target, url_path
-from ..core.markup import live_addresses
+from ..core.markup import literal_start, live_addresses
 from ..core.scan import escape_snippets, rewrite_addresses
 from ..core.volumes import VolumeFiles
 from ..core.schema import FIELD_BY_KEY, FIELDS, INCOMPLETE_MARK, VOCABULARIES, VOCABULARY_LABELS, Field
@@ -61,8 +61,9 @@ _ESCAPES = str.maketrans({
 
 
 def esc(text: str) -> str:
-    """Plain text safe inside Markdown (and its raw HTML): no markup, no tags."""
-    return text.translate(_ESCAPES)
+    """Plain text safe inside Markdown (and its raw HTML): no markup, no tags, no block begun
+    where a value starts a line (a summary `1. 第一点` under `> `)."""
+    return literal_start(text.translate(_ESCAPES))
 
 
 # Case pages and the library's files (images) are published under this folder of the site.
