@@ -16,7 +16,8 @@ import yaml
 
 from ..core.model import Taxonomy
 from ..core.rules import honor_year_ok
-from ..core.schema import FIELD_BY_KEY, FIELDS, INCOMPLETE_MARK, REQUIRED_SECTIONS, SECTION_ORDER
+from ..core.schema import (BASICS_SECTION, FIELD_BY_KEY, FIELDS, INCOMPLETE_MARK, LESSONS_SECTION, PRACTICE_SECTION,
+                           REQUIRED_SECTIONS, RESULTS_SECTION, SECTION_ORDER)
 from .drafts import Draft, recognise, section_notes
 
 NO_RESPONSE = "_No response_"  # what GitHub writes for an optional question left empty
@@ -25,10 +26,10 @@ NOT_IN_FORM = ("id", "date", "featured", "status", "cover", "aliases")
 FORM_PATH = ".github/ISSUE_TEMPLATE/new-case.yml"
 
 SECTION_HELP = {
-    "基本情况": f"单位和党组织的基本情况、做法产生的背景。来源中没有的写“{INCOMPLETE_MARK}”，不要编写。",
-    "主要做法": "具体怎么做：每条做法一段，或每行以“- ”开头列出。",
-    "取得成效": f"有来源支持的成效；来源中没有的写“{INCOMPLETE_MARK}”，不要编写。",
-    "经验启示": "选填：可推广的经验和启示。",
+    BASICS_SECTION: f"单位和党组织的基本情况、做法产生的背景。来源中没有的写“{INCOMPLETE_MARK}”，不要编写。",
+    PRACTICE_SECTION: "具体怎么做：每条做法一段，或每行以“- ”开头列出。",
+    RESULTS_SECTION: f"有来源支持的成效；来源中没有的写“{INCOMPLETE_MARK}”，不要编写。",
+    LESSONS_SECTION: "选填：可推广的经验和启示。",
 }
 HONORS_HELP = "每行一项：级别，名称，年份。级别取自词表 honor_level，如：省级，省级先进基层党组织，2023"
 

@@ -19,7 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..core.model import Taxonomy
-from ..core.schema import FIELDS, INCOMPLETE_MARK, INCOMPLETE_NOTE, SECTION_ORDER
+from ..core.schema import (BASICS_SECTION, FIELDS, INCOMPLETE_MARK, INCOMPLETE_NOTE, LESSONS_SECTION, PRACTICE_SECTION,
+                           RESULTS_SECTION, SECTION_ORDER)
 from .docxtext import NOTE_MARK, PICTURE_MARK, TOKEN_MARK, Block, Footnote, Picture, Source, escape
 from .docxtext import picture_names, read_docx  # noqa: F401 - the single import's two stages meet here
 from .drafts import Draft, recognise, section_notes
@@ -42,10 +43,10 @@ ORG_MAX = 40
 
 # Heading texts (numbering and punctuation removed) that mean a standard section.
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "基本情况": ("基本情况", "基本概况", "概况", "单位概况", "企业概况", "单位简介", "企业简介", "背景", "工作背景", "背景情况"),
-    "主要做法": ("主要做法", "具体做法", "主要举措", "具体举措", "工作举措", "主要措施", "具体措施", "工作做法", "经验做法", "创新做法", "特色做法", "做法", "举措"),
-    "取得成效": ("取得成效", "工作成效", "取得成果", "主要成效", "取得的成效", "工作成果", "实际成效", "成效"),
-    "经验启示": ("经验启示", "经验启发", "几点启示", "经验与启示", "启示与思考", "几点体会", "经验体会", "启示", "体会"),
+    BASICS_SECTION: ("基本情况", "基本概况", "概况", "单位概况", "企业概况", "单位简介", "企业简介", "背景", "工作背景", "背景情况"),
+    PRACTICE_SECTION: ("主要做法", "具体做法", "主要举措", "具体举措", "工作举措", "主要措施", "具体措施", "工作做法", "经验做法", "创新做法", "特色做法", "做法", "举措"),
+    RESULTS_SECTION: ("取得成效", "工作成效", "取得成果", "主要成效", "取得的成效", "工作成果", "实际成效", "成效"),
+    LESSONS_SECTION: ("经验启示", "经验启发", "几点启示", "经验与启示", "启示与思考", "几点体会", "经验体会", "启示", "体会"),
 }
 assert set(SYNONYMS) == set(SECTION_ORDER), "every standard section needs its synonyms"
 
@@ -249,7 +250,7 @@ class DraftBuilder:
         name = section_of(text) if self.layout.any_standard else None
         if not self.layout.any_standard:
             if not sections:
-                sections.append(_Section("主要做法", []))
+                sections.append(_Section(PRACTICE_SECTION, []))
             self.add("heading", f"### {escape(text)}")
         elif name and any(s.title == name for s in sections):
             notes.append(f"章节“{text}”与前面的“{name}”重复，已作为其中的小标题；请核对")
@@ -297,9 +298,9 @@ class DraftBuilder:
         """Text between the title and the first section goes into 基本情况."""
         if not self.intro:
             return
-        first = next((s for s in self.sections if s.title == "基本情况"), None)
+        first = next((s for s in self.sections if s.title == BASICS_SECTION), None)
         if first is None:
-            first = _Section("基本情况", [])
+            first = _Section(BASICS_SECTION, [])
             self.sections.insert(0, first)
         first.items[:0] = self.intro
         if any(k != "heading" for k, _ in self.intro):

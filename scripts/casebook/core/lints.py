@@ -18,10 +18,7 @@ from dataclasses import dataclass
 
 from . import scan
 from .model import Section
-from .schema import INCOMPLETE_MARK
-
-PRACTICE_SECTION = "主要做法"
-LESSONS_SECTION = "经验启示"
+from .schema import INCOMPLETE_MARK, LESSONS_SECTION, PRACTICE_SECTION
 
 
 @dataclass(frozen=True)

@@ -118,10 +118,13 @@ def listed(items: tuple[str, ...], last: str = "、") -> str:
 RESERVED_NAMES_TEXT = f"以 {listed(RESERVED_NAME_PREFIXES, ' 或 ')} 开头"
 
 # Body: required level-2 sections in this order; 经验启示 is optional; others may follow.
-REQUIRED_SECTIONS: tuple[str, ...] = ("基本情况", "主要做法", "取得成效")
-OPTIONAL_SECTIONS: tuple[str, ...] = ("经验启示",)
-SECTION_ORDER: tuple[str, ...] = REQUIRED_SECTIONS + OPTIONAL_SECTIONS  # the standard sections, in order
+BASICS_SECTION = "基本情况"
+PRACTICE_SECTION = "主要做法"  # may not say the source is silent on the practice (W304)
 RESULTS_SECTION = "取得成效"  # must state results, not plans (W302)
+LESSONS_SECTION = "经验启示"  # lessons, not figures (W305)
+REQUIRED_SECTIONS: tuple[str, ...] = (BASICS_SECTION, PRACTICE_SECTION, RESULTS_SECTION)
+OPTIONAL_SECTIONS: tuple[str, ...] = (LESSONS_SECTION,)
+SECTION_ORDER: tuple[str, ...] = REQUIRED_SECTIONS + OPTIONAL_SECTIONS  # the standard sections, in order
 INCOMPLETE_MARK = "待补充"
 INCOMPLETE_NOTE = "来源中暂无这一部分的内容，有可靠资料后补写。"  # printed after 待补充 in the 案例汇编
 
