@@ -21,7 +21,7 @@ from .errors import BookError
 from ..core.index import Index, case_values
 from ..core.model import Case
 from ..core.rules import honors_text, kept_link, library_image, library_url
-from ..core.sanitize import DROP_WITH_CONTENT
+from ..core.sanitize import DROP_WITH_CONTENT, VOID_ELEMENTS
 from ..core.markup import STRUCTURE_EXTENSIONS, live_addresses
 from ..core.scan import BrowserHTMLParser, rewrite_addresses
 from ..core.scan import sections as scan_sections
@@ -411,7 +411,6 @@ _SPACE = re.compile(r"[ \t\r\n]+")
 # A soft line break between two Chinese characters is no space in Chinese text.
 _CJK_BREAK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \t]*\n[ \t]*(?=[\u3000-\u9fff\uff00-\uffef])")
 _SKIP = DROP_WITH_CONTENT | {"head"}  # what the site's sanitiser drops with its content
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
 
 
 class _Node:
@@ -433,11 +432,11 @@ class _Tree(BrowserHTMLParser):  # comments and raw text end where a browser (th
         self.stack = [self.root]
 
     def handle_starttag(self, tag, attrs):
-        if len(self.stack) > MAX_TREE_DEPTH and tag not in _VOID:
+        if len(self.stack) > MAX_TREE_DEPTH and tag not in VOID_ELEMENTS:
             return
         node = _Node(tag, {k: v or "" for k, v in attrs})
         self.stack[-1].children.append(node)
-        if tag not in _VOID:
+        if tag not in VOID_ELEMENTS:
             self.stack.append(node)
 
     def handle_startendtag(self, tag, attrs):

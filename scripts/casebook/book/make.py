@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..core.index import build_index
 from ..core.model import Library
+from ..core.volumes import DEFAULT_VOLUME_PAGES
 from .compose import (CONFIG_FILE, Book, VolumePlan, book_entry, check_group_by, compose_book, estimate_pages,
                       group_cases, parse_config, parse_where, scope_text, split_volumes)
 from .errors import BookError
@@ -72,7 +73,7 @@ def plan_volumes(library: Library, *, title: str, compiler: str, group_by: str, 
     """The selection grouped into 篇 and split into volumes of about `budget` pages (estimated from
     each case's blocks, which are not kept)."""
     if budget < 1:
-        raise BookError(f"--volume-pages 应是正整数（每册的页数上限，默认约 1000 页），实际是 {budget}")
+        raise BookError(f"--volume-pages 应是正整数（每册的页数上限，默认约 {DEFAULT_VOLUME_PAGES} 页），实际是 {budget}")
     index = build_index(library)
     conditions = parse_where(where, index)
     groups = group_cases(index, check_group_by(group_by), conditions)

@@ -18,6 +18,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from ..core.load import file_stamp, read_image_heads
+from ..core.schema import is_svg
 from .errors import BookError, FontError
 
 # Pixels one process decodes before a new one takes over: Typst keeps every picture it decoded for
@@ -86,7 +87,7 @@ def pictures_refused(root: Path, rels: Sequence[str], say: Callable[[str], None]
     if not rels:
         return {}
     batches = _batches(root, rels)
-    if len(batches) == 1 and batches[0][1] <= IN_PROCESS_PIXELS and not any(_is_svg(rel) for rel in rels):
+    if len(batches) == 1 and batches[0][1] <= IN_PROCESS_PIXELS and not any(is_svg(rel) for rel in rels):
         found = {rel: _undecodable(says) for rel, says in _typst_refuses(str(root), list(rels), []).items()}
     else:
         if say is not None:
@@ -112,16 +113,12 @@ class PictureVerdicts:
         return {rel: why for rel, why in verdicts.items() if why is not None}
 
 
-def _is_svg(rel: str) -> bool:
-    return rel.lower().endswith(".svg")
-
-
 def _text_fonts(root: Path, rels: Sequence[str]) -> dict[str, list[str]]:
     """The book's font folders for each SVG with text among `rels` (none found: none given, as
     without them the book's PDF is not made at all)."""
     texts = []
     for rel in rels:
-        if _is_svg(rel):
+        if is_svg(rel):
             try:
                 if _SVG_TEXT.search((root / rel).read_bytes()):
                     texts.append(rel)
@@ -207,7 +204,7 @@ def _in_children(root: str, batches: list[list[str]], fonts: dict[str, list[str]
         left = running[conn][1]
         if conn not in ready:
             return START_SECONDS
-        return SVG_SECONDS if left and _is_svg(left[0]) else RASTER_SECONDS
+        return SVG_SECONDS if left and is_svg(left[0]) else RASTER_SECONDS
 
     def stop(conn: Connection, killed: bool) -> None:
         seconds = limit(conn)

@@ -38,19 +38,19 @@ class BodyCheck(NodeReader):
 
     def check_results(self, sections: tuple[Section, ...]) -> None:
         """W302: `## 取得成效` states what was achieved, not what is planned."""
-        lines: list[str] | None = None
-        for i, s in enumerate(sections):
-            if s.title != RESULTS_SECTION or s.incomplete or not scan.PLAN.search(s.text) or not scan.plan_word(s.text):
-                continue  # the usual case: one search over the section decides
-            if lines is None:
-                lines = scan.prose_text(self.raw.body).split("\n")
-            first = s.line - self.raw.body_line + 1
-            end = sections[i + 1].line - self.raw.body_line if i + 1 < len(sections) else len(lines)
-            for k in range(first, end):
-                hit = scan.plan_word(lines[k])
+        planned = [s for s in sections if s.title == RESULTS_SECTION and not s.incomplete
+                   and scan.PLAN.search(s.text) and scan.plan_word(s.text)]  # the usual case: one search decides
+        if not planned:
+            return
+        lines = scan.prose_text(self.raw.body).split("\n")
+        for s, first, section in lints.section_lines(sections, lines, self.raw.body_line):
+            if s not in planned:
+                continue
+            for k, line in enumerate(section):
+                hit = scan.plan_word(line)
                 if hit:
                     word, context = hit
-                    self.add(self.raw.body_line + k, "W302", (
+                    self.add(first + k, "W302", (
                         f"`## {RESULTS_SECTION}` 中“{context}”的“{word}”写的是计划或打算；"
                         "成效应写已经取得的结果；计划写在主要做法或经验启示中"
                     ))

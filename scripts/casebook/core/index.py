@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 from .model import Case, Library
 from .progress import give_way
-from .schema import VOCABULARIES
+from .schema import FOLDER_PAGE, VOCABULARIES
 
 RELATED_MAX = 5
 # A shared category says more about two methods than a shared tag.
@@ -65,7 +65,7 @@ def slugify(value: str) -> str:
 
 
 # Page names a listing may not take: browse/<vocabulary>/index.md is the vocabulary's own page.
-_RESERVED_SLUGS = ("index",)
+_RESERVED_SLUGS = (FOLDER_PAGE,)
 
 
 def unique_slugs(values: tuple[str, ...]) -> dict[str, str]:

@@ -124,8 +124,7 @@ def says_only_silence(text: str) -> bool:
     if not _may_say_silence(text):
         return False
     text = _MARKUP.sub("", text)
-    if "“" in text or "《" in text or "「" in text:
-        text = scan.without_quotes(text)
+    text = scan.without_quotes(text)
     plain = _ASIDE.sub("", text).strip()
     if not plain:  # the whole item is an aside: judge what it says
         plain = text.strip().strip("（）()")

@@ -19,7 +19,7 @@ import yaml
 from . import scan
 from .model import Finding, RawCase, shown_in
 from .rules import IMAGE_SIGNATURES, image_size
-from .schema import ACTIVE_SUFFIXES, ASSET_SUFFIXES, CASE_SUFFIXES, IGNORED_FILES, MAX_FILE_BYTES
+from .schema import ACTIVE_SUFFIXES, ASSET_SUFFIXES, CASE_SUFFIXES, IGNORED_FILES, MAX_FILE_BYTES, is_svg
 
 # libyaml's C loader where present (much faster); the pure-Python one otherwise.
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -418,7 +418,7 @@ def read_svgs(root: Path, rels: tuple[str, ...]) -> dict[str, bytes]:
     check (sanitize.svg_problems reads them as a browser does)."""
     out = {}
     for rel in rels:
-        if rel.lower().endswith(".svg"):
+        if is_svg(rel):
             try:
                 out[rel] = (root / rel).read_bytes()
             except OSError:

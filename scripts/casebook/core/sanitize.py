@@ -192,7 +192,7 @@ def _census(fragment: str) -> dict[tuple[str, str], int]:
 # Start tags with their attributes, valueless ones included (`<span markdown>`): C-speed regexes
 # over the markup Python-Markdown and nh3 write, for the fast path of `removed`.
 _START_TAG = re.compile(r"<([a-zA-Z][^\s/>]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
-_ATTR = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
+_ATTR = scan.ATTRIBUTE
 
 
 def _signature(fragment: str) -> list[tuple[str, str]]:
@@ -217,12 +217,13 @@ def removals(before: str, after: str) -> dict[tuple[str, str], int]:
     return {key: n - b.get(key, 0) for key, n in a.items() if n > b.get(key, 0)}
 
 
+# HTML's void elements: they have no end tag and hold nothing.
+VOID_ELEMENTS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+                           "source", "track", "wbr"})
 # Elements whose end tag HTML may leave out (the parser closes them where the next one starts) and
 # elements that have none: neither can be left open.
 _NOT_LEFT_OPEN = frozenset({"li", "dt", "dd", "p", "rt", "rp", "optgroup", "option", "colgroup", "caption",
-                            "thead", "tbody", "tfoot", "tr", "td", "th", "html", "head", "body",
-                            "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-                            "param", "source", "track", "wbr"})
+                            "thead", "tbody", "tfoot", "tr", "td", "th", "html", "head", "body"}) | VOID_ELEMENTS
 
 
 def _events(fragment: str, drop_stray: bool = False) -> list[tuple[str, str]]:

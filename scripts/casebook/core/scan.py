@@ -30,19 +30,30 @@ _NUMBER_HINT = re.compile(r"\d{3}[- \t]?\d{4}")  # every ID and mobile number ha
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
-def prose_lines(text: str, first_line: int) -> Iterator[tuple[int, str]]:
-    """(file line, line) for lines outside fenced code blocks, inline code removed."""
-    fence = ""
-    for i, line in enumerate(text.split("\n")):
+def fenced(lines: list[str]) -> list[bool]:
+    """For each line, whether it belongs to a fenced code block, its fences included: a block
+    opens at ``` or ~~~ and closes at a fence of the same mark at least as long."""
+    out, fence = [], ""
+    for line in lines:
         m = _FENCE.match(line)
         if fence:
             if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
                 fence = ""
-            continue
-        if m:
+        elif m:
             fence = m.group(1)
+        else:
+            out.append(False)
             continue
-        yield first_line + i, _INLINE_CODE.sub("", line) if "`" in line else line
+        out.append(True)
+    return out
+
+
+def prose_lines(text: str, first_line: int) -> Iterator[tuple[int, str]]:
+    """(file line, line) for lines outside fenced code blocks, inline code removed."""
+    lines = text.split("\n")
+    for i, (line, code) in enumerate(zip(lines, fenced(lines))):
+        if not code:
+            yield first_line + i, _INLINE_CODE.sub("", line) if "`" in line else line
 
 
 def sections(body: str, first_line: int) -> tuple[Section, ...]:
@@ -57,18 +68,13 @@ def _line_sections(body: str, first_line: int) -> tuple[Section, ...]:
     """sections() line by line, minding code fences and setext headings."""
     found: list[tuple[str, int, list[str]]] = []
     lines = body.split("\n")
-    fence = ""
     skip = False
-    for i, line in enumerate(lines):
+    for i, (line, code) in enumerate(zip(lines, fenced(lines))):
         if skip:  # the underline of a setext heading
             skip = False
             continue
-        m = _FENCE.match(line)
-        if fence:
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
-                fence = ""
-        elif m:
-            fence = m.group(1)
+        if code:
+            pass
         elif line.startswith(("#", " ")) and (h := _H2.match(line)):
             found.append(((h.group(1) or "").strip(), first_line + i, []))
             continue
@@ -137,18 +143,20 @@ PLAN = re.compile(
 )
 _CLAUSE_END = "，。；！？,;!?"
 # Quoted names and slogans (“要我干”变“我要干”, 《…计划》) are not the writer's own verbs.
-_QUOTED = re.compile(r"“[^“”]*”|《[^《》]*》|「[^「」]*」")
+_QUOTES = (("“", "”"), ("《", "》"), ("「", "」"))
+_QUOTED = re.compile("|".join(f"{o}[^{o}{c}]*{c}" for o, c in _QUOTES))
 
 
 def without_quotes(text: str) -> str:
     """Quoted words and titles (“…”, 《…》, 「…」) replaced by …: they are not the writer's own."""
+    if not any(o in text for o, _ in _QUOTES):  # the usual line: no quotes, no regex pass
+        return text
     return _QUOTED.sub("…", text)
 
 
 def plan_word(line: str) -> tuple[str, str] | None:
     """(plan word, a few characters around it) when a line states a plan rather than a result."""
-    if "“" in line or "《" in line or "「" in line:
-        line = without_quotes(line)
+    line = without_quotes(line)
     m = PLAN.search(line)
     if m is None:
         return None
@@ -306,16 +314,8 @@ def mask_code(body: str, autolinks: bool = True) -> str:
     """The body with fenced code, inline code and (unless `autolinks` is false) autolinks blanked:
     same length, same offsets, newlines kept; raw HTML outside code is where it was."""
     lines = body.split("\n")
-    fence = ""
-    for i, line in enumerate(lines):
-        m = _FENCE.match(line)
-        if fence:
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
-                fence = ""
-            lines[i] = " " * len(line)
-            continue
-        if m:
-            fence = m.group(1)
+    for i, (line, code) in enumerate(zip(lines, fenced(lines))):
+        if code:
             lines[i] = " " * len(line)
             continue
         if "`" in line:
@@ -595,6 +595,10 @@ def unused_definitions(body: str) -> list[tuple[int, str]]:
 # An HTML comment as a browser ends it: `-->` or `--!>`, an abrupt `<!-->` / `<!--->`, or the end
 # of the text (Python's HTMLParser reads `<!-->` as the start of a longer comment).
 HTML_COMMENT = re.compile(r"<!--(?:-?>|.*?--!?>|.*\Z)", re.S)
+# An attribute in a start tag's text as it is written: its name, and its value with its quotes
+# (`title="a b"`, `x='1'`, `y=z`), or none (`open`). For markup written by tools (Python-Markdown,
+# nh3, the theme); a contributor's tags are read by html_tags.
+ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
 
 
 class BrowserHTMLParser(_html_parser.HTMLParser):

@@ -71,6 +71,8 @@ FIELD_BY_KEY: dict[str, Field] = {f.key: f for f in FIELDS}
 HONOR_KEYS: tuple[str, ...] = ("level", "title", "year")
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# The name MkDocs gives a folder's own page (cases/index.md is cases/): no case or listing takes it.
+FOLDER_PAGE = "index"
 # An id names files: <id>.md, the page cases/<id>/index.html, the offline page cases/<id>.html. A
 # name has at most 255 bytes, and Windows paths 260 characters where the offline copy is unpacked.
 ID_MAX_LENGTH = 100
@@ -84,12 +86,17 @@ def id_problem(value: str) -> str | None:
     if len(value) > ID_MAX_LENGTH:
         return (f"太长（{len(value)} 个字符，最多 {ID_MAX_LENGTH} 个）：它是页面的文件名，过长时构建写不出页面，"
                 "离线包在 Windows 上也解压不出来；请取一个简短的编号")
-    if value == "index":
+    if value == FOLDER_PAGE:
         return "不能是 index：MkDocs 把 index 当作文件夹的首页，这个案例的页面会变成 cases/ 本身，导出的地址也会出错；请换一个"
     return None
 
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
+
+
+def is_svg(rel: str) -> bool:
+    """An SVG picture (a document of text, read and checked as one), whatever the case of its suffix."""
+    return rel.lower().endswith(".svg")
 # Files published from a library as they are: images and documents readers download.
 ASSET_SUFFIXES = IMAGE_SUFFIXES + (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".wps", ".et", ".dps",
                                    ".odt", ".ods", ".odp", ".txt", ".csv", ".mp3", ".mp4")

@@ -27,6 +27,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..core.scan import ATTRIBUTE, HTML_COMMENT
+
 # Directive -> sources; script-src gets the page's hashes appended. No 'unsafe-inline' anywhere:
 # inline <style> elements and style="" attributes are refused too (the site uses none; Material
 # sets styles through the CSSOM, which a policy does not restrict).
@@ -53,11 +55,10 @@ JAVASCRIPT_TYPES = frozenset({
 # does), or a <script> start tag, its text and end tag. Raw-text elements other than script
 # cannot hold a <script> tag, and none of them is written by the theme around a script.
 _TOKENS = re.compile(
-    r"<!--->|<!-->|<!--.*?(?:--!?>|\Z)"
+    f"(?:{HTML_COMMENT.pattern})"
     r"|<script(?P<attrs>(?:[\s/][^>]*)?)>(?P<text>.*?)(?:</script[\s/>]|\Z)",
     re.S | re.I,
 )
-_ATTR = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
 _HEAD = re.compile(r"<head(?:[\s/][^>]*)?>", re.I)
 _CHARSET = re.compile(r"\s*<meta\s+charset=[^>]*>", re.I)
 _SCRIPT_START = re.compile(r"<script[\s/>]", re.I)
@@ -77,9 +78,10 @@ class Script:
 
 def _attributes(raw: str) -> dict[str, str]:
     found: dict[str, str] = {}
-    for match in _ATTR.finditer(raw):
-        name = match.group(1).lower()
-        value = next((g for g in match.groups()[1:] if g is not None), "")
+    for match in ATTRIBUTE.finditer(raw):
+        name, value = match.group(1).lower(), match.group(2) or ""
+        if value[:1] in ("'", '"'):
+            value = value[1:-1]
         found.setdefault(name, html.unescape(value))  # the first of a repeated attribute counts
     return found
 

@@ -49,7 +49,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from ..core.errors import CasebookError
 from ..core.library import Memo, judge_again, load_library
 from ..core.load import hidden, shown_path
-from ..core.model import Finding, Library
+from ..core.model import Finding, Library, shown_in
 from ..core.progress import give_way, giving_way
 from . import preview
 from .generate import Assembly, assemble
@@ -376,7 +376,7 @@ class Preview:
                    or load_library(self.root, memo=self.memo))
         by_rel = {c.rel: c for c in library.cases}
         shown_root = shown_path(self.root)
-        shown = {f"{shown_root}/{rel}" if shown_root != "." else rel for rel in rels}
+        shown = {shown_in(shown_root, rel) for rel in rels}
         errors = tuple(f for f in library.errors if f.path in shown)
         if errors:  # show them now; step 2 takes the case out of the site
             with self.lock:
