@@ -23,6 +23,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Inches, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
+from ..core.files import stable_zip_entry
 from ..core.schema import INCOMPLETE_MARK, INCOMPLETE_NOTE
 from .compose import Book, Entry, chinese_date, volume_text
 from .errors import BookError
@@ -371,8 +372,5 @@ def stable_zip(data: bytes) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, src.read(info.filename))
+            dst.writestr(stable_zip_entry(info.filename), src.read(info.filename))
     return out.getvalue()

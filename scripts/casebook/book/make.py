@@ -11,12 +11,12 @@ from pathlib import Path
 
 from ..core.index import build_index
 from ..core.model import Library
-from ..core.volumes import DEFAULT_VOLUME_PAGES
+from ..core.volumes import BOOK_FORMATS, DEFAULT_VOLUME_PAGES
 from .compose import (CONFIG_FILE, Book, VolumePlan, book_entry, check_group_by, compose_book, estimate_pages,
                       group_cases, parse_config, parse_where, scope_text, split_volumes)
 from .errors import BookError
 
-FORMATS = ("pdf", "docx")
+FORMATS = tuple(BOOK_FORMATS)
 
 
 def parse_formats(text: str) -> list[str]:
@@ -105,7 +105,7 @@ def output_path(out: Path, config: dict[str, str], book: Book, fmt: str) -> Path
     return out / f"{config['name']}-{book.date.strftime('%Y%m%d')}{volume}.{fmt}"
 
 
-FORMAT_LABELS = {"pdf": "PDF", "docx": "Word"}
+FORMAT_LABELS = BOOK_FORMATS
 _PAGES = re.compile(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,3 +29,13 @@ def partial_file(target: Path) -> Iterator[Path]:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+
+
+def stable_zip_entry(name: str) -> zipfile.ZipInfo:
+    """A zip entry that is the same in every build: a fixed time (python's zipfile stamps the
+    current one), rw-r--r--, deflated, its name flagged as UTF-8."""
+    info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.flag_bits |= 0x800
+    info.external_attr = 0o644 << 16
+    return info

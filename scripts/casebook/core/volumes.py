@@ -8,6 +8,9 @@ import json
 from dataclasses import dataclass
 
 VOLUMES_FILE = "volumes.json"
+# The 案例汇编's formats, with the names readers know them by: what `casebook book` writes, the site
+# publishes and links, and a release hands out.
+BOOK_FORMATS = {"pdf": "PDF", "docx": "Word"}
 DEFAULT_VOLUME_PAGES = 1000  # a volume's page budget (casebook book --volume-pages)
 
 

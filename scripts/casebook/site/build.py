@@ -17,7 +17,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ..core.files import partial_file
+from ..core.files import partial_file, stable_zip_entry
 from ..core.model import Library
 from .checksums import verify_instructions
 from .pagecache import PageCache, cache_file
@@ -144,14 +144,9 @@ def pack_zip(site_dir: Path, dist: Path, today: dt.date | None = None) -> tuple[
         top += f"-{manifest.commit}"
     dist.mkdir(parents=True, exist_ok=True)
     target = dist / f"{top}.zip"
-    fixed_time = (1980, 1, 1, 0, 0, 0)
     with partial_file(target) as partial, zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
         def add(name: str, data: bytes) -> None:
-            info = zipfile.ZipInfo(f"{top}/{name}", fixed_time)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.flag_bits |= 0x800  # UTF-8 file names
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, data)
+            zf.writestr(stable_zip_entry(f"{top}/{name}"), data)
 
         shown = manifest.text() if manifest else "（没有构建信息）"
         add(README_NAME, readme_text(shown).encode("utf-8"))

@@ -15,12 +15,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..core.files import write_whole
+from ..core.volumes import BOOK_FORMATS
 from .provenance import MANIFEST_FIELDS, MANIFEST_NAME
 
 CHECKSUMS_NAME = "SHA256SUMS"
 # What a release hands out (`make release` writes them to dist/): the offline zip, the 案例汇编
 # and the CycloneDX SBOM of requirements.lock.
-DISTRIBUTABLES = ("*.zip", "*.pdf", "*.docx", "*.cdx.json")
+DISTRIBUTABLES = ("*.zip", *(f"*.{fmt}" for fmt in BOOK_FORMATS), "*.cdx.json")
 
 
 class ChecksumError(ValueError):

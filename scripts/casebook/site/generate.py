@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..core.index import Index, build_index, reindexed
 from ..core.model import Library
-from ..core.volumes import VOLUMES_FILE, VolumeFiles, read_volumes
+from ..core.volumes import BOOK_FORMATS, VOLUMES_FILE, VolumeFiles, read_volumes
 from .errors import BuildError
 from .provenance import MANIFEST_NAME, Manifest, edit_template, make_manifest, read_git
 from .render import Options, case_pages, library_file_uri, render_site
@@ -91,7 +91,7 @@ def book_files(folder: Path) -> dict[str, Path]:
     if not folder.is_dir():
         return {}
     return {p.name: p for p in sorted(folder.iterdir())
-            if p.is_file() and p.suffix in (".pdf", ".docx") and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", p.name)}
+            if p.is_file() and p.suffix[1:] in BOOK_FORMATS and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", p.name)}
 
 
 def book_volumes(folder: Path, files: dict[str, Path]) -> tuple[VolumeFiles, ...]:

@@ -23,7 +23,7 @@ from ..core.progress import give_way
 from ..core.rules import honor_text, library_target, url_path
 from ..core.markup import literal_start, live_addresses
 from ..core.scan import escape_snippets, rewrite_addresses
-from ..core.volumes import VolumeFiles
+from ..core.volumes import BOOK_FORMATS, VolumeFiles
 from ..core.schema import FIELD_BY_KEY, FIELDS, INCOMPLETE_MARK, VOCABULARIES, VOCABULARY_LABELS, Field
 
 LATEST_MAX = 10
@@ -287,14 +287,14 @@ def moved_page(case: Case, alias: str, options: Options) -> str:
 
 # -- listing pages -------------------------------------------------------------------------
 
-BOOK_FORMATS = ((".pdf", "PDF"), (".docx", "Word"))
+BOOK_SUFFIXES = tuple((f".{fmt}", label) for fmt, label in BOOK_FORMATS.items())
 VERIFY_HEADING = "核对下载的文件"  # a heading of the overview page; its id is the same text
 
 
 def format_links(names: tuple[str, ...], from_page: str) -> str:
     """“PDF / Word”, with only the formats that were built."""
     return " / ".join(f"[{label}]({relative_link('downloads/' + name, from_page)})"
-                      for suffix, label in BOOK_FORMATS for name in names if name.endswith(suffix))
+                      for suffix, label in BOOK_SUFFIXES for name in names if name.endswith(suffix))
 
 
 def book_links(options: Options, from_page: str) -> str:
