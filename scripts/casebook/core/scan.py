@@ -355,7 +355,7 @@ _TAG_SPAN = re.compile(
 )
 # An end tag: html.parser's endtagfind (`</ name >`, white space allowed) or `</name...>`.
 _END_TAG = re.compile(r"</(?:\s*+([a-zA-Z][-.a-zA-Z0-9:_]*+)\s*+|[a-zA-Z][^<>]*+)>")
-_CDATA = ("script", "style")  # html.parser reads their content as text, up to the end tag
+_CDATA = _html_parser.HTMLParser.CDATA_CONTENT_ELEMENTS  # html.parser reads their content as text, up to the end tag
 
 
 def raw_tags(body: str) -> list[RawTag]:
