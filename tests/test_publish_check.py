@@ -194,6 +194,9 @@ def test_the_codes_name_what_the_rules_refuse(tmp_path) -> None:
     ('一\n\n<ins href="https://example.org/">改</ins> <span src="assets/cover.png">字</span>', [("E409", 2), ("E409", 2)]),
     ("[锚](#主要做法)", []),
     ("段落\n{: .md-x }", [("E410", 1)]),
+    # A tag whose name holds `[` (HTML reads `<y[>` as a tag y[): removed, so refused, at its line.
+    ("<y[>\n\nx<y[ 公司 > <i[ class=md-x>斜</i[>", [("E408", 0), ("E408", 2), ("E408", 2)]),
+    ("<p[ title=a>t</p[> <x[y] title=b>u</x[y]>", [("E408", 0), ("E408", 0)]),
     ("a <span markdown=\"1\">b</span>", [("E409", 0)]),
     ('<div markdown="1">\n\n**粗**\n\n</div>', []),  # md_in_html consumes it
     ("![图](assets/cover.png) [PDF](assets/cover.png#x)", []),

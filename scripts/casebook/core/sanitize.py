@@ -172,9 +172,9 @@ def tag_removals(name: str, attrs: list[tuple[str, str | None]]) -> list[tuple[s
     changes."""
     kept = clean_tag(name, attrs)
     if kept is None:
-        return [(name, "")] + [(f"{name}[{a}]", v or "") for a, v in attrs if a != "rel"]
+        return [(name, "")] + [(_attr_key(name, a), v or "") for a, v in attrs if a != "rel"]
     keep = set(kept)
-    return [(f"{name}[{a}]", v or "") for a, v in attrs if a != "rel" and (a, v or "") not in keep]
+    return [(_attr_key(name, a), v or "") for a, v in attrs if a != "rel" and (a, v or "") not in keep]
 
 
 def _census(fragment: str) -> dict[tuple[str, str], int]:
@@ -184,7 +184,7 @@ def _census(fragment: str) -> dict[tuple[str, str], int]:
     for tag, attrs in start_tags(fragment):
         if tag == "img" and ("class", "twemoji") in attrs:
             continue  # replaced by its emoji on purpose
-        for key in [(tag, "")] + [(f"{tag}[{name}]", value or "") for name, value in attrs if name != "rel"]:
+        for key in [(tag, "")] + [(_attr_key(tag, name), value or "") for name, value in attrs if name != "rel"]:
             seen[key] = seen.get(key, 0) + 1
     return seen
 
@@ -202,13 +202,32 @@ def _signature(fragment: str) -> list[tuple[str, str]]:
         if tag == "img" and 'class="twemoji"' in m.group(2):
             continue
         out.append((tag, ""))
-        out += [(f"{tag}[{a.lower()}]", v.strip("\"'")) for a, v in _ATTR.findall(m.group(2)) if a.lower() != "rel"]
+        out += [(_attr_key(tag, a.lower()), v.strip("\"'")) for a, v in _ATTR.findall(m.group(2)) if a.lower() != "rel"]
     return sorted(out)
+
+
+def _attr_key(element: str, attr: str) -> str:
+    """The name `removals` gives an attribute: element and attribute joined by NUL, which no name
+    holds as HTML reads it (`<y[>` is a tag y[, `a[b]=1` an attribute a[b]: brackets cannot join)."""
+    return f"{element}\x00{attr}"
+
+
+def removed_what(name: str) -> tuple[str, str]:
+    """(element, attribute) of a `removals` name: ("font", "") for a tag, ("img", "onerror") for
+    the attribute."""
+    element, _, attr = name.partition("\x00")
+    return element, attr
+
+
+def shown_removal(name: str) -> str:
+    """A `removals` name as messages show it: `font`, `img[onerror]`."""
+    element, attr = removed_what(name)
+    return f"{element}[{attr}]" if attr else element
 
 
 def removals(before: str, after: str) -> dict[tuple[str, str], int]:
     """How many of each tag and attribute sanitising took away, by (name, value): ("font", "") for
-    a tag, ("img[onerror]", "alert(1)") for an attribute. An attribute whose value it changed (a
+    a tag, ("img\x00onerror", "alert(1)") for an attribute (`removed_what` reads the name). An attribute whose value it changed (a
     class taken out of `class`) counts as taken away."""
     # The usual page: nothing changed, or only how it is written (the same tags and attributes).
     if before == after or _signature(before) == _signature(after):
@@ -268,7 +287,7 @@ def closed(before: str, after: str) -> list[str]:
 
 def removed(before: str, after: str) -> list[str]:
     """The names of what sanitising took away, sorted (see `removals`)."""
-    return sorted({name for name, _ in removals(before, after)})
+    return sorted({shown_removal(name) for name, _ in removals(before, after)})
 
 
 # -- plain text (front-matter strings, vocabulary values) ---------------------------------------

@@ -632,15 +632,16 @@ def sanitiser_findings(case: Case, html: str, cleaned: str, at: Located, body: _
         for name, value in removals:
             if gone[name, value] > 0:
                 gone[name, value] -= 1
-                if "[" not in name or (tag.name, "") not in removals:  # a removed tag: one finding
+                if name == tag.name or (tag.name, "") not in removals:  # a removed tag: one finding
                     out.append(_removal_finding(at, at.body_line + tag.line, name, value, tag))
     if +gone:  # made by Markdown syntax: the line of the removed value in the body
-        removed_tags = {name for name, _ in gone if "[" not in name}
+        removed_tags = {name for name, _ in gone if not sanitize.removed_what(name)[1]}
         cause = min((f.line for f in out), default=None)
         left_open = _unclosed_tag(body, at) if cause is None else None
         cause = cause or (left_open and left_open[0])
         for (name, value), n in sorted((+gone).items()):
-            if name.partition("[")[0] in removed_tags and "[" in name:
+            element, attr = sanitize.removed_what(name)
+            if attr and element in removed_tags:
                 continue
             lines = _lines_of(body, name, value)
             if not lines and cause is not None:
@@ -718,7 +719,7 @@ def _lines_of(body: _Body, name: str, value: str) -> list[int]:
     """The body lines that hold a removed value: an address as written; `key=value` of an
     attribute list (`{: data-x=1 }`), each line that writes it; `md-x` of `{: .md-x }`; else the
     first that can have made `name`. Empty when nothing in the body can have."""
-    attr = name.partition("[")[2].rstrip("]")
+    attr = sanitize.removed_what(name)[1]
     if attr in ("href", "src") and (found := body.holding_value(value)):
         return [found[0]]
     if attr and attr != "class" and (lines := body.attribute_lines.get((attr, value))):
@@ -735,8 +736,7 @@ def _lines_of(body: _Body, name: str, value: str) -> list[int]:
 def _line_of_name(masked: str, name: str) -> int | None:
     """The first body line that can have made `name` when no raw tag did: an attribute list
     (`{: .md-x }`; for a class or id one with a reserved name first), then any `attr=`, then the tag."""
-    element, _, attr = name.partition("[")
-    attr = attr.rstrip("]")
+    element, attr = sanitize.removed_what(name)
     lines = masked.split("\n")
     marker = {"class": r"\.", "id": "#"}.get(attr, re.escape(attr) + r"\s*=")
     # `[^{}]`, not `[^}]`: the same lines match, and a line of many `{` is read once, not from each
@@ -755,8 +755,7 @@ _AUTOLINK_NAME = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|[^@\s]+@[^@\s]+)$", re.I)
 
 
 def _removal_finding(at: Located, line: int, name: str, value: str | None, tag: scan.RawTag | None) -> Finding:
-    element, _, attr = name.partition("[")
-    attr = attr.rstrip("]")
+    element, attr = sanitize.removed_what(name)
     fix = "（可运行 casebook validate --fix 自动删除）" if tag is not None and element not in _ACTIVE_TAGS else ""
 
     def finding(code: str, message: str) -> Finding:
@@ -816,7 +815,7 @@ def fix_edits(body: str) -> list[Edit]:
             dropped.add(tag.name)
             edits.append(Edit(tag.start, tag.end, tag.line, "", f"删除标签 <{tag.name}>（保留其中文字）"))
         else:
-            attrs = "、".join(n[n.index("[") + 1:-1] for n, _ in names)
+            attrs = "、".join(sanitize.removed_what(n)[1] for n, _ in names)
             new = sanitize.start_tag(tag.name, kept, tag.self_closing)
             edits.append(Edit(tag.start, tag.end, tag.line, new, f"删除 <{tag.name}> 的属性 {attrs}"))
     for tag in scan.raw_tags(body):
