@@ -75,6 +75,39 @@ def live_addresses(body: str, found: list[Address]) -> set[int]:
     return {i for i, address in enumerate(found) if address.start not in probed or address.start in live}
 
 
+def lost_pieces(html: str) -> bool:
+    """Python-Markdown sets inline pieces (entities, code, links, raw HTML) aside behind STX…ETX
+    placeholders while it works; one left in its output is a piece it lost (interleaved emphasis,
+    `*a**b*&amp;`). A body cannot hold these characters itself (E420)."""
+    from markdown.util import ETX, STX
+
+    return STX in html or ETX in html
+
+
+def losing_line(body: str) -> int | None:
+    """The body line (0-based) where Markdown loses a piece: the first paragraph that loses one
+    rendered alone, and in it the first line that does, else the paragraph's first; None when no
+    paragraph does alone (the loss needs the rest of the page)."""
+    md = _markdown()
+    lines = body.split("\n")
+    start = 0
+    for end in [i for i, line in enumerate(lines) if not line.strip()] + [len(lines)]:
+        if end > start and lost_pieces(_render(md, "\n".join(lines[start:end]))):
+            return next((start + k for k in range(end - start) if lost_pieces(_render(md, lines[start + k]))), start)
+        start = end + 1
+    return None
+
+
+def _render(md: markdown.Markdown, text: str) -> str:
+    md.reset()
+    try:
+        with deadline.deadline(deadline.RENDER_SECONDS):
+            return md.convert(text)
+    except deadline.TooSlow:
+        _local.md = None
+        return ""
+
+
 @functools.lru_cache(maxsize=8)  # the same body is asked about by several checks in a row
 def _probe(body: str) -> tuple[frozenset[int], frozenset[int]] | None:
     """(where the body's addresses start, where those Markdown makes attributes start): the body

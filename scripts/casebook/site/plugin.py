@@ -33,6 +33,7 @@ from mkdocs.utils import meta
 from ..core import report
 from ..core.fanout import map_forked
 from ..core.model import Library
+from ..core.markup import lost_pieces
 from ..core.progress import Stages, amount
 from ..core.sanitize import clean, clean_text, removed
 from .csp import PolicyError, add_policy
@@ -303,6 +304,8 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         gone = removed(html, safe)
         if gone:
             log.warning(f"casebook: {page.file.src_uri}：发布前清理掉了不允许的 HTML（{'、'.join(gone)}）")
+        if lost_pieces(html):  # validation says E425 at the line
+            log.warning(f"casebook: {page.file.src_uri}：Markdown 处理正文时丢了内容（E425，交错的强调符号），页面与正文不符")
         for item in _toc_items(page.toc):  # the TOC is rendered outside the content, from headings
             item.title = clean_text(item.title)
         return safe

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from ..core import rules, sanitize, scan
+from ..core import markup, rules, sanitize, scan
 from ..core.library import Memo, load_library
 from ..core.load import same_file, shown_path
 from ..core.markup import live_addresses
@@ -218,6 +218,11 @@ def page_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
         if not out:
             add(at.body_line, "E414", f"MkDocs 无法生成本案例的页面（{page.error}）；请检查正文中的链接和 HTML")
         return out
+    if markup.lost_pieces(page.html):
+        line = markup.losing_line(case.body)
+        add(at.body_line + (line or 0), "E425", (
+            "Markdown 处理这一段时丢了内容（链接、实体或行内代码会从页面上消失），多半是 `*`、`_` 强调符号交错（如 `*a**b*`）；"
+            "请把强调符号配对写好，不是强调的 `*`、`_` 写成 `\\*`、`\\_`"))
     body = _Body(case, at)
     cleaned = sanitize.clean(page.html)
     removed = sanitiser_findings(case, page.html, cleaned, at, body) + left_open_findings(page.html, cleaned, at, body)
