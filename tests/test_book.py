@@ -781,16 +781,24 @@ def test_list_starts_are_the_numbers_chromium_shows(browser):
     assert min(read) < 0
 
 
-def test_a_list_that_starts_below_zero_is_numbered_so_in_the_pdf_and_word(run_cli, tmp_path):
-    """Typst's enum counts from 0 up: a list from -2 is numbered -2. -1. 0. 1. as on the site."""
+def book_of_practice(run_cli, tmp_path: Path, body: str, pictures: dict[str, bytes] | None = None) -> None:
+    """The valid library with `body` at the start of its first case's 主要做法 (and `pictures` in
+    assets/): it validates, and its book is made into tmp_path/out."""
     cases = tmp_path / "cases"
     shutil.copytree(VALID, cases)
-    body = '<ol start="-2"><li>负二项</li><li>负一项</li><li>零项</li><li>一项</li></ol>\n\n<ol start="3abc"><li>三项</li></ol>'
+    for name, data in (pictures or {}).items():
+        (cases / "assets" / name).write_bytes(data)
     case = next(p for p in sorted(cases.glob("*.md")))
     case.write_text(case.read_text(encoding="utf-8").replace("\n## 主要做法\n", f"\n## 主要做法\n\n{body}\n\n", 1), encoding="utf-8")
     assert run_cli("validate", "--cases", cases).returncode == 0
     result = make_book(run_cli, cases, tmp_path / "out")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_list_that_starts_below_zero_is_numbered_so_in_the_pdf_and_word(run_cli, tmp_path):
+    """Typst's enum counts from 0 up: a list from -2 is numbered -2. -1. 0. 1. as on the site."""
+    body = '<ol start="-2"><li>负二项</li><li>负一项</li><li>零项</li><li>一项</li></ol>\n\n<ol start="3abc"><li>三项</li></ol>'
+    book_of_practice(run_cli, tmp_path, body)
     [pdf] = (tmp_path / "out").glob("*.pdf")
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert re.search(r"-2\.\s*负二项\s*-1\.\s*负一项\s*0\.\s*零项\s*1\.\s*一项\s*3\.\s*三项", text), text
@@ -816,18 +824,10 @@ def test_picture_sizes_whatever_the_resolution_an_image_claims():
 def test_a_book_with_odd_list_starts_and_image_resolutions_is_made(run_cli, tmp_path):
     """The real PDF and Word file of a case whose raw HTML lists start at `²` and at 10²¹, with
     pictures claiming one pixel per metre and two billion (a division by zero in Word's writer)."""
-    cases = tmp_path / "cases"
-    shutil.copytree(VALID, cases)
     png = (VALID / "assets" / "cover.png").read_bytes()
-    (cases / "assets" / "low.png").write_bytes(_with_resolution(png, 1))
-    (cases / "assets" / "high.png").write_bytes(_with_resolution(png, 2_147_483_647))
     body = ('<ol start="²"><li>第一项</li></ol>\n\n<ol start="1000000000000000000000"><li>第二项</li></ol>\n\n'
             "![低](assets/low.png)\n\n![高](assets/high.png)")
-    case = next(p for p in sorted(cases.glob("*.md")))
-    case.write_text(case.read_text(encoding="utf-8").replace("\n## 主要做法\n", f"\n## 主要做法\n\n{body}\n\n", 1), encoding="utf-8")
-    assert run_cli("validate", "--cases", cases).returncode == 0
-    result = make_book(run_cli, cases, tmp_path / "out")
-    assert result.returncode == 0, result.stdout + result.stderr
+    book_of_practice(run_cli, tmp_path, body, {"low.png": _with_resolution(png, 1), "high.png": _with_resolution(png, 2_147_483_647)})
     [word] = (tmp_path / "out").glob("*.docx")
     assert len(docx.Document(word).inline_shapes) >= 2
 
