@@ -589,6 +589,30 @@ def test_lists_in_the_book_are_the_lists_the_site_shows(site_markdown, body):
     assert markdown_blocks(body) == html_blocks(site.convert(body))
 
 
+def test_a_reference_defined_in_another_section_is_the_pages(tmp_path):
+    """The book reads the body as the page does, whole: a link and a picture defined under
+    经验启示 and used under 主要做法 are a link and a picture (the book read each section alone: the
+    brackets stayed as text and the picture was lost)."""
+    from casebook.book.compose import book_entry
+    from conftest import check
+
+    cases = tmp_path / "cases"
+    shutil.copytree(VALID, cases)
+    case_file = cases / "shili-yangguang-chedui.md"
+    text = case_file.read_text(encoding="utf-8")
+    text = text.replace("\n## 主要做法\n", "\n## 主要做法\n\n参见[通知原文][tz]和![封面图][fm]。\n", 1)
+    text = text.replace("\n## 经验启示\n", "\n## 经验启示\n\n[tz]: https://example.com/tz\n[fm]: assets/cover.png\n", 1)
+    case_file.write_text(text, encoding="utf-8")
+    library = check(cases)
+    assert not library.errors, [f.text() for f in library.errors]
+    case = next(c for c in library.cases if c.id == "shili-yangguang-chedui")
+    practice = next(s for s in book_entry(case, set(library.assets)).sections if s["title"] == "主要做法")
+    runs = [r for b in practice["blocks"] if b["t"] == "p" for r in b["runs"]]
+    assert any(r["url"] == "https://example.com/tz" and r["v"] == "通知原文" for r in runs), runs
+    assert {"t": "img", "src": "assets/cover.png", "alt": "封面图"} in practice["blocks"], practice["blocks"]
+    assert "[tz]" not in "".join(r["v"] for r in runs)
+
+
 def test_list_numbering_and_markers_read_as_on_the_site():
     from casebook.book.compose import markdown_blocks
 

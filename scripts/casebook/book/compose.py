@@ -379,13 +379,39 @@ def book_entry(case: Case, assets: set[str]) -> Entry:
     cover = {"src": case.cover, "alt": ""} if case.cover and case.cover in assets else None
     base = posixpath.dirname(case.rel)
     sections = []
-    preamble = _preamble(case.body)
-    if preamble.strip():
-        sections.append({"title": "", "incomplete": False, "blocks": markdown_blocks(preamble, base, assets)})
-    for s in case.sections:
-        blocks = [] if s.incomplete else markdown_blocks(s.text, base, assets)
-        sections.append({"title": s.title, "incomplete": s.incomplete, "blocks": blocks})
+    whole = _body_blocks(case, base, assets)
+    if whole is not None:
+        before, each = whole
+    else:  # a level-2 heading inside raw HTML: section by section
+        preamble = _preamble(case.body)
+        before = markdown_blocks(preamble, base, assets) if preamble.strip() else []
+        each = [markdown_blocks(s.text, base, assets) for s in case.sections]
+    if before:
+        sections.append({"title": "", "incomplete": False, "blocks": before})
+    for s, blocks in zip(case.sections, each):
+        sections.append({"title": s.title, "incomplete": s.incomplete, "blocks": [] if s.incomplete else blocks})
     return Entry(case, tuple(rows), cover, tuple(sections))
+
+
+def _body_blocks(case: Case, base: str, assets) -> tuple[list[dict], list[list[dict]]] | None:
+    """The body rendered whole, as its page is (a reference definition serves the whole page, not
+    only its section), cut at its level-2 headings: (the blocks before the first, each section's).
+    None when those headings are not the body's sections."""
+    _MD.reset()
+    html = _MD.convert(rewrite_addresses(case.body, lambda url: library_url(base, url), live=live_addresses))
+    tree = _Tree()
+    tree.feed(html)
+    tree.close()
+    parts: list[list] = [[]]
+    for node in tree.root.children:
+        if isinstance(node, _Node) and node.tag == "h2":
+            parts.append([])
+        else:
+            parts[-1].append(node)
+    if len(parts) - 1 != len(case.sections):
+        return None
+    blocks = _Blocks("", assets)
+    return blocks.blocks(parts[0]), [blocks.blocks(part) for part in parts[1:]]
 
 
 def _preamble(body: str) -> str:
