@@ -613,6 +613,43 @@ def test_a_reference_defined_in_another_section_is_the_pages(tmp_path):
     assert "[tz]" not in "".join(r["v"] for r in runs)
 
 
+def _han(text: str) -> str:
+    return "".join(re.findall(r"[\u4e00-\u9fff]", text))
+
+
+def _block_text(blocks: list[dict]) -> str:
+    out = []
+    for b in blocks:
+        out += [r["v"] for r in b.get("runs", [])] + [b.get("alt", ""), b.get("text", "")]
+        out += [_block_text(item) for item in b.get("items", [])] + [_block_text(b.get("blocks", []))]
+        out += [r["v"] for row in b.get("rows", []) for cell in row["cells"] for r in cell]
+    return "".join(out)
+
+
+@pytest.mark.parametrize("body", [
+    "<table><caption>表题文字</caption><tr><td>单元格</td></tr></table>",
+    "<table>游离文字<tr><td>单元格</td></tr></table>",
+    "<table><tr>行内游离<td>格子</td></tr></table>",
+    "<ul>列表前文字<li>项目一</li>列表中文字<li>项目二</li></ul>",
+    "<ul><div>块内文字</div><li>项目一</li></ul>",
+    "<ol><ol><li>内层</li></ol><li>外层</li></ol>",
+    "<ul><li>项<ul>游离<li>内</li></ul></li></ul>",
+    "<ol start=\"3\"><li>三</li>中间<li>四</li></ol>",
+])
+def test_the_book_keeps_every_word_the_site_shows(site_markdown, body):
+    """Text a list or table holds outside its items and cells (a caption, text HTML moves out of a
+    table, words between list items) is on the site: the book once dropped it. Word for word,
+    in order, the book's blocks read as the published page."""
+    import markdown
+
+    from casebook.book.compose import markdown_blocks
+    from casebook.core.sanitize import clean
+
+    site = markdown.Markdown(extensions=site_markdown.markdown_extensions, extension_configs=site_markdown.mdx_configs)
+    page = clean(site.convert(body))
+    assert _han(_block_text(markdown_blocks(body))) == _han(re.sub(r"<[^>]+>", "", page))
+
+
 def test_list_numbering_and_markers_read_as_on_the_site():
     from casebook.book.compose import markdown_blocks
 

@@ -21,7 +21,7 @@ from .errors import BookError
 from ..core.index import Index, case_values
 from ..core.model import Case
 from ..core.rules import honors_text, kept_link, library_image, library_url
-from ..core.sanitize import DROP_WITH_CONTENT, VOID_ELEMENTS
+from ..core.sanitize import DROP_WITH_CONTENT, VOID_ELEMENTS, clean
 from ..core.markup import STRUCTURE_EXTENSIONS, live_addresses
 from ..core.scan import BrowserHTMLParser, rewrite_addresses
 from ..core.scan import sections as scan_sections
@@ -399,9 +399,7 @@ def _body_blocks(case: Case, base: str, assets) -> tuple[list[dict], list[list[d
     None when those headings are not the body's sections."""
     _MD.reset()
     html = _MD.convert(rewrite_addresses(case.body, lambda url: library_url(base, url), live=live_addresses))
-    tree = _Tree()
-    tree.feed(html)
-    tree.close()
+    tree = _tree(html)
     parts: list[list] = [[]]
     for node in tree.root.children:
         if isinstance(node, _Node) and node.tag == "h2":
@@ -489,10 +487,16 @@ def markdown_blocks(text: str, base: str = "", assets: set[str] | frozenset[str]
 
 def html_blocks(html: str, assets: set[str] | frozenset[str] = frozenset()) -> list[dict]:
     """The HTML Markdown made of a body -> blocks (the tests also read the site's HTML with it)."""
+    return _Blocks("", assets).blocks(_tree(html).root.children)
+
+
+def _tree(html: str) -> _Tree:
+    """The page's HTML as the site publishes it (the sanitiser's output: HTML's own tree, so text
+    a table cannot hold stands before it, as a browser shows it), read into nodes."""
     tree = _Tree()
-    tree.feed(html)
+    tree.feed(clean(html))
     tree.close()
-    return _Blocks("", assets).blocks(tree.root.children)
+    return tree
 
 
 # Lists and quotes the book indents, one inside another: a deeper one is set at this depth, its
@@ -530,19 +534,15 @@ class _Blocks:
                 if _text_of(r).strip():
                     out.append({"t": "h", "level": int(tag[1]), "runs": _trim(r)})
             elif tag in ("ul", "ol"):
-                items = [self.blocks(li.children, depth + 1) for li in node.children if isinstance(li, _Node) and li.tag == "li"]
-                start = _list_start(node.attrs.get("start", "1"))
-                if depth < MAX_NESTING:
-                    out.append({"t": "list", "ordered": tag == "ol", "start": start, "items": items})
-                else:
-                    for n, item in enumerate(items, start):
-                        out.extend(_marked(f"{n}." if tag == "ol" else "•", item))
+                out.extend(self.list_blocks(node, depth))
             elif tag == "pre":
                 out.append({"t": "code", "text": _plain(node).rstrip("\n")})
             elif tag == "blockquote":
                 inner = self.blocks(node.children, depth + 1)
                 out.extend([{"t": "quote", "blocks": inner}] if depth < MAX_NESTING else inner)
             elif tag == "table":
+                for caption in (c for c in node.children if isinstance(c, _Node) and c.tag == "caption"):
+                    out.extend(self.blocks(caption.children, depth))  # the site shows it over the table
                 out.append({"t": "table", "rows": self.table_rows(node)})
             elif tag == "hr":
                 out.append({"t": "hr"})
@@ -551,6 +551,41 @@ class _Blocks:
             else:  # div, section, li-like containers: their content
                 out.extend(self.blocks(node.children, depth))
         flush()
+        return out
+
+    def list_blocks(self, node: _Node, depth: int) -> list[dict]:
+        """A list's items, and what it holds between them that is no item (text, a list written
+        straight inside it: the site shows it in its place), in order; an ordered list counts on
+        across them."""
+        out: list[dict] = []
+        ordered = node.tag == "ol"
+        number = _list_start(node.attrs.get("start", "1"))
+        items: list[list[dict]] = []
+        between: list = []
+
+        def flush_items() -> None:
+            nonlocal number
+            if not items:
+                return
+            if depth < MAX_NESTING:
+                out.append({"t": "list", "ordered": ordered, "start": number, "items": list(items)})
+            else:
+                for n, item in enumerate(items, number):
+                    out.extend(_marked(f"{n}." if ordered else "•", item))
+            number += len(items)
+            items.clear()
+
+        for child in node.children + [None]:
+            if child is None or isinstance(child, _Node) and child.tag == "li":
+                if (stray := self.blocks(between, depth + 1)):
+                    flush_items()
+                    out.extend(stray)
+                between.clear()
+                if child is not None:
+                    items.append(self.blocks(child.children, depth + 1))
+            else:
+                between.append(child)
+        flush_items()
         return out
 
     def table_rows(self, node: _Node) -> list[dict]:
