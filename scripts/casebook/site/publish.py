@@ -643,7 +643,8 @@ def sanitiser_findings(case: Case, html: str, cleaned: str, at: Located, body: _
         removed_tags = {name for name, _ in gone if not sanitize.removed_what(name)[1]}
         cause = min((f.line for f in out), default=None)
         left_open = _unclosed_tag(body, at) if cause is None else None
-        cause = cause or (left_open and left_open[0])
+        unbalanced = _unbalanced_tag(body) if cause is None and left_open is None else None
+        cause = cause or (left_open and left_open[0]) or (unbalanced and at.body_line + unbalanced[0])
         for (name, value), n in sorted((+gone).items()):
             element, attr = sanitize.removed_what(name)
             if attr and element in removed_tags:
@@ -656,6 +657,10 @@ def sanitiser_findings(case: Case, html: str, cleaned: str, at: Located, body: _
                 if left_open:  # a tag begun and never ended: often a less-than sign in prose (`x<y c='…'`)
                     message = (f"这一行的 `{left_open[1]}` 被当成了 HTML 标签的开头，却没有用 `>` 结束，页面的其余部分因此被打乱"
                                "（发布时会被改动）；如果这里是小于号，请写成 `&lt;` 或在 `<` 后面加一个空格；如果是 HTML 标签，请把它写完整")
+                elif unbalanced:  # `<p>一<p>二</p>`: Markdown's HTML block waits for a second </p> to the end
+                    name = unbalanced[1]
+                    message = (f"这一行的 `<{name}>` 比 `</{name}>` 多，Markdown 把它后面的正文都当成了 HTML，页面的其余部分因此被打乱"
+                               f"（发布时会被改动）；请给每个 `<{name}>` 写上对应的 `</{name}>`，或删去多余的 `<{name}>`")
                 else:
                     message = "这里的 HTML 打乱了页面的其余部分：" + finding.message
                 out += [replace(finding, message=message)] * n
@@ -709,6 +714,21 @@ def _unclosed_tag(body: _Body, at: Located) -> tuple[int, str] | None:
         if (opening := _open_tag(lines[i])) is not None:
             return at.body_line + i, opening
     return None
+
+
+def _unbalanced_tag(body: _Body) -> tuple[int, str] | None:
+    """(body line, name) of the first raw start tag (outside code) whose element the body opens
+    more often than it closes (`<p>一<p>二</p>`): Markdown's raw HTML block runs on from there."""
+    open_at: dict[str, list[int]] = {}
+    for tag in body.raw_tags:
+        if tag.name in sanitize.VOID_ELEMENTS or tag.self_closing:
+            continue
+        if tag.closing:
+            if open_at.get(tag.name):
+                open_at[tag.name].pop()
+        else:
+            open_at.setdefault(tag.name, []).append(tag.line)
+    return min(((lines[0], name) for name, lines in open_at.items() if lines), default=None)
 
 
 def _open_tag(line: str) -> str | None:
