@@ -3,7 +3,7 @@ personal data (the writing lints are lints.py). Findings are collected, never ra
 
 from __future__ import annotations
 
-from . import lints, sanitize, scan
+from . import lints, markup, sanitize, scan
 from .model import Section
 from .nodes import NodeReader
 from .rules import section_problems
@@ -34,6 +34,11 @@ class BodyCheck(NodeReader):
             self.add(line, code, message)  # W304-W306: writing lints (lints.py)
         if not scan.all_paired(self.raw.body):
             self.check_body_pairs()
+        for line, letters in markup.lost_letters(self.raw.body):
+            self.add(self.raw.body_line + line, "E425", (
+                f"Markdown 处理这一段时会丢掉文字（“{letters}”附近），页面和案例汇编上会缺字：多半是 `*`、`_` 强调符号交错"
+                "（如 `*甲**乙*丙`），或表格的一行比表头多出单元格；请把强调符号配对写好，不是强调的 `*`、`_` 写成 `\\*`、`\\_`，"
+                "表格每行的单元格数与表头相同"))
         return sections
 
     def check_results(self, sections: tuple[Section, ...]) -> None:

@@ -6,12 +6,13 @@ alone). The answer comes from Python-Markdown itself, configured as the site rea
 from __future__ import annotations
 
 import functools
+import html
 import re
 import threading
 from typing import TYPE_CHECKING
 
 from . import deadline
-from .scan import Address, addresses, html_tags
+from .scan import Address, addresses, fenced, html_tags
 
 if TYPE_CHECKING:
     import markdown
@@ -96,6 +97,59 @@ def losing_line(body: str) -> int | None:
             return next((start + k for k in range(end - start) if lost_pieces(_render(md, lines[start + k]))), start)
         start = end + 1
     return None
+
+
+# Letters of every script (Han included), not digits: what Markdown must keep of a paragraph's text.
+_LETTER = re.compile(r"[^\W\d_]")
+_TAG = re.compile(r"<[^>]*>")
+# Where letters leave the text on purpose: a tag or comment, a link's address, an attribute list,
+# an entity, an admonition's type. A block with one of these is not judged here (E425 on the page).
+_LETTERS_MAY_GO = ("<", "[", "{", "&", "!!!")
+# What Markdown can lose letters over: emphasis marks that cross (`*甲己**己丙*甲` drops the last
+# 甲), a table row with more cells than its header (the extra cells are dropped).
+_MAY_LOSE = ("*", "_", "|")
+
+
+_RUN = re.compile(r"[*_]+")
+_BULLET = re.compile(r"^[ \t]*[*+-][ \t]", re.M)
+
+
+def simple_emphasis(text: str) -> bool:
+    """Emphasis that Markdown cannot lose letters over: runs of one mark, one or two long, each
+    closed by the next run, with text between every two runs (`**甲**乙*丙*`); list bullets aside.
+    (tests/test_properties.py renders generated blocks this passes: none loses a letter.)"""
+    runs = _RUN.finditer(_BULLET.sub("", text))
+    last = -1
+    for opening in runs:
+        closing = next(runs, None)
+        if (closing is None or opening.group() != closing.group() or len(opening.group()) > 2
+                or opening.start() == last or closing.start() == opening.end()):
+            return False
+        last = closing.end()
+    return True
+
+
+def lost_letters(body: str) -> list[tuple[int, str]]:
+    """(body line, the letters around it) where Python-Markdown drops letters of a paragraph,
+    list or table: each blank-line block with emphasis marks or table bars is rendered alone and
+    its letters, in order, compared with the source's (fenced code aside)."""
+    lines = body.split("\n")
+    code = fenced(lines)
+    out: list[tuple[int, str]] = []
+    start = 0
+    for end in [i for i, line in enumerate(lines) if not line.strip() or code[i]] + [len(lines)]:
+        block = lines[start:end]
+        text = "\n".join(block)
+        if (block and any(m in text for m in _MAY_LOSE) and not any(m in text for m in _LETTERS_MAY_GO)
+                and ("|" in text or not simple_emphasis(text))):
+            source = [(start + k, c) for k, line in enumerate(block) for c in _LETTER.findall(line)]
+            shown = _LETTER.findall(html.unescape(_TAG.sub(" ", _render(_markdown(), text))))
+            if [c for _, c in source] != shown:
+                at = next((i for i, ((_, a), b) in enumerate(zip(source, shown)) if a != b), min(len(source), len(shown)))
+                line = source[min(at, len(source) - 1)][0] if source else start
+                out.append((line, "".join(c for _, c in source[max(0, at - 4):at + 4])))
+        start = end + 1
+    return out
 
 
 def _render(md: markdown.Markdown, text: str) -> str:
