@@ -629,6 +629,49 @@ def test_e420_each_body_line_with_a_control_character_names_them(tmp_path: Path)
     assert [c.id for c in library.cases] == ["b"]  # CRLF and a lone CR are line breaks, tab is text
 
 
+def test_e420_a_character_reference_to_a_control_character(tmp_path: Path) -> None:
+    """`&#11;` and `&#xFFFF;` are those characters on the page (the Word book could not be made):
+    E420 at their lines; in code they are shown as written, and other references are fine."""
+    body = "文字&#xFFFF;后文\n\n与&#11;和&#x1B\n\n代码 `&#11;` 不算\n\n```\n&#x7F;\n```\n\n&#65; &#x85; &#0; &#xD800; &#99999999999;"
+    make_library(tmp_path, {"a.md": case_text("a", **{"测试做法。": body})})
+    library = check(tmp_path, today=TODAY)
+    a = tmp_path / "a.md"
+    found = sorted((f.code, f.line, f.message.split("`")[1]) for f in library.findings)
+    assert found == [("E420", line_of(a, "后文"), "&#xFFFF;"), ("E420", line_of(a, "与&#11;"), "&#11;"),
+                     ("E420", line_of(a, "与&#11;"), "&#x1B")], show(library.findings)
+
+
+def _reference_samples() -> list[str]:
+    import random
+
+    rng = random.Random(20261207)
+    samples = [f"&#{n};" for n in [*range(0, 0x30), *range(0x7E, 0xA1), 0xD800, 0xDFFF, 0xFFFE, 0xFFFF, 0x10FFFF, 0x110000]]
+    samples += [f"&#x{n:x}" + rng.choice(["", ";", "g", " "]) for n in (rng.randrange(0x110000 + 500) for _ in range(300))]
+    samples += ["&#x" + "0" * 12 + "41;", "&#" + "9" * 30 + ";", "&#X1b;"]
+    return samples
+
+
+@pytest.mark.browser
+def test_character_references_read_as_chromium_reads_them(browser) -> None:
+    """The oracle for E420's reading of `&#…;` (Python's html.unescape drops the controls a
+    browser keeps): the character, or U+FFFD, or Windows-1252's, as Chromium decodes it."""
+    from casebook.core.body import _CHARACTER_REFERENCE, _referenced
+
+    samples = _reference_samples()
+    page = browser.new_page()
+    try:
+        read = page.evaluate("""refs => refs.map(r => { const d = document.createElement("div"); d.innerHTML = r;
+                                                        return d.textContent; })""", samples)
+    finally:
+        page.close()
+    differ = []
+    for ref, shown in zip(samples, read):
+        m = _CHARACTER_REFERENCE.match(ref)
+        if _referenced(m.group()) + ref[m.end():] != shown:
+            differ.append((ref, shown, _referenced(m.group())))
+    assert not differ, differ[:10]
+
+
 def test_list_hint_uses_half_width_commas(tmp_path: Path) -> None:
     make_library(tmp_path, {"a.md": case_text("a", **{"category: [党建工作法]": "category: 党建工作法，党员教育"})})
     (finding,) = check(tmp_path, today=TODAY).findings

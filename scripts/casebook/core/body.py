@@ -3,11 +3,31 @@ personal data (the writing lints are lints.py). Findings are collected, never ra
 
 from __future__ import annotations
 
+import html
+import re
+
 from . import lints, markup, sanitize, scan
 from .model import Section
 from .nodes import NodeReader
 from .rules import section_problems
 from .schema import INCOMPLETE_MARK, PAIRS_TEXT, REQUIRED_SECTIONS, RESULTS_SECTION
+
+
+# A numeric character reference as HTML reads one (the `;` may be left out).
+_CHARACTER_REFERENCE = re.compile(r"&#(?:[xX][0-9a-fA-F]+|[0-9]+);?")
+
+
+def _referenced(reference: str) -> str:
+    """The character a numeric reference stands for, as HTML reads it (Python's html.unescape
+    drops the controls a browser keeps): nothing there is U+FFFD, 0x80-0x9F are Windows-1252's."""
+    digits = reference[2:].rstrip(";")
+    digits = (digits[:1] + digits[1:].lstrip("0")) if digits[:1] in "xX" else digits.lstrip("0")
+    if len(digits) > 8:
+        return "\ufffd"
+    n = int(digits[1:] or "0", 16) if digits[:1] in "xX" else int(digits or "0")
+    if n == 0 or n > 0x10FFFF or 0xD800 <= n <= 0xDFFF:
+        return "\ufffd"
+    return (html.unescape(f"&#{n};") or chr(n)) if 0x80 <= n <= 0x9F else chr(n)
 
 
 class BodyCheck(NodeReader):
@@ -82,6 +102,8 @@ class BodyCheck(NodeReader):
         The same characters a field may not hold (E218, sanitize.control_characters): the page does
         not show them, and the Word 案例汇编 cannot hold them at all."""
         body = self.raw.body
+        if "&#" in body:
+            self.check_control_references()
         if not sanitize.control_characters(body):  # nearly every body: one search
             return
         for k, text in enumerate(body.split("\n")):
@@ -95,6 +117,15 @@ class BodyCheck(NodeReader):
                 advice.append(f"删除{'其他的' if advice else '它'}：多半是从其他软件复制时带入的")
             self.add(self.raw.body_line + k, "E420",
                      f"正文中有控制字符 {'、'.join(found)}，看不见，Word 版案例汇编也无法写入；{'；'.join(advice)}")
+
+    def check_control_references(self) -> None:
+        """E420 for a character reference that names such a character (`&#11;`, `&#xFFFF;`): the
+        page's HTML reads it as the character itself. Code shows a reference as it is written."""
+        for k, text in enumerate(scan.mask_code(self.raw.body).split("\n")):
+            for m in _CHARACTER_REFERENCE.finditer(text):
+                if found := sanitize.control_characters(_referenced(m.group())):
+                    self.add(self.raw.body_line + k, "E420", (
+                        f"正文中的字符引用 `{m.group()}` 写的是控制字符 {found[0]}，页面上看不见，Word 版案例汇编也无法写入；请删除它"))
 
     def check_personal_data(self) -> None:
         for line, kind, value in scan.personal_data(self.raw.text):
