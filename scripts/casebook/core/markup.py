@@ -132,7 +132,9 @@ def simple_emphasis(text: str) -> bool:
 def lost_letters(body: str) -> list[tuple[int, str]]:
     """(body line, the letters around it) where Python-Markdown drops letters of a paragraph,
     list or table: each blank-line block with emphasis marks or table bars is rendered alone and
-    its letters, in order, compared with the source's (fenced code aside)."""
+    its letters, in order, compared with the source's (fenced code aside). A block whose letters
+    may leave the text on purpose (a link's address, a tag, an entity) is compared with itself
+    rendered without its emphasis marks instead, so only what emphasis loses is counted."""
     lines = body.split("\n")
     code = fenced(lines)
     out: list[tuple[int, str]] = []
@@ -140,16 +142,28 @@ def lost_letters(body: str) -> list[tuple[int, str]]:
     for end in [i for i, line in enumerate(lines) if not line.strip() or code[i]] + [len(lines)]:
         block = lines[start:end]
         text = "\n".join(block)
-        if (block and any(m in text for m in _MAY_LOSE) and not any(m in text for m in _LETTERS_MAY_GO)
-                and ("|" in text or not simple_emphasis(text))):
-            source = [(start + k, c) for k, line in enumerate(block) for c in _LETTER.findall(line)]
-            shown = _LETTER.findall(html.unescape(_TAG.sub(" ", _render(_markdown(), text))))
+        if block and any(m in text for m in _MAY_LOSE) and ("|" in text or not simple_emphasis(text)):
+            if not any(m in text for m in _LETTERS_MAY_GO):
+                source = [(start + k, c) for k, line in enumerate(block) for c in _LETTER.findall(line)]
+            elif "*" in text or "_" in text:
+                source = [(start, c) for c in _letters_shown(_RUN.sub("", text))]
+                if source and [c for _, c in source] != _letters_shown(text):  # the line that loses them, when it does alone
+                    at = next((start + k for k, line in enumerate(block) if _letters_shown(line) != _letters_shown(_RUN.sub("", line))), start)
+                    source = [(at, c) for _, c in source]
+            else:  # a table with links or tags: the page's own check (placeholders) only
+                source = []
+            shown = _letters_shown(text) if source else []
             if [c for _, c in source] != shown:
                 at = next((i for i, ((_, a), b) in enumerate(zip(source, shown)) if a != b), min(len(source), len(shown)))
-                line = source[min(at, len(source) - 1)][0] if source else start
+                line = source[min(at, len(source) - 1)][0]
                 out.append((line, "".join(c for _, c in source[max(0, at - 4):at + 4])))
         start = end + 1
     return out
+
+
+def _letters_shown(text: str) -> list[str]:
+    """The letters a block shows, rendered alone (tags and what they hold in attributes aside)."""
+    return _LETTER.findall(html.unescape(_TAG.sub(" ", _render(_markdown(), text))))
 
 
 def _render(md: markdown.Markdown, text: str) -> str:
