@@ -635,6 +635,7 @@ def _block_text(blocks: list[dict]) -> str:
     "<ol><ol><li>内层</li></ol><li>外层</li></ol>",
     "<ul><li>项<ul>游离<li>内</li></ul></li></ul>",
     "<ol start=\"3\"><li>三</li>中间<li>四</li></ol>",
+    "[TOC]\n\n### 小节甲\n\n内容甲",  # the list of the body's headings (the book printed “[TOC]”)
 ])
 def test_the_book_keeps_every_word_the_site_shows(site_markdown, body):
     """Text a list or table holds outside its items and cells (a caption, text HTML moves out of a

@@ -428,9 +428,10 @@ def _preamble(body: str) -> str:
 # Runs: {"v": text, "b": bold, "i": italic, "code": bool, "url": str | None}; "\n" is a line break.
 
 # The site's Markdown (core/markup.py: the extensions MkDocs runs for mkdocs.yml but the web-only
-# toc, emoji and snippets; an extension the site lacks, sane_lists say, would make the same text
-# read otherwise in print). tests/test_book.py checks that lists parse as on the site.
-_MD = markdown.Markdown(extensions=list(STRUCTURE_EXTENSIONS))
+# emoji and snippets; an extension the site lacks, sane_lists say, would make the same text read
+# otherwise in print), and toc: `[TOC]` in a body is the list of its headings, on the site and here.
+# tests/test_book.py checks that lists parse as on the site.
+_MD = markdown.Markdown(extensions=[*STRUCTURE_EXTENSIONS, "toc"])
 _SPACE = re.compile(r"[ \t\r\n]+")
 # A soft line break between two Chinese characters is no space in Chinese text.
 _CJK_BREAK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \t]*\n[ \t]*(?=[\u3000-\u9fff\uff00-\uffef])")
