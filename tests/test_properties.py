@@ -459,3 +459,31 @@ def test_lost_letters_in_blocks_with_links_tags_and_entities(pieces: list[str]) 
     block = "".join(pieces)
     loses = _letters_shown(block) != list("".join(_SHOWN_LETTERS[p] for p in pieces))
     assert bool(markup.lost_letters(block)) == loses, block
+
+
+def test_code_fences_are_read_as_superfences_reads_them() -> None:
+    """A fence opens a block only with a language, `{attributes}` or options after it, and only
+    when it is closed (```` ```甲``` ```` is inline code; `~~~ 甲 乙` and a fence never closed are
+    text): the blocks between were once taken for code and never checked. Linear in the number
+    of fences left open."""
+    from casebook.core import scan
+
+    def code_lines(body: str) -> list[int]:
+        return [i for i, code in enumerate(scan.fenced(body.split("\n"))) if code]
+
+    assert code_lines("```python\nx\n```") == [0, 1, 2]
+    assert code_lines('```py title="a b"\nx\n```\n\n~~~{.py}\ny\n~~~') == [0, 1, 2, 4, 5, 6]
+    assert code_lines("```甲```\n\n段\n\n```乙```") == []
+    assert code_lines("``` 甲 乙\n代码\n```") == []
+    assert code_lines("```\n没有结束的代码\n\n## 取得成效") == []
+    assert code_lines("````\n```\n````") == [0, 1, 2]  # a shorter fence inside is text of the block
+    started = time.monotonic()
+    assert code_lines("```x\n" * 50_000) == []
+    assert time.monotonic() - started < 5
+
+
+def test_letters_lost_between_inline_code_lines_are_found() -> None:
+    """(Lines of inline code that look like fences once hid the paragraph between them.)"""
+    from casebook.core import markup
+
+    assert markup.lost_letters("```甲```\n\n*甲己**己丙*甲\n\n```乙```") == [(2, "甲己己丙甲")]
