@@ -11,6 +11,7 @@ import time
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
@@ -457,6 +458,7 @@ def test_lost_letters_in_blocks_with_links_tags_and_entities(pieces: list[str]) 
     from casebook.core import markup
 
     block = "".join(pieces)
+    assume(not block.startswith("    "))  # an indented code block shows its pieces as written
     loses = _letters_shown(block) != list("".join(_SHOWN_LETTERS[p] for p in pieces))
     assert bool(markup.lost_letters(block)) == loses, block
 
@@ -487,3 +489,22 @@ def test_letters_lost_between_inline_code_lines_are_found() -> None:
     from casebook.core import markup
 
     assert markup.lost_letters("```甲```\n\n*甲己**己丙*甲\n\n```乙```") == [(2, "甲己己丙甲")]
+
+
+@pytest.mark.parametrize(("body", "line"), [
+    ("- 项目内容\n\n    *甲己**己丙*甲", 2),  # a paragraph of a list item: code when rendered alone
+    ("- 项目内容\n\n\t*甲己**己丙*甲", 2),
+    ('!!! note "注意"\n\n    前文\n\n    *甲己**己丙*甲\n\n    后文', 4),
+    ("术语\n:   说明\n\n    *甲己**己丙*甲", 3),
+    ("- 项\n  - 子项\n\n      *甲己**己丙*甲", 3),
+    ("- [链](x.md)\n\n    *甲己**己丙*甲", 2),
+    ("- 项\n\n    **好**的*段落*", None),  # nothing lost
+    ("```python\n代码 *a**b*\n```\n\n段落", None),  # code shows its text; the language is no text
+    ("    缩进的代码 *甲**乙*丙", None),
+])
+def test_letters_lost_in_an_indented_block_are_found_in_context(body: str, line) -> None:
+    """Blocks indented under a list item, an admonition or a definition are rendered in their
+    place, where Markdown reads them as paragraphs (alone they are code and lose nothing)."""
+    from casebook.core import markup
+
+    assert [at for at, _ in markup.lost_letters(body)] == ([line] if line is not None else [])

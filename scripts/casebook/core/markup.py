@@ -12,7 +12,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from . import deadline
-from .scan import Address, addresses, fenced, html_tags
+from .scan import Address, addresses, fence_blocks, fenced, html_tags
 
 if TYPE_CHECKING:
     import markdown
@@ -146,9 +146,9 @@ def lost_letters(body: str) -> list[tuple[int, str]]:
             if not any(m in text for m in _LETTERS_MAY_GO):
                 source = [(start + k, c) for k, line in enumerate(block) for c in _LETTER.findall(line)]
             elif "*" in text or "_" in text:
-                source = [(start, c) for c in _letters_shown(_RUN.sub("", text))]
+                source = [(start, c) for c in _letters_shown(_unemphasised(text))]
                 if source and [c for _, c in source] != _letters_shown(text):  # the line that loses them, when it does alone
-                    at = next((start + k for k, line in enumerate(block) if _letters_shown(line) != _letters_shown(_RUN.sub("", line))), start)
+                    at = next((start + k for k, line in enumerate(block) if _letters_shown(line) != _letters_shown(_unemphasised(line))), start)
                     source = [(at, c) for _, c in source]
             else:  # a table with links or tags: the page's own check (placeholders) only
                 source = []
@@ -158,7 +158,45 @@ def lost_letters(body: str) -> list[tuple[int, str]]:
                 line = source[min(at, len(source) - 1)][0]
                 out.append((line, "".join(c for _, c in source[max(0, at - 4):at + 4])))
         start = end + 1
-    return out
+    return out or _lost_in_context(body, lines)
+
+
+def _lost_in_context(body: str, lines: list[str]) -> list[tuple[int, str]]:
+    """The body rendered whole, when its blocks alone lose nothing: a block indented under a list
+    item, an admonition or a definition is code when rendered alone, a paragraph in its place."""
+    if not any(m in body for m in _MAY_LOSE) or ("|" not in body and simple_emphasis(body)):
+        return []
+    shown = _letters_shown(body)
+    if not any(m in body for m in _LETTERS_MAY_GO):
+        markers = {k for block in fence_blocks(lines) for k in block}  # a fence's language is no text
+        source = [(k, c) for k, line in enumerate(lines) if k not in markers for c in _LETTER.findall(line)]
+    elif "*" in body or "_" in body:
+        expected = _letters_shown(_unemphasised(body))
+        if expected == shown:
+            return []
+
+        def loses(k: int) -> bool:  # the first k lines, rendered, lose letters to emphasis
+            part = "\n".join(lines[:k])
+            return _letters_shown(part) != _letters_shown(_unemphasised(part))
+
+        low, high = 1, len(lines)  # the shortest start of the body that loses them ends at its line
+        while low < high:
+            middle = (low + high) // 2
+            low, high = (low, middle) if loses(middle) else (middle + 1, high)
+        source = [(low - 1, c) for c in expected]
+    else:
+        return []
+    if [c for _, c in source] == shown:
+        return []
+    at = next((i for i, ((_, a), b) in enumerate(zip(source, shown)) if a != b), min(len(source), len(shown)))
+    line = source[min(at, len(source) - 1)][0] if source else 0
+    return [(line, "".join(c for _, c in source[max(0, at - 4):at + 4]))]
+
+
+def _unemphasised(text: str) -> str:
+    """The text with each emphasis mark replaced by a zero-width space: no emphasis, the same
+    blocks (a mark taken away could leave a line indented as code, or a bullet as none)."""
+    return _RUN.sub(lambda m: "\u200b" * len(m.group()), text)
 
 
 def _letters_shown(text: str) -> list[str]:

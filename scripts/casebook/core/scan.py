@@ -33,29 +33,35 @@ _NUMBER_HINT = re.compile(r"\d{3}[- \t]?\d{4}")  # every ID and mobile number ha
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
-def fenced(lines: list[str]) -> list[bool]:
-    """For each line, whether it belongs to a fenced code block, its fences included, as
-    pymdownx.superfences reads them: a block opens at a fence line (`_FENCE`) and ends at a line of
-    the same marks, as many; a fence never closed opens no block (its lines are text)."""
-    out = [False] * len(lines)
+def fence_blocks(lines: list[str]) -> list[tuple[int, int]]:
+    """(opening line, closing line) of each fenced code block, as pymdownx.superfences reads
+    them: a block opens at a fence line (`_FENCE`) and ends at a line of the same marks, as many;
+    a fence never closed opens no block (its lines are text)."""
     closings: dict[str, list[int]] = {}  # the marks a line consists of -> those lines, in order
     for k, line in enumerate(lines):
         if "``" in line or "~~" in line:
             bare = line.strip(" \t")
             if bare and (bare.strip("`") == "" or bare.strip("~") == ""):
                 closings.setdefault(bare, []).append(k)
-    i = 0
+    blocks, i = [], 0
     while i < len(lines):
         m = _FENCE.match(lines[i]) if "``" in lines[i] or "~~" in lines[i] else None
         if m is not None:
             after = closings.get(m.group(1), [])
             at = bisect_right(after, i)
             if at < len(after):
-                end = after[at]
-                out[i:end + 1] = [True] * (end + 1 - i)
-                i = end + 1
+                blocks.append((i, after[at]))
+                i = after[at] + 1
                 continue
         i += 1
+    return blocks
+
+
+def fenced(lines: list[str]) -> list[bool]:
+    """For each line, whether it belongs to a fenced code block, its fences included."""
+    out = [False] * len(lines)
+    for start, end in fence_blocks(lines):
+        out[start:end + 1] = [True] * (end + 1 - start)
     return out
 
 
