@@ -103,7 +103,8 @@ def losing_line(body: str) -> int | None:
 _LETTER = re.compile(r"[^\W\d_]")
 _TAG = re.compile(r"<[^>]*>")
 # Where letters leave the text on purpose: a tag or comment, a link's address, an attribute list,
-# an entity, an admonition's type. A block with one of these is not judged here (E425 on the page).
+# an entity, an admonition's type. A block with one of these is compared with itself with its
+# emphasis marks set aside (only what emphasis loses counts), not with its source.
 _LETTERS_MAY_GO = ("<", "[", "{", "&", "!!!")
 # What Markdown can lose letters over: emphasis marks that cross (`*甲己**己丙*甲` drops the last
 # 甲), a table row with more cells than its header (the extra cells are dropped).
