@@ -397,9 +397,7 @@ def _body_blocks(case: Case, base: str, assets) -> tuple[list[dict], list[list[d
     """The body rendered whole, as its page is (a reference definition serves the whole page, not
     only its section), cut at its level-2 headings: (the blocks before the first, each section's).
     None when those headings are not the body's sections."""
-    _MD.reset()
-    html = _MD.convert(rewrite_addresses(case.body, lambda url: library_url(base, url), live=live_addresses))
-    tree = _tree(html)
+    tree = _tree(_html(case.body, base))
     parts: list[list] = [[]]
     for node in tree.root.children:
         if isinstance(node, _Node) and node.tag == "h2":
@@ -480,10 +478,15 @@ class _Tree(BrowserHTMLParser):  # comments and raw text end where a browser (th
 def markdown_blocks(text: str, base: str = "", assets: set[str] | frozenset[str] = frozenset()) -> list[dict]:
     """Markdown (the subset cases use) -> blocks. `base` is the case's folder in the library;
     images resolve against it and are kept only when they are library files (`assets`)."""
+    return html_blocks(_html(text, base), assets)
+
+
+def _html(text: str, base: str) -> str:
+    """Markdown -> HTML, addresses as the site's pages hold them (from the library's root,
+    percent-encoded): the same Markdown then reads the same images (a reference `[x]: <a b.png>`
+    is one only when encoded)."""
     _MD.reset()
-    # Addresses as the site's pages hold them (from the library's root, percent-encoded): the same
-    # Markdown then reads the same images (a reference `[x]: <a b.png>` is one only when encoded).
-    return html_blocks(_MD.convert(rewrite_addresses(text, lambda url: library_url(base, url), live=live_addresses)), assets)
+    return _MD.convert(rewrite_addresses(text, lambda url: library_url(base, url), live=live_addresses))
 
 
 def html_blocks(html: str, assets: set[str] | frozenset[str] = frozenset()) -> list[dict]:

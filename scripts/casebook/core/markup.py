@@ -141,25 +141,27 @@ def lost_letters(body: str) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     start = 0
     for end in [i for i, line in enumerate(lines) if not line.strip() or code[i]] + [len(lines)]:
-        block = lines[start:end]
-        text = "\n".join(block)
-        if block and any(m in text for m in _MAY_LOSE) and ("|" in text or not simple_emphasis(text)):
-            if not any(m in text for m in _LETTERS_MAY_GO):
-                source = [(start + k, c) for k, line in enumerate(block) for c in _LETTER.findall(line)]
-            elif "*" in text or "_" in text:
-                source = [(start, c) for c in _letters_shown(_unemphasised(text))]
-                if source and [c for _, c in source] != _letters_shown(text):  # the line that loses them, when it does alone
-                    at = next((start + k for k, line in enumerate(block) if _letters_shown(line) != _letters_shown(_unemphasised(line))), start)
-                    source = [(at, c) for _, c in source]
-            else:  # a table with links or tags: the page's own check (placeholders) only
-                source = []
-            shown = _letters_shown(text) if source else []
-            if [c for _, c in source] != shown:
-                at = next((i for i, ((_, a), b) in enumerate(zip(source, shown)) if a != b), min(len(source), len(shown)))
-                line = source[min(at, len(source) - 1)][0]
-                out.append((line, "".join(c for _, c in source[max(0, at - 4):at + 4])))
+        if (found := _lost_in_block(lines[start:end], start)) is not None:
+            out.append(found)
         start = end + 1
     return out or _lost_in_context(body, lines)
+
+
+def _lost_in_block(block: list[str], start: int) -> tuple[int, str] | None:
+    """`lost_letters` for one block (its first line is body line `start`), rendered alone."""
+    text = "\n".join(block)
+    if not block or not any(m in text for m in _MAY_LOSE) or ("|" not in text and simple_emphasis(text)):
+        return None
+    if not any(m in text for m in _LETTERS_MAY_GO):
+        return _difference([(start + k, c) for k, line in enumerate(block) for c in _LETTER.findall(line)], _letters_shown(text))
+    if "*" not in text and "_" not in text:  # a table with links or tags: the page's own check (placeholders) only
+        return None
+    found = _difference([(start, c) for c in _letters_shown(_unemphasised(text))], _letters_shown(text))
+    if found is None:
+        return None
+    # the line that loses them, when it does alone
+    line = next((start + k for k, line in enumerate(block) if _letters_shown(line) != _letters_shown(_unemphasised(line))), start)
+    return line, found[1]
 
 
 def _lost_in_context(body: str, lines: list[str]) -> list[tuple[int, str]]:
@@ -187,11 +189,18 @@ def _lost_in_context(body: str, lines: list[str]) -> list[tuple[int, str]]:
         source = [(low - 1, c) for c in expected]
     else:
         return []
+    found = _difference(source, shown)
+    return [found] if found is not None else []
+
+
+def _difference(source: list[tuple[int, str]], shown: list[str]) -> tuple[int, str] | None:
+    """(line, the letters around it) of the first letter of `source` (line, letter) the page does
+    not show in its place; None when it shows them all, in order."""
     if [c for _, c in source] == shown:
-        return []
+        return None
     at = next((i for i, ((_, a), b) in enumerate(zip(source, shown)) if a != b), min(len(source), len(shown)))
     line = source[min(at, len(source) - 1)][0] if source else 0
-    return [(line, "".join(c for _, c in source[max(0, at - 4):at + 4]))]
+    return line, "".join(c for _, c in source[max(0, at - 4):at + 4])
 
 
 def _unemphasised(text: str) -> str:
