@@ -21,7 +21,7 @@ import docx
 import pytest
 import yaml
 from docx.shared import Inches
-from hypothesis import given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from casebook.contrib import guide
@@ -849,3 +849,20 @@ def test_a_line_from_word_shows_as_word_had_it(text: str) -> None:
         return
     assert _shown(docxtext.inline_markdown([(text, False, "")])) == line, docxtext.inline_markdown([(text, False, "")])
     assert _shown(esc(line)) == line, esc(line)
+
+
+@given(st.lists(st.sampled_from(["C", "中", "#", " ", "*", "\\", "&amp;"]), min_size=1, max_size=8).map("".join))
+@example("使用C#")
+@example("C## ")
+def test_a_heading_from_word_shows_as_word_had_it(text: str) -> None:
+    """A Word heading's text, `#`s at its end included (`使用C#`: Markdown takes a glued run for
+    the closing sequence), shows in the draft's heading as written, but for the spaces at its ends."""
+    import html
+
+    line = text.strip(" ")
+    assume(line)
+    md = _site_markdown()
+    md.reset()
+    out = md.convert("### " + docxtext.escape_heading(text))
+    m = re.fullmatch(r"<h3[^>]*>(.*)</h3>", out, re.S)
+    assert m and html.unescape(re.sub(r"<[^>]+>", "", m.group(1))) == line, out

@@ -463,6 +463,28 @@ def test_lost_letters_in_blocks_with_links_tags_and_entities(pieces: list[str]) 
     assert bool(markup.lost_letters(block)) == loses, block
 
 
+def _hashes_meant(line: str) -> int:
+    """The `#`s a heading line's text holds as CommonMark reads it: the opening run and a closing
+    run with a space (or nothing) before it are markup; every other `#` is text."""
+    text = re.sub(r"^ {0,3}(?:> ?)*(?:- )?#{1,6}(?: |$)", "", line).strip(" ")
+    return re.sub(r"(?:^| )#+$", "", text).count("#")
+
+
+@given(st.sampled_from(["", "> ", "- "]), st.integers(1, 4), st.text(alphabet="C中 #", max_size=10), st.sampled_from(["", " ", "  "]))
+@example("", 3, "使用C#", "")
+@example("", 2, "标题 ##", "")
+def test_a_heading_that_loses_a_hash_is_found(prefix: str, level: int, text: str, end: str) -> None:
+    """The oracle is CommonMark's reading of a heading (a closing run needs a space before it)
+    against the `#`s the site's Markdown shows: lost_closing_hashes reports a line exactly when
+    Python-Markdown shows fewer."""
+    from casebook.core import markup
+
+    line = prefix + "#" * level + " " + text + end
+    assume(text.strip(" ") and not text.startswith("#"))
+    shown = re.sub(r"<[^>]*>", "", markup._render(markup._markdown(), line)).count("#")
+    assert bool(markup.lost_closing_hashes(line)) == (shown < _hashes_meant(line)), (line, shown)
+
+
 def test_code_fences_are_read_as_superfences_reads_them() -> None:
     """A fence opens a block only with a language, `{attributes}` or options after it, and only
     when it is closed (```` ```甲``` ```` is inline code; `~~~ 甲 乙` and a fence never closed are

@@ -716,6 +716,13 @@ def escape(text: str) -> str:
     return _SHORTCODE.sub("&#58;", _ESCAPE.sub(r"\\\1", _ENTITY.sub("&amp;", text)).replace("<", "&lt;"))
 
 
+def escape_heading(text: str) -> str:
+    """`escape` for a heading's text: a `#` at its end written `\\#`, or Markdown would take it
+    for the heading's closing sequence and drop it (validate: markup.lost_closing_hashes)."""
+    out = escape(text).rstrip()
+    return out[:-1] + "\\#" if out.endswith("#") else out
+
+
 _TOKEN_STARTS = ("\ue000", "\ue002")
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from ..core.model import Taxonomy
 from ..core.schema import (BASICS_SECTION, FIELDS, INCOMPLETE_MARK, INCOMPLETE_NOTE, LESSONS_SECTION, PRACTICE_SECTION,
                            RESULTS_SECTION, SECTION_ORDER)
-from .docxtext import NOTE_MARK, PICTURE_MARK, TOKEN_MARK, Block, Footnote, Picture, Source, escape
+from .docxtext import NOTE_MARK, PICTURE_MARK, TOKEN_MARK, Block, Footnote, Picture, Source, escape, escape_heading
 from .docxtext import picture_names, read_docx  # noqa: F401 - the single import's two stages meet here
 from .drafts import Draft, recognise, section_notes
 
@@ -251,17 +251,17 @@ class DraftBuilder:
         if not self.layout.any_standard:
             if not sections:
                 sections.append(_Section(PRACTICE_SECTION, []))
-            self.add("heading", f"### {escape(text)}")
+            self.add("heading", f"### {escape_heading(text)}")
         elif name and any(s.title == name for s in sections):
             notes.append(f"章节“{text}”与前面的“{name}”重复，已作为其中的小标题；请核对")
-            self.add("heading", f"### {escape(text)}")
+            self.add("heading", f"### {escape_heading(text)}")
         elif name:
             if normalise(text) != name:
                 notes.append(f"章节标题“{text}”已对应为“{name}”")
             sections.append(_Section(name, []))
         else:
             notes.append(f"章节“{text}”不是标准章节，原样保留为 `## {text}`；请核对它应归入哪一节")
-            sections.append(_Section(escape(text), []))
+            sections.append(_Section(escape_heading(text), []))
 
     def block(self, b: Block) -> None:
         if not self.sections and _ATTACHMENT.match(b.text):
@@ -281,7 +281,7 @@ class DraftBuilder:
         if level == 2:
             self.section(text)
         elif level:
-            self.add("heading", f"{'#' * min(level, 4)} {escape(text)}")
+            self.add("heading", f"{'#' * min(level, 4)} {escape_heading(text)}")
         if level and rest:
             self.add("para", escape(rest))
         if level:

@@ -59,6 +59,10 @@ class BodyCheck(NodeReader):
                 f"Markdown 处理这一段时会丢掉文字（“{letters}”附近），页面和案例汇编上会缺字：多半是 `*`、`_` 强调符号交错"
                 "（如 `*甲**乙*丙`），或表格的一行比表头多出单元格；请把强调符号配对写好，不是强调的 `*`、`_` 写成 `\\*`、`\\_`，"
                 "表格每行的单元格数与表头相同"))
+        for line, shown in markup.lost_closing_hashes(self.raw.body):
+            self.add(self.raw.body_line + line, "E425", (
+                f"标题末尾紧贴文字的 `#` 会被 Markdown 当作标题的结束标记去掉，页面和案例汇编上只显示“{shown}”；"
+                "要显示 #，写作 `\\#`（如 `### 使用C\\#`）"))
         return sections
 
     def check_results(self, sections: tuple[Section, ...]) -> None:

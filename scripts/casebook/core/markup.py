@@ -147,6 +147,36 @@ def lost_letters(body: str) -> list[tuple[int, str]]:
     return out or _lost_in_context(body, lines)
 
 
+# The start of an ATX heading, alone or in a quote or list item (`### `, `> ## `, `- # `).
+_HEADING_START = re.compile(r" {0,3}(?:>[ \t]?)*(?:(?:[-*+]|[0-9]+[.)])[ \t]+)?#{1,6}")
+
+
+def lost_closing_hashes(body: str) -> list[tuple[int, str]]:
+    """(body line, the heading as shown) where a heading ends in `#`s glued to its text
+    (`### 使用C#`): Python-Markdown takes them for the closing sequence and drops them (CommonMark
+    keeps them unless a space comes before). Only such lines are rendered, each alone, and the
+    site's Markdown decides; fenced code aside."""
+    lines = body.split("\n")
+    code = None
+    out: list[tuple[int, str]] = []
+    for k, line in enumerate(lines):
+        text = line.rstrip(" \t")
+        if not text.endswith("#"):
+            continue
+        tail = len(text) - len(text.rstrip("#"))
+        before = text[len(text) - tail - 1: len(text) - tail]
+        start = _HEADING_START.match(text)
+        if not start or start.end() >= len(text) - tail or before in ("", " ", "\t", "\\"):
+            continue
+        code = code if code is not None else fenced(lines)
+        if code[k]:
+            continue
+        shown = html.unescape(_TAG.sub("", _render(_markdown(), line))).strip()
+        if not shown.endswith("#" * tail):
+            out.append((k, shown))
+    return out
+
+
 def _lost_in_block(block: list[str], start: int) -> tuple[int, str] | None:
     """`lost_letters` for one block (its first line is body line `start`), rendered alone."""
     text = "\n".join(block)
