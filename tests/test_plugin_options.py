@@ -92,3 +92,26 @@ def test_offline_is_an_option_of_the_build_not_of_the_config(tmp_path, run_cli):
     result = run_cli("build", "--cases", VALID, "--site-dir", tmp_path / "off", "--offline", drop=("OFFLINE",))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "off" / "index.html").is_file() and (tmp_path / "off" / "search" / "search_index.js").is_file()
+
+
+def test_a_config_file_elsewhere_is_read_from_its_own_folder(tmp_path, run_cli):
+    """`--config-file` run from another folder: the snippets mkdocs.yml names (CONTRIBUTING.md in
+    the contributing guide) are found next to it, as MkDocs finds docs/; a snippet that is missing
+    stops the build with a sentence, not a traceback."""
+    from conftest import project_copy
+
+    project = project_copy(tmp_path / "project")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    config = engine.load(project / "mkdocs.yml")
+    assert config.mdx_configs["pymdownx.snippets"]["base_path"] == [str(project / ".")]
+    site = tmp_path / "site"
+    result = run_cli("build", "--cases", VALID, "--site-dir", site, "--config-file", project / "mkdocs.yml", cwd=elsewhere)
+    assert result.returncode == 0, result.stdout + result.stderr
+    guide = (site / "guide" / "contributing" / "index.html").read_text("utf-8")
+    first = next(line for line in (REPO / "CONTRIBUTING.md").read_text("utf-8").splitlines() if line.startswith("# "))
+    assert first[2:].strip() in guide
+    (project / "CONTRIBUTING.md").unlink()
+    result = run_cli("build", "--cases", VALID, "--site-dir", tmp_path / "site2", "--config-file", project / "mkdocs.yml", cwd=elsewhere)
+    assert result.returncode == 1 and "MkDocs 构建失败" in result.stderr and "CONTRIBUTING.md" in result.stderr, result.stderr
+    assert not (tmp_path / "site2").exists()

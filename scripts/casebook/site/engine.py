@@ -42,6 +42,13 @@ def load(config_file: Path, **overrides) -> MkDocsConfig:
         raise BuildError(f"MkDocs 配置 {config_file} 有误：{details}") from None
     finally:
         _MKDOCS_LOG.removeHandler(handler)
+    # pymdownx.snippets reads its base_path from the working directory, MkDocs its own paths from
+    # mkdocs.yml's folder: the project's snippets (CONTRIBUTING.md) are found from any folder.
+    snippets = config.mdx_configs.get("pymdownx.snippets")
+    if snippets and "base_path" in snippets:
+        paths = snippets["base_path"]
+        here = Path(config.config_file_path).parent
+        snippets["base_path"] = [str(here / p) for p in ([paths] if isinstance(paths, str) else paths)]
     # Material's search imported jieba (which sets its own logger to DEBUG): its "Building prefix
     # dict..." lines are noise.
     logging.getLogger("jieba").setLevel(logging.WARNING)
@@ -207,6 +214,8 @@ def run_build(config: MkDocsConfig) -> None:
         build(config)
     except Abort as exc:
         raise BuildError(f"MkDocs 构建失败：{exc}") from None
+    except Exception as exc:  # a Markdown extension's error (a snippet missing ...): MkDocs logged the page
+        raise BuildError(f"MkDocs 构建失败：{exc}（{type(exc).__name__}）") from None
     finally:
         _MKDOCS_LOG.removeHandler(handler)
 
