@@ -463,6 +463,35 @@ def test_lost_letters_in_blocks_with_links_tags_and_entities(pieces: list[str]) 
     assert bool(markup.lost_letters(block)) == loses, block
 
 
+_CELL = st.lists(st.sampled_from(sorted(_SHOWN_LETTERS)), min_size=1, max_size=3)
+
+
+@given(st.integers(1, 3), st.lists(st.lists(_CELL, min_size=1, max_size=5), min_size=1, max_size=4))
+@example(2, [[["[链](x.md)"], ["甲"], ["乙"]]])  # a row longer than its header, with a link: 乙 is lost
+@example(2, [[["<b>"], ["甲"]], [["&amp;"], ["乙"], ["a"]]])
+def test_lost_letters_in_tables_with_links_tags_and_entities(columns: int, rows: list[list[list[str]]]) -> None:
+    """A table whose cells hold links, tags or entities (a row with more cells than the header
+    loses the extra ones). The oracle is what each piece of each cell shows; the line reported is
+    the first row that loses letters."""
+    from casebook.core import markup
+
+    names = [f"列{chr(0x7532 + i)}" for i in range(columns)]
+    lines = ["| " + " | ".join(names) + " |", "|" + "---|" * columns]
+    lines += ["| " + " | ".join("".join(cell) for cell in row) + " |" for row in rows]
+    block = "\n".join(lines)
+    assume(any(m in block for m in ("<", "[", "&")))
+
+    def meant(k: int) -> list[str]:  # the letters of the header and the first k rows
+        return [c for n in names for c in n] + [c for row in rows[:k] for cell in row for p in cell for c in _SHOWN_LETTERS[p]]
+
+    loses = _letters_shown(block) != meant(len(rows))
+    found = markup.lost_letters(block)
+    assert bool(found) == loses, block
+    if loses:
+        first = next(k for k in range(1, len(rows) + 1) if _letters_shown("\n".join(lines[:2 + k])) != meant(k))
+        assert found[0][0] == 1 + first, (block, found)
+
+
 def _hashes_meant(line: str) -> int:
     """The `#`s a heading line's text holds as CommonMark reads it: the opening run and a closing
     run with a space (or nothing) before it are markup; every other `#` is text."""

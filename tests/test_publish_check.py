@@ -19,7 +19,7 @@ from casebook.core import sanitize
 from casebook.core.index import build_index
 from casebook.core.model import Library, Taxonomy
 from casebook.site import engine
-from casebook.site.publish import apply_edits, fix_edits, needs_check
+from casebook.site.publish import apply_edits, fix_edits, needs_check, shown
 from casebook.site.render import Options, case_uri, render_case
 from conftest import MINIMAL_CASE, REPO, TODAY, check, make_library, relative
 
@@ -636,6 +636,68 @@ def test_fix_leaves_script_alone_and_says_so(tmp_path, run_cli) -> None:
     result = run_cli("validate", "--cases", tmp_path, "--fix")
     assert result.returncode == 1 and ": fixed " not in result.stdout and "E401" in result.stdout
     assert "<script>" in (tmp_path / "a.md").read_text("utf-8")
+
+
+# Raw tags the source scan finds where Markdown shows text or reads something else, and removals
+# that would make Markdown read the rest otherwise (a helper's fuzzing of --fix found each).
+FIX_WOULD_CHANGE_THE_PAGE = [
+    "    <font>代码</font>",  # an indented code block shows the tag
+    "!!! note\n    ```\n    <font>代码</font>\n    ```",  # so does a fence in an admonition
+    '<div markdown="1">\n**粗体**\n</div>',  # md_in_html reads the attribute
+    '<p title="a<b">文字</p>',  # `<b">` is inside an attribute's value
+    '<<font>p style="color:red">文字</p>',  # taking <font> out would make a new tag
+    "段落一\n<font>---</font>",  # ... a heading
+    "<font>[ref]: https://example.com</font>",  # ... a link definition
+    "<center>1. 第一条</center>",  # ... a list
+    "> <p lang=EN-US\n> title=\"标题\">文字</p>",  # a tag across quoted lines
+    '<span style=mso-bidi-font-family:"Times New Roman">文字</span>',  # Markdown shows it as text
+]
+
+
+@pytest.mark.parametrize("body", FIX_WOULD_CHANGE_THE_PAGE)
+def test_fix_never_changes_what_the_page_shows(tmp_path, run_cli, body) -> None:
+    """`--fix` makes the sanitiser's changes only where they leave the published page as it is;
+    a finding it leaves does not offer it, and a second run finds nothing to do."""
+    from casebook.core import markup
+
+    make_library(tmp_path, {"a.md": case_with(body)})
+    before = (tmp_path / "a.md").read_text("utf-8")
+    result = run_cli("validate", "--cases", tmp_path, "--fix")
+    after = (tmp_path / "a.md").read_text("utf-8")
+    assert "validate --fix" not in result.stdout.split("下面是改正后的校验结果")[-1], result.stdout
+    fixed = {int(line.split(":")[1]) for line in result.stdout.splitlines() if ": fixed " in line}
+    old, new = before.split("\n"), after.split("\n")
+    if len(old) == len(new):
+        assert {i + 1 for i, (a, b) in enumerate(zip(old, new)) if a != b} <= fixed, result.stdout
+    published = [shown(sanitize.clean(markup.body_html(text.split("测试成效")[0].split("## 主要做法")[1]))) for text in (before, after)]
+    assert published[0] == published[1], (before, after)
+    again = run_cli("validate", "--cases", tmp_path, "--fix")
+    assert ": fixed " not in again.stdout and (tmp_path / "a.md").read_text("utf-8") == after
+
+
+def test_fix_says_when_a_tag_spanning_lines_is_written_on_one(tmp_path, run_cli) -> None:
+    make_library(tmp_path, {"a.md": case_with('<p class=MsoNormal\nstyle="x">跨行</p>')})
+    result = run_cli("validate", "--cases", tmp_path, "--fix")
+    assert f"a.md:{BODY_LINE}: fixed 删除 <p> 的属性 class、style（标签原跨 2 行，改正后写在一行）" in result.stdout
+    assert "<p>跨行</p>" in (tmp_path / "a.md").read_text("utf-8")
+
+
+_PASTE_PIECES = ["<font face=宋体>", "</font>", "<center>", "</center>", '<p class="MsoNormal" style="x">', "</p>",
+                 "<o:p></o:p>", '<span lang="EN-US">', "</span>", "文字", "1. ", "- ", "---", "# ", "    ", "> ",
+                 "\n", "\n\n", "**", "`", "[r]: x.md", '<div markdown="1">', "</div>", '"', "<"]
+
+
+@given(st.lists(st.sampled_from(_PASTE_PIECES), max_size=16).map("".join))
+def test_fixing_keeps_the_page_and_is_done_at_once(body: str) -> None:
+    """Generated Word pastes among Markdown: the fixed body publishes as the body did, and
+    fixing it again changes nothing."""
+    from casebook.core import markup
+    from casebook.site.publish import edited
+
+    edits = fix_edits(body)
+    fixed = edited(body, edits)
+    assert shown(sanitize.clean(markup.body_html(fixed))) == shown(sanitize.clean(markup.body_html(body))), (body, fixed)
+    assert fix_edits(fixed) == [], (body, fixed)
 
 
 def test_apply_edits_maps_offsets_through_crlf() -> None:

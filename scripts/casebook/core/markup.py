@@ -104,7 +104,8 @@ _LETTER = re.compile(r"[^\W\d_]")
 _TAG = re.compile(r"<[^>]*>")
 # Where letters leave the text on purpose: a tag or comment, a link's address, an attribute list,
 # an entity, an admonition's type. A block with one of these is compared with itself with its
-# emphasis marks set aside (only what emphasis loses counts), not with its source.
+# emphasis marks and table bars set aside (only what emphasis or a table loses counts), not with
+# its source.
 _LETTERS_MAY_GO = ("<", "[", "{", "&", "!!!")
 # What Markdown can lose letters over: emphasis marks that cross (`*甲己**己丙*甲` drops the last
 # 甲), a table row with more cells than its header (the extra cells are dropped).
@@ -135,7 +136,8 @@ def lost_letters(body: str) -> list[tuple[int, str]]:
     list or table: each blank-line block with emphasis marks or table bars is rendered alone and
     its letters, in order, compared with the source's (fenced code aside). A block whose letters
     may leave the text on purpose (a link's address, a tag, an entity) is compared with itself
-    rendered without its emphasis marks instead, so only what emphasis loses is counted."""
+    rendered without its emphasis marks and table bars instead (`_plain`), so only what emphasis
+    or a table loses is counted."""
     lines = body.split("\n")
     code = fenced(lines)
     out: list[tuple[int, str]] = []
@@ -184,14 +186,22 @@ def _lost_in_block(block: list[str], start: int) -> tuple[int, str] | None:
         return None
     if not any(m in text for m in _LETTERS_MAY_GO):
         return _difference([(start + k, c) for k, line in enumerate(block) for c in _LETTER.findall(line)], _letters_shown(text))
-    if "*" not in text and "_" not in text:  # a table with links or tags: the page's own check (placeholders) only
-        return None
-    found = _difference([(start, c) for c in _letters_shown(_unemphasised(text))], _letters_shown(text))
+    found = _difference([(start, c) for c in _letters_shown(_plain(text))], _letters_shown(text))
     if found is None:
         return None
-    # the line that loses them, when it does alone
-    line = next((start + k for k, line in enumerate(block) if _letters_shown(line) != _letters_shown(_unemphasised(line))), start)
-    return line, found[1]
+    if "|" not in text:  # the line that loses them, when it does alone
+        line = next((start + k for k, line in enumerate(block) if _letters_shown(line) != _letters_shown(_plain(line))), start)
+        return line, found[1]
+
+    def loses(k: int) -> bool:  # the table's first k lines lose letters (a row alone is no table)
+        part = "\n".join(block[:k])
+        return _letters_shown(part) != _letters_shown(_plain(part))
+
+    low, high = 1, len(block)  # halving: a hostile table of 10,000 rows is rendered a few times, not 10,000
+    while low < high:
+        middle = (low + high) // 2
+        low, high = (low, middle) if loses(middle) else (middle + 1, high)
+    return start + low - 1, found[1]
 
 
 def _lost_in_context(body: str, lines: list[str]) -> list[tuple[int, str]]:
@@ -239,19 +249,40 @@ def _unemphasised(text: str) -> str:
     return _RUN.sub(lambda m: "\u200b" * len(m.group()), text)
 
 
+_CELL_BAR = re.compile(r"(?<!\\)\|")
+
+
+def _plain(text: str) -> str:
+    """The block as Markdown shows it when nothing is lost: no emphasis (`_unemphasised`) and no
+    table (in a line with bars, each unescaped `|` a space and the line's ends trimmed, so that
+    no cell's indent starts code): every cell's text, in order, in one paragraph."""
+    text = _unemphasised(text)
+    if "|" not in text:
+        return text
+    return "\n".join(_CELL_BAR.sub(" ", line).strip() if "|" in line else line for line in text.split("\n"))
+
+
 def _letters_shown(text: str) -> list[str]:
     """The letters a block shows, rendered alone (tags and what they hold in attributes aside)."""
     return _LETTER.findall(html.unescape(_TAG.sub(" ", _render(_markdown(), text))))
 
 
-def _render(md: markdown.Markdown, text: str) -> str:
+def body_html(text: str) -> str | None:
+    """A body as Python-Markdown renders its structure on the site (STRUCTURE_EXTENSIONS); None
+    when that takes longer than the build allows a page (E417)."""
+    md = _markdown()
     md.reset()
     try:
         with deadline.deadline(deadline.RENDER_SECONDS):
             return md.convert(text)
     except deadline.TooSlow:
         _local.md = None
-        return ""
+        return None
+
+
+def _render(md: markdown.Markdown, text: str) -> str:
+    """`body_html`, "" when too slow (`md`: this thread's _markdown())."""
+    return body_html(text) or ""
 
 
 @functools.lru_cache(maxsize=8)  # the same body is asked about by several checks in a row

@@ -633,12 +633,14 @@ def sanitiser_findings(case: Case, html: str, cleaned: str, at: Located, body: _
     if not gone:
         return []
     out: list[Finding] = []
+    fixed: set[int] | None = None  # where `validate --fix` edits a tag (asked once, when needed)
     for tag, removals in tag_removals(case.body):
         for name, value in removals:
             if gone[name, value] > 0:
                 gone[name, value] -= 1
                 if name == tag.name or (tag.name, "") not in removals:  # a removed tag: one finding
-                    out.append(_removal_finding(at, at.body_line + tag.line, name, value, tag))
+                    fixed = fixed if fixed is not None else {e.start for e in fix_edits(case.body)}
+                    out.append(_removal_finding(at, at.body_line + tag.line, name, value, tag.start in fixed))
     if +gone:  # made by Markdown syntax: the line of the removed value in the body
         removed_tags = {name for name, _ in gone if not sanitize.removed_what(name)[1]}
         cause = min((f.line for f in out), default=None)
@@ -653,7 +655,7 @@ def sanitiser_findings(case: Case, html: str, cleaned: str, at: Located, body: _
             if not lines and cause is not None:
                 # Not in the body at all: the page around it (its generated parts) came out
                 # differently because of the raw HTML reported above (an unclosed <body>, say).
-                finding = _removal_finding(at, cause, name, value, None)
+                finding = _removal_finding(at, cause, name, value)
                 if left_open:  # a tag begun and never ended: often a less-than sign in prose (`x<y c='…'`)
                     message = (f"这一行的 `{left_open[1]}` 被当成了 HTML 标签的开头，却没有用 `>` 结束，页面的其余部分因此被打乱"
                                "（发布时会被改动）；如果这里是小于号，请写成 `&lt;` 或在 `<` 后面加一个空格；如果是 HTML 标签，请把它写完整")
@@ -666,7 +668,7 @@ def sanitiser_findings(case: Case, html: str, cleaned: str, at: Located, body: _
                 out += [replace(finding, message=message)] * n
             else:  # the k-th removal of the same value at the k-th place that writes it, as far as there are such
                 lines = lines or [0]
-                out += [_removal_finding(at, at.body_line + lines[min(k, len(lines) - 1)], name, value, None) for k in range(n)]
+                out += [_removal_finding(at, at.body_line + lines[min(k, len(lines) - 1)], name, value) for k in range(n)]
     return out
 
 
@@ -779,9 +781,10 @@ def _line_of_name(masked: str, name: str) -> int | None:
 _AUTOLINK_NAME = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|[^@\s]+@[^@\s]+)$", re.I)
 
 
-def _removal_finding(at: Located, line: int, name: str, value: str | None, tag: scan.RawTag | None) -> Finding:
+def _removal_finding(at: Located, line: int, name: str, value: str | None, fixable: bool = False) -> Finding:
+    """The finding for a removal; `fixable`: `validate --fix` makes this change (fix_edits)."""
     element, attr = sanitize.removed_what(name)
-    fix = "（可运行 casebook validate --fix 自动删除）" if tag is not None and element not in _ACTIVE_TAGS else ""
+    fix = "（可运行 casebook validate --fix 自动删除）" if fixable else ""
 
     def finding(code: str, message: str) -> Finding:
         return Finding(at.shown, line, code, message, CODE_BY_ID[code].severity)
@@ -827,26 +830,95 @@ class Edit:
 
 def fix_edits(body: str) -> list[Edit]:
     """The sanitiser's own changes to the contributor's raw HTML, as edits of the source: removed
-    attributes dropped from their tag, removed tags (Word's <o:p>, <font>, <center>) taken out with
-    their end tags, their text kept. Tags the sanitiser drops together with their content (script,
-    style ...) are not edited: that would delete text; validation reports them."""
-    edits: list[Edit] = []
-    dropped: set[str] = set()
-    for tag, names in tag_removals(body):
-        if tag.name in _ACTIVE_TAGS:
+    attributes dropped from their tag, removed tags (Word's <o:p>, <font>, <center>) taken out
+    together with their end tags, their text kept; only those that leave the published page as it
+    is (`unchanging`). Tags the sanitiser drops together with their content (script, style ...)
+    are not edited: that would delete text; validation reports them."""
+    groups: list[list[Edit]] = []
+    open_tags: dict[str, list[list[Edit]]] = {}  # a dropped element's start tags not yet ended, by name
+    removals = {tag.start: names for tag, names in tag_removals(body)}
+    for tag in scan.raw_tags(body):
+        if tag.closing:
+            if open_tags.get(tag.name):
+                open_tags[tag.name].pop().append(_edit(body, tag, "", f"删除标签 </{tag.name}>"))
+            continue
+        names = removals.get(tag.start)
+        if not names or tag.name in _ACTIVE_TAGS:
             continue
         kept = sanitize.clean_tag(tag.name, list(tag.attrs))
         if kept is None:
-            dropped.add(tag.name)
-            edits.append(Edit(tag.start, tag.end, tag.line, "", f"删除标签 <{tag.name}>（保留其中文字）"))
+            groups.append([_edit(body, tag, "", f"删除标签 <{tag.name}>（保留其中文字）")])
+            if not tag.self_closing and tag.name not in sanitize.VOID_ELEMENTS:
+                open_tags.setdefault(tag.name, []).append(groups[-1])
         else:
             attrs = "、".join(sanitize.removed_what(n)[1] for n, _ in names)
             new = sanitize.start_tag(tag.name, kept, tag.self_closing)
-            edits.append(Edit(tag.start, tag.end, tag.line, new, f"删除 <{tag.name}> 的属性 {attrs}"))
-    for tag in scan.raw_tags(body):
-        if tag.closing and tag.name in dropped:
-            edits.append(Edit(tag.start, tag.end, tag.line, "", f"删除标签 </{tag.name}>"))
-    return sorted(edits, key=lambda e: e.start)
+            groups.append([_edit(body, tag, new, f"删除 <{tag.name}> 的属性 {attrs}")])
+    return sorted((e for group in unchanging(body, groups) for e in group), key=lambda e: e.start)
+
+
+def _edit(body: str, tag: scan.RawTag, new: str, what: str) -> Edit:
+    lines = body.count("\n", tag.start, tag.end)
+    if lines and "\n" not in new:
+        what += f"（标签原跨 {lines + 1} 行，改正后写在一行）"
+    return Edit(tag.start, tag.end, tag.line, new, what)
+
+
+# Past this many groups of edits that do not all keep the page as it is, each is not tried on its
+# own (a render of the body each): the file is left for the contributor, as validate reports it.
+TRIED_ONE_BY_ONE = 60
+
+
+def unchanging(body: str, groups: list[list[Edit]]) -> list[list[Edit]]:
+    """Of the groups of edits (a tag, or a tag with its end tag), those that leave the published
+    body as it is: the body rendered as the site renders it and cleaned by the sanitiser, with
+    them and without, must be the same HTML. The raw tags are read from the source
+    (scan.raw_tags), which can take for a tag what Markdown shows as text or reads otherwise (a
+    tag in code, `<b">` inside an attribute's value, `markdown="1"`, `<center>1. 条</center>`
+    whose removal begins a list): such an edit would change the page, so it is not made. All at
+    once first; else one group at a time, each kept when the page stays the same with it and the
+    groups kept before. "The same" is what a reader gets (`shown`): a block of raw HTML that
+    becomes a paragraph once its tag is gone is the same text."""
+    if not groups:
+        return groups
+    before = markup.body_html(body)
+    if before is None:
+        return []
+    published = shown(sanitize.clean(before))
+
+    def keeps(chosen: list[list[Edit]]) -> bool:
+        after = markup.body_html(edited(body, sorted((e for g in chosen for e in g), key=lambda e: e.start)))
+        return after is not None and shown(sanitize.clean(after)) == published
+
+    if keeps(groups):
+        return groups
+    if len(groups) > TRIED_ONE_BY_ONE:
+        return []
+    kept: list[list[Edit]] = []
+    for group in groups:
+        if keeps(kept + [group]):
+            kept.append(group)
+    return kept
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def shown(cleaned: str) -> tuple[str, tuple[str, ...]]:
+    """What a reader gets of sanitised HTML: its text (spaces run together) and its elements in
+    order, paragraphs aside (`<center>居中</center>` is a block of text, `居中` once the tag is
+    gone a paragraph of it: the same to a reader)."""
+    text = _SPACES.sub(" ", html_unescape(_ANY_TAG.sub("", cleaned))).strip()
+    return text, tuple(name for name in re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", cleaned) if name != "p")
+
+
+def edited(body: str, edits: list[Edit]) -> str:
+    """`body` with `edits` (in order, not overlapping) applied."""
+    out, pos = [], 0
+    for e in edits:
+        out += [body[pos:e.start], e.new]
+        pos = e.end
+    return "".join(out) + body[pos:]
 
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
