@@ -864,21 +864,22 @@ def _edit(body: str, tag: scan.RawTag, new: str, what: str) -> Edit:
     return Edit(tag.start, tag.end, tag.line, new, what)
 
 
-# Past this many groups of edits that do not all keep the page as it is, each is not tried on its
-# own (a render of the body each): the file is left for the contributor, as validate reports it.
+# Past this many groups of edits that do not all keep the page as it is, or this many characters
+# rendered in all, each is not tried on its own (a render of the body each; validate asks too):
+# the file is left for the contributor, as validate reports it.
 TRIED_ONE_BY_ONE = 60
+RENDERED_AT_MOST = 5_000_000
 
 
 def unchanging(body: str, groups: list[list[Edit]]) -> list[list[Edit]]:
     """Of the groups of edits (a tag, or a tag with its end tag), those that leave the published
     body as it is: the body rendered as the site renders it and cleaned by the sanitiser, with
-    them and without, must be the same HTML. The raw tags are read from the source
+    them and without, must show the same (`shown`). The raw tags are read from the source
     (scan.raw_tags), which can take for a tag what Markdown shows as text or reads otherwise (a
     tag in code, `<b">` inside an attribute's value, `markdown="1"`, `<center>1. 条</center>`
     whose removal begins a list): such an edit would change the page, so it is not made. All at
     once first; else one group at a time, each kept when the page stays the same with it and the
-    groups kept before. "The same" is what a reader gets (`shown`): a block of raw HTML that
-    becomes a paragraph once its tag is gone is the same text."""
+    groups kept before."""
     if not groups:
         return groups
     before = markup.body_html(body)
@@ -892,7 +893,7 @@ def unchanging(body: str, groups: list[list[Edit]]) -> list[list[Edit]]:
 
     if keeps(groups):
         return groups
-    if len(groups) > TRIED_ONE_BY_ONE:
+    if len(groups) > TRIED_ONE_BY_ONE or len(groups) * len(body) > RENDERED_AT_MOST:
         return []
     kept: list[list[Edit]] = []
     for group in groups:
@@ -904,12 +905,14 @@ def unchanging(body: str, groups: list[list[Edit]]) -> list[list[Edit]]:
 _SPACES = re.compile(r"\s+")
 
 
-def shown(cleaned: str) -> tuple[str, tuple[str, ...]]:
-    """What a reader gets of sanitised HTML: its text (spaces run together) and its elements in
-    order, paragraphs aside (`<center>居中</center>` is a block of text, `居中` once the tag is
-    gone a paragraph of it: the same to a reader)."""
-    text = _SPACES.sub(" ", html_unescape(_ANY_TAG.sub("", cleaned))).strip()
-    return text, tuple(name for name in re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", cleaned) if name != "p")
+_PARAGRAPH_TAG = re.compile(r"</?p>")
+
+
+def shown(cleaned: str) -> str:
+    """Sanitised HTML as a reader gets it: plain paragraph tags aside and spaces run together
+    (`<center>居中</center>` is a block of text, `居中` once the tag is gone a paragraph of it:
+    the same to a reader); every other element, attribute and letter counts."""
+    return _SPACES.sub(" ", _PARAGRAPH_TAG.sub("", cleaned)).strip()
 
 
 def edited(body: str, edits: list[Edit]) -> str:
