@@ -967,12 +967,14 @@ def test_invalid_library_fails_with_a_finding_and_keeps_the_old_site(run_cli, si
 
 
 def config_copy(tmp_path: Path, edit) -> Path:
-    """mkdocs.yml copied next to tmp_path with docs_dir and the theme's custom_dir pointing back
-    at the repo, then edited."""
+    """mkdocs.yml copied next to tmp_path with docs_dir, the theme's custom_dir and the snippets'
+    base_path pointing back at the repo, then edited."""
     text = (REPO / "mkdocs.yml").read_text("utf-8")
     assert "\ndocs_dir: docs\n" in text and "\n  custom_dir: overrides" in text
     text = text.replace("\ndocs_dir: docs\n", f"\ndocs_dir: {(REPO / 'docs').as_posix()}\n")
     text = text.replace("\n  custom_dir: overrides", f"\n  custom_dir: {(REPO / 'overrides').as_posix()}")
+    assert "base_path: [.]" in text  # snippets (CONTRIBUTING.md) are read next to mkdocs.yml
+    text = text.replace("base_path: [.]", f"base_path: [{REPO.as_posix()}]")
     edited = edit(text)
     assert edited != text
     path = tmp_path / "cfg" / "mkdocs.yml"

@@ -214,6 +214,8 @@ def run_build(config: MkDocsConfig) -> None:
         build(config)
     except Abort as exc:
         raise BuildError(f"MkDocs 构建失败：{exc}") from None
+    except OSError:
+        raise  # a full disk, a folder not writable: the CLI says which
     except Exception as exc:  # a Markdown extension's error (a snippet missing ...): MkDocs logged the page
         raise BuildError(f"MkDocs 构建失败：{exc}（{type(exc).__name__}）") from None
     finally:
