@@ -101,6 +101,8 @@ def losing_line(body: str) -> int | None:
 
 # Letters of every script (Han included), not digits: what Markdown must keep of a paragraph's text.
 _LETTER = re.compile(r"[^\W\d_]")
+_DIGIT = re.compile(r"\d")
+_CHARACTER = re.compile(r"[^\W_]")  # letters and digits
 _TAG = re.compile(r"<[^>]*>")
 # Where letters leave the text on purpose: a tag or comment, a link's address, an attribute list,
 # an entity, an admonition's type. A block with one of these is compared with itself with its
@@ -185,23 +187,32 @@ def _lost_in_block(block: list[str], start: int) -> tuple[int, str] | None:
     if not block or not any(m in text for m in _MAY_LOSE) or ("|" not in text and simple_emphasis(text)):
         return None
     if not any(m in text for m in _LETTERS_MAY_GO):
-        return _difference([(start + k, c) for k, line in enumerate(block) for c in _LETTER.findall(line)], _letters_shown(text))
-    found = _difference([(start, c) for c in _letters_shown(_plain(text))], _letters_shown(text))
+        found = _difference([(start + k, c) for k, line in enumerate(block) for c in _LETTER.findall(line)], _letters_shown(text))
+        if found is not None or not _DIGIT.search(text):
+            return found
+    # compared with itself shown plain: letters and digits (a list's numbers leave the text on purpose)
+    found = _difference([(start, c) for c in _characters_shown(_plain(text))], _characters_shown(text))
     if found is None:
         return None
     if "|" not in text:  # the line that loses them, when it does alone
-        line = next((start + k for k, line in enumerate(block) if _letters_shown(line) != _letters_shown(_plain(line))), start)
+        line = next((start + k for k, line in enumerate(block) if _characters_shown(line) != _characters_shown(_plain(line))), start)
         return line, found[1]
+    return start + _first_losing(block), found[1]  # a row alone is no table: the first rows together
 
-    def loses(k: int) -> bool:  # the table's first k lines lose letters (a row alone is no table)
-        part = "\n".join(block[:k])
-        return _letters_shown(part) != _letters_shown(_plain(part))
 
-    low, high = 1, len(block)  # halving: a hostile table of 10,000 rows is rendered a few times, not 10,000
+def _first_losing(lines: list[str]) -> int:
+    """The line (0-based) that ends the shortest start of `lines` that, rendered, shows fewer
+    letters or digits than it shown plain; found by halving (a hostile table of 10,000 rows is
+    rendered a few times, not 10,000)."""
+    def loses(k: int) -> bool:
+        part = "\n".join(lines[:k])
+        return _characters_shown(part) != _characters_shown(_plain(part))
+
+    low, high = 1, len(lines)
     while low < high:
         middle = (low + high) // 2
         low, high = (low, middle) if loses(middle) else (middle + 1, high)
-    return start + low - 1, found[1]
+    return low - 1
 
 
 def _lost_in_context(body: str, lines: list[str]) -> list[tuple[int, str]]:
@@ -209,28 +220,18 @@ def _lost_in_context(body: str, lines: list[str]) -> list[tuple[int, str]]:
     item, an admonition or a definition is code when rendered alone, a paragraph in its place."""
     if not any(m in body for m in _MAY_LOSE) or ("|" not in body and simple_emphasis(body)):
         return []
-    shown = _letters_shown(body)
     if not any(m in body for m in _LETTERS_MAY_GO):
         markers = {k for block in fence_blocks(lines) for k in block}  # a fence's language is no text
         source = [(k, c) for k, line in enumerate(lines) if k not in markers for c in _LETTER.findall(line)]
-    elif "*" in body or "_" in body:
-        expected = _letters_shown(_unemphasised(body))
-        if expected == shown:
-            return []
-
-        def loses(k: int) -> bool:  # the first k lines, rendered, lose letters to emphasis
-            part = "\n".join(lines[:k])
-            return _letters_shown(part) != _letters_shown(_unemphasised(part))
-
-        low, high = 1, len(lines)  # the shortest start of the body that loses them ends at its line
-        while low < high:
-            middle = (low + high) // 2
-            low, high = (low, middle) if loses(middle) else (middle + 1, high)
-        source = [(low - 1, c) for c in expected]
-    else:
+        found = _difference(source, _letters_shown(body))
+        if found is not None or not _DIGIT.search(body):
+            return [found] if found is not None else []
+    expected = _characters_shown(_plain(body))
+    found = _difference([(0, c) for c in expected], _characters_shown(body))
+    if found is None:
         return []
-    found = _difference(source, shown)
-    return [found] if found is not None else []
+    line = _first_losing(lines)  # the shortest start of the body that loses them ends at its line
+    return [(line, found[1])]
 
 
 def _difference(source: list[tuple[int, str]], shown: list[str]) -> tuple[int, str] | None:
@@ -254,17 +255,23 @@ _CELL_BAR = re.compile(r"(?<!\\)\|")
 
 def _plain(text: str) -> str:
     """The block as Markdown shows it when nothing is lost: no emphasis (`_unemphasised`) and no
-    table (in a line with bars, each unescaped `|` a space and the line's ends trimmed, so that
-    no cell's indent starts code): every cell's text, in order, in one paragraph."""
+    table (a line with bars: each unescaped `|` a space, the line's ends trimmed and a zero-width
+    space first, so that no cell's indent starts code and no `1. ` a list): every cell's text, in
+    order, in one paragraph."""
     text = _unemphasised(text)
     if "|" not in text:
         return text
-    return "\n".join(_CELL_BAR.sub(" ", line).strip() if "|" in line else line for line in text.split("\n"))
+    return "\n".join("\u200b" + _CELL_BAR.sub(" ", line).strip() if "|" in line else line for line in text.split("\n"))
 
 
 def _letters_shown(text: str) -> list[str]:
     """The letters a block shows, rendered alone (tags and what they hold in attributes aside)."""
     return _LETTER.findall(html.unescape(_TAG.sub(" ", _render(_markdown(), text))))
+
+
+def _characters_shown(text: str) -> list[str]:
+    """`_letters_shown` with digits (`*2024年**增长*15%` shows 5%)."""
+    return _CHARACTER.findall(html.unescape(_TAG.sub(" ", _render(_markdown(), text))))
 
 
 def body_html(text: str) -> str | None:
