@@ -682,6 +682,10 @@ def test_fix_says_when_a_tag_spanning_lines_is_written_on_one(tmp_path, run_cli)
     assert "<p>跨行</p>" in (tmp_path / "a.md").read_text("utf-8")
 
 
+def test_fix_names_each_removed_attribute_once() -> None:
+    assert [e.what for e in fix_edits('<td style="a" width="1" style="b">甲</td>')] == ["删除 <td> 的属性 style、width"]
+
+
 _PASTE_PIECES = ["<font face=宋体>", "</font>", "<center>", "</center>", '<p class="MsoNormal" style="x">', "</p>",
                  "<o:p></o:p>", '<span lang="EN-US">', "</span>", "文字", "1. ", "- ", "---", "# ", "    ", "> ",
                  "\n", "\n\n", "**", "`", "[r]: x.md", '<div markdown="1">', "</div>", '"', "<"]

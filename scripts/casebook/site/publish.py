@@ -851,7 +851,7 @@ def fix_edits(body: str) -> list[Edit]:
             if not tag.self_closing and tag.name not in sanitize.VOID_ELEMENTS:
                 open_tags.setdefault(tag.name, []).append(groups[-1])
         else:
-            attrs = "、".join(sanitize.removed_what(n)[1] for n, _ in names)
+            attrs = "、".join(dict.fromkeys(sanitize.removed_what(n)[1] for n, _ in names))  # `style` written twice: once
             new = sanitize.start_tag(tag.name, kept, tag.self_closing)
             groups.append([_edit(body, tag, new, f"删除 <{tag.name}> 的属性 {attrs}")])
     return sorted((e for group in unchanging(body, groups) for e in group), key=lambda e: e.start)
