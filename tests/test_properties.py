@@ -460,6 +460,26 @@ def test_lost_digits_are_found_too(block: str) -> None:
     assert bool(markup.lost_letters(block)) == (shown != re.findall(r"[^\W_]", block)), block
 
 
+@pytest.mark.parametrize("body", [
+    "1. 使用 `x|y` 筛选",  # a bar in a list item is no table
+    "1. 甲\\|乙两类",
+    "> 1. 使用 `x|y` 筛选",
+    "- 第一项\n    1. 使用 `x|y` 筛选",
+    "1. 第一步\n\n    | 项目 | 数量 |\n    | --- | --- |\n    | [党员](https://example.org/a) | 十五 |",  # alone: code
+    "1. 第一步\n\n    | 项目 | 数量 |\n    | --- | --- |\n    | <b>党员</b> | 15 |",
+    '!!! note "说明"\n    第一段。\n\n    | 项目 | 数量 |\n    | --- | --- |\n    | 党员&amp;群众 | 十五 |',
+    '!!! note "说明"\n    | 项目 | 数量 |\n    | --- | --- |\n    | 党员 | 15 |\n\n    1. 第一\n    2. 第二',
+    "* 第一项 `*args`\n    1. 子项",  # a `*` bullet stays a bullet, its list's numbers hidden
+    "* 第一项\n    1. 子项\n\n***重点***工作",
+])
+def test_nothing_lost_is_not_reported(body: str) -> None:
+    """Bodies that lose no letter or digit (a helper's audit of 4,100 generated bodies found these
+    reported once the check counted digits and tables: the plain version changed the blocks)."""
+    from casebook.core import markup
+
+    assert markup.lost_letters(body) == [], body
+
+
 # Pieces with the letters the page shows of each: a link shows its text, a tag and an entity none.
 _SHOWN_LETTERS = {"甲": "甲", "乙": "乙", "a": "a", "*": "", "**": "", "_": "", "__": "", " ": "", "[链](x.md)": "链",
                   "[甲乙](https://e.org/a_b)": "甲乙", "<b>": "", "</b>": "", "&amp;": "", "&#x4E2D;": "中", "`c_d`": "cd"}

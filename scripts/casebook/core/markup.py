@@ -244,24 +244,38 @@ def _difference(source: list[tuple[int, str]], shown: list[str]) -> tuple[int, s
     return line, "".join(c for _, c in source[max(0, at - 4):at + 4])
 
 
+# A `*` that begins a list item (after a quote's `>` or an indent): a bullet, not emphasis.
+_STAR_BULLET = re.compile(r"^[ \t>]*(\*)(?=[ \t])", re.M)
+
+
 def _unemphasised(text: str) -> str:
     """The text with each emphasis mark replaced by a zero-width space: no emphasis, the same
-    blocks (a mark taken away could leave a line indented as code, or a bullet as none)."""
-    return _RUN.sub(lambda m: "\u200b" * len(m.group()), text)
+    blocks (a mark taken away could leave a line indented as code; a `*` bullet stays, or the
+    list under it would become text that shows its numbers)."""
+    bullets = {m.start(1) for m in _STAR_BULLET.finditer(text)} if "*" in text else set()
+    return _RUN.sub(lambda m: "*" if m.group() == "*" and m.start() in bullets else "\u200b" * len(m.group()), text)
 
 
-_CELL_BAR = re.compile(r"(?<!\\)\|")
+# A table's delimiter row (`| --- | :-: |`, in a quote or list item too): at least one bar.
+_DELIMITER_ROW = re.compile(r"[ \t>]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
 
 
 def _plain(text: str) -> str:
-    """The block as Markdown shows it when nothing is lost: no emphasis (`_unemphasised`) and no
-    table (a line with bars: each unescaped `|` a space, the line's ends trimmed and a zero-width
-    space first, so that no cell's indent starts code and no `1. ` a list): every cell's text, in
-    order, in one paragraph."""
+    """The block as Markdown shows it when nothing is lost: no emphasis (`_unemphasised`), and
+    each table's header and delimiter row made as wide as the widest line, so that no row is
+    longer than its header. Nothing else changes: lists, quotes, indents and code stay as they
+    are, and so do the list numbers they hide."""
     text = _unemphasised(text)
     if "|" not in text:
         return text
-    return "\n".join("\u200b" + _CELL_BAR.sub(" ", line).strip() if "|" in line else line for line in text.split("\n"))
+    lines = text.split("\n")
+    width = max(line.count("|") for line in lines) + 1
+    for k in range(1, len(lines)):
+        if "|" in lines[k] and "|" in lines[k - 1] and _DELIMITER_ROW.fullmatch(lines[k]):
+            for j, cell in ((k - 1, "-"), (k, "---")):
+                line = lines[j].rstrip()
+                lines[j] = line + f" {cell} |" * width if line.endswith("|") else line + f" | {cell}" * width
+    return "\n".join(lines)
 
 
 def _letters_shown(text: str) -> list[str]:
