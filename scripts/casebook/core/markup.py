@@ -5,6 +5,7 @@ alone). The answer comes from Python-Markdown itself, configured as the site rea
 
 from __future__ import annotations
 
+import bisect
 import functools
 import html
 import re
@@ -145,7 +146,14 @@ def lost_letters(body: str) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     start = 0
     for end in [i for i, line in enumerate(lines) if not line.strip() or code[i]] + [len(lines)]:
-        if (found := _lost_in_block(lines[start:end], start)) is not None:
+        block = lines[start:end]
+        if block and start and code[start - 1]:
+            # right under a fence: Markdown reads the lines as a paragraph that goes on from the
+            # fence (never a table); a letterless first line makes them one here too
+            found = _lost_in_block(["\u200b"] + block, start - 1)
+        else:
+            found = _lost_in_block(block, start)
+        if found is not None:
             out.append(found)
         start = end + 1
     return out or _lost_in_context(body, lines)
@@ -244,16 +252,30 @@ def _difference(source: list[tuple[int, str]], shown: list[str]) -> tuple[int, s
     return line, "".join(c for _, c in source[max(0, at - 4):at + 4])
 
 
-# A `*` that begins a list item (after a quote's `>` or an indent): a bullet, not emphasis.
+# A `*` that begins a list item (after a quote's `>` or an indent): a bullet, not emphasis; a
+# line of three or more `*` or `_` (spaces between allowed): a rule.
 _STAR_BULLET = re.compile(r"^[ \t>]*(\*)(?=[ \t])", re.M)
+_RULE = re.compile(r"^[ \t>]*(?:(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$", re.M)
 
 
 def _unemphasised(text: str) -> str:
     """The text with each emphasis mark replaced by a zero-width space: no emphasis, the same
-    blocks (a mark taken away could leave a line indented as code; a `*` bullet stays, or the
-    list under it would become text that shows its numbers)."""
-    bullets = {m.start(1) for m in _STAR_BULLET.finditer(text)} if "*" in text else set()
-    return _RUN.sub(lambda m: "*" if m.group() == "*" and m.start() in bullets else "\u200b" * len(m.group()), text)
+    blocks (a mark taken away could leave a line indented as code; a `*` bullet and a rule stay,
+    or what follows would become text that shows a list's numbers)."""
+    kept = {m.start(1) for m in _STAR_BULLET.finditer(text)} if "*" in text else set()
+    rules = [(m.start(), m.end()) for m in _RULE.finditer(text)]  # in order, not overlapping
+    starts = [a for a, _ in rules]
+
+    def in_rule(at: int) -> bool:
+        k = bisect.bisect_right(starts, at) - 1
+        return k >= 0 and at < rules[k][1]
+
+    def replaced(m: re.Match) -> str:
+        if (m.group() == "*" and m.start() in kept) or (rules and in_rule(m.start())):
+            return m.group()
+        return "\u200b" * len(m.group())
+
+    return _RUN.sub(replaced, text)
 
 
 # A table's delimiter row (`| --- | :-: |`, in a quote or list item too): at least one bar.
