@@ -135,12 +135,13 @@ def simple_emphasis(text: str) -> bool:
 
 
 def lost_letters(body: str) -> list[tuple[int, str]]:
-    """(body line, the letters around it) where Python-Markdown drops letters of a paragraph,
-    list or table: each blank-line block with emphasis marks or table bars is rendered alone and
-    its letters, in order, compared with the source's (fenced code aside). A block whose letters
-    may leave the text on purpose (a link's address, a tag, an entity) is compared with itself
-    rendered without its emphasis marks and table bars instead (`_plain`), so only what emphasis
-    or a table loses is counted."""
+    """(body line, the letters around it) where Python-Markdown drops letters or digits of a
+    paragraph, list or table: each blank-line block with emphasis marks or table bars is rendered
+    alone and its letters, in order, compared with the source's (fenced code aside). Digits, and
+    the letters of a block whose letters may leave the text on purpose (a link's address, a tag,
+    an entity), are compared with the block shown plain instead (`_plain`: no emphasis, each
+    table's header as wide as its widest row, every block as it was), so only what emphasis or a
+    table loses is counted (a list's numbers leave the text on purpose too)."""
     lines = body.split("\n")
     code = fenced(lines)
     out: list[tuple[int, str]] = []
