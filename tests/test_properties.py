@@ -553,6 +553,14 @@ def test_a_heading_that_loses_a_hash_is_found(prefix: str, level: int, text: str
     assert bool(markup.lost_closing_hashes(line)) == (shown < _hashes_meant(line)), (line, shown)
 
 
+def test_a_hash_line_that_is_no_heading_in_its_block_is_not_reported() -> None:
+    """Under a table, `### 使用C#` is one of its rows (a third audit): the block decides."""
+    from casebook.core import markup
+
+    assert markup.lost_closing_hashes("| 甲 | 乙 |\n| --- | --- |\n### 使用C#") == []
+    assert markup.lost_closing_hashes("段落\n### 使用C#") == [(1, "使用C")]  # a heading ends a paragraph
+
+
 def test_code_fences_are_read_as_superfences_reads_them() -> None:
     """A fence opens a block only with a language, `{attributes}` or options after it, and only
     when it is closed (```` ```甲``` ```` is inline code; `~~~ 甲 乙` and a fence never closed are

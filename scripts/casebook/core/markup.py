@@ -185,9 +185,20 @@ def lost_closing_hashes(body: str) -> list[tuple[int, str]]:
         if code[k]:
             continue
         shown = html.unescape(_TAG.sub("", _render(_markdown(), line))).strip()
-        if not shown.endswith("#" * tail):
+        if not shown.endswith("#" * tail) and shown in _headings_of_block(lines, k):
             out.append((k, shown))
     return out
+
+
+_HEADING_HTML = re.compile(r"<h[1-6][^>]*>(.*?)</h[1-6]>", re.S)
+
+
+def _headings_of_block(lines: list[str], k: int) -> list[str]:
+    """The headings' texts the blank-line block around line k shows (a `### 使用C#` under a table
+    is a row of it, not a heading)."""
+    a = next((i + 1 for i in range(k - 1, -1, -1) if not lines[i].strip()), 0)
+    b = next((i for i in range(k + 1, len(lines)) if not lines[i].strip()), len(lines))
+    return [html.unescape(_TAG.sub("", h)).strip() for h in _HEADING_HTML.findall(_render(_markdown(), "\n".join(lines[a:b])))]
 
 
 def _lost_in_block(block: list[str], start: int) -> tuple[int, str] | None:
@@ -206,7 +217,24 @@ def _lost_in_block(block: list[str], start: int) -> tuple[int, str] | None:
     if "|" not in text:  # the line that loses them, when it does alone
         line = next((start + k for k, line in enumerate(block) if _characters_shown(line) != _characters_shown(_plain(line))), start)
         return line, found[1]
+    if len(block) > 2 and "|" in block[0] and _DELIMITER_ROW.fullmatch(block[1]):
+        return start + 2 + _first_losing_row(block[:2], block[2:]), found[1]
     return start + _first_losing(block), found[1]  # a row alone is no table: the first rows together
+
+
+def _first_losing_row(head: list[str], rows: list[str]) -> int:
+    """The first of a table's rows that loses letters or digits, found by halving the rows, each
+    half rendered under the header (rows lose theirs alone: a hostile table of 10,000 rows costs
+    about two renders of it)."""
+    def loses(part: list[str]) -> bool:
+        text = "\n".join(head + part)
+        return _characters_shown(text) != _characters_shown(_plain(text))
+
+    low, high = 0, len(rows)
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if loses(rows[low:middle]) else (middle, high)
+    return low
 
 
 def _first_losing(lines: list[str]) -> int:
