@@ -475,6 +475,9 @@ def test_lost_digits_are_found_too(block: str) -> None:
     "___\n    3. 台账",
     "*****\n    > 居民项目",
     "```text\n```\n| 服务 | 学习 |\n| --- | --- |\n| 台账 | 36 | 学习 |",  # under a fence: no table, all shown
+    "<div>\n\n*甲己**己丙*甲\n\n</div>",  # raw HTML over blank lines shows the block as written (a third audit)
+    "<!-- 注释\n\n| 甲 | 乙 |\n| --- | --- |\n| 丙 | 丁 | 戊 |\n\n-->",  # a comment hides it on purpose
+    "- 甲\n\n    乙\n| 甲 | 乙 |\n| --- | --- |\n| 丙 | 丁 | 戊 |",  # the bars go on the paragraph 乙
 ])
 def test_nothing_lost_is_not_reported(body: str) -> None:
     """Bodies that lose no letter or digit (two helpers' audits of generated bodies found these

@@ -157,6 +157,8 @@ def lost_letters(body: str) -> list[tuple[int, str]]:
         if found is not None:
             out.append(found)
         start = end + 1
+    if out and _characters_shown(body) == _characters_shown(_plain(body)):
+        return []  # in its place the page keeps them: raw HTML or a comment holds the block, or it goes on a paragraph above
     return out or _lost_in_context(body, lines)
 
 
