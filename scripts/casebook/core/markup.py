@@ -169,11 +169,11 @@ _HEADING_START = re.compile(r" {0,3}(?:>[ \t]?)*(?:(?:[-*+]|[0-9]+[.)])[ \t]+)?#
 def lost_closing_hashes(body: str) -> list[tuple[int, str]]:
     """(body line, the heading as shown) where a heading ends in `#`s glued to its text
     (`### 使用C#`): Python-Markdown takes them for the closing sequence and drops them (CommonMark
-    keeps them unless a space comes before). Only such lines are rendered, each alone, and the
-    site's Markdown decides; fenced code aside."""
+    keeps them unless a space comes before). Only such lines are rendered, each alone, and
+    reported where their blank-line block, rendered once, shows that heading (under a table such
+    a line is a row); fenced code aside."""
     lines = body.split("\n")
-    code = None
-    out: list[tuple[int, str]] = []
+    candidates = []
     for k, line in enumerate(lines):
         text = line.rstrip(" \t")
         if not text.endswith("#"):
@@ -181,26 +181,34 @@ def lost_closing_hashes(body: str) -> list[tuple[int, str]]:
         tail = len(text) - len(text.rstrip("#"))
         before = text[len(text) - tail - 1: len(text) - tail]
         start = _HEADING_START.match(text)
-        if not start or start.end() >= len(text) - tail or before in ("", " ", "\t", "\\"):
-            continue
-        code = code if code is not None else fenced(lines)
+        if start and start.end() < len(text) - tail and before not in ("", " ", "\t", "\\"):
+            candidates.append((k, tail))
+    if not candidates:
+        return []
+    code = fenced(lines)
+    first = [0] * len(lines)  # each line's block: its first line and the line after its last
+    after = [len(lines)] * len(lines)
+    for k in range(1, len(lines)):
+        first[k] = k + 1 if not lines[k].strip() else first[k - 1]
+    for k in range(len(lines) - 2, -1, -1):
+        after[k] = k + 1 if not lines[k + 1].strip() else after[k + 1]
+    headings: dict[int, set[str]] = {}
+    out: list[tuple[int, str]] = []
+    for k, tail in candidates:
         if code[k]:
             continue
-        shown = html.unescape(_TAG.sub("", _render(_markdown(), line))).strip()
-        if not shown.endswith("#" * tail) and shown in _headings_of_block(lines, k):
+        shown = html.unescape(_TAG.sub("", _render(_markdown(), lines[k]))).strip()
+        if shown.endswith("#" * tail):
+            continue
+        if first[k] not in headings:
+            block = _render(_markdown(), "\n".join(lines[first[k]:after[k]]))
+            headings[first[k]] = {html.unescape(_TAG.sub("", h)).strip() for h in _HEADING_HTML.findall(block)}
+        if shown in headings[first[k]]:
             out.append((k, shown))
     return out
 
 
 _HEADING_HTML = re.compile(r"<h[1-6][^>]*>(.*?)</h[1-6]>", re.S)
-
-
-def _headings_of_block(lines: list[str], k: int) -> list[str]:
-    """The headings' texts the blank-line block around line k shows (a `### 使用C#` under a table
-    is a row of it, not a heading)."""
-    a = next((i + 1 for i in range(k - 1, -1, -1) if not lines[i].strip()), 0)
-    b = next((i for i in range(k + 1, len(lines)) if not lines[i].strip()), len(lines))
-    return [html.unescape(_TAG.sub("", h)).strip() for h in _HEADING_HTML.findall(_render(_markdown(), "\n".join(lines[a:b])))]
 
 
 def _lost_in_block(block: list[str], start: int) -> tuple[int, str] | None:
