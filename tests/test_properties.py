@@ -556,12 +556,16 @@ def test_a_heading_that_loses_a_hash_is_found(prefix: str, level: int, text: str
     assert bool(markup.lost_closing_hashes(line)) == (shown < _hashes_meant(line)), (line, shown)
 
 
-def test_a_hash_line_that_is_no_heading_in_its_block_is_not_reported() -> None:
-    """Under a table, `### 使用C#` is one of its rows (a third audit): the block decides."""
+def test_a_glued_hash_is_reported_where_the_page_shows_the_heading() -> None:
+    """Under a table, `### 使用C#` is one of its rows (a third audit); indented under a list item
+    or an admonition it is a heading; indented alone it is code: the whole body decides."""
     from casebook.core import markup
 
     assert markup.lost_closing_hashes("| 甲 | 乙 |\n| --- | --- |\n### 使用C#") == []
     assert markup.lost_closing_hashes("段落\n### 使用C#") == [(1, "使用C")]  # a heading ends a paragraph
+    assert markup.lost_closing_hashes("- 项\n\n    ### 使用C#") == [(2, "使用C")]
+    assert markup.lost_closing_hashes('!!! note "说明"\n    ### 使用C#') == [(1, "使用C")]
+    assert markup.lost_closing_hashes("    ### 使用C#") == []
 
 
 def test_code_fences_are_read_as_superfences_reads_them() -> None:

@@ -169,41 +169,35 @@ _HEADING_START = re.compile(r" {0,3}(?:>[ \t]?)*(?:(?:[-*+]|[0-9]+[.)])[ \t]+)?#
 def lost_closing_hashes(body: str) -> list[tuple[int, str]]:
     """(body line, the heading as shown) where a heading ends in `#`s glued to its text
     (`### 使用C#`): Python-Markdown takes them for the closing sequence and drops them (CommonMark
-    keeps them unless a space comes before). Only such lines are rendered, each alone, and
-    reported where their blank-line block, rendered once, shows that heading (under a table such
-    a line is a row); fenced code aside."""
+    keeps them unless a space comes before). Only such lines are rendered, each alone (its indent
+    aside: under a list item it is a heading, alone it would be code), and reported where the
+    body, rendered once, shows that heading (under a table such a line is a row); fenced code
+    aside."""
     lines = body.split("\n")
     candidates = []
     for k, line in enumerate(lines):
-        text = line.rstrip(" \t")
+        text = line.strip(" \t")
         if not text.endswith("#"):
             continue
         tail = len(text) - len(text.rstrip("#"))
         before = text[len(text) - tail - 1: len(text) - tail]
         start = _HEADING_START.match(text)
         if start and start.end() < len(text) - tail and before not in ("", " ", "\t", "\\"):
-            candidates.append((k, tail))
+            candidates.append((k, text, tail))
     if not candidates:
         return []
     code = fenced(lines)
-    first = [0] * len(lines)  # each line's block: its first line and the line after its last
-    after = [len(lines)] * len(lines)
-    for k in range(1, len(lines)):
-        first[k] = k + 1 if not lines[k].strip() else first[k - 1]
-    for k in range(len(lines) - 2, -1, -1):
-        after[k] = k + 1 if not lines[k + 1].strip() else after[k + 1]
-    headings: dict[int, set[str]] = {}
+    headings: set[str] | None = None
     out: list[tuple[int, str]] = []
-    for k, tail in candidates:
+    for k, text, tail in candidates:
         if code[k]:
             continue
-        shown = html.unescape(_TAG.sub("", _render(_markdown(), lines[k]))).strip()
+        shown = html.unescape(_TAG.sub("", _render(_markdown(), text))).strip()
         if shown.endswith("#" * tail):
             continue
-        if first[k] not in headings:
-            block = _render(_markdown(), "\n".join(lines[first[k]:after[k]]))
-            headings[first[k]] = {html.unescape(_TAG.sub("", h)).strip() for h in _HEADING_HTML.findall(block)}
-        if shown in headings[first[k]]:
+        if headings is None:
+            headings = {html.unescape(_TAG.sub("", h)).strip() for h in _HEADING_HTML.findall(_render(_markdown(), body))}
+        if shown in headings:
             out.append((k, shown))
     return out
 
