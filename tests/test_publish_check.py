@@ -696,10 +696,8 @@ def test_fixing_keeps_the_page_and_is_done_at_once(body: str) -> None:
     """Generated Word pastes among Markdown: the fixed body publishes as the body did, and
     fixing it again changes nothing."""
     from casebook.core import markup
-    from casebook.site.publish import edited
-
     edits = fix_edits(body)
-    fixed = edited(body, edits)
+    fixed = apply_edits(body, body, 0, edits)
     assert shown(sanitize.clean(markup.body_html(fixed))) == shown(sanitize.clean(markup.body_html(body))), (body, fixed)
     assert fix_edits(fixed) == [], (body, fixed)
 

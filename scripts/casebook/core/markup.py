@@ -116,7 +116,8 @@ _MAY_LOSE = ("*", "_", "|")
 
 
 _RUN = re.compile(r"[*_]+")
-_BULLET = re.compile(r"^[ \t]*[*+-][ \t]", re.M)
+# A list item's bullet (after an indent or a quote's `>`): a `*` there is no emphasis mark.
+_BULLET = re.compile(r"^[ \t>]*([*+-])(?=[ \t])", re.M)
 
 
 def simple_emphasis(text: str) -> bool:
@@ -285,9 +286,7 @@ def _difference(source: list[tuple[int, str]], shown: list[str]) -> tuple[int, s
     return line, "".join(c for _, c in source[max(0, at - 4):at + 4])
 
 
-# A `*` that begins a list item (after a quote's `>` or an indent): a bullet, not emphasis; a
-# line of three or more `*` or `_` (spaces between allowed): a rule.
-_STAR_BULLET = re.compile(r"^[ \t>]*(\*)(?=[ \t])", re.M)
+# A line of three or more `*` or `_` (spaces between allowed): a rule.
 _RULE = re.compile(r"^[ \t>]*(?:(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$", re.M)
 
 
@@ -295,7 +294,7 @@ def _unemphasised(text: str) -> str:
     """The text with each emphasis mark replaced by a zero-width space: no emphasis, the same
     blocks (a mark taken away could leave a line indented as code; a `*` bullet and a rule stay,
     or what follows would become text that shows a list's numbers)."""
-    kept = {m.start(1) for m in _STAR_BULLET.finditer(text)} if "*" in text else set()
+    kept = {m.start(1) for m in _BULLET.finditer(text) if m.group(1) == "*"} if "*" in text else set()
     rules = [(m.start(), m.end()) for m in _RULE.finditer(text)]  # in order, not overlapping
     starts = [a for a, _ in rules]
 

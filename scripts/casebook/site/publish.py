@@ -836,14 +836,12 @@ def fix_edits(body: str) -> list[Edit]:
     are not edited: that would delete text; validation reports them."""
     groups: list[list[Edit]] = []
     open_tags: dict[str, list[list[Edit]]] = {}  # a dropped element's start tags not yet ended, by name
-    removals = {tag.start: names for tag, names in tag_removals(body)}
     for tag in scan.raw_tags(body):
         if tag.closing:
             if open_tags.get(tag.name):
                 open_tags[tag.name].pop().append(_edit(body, tag, "", f"删除标签 </{tag.name}>"))
             continue
-        names = removals.get(tag.start)
-        if not names or tag.name in _ACTIVE_TAGS:
+        if tag.name in _ACTIVE_TAGS or not (names := sanitize.tag_removals(tag.name, list(tag.attrs))):
             continue
         kept = sanitize.clean_tag(tag.name, list(tag.attrs))
         if kept is None:
@@ -888,7 +886,7 @@ def unchanging(body: str, groups: list[list[Edit]]) -> list[list[Edit]]:
     published = shown(sanitize.clean(before))
 
     def keeps(chosen: list[list[Edit]]) -> bool:
-        after = markup.body_html(edited(body, sorted((e for g in chosen for e in g), key=lambda e: e.start)))
+        after = markup.body_html(apply_edits(body, body, 0, sorted((e for g in chosen for e in g), key=lambda e: e.start)))
         return after is not None and shown(sanitize.clean(after)) == published
 
     if keeps(groups):
@@ -913,15 +911,6 @@ def shown(cleaned: str) -> str:
     (`<center>居中</center>` is a block of text, `居中` once the tag is gone a paragraph of it:
     the same to a reader); every other element, attribute and letter counts."""
     return _SPACES.sub(" ", _PARAGRAPH_TAG.sub("", cleaned)).strip()
-
-
-def edited(body: str, edits: list[Edit]) -> str:
-    """`body` with `edits` (in order, not overlapping) applied."""
-    out, pos = [], 0
-    for e in edits:
-        out += [body[pos:e.start], e.new]
-        pos = e.end
-    return "".join(out) + body[pos:]
 
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
