@@ -877,7 +877,7 @@ def unchanging(body: str, groups: list[list[Edit]]) -> list[list[Edit]]:
     tag in code, `<b">` inside an attribute's value, `markdown="1"`, `<center>1. 条</center>`
     whose removal begins a list): such an edit would change the page, so it is not made. All at
     once first; else one group at a time, each kept when the page stays the same with it and the
-    groups kept before."""
+    groups kept before, until none is added."""
     if not groups:
         return groups
     before = markup.body_html(body)
@@ -893,11 +893,19 @@ def unchanging(body: str, groups: list[list[Edit]]) -> list[list[Edit]]:
         return groups
     if len(groups) > TRIED_ONE_BY_ONE or len(groups) * len(body) > RENDERED_AT_MOST:
         return []
+    # Again over those left while one is added: an edit can keep the page only once another is
+    # made (`<center><font>`: <center> goes once <font> has), and a second --fix must find none.
     kept: list[list[Edit]] = []
-    for group in groups:
-        if keeps(kept + [group]):
-            kept.append(group)
-    return kept
+    left, rendered = groups, 0
+    while left and rendered <= RENDERED_AT_MOST:
+        still: list[list[Edit]] = []
+        for group in left:
+            rendered += len(body)
+            (kept if keeps(kept + [group]) else still).append(group)
+        if len(still) == len(left):
+            break
+        left = still
+    return sorted(kept, key=lambda g: g[0].start)
 
 
 _SPACES = re.compile(r"\s+")
