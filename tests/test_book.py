@@ -622,7 +622,7 @@ def _block_text(blocks: list[dict]) -> str:
     for b in blocks:
         out += [r["v"] for r in b.get("runs", [])] + [b.get("alt", ""), b.get("text", "")]
         out += [_block_text(item) for item in b.get("items", [])] + [_block_text(b.get("blocks", []))]
-        out += [r["v"] for row in b.get("rows", []) for cell in row["cells"] for r in cell]
+        out += [_block_text(cell["blocks"]) for cell in b.get("cells", [])]
     return "".join(out)
 
 
@@ -728,8 +728,9 @@ def test_markdown_blocks_cover_the_subset_cases_use():
     assert [r["v"] for r in runs if r["code"]] == ["代码"]
     assert blocks[1]["ordered"] is False and blocks[1]["items"][1][1]["t"] == "list"
     assert (blocks[3]["ordered"], blocks[3]["start"]) == (True, 1)  # numbered from 1, as on the site
-    assert [[("".join(r["v"] for r in c)) for c in row["cells"]] for row in blocks[2]["rows"]] == [["甲", "乙"], ["1", "2"]]
-    assert blocks[2]["rows"][0]["head"] and not blocks[2]["rows"][1]["head"]
+    cells = [(c["x"], c["y"], c["head"], "".join(r["v"] for b in c["blocks"] for r in b["runs"])) for c in blocks[2]["cells"]]
+    assert cells == [(0, 0, True, "甲"), (1, 0, True, "乙"), (0, 1, False, "1"), (1, 1, False, "2")]
+    assert (blocks[2]["columns"], blocks[2]["rows"]) == (2, 2)
     # Only library files are images; the others keep their caption.
     assert [(b["src"], b["alt"]) for b in blocks[5:8]] == [("assets/a.png", "图注"), (None, "外部"), (None, "缺失")]
     assert "alert" not in str(blocks)
@@ -740,6 +741,7 @@ DEEP_BODIES = {  # nesting the site shows and validate passes, far past what Typ
     "lists": "\n".join("    " * n + f"- 第{n + 1}层" for n in range(40)),
     "numbered": "\n".join("    " * n + f"1. 第{n + 1}层" for n in range(40)),
     "quoted lists": "\n".join("> " * n + f"- 第{n}层" for n in range(1, 31)),
+    "tables": "".join(f"<table><tr><td>第{n}层" for n in range(1, 31)) + "</td></tr></table>" * 30,
     "raw HTML": "<div>" * 3000 + "第1层" + "</div>" * 3000 + "\n\n" + "<ul><li>" * 500 + "第2层" + "</li></ul>" * 500,
 }
 
@@ -747,6 +749,7 @@ DEEP_BODIES = {  # nesting the site shows and validate passes, far past what Typ
 def _depth(blocks: list[dict]) -> int:
     inner = [_depth(b["blocks"]) for b in blocks if b["t"] == "quote"]
     inner += [_depth(item) for b in blocks if b["t"] == "list" for item in b["items"]]
+    inner += [_depth(cell["blocks"]) for b in blocks if b["t"] == "table" for cell in b["cells"]]
     return 1 + max(inner, default=0)
 
 
@@ -755,6 +758,7 @@ def _texts(blocks: list[dict]) -> str:
     for b in blocks:
         out += [r["v"] for r in b.get("runs", [])]
         out += [_texts(b["blocks"])] if b["t"] == "quote" else [_texts(item) for item in b.get("items", [])]
+        out += [_texts(cell["blocks"]) for cell in b.get("cells", [])]
     return "".join(out)
 
 
@@ -940,3 +944,266 @@ def test_past_validation_a_picture_typst_cannot_place_is_named(tmp_path):
     with pytest.raises(TypesetError) as caught:
         typeset(template, str(tmp_path), [], data)
     assert str(caught.value).startswith("图片“assets/broken.png”无法排版（"), caught.value
+
+
+# -- tables: laid out as the browser lays them out, cells holding what the site shows in them ------
+
+def _layout(html: str) -> list[tuple]:
+    from casebook.book.compose import html_blocks
+
+    [table] = [b for b in html_blocks(html) if b["t"] == "table"]
+    return [(_texts(c["blocks"]), c["x"], c["y"], c["colspan"], c["rowspan"]) for c in table["cells"]]
+
+
+def test_tables_are_laid_out_as_html_lays_them_out():
+    """Each cell's column and row, from `colspan`/`rowspan` as HTML reads them: a row span ends with
+    its row group (0: to its end), the head shows first and the foot last, a cell that would cover
+    another is narrowed (Typst stops on two cells in one slot), a table inside a cell is the cell's."""
+    assert _layout("<table><tr><td rowspan=2>甲</td><td>乙</td></tr><tr><td>丙</td></tr></table>") == [
+        ("甲", 0, 0, 1, 2), ("乙", 1, 0, 1, 1), ("丙", 1, 1, 1, 1)]
+    assert _layout("<table><tr><td rowspan=0>甲</td><td>乙</td></tr><tr><td colspan=3>丙</td></tr><tr><td>丁</td></tr></table>") == [
+        ("甲", 0, 0, 1, 3), ("乙", 1, 0, 1, 1), ("丙", 1, 1, 3, 1), ("丁", 1, 2, 1, 1)]
+    assert _layout("<table><tfoot><tr><td>脚</td></tr></tfoot><tr><td>身</td></tr><thead><tr><td rowspan=5>头</td></tr></thead></table>") == [
+        ("头", 0, 0, 1, 1), ("身", 0, 1, 1, 1), ("脚", 0, 2, 1, 1)]
+    assert _layout("<table><tr><td>甲</td><td rowspan=2>乙</td></tr><tr><td colspan=3>丙</td></tr></table>") == [
+        ("甲", 0, 0, 1, 1), ("乙", 1, 0, 1, 2), ("丙", 0, 1, 1, 1)]
+    assert _layout('<table><tr><td colspan=" 2x">甲</td><td colspan=-1>乙</td><td colspan=0>丙</td><td rowspan=99999999999>丁</td></tr></table>') == [
+        ("甲", 0, 0, 2, 1), ("乙", 2, 0, 1, 1), ("丙", 3, 0, 1, 1), ("丁", 4, 0, 1, 1)]
+    assert _layout("<table><tr><td>外<table><tr><td>内</td></tr></table></td></tr></table>") == [("外内", 0, 0, 1, 1)]
+
+
+def test_a_table_too_wide_or_too_spanned_is_set_as_its_cells():
+    """`colspan=1000` in a few bytes made Typst draw a thousand columns (500 such tables, 38 KB of
+    body: a 78 MB PDF, 14 s), and `colspan=1000 rowspan=0` covers hundreds of thousands of slots:
+    past TABLE_COLUMNS (Word's limit) or SPANNED_SLOTS the book sets the cells' content in order,
+    every word kept, and reads each cell once."""
+    from casebook.book import compose
+    from casebook.book.compose import SPANNED_SLOTS, TABLE_COLUMNS, markdown_blocks
+
+    def kinds(html: str) -> list[str]:
+        return [b["t"] for b in markdown_blocks(html)]
+
+    assert kinds(f"<table><tr><td colspan={TABLE_COLUMNS}>甲</td></tr></table>") == ["table"]
+    assert kinds(f"<table><tr><td colspan={TABLE_COLUMNS}>甲</td><td>乙</td></tr></table>") == ["p", "p"]
+    assert kinds("<table><tr>" + "<td>格</td>" * (TABLE_COLUMNS + 1) + "</tr></table>") == ["p"] * (TABLE_COLUMNS + 1)
+    rows = SPANNED_SLOTS // 50 + 2
+    html = "<table><tr><td colspan=50 rowspan=0>甲</td><td>乙</td></tr>" + "<tr><td>丙</td></tr>" * rows + "</table>"
+    blocks = markdown_blocks(html)
+    assert [b["t"] for b in blocks] == ["p"] * (rows + 2) and _texts(blocks) == "甲乙" + "丙" * rows
+    assert kinds(html.replace("<tr><td>丙</td></tr>", "", 4)) == ["table"]
+    # nested wide tables: each cell's content read once, not once per level (2^8 for eight levels)
+    read = Counter()
+    original = compose._Blocks.blocks
+
+    def counting(self, nodes, depth=0):
+        read[depth] += 1
+        return original(self, nodes, depth)
+
+    nested = "".join(f"<table><tr><td colspan=60>第{n}层</td><td colspan=9>" for n in range(1, 9)) + "底" + "</td></tr></table>" * 8
+    compose._Blocks.blocks = counting
+    try:
+        blocks = markdown_blocks(nested)
+    finally:
+        compose._Blocks.blocks = original
+    assert _texts(blocks) == "".join(f"第{n}层" for n in range(1, 9)) + "底" and sum(read.values()) < 40, read
+
+
+def _random_tables(seed: int, count: int) -> list[str]:
+    """Tables with head, body and foot groups (the foot sometimes written first), cells named
+    格N and spans HTML reads in many ways."""
+    import random
+
+    rng = random.Random(seed)
+    spans = ["", "", "", "1", "2", "3", "0", " 2", "2x", "-1", "+2"]
+    name = iter(range(10**6))
+    tables = []
+    for _ in range(count):
+        def group(tag: str, rows: int) -> str:
+            body = ""
+            for _ in range(rows):
+                cells = ""
+                for _ in range(rng.randint(0, 4)):
+                    tag_name = rng.choice(["td", "td", "th"])
+                    col, row = rng.choice(spans), rng.choice(spans)
+                    attrs = (f' colspan="{col}"' if col else "") + (f' rowspan="{row}"' if row else "")
+                    cells += f"<{tag_name}{attrs}>格{next(name)}</{tag_name}>"
+                body += f"<tr>{cells}</tr>"
+            return f"<{tag}>{body}</{tag}>"
+        parts = [group("tbody", rng.randint(1, 4)) for _ in range(rng.randint(1, 2))]
+        if rng.random() < 0.4:
+            parts.insert(0, group("thead", rng.randint(1, 2)))
+        if rng.random() < 0.4:
+            parts.insert(rng.choice([0, len(parts)]), group("tfoot", rng.randint(1, 2)))
+        tables.append("<table>" + "".join(parts) + "</table>")
+    return tables
+
+
+@pytest.mark.browser
+def test_table_layout_is_the_one_chromium_shows(browser):
+    """The oracle: Chromium lays out generated tables, every column 30 px wide (a `<col>` does not
+    move a cell). Each cell is in the row Chromium puts it in (`rowIndex`: the head first, the foot
+    last), spans the rows it does (its `rowSpan`, cut at the end of its row group), and starts at
+    and covers the columns its box does on the screen. Tables Chromium shows with cells on top of
+    each other (HTML's table model errors, which the book narrows) are left out, and they are few.
+    `colSpan` and `rowSpan` as Chromium reads them are the spans the book reads."""
+    from casebook.book.compose import _span
+    from casebook.core.sanitize import clean
+
+    tables = [clean(t) for t in _random_tables(20261207, 300)]
+    columns = '<colgroup><col span="64"></colgroup>'
+    page = browser.new_page()
+    try:
+        page.set_content("<!doctype html><style>table{table-layout:fixed;width:1920px;border-collapse:collapse}"
+                         "col{width:30px}td,th{border:0;padding:0;overflow:hidden}</style>"
+                         + "".join(t.replace("<table>", "<table>" + columns, 1) for t in tables))
+        shown = page.evaluate("""() => [...document.querySelectorAll("body > table")].map(t =>
+            [...t.querySelectorAll("td, th")].map(c => {
+                const r = c.getBoundingClientRect(), x0 = t.getBoundingClientRect().left, tr = c.parentElement;
+                const left = tr.parentElement.rows.length - tr.sectionRowIndex;
+                return [c.textContent, Math.round((r.left - x0) / 30), Math.round(r.width / 30), tr.rowIndex,
+                        c.rowSpan ? Math.min(c.rowSpan, left) : left,
+                        c.getAttribute("colspan"), c.colSpan, c.getAttribute("rowspan"), c.rowSpan]; }))""")
+    finally:
+        page.close()
+    compared = 0
+    for html, cells in zip(tables, shown):
+        for *_, colspan, col, rowspan, row in cells:
+            assert (_span(colspan, 1000, zero=1), _span(rowspan, 65534, zero=0)) == (col, row), (colspan, rowspan)
+        slots = [{(x + i, y + j) for i in range(wide) for j in range(tall)} for _, x, wide, y, tall, *_ in cells]
+        if sum(map(len, slots)) != len(set().union(*slots)):
+            continue  # cells on top of each other: a table model error
+        compared += 1
+        assert sorted(_layout(html)) == sorted((text, x, y, wide, tall) for text, x, wide, y, tall, *_ in cells), html
+    assert compared > 200
+
+
+def test_a_table_of_pictures_lists_and_spans_is_set_in_the_pdf_and_word(run_cli, tmp_path):
+    """A picture in a cell is in the book (it was its caption only), a list or paragraphs in a cell
+    stay apart (they ran together), spans span, a table in a cell is nested: in the real PDF and
+    Word file."""
+    png = _rgb_png(37, 23, __import__("zlib").compress(b"".join(b"\x00" + b"\xc8\x00\x00" * 37 for _ in range(23))))
+    body = ("| 项目 | 图 |\n| --- | --- |\n| 甲 | ![格中图](assets/cell.png) |\n\n"
+            '<table><thead><tr><th colspan="2">合并表头</th></tr></thead><tbody>'
+            '<tr><td rowspan="2">跨行格</td><td><ul><li>列表一</li><li>列表二</li></ul><p>段一</p><p>段二</p></td></tr>'
+            '<tr><td><table><tr><td>内层表</td></tr></table></td></tr></tbody></table>')
+    book_of_practice(run_cli, tmp_path, body, {"cell.png": png})
+    [pdf] = (tmp_path / "out").glob("*.pdf")
+    reader = PdfReader(pdf)
+    placed = 0
+    for page in reader.pages:
+        xobjects = page["/Resources"].get("/XObject", {})
+        names = {k[1:] for k, v in xobjects.items() if v.get_object()["/Subtype"] == "/Image"
+                 and (v.get_object()["/Width"], v.get_object()["/Height"]) == (37, 23)}
+        placed += sum(1 for n in re.findall(rb"/(\w+) Do", page.get_contents().get_data()) if n.decode() in names)
+    assert placed == 1
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert all(word in text for word in ("合并表头", "跨行格", "列表一", "列表二", "段一", "段二", "内层表"))
+
+    [word] = (tmp_path / "out").glob("*.docx")
+    body_xml = docx.Document(word).element.body
+    tables = body_xml.findall(qn("w:tbl"))
+    pictured = next(t for t in tables if "格中图" in t.xml or "项目" in t.xml)
+    assert pictured.findall(".//" + qn("w:drawing"))  # the picture is in the cell
+    spanned = next(t for t in tables if "合并表头" in t.xml)
+    rows = spanned.findall(qn("w:tr"))
+    cells = [[tc for tc in tr.findall(qn("w:tc"))] for tr in rows]
+    assert cells[0][0].grid_span == 2
+    assert [tc.vMerge for tc in (cells[1][0], cells[2][0])] == ["restart", "continue"]
+    listed = ["".join(t.text for t in p.iter(qn("w:t"))) for p in cells[1][1].findall(qn("w:p"))]
+    assert listed == ["• 列表一", "• 列表二", "段一", "段二"]
+    inner = cells[2][1]
+    assert [child.tag for child in inner if child.tag != qn("w:tcPr")] == [qn("w:tbl"), qn("w:p")]  # Word: a cell ends with a paragraph
+    children = list(body_xml)
+    assert all(b.tag != qn("w:tbl") for a, b in zip(children, children[1:]) if a.tag == qn("w:tbl"))  # Word would join two
+
+
+def _pieces(draw_word, draw) -> str:
+    """One piece of a generated body: a word (词N) in a block of its own, or a library picture, in
+    a paragraph, heading, list, quote, admonition, Markdown table or raw HTML table with spans."""
+    from hypothesis import strategies as st
+
+    def picture() -> str:
+        return f"![{draw_word()}](assets/{draw(st.sampled_from(['a.png', 'b.png']))})"
+
+    def html_cell() -> str:
+        kind = draw(st.sampled_from(["word", "paragraphs", "list", "picture", "table"]))
+        inner = {"word": lambda: draw_word(),
+                 "paragraphs": lambda: f"<p>{draw_word()}</p><p>{draw_word()}</p>",
+                 "list": lambda: f"<ul><li>{draw_word()}</li><li>{draw_word()}</li></ul>",
+                 "picture": lambda: f'<img src="assets/a.png" alt="{draw_word()}">',
+                 "table": lambda: f"<table><tr><td>{draw_word()}</td><td>{draw_word()}</td></tr></table>"}[kind]()
+        span = draw(st.sampled_from(["", ' colspan="2"', ' rowspan="2"', ' rowspan="0"', ' colspan="2" rowspan="2"']))
+        tag = draw(st.sampled_from(["td", "th"]))
+        return f"<{tag}{span}>{inner}</{tag}>"
+
+    kind = draw(st.sampled_from(["paragraph", "heading", "list", "quote", "note", "picture", "table", "html"]))
+    if kind == "paragraph":
+        return draw_word()
+    if kind == "heading":
+        return f"### {draw_word()}" + (f" {picture()}" if draw(st.booleans()) else "")
+    if kind == "list":
+        return "\n".join(f"- {draw_word() if draw(st.booleans()) else picture()}" for _ in range(draw(st.integers(1, 3))))
+    if kind == "quote":
+        return f"> {draw_word()}"
+    if kind == "note":
+        return f"!!! note\n    {draw_word()}"
+    if kind == "picture":
+        return picture()
+    if kind == "table":
+        width = draw(st.integers(1, 3))
+        rows = [" | ".join(draw_word() if draw(st.booleans()) else picture() for _ in range(width))
+                for _ in range(draw(st.integers(1, 3)))]
+        return "\n".join([f"| {' | '.join(['列'] * width)} |", f"|{' --- |' * width}"] + [f"| {row} |" for row in rows])
+    rows = "".join("<tr>" + "".join(html_cell() for _ in range(draw(st.integers(1, 3)))) + "</tr>"
+                   for _ in range(draw(st.integers(1, 3))))
+    return f"<table>{rows}</table>"
+
+
+def _book_leaves(blocks: list[dict]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The book's text blocks (paragraphs, headings) and its pictures (src, alt), in order."""
+    texts, pictures = [], []
+    for b in blocks:
+        if b["t"] in ("p", "h"):
+            texts.append("".join(r["v"] for r in b["runs"]))
+        elif b["t"] == "img":
+            pictures.append((b["src"], b["alt"]))
+        for inner in ([b["blocks"]] if b["t"] == "quote" else b.get("items", [])) + [c["blocks"] for c in b.get("cells", [])]:
+            more_texts, more_pictures = _book_leaves(inner)
+            texts += more_texts
+            pictures += more_pictures
+    return texts, pictures
+
+
+def test_the_book_shows_each_picture_and_block_the_site_shows_in_order(site_markdown):
+    """The oracle is the site's page (its Markdown, configured from mkdocs.yml, and the sanitiser):
+    for generated bodies of words and library pictures in paragraphs, headings, lists, quotes,
+    admonitions and tables (Markdown and raw HTML, with spans, lists, paragraphs, pictures and
+    tables in cells), the book has every picture the page shows, in order, and every word in
+    order, each in a block of its own (words in a cell's paragraphs or list once ran together,
+    and a picture in a cell was its caption only)."""
+    import itertools
+
+    import markdown
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from casebook.book.compose import markdown_blocks
+    from casebook.core.sanitize import clean
+
+    site = markdown.Markdown(extensions=site_markdown.markdown_extensions, extension_configs=site_markdown.mdx_configs)
+
+    @given(st.data())
+    def check(data) -> None:
+        counter = itertools.count()
+        words = lambda: f"词{next(counter)}"  # noqa: E731
+        body = "\n\n".join(_pieces(words, data.draw) for _ in range(data.draw(st.integers(1, 6))))
+        site.reset()
+        page = clean(site.convert(body))
+        shown_pictures = re.findall(r'<img[^>]*\ssrc="assets/([ab]\.png)"', page)
+        shown_words = re.findall(r"词\d+", re.sub(r"<[^>]*>", "", page))
+        texts, pictures = _book_leaves(markdown_blocks(body, "", {"assets/a.png", "assets/b.png"}))
+        assert [src for src, _ in pictures] == [f"assets/{name}" for name in shown_pictures], body
+        assert [w for t in texts for w in re.findall(r"词\d+", t)] == shown_words, body
+        assert all(len(re.findall(r"词\d+", t)) <= 1 for t in texts), (body, texts)
+
+    check()

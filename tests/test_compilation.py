@@ -416,19 +416,20 @@ def visible(markdown: str, library: Path, base: str = "") -> list:
     marked), pictures by the hash of their bytes."""
     assets = {p.relative_to(library).as_posix() for p in library.rglob("*") if p.is_file()}
 
-    def runs(rs) -> str:
-        return "".join(f"**{r['v']}**" if r["b"] else r["v"] for r in rs if r["v"].strip())
+    def runs(rs, bold: bool) -> str:
+        return "".join(f"**{r['v']}**" if r["b"] and bold else r["v"] for r in rs if r["v"].strip())
 
-    def canon(blocks) -> list:
+    def canon(blocks, bold: bool = True) -> list:
+        """`bold`: bold is marked (not in a header cell, which is bold anyway)."""
         out = []
         for b in blocks:
             kind = b["t"]
             if kind in ("p", "h"):
-                out.append((kind, re.sub(r"\s+", "", runs(b["runs"]))))
+                out.append((kind, re.sub(r"\s+", "", runs(b["runs"], bold))))
             elif kind == "list":
                 out.append(("list", b["ordered"], [canon(item) for item in b["items"]]))
             elif kind == "table":
-                out.append(("table", [[re.sub(r"\s+", "", "".join(r["v"] for r in c)) for c in row["cells"]] for row in b["rows"]]))
+                out.append(("table", [(c["x"], c["y"], canon(c["blocks"], not c["head"])) for c in b["cells"]]))
             elif kind == "img":
                 data = (library / b["src"]).read_bytes() if b["src"] else b""
                 out.append(("img", hashlib.sha256(data).hexdigest()[:12], re.sub(r"\s+", "", b["alt"])))

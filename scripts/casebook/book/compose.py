@@ -259,10 +259,12 @@ def block_lines(blocks: list[dict], per_line: int = CHARS_PER_LINE) -> float:
         elif kind == "img":
             total += PICTURE_LINES
         elif kind == "table":
-            for row in b["rows"]:
-                cell = max(per_line // max(len(row["cells"]), 1) - 1, 4)
-                total += max((_lines(text_width(plain_text(c)), cell) for c in row["cells"]), default=1) * 1.2
-            total += BLOCK_GAP
+            rows = [1.0] * b["rows"]  # each row's lines: its tallest cell, a spanning one shared out
+            for c in b["cells"]:
+                lines = block_lines(c["blocks"], max(per_line * c["colspan"] // b["columns"] - 1, 4)) / c["rowspan"]
+                for y in range(c["y"], c["y"] + c["rowspan"]):
+                    rows[y] = max(rows[y], lines)
+            total += sum(rows) * 1.2 + BLOCK_GAP
         else:  # hr
             total += 1
     return total
@@ -421,7 +423,8 @@ def _preamble(body: str) -> str:
 # -- Markdown -> blocks ----------------------------------------------------------------------
 #
 # Blocks: {"t": "p"|"h", "runs"} (h has "level"), {"t": "list", "ordered", "start", "items": [[block]]},
-# {"t": "table", "rows": [{"head": bool, "cells": [[run]]}]}, {"t": "code", "text"},
+# {"t": "table", "columns", "rows": counts, "cells": [{"x", "y", "colspan", "rowspan", "head": th, "blocks"}]},
+# {"t": "code", "text"},
 # {"t": "quote", "blocks"}, {"t": "img", "src": library path or None, "alt"}, {"t": "hr"}.
 # Runs: {"v": text, "b": bold, "i": italic, "code": bool, "url": str | None}; "\n" is a line break.
 
@@ -503,6 +506,14 @@ def _tree(html: str) -> _Tree:
     return tree
 
 
+# Slots a table's row spans may cover (`rowspan` × `colspan`, each cell below its first row): a
+# span costs the layout a slot each, and `<td colspan=1000 rowspan=0>` in a few hundred bytes
+# covers hundreds of thousands. A table past it is set as its cells' content, in order.
+SPANNED_SLOTS = 20_000
+# Columns a table may have: Word's own limit. `colspan=1000` in a few bytes made Typst draw a
+# thousand columns (500 such tables, 38 KB: a 78 MB PDF); a wider table is set as its cells.
+TABLE_COLUMNS = 63
+
 # Lists and quotes the book indents, one inside another: a deeper one is set at this depth, its
 # items still marked. Typst stops on a tree a few dozen levels deep (its JSON reader and its show
 # rules have depth limits) and Word's indent would outrun the page; the site shows every level.
@@ -547,7 +558,12 @@ class _Blocks:
             elif tag == "table":
                 for caption in (c for c in node.children if isinstance(c, _Node) and c.tag == "caption"):
                     out.extend(self.blocks(caption.children, depth))  # the site shows it over the table
-                out.append({"t": "table", "rows": self.table_rows(node)})
+                table = self.table(node, depth) if depth < MAX_NESTING else None
+                if table is not None:
+                    out.append(table)
+                else:  # too deep, wide or spanned to set as a table: its cells' content, in order
+                    for row in (r for group in _row_groups(node) for r in group):
+                        out.extend(self.blocks([c for c in row.children if isinstance(c, _Node) and c.tag in ("td", "th")], depth))
             elif tag == "hr":
                 out.append({"t": "hr"})
             elif tag in _SKIP:
@@ -592,23 +608,47 @@ class _Blocks:
         flush_items()
         return out
 
-    def table_rows(self, node: _Node) -> list[dict]:
-        rows = []
-        for tr in _descendants(node, "tr"):
-            cells = [c for c in tr.children if isinstance(c, _Node) and c.tag in ("td", "th")]
-            out_cells = []
-            for cell in cells:
-                r: list[dict] = []
-                self.inline_children(cell, r, {}, [], lambda: None, images=False)
-                out_cells.append(_trim(r))
-            rows.append({"head": bool(cells) and all(c.tag == "th" for c in cells), "cells": out_cells})
-        return rows
+    def table(self, node: _Node, depth: int) -> dict | None:
+        """A table as the browser lays it out: each cell at its column and row, spanning what its
+        `colspan` and `rowspan` say (a row span ends with its row group; a cell never covers
+        another), holding blocks: a picture, a list, paragraphs, as the site shows them in it.
+        None when it is wider than TABLE_COLUMNS or its row spans cover more than SPANNED_SLOTS."""
+        placed: list[tuple[_Node, int, int, int, int]] = []
+        below: set[tuple[int, int]] = set()  # (x, y) slots taken by a cell of a row above
+        budget, y, columns = SPANNED_SLOTS, 0, 0
+        for group in _row_groups(node):
+            for i, tr in enumerate(group):
+                x = 0
+                for cell in (c for c in tr.children if isinstance(c, _Node) and c.tag in ("td", "th")):
+                    while (x, y) in below:
+                        x += 1
+                    wide = _span(cell.attrs.get("colspan"), 1000, zero=1)
+                    wide = next((n for n in range(1, wide) if (x + n, y) in below), wide)
+                    left = len(group) - i  # rows to the end of the group, this one included
+                    tall = min(_span(cell.attrs.get("rowspan"), 65534, zero=left), left)
+                    if wide * (tall - 1) > budget:  # before looking at the slots it would cover
+                        return None
+                    tall = next((n for n in range(1, tall) if any((x + k, y + n) in below for k in range(wide))), tall)
+                    budget -= wide * (tall - 1)
+                    if budget < 0:
+                        return None
+                    below.update((x + k, y + n) for k in range(wide) for n in range(1, tall))
+                    placed.append((cell, x, y, wide, tall))
+                    x += wide
+                    columns = max(columns, x)
+                    if columns > TABLE_COLUMNS:
+                        return None
+                y += 1
+        # The cells' content only now: a table set as its cells after all would read it again.
+        cells = [{"x": at, "y": row, "colspan": wide, "rowspan": tall, "head": cell.tag == "th",
+                  "blocks": self.blocks(cell.children, depth + 1)} for cell, at, row, wide, tall in placed]
+        return {"t": "table", "columns": columns, "rows": y, "cells": cells}
 
-    def inline_children(self, node, runs, style, out, flush, images=True) -> None:
+    def inline_children(self, node, runs, style, out, flush) -> None:
         for child in node.children:
-            self.inline(child, runs, style, out, flush, images)
+            self.inline(child, runs, style, out, flush)
 
-    def inline(self, node, runs, style, out, flush, images=True) -> None:
+    def inline(self, node, runs, style, out, flush) -> None:
         if isinstance(node, str):
             text = node if style.get("code") else _SPACE.sub(" ", _CJK_BREAK.sub("", node))
             if text:
@@ -621,14 +661,11 @@ class _Blocks:
         if tag == "br":
             runs.append({"v": "\n", "b": False, "i": False, "code": False, "url": None})
         elif tag == "img":
-            alt = _SPACE.sub(" ", node.attrs.get("alt", "")).strip()
-            if images:
-                flush()
-                out.append({"t": "img", "src": self.image(node.attrs.get("src", "")), "alt": alt})
-            elif alt:
-                runs.append({"v": alt, "b": False, "i": False, "code": False, "url": None})
+            flush()
+            out.append({"t": "img", "src": self.image(node.attrs.get("src", "")),
+                        "alt": _SPACE.sub(" ", node.attrs.get("alt", "")).strip()})
         elif tag in _BLOCK_TAGS:  # a block inside inline content (raw HTML): its text
-            self.inline_children(node, runs, style, out, flush, images)
+            self.inline_children(node, runs, style, out, flush)
         else:
             new = dict(style)
             if tag in ("strong", "b"):
@@ -640,7 +677,7 @@ class _Blocks:
             elif tag == "a":
                 href = node.attrs.get("href", "").strip()
                 new["url"] = href if kept_link(href) else None  # the links the site keeps
-            self.inline_children(node, runs, new, out, flush, images)
+            self.inline_children(node, runs, new, out, flush)
 
     def image(self, src: str) -> str | None:
         return library_image(self.base, src, self.assets)
@@ -674,13 +711,34 @@ def _marked(marker: str, item: list[dict]) -> list[dict]:
     return [{"t": "p", "runs": [{**run, "v": marker}]}, *item]
 
 
-def _descendants(node: _Node, tag: str):
-    for child in node.children:
-        if isinstance(child, _Node):
-            if child.tag == tag:
-                yield child
-            else:
-                yield from _descendants(child, tag)
+def _row_groups(table: _Node) -> list[list[_Node]]:
+    """A table's rows by row group (`thead`, `tbody`, `tfoot`: the sanitiser's HTML parser puts
+    every row in one), in the order the browser shows them: the first head first, the first foot
+    last, the rest as written. Not the rows of a table inside a cell."""
+    groups: list[tuple[str, list[_Node]]] = []
+    for child in table.children:
+        if isinstance(child, _Node) and child.tag in ("thead", "tbody", "tfoot"):
+            groups.append((child.tag, [r for r in child.children if isinstance(r, _Node) and r.tag == "tr"]))
+        elif isinstance(child, _Node) and child.tag == "tr":
+            groups.append(("tr", [child]))
+    head = next((i for i, (tag, _) in enumerate(groups) if tag == "thead"), None)
+    foot = next((i for i, (tag, _) in enumerate(groups) if tag == "tfoot"), None)
+    order = [i for i in (head,) if i is not None] + [i for i in range(len(groups)) if i not in (head, foot)]
+    return [groups[i][1] for i in order + [i for i in (foot,) if i is not None]]
+
+
+# HTML's rules for a non-negative integer (`colspan`, `rowspan`): the digits after any ASCII space.
+_HTML_DIGITS = re.compile(r"[\t\n\f\r ]*\+?([0-9]+)")
+
+
+def _span(value: str | None, most: int, zero: int) -> int:
+    """A cell's `colspan` or `rowspan` as the browser reads it: missing or unreadable is 1, 0 is
+    `zero` (1 for a colspan, the rest of the row group for a rowspan), at most `most`."""
+    m = _HTML_DIGITS.match(value or "")
+    if not m:
+        return 1
+    n = int(m[1][:8])
+    return min(n, most) if n else zero
 
 
 def _plain(node) -> str:

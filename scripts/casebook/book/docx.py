@@ -8,6 +8,7 @@ Byte-stable: fixed document dates and zip entry times.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import zipfile
@@ -20,6 +21,8 @@ from docx.image.exceptions import UnrecognizedImageError
 from docx.image.image import Image as DocxImage
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.table import CT_Tbl
+from docx.table import Table, _Cell
 from docx.shared import Cm, Inches, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
@@ -118,33 +121,54 @@ def add_field(p: Paragraph, instruction: str, placeholder: str = "") -> None:
     field_char(p, "end")
 
 
-def add_runs(p: Paragraph, runs: list[dict]) -> None:
+def add_runs(p: Paragraph, runs: list[dict], bold: bool = False) -> None:
     for r in runs:
         if r["v"] == "\n":
             p.add_run().add_break(WD_BREAK.LINE)
         else:
-            add_run(p, r["v"], bold=r["b"], italic=r["i"], code=r["code"])
+            add_run(p, r["v"], bold=r["b"] or bold, italic=r["i"], code=r["code"])
+
+
+def _tc(tr, span: int, column: int, merge: str | None = None):
+    """A table cell of `span` grid columns, holding one empty paragraph; `merge`: "restart" (the
+    first row of a cell spanning rows) or "continue" (a row below it)."""
+    tc = tr.add_tc()
+    tc.width = column * span
+    if span > 1:
+        tc.grid_span = span
+    if merge:
+        tc.vMerge = merge
+    return tc
 
 
 class Writer:
     def __init__(self, doc, root: Path) -> None:
         self.doc, self.root = doc, root
-        self.pictures = 0
-        self.end = doc.element.body.find(qn("w:sectPr"))  # the body's last child
+        self.parent = doc._body  # what the paragraphs are written into: the body, or a table cell
+        self.end = doc.element.body.find(qn("w:sectPr"))  # the body's last child: written before it
+        self.width = TEXT_WIDTH  # what a picture may fill
+        self.bold = False  # a table's header cell
+        self.in_cell = False  # a table cell's paragraphs are set flush
         self.written: list[Paragraph] = []
         self.styles: dict = {}
+
+    def inside(self, tc, width: int, bold: bool) -> Writer:
+        """A writer into the table cell `tc`, before the paragraph it holds (a cell holds one)."""
+        w = copy.copy(self)
+        w.parent, w.end, w.width, w.bold, w.in_cell, w.written = _Cell(tc, self.parent), tc.p_lst[-1], width, bold, True, []
+        return w
 
     def paragraph(self, style: str | None = None, indent: bool = True) -> Paragraph:
         # Document.add_paragraph looks for the body's w:sectPr from the start every time: a
         # quadratic build for a book of thousands of paragraphs. Insert before it directly.
         element = OxmlElement("w:p")
         self.end.addprevious(element)
-        p = Paragraph(element, self.doc._body)
+        p = Paragraph(element, self.parent)
         if style:
             if style not in self.styles:  # python-docx scans every style on each lookup: once
                 self.styles[style] = self.doc.styles[style].style_id
             element.get_or_add_pPr().style = self.styles[style]
-        if not indent:
+        if not indent or self.in_cell:
             no_indent(p.paragraph_format)
         self.written.append(p)
         return p
@@ -163,7 +187,7 @@ class Writer:
                 p = self.paragraph(indent=level == 0)
                 if level:
                     p.paragraph_format.left_indent = Pt(BODY_PT * 2 * level)
-                add_runs(p, b["runs"])
+                add_runs(p, b["runs"], self.bold)
             elif kind == "h":
                 p = self.paragraph(indent=False)
                 p.paragraph_format.keep_with_next = True
@@ -187,7 +211,7 @@ class Writer:
             elif kind == "img":
                 self.picture(b["src"], b["alt"])
             elif kind == "table":
-                self.table(b["rows"])
+                self.table(b)
             elif kind == "hr":
                 self.paragraph(indent=False).alignment = WD_ALIGN_PARAGRAPH.CENTER
 
@@ -198,21 +222,41 @@ class Writer:
         p.paragraph_format.first_line_indent = Pt(-BODY_PT * 1.5)
         add_run(p, marker + " ")
         if first:
-            add_runs(p, first["runs"])
+            add_runs(p, first["runs"], self.bold)
         self.blocks(rest, level + 1)
 
-    def table(self, rows: list[dict]) -> None:
-        width = max((len(r["cells"]) for r in rows), default=0)
-        if not width:
+    def table(self, b: dict) -> None:
+        """A table laid out by compose.py: a merged cell spans columns (w:gridSpan) and rows
+        (w:vMerge: the rows below hold its continuation); a slot no cell takes is an empty cell."""
+        columns = b["columns"]
+        if not columns or not b["cells"]:
             return
-        table = self.doc.add_table(rows=len(rows), cols=width)  # before w:sectPr (tables are few)
+        tbl = CT_Tbl.new_tbl(0, columns, self.width)
+        self.end.addprevious(tbl)
+        table = Table(tbl, self.parent)
         table.style = self.doc.styles["Table Grid"]
-        for row, cells in zip(rows, table.rows):
-            for runs, cell in zip(row["cells"], cells.cells):
-                p = cell.paragraphs[0]
-                no_indent(p.paragraph_format)
-                for r in runs:
-                    add_run(p, r["v"] if r["v"] != "\n" else " ", bold=r["b"] or row["head"], italic=r["i"], code=r["code"])
+        column = self.width // columns
+        rows: list[list[tuple[int, int, dict | None]]] = [[] for _ in range(b["rows"])]
+        for c in b["cells"]:
+            rows[c["y"]].append((c["x"], c["colspan"], c))
+            for y in range(c["y"] + 1, c["y"] + c["rowspan"]):
+                rows[y].append((c["x"], c["colspan"], None))  # below a merged cell's first row
+        for row in rows:
+            tr = tbl.add_tr()
+            x = 0
+            for at, wide, c in sorted(row, key=lambda slot: slot[0]) + [(columns, 0, None)]:
+                if at > x:  # slots no cell takes
+                    _tc(tr, at - x, column)
+                if wide:
+                    merge = "continue" if c is None else "restart" if c["rowspan"] > 1 else None
+                    tc = _tc(tr, wide, column, merge)
+                    if c is not None:
+                        self.inside(tc, column * wide, c["head"]).blocks(c["blocks"])
+                        if len(tc.p_lst) > 1 and tc[-2].tag == qn("w:p"):  # the cell's own paragraph: not needed
+                            tc.remove(tc[-1])
+                x = at + wide
+        # Word joins two tables with nothing between them into one: a paragraph keeps them apart.
+        self.paragraph(indent=False).paragraph_format.space_after = Pt(0)
 
     def picture(self, src: str | None, alt: str) -> None:
         path = self.root / src if src else None
@@ -223,24 +267,23 @@ class Writer:
                 image = DocxImage.from_file(str(path))
             except UnrecognizedImageError:  # validate refuses it first (E421): one sentence, no traceback
                 raise BookError(f"{path.as_posix()} 不是 Word 能读的图片，没有生成 Word 版案例汇编；请运行 casebook validate（E421）") from None
-            width, height = picture_size(image.px_width, image.px_height, image.horz_dpi, image.vert_dpi)
+            width, height = picture_size(image.px_width, image.px_height, image.horz_dpi, image.vert_dpi, self.width)
             p.add_run().add_picture(str(path), width=width, height=height)
-            self.pictures += 1
             if alt:
                 add_run(self.paragraph("Caption", indent=False), alt)
         else:  # a format Word cannot embed (SVG, WebP): the caption keeps the place
             add_run(self.paragraph("Caption", indent=False), f"［图］{alt}" if alt else "［图］")
 
 
-def picture_size(px_width: int, px_height: int, horz_dpi: int, vert_dpi: int) -> tuple[int, int]:
+def picture_size(px_width: int, px_height: int, horz_dpi: int, vert_dpi: int, fit: int = TEXT_WIDTH) -> tuple[int, int]:
     """A picture's size in the document (EMU): its own, from its pixels and resolution, made to fit
-    the text width and PICTURE_MAX_HEIGHT. A resolution outside 24–2,400 dpi (a PNG saying one pixel
+    the width `fit` (the text's, or a table cell's) and PICTURE_MAX_HEIGHT. A resolution outside 24–2,400 dpi (a PNG saying one pixel
     per metre: 0 dpi, a division by zero) is read as Word reads a missing one, 72 dpi."""
     def inches(px: int, dpi: int) -> float:
         return max(px, 1) / (dpi if 24 <= dpi <= 2400 else 72)
 
     width, height = Inches(inches(px_width, horz_dpi)), Inches(inches(px_height, vert_dpi))
-    scale = min(1.0, TEXT_WIDTH / width, PICTURE_MAX_HEIGHT / height)
+    scale = min(1.0, fit / width, PICTURE_MAX_HEIGHT / height)
     return max(int(width * scale), 1), max(int(height * scale), 1)
 
 
