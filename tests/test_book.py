@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -1207,3 +1208,68 @@ def test_the_book_shows_each_picture_and_block_the_site_shows_in_order(site_mark
         assert all(len(re.findall(r"词\d+", t)) <= 1 for t in texts), (body, texts)
 
     check()
+
+
+# -- emoji: as the site shows them -------------------------------------------------------------------
+
+def test_emoji_shortcodes_print_as_the_site_shows_them(site_markdown):
+    """The book's emoji index is the one mkdocs.yml names, and each shortcode prints as the site's
+    page shows it: every emoji as its character (the book printed `:smile:`), an icon (an SVG
+    picture on the site, `:material-account:`) as its name, a shortcode in code as written."""
+    import html
+
+    import markdown
+
+    from casebook.book.compose import EMOJI_INDEX, markdown_blocks
+    from casebook.core.sanitize import clean
+
+    assert site_markdown.mdx_configs["pymdownx.emoji"]["emoji_index"] is EMOJI_INDEX
+    index = EMOJI_INDEX({}, markdown.Markdown())
+    emoji = sorted(name for name, e in index["emoji"].items() if "unicode" in e)
+    emoji += sorted(name for name in index["aliases"] if name.startswith(":"))  # (one alias has no colons)
+    icons = sorted(name for name, e in index["emoji"].items() if "unicode" not in e)[::97]
+    assert len(emoji) > 3000 and len(icons) > 50
+    names = emoji + icons
+    body = "\n\n".join(f"第{n}项 {name}" for n, name in enumerate(names)) + "\n\n`:smile:`"
+    site = markdown.Markdown(extensions=site_markdown.markdown_extensions, extension_configs=site_markdown.mdx_configs)
+    shown = re.findall(r"<p>(.*?)</p>", clean(site.convert(body)), re.S)
+    printed = ["".join(r["v"] for r in b["runs"]) for b in markdown_blocks(body)]
+    assert len(shown) == len(printed) == len(names) + 1
+    for name, page, book in zip(names, shown, printed):
+        if "<svg" in page:
+            assert name in icons and book == page.split("<")[0] + name, (name, book)
+        else:
+            assert name in emoji and book == html.unescape(re.sub(r"<[^>]*>", "", page)) and name not in book, (name, page, book)
+    assert printed[-1] == ":smile:"
+
+
+def _type3_characters(pdf: Path) -> set[str]:
+    """The characters the PDF draws from Type 3 fonts: Typst's colour emoji glyphs."""
+    found: set[str] = set()
+    for font in _fonts(PdfReader(pdf)):
+        if font.get("/Subtype") == "/Type3":
+            found |= {ch for text in _to_unicode(font).values() for ch in text}
+    return found
+
+
+def test_emoji_are_drawn_in_colour_or_the_book_says_which_cannot_be(run_cli, tmp_path):
+    """With a colour emoji face (make test installs fonts-noto-color-emoji on Debian) the PDF draws
+    👍 ✅ and the 😄 of `:smile:`; with the Chinese faces only (CASEBOOK_FONT_DIRS), `casebook book`
+    names each character it cannot draw and the case that prints it, and says what to install."""
+    from casebook.book.fonts import find_cjk_fonts
+
+    fonts = find_cjk_fonts()
+    assert fonts.emoji, "没有彩色表情字体：sudo apt-get install fonts-noto-color-emoji（make test 以 root 运行时会自动安装）"
+    body = "点赞👍，完成✅，表情 :smile:，电话☎。"
+    book_of_practice(run_cli, tmp_path, body)
+    [pdf] = (tmp_path / "out").glob("*.pdf")
+    assert {"👍", "✅", "😄"} <= _type3_characters(pdf)
+    cjk = sorted({d for d in fonts.dirs if any(Path(d).glob("*CJK*"))})
+    out = tmp_path / "cjk-only"
+    result = make_book(run_cli, tmp_path / "cases", out, "--format", "pdf", env={"CASEBOOK_FONT_DIRS": os.pathsep.join(cjk)})
+    assert result.returncode == 0, result.stderr
+    case = next(p for p in sorted((tmp_path / "cases").glob("*.md")))
+    assert f"没有 ✅（{case}）、👍（{case}）、😄（{case}），PDF 中可能显示为方框" in result.stderr, result.stderr
+    assert "fonts-noto-color-emoji" in result.stderr and "☎" not in result.stderr  # the Chinese faces have ☎
+    [pdf] = out.glob("*.pdf")
+    assert not _type3_characters(pdf)

@@ -473,6 +473,13 @@ def cmd_book(args: argparse.Namespace) -> int:
     for volume in plan.volumes:  # one volume in memory at a time
         stages.restart()  # the font search is not this volume's time
         book = make.volume_book(plan, volume)
+        if fonts is not None and "pdf" in formats and (boxes := make.unprintable(book, fonts)):
+            shown = "、".join(f"{c}（{args.cases / rel if rel else '封面'}）" for c, rel in boxes[:10])
+            more = f"等 {len(boxes)} 个字符" if len(boxes) > 10 else ""
+            print(f"casebook: 注意：找到的字体（{fonts.serif}、{fonts.sans}{'、' + fonts.emoji if fonts.emoji else ''}）"
+                  f"没有 {shown}{more}，PDF 中可能显示为方框（Word 版照常）。表情符号需要彩色表情字体"
+                  "（Debian/Ubuntu：sudo apt-get install fonts-noto-color-emoji）；其他字符请安装含有它们的字体，"
+                  "或用环境变量 CASEBOOK_FONT_DIRS 指向字体文件夹，然后重新生成。", file=sys.stderr)
         names = []
         for fmt in formats:
             try:

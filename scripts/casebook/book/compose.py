@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 
 import markdown
 import yaml
+from material.extensions.emoji import twemoji
+from pymdownx.emoji import to_alt
 
 from .errors import BookError
 from ..core.index import Index, case_values
@@ -429,10 +431,15 @@ def _preamble(body: str) -> str:
 # Runs: {"v": text, "b": bold, "i": italic, "code": bool, "url": str | None}; "\n" is a line break.
 
 # The site's Markdown (core/markup.py: the extensions MkDocs runs for mkdocs.yml but the web-only
-# emoji and snippets; an extension the site lacks, sane_lists say, would make the same text read
-# otherwise in print), and toc: `[TOC]` in a body is the list of its headings, on the site and here.
-# tests/test_book.py checks that lists parse as on the site.
-_MD = markdown.Markdown(extensions=[*STRUCTURE_EXTENSIONS, "toc"])
+# snippets; an extension the site lacks, sane_lists say, would make the same text read otherwise
+# in print); toc: `[TOC]` in a body is the list of its headings, on the site and here; emoji with
+# the site's index (mkdocs.yml names it; a test holds the two together): `:smile:` is 😄, as on the
+# page, where the sanitiser puts a Twemoji picture's character in its place. An icon
+# (`:material-account:`, an SVG on the site) stays its name. tests/test_book.py checks that lists
+# parse as on the site.
+EMOJI_INDEX = twemoji
+_MD = markdown.Markdown(extensions=[*STRUCTURE_EXTENSIONS, "toc", "pymdownx.emoji"],
+                        extension_configs={"pymdownx.emoji": {"emoji_index": EMOJI_INDEX, "emoji_generator": to_alt}})
 _SPACE = re.compile(r"[ \t\r\n]+")
 # A soft line break between two Chinese characters is no space in Chinese text.
 _CJK_BREAK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \t]*\n[ \t]*(?=[\u3000-\u9fff\uff00-\uffef])")
@@ -768,6 +775,23 @@ def _trim(runs: list[dict]) -> list[dict]:
     if merged and not merged[-1]["code"]:
         merged[-1]["v"] = merged[-1]["v"].rstrip()
     return merged
+
+
+def entry_text(entry: Entry) -> str:
+    """All the text the book prints of a case: title, organisation, fields, summary, sections."""
+    out = [entry.case.title, entry.case.organization, entry.case.summary, *(v for row in entry.meta for v in row)]
+
+    def walk(blocks: list[dict]) -> None:
+        for b in blocks:
+            out.extend(r["v"] for r in b.get("runs", ()))
+            out.extend((b.get("alt", ""), b.get("text", "")))
+            for inner in ([b["blocks"]] if b["t"] == "quote" else b.get("items", [])) + [c["blocks"] for c in b.get("cells", ())]:
+                walk(inner)
+
+    for section in entry.sections:
+        out.append(section["title"])
+        walk(section["blocks"])
+    return "".join(out)
 
 
 def plain_text(runs: list[dict]) -> str:

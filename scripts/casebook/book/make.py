@@ -12,8 +12,8 @@ from pathlib import Path
 from ..core.index import build_index
 from ..core.model import Library
 from ..core.volumes import BOOK_FORMATS, DEFAULT_VOLUME_PAGES
-from .compose import (CONFIG_FILE, Book, VolumePlan, book_entry, check_group_by, compose_book, estimate_pages,
-                      group_cases, parse_config, parse_where, scope_text, split_volumes)
+from .compose import (CONFIG_FILE, Book, VolumePlan, book_entry, check_group_by, compose_book, entry_text,
+                      estimate_pages, group_cases, parse_config, parse_where, scope_text, split_volumes)
 from .errors import BookError
 
 FORMATS = tuple(BOOK_FORMATS)
@@ -97,6 +97,20 @@ def render(book: Book, fmt: str, root: Path, fonts) -> bytes:
     from .docx import render_docx
 
     return render_docx(book, root)
+
+
+def unprintable(book: Book, fonts) -> list[tuple[str, str]]:
+    """(character, the first case printing it) for each character of the book no chosen face has."""
+    from .fonts import unprintable as missing
+
+    first: dict[str, str] = {}
+    for entry in book.entries:
+        text = entry_text(entry)
+        for c in missing(text, fonts):
+            first.setdefault(c, entry.case.rel)
+    for c in missing(book.title + book.compiler + book.scope + book.holds, fonts):
+        first.setdefault(c, "")
+    return sorted(first.items())
 
 
 def output_path(out: Path, config: dict[str, str], book: Book, fmt: str) -> Path:

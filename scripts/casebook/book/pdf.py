@@ -32,7 +32,7 @@ def book_data(book: Book, fonts: FontChoice) -> dict:
         "volume_text": volume_text(book),
         "holds": book.holds,
         "incomplete": [INCOMPLETE_MARK, INCOMPLETE_NOTE],
-        "fonts": {"serif": fonts.serif, "sans": fonts.sans, "mono": MONO},
+        "fonts": {"serif": fonts.serif, "sans": fonts.sans, "mono": MONO, "emoji": fonts.emoji},
         "parts": [
             {
                 "title": part.title,
