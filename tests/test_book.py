@@ -996,9 +996,9 @@ def test_a_table_too_wide_or_too_spanned_is_set_as_its_cells():
     read = Counter()
     original = compose._Blocks.blocks
 
-    def counting(self, nodes, depth=0):
+    def counting(self, nodes, depth=0, style=None):
         read[depth] += 1
-        return original(self, nodes, depth)
+        return original(self, nodes, depth, style)
 
     nested = "".join(f"<table><tr><td colspan=60>第{n}层</td><td colspan=9>" for n in range(1, 9)) + "底" + "</td></tr></table>" * 8
     compose._Blocks.blocks = counting
@@ -1007,6 +1007,64 @@ def test_a_table_too_wide_or_too_spanned_is_set_as_its_cells():
     finally:
         compose._Blocks.blocks = original
     assert _texts(blocks) == "".join(f"第{n}层" for n in range(1, 9)) + "底" and sum(read.values()) < 40, read
+
+
+def _short(blocks: list[dict]) -> list:
+    """Blocks in brief: kind and text; a run's flags as marks (*bold*, ^sup, _sub, ~struck~, +underlined+, =marked=)."""
+    marks = (("b", "*"), ("sup", "^"), ("sub", "_"), ("s", "~"), ("u", "+"), ("mark", "="))
+
+    def runs(rs) -> str:
+        out = ""
+        for r in rs:
+            around = "".join(m for flag, m in marks if r.get(flag))
+            out += around + r["v"] + around[::-1]
+        return out
+
+    out: list = []
+    for b in blocks:
+        if b["t"] in ("p", "h"):
+            out.append(f"{b['t']}:{runs(b['runs'])}")
+        elif b["t"] == "img":
+            out.append(f"img:{b['src']}")
+        elif b["t"] == "code":
+            out.append(f"code:{b['text']}")
+        elif b["t"] == "list":
+            out.append(("list", [_short(item) for item in b["items"]]))
+        elif b["t"] == "table":
+            out.append(("table", [(c["align"], _short(c["blocks"])) for c in b["cells"]]))
+        else:
+            out.append(b["t"])
+    return out
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # a block inside an inline element: set apart, as the page shows it, in the style around it
+    ("<div><b>甲<p>乙</p>丙</b></div>", ["p:*甲*", "p:*乙*", "p:*丙*"]),
+    ('<div><a href="https://example.org">甲<div>乙</div></a></div>', ["p:甲", "p:乙"]),
+    ("<div><span>甲<ul><li>乙</li><li>丙</li></ul></span></div>", ["p:甲", ("list", [["p:乙"], ["p:丙"]])]),
+    ("<div><strong>甲<table><tr><td>乙</td></tr></table>丁</strong></div>", ["p:*甲*", ("table", [(None, ["p:*乙*"])]), "p:*丁*"]),
+    ("<div><b>甲<hr>乙</b></div>", ["p:*甲*", "hr", "p:*乙*"]),
+    ("<h3>甲<p>乙</p></h3>", ["h:甲", "p:乙"]),
+    # a picture in a heading: where the page shows it, between the heading's words
+    ("### 标题 ![图](assets/a.png) 后文", ["h:标题", "img:assets/a.png", "h:后文"]),
+    # <pre>: its line breaks, a picture in it, the blocks in it on lines of their own
+    ("<pre>第一行<br>第二行</pre>", ["code:第一行\n第二行"]),
+    ('<pre>说明 <img src="assets/a.png" alt="图"> 后记</pre>', ["code:说明 ", "img:assets/a.png", "code: 后记"]),
+    ("<pre><p>甲</p><p>乙</p></pre>", ["code:甲\n乙"]),
+    # what the page sets apart by the browser's styles
+    ("面积 100 m<sup>2</sup>，H<sub>2</sub>O，<del>旧数</del><s>删</s>新数，<ins>增</ins><u>线</u>，<mark>重点</mark>",
+     ["p:面积 100 m^2^，H_2_O，~旧数删~新数，+增线+，=重点="]),
+    # a Markdown table's alignment (align="…" on the site: mkdocs.yml's tables setting)
+    ("| 左 | 中 | 右 | 无 |\n|:---|:---:|---:|---|\n| 甲 | 乙 | 丙 | 丁 |",
+     [("table", [("left", ["p:左"]), ("center", ["p:中"]), ("right", ["p:右"]), (None, ["p:无"]),
+                 ("left", ["p:甲"]), ("center", ["p:乙"]), ("right", ["p:丙"]), (None, ["p:丁"])])]),
+])
+def test_the_book_sets_apart_and_styles_what_the_page_does(body, expected):
+    """Bodies a generated audit found the book running together or dropping (words of a block
+    inside `<b>` or `<a>`, a list or table there, `<br>` and pictures in `<pre>`, the 2 of m²)."""
+    from casebook.book.compose import markdown_blocks
+
+    assert _short(markdown_blocks(body, "", {"assets/a.png"})) == expected
 
 
 def _random_tables(seed: int, count: int) -> list[str]:
@@ -1086,7 +1144,9 @@ def test_a_table_of_pictures_lists_and_spans_is_set_in_the_pdf_and_word(run_cli,
     body = ("| 项目 | 图 |\n| --- | --- |\n| 甲 | ![格中图](assets/cell.png) |\n\n"
             '<table><thead><tr><th colspan="2">合并表头</th></tr></thead><tbody>'
             '<tr><td rowspan="2">跨行格</td><td><ul><li>列表一</li><li>列表二</li></ul><p>段一</p><p>段二</p></td></tr>'
-            '<tr><td><table><tr><td>内层表</td></tr></table></td></tr></tbody></table>')
+            '<tr><td><table><tr><td>内层表</td></tr></table></td></tr></tbody></table>\n\n'
+            "| 左 | 中 | 右 |\n|:---|:---:|---:|\n| 甲 | 乙 | 丙 |\n\n"
+            "面积 100 m<sup>2</sup>，H<sub>2</sub>O，<del>旧数</del>新数，<mark>重点</mark>，<u>下划线</u>。")
     book_of_practice(run_cli, tmp_path, body, {"cell.png": png})
     [pdf] = (tmp_path / "out").glob("*.pdf")
     reader = PdfReader(pdf)
@@ -1116,6 +1176,14 @@ def test_a_table_of_pictures_lists_and_spans_is_set_in_the_pdf_and_word(run_cli,
     assert [child.tag for child in inner if child.tag != qn("w:tcPr")] == [qn("w:tbl"), qn("w:p")]  # Word: a cell ends with a paragraph
     children = list(body_xml)
     assert all(b.tag != qn("w:tbl") for a, b in zip(children, children[1:]) if a.tag == qn("w:tbl"))  # Word would join two
+    aligned = next(t for t in tables if "左" in t.xml)
+    assert [[p.find(qn("w:pPr")).find(qn("w:jc")).get(qn("w:val")) for p in tc.iter(qn("w:p"))][0]
+            for tc in aligned.iter(qn("w:tc"))] == ["left", "center", "right"] * 2
+    styled = next(p for p in body_xml.iter(qn("w:p")) if "面积" in p.xml)
+    marks = {("".join(t.text for t in r.iter(qn("w:t"))), child.tag.split("}")[1], child.get(qn("w:val")))
+             for r in styled.iter(qn("w:r")) for child in r.find(qn("w:rPr"))}
+    assert {("2", "vertAlign", "superscript"), ("2", "vertAlign", "subscript"), ("旧数", "strike", None),
+            ("重点", "highlight", "yellow"), ("下划线", "u", "single")} <= marks
 
 
 def _pieces(draw_word, draw) -> str:
@@ -1137,11 +1205,20 @@ def _pieces(draw_word, draw) -> str:
         tag = draw(st.sampled_from(["td", "th"]))
         return f"<{tag}{span}>{inner}</{tag}>"
 
-    kind = draw(st.sampled_from(["paragraph", "heading", "list", "quote", "note", "picture", "table", "html"]))
+    kind = draw(st.sampled_from(["paragraph", "heading", "list", "quote", "note", "picture", "table", "html", "wrapped", "pre"]))
     if kind == "paragraph":
         return draw_word()
     if kind == "heading":
-        return f"### {draw_word()}" + (f" {picture()}" if draw(st.booleans()) else "")
+        return f"### {draw_word()}" + (f" {picture()} {draw_word()}" if draw(st.booleans()) else "")
+    if kind == "wrapped":  # a block inside an inline element (a card link, a Word paste's <strong><p>)
+        inline = draw(st.sampled_from(["b", "span", 'a href="https://example.org"', "em"]))
+        block = draw(st.sampled_from([f"<p>{draw_word()}</p>", f"<div>{draw_word()}</div>", f"<ul><li>{draw_word()}</li></ul>",
+                                      f"<table><tr><td>{draw_word()}</td></tr></table>", '<img src="assets/b.png" alt="图">']))
+        return f"<div><{inline}>{draw_word()}{block}{draw_word()}</{inline.split()[0]}></div>"
+    if kind == "pre":
+        inner = draw(st.sampled_from([f"{draw_word()}<br>{draw_word()}", f'{draw_word()}<img src="assets/a.png" alt="图">{draw_word()}',
+                                      f"<p>{draw_word()}</p><p>{draw_word()}</p>"]))
+        return f"<pre>{inner}</pre>"
     if kind == "list":
         return "\n".join(f"- {draw_word() if draw(st.booleans()) else picture()}" for _ in range(draw(st.integers(1, 3))))
     if kind == "quote":
@@ -1161,11 +1238,13 @@ def _pieces(draw_word, draw) -> str:
 
 
 def _book_leaves(blocks: list[dict]) -> tuple[list[str], list[tuple[str, str]]]:
-    """The book's text blocks (paragraphs, headings) and its pictures (src, alt), in order."""
+    """The book's text blocks (paragraphs, headings, code lines) and its pictures (src, alt), in order."""
     texts, pictures = [], []
     for b in blocks:
         if b["t"] in ("p", "h"):
             texts.append("".join(r["v"] for r in b["runs"]))
+        elif b["t"] == "code":
+            texts += b["text"].split("\n")
         elif b["t"] == "img":
             pictures.append((b["src"], b["alt"]))
         for inner in ([b["blocks"]] if b["t"] == "quote" else b.get("items", [])) + [c["blocks"] for c in b.get("cells", [])]:
@@ -1178,10 +1257,12 @@ def _book_leaves(blocks: list[dict]) -> tuple[list[str], list[tuple[str, str]]]:
 def test_the_book_shows_each_picture_and_block_the_site_shows_in_order(site_markdown):
     """The oracle is the site's page (its Markdown, configured from mkdocs.yml, and the sanitiser):
     for generated bodies of words and library pictures in paragraphs, headings, lists, quotes,
-    admonitions and tables (Markdown and raw HTML, with spans, lists, paragraphs, pictures and
-    tables in cells), the book has every picture the page shows, in order, and every word in
-    order, each in a block of its own (words in a cell's paragraphs or list once ran together,
-    and a picture in a cell was its caption only)."""
+    admonitions, tables (Markdown and raw HTML, with spans, lists, paragraphs, pictures and
+    tables in cells), blocks inside inline elements (`<a><div>`, `<b><p>`) and `<pre>` with line
+    breaks and pictures, the book has every picture the page shows, in order, and every word in
+    order, each in a block (or code line) of its own: words in a cell's paragraphs or list, in a
+    block inside `<b>` or in a `<pre>` with `<br>` once ran together, and a picture in a cell or
+    a `<pre>` was its caption only or nothing."""
     import itertools
 
     import markdown

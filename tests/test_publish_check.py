@@ -507,10 +507,13 @@ def test_rewriting_addresses_changes_every_address_and_no_text(body) -> None:
 
 
 def test_markdown_reads_bodies_as_the_site_does() -> None:
-    from casebook.core.markup import NOT_STRUCTURE, STRUCTURE_EXTENSIONS
+    """The extensions that give a body its structure, and their settings, are mkdocs.yml's."""
+    from casebook.core.markup import NOT_STRUCTURE, STRUCTURE_CONFIGS, STRUCTURE_EXTENSIONS
 
-    site = engine.load(REPO / "mkdocs.yml").markdown_extensions
+    config = engine.load(REPO / "mkdocs.yml")
+    site = config.markdown_extensions
     assert [e for e in site if e not in NOT_STRUCTURE] == list(STRUCTURE_EXTENSIONS)
+    assert {e: config.mdx_configs[e] for e in STRUCTURE_EXTENSIONS if config.mdx_configs.get(e)} == STRUCTURE_CONFIGS
 
 
 def test_an_address_in_code_or_text_is_no_finding(tmp_path) -> None:

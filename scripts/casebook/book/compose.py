@@ -24,7 +24,7 @@ from ..core.index import Index, case_values
 from ..core.model import Case
 from ..core.rules import honors_text, kept_link, library_image, library_url
 from ..core.sanitize import DROP_WITH_CONTENT, VOID_ELEMENTS, clean
-from ..core.markup import STRUCTURE_EXTENSIONS, live_addresses
+from ..core.markup import STRUCTURE_CONFIGS, STRUCTURE_EXTENSIONS, live_addresses
 from ..core.scan import BrowserHTMLParser, rewrite_addresses
 from ..core.scan import sections as scan_sections
 from ..core.volumes import DEFAULT_VOLUME_PAGES  # noqa: F401  (the budget's one home)
@@ -425,7 +425,7 @@ def _preamble(body: str) -> str:
 # -- Markdown -> blocks ----------------------------------------------------------------------
 #
 # Blocks: {"t": "p"|"h", "runs"} (h has "level"), {"t": "list", "ordered", "start", "items": [[block]]},
-# {"t": "table", "columns", "rows": counts, "cells": [{"x", "y", "colspan", "rowspan", "head": th, "blocks"}]},
+# {"t": "table", "columns", "rows": counts, "cells": [{"x", "y", "colspan", "rowspan", "head": th, "align", "blocks"}]},
 # {"t": "code", "text"},
 # {"t": "quote", "blocks"}, {"t": "img", "src": library path or None, "alt"}, {"t": "hr"}.
 # Runs: {"v": text, "b": bold, "i": italic, "code": bool, "url": str | None}; "\n" is a line break.
@@ -439,7 +439,7 @@ def _preamble(body: str) -> str:
 # parse as on the site.
 EMOJI_INDEX = twemoji
 _MD = markdown.Markdown(extensions=[*STRUCTURE_EXTENSIONS, "toc", "pymdownx.emoji"],
-                        extension_configs={"pymdownx.emoji": {"emoji_index": EMOJI_INDEX, "emoji_generator": to_alt}})
+                        extension_configs={**STRUCTURE_CONFIGS, "pymdownx.emoji": {"emoji_index": EMOJI_INDEX, "emoji_generator": to_alt}})
 _SPACE = re.compile(r"[ \t\r\n]+")
 # A soft line break between two Chinese characters is no space in Chinese text.
 _CJK_BREAK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \t]*\n[ \t]*(?=[\u3000-\u9fff\uff00-\uffef])")
@@ -531,8 +531,10 @@ class _Blocks:
     def __init__(self, base: str, assets) -> None:
         self.base, self.assets = base, assets
 
-    def blocks(self, nodes, depth: int = 0) -> list[dict]:
-        """Blocks of `nodes`, inside `depth` lists and quotes."""
+    def blocks(self, nodes, depth: int = 0, style: dict | None = None) -> list[dict]:
+        """Blocks of `nodes`, inside `depth` lists and quotes, their text in `style` (a block
+        inside `<strong>` is bold)."""
+        base = style or {}
         out: list[dict] = []
         runs: list[dict] = []  # loose inline content between blocks
 
@@ -543,44 +545,50 @@ class _Blocks:
 
         for node in nodes:
             if isinstance(node, str) or node.tag not in _BLOCK_TAGS:
-                self.inline(node, runs, {}, out, flush)
+                self.inline(node, runs, base, out, flush, depth)
                 continue
             flush()
             tag = node.tag
             if tag == "p":  # an admonition's title (提示, 注意 …) in bold, as the site sets it apart
-                self.inline_children(node, runs, {"b": "admonition-title" in node.attrs.get("class", "").split()}, out, flush)
+                title = "admonition-title" in node.attrs.get("class", "").split()
+                self.inline_children(node, runs, {**base, "b": True} if title else base, out, flush, depth)
                 flush()
             elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 r: list[dict] = []
-                self.inline_children(node, r, {}, out, lambda: None)
-                if _text_of(r).strip():
-                    out.append({"t": "h", "level": int(tag[1]), "runs": _trim(r)})
+
+                def heading(level: int = int(tag[1])) -> None:  # before a picture or block inside it
+                    if _text_of(r).strip():
+                        out.append({"t": "h", "level": level, "runs": _trim(r)})
+                    r.clear()
+
+                self.inline_children(node, r, base, out, heading, depth)
+                heading()
             elif tag in ("ul", "ol"):
-                out.extend(self.list_blocks(node, depth))
+                out.extend(self.list_blocks(node, depth, base))
             elif tag == "pre":
-                out.append({"t": "code", "text": _plain(node).rstrip("\n")})
+                out.extend(self.preformatted(node))
             elif tag == "blockquote":
-                inner = self.blocks(node.children, depth + 1)
+                inner = self.blocks(node.children, depth + 1, base)
                 out.extend([{"t": "quote", "blocks": inner}] if depth < MAX_NESTING else inner)
             elif tag == "table":
                 for caption in (c for c in node.children if isinstance(c, _Node) and c.tag == "caption"):
-                    out.extend(self.blocks(caption.children, depth))  # the site shows it over the table
-                table = self.table(node, depth) if depth < MAX_NESTING else None
+                    out.extend(self.blocks(caption.children, depth, base))  # the site shows it over the table
+                table = self.table(node, depth, base) if depth < MAX_NESTING else None
                 if table is not None:
                     out.append(table)
                 else:  # too deep, wide or spanned to set as a table: its cells' content, in order
                     for row in (r for group in _row_groups(node) for r in group):
-                        out.extend(self.blocks([c for c in row.children if isinstance(c, _Node) and c.tag in ("td", "th")], depth))
+                        out.extend(self.blocks([c for c in row.children if isinstance(c, _Node) and c.tag in ("td", "th")], depth, base))
             elif tag == "hr":
                 out.append({"t": "hr"})
             elif tag in _SKIP:
                 continue
             else:  # div, section, li-like containers: their content
-                out.extend(self.blocks(node.children, depth))
+                out.extend(self.blocks(node.children, depth, base))
         flush()
         return out
 
-    def list_blocks(self, node: _Node, depth: int) -> list[dict]:
+    def list_blocks(self, node: _Node, depth: int, style: dict) -> list[dict]:
         """A list's items, and what it holds between them that is no item (text, a list written
         straight inside it: the site shows it in its place), in order; an ordered list counts on
         across them."""
@@ -604,18 +612,18 @@ class _Blocks:
 
         for child in node.children + [None]:
             if child is None or isinstance(child, _Node) and child.tag == "li":
-                if (stray := self.blocks(between, depth + 1)):
+                if (stray := self.blocks(between, depth + 1, style)):
                     flush_items()
                     out.extend(stray)
                 between.clear()
                 if child is not None:
-                    items.append(self.blocks(child.children, depth + 1))
+                    items.append(self.blocks(child.children, depth + 1, style))
             else:
                 between.append(child)
         flush_items()
         return out
 
-    def table(self, node: _Node, depth: int) -> dict | None:
+    def table(self, node: _Node, depth: int, style: dict) -> dict | None:
         """A table as the browser lays it out: each cell at its column and row, spanning what its
         `colspan` and `rowspan` say (a row span ends with its row group; a cell never covers
         another), holding blocks: a picture, a list, paragraphs, as the site shows them in it.
@@ -648,46 +656,91 @@ class _Blocks:
                 y += 1
         # The cells' content only now: a table set as its cells after all would read it again.
         cells = [{"x": at, "y": row, "colspan": wide, "rowspan": tall, "head": cell.tag == "th",
-                  "blocks": self.blocks(cell.children, depth + 1)} for cell, at, row, wide, tall in placed]
+                  "align": _ALIGN.get(cell.attrs.get("align", "").strip().lower()),
+                  "blocks": self.blocks(cell.children, depth + 1, style)} for cell, at, row, wide, tall in placed]
         return {"t": "table", "columns": columns, "rows": y, "cells": cells}
 
-    def inline_children(self, node, runs, style, out, flush) -> None:
-        for child in node.children:
-            self.inline(child, runs, style, out, flush)
+    def preformatted(self, node: _Node) -> list[dict]:
+        """A `<pre>` as the page shows it: its text with its line breaks (`<br>`, the end of a
+        block inside it), a picture in it set between the code before and after it."""
+        out: list[dict] = []
+        text: list[str] = []
 
-    def inline(self, node, runs, style, out, flush) -> None:
+        def code() -> None:
+            if "".join(text).strip("\n"):
+                out.append({"t": "code", "text": "".join(text).strip("\n")})
+            text.clear()
+
+        def walk(n) -> None:
+            if isinstance(n, str):
+                text.append(n)
+            elif n.tag == "br":
+                text.append("\n")
+            elif n.tag == "img":
+                code()
+                out.append(self.picture(n))
+            elif n.tag not in _SKIP:
+                block = n.tag in _BLOCK_TAGS
+                if block and text and not text[-1].endswith("\n"):
+                    text.append("\n")
+                for child in n.children:
+                    walk(child)
+                if block and text and not text[-1].endswith("\n"):
+                    text.append("\n")
+
+        for child in node.children:
+            walk(child)
+        code()
+        return out
+
+    def picture(self, node: _Node) -> dict:
+        return {"t": "img", "src": self.image(node.attrs.get("src", "")), "alt": _SPACE.sub(" ", node.attrs.get("alt", "")).strip()}
+
+    def inline_children(self, node, runs, style, out, flush, depth) -> None:
+        for child in node.children:
+            self.inline(child, runs, style, out, flush, depth)
+
+    def inline(self, node, runs, style, out, flush, depth) -> None:
         if isinstance(node, str):
             text = node if style.get("code") else _SPACE.sub(" ", _CJK_BREAK.sub("", node))
             if text:
-                runs.append({"v": text, "b": bool(style.get("b")), "i": bool(style.get("i")),
-                             "code": bool(style.get("code")), "url": style.get("url")})
+                runs.append(_run(text, style))
             return
         tag = node.tag
         if tag in _SKIP:
             return
         if tag == "br":
-            runs.append({"v": "\n", "b": False, "i": False, "code": False, "url": None})
+            runs.append(_run("\n", {}))
         elif tag == "img":
             flush()
-            out.append({"t": "img", "src": self.image(node.attrs.get("src", "")),
-                        "alt": _SPACE.sub(" ", node.attrs.get("alt", "")).strip()})
-        elif tag in _BLOCK_TAGS:  # a block inside inline content (raw HTML): its text
-            self.inline_children(node, runs, style, out, flush)
+            out.append(self.picture(node))
+        elif tag in _BLOCK_TAGS:  # a block inside inline content (raw HTML: `<a><div>`, `<b><p>`):
+            flush()  # set apart, as the page shows it, in the style around it
+            out.extend(self.blocks([node], depth, style))
         else:
             new = dict(style)
-            if tag in ("strong", "b"):
-                new["b"] = True
-            elif tag in ("em", "i"):
-                new["i"] = True
-            elif tag == "code":
-                new["code"] = True
-            elif tag == "a":
+            if tag == "a":
                 href = node.attrs.get("href", "").strip()
                 new["url"] = href if kept_link(href) else None  # the links the site keeps
-            self.inline_children(node, runs, new, out, flush)
+            elif tag in _INLINE_STYLE:
+                new[_INLINE_STYLE[tag]] = True
+            self.inline_children(node, runs, new, out, flush, depth)
 
     def image(self, src: str) -> str | None:
         return library_image(self.base, src, self.assets)
+
+
+# How the page sets text in these (the browser's own styles): a run of the book says it with a flag.
+_INLINE_STYLE = {"strong": "b", "b": "b", "em": "i", "i": "i", "code": "code", "kbd": "code", "sup": "sup", "sub": "sub",
+                 "del": "s", "s": "s", "ins": "u", "u": "u", "mark": "mark"}
+# Flags a run may carry beside its text and link: b, i and code always, the others when set.
+RUN_FLAGS = ("b", "i", "code", "sup", "sub", "s", "u", "mark")
+
+
+def _run(text: str, style: dict) -> dict:
+    run = {"v": text, "b": bool(style.get("b")), "i": bool(style.get("i")), "code": bool(style.get("code")), "url": style.get("url")}
+    run.update((flag, True) for flag in RUN_FLAGS[3:] if style.get(flag))
+    return run
 
 
 _BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "pre", "blockquote", "table", "hr", "div",
@@ -734,6 +787,9 @@ def _row_groups(table: _Node) -> list[list[_Node]]:
     return [groups[i][1] for i in order + [i for i in (foot,) if i is not None]]
 
 
+# A cell's `align` as the page sets it (None: the browser's own, start for td, centre for th).
+_ALIGN = {"left": "left", "center": "center", "right": "right", "justify": "justify"}
+
 # HTML's rules for a non-negative integer (`colspan`, `rowspan`): the digits after any ASCII space.
 _HTML_DIGITS = re.compile(r"[\t\n\f\r ]*\+?([0-9]+)")
 
@@ -748,12 +804,6 @@ def _span(value: str | None, most: int, zero: int) -> int:
     return min(n, most) if n else zero
 
 
-def _plain(node) -> str:
-    if isinstance(node, str):
-        return node
-    return "".join(_plain(c) for c in node.children)
-
-
 def _text_of(runs: list[dict]) -> str:
     return "".join(r["v"] for r in runs)
 
@@ -762,7 +812,7 @@ def _trim(runs: list[dict]) -> list[dict]:
     """Without leading/trailing spaces and line breaks; adjacent runs of one style merged."""
     merged: list[dict] = []
     for r in runs:
-        if merged and all(merged[-1][k] == r[k] for k in ("b", "i", "code", "url")) and "\n" not in (r["v"], merged[-1]["v"]):
+        if merged and all(merged[-1].get(k) == r.get(k) for k in (*RUN_FLAGS, "url")) and "\n" not in (r["v"], merged[-1]["v"]):
             merged[-1] = {**merged[-1], "v": merged[-1]["v"] + r["v"]}
         else:
             merged.append(dict(r))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import docx
 from docx.enum.section import WD_ORIENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_COLOR_INDEX
 from docx.image.exceptions import UnrecognizedImageError
 from docx.image.image import Image as DocxImage
 from docx.oxml import OxmlElement
@@ -126,7 +126,18 @@ def add_runs(p: Paragraph, runs: list[dict], bold: bool = False) -> None:
         if r["v"] == "\n":
             p.add_run().add_break(WD_BREAK.LINE)
         else:
-            add_run(p, r["v"], bold=r["b"] or bold, italic=r["i"], code=r["code"])
+            run = add_run(p, r["v"], bold=r["b"] or bold, italic=r["i"], code=r["code"])
+            font = run.font  # (superscript and subscript are one setting, w:vertAlign: set only what is)
+            if r.get("sup"):
+                font.superscript = True
+            elif r.get("sub"):
+                font.subscript = True
+            if r.get("s"):
+                font.strike = True
+            if r.get("u"):
+                font.underline = True
+            if r.get("mark"):
+                font.highlight_color = WD_COLOR_INDEX.YELLOW
 
 
 def _tc(tr, span: int, column: int, merge: str | None = None):
@@ -141,6 +152,10 @@ def _tc(tr, span: int, column: int, merge: str | None = None):
     return tc
 
 
+_ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT,
+          "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
+
+
 class Writer:
     def __init__(self, doc, root: Path) -> None:
         self.doc, self.root = doc, root
@@ -149,13 +164,15 @@ class Writer:
         self.width = TEXT_WIDTH  # what a picture may fill
         self.bold = False  # a table's header cell
         self.in_cell = False  # a table cell's paragraphs are set flush
+        self.align = None  # and aligned as the cell says (`align`)
         self.written: list[Paragraph] = []
         self.styles: dict = {}
 
-    def inside(self, tc, width: int, bold: bool) -> Writer:
+    def inside(self, tc, width: int, cell: dict) -> Writer:
         """A writer into the table cell `tc`, before the paragraph it holds (a cell holds one)."""
         w = copy.copy(self)
-        w.parent, w.end, w.width, w.bold, w.in_cell, w.written = _Cell(tc, self.parent), tc.p_lst[-1], width, bold, True, []
+        w.parent, w.end, w.width, w.written = _Cell(tc, self.parent), tc.p_lst[-1], width, []
+        w.bold, w.in_cell, w.align = cell["head"], True, _ALIGN.get(cell["align"])
         return w
 
     def paragraph(self, style: str | None = None, indent: bool = True) -> Paragraph:
@@ -170,6 +187,8 @@ class Writer:
             element.get_or_add_pPr().style = self.styles[style]
         if not indent or self.in_cell:
             no_indent(p.paragraph_format)
+        if self.align is not None:
+            p.alignment = self.align
         self.written.append(p)
         return p
 
@@ -251,7 +270,7 @@ class Writer:
                     merge = "continue" if c is None else "restart" if c["rowspan"] > 1 else None
                     tc = _tc(tr, wide, column, merge)
                     if c is not None:
-                        self.inside(tc, column * wide, c["head"]).blocks(c["blocks"])
+                        self.inside(tc, column * wide, c).blocks(c["blocks"])
                         if len(tc.p_lst) > 1 and tc[-2].tag == qn("w:p"):  # the cell's own paragraph: not needed
                             tc.remove(tc[-1])
                 x = at + wide

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 # no code block and no raw HTML of a body's text (tests/test_publish_check.py holds this list to
 # the configuration).
 STRUCTURE_EXTENSIONS = ("tables", "fenced_code", "admonition", "attr_list", "def_list", "md_in_html", "pymdownx.superfences")
+# Their settings in mkdocs.yml (the others keep their defaults): a table cell's alignment as
+# `align="center"`, which the sanitiser keeps (it drops a style attribute).
+STRUCTURE_CONFIGS = {"tables": {"use_align_attribute": True}}
 NOT_STRUCTURE = ("toc", "pymdownx.emoji", "pymdownx.snippets")
 
 # What makes a Markdown block of a line's start: heading, quote, list, rule, admonition, fence,
@@ -58,7 +61,7 @@ def _markdown() -> markdown.Markdown:
     if md is None:
         import markdown  # here: `casebook validate` on a library without links never needs it
 
-        md = _local.md = markdown.Markdown(extensions=list(STRUCTURE_EXTENSIONS))
+        md = _local.md = markdown.Markdown(extensions=list(STRUCTURE_EXTENSIONS), extension_configs=STRUCTURE_CONFIGS)
     return md
 
 
