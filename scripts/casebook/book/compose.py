@@ -667,8 +667,11 @@ class _Blocks:
         text: list[str] = []
 
         def code() -> None:
-            if "".join(text).strip("\n"):
-                out.append({"t": "code", "text": "".join(text).strip("\n")})
+            whole = "".join(text).rstrip("\n")
+            if out:  # after a picture: from the next line
+                whole = whole.lstrip("\n")
+            if whole.strip("\n"):
+                out.append({"t": "code", "text": whole})
             text.clear()
 
         def walk(n) -> None:
