@@ -727,6 +727,13 @@ class _Blocks:
                 new["url"] = href if kept_link(href) else None  # the links the site keeps
             elif tag in _INLINE_STYLE:
                 new[_INLINE_STYLE[tag]] = True
+            elif tag == "q":  # the browser's quotation marks (Chinese: “ ”, ‘ ’ within)
+                level = style.get("q", 0)
+                new["q"] = level + 1
+                runs.append(_run(_QUOTES[level % 2][0], style))
+                self.inline_children(node, runs, new, out, flush, depth)
+                runs.append(_run(_QUOTES[level % 2][1], style))
+                return
             self.inline_children(node, runs, new, out, flush, depth)
 
     def image(self, src: str) -> str | None:
@@ -734,8 +741,9 @@ class _Blocks:
 
 
 # How the page sets text in these (the browser's own styles): a run of the book says it with a flag.
-_INLINE_STYLE = {"strong": "b", "b": "b", "em": "i", "i": "i", "code": "code", "kbd": "code", "sup": "sup", "sub": "sub",
-                 "del": "s", "s": "s", "ins": "u", "u": "u", "mark": "mark"}
+_INLINE_STYLE = {"strong": "b", "b": "b", "em": "i", "i": "i", "cite": "i", "code": "code", "kbd": "code", "sup": "sup",
+                 "sub": "sub", "del": "s", "s": "s", "ins": "u", "u": "u", "mark": "mark"}
+_QUOTES = (("“", "”"), ("‘", "’"))
 # Flags a run may carry beside its text and link: b, i and code always, the others when set.
 RUN_FLAGS = ("b", "i", "code", "sup", "sub", "s", "u", "mark")
 
