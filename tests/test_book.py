@@ -1051,6 +1051,7 @@ def _short(blocks: list[dict]) -> list:
     ("<pre>第一行<br>第二行</pre>", ["code:第一行\n第二行"]),
     ('<pre>说明 <img src="assets/a.png" alt="图"> 后记</pre>', ["code:说明 ", "img:assets/a.png", "code: 后记"]),
     ("<pre><p>甲</p><p>乙</p></pre>", ["code:甲\n乙"]),
+    ('<pre>清单<ul><li>甲</li><li>乙</li></ul><ol start="3"><li>丙</li></ol></pre>', ["code:清单\n• 甲\n• 乙\n3. 丙"]),
     # what the page sets apart by the browser's styles
     ("面积 100 m<sup>2</sup>，H<sub>2</sub>O，<del>旧数</del><s>删</s>新数，<ins>增</ins><u>线</u>，<mark>重点</mark>",
      ["p:面积 100 m^2^，H_2_O，~旧数删~新数，+增线+，=重点="]),

@@ -674,7 +674,7 @@ class _Blocks:
                 out.append({"t": "code", "text": whole})
             text.clear()
 
-        def walk(n) -> None:
+        def walk(n, marker: str = "") -> None:
             if isinstance(n, str):
                 text.append(n)
             elif n.tag == "br":
@@ -686,8 +686,15 @@ class _Blocks:
                 block = n.tag in _BLOCK_TAGS
                 if block and text and not text[-1].endswith("\n"):
                     text.append("\n")
-                for child in n.children:
-                    walk(child)
+                if marker:
+                    text.append(marker)
+                number = _list_start(n.attrs.get("start", "1"))
+                for child in n.children:  # a list's items keep their markers, as the page shows them
+                    if n.tag in ("ul", "ol") and isinstance(child, _Node) and child.tag == "li":
+                        walk(child, f"{number}. " if n.tag == "ol" else "• ")
+                        number += 1
+                    else:
+                        walk(child)
                 if block and text and not text[-1].endswith("\n"):
                     text.append("\n")
 
