@@ -766,7 +766,7 @@ _BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "pre", "bloc
                "thead", "tbody", "tr", "td", "th"} | _SKIP
 
 
-# HTML's rules for parsing integers, as the browser reads `<ol start>`: ASCII whitespace, a sign,
+# HTML's rules for parsing integers, as the browser reads `<ol start>` and (no sign) `colspan`/`rowspan`: ASCII
 # ASCII digits (`²` is a digit to Python, not to HTML); anything after the digits is ignored.
 _HTML_INTEGER = re.compile(r"[\t\n\f\r ]*([-+]?)0*([0-9]+)")
 
@@ -808,17 +808,14 @@ def _row_groups(table: _Node) -> list[list[_Node]]:
 # A cell's `align` as the page sets it (None: the browser's own, start for td, centre for th).
 _ALIGN = {"left": "left", "center": "center", "right": "right", "justify": "justify"}
 
-# HTML's rules for a non-negative integer (`colspan`, `rowspan`): the digits after any ASCII space.
-_HTML_DIGITS = re.compile(r"[\t\n\f\r ]*\+?([0-9]+)")
-
-
 def _span(value: str | None, most: int, zero: int) -> int:
-    """A cell's `colspan` or `rowspan` as the browser reads it: missing or unreadable is 1, 0 is
-    `zero` (1 for a colspan, the rest of the row group for a rowspan), at most `most`."""
-    m = _HTML_DIGITS.match(value or "")
-    if not m:
+    """A cell's `colspan` or `rowspan` as the browser reads it (HTML's integer rules, a sign not
+    allowed): missing or unreadable is 1, 0 is `zero` (1 for a colspan, the rest of the row group
+    for a rowspan), at most `most`."""
+    m = _HTML_INTEGER.match(value or "")
+    if not m or m[1] == "-":
         return 1
-    n = int(m[1][:8])
+    n = int(m[2][:8])
     return min(n, most) if n else zero
 
 
