@@ -766,8 +766,8 @@ _BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "pre", "bloc
                "thead", "tbody", "tr", "td", "th"} | _SKIP
 
 
-# HTML's rules for parsing integers, as the browser reads `<ol start>` and (no sign) `colspan`/`rowspan`: ASCII
-# ASCII digits (`²` is a digit to Python, not to HTML); anything after the digits is ignored.
+# HTML's rules for parsing integers, as the browser reads `<ol start>` and a cell's `colspan`/`rowspan`
+# (no sign there): ASCII whitespace, a sign, ASCII digits (`²` is a digit to Python, not to HTML); the rest ignored.
 _HTML_INTEGER = re.compile(r"[\t\n\f\r ]*([-+]?)0*([0-9]+)")
 
 
