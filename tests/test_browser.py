@@ -209,6 +209,25 @@ def test_search_uses_every_word_of_a_long_query(search_session, site, phrase):
     log.assert_clean()
 
 
+def test_text_that_arrives_without_a_key_is_searched(search_session, site):
+    """Pasted from the context menu, dictated or picked from a phone's input method, text reaches
+    the box with an `input` event and no key. (Material searches on `keyup` only: the box stayed
+    at 键入以开始搜索 until a key was pressed.) While an input method composes, nothing is searched."""
+    page, log = search_session
+    box = open_empty_search(page)
+    box.dispatch_event("compositionstart")
+    box.evaluate("b => { b.value = 'yang'; b.dispatchEvent(new InputEvent('input', {bubbles: true, isComposing: true})); }")
+    page.wait_for_timeout(300)  # a search would have started: the worker answers in a few ms here
+    assert page.locator(".md-search-result__item").count() == 0
+    assert not re.search(r"没有|个", page.locator(".md-search-result__meta").text_content())
+    box.evaluate("b => { b.value = ''; }")
+    page.keyboard.insert_text("阳光车队")  # an `input` event and no key events, as a paste
+    page.wait_for_function(RENDERED_JS, timeout=SEARCH_TIMEOUT_MS)
+    first = page.locator(".md-search-result__list > li.md-search-result__item > a").first.get_attribute("href")
+    assert without_query(page.evaluate("h => new URL(h, location.href).href", first)) == site.url(f"cases/{YANGGUANG}")
+    log.assert_clean()
+
+
 # -- overview: filters and sorting ---------------------------------------------------------------
 
 TABLE = "article table:has(th.cb-sortable)"

@@ -13,11 +13,23 @@
  *   and fills them in (link, title, teaser, tags: the worker's escaped text with <mark>s);
  * - when the worker says no page contains the query as typed and these are the pages that
  *   contain all its words, shows that line above the results.
+ *
+ * It also makes text that arrives without a key (pasted from the context menu, dictated, picked
+ * from an input method's list on a phone) search at once: Material searches on `keyup` only, so
+ * each `input` outside an input method's composition is passed on as a `keyup`. Typed keys then
+ * ask twice with the same text, which Material drops (it searches only a changed query).
  */
 (function () {
   "use strict";
   var RESULT = 3, PREVIEWS = 4;
   var NOTE = "没有完全一致的结果，以下案例包含全部词语";
+
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (event.isComposing || !box.matches || !box.matches("[data-md-component=search-query]")) return;
+    box.dispatchEvent(new KeyboardEvent("keyup", { bubbles: true }));
+  }, true);
+
   var Native = window.Worker;
   if (typeof Native !== "function") return;
 
