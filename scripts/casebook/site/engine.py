@@ -181,6 +181,11 @@ def _read(file: File) -> str:
 OFFLINE_PLUGINS = ("offline", "material/offline")
 
 
+def offline_enabled(config: MkDocsConfig) -> bool:
+    """Whether this build is the offline flavour (its offline plugin on)."""
+    return any(name in config.plugins and config.plugins[name].config.enabled for name in OFFLINE_PLUGINS)
+
+
 def configure(config: MkDocsConfig, library: Library, downloads: Path | None, offline: bool,
               assembled: Assembly | None = None, progress: Callable[[str], None] | None = None,
               cache: PageCache | None = None) -> None:

@@ -37,7 +37,7 @@ from ..core.markup import lost_pieces
 from ..core.progress import Stages, amount
 from ..core.sanitize import clean, clean_text, removed
 from .csp import PolicyError, add_policy
-from .engine import page_context, site_options
+from .engine import offline_enabled, page_context, site_options
 from .generate import Assembly, assemble
 from .links import unlink_missing_cases
 from .pagecache import PageCache, digest
@@ -120,6 +120,10 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         self.stages = Stages(self.progress or log.info)
         self.pages_written = 0
         self.root = Path(self.config.cases).resolve()  # Dir: already relative to mkdocs.yml, and there
+        if offline_enabled(config):
+            # A server's error page: opened from file:// its root-absolute links lead nowhere and
+            # it shows unstyled, and nothing there ever sends a reader to it.
+            config.theme.static_templates.discard("404.html")
         library = self.preloaded or check_library(self.root, lambda lib: page_context(config, lib))
         if library.errors:  # the CLI's report (findings, then the summary), under one line
             raise PluginError(f"案例库校验失败（{len(library.errors)} 个错误）：\n{report.as_text(library).rstrip()}")
