@@ -76,7 +76,10 @@ def load_cases(library: Path) -> dict[str, dict]:
 
 
 def collation_key(title: str) -> list[tuple[int, str]]:
-    """Chinese (pinyin) order, punctuation first: what `localeCompare(…, "zh-Hans-CN")` gives."""
+    """The overview's order of titles: Chinese (pinyin), punctuation before letters, as
+    `localeCompare(…, "zh-Hans-CN")` gives, with the title's opening quote marks left out."""
+    while title and (unicodedata.category(title[0]).startswith("P") or title[0].isspace()):
+        title = title[1:]
     return [(0, s) if unicodedata.category(s[0]).startswith("P") else (1, s) for s in lazy_pinyin(title)]
 
 

@@ -234,7 +234,7 @@ TABLE = "article table:has(th.cb-sortable)"
 
 
 def visible_titles(page) -> list[str]:
-    return [t.strip() for t in page.locator(f"{TABLE} tbody tr:visible td:first-child").all_inner_texts()]
+    return [t.strip() for t in page.locator(f"{TABLE} tbody tr:visible td:first-child a").all_inner_texts()]
 
 
 def test_overview_filters(session, site, cases):
@@ -339,7 +339,7 @@ def test_case_page_related_and_browse(session, site, cases):
     page.locator("article .cb-meta a", has_text=category).first.click()
     page.wait_for_url(re.compile(re.escape(site.base) + r"browse/category/"))
     assert h1(page) == f"类别：{category}"
-    listed = {t.strip() for t in page.locator("article table tbody tr td:first-child").all_inner_texts()}
+    listed = {t.strip() for t in page.locator("article table tbody tr td:first-child a").all_inner_texts()}
     assert listed == {c["title"] for c in cases.values() if category in c["category"]}
     shoot(page, site, "browse")
     log.assert_clean()

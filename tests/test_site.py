@@ -609,7 +609,7 @@ def test_overview_has_one_row_per_published_case_and_matching_json(any_site):
     assert len(ids) == len(set(ids))
     for cells, cid in zip(rows, ids):
         case = known.by_id[cid]
-        assert [norm(c.text()) for c in cells] == [case.title, case.organization, case.region, "、".join(case.category), case.date_iso]
+        assert [norm(c.text()) for c in cells] == [listed_title(case), case.organization, case.region, "、".join(case.category), case.date_iso]
     assert f"共 {len(known.published)} 个案例" in norm(art.text())
 
     data = overview_data(page)
@@ -705,6 +705,55 @@ def test_home_shows_count_featured_and_latest(any_site):
     latest = [a for el in section_after(art, "最新收录") for a in el.find_all("a")]
     ids = [case_id_of(any_site.site, page, a.attrs["href"]) for a in latest]
     assert ids == [c.id for c in known.published[:LATEST_MAX]]
+
+
+def listed_title(case) -> str:
+    """A case's title cell in a listing: its title, then 待补充 when a section is."""
+    return f"{case.title} 待补充" if case.incomplete else case.title
+
+
+def flag_after(link: Node) -> str | None:
+    """The text of the `.cb-flag` right after a case's link (or after the bold around it), if any."""
+    node = link
+    if node.parent.tag in ("strong", "b") and len(node.parent.elements()) == 1:
+        node = node.parent
+    siblings = node.parent.children
+    at = next(i for i, s in enumerate(siblings) if s is node)  # by identity: Nodes compare their trees
+    for after in siblings[at + 1:]:
+        if isinstance(after, str) and not after.strip():
+            continue
+        return norm(after.text()) if isinstance(after, Node) and "cb-flag" in after.classes else None
+    return None
+
+
+def test_listings_flag_the_cases_still_to_be_completed(any_site):
+    """Home (its cards and latest list), the overview, every facet page and every case page's
+    related cases: each link to an incomplete case is followed by 待补充, and no other is (a UX
+    review found them flagged nowhere but on their own page). The home page's count of them
+    links to their list on the statistics page."""
+    site, known = any_site.site, any_site.known
+    pages = [any_site.page("index"), any_site.page("overview")]
+    pages += [p for p in html_files(site) if p.relative_to(site).as_posix().startswith(("browse/", "cases/"))]
+    seen = {True: 0, False: 0}
+    for page in pages:
+        art = article(page)
+        for block in [art] if not page.relative_to(site).as_posix().startswith("cases/") else art.find_all("div", cls="cb-related"):
+            for a in block.find_all("a"):
+                cid = case_id_of(site, page, a.attrs.get("href", ""))
+                if cid not in known.by_id:
+                    continue
+                incomplete = bool(known.by_id[cid].incomplete)
+                assert flag_after(a) == ("待补充" if incomplete else None), (page.relative_to(site), cid)
+                seen[incomplete] += 1
+    assert seen[True] > 10 and seen[False] > 10, seen
+
+    numbers = article(any_site.page("index")).find("div", cls="cb-numbers")
+    (link,) = [a for a in numbers.find_all("a")]
+    incomplete = [c for c in known.published if c.incomplete]
+    assert norm(link.parent.text()) == f"{len(incomplete)} 个待补充"
+    target = any_site.page("stats")
+    assert target_of(site, any_site.page("index"), link.attrs["href"]) == target.relative_to(site).as_posix()
+    assert unquote(link.attrs["href"].split("#")[1]) in {n.attrs.get("id") for n in parse(target).iter()}
 
 
 # -- exports --------------------------------------------------------------------------------------

@@ -77,6 +77,13 @@
       count.textContent = "显示 " + shown + " / " + rows.length + " 个案例";
     }
 
+    // A title sorts by its link's text (not the 待补充 flag after it), its opening quote mark
+    // left out: “阳光车队”工作法 sorts under Y, not before every title without one.
+    function sortKey(cell) {
+      var link = cell.querySelector("a");
+      return (link || cell).textContent.trim().replace(/^[\s\p{P}]+/u, "");
+    }
+
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, col) {
       th.tabIndex = 0;
       th.classList.add("cb-sortable");
@@ -88,8 +95,7 @@
         });
         th.setAttribute("aria-sort", asc ? "ascending" : "descending");
         rows.sort(function (a, b) {
-          var x = a.cells[col].textContent.trim(), y = b.cells[col].textContent.trim();
-          return (asc ? 1 : -1) * x.localeCompare(y, "zh-Hans-CN");
+          return (asc ? 1 : -1) * sortKey(a.cells[col]).localeCompare(sortKey(b.cells[col]), "zh-Hans-CN");
         });
         rows.forEach(function (row) { body.appendChild(row); });
       }

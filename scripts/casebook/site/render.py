@@ -165,6 +165,19 @@ def case_link(case: Case, from_page: str) -> str:
     return f"[{esc(case.title)}]({relative_link(case_uri(case.id), from_page)})"
 
 
+INCOMPLETE_FLAG_CLASS = "cb-flag"
+
+
+def incomplete_flag(case: Case) -> str:
+    """What follows a case's link in listings: 待补充 when a section is (a reader should not find
+    out only on opening it)."""
+    return f' <span class="{INCOMPLETE_FLAG_CLASS}">{INCOMPLETE_MARK}</span>' if case.incomplete_sections else ""
+
+
+def listed_link(case: Case, from_page: str) -> str:
+    return case_link(case, from_page) + incomplete_flag(case)
+
+
 def facet_link(index: Index, vocab: str, value: str, from_page: str) -> str:
     return f"[{esc(value)}]({relative_link(facet_uri(index.facet_of(vocab, value)), from_page)})"
 
@@ -173,7 +186,7 @@ def case_table(cases: tuple[Case, ...], from_page: str) -> str:
     rows = ["| 标题 | 单位 | 地区 | 收录日期 |", "| --- | --- | --- | --- |"]
     for c in cases:
         give_way()
-        rows.append(f"| {case_link(c, from_page)} | {esc(c.organization)} | {esc(c.region)} | {c.date.isoformat()} |")
+        rows.append(f"| {listed_link(c, from_page)} | {esc(c.organization)} | {esc(c.region)} | {c.date.isoformat()} |")
     return "\n".join(rows)
 
 
@@ -266,7 +279,7 @@ def render_case(case: Case, index: Index, options: Options, cases_by_rel: dict[s
     out += [f'<div class="{RELATED_CLASS}" markdown data-search-exclude>', ""]
     if related:
         out += ["## 相关案例", ""]
-        out += [f"- {case_link(index.by_id[r], uri)}（{esc(index.by_id[r].organization)}）" for r in related]
+        out += [f"- {listed_link(index.by_id[r], uri)}（{esc(index.by_id[r].organization)}）" for r in related]
         out.append("")
     if options.edit_template and options.source_prefix is not None:
         path = edit_path(options.source_prefix, case.rel)
@@ -289,6 +302,7 @@ def moved_page(case: Case, alias: str, options: Options) -> str:
 
 BOOK_SUFFIXES = tuple((f".{fmt}", label) for fmt, label in BOOK_FORMATS.items())
 VERIFY_HEADING = "核对下载的文件"  # a heading of the overview page; its id is the same text
+INCOMPLETE_HEADING = "待补充的案例"  # a heading of the statistics page, linked from the home page
 
 
 def format_links(names: tuple[str, ...], from_page: str) -> str:
@@ -326,7 +340,7 @@ def render_home(index: Index, options: Options = Options()) -> str:
         f"- **{len(cases)}** 个案例",
         f"- **{sum(1 for f in index.facets['category'] if f.case_ids)}** 个类别",
         f"- **{sum(1 for f in index.facets['region'] if f.case_ids)}** 个地区",
-        f"- **{len(index.incomplete)}** 个待补充",
+        f"- **{len(index.incomplete)}** 个[待补充](stats.md#{INCOMPLETE_HEADING})" if index.incomplete else "- **0** 个待补充",
         "",
         "</div>",
         "",
@@ -339,12 +353,12 @@ def render_home(index: Index, options: Options = Options()) -> str:
     if featured:
         out += ['<div class="grid cards" markdown>', ""]
         for c in featured:
-            out += [f"-   **{case_link(c, uri)}**", "", "    ---", "", f"    {esc(c.organization)} · {esc(c.region)}", "", f"    {esc(c.summary)}", ""]
+            out += [f"-   **{case_link(c, uri)}**{incomplete_flag(c)}", "", "    ---", "", f"    {esc(c.organization)} · {esc(c.region)}", "", f"    {esc(c.summary)}", ""]
         out += ["</div>", ""]
     else:
         out += ["暂无精选案例。", ""]
     out += ["## 最新收录", ""]
-    out += [f"- {case_link(c, uri)}（{esc(c.organization)}，{c.date.isoformat()}）" for c in cases[:LATEST_MAX]] or ["暂无案例。"]
+    out += [f"- {listed_link(c, uri)}（{esc(c.organization)}，{c.date.isoformat()}）" for c in cases[:LATEST_MAX]] or ["暂无案例。"]
     out += ["", "## 浏览方式", ""]
     out += ["- [案例总览](overview.md)：全部案例一览，可排序、筛选"]
     out += [f"- [按{VOCABULARY_LABELS[v]}浏览]({vocab_dir(v)}/index.md)" for v in VOCABULARIES]
@@ -398,7 +412,7 @@ def case_table_full(index: Index, uri: str) -> str:
     for c in index.cases:
         give_way()
         rows.append(
-            f"| {case_link(c, uri)} | {esc(c.organization)} | {esc(c.region)} | {esc('、'.join(c.category))} | {c.date.isoformat()} |"
+            f"| {listed_link(c, uri)} | {esc(c.organization)} | {esc(c.region)} | {esc('、'.join(c.category))} | {c.date.isoformat()} |"
         )
     return "\n".join(rows)
 
@@ -475,7 +489,7 @@ def render_stats(index: Index) -> tuple[str, dict[str, bytes]]:
         out.append("")
         if len(counts) < len(all_counts):
             out += [f"另有 {len(all_counts) - len(counts)} 项{label}暂无案例，见[按{label}浏览]({relative_link(vocab_dir(key) + '/index.md', uri)})。", ""]
-    out += ["## 待补充的案例", ""]
+    out += [f"## {INCOMPLETE_HEADING}", ""]
     if index.incomplete:
         out += [f"共 {len(index.incomplete)} 个案例有章节待补充：", "", "| 案例 | 待补充章节 |", "| --- | --- |"]
         out += [f"| {case_link(c, uri)} | {'、'.join(c.incomplete_sections)} |" for c in index.incomplete]
