@@ -140,3 +140,19 @@ def test_moved_to_resolves_to_the_case_page_property(target: str, alias: str, di
     here = "https://h/site/" + site_url(case_uri(alias), dirs)
     assert urljoin(here, moved_to) == "https://h/site/" + site_url(case_uri(target), dirs)
 
+
+
+def test_home_and_browse_send_readers_only_to_lists_with_cases():
+    """A vocabulary no case uses (行业, 党组织 here) is not offered on the home page; a value no case
+    has (东城街道二) is listed with its 0 but not linked, and still has its page (a UX review found
+    29 of 80 browse links leading to “暂无案例”)."""
+    import re
+
+    pages = site().pages
+    home, browse, regions = pages["index.md"], pages["browse/index.md"], pages["browse/region/index.md"]
+    assert "可按类别、地区、组织类型和标签浏览，或直接搜索。" in home
+    assert re.findall(r"\[按(\w+)浏览\]", home) == ["组织类型", "地区", "类别", "标签", "荣誉级别"]
+    assert "[按行业浏览](industry/index.md)：0 项，暂无案例" in browse
+    assert "[按地区浏览](region/index.md)：3 项，其中 2 项有案例" in browse
+    assert "| [东城街道](dong-cheng-jie-dao.md) | 1 |" in regions and "| 东城街道二 | 0 |" in regions
+    assert "暂无案例" in pages["browse/region/dong-cheng-jie-dao-er.md"]

@@ -326,14 +326,25 @@ def volume_items(options: Options, from_page: str) -> list[str]:
     return [f"    - 第{v.number}册（{v.cases:,} 个案例）：{esc(v.holds)}　{format_links(v.files, from_page)}" for v in options.volumes]
 
 
+# The vocabularies the home page's first sentence names (those some case has a value of).
+HOME_INTRO_VOCABULARIES = ("category", "region", "org_type", "industry", "tags")
+
+
+def joined(words: list[str]) -> str:
+    """“类别、地区和标签”."""
+    return "、".join(words[:-1]) + "和" + words[-1] if len(words) > 1 else "".join(words)
+
+
 def render_home(index: Index, options: Options = Options()) -> str:
     uri = "index.md"
     cases = index.cases
+    browsable = [v for v in VOCABULARIES if any(f.case_ids for f in index.facets[v])]  # no empty lists offered
+    named = [VOCABULARY_LABELS[v] for v in HOME_INTRO_VOCABULARIES if v in browsable]
     out = [
         "# 两新党建工作法案例库",
         "",
         "收录非公有制企业和社会组织（两新组织）党组织的党建工作法与典型做法，"
-        "可按类别、地区、组织类型、行业和标签浏览，或直接搜索。",
+        + (f"可按{joined(named)}浏览，或直接搜索。" if named else "可直接搜索。"),
         "",
         '<div class="cb-numbers" markdown>',
         "",
@@ -361,7 +372,7 @@ def render_home(index: Index, options: Options = Options()) -> str:
     out += [f"- {listed_link(c, uri)}（{esc(c.organization)}，{c.date.isoformat()}）" for c in cases[:LATEST_MAX]] or ["暂无案例。"]
     out += ["", "## 浏览方式", ""]
     out += ["- [案例总览](overview.md)：全部案例一览，可排序、筛选"]
-    out += [f"- [按{VOCABULARY_LABELS[v]}浏览]({vocab_dir(v)}/index.md)" for v in VOCABULARIES]
+    out += [f"- [按{VOCABULARY_LABELS[v]}浏览]({vocab_dir(v)}/index.md)" for v in browsable]
     out += ["- [数据统计](stats.md)：各类别、地区、年份的案例数量"]
     return page("首页", "\n".join(out))
 
@@ -446,13 +457,16 @@ def render_browse(index: Index) -> dict[str, str]:
         facets = index.facets[vocab]
         used = sum(1 for f in facets if f.case_ids)
         link = relative_link(f"{vocab_dir(vocab)}/index.md", "browse/index.md")
-        out.append(f"- [按{VOCABULARY_LABELS[vocab]}浏览]({link})：{len(facets)} 项，其中 {used} 项有案例")
+        out.append(f"- [按{VOCABULARY_LABELS[vocab]}浏览]({link})：{len(facets)} 项，" + (f"其中 {used} 项有案例" if used else "暂无案例"))
     pages["browse/index.md"] = page("分类浏览", "\n".join(out))
     for vocab in VOCABULARIES:
         label = VOCABULARY_LABELS[vocab]
         uri = f"{vocab_dir(vocab)}/index.md"
         rows = [f"# 按{label}浏览", "", f"| {label} | 案例数 |", "| --- | --- |"]
-        rows += [f"| [{esc(f.value)}]({relative_link(facet_uri(f), uri)}) | {len(f.case_ids)} |" for f in index.facets[vocab]]
+        # A value no case has yet keeps its page (its address stays the same once one does) but
+        # gets no link: a reader is not sent to an empty list.
+        rows += [f"| [{esc(f.value)}]({relative_link(facet_uri(f), uri)}) | {len(f.case_ids)} |" if f.case_ids
+                 else f"| {esc(f.value)} | 0 |" for f in index.facets[vocab]]
         if not index.facets[vocab]:
             rows = [f"# 按{label}浏览", "", "词表中还没有取值。"]
         pages[uri] = page(f"按{label}浏览", "\n".join(rows))
