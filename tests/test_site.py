@@ -441,8 +441,8 @@ def test_pending_notice_only_on_incomplete_cases(site):
         ]
         if case.incomplete:
             assert len(notices) == 1, case.id
-            for section in case.incomplete:
-                assert section in notices[0].text(), (case.id, section)
+            quoted = "".join(f"“{s}”" for s in case.incomplete)  # no stray spaces around the names
+            assert f"本案例的{quoted}尚待补充：" in norm(notices[0].text()), (case.id, notices[0].text())
             # visible: a top-level block of the article, not hidden in a collapsed <details>
             # (div.cb-incomplete only keeps the notice out of search results' teasers)
             block = notices[0].parent if "cb-incomplete" in notices[0].parent.attrs.get("class", "") else notices[0]

@@ -261,9 +261,9 @@ def render_case(case: Case, index: Index, options: Options, cases_by_rel: dict[s
     uri = case_uri(case.id)
     out = [f"# {esc(case.title)}", ""]
     if case.incomplete_sections:
-        missing = "、".join(case.incomplete_sections)
+        missing = "".join(f"“{name}”" for name in case.incomplete_sections)
         out += ['<div class="cb-incomplete" markdown data-search-exclude>', "",
-                f'!!! warning "{INCOMPLETE_MARK}"', f"    本案例的 {missing} 尚待补充：来源中没有相关内容，欢迎提供可靠资料。", "", "</div>", ""]
+                f'!!! warning "{INCOMPLETE_MARK}"', f"    本案例的{missing}尚待补充：来源中没有相关内容，欢迎提供可靠资料。", "", "</div>", ""]
     # The summary comes first: search results show the start of a page's text as the teaser.
     out += [f"> {esc(case.summary)}", ""]
     out += [f'<div class="{META_CLASS}" markdown>', ""]
