@@ -104,7 +104,9 @@ def test_language_and_skip_link_text(sites):
         assert '<html lang="zh-CN"' in html, path
     home = (root / "index.html").read_text(encoding="utf-8")
     assert re.search(r'class="md-skip">\s*跳到正文\s*</a>', home)
-    assert 'placeholder="搜索"' in home and "没有找到符合条件的结果".encode("unicode_escape").decode() in home
+    assert 'placeholder="搜索案例"' in home and 'aria-label="搜索案例"' in home  # what is searched: the cases
+    for text in ("没有找到符合条件的结果", "找到 1 个符合条件的结果", "找到 # 个符合条件的结果"):
+        assert text.encode("unicode_escape").decode() in home, text
     page404 = (root / "404.html").read_text(encoding="utf-8")
     assert "<h1>404 - 找不到页面</h1>" in page404  # not English
     assert re.search(r"<title>找不到页面 - 两新党建工作法案例库</title>", page404)  # the tab says so too
