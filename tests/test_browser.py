@@ -209,6 +209,27 @@ def test_search_uses_every_word_of_a_long_query(search_session, site, phrase):
     log.assert_clean()
 
 
+# For each tag chip of the results that holds a <mark>: the space between the mark and the text
+# beside it, in px (a Range measures a text node).
+TAG_MARK_GAPS_JS = """() => [...document.querySelectorAll('.md-search-result .md-tag mark')].flatMap(mark => {
+    const range = node => { const r = document.createRange(); r.selectNodeContents(node); return r.getBoundingClientRect(); };
+    const box = mark.getBoundingClientRect(), gaps = [];
+    if (mark.previousSibling && mark.previousSibling.textContent) gaps.push(box.left - range(mark.previousSibling).right);
+    if (mark.nextSibling && mark.nextSibling.textContent) gaps.push(range(mark.nextSibling).left - box.right);
+    return gaps;
+})"""
+
+
+def test_a_tag_reads_as_one_word_with_the_match_marked_inside(search_session, site):
+    """党建 marks part of the tag 两新党建群: the chip reads 两新党建群, not “两新 党建 群” (Material's
+    tag is a flex box with a gap between its pieces)."""
+    page, log = search_session
+    search(page, "党建")
+    gaps = page.evaluate(TAG_MARK_GAPS_JS)
+    assert gaps and all(abs(g) < 1 for g in gaps), gaps
+    log.assert_clean()
+
+
 def test_text_that_arrives_without_a_key_is_searched(search_session, site):
     """Pasted from the context menu, dictated or picked from a phone's input method, text reaches
     the box with an `input` event and no key. (Material searches on `keyup` only: the box stayed
