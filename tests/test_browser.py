@@ -366,6 +366,40 @@ def test_case_page_related_and_browse(session, site, cases):
     log.assert_clean()
 
 
+# Per table of the page: whether it fits its scrolling frame, and the dates (YYYY-MM-DD cells) that
+# take more than one line.
+PHONE_TABLES_JS = """() => [...document.querySelectorAll('article table')].map(table => {
+    const frame = table.closest('.md-typeset__scrollwrap') || table.parentElement;
+    const dates = document.createTreeWalker(table.tBodies[0], NodeFilter.SHOW_TEXT,
+        {acceptNode: n => /^\\d{4}-\\d{2}-\\d{2}$/.test(n.textContent.trim()) ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_SKIP});
+    const broken = [];
+    for (let n = dates.nextNode(); n; n = dates.nextNode()) {
+        const r = document.createRange(); r.selectNodeContents(n);
+        if (r.getClientRects().length > 1) broken.push(n.textContent);
+    }
+    return {fits: frame.scrollWidth <= frame.clientWidth, dates: table.tBodies[0].textContent.match(/\\d{4}-\\d{2}-\\d{2}/g) || [], broken};
+})"""
+
+
+def test_listings_fit_a_phone_without_breaking_a_date(browser, site, cases):
+    """At 390 px a listing's four columns and the overview's five fit the screen (Material's
+    100 px minimum per column pushed the date past the edge: “2026-11-2”, no sign of scrolling),
+    and no date breaks at a hyphen."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN")
+    try:
+        page = context.new_page()
+        tag = next(iter(cases[YANGGUANG]["tags"]))
+        page.goto(site.url("overview"))
+        tables = page.evaluate(PHONE_TABLES_JS)[:1]  # the cases (the second is the field list)
+        page.goto(site.url("browse/tags/"))
+        page.locator("article table a", has_text=re.compile("^" + re.escape(tag) + "$")).click()
+        page.wait_for_function("t => document.querySelector('article h1')?.textContent.trim() === '标签：' + t", arg=tag)
+        tables += page.evaluate(PHONE_TABLES_JS)
+        assert len(tables) == 2 and all(t["fits"] and t["dates"] and not t["broken"] for t in tables), tables
+    finally:
+        context.close()
+
+
 def test_a_former_id_sends_the_reader_to_the_case(session, site, cases):
     """The old address of a merged case (an id in the surviving case's `aliases`) opens that case."""
     merged = {alias: i for i, c in cases.items() for alias in c.get("aliases") or []}

@@ -182,11 +182,16 @@ def facet_link(index: Index, vocab: str, value: str, from_page: str) -> str:
     return f"[{esc(value)}]({relative_link(facet_uri(index.facet_of(vocab, value)), from_page)})"
 
 
+def date_cell(case: Case) -> str:
+    """A listing's date, kept on one line (a phone's narrow column broke it at a hyphen)."""
+    return f'<span class="cb-nowrap">{case.date.isoformat()}</span>'
+
+
 def case_table(cases: tuple[Case, ...], from_page: str) -> str:
     rows = ["| 标题 | 单位 | 地区 | 收录日期 |", "| --- | --- | --- | --- |"]
     for c in cases:
         give_way()
-        rows.append(f"| {listed_link(c, from_page)} | {esc(c.organization)} | {esc(c.region)} | {c.date.isoformat()} |")
+        rows.append(f"| {listed_link(c, from_page)} | {esc(c.organization)} | {esc(c.region)} | {date_cell(c)} |")
     return "\n".join(rows)
 
 
@@ -423,7 +428,7 @@ def case_table_full(index: Index, uri: str) -> str:
     for c in index.cases:
         give_way()
         rows.append(
-            f"| {listed_link(c, uri)} | {esc(c.organization)} | {esc(c.region)} | {esc('、'.join(c.category))} | {c.date.isoformat()} |"
+            f"| {listed_link(c, uri)} | {esc(c.organization)} | {esc(c.region)} | {esc('、'.join(c.category))} | {date_cell(c)} |"
         )
     return "\n".join(rows)
 
