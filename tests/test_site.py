@@ -1187,6 +1187,26 @@ def nav_links(page: Path) -> list[str]:
     return hrefs
 
 
+def test_a_page_outside_the_navigation_lights_the_tab_of_the_page_that_lists_it(any_site):
+    """Case pages are listed by 案例总览 and facet pages by 分类浏览: that tab is lit (none was, so
+    a reader on a case had no sign of where in the site it was; a UX review). A page in the
+    navigation lights its own, and only one tab is ever lit."""
+    site, known = any_site, any_site.known
+    vocab_folder = next(iter(VOCABS.values()))[0]
+    index = site.page(f"browse/{vocab_folder}/index")
+    facet = next(p for p in sorted((site.site / "browse" / vocab_folder).rglob("*.html")) if p != index)
+    expected = [
+        (site.case_page(known.published[0].id), "overview"), (index, "browse/index"),
+        (facet, "browse/index"), (site.page("browse/index"), "browse/index"), (site.page("stats"), "stats"),
+        (site.page("overview"), "overview"), (site.page("index"), "index"),
+    ]
+    for page, lit in expected:
+        tabs = parse(page).find_all("li", cls="md-tabs__item--active")
+        assert len(tabs) == 1, (page, len(tabs))
+        target = target_of(site.site, page, tabs[0].find("a").attrs["href"]) or page.relative_to(site.site).as_posix()
+        assert target == site.page(lit).relative_to(site.site).as_posix(), (page.relative_to(site.site), target)
+
+
 def test_case_and_facet_pages_are_not_in_the_navigation(build_site, tmp_path):
     library = synthetic_library(tmp_path / "known", SYNTH_COUNT)
     out = tmp_path / "site"

@@ -42,7 +42,7 @@ from .generate import Assembly, assemble
 from .links import unlink_missing_cases
 from .pagecache import PageCache, digest
 from .publish import check_library
-from .render import CASES_DIR, case_id_of, edit_path
+from .render import CASES_DIR, case_id_of, edit_path, listed_by
 from .search import FOLDER as SEARCH_FOLDER
 from .search import build_search_files
 
@@ -103,6 +103,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     # last build into the same folder come from it (pagecache.py; see "The page cache" below).
     cache: PageCache | None = None
     reused: dict[str, dict] = {}  # this build's pages taken from the cache (replaced in on_nav)
+    lit: Page | None = None  # the navigation page lit while a generated page renders (light_section)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this object across `mkdocs serve` rebuilds. Under
@@ -231,6 +232,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
 
     @event_priority(100)  # before Material's search indexes the page
     def on_page_context(self, context, *, page: Page, config: MkDocsConfig, nav: Navigation):
+        self.light_section(page, nav)
         if self.cache is not None and self.search_index is not None:
             entry = self.reused.get(page.file.src_uri)
             if entry is not None:
@@ -239,6 +241,19 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
                 self.search_index.entries.extend(given)
             self.entries_from = len(self.search_index.entries)
         return context
+
+    def light_section(self, page: Page | None, nav: Navigation | None = None) -> None:
+        """Mark the navigation page that lists `page` active while it renders (MkDocs marks only
+        the page itself, which is not in the navigation): its tab and sidebar entry are lit, so a
+        reader on a case sees where it belongs. None: unmark (after the page, or a failed one)."""
+        if self.lit is not None:
+            self.lit.active = False
+            self.lit = None
+        uri = listed_by(page.file.src_uri) if page is not None and page.file.generated_by else None
+        if uri is not None and nav is not None:
+            self.lit = next((p for p in nav.pages if p.file.src_uri == uri), None)
+            if self.lit is not None:
+                self.lit.active = True
 
     def keep(self, page: Page, output: str) -> None:
         """Store what the build made of a page it rendered."""
@@ -320,6 +335,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
     # what came from the library (content, title) earns no hash. Last, after other plugins' changes.
     @event_priority(-100)
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        self.light_section(None)
         if not self.config.enabled:
             return output
         self.pages_written += 1

@@ -74,6 +74,16 @@ def case_uri(case_id: str) -> str:
     return f"{CASES_DIR}{case_id}.md"
 
 
+# Generated pages are not in the navigation (thousands of them); each is shown under the
+# navigation's page that lists it: its tab is the one lit.
+LISTED_BY = (("cases/", "overview.md"), ("browse/", "browse/index.md"))
+
+
+def listed_by(uri: str) -> str | None:
+    """The navigation page under which a generated page is shown ("cases/x.md" -> "overview.md")."""
+    return next((page for prefix, page in LISTED_BY if uri.startswith(prefix) and uri != page), None)
+
+
 def case_id_of(uri: str) -> str | None:
     """The case id of a case page's uri (cases/<id>.md); None for any other page."""
     if uri.startswith(CASES_DIR) and uri.endswith(".md"):
