@@ -311,6 +311,6 @@ def test_site_under_sub_path_works_under_its_policy(published_site):
         expected = {c["title"] for c in cases.values() if category in c["category"]}
         assert 0 < len(expected) < len(cases)
         page.select_option("select[data-cb-facet=category]", category)
-        shown = {t.strip() for t in page.locator("article table:has(th.cb-sortable) tbody tr:visible td:first-child").all_inner_texts()}
+        shown = {t.strip() for t in page.locator("article table:has(th.cb-sortable) tbody tr:visible td:first-child a").all_inner_texts()}
         assert shown == expected
         log.assert_clean()
