@@ -400,6 +400,22 @@ def test_listings_fit_a_phone_without_breaking_a_date(browser, site, cases):
         context.close()
 
 
+def test_charts_are_readable_on_a_phone(browser, site):
+    """At 390 px the statistics page shows each chart's narrow drawing, its 14 px labels at 12 px
+    or more (the wide one shrank them to 7 px; a UX review), and never both drawings."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(site.url("stats"))
+        page.wait_for_function("() => [...document.querySelectorAll('img.cb-chart')].every(i => i.complete)")
+        shown = page.locator("article img.cb-chart:visible").evaluate_all(
+            "imgs => imgs.map(i => [i.className, i.getBoundingClientRect().width / i.naturalWidth * 14])")
+        assert len(shown) >= 4 and all("cb-chart--narrow" in c and px >= 12 for c, px in shown), shown
+        assert page.locator("article img.cb-chart").count() == 2 * len(shown)
+    finally:
+        context.close()
+
+
 def test_a_former_id_sends_the_reader_to_the_case(session, site, cases):
     """The old address of a merged case (an id in the surviving case's `aliases`) opens that case."""
     merged = {alias: i for i, c in cases.items() for alias in c.get("aliases") or []}
@@ -423,7 +439,7 @@ def _check_charts(page, cases: dict[str, dict]) -> None:
     expected = [alt for key, alt in CHARTS.items() if any(c.get(key) for c in cases.values())] + ["按收录年份统计的案例数"]
     assert len(expected) >= 4
     expected = [f"条形图：{name}，数据见下表" for name in expected]  # the table follows each chart
-    charts = page.locator("article img.cb-chart")
+    charts = page.locator("article img.cb-chart:visible")  # the wide drawing on a desktop
     assert [charts.nth(i).get_attribute("alt") for i in range(charts.count())] == expected
     page.wait_for_function("() => [...document.querySelectorAll('img.cb-chart')].every(i => i.complete)")
     sizes = charts.evaluate_all("imgs => imgs.map(i => [i.getAttribute('src'), i.naturalWidth, i.naturalHeight])")

@@ -672,18 +672,21 @@ def test_stats_tables_and_charts_match_the_library(any_site):
         got = [(norm(r[0].text()), int(norm(r[1].text()))) for r in table_rows(tables[0])]
         assert got == [(str(v), n) for v, n in counts], heading
         imgs = [img for el in block for img in el.find_all("img")]
-        assert len(imgs) == 1, heading
-        rel = target_of(any_site.site, page, imgs[0].attrs["src"])
-        assert re.fullmatch(r"stats/[a-z-]+\.svg", rel) and resolves(any_site.site, rel), rel
-        charts.add(rel)
-        svg = ET.fromstring((any_site.site / rel).read_bytes())
-        assert svg.tag == "{http://www.w3.org/2000/svg}svg"
-        bars = svg.findall(".//{http://www.w3.org/2000/svg}rect")[1:]  # the first is the white background
-        assert len(bars) == sum(1 for _, n in counts if n), heading
-        labels = [t.text for t in svg.findall(".//{http://www.w3.org/2000/svg}text")]
-        for value, n in counts:
-            assert str(n) in labels
-    assert len(charts) == len(expected)
+        # The chart drawn wide, and narrow for a phone (the page shows one of them: casebook.css).
+        assert [sorted(img.classes) for img in imgs] == [["cb-chart", "cb-chart--wide"], ["cb-chart", "cb-chart--narrow"]], heading
+        assert len({img.attrs["alt"] for img in imgs}) == 1, heading
+        for img, width in zip(imgs, (720, 360)):
+            rel = target_of(any_site.site, page, img.attrs["src"])
+            assert re.fullmatch(r"stats/[a-z-]+\.svg", rel) and resolves(any_site.site, rel), rel
+            charts.add(rel)
+            svg = ET.fromstring((any_site.site / rel).read_bytes())
+            assert svg.tag == "{http://www.w3.org/2000/svg}svg" and svg.get("width") == str(width)
+            bars = svg.findall(".//{http://www.w3.org/2000/svg}rect")[1:]  # the first is the white background
+            assert len(bars) == sum(1 for _, n in counts if n), heading
+            labels = [t.text for t in svg.findall(".//{http://www.w3.org/2000/svg}text")]
+            for value, n in counts:
+                assert str(n) in labels
+    assert len(charts) == 2 * len(expected)
 
     block = section_after(art, "待补充的案例")
     rows = [r for el in block if el.tag == "table" for r in table_rows(el)]

@@ -8,10 +8,9 @@ graphics). The page shows it as an <img> whose alt text names it; its data table
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from xml.sax import saxutils
 
-WIDTH = 720
-LABEL_W = 170
 VALUE_W = 48
 ROW_H = 30
 BAR_H = 18
@@ -20,6 +19,19 @@ BAR = "#b71c1c"  # the site's party red (docs/assets/stylesheets/casebook.css)
 TEXT = "#333333"
 BACKGROUND = "#ffffff"
 FONT = "'PingFang SC','Microsoft YaHei','Noto Sans CJK SC','Source Han Sans SC',sans-serif"
+
+
+@dataclass(frozen=True)
+class Layout:
+    width: int
+    label_width: int  # the labels' column, right-aligned
+    label_chars: int  # a longer label is cut, with …
+
+
+# A page shows a chart at most as wide as it is drawn (720 px at 14 px text). On a phone that
+# shrank the text to 7 px: the page shows the narrow drawing there instead, at its own size.
+WIDE = Layout(720, 170, 11)
+NARROW = Layout(360, 110, 7)
 
 
 # Characters XML 1.0 forbids (a chart with one of them would not display at all).
@@ -31,25 +43,26 @@ def escape(text: str, entities: dict[str, str] | None = None) -> str:
     return saxutils.escape(_NOT_XML.sub("\ufffd", text), entities or {})
 
 
-def bar_chart(title: str, counts: list[tuple[str, int]]) -> str:
+def bar_chart(title: str, counts: list[tuple[str, int]], layout: Layout = WIDE) -> str:
+    full, labels = layout.width, layout.label_width
     top = max((n for _, n in counts), default=0) or 1
-    span = WIDTH - LABEL_W - VALUE_W - 2 * PAD
+    span = full - labels - VALUE_W - 2 * PAD
     height = PAD * 2 + ROW_H * len(counts)
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-        f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title, {chr(34): "&quot;"})}">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{full}" height="{height}" '
+        f'viewBox="0 0 {full} {height}" role="img" aria-label="{escape(title, {chr(34): "&quot;"})}">',
         f"<title>{escape(title)}</title>",
-        f'<rect width="{WIDTH}" height="{height}" rx="6" fill="{BACKGROUND}"/>',
+        f'<rect width="{full}" height="{height}" rx="6" fill="{BACKGROUND}"/>',
         f'<g font-family="{FONT}" font-size="14" fill="{TEXT}">',
     ]
     for i, (label, n) in enumerate(counts):
         y = PAD + i * ROW_H
         mid = y + ROW_H / 2
         width = round(span * n / top, 1)
-        shown = label if len(label) <= 11 else label[:10] + "…"
-        out.append(f'<text x="{LABEL_W}" y="{mid:.1f}" dy="0.35em" text-anchor="end">{escape(shown)}</text>')
+        shown = label if len(label) <= layout.label_chars else label[:layout.label_chars - 1] + "…"
+        out.append(f'<text x="{labels}" y="{mid:.1f}" dy="0.35em" text-anchor="end">{escape(shown)}</text>')
         if n:
-            out.append(f'<rect x="{LABEL_W + PAD}" y="{mid - BAR_H / 2:.1f}" width="{width}" height="{BAR_H}" rx="3" fill="{BAR}"/>')
-        out.append(f'<text x="{LABEL_W + PAD + width + 6:.1f}" y="{mid:.1f}" dy="0.35em">{n}</text>')
+            out.append(f'<rect x="{labels + PAD}" y="{mid - BAR_H / 2:.1f}" width="{width}" height="{BAR_H}" rx="3" fill="{BAR}"/>')
+        out.append(f'<text x="{labels + PAD + width + 6:.1f}" y="{mid:.1f}" dy="0.35em">{n}</text>')
     out += ["</g>", "</svg>"]
     return "\n".join(out) + "\n"

@@ -509,10 +509,15 @@ def render_stats(index: Index) -> tuple[str, dict[str, bytes]]:
         if not counts:
             out += ["暂无数据。", ""]
             continue
-        name = f"stats/{key.replace('_', '-')}.svg"
-        svgs[name] = charts.bar_chart(f"按{label}统计的案例数", counts).encode("utf-8")
-        # The image's name says what it shows; the same numbers follow as a table.
-        out += [f"![条形图：按{label}统计的案例数，数据见下表]({relative_link(name, uri)}){{ .cb-chart }}", ""]
+        # The image's name says what it shows; the same numbers follow as a table. Two drawings:
+        # the page shows the narrow one on a phone (casebook.css), at a readable size.
+        images = []
+        for suffix, layout in (("", charts.WIDE), ("-narrow", charts.NARROW)):
+            name = f"stats/{key.replace('_', '-')}{suffix}.svg"
+            svgs[name] = charts.bar_chart(f"按{label}统计的案例数", counts, layout).encode("utf-8")
+            images.append(f"![条形图：按{label}统计的案例数，数据见下表]({relative_link(name, uri)})"
+                          f"{{ .cb-chart .cb-chart--{'narrow' if suffix else 'wide'} }}")
+        out += [" ".join(images), ""]
         out += [f"| {label} | 案例数 |", "| --- | --- |"]
         out += [f"| {esc(value)} | {n} |" for value, n in counts]
         out.append("")
