@@ -366,25 +366,34 @@ def test_case_page_related_and_browse(session, site, cases):
     log.assert_clean()
 
 
-# Per table of the page: whether it fits its scrolling frame, and the dates (YYYY-MM-DD cells) that
-# take more than one line.
-PHONE_TABLES_JS = """() => [...document.querySelectorAll('article table')].map(table => {
-    const frame = table.closest('.md-typeset__scrollwrap') || table.parentElement;
-    const dates = document.createTreeWalker(table.tBodies[0], NodeFilter.SHOW_TEXT,
-        {acceptNode: n => /^\\d{4}-\\d{2}-\\d{2}$/.test(n.textContent.trim()) ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_SKIP});
-    const broken = [];
-    for (let n = dates.nextNode(); n; n = dates.nextNode()) {
-        const r = document.createRange(); r.selectNodeContents(n);
-        if (r.getClientRects().length > 1) broken.push(n.textContent);
+# The dates (YYYY-MM-DD text) under an element, and those that take more than one line.
+DATES_JS = """function datesIn(root) {
+    const texts = document.createTreeWalker(root, NodeFilter.SHOW_TEXT), dates = [], broken = [];
+    for (let n = texts.nextNode(); n; n = texts.nextNode()) {
+        for (const m of n.textContent.matchAll(/\\d{4}-\\d{2}-\\d{2}/g)) {
+            const r = document.createRange();
+            r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length);
+            dates.push(m[0]);
+            if (r.getClientRects().length > 1) broken.push(m[0]);
+        }
     }
-    return {fits: frame.scrollWidth <= frame.clientWidth, dates: table.tBodies[0].textContent.match(/\\d{4}-\\d{2}-\\d{2}/g) || [], broken};
-})"""
+    return {dates, broken};
+}"""
+# Per table of the page: whether it fits its scrolling frame, and its dates.
+PHONE_TABLES_JS = "() => { " + DATES_JS + """
+    return [...document.querySelectorAll('article table')].map(table => {
+        const frame = table.closest('.md-typeset__scrollwrap') || table.parentElement;
+        return {fits: frame.scrollWidth <= frame.clientWidth, ...datesIn(table.tBodies[0])};
+    });
+}"""
+PHONE_ARTICLE_DATES_JS = "() => { " + DATES_JS + " return datesIn(document.querySelector('article')); }"
 
 
 def test_listings_fit_a_phone_without_breaking_a_date(browser, site, cases):
     """At 390 px a listing's four columns and the overview's five fit the screen (Material's
     100 px minimum per column pushed the date past the edge: “2026-11-2”, no sign of scrolling),
-    and no date breaks at a hyphen."""
+    and no date breaks at a hyphen, in a table or in the home page's latest cases (in 关怀模式's
+    larger text too)."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN")
     try:
         page = context.new_page()
@@ -396,6 +405,11 @@ def test_listings_fit_a_phone_without_breaking_a_date(browser, site, cases):
         page.wait_for_function("t => document.querySelector('article h1')?.textContent.trim() === '标签：' + t", arg=tag)
         tables += page.evaluate(PHONE_TABLES_JS)
         assert len(tables) == 2 and all(t["fits"] and t["dates"] and not t["broken"] for t in tables), tables
+        page.goto(site.url())  # the home page's latest cases, in 关怀模式's larger text too
+        page.locator("[data-cb-care]:visible").first.click()
+        page.wait_for_function("() => document.documentElement.classList.contains('cb-care')")
+        latest = page.evaluate(PHONE_ARTICLE_DATES_JS)
+        assert latest["dates"] and not latest["broken"], latest
     finally:
         context.close()
 

@@ -384,7 +384,7 @@ def render_home(index: Index, options: Options = Options()) -> str:
     else:
         out += ["暂无精选案例。", ""]
     out += ["## 最新收录", ""]
-    out += [f"- {listed_link(c, uri)}（{esc(c.organization)}，{c.date.isoformat()}）" for c in cases[:LATEST_MAX]] or ["暂无案例。"]
+    out += [f"- {listed_link(c, uri)}（{esc(c.organization)}，{date_cell(c)}）" for c in cases[:LATEST_MAX]] or ["暂无案例。"]
     out += ["", "## 浏览方式", ""]
     out += ["- [案例总览](overview.md)：全部案例一览，可排序、筛选"]
     out += [f"- [按{VOCABULARY_LABELS[v]}浏览]({vocab_dir(v)}/index.md)" for v in browsable]
