@@ -43,6 +43,13 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+@pytest.fixture(autouse=True)
+def one_build_date(monkeypatch):
+    """Every build here on one date: a new day rebuilds every page (the footer names the build's
+    date), so a warm build and its cold twin on either side of midnight would differ."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764806400")
+
+
 @pytest.fixture
 def library(tmp_path) -> Path:
     return Path(shutil.copytree(SHIPPED, tmp_path / "cases"))
