@@ -287,7 +287,19 @@ def test_overview_filters(session, site, cases):
     org = "康迪"  # text alone matches the 单位 column too
     page.locator("input[data-cb-text]").fill(org)
     assert set(visible_titles(page)) == {c["title"] for c in cases.values() if org in c["title"] + " " + c["organization"]}
+
+    # 完整性 picks the cases with a 待补充 section; the text box looks in titles, not in the flag.
+    page.locator(".cb-filter button", has_text="清除筛选").click()
+    page.select_option('select[data-cb-facet="completeness"]', "待补充")
+    incomplete = {c["title"] for i, c in cases.items() if TO_BE_COMPLETED.search((LIBRARY / f"{i}.md").read_text("utf-8"))}
+    assert 0 < len(incomplete) < len(cases) and set(visible_titles(page)) == incomplete
+    page.select_option('select[data-cb-facet="completeness"]', "")
+    page.locator("input[data-cb-text]").fill("补充")
+    assert visible_titles(page) == [c["title"] for c in cases.values() if "补充" in c["title"] + " " + c["organization"]]
     log.assert_clean()
+
+
+TO_BE_COMPLETED = re.compile(r"^## .+\n+\s*待补充\s*$", re.M)  # a section of the case file that is only 待补充
 
 
 def test_overview_sorting(session, site, cases):

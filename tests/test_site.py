@@ -620,16 +620,18 @@ def test_overview_has_one_row_per_published_case_and_matching_json(any_site):
     assert f"共 {len(known.published)} 个案例" in norm(art.text())
 
     data = overview_data(page)
-    facet_keys = [f["key"] for f in data["facets"]]
+    *facets, completeness = data["facets"]  # the vocabularies, then whole or 待补充
+    assert completeness == {"key": "completeness", "label": "完整性", "values": ["完整", "待补充"]}
+    facet_keys = [f["key"] for f in facets]
     assert set(facet_keys) <= set(VOCABS) and {"org_type", "region", "category", "tags"} <= set(facet_keys)
-    for facet in data["facets"]:
+    for facet in facets:
         used = [v for v, members in known.members(facet["key"]).items() if members]
         assert facet["values"] == used, facet["key"]
         assert facet["label"] == VOCABS[facet["key"]][1]
     assert len(data["rows"]) == len(rows)
     for row, cid in zip(data["rows"], ids):  # same order as the table
         case = known.by_id[cid]
-        assert row == {key: case.values(key) for key in facet_keys}, cid
+        assert row == {**{key: case.values(key) for key in facet_keys}, "completeness": ["待补充" if case.incomplete else "完整"]}, cid
 
 
 def test_no_book_no_download_links(any_site):

@@ -61,6 +61,12 @@
     host.appendChild(form);
     host.appendChild(count);
 
+    // A title cell's text is its link's: not the 待补充 flag after it (the 完整性 filter has that).
+    function title(cell) {
+      var link = cell.querySelector("a");
+      return (link || cell).textContent;
+    }
+
     function apply() {
       var query = text.value.trim().toLowerCase();
       var shown = 0;
@@ -69,7 +75,7 @@
           return !s.value || (row._facets[s.name] || []).indexOf(s.value) >= 0;
         });
         if (ok && query) {
-          ok = (row.cells[0].textContent + " " + row.cells[1].textContent).toLowerCase().indexOf(query) >= 0;
+          ok = (title(row.cells[0]) + " " + row.cells[1].textContent).toLowerCase().indexOf(query) >= 0;
         }
         row.hidden = !ok;
         if (ok) shown += 1;
@@ -77,11 +83,10 @@
       count.textContent = "显示 " + shown + " / " + rows.length + " 个案例";
     }
 
-    // A title sorts by its link's text (not the 待补充 flag after it), its opening quote mark
-    // left out: “阳光车队”工作法 sorts under Y, not before every title without one.
+    // A sort key: the cell's text, its opening quote mark left out (“阳光车队”工作法 sorts under
+    // Y, not before every title without one).
     function sortKey(cell) {
-      var link = cell.querySelector("a");
-      return (link || cell).textContent.trim().replace(/^[\s\p{P}]+/u, "");
+      return title(cell).trim().replace(/^[\s\p{P}]+/u, "");
     }
 
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, col) {

@@ -443,13 +443,25 @@ def case_table_full(index: Index, uri: str) -> str:
     return "\n".join(rows)
 
 
+# The overview's filter of whole cases and 待补充 ones (the flag after a title in the table).
+COMPLETENESS = ("completeness", "完整性", "完整")
+
+
 def overview_data(index: Index, options: Options) -> str:
-    """Facet values per table row (same order) for the overview's filter script."""
+    """Facet values per table row (same order) for the overview's filter script: the
+    vocabularies, and whether a case is complete."""
     facets = [v for v in VOCABULARIES if v != "honor_level"]
+    key, label, complete = COMPLETENESS
+
+    def state(c: Case) -> str:
+        return INCOMPLETE_MARK if c.incomplete_sections else complete
+
     data = {
-        "facets": [{"key": v, "label": VOCABULARY_LABELS[v], "values": [f.value for f in index.facets[v] if f.case_ids]} for v in facets],
+        "facets": [{"key": v, "label": VOCABULARY_LABELS[v], "values": [f.value for f in index.facets[v] if f.case_ids]} for v in facets]
+                  + [{"key": key, "label": label, "values": [s for s in (complete, INCOMPLETE_MARK) if any(state(c) == s for c in index.cases)]}],
         "rows": [
-            {v: list(c.category) if v == "category" else list(c.tags) if v == "tags" else ([getattr(c, v)] if getattr(c, v) else []) for v in facets}
+            {**{v: list(c.category) if v == "category" else list(c.tags) if v == "tags" else ([getattr(c, v)] if getattr(c, v) else []) for v in facets},
+             key: [state(c)]}
             for c in index.cases
         ],
     }
