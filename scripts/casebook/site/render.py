@@ -443,25 +443,24 @@ def case_table_full(index: Index, uri: str) -> str:
     return "\n".join(rows)
 
 
-# The overview's filter of whole cases and 待补充 ones (the flag after a title in the table).
-COMPLETENESS = ("completeness", "完整性", "完整")
+COMPLETE = "完整"  # the overview's 完整性 filter: 完整, or 待补充 (the flag after a title in the table)
+
+
+def completeness(case: Case) -> str:
+    return INCOMPLETE_MARK if case.incomplete_sections else COMPLETE
 
 
 def overview_data(index: Index, options: Options) -> str:
     """Facet values per table row (same order) for the overview's filter script: the
     vocabularies, and whether a case is complete."""
     facets = [v for v in VOCABULARIES if v != "honor_level"]
-    key, label, complete = COMPLETENESS
-
-    def state(c: Case) -> str:
-        return INCOMPLETE_MARK if c.incomplete_sections else complete
-
+    states = {completeness(c) for c in index.cases}
     data = {
         "facets": [{"key": v, "label": VOCABULARY_LABELS[v], "values": [f.value for f in index.facets[v] if f.case_ids]} for v in facets]
-                  + [{"key": key, "label": label, "values": [s for s in (complete, INCOMPLETE_MARK) if any(state(c) == s for c in index.cases)]}],
+                  + [{"key": "completeness", "label": "完整性", "values": [s for s in (COMPLETE, INCOMPLETE_MARK) if s in states]}],
         "rows": [
             {**{v: list(c.category) if v == "category" else list(c.tags) if v == "tags" else ([getattr(c, v)] if getattr(c, v) else []) for v in facets},
-             key: [state(c)]}
+             "completeness": [completeness(c)]}
             for c in index.cases
         ],
     }
@@ -524,11 +523,10 @@ def render_stats(index: Index) -> tuple[str, dict[str, bytes]]:
         # The image's name says what it shows; the same numbers follow as a table. Two drawings:
         # the page shows the narrow one on a phone (casebook.css), at a readable size.
         images = []
-        for suffix, layout in (("", charts.WIDE), ("-narrow", charts.NARROW)):
+        for suffix, layout, kind in (("", charts.WIDE, "wide"), ("-narrow", charts.NARROW, "narrow")):
             name = f"stats/{key.replace('_', '-')}{suffix}.svg"
             svgs[name] = charts.bar_chart(f"按{label}统计的案例数", counts, layout).encode("utf-8")
-            images.append(f"![条形图：按{label}统计的案例数，数据见下表]({relative_link(name, uri)})"
-                          f"{{ .cb-chart .cb-chart--{'narrow' if suffix else 'wide'} }}")
+            images.append(f"![条形图：按{label}统计的案例数，数据见下表]({relative_link(name, uri)}){{ .cb-chart .cb-chart--{kind} }}")
         out += [" ".join(images), ""]
         out += [f"| {label} | 案例数 |", "| --- | --- |"]
         out += [f"| {esc(value)} | {n} |" for value, n in counts]
