@@ -325,11 +325,21 @@ def test_csv_defuses_formulas_and_quotes_every_cell() -> None:
 
 # -- SVG charts ---------------------------------------------------------------------------------------
 
+@given(st.text(max_size=40), st.integers(1, 12))
+def test_a_chart_label_is_whole_on_two_lines_or_cut_with_an_ellipsis(label, chars) -> None:
+    lines = charts.label_lines(label, chars)
+    assert 1 <= len(lines) <= 2 and all(len(line) <= chars for line in lines)
+    if len(label) <= 2 * chars:
+        assert "".join(lines) == label
+    else:
+        assert "".join(lines) == label[:2 * chars - 1] + "…"
+
+
 def test_chart_labels_are_text() -> None:
     labels = [p for p in PAYLOADS][:40] + ["控制\x01字符", "\ufffe"]
     svg = charts.bar_chart("按<类别>\"统计\"", [(label, 1) for label in labels])
     root = ET.fromstring(svg)  # well-formed XML: control characters could not stop it displaying
     tags = {el.tag.split("}")[-1] for el in root.iter()}
-    assert tags == {"svg", "title", "g", "text", "rect"}
+    assert tags == {"svg", "title", "g", "text", "tspan", "rect"}  # a long label: a second line
     assert all(not k.startswith("on") for el in root.iter() for k in el.attrib)
     assert root.find("{http://www.w3.org/2000/svg}title").text == "按<类别>\"统计\""

@@ -84,20 +84,6 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def outline(reader: PdfReader) -> list[tuple[int, str, int]]:
-    flat: list[tuple[int, str, int]] = []
-
-    def walk(items, level):
-        for item in items:
-            if isinstance(item, list):
-                walk(item, level + 1)
-            else:
-                flat.append((level, item.title, reader.get_destination_page_number(item)))
-
-    walk(reader.outline, 1)
-    return flat
-
-
 @pytest.fixture(scope="module")
 def built(run_cli, library, tmp_path_factory) -> dict:
     out = tmp_path_factory.mktemp("dist")

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from xml.sax import saxutils
 
 VALUE_W = 48
-ROW_H = 30
+ROW_H = 30  # a row whose label takes one line
+LINE_H = 16  # a label's second line adds this much
 BAR_H = 18
 PAD = 12
 BAR = "#b71c1c"  # the site's party red (docs/assets/stylesheets/casebook.css)
@@ -25,7 +26,7 @@ FONT = "'PingFang SC','Microsoft YaHei','Noto Sans CJK SC','Source Han Sans SC',
 class Layout:
     width: int
     label_width: int  # the labels' column, right-aligned
-    label_chars: int  # a longer label is cut, with …
+    label_chars: int  # a longer label takes a second line; a label longer than two is cut, with …
 
 
 # A page shows a chart at most as wide as it is drawn (720 px at 14 px text). On a phone that
@@ -43,11 +44,20 @@ def escape(text: str, entities: dict[str, str] | None = None) -> str:
     return saxutils.escape(_NOT_XML.sub("\ufffd", text), entities or {})
 
 
+def label_lines(label: str, chars: int) -> list[str]:
+    """A label as the chart writes it: lines of at most `chars` characters, at most two of them;
+    a longer label ends its second line with …. (The data table under the chart has it whole.)"""
+    if len(label) > 2 * chars:
+        label = label[:2 * chars - 1] + "…"
+    return [label[i:i + chars] for i in range(0, len(label), chars)] or [""]
+
+
 def bar_chart(title: str, counts: list[tuple[str, int]], layout: Layout = WIDE) -> str:
     full, labels = layout.width, layout.label_width
     top = max((n for _, n in counts), default=0) or 1
     span = full - labels - VALUE_W - 2 * PAD
-    height = PAD * 2 + ROW_H * len(counts)
+    rows = [(label_lines(label, layout.label_chars), n) for label, n in counts]
+    height = PAD * 2 + sum(ROW_H + LINE_H * (len(lines) - 1) for lines, _ in rows)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{full}" height="{height}" '
         f'viewBox="0 0 {full} {height}" role="img" aria-label="{escape(title, {chr(34): "&quot;"})}">',
@@ -55,12 +65,16 @@ def bar_chart(title: str, counts: list[tuple[str, int]], layout: Layout = WIDE) 
         f'<rect width="{full}" height="{height}" rx="6" fill="{BACKGROUND}"/>',
         f'<g font-family="{FONT}" font-size="14" fill="{TEXT}">',
     ]
-    for i, (label, n) in enumerate(counts):
-        y = PAD + i * ROW_H
-        mid = y + ROW_H / 2
+    y = PAD
+    for lines, n in rows:
+        row = ROW_H + LINE_H * (len(lines) - 1)
+        mid = y + row / 2
+        y += row
         width = round(span * n / top, 1)
-        shown = label if len(label) <= layout.label_chars else label[:layout.label_chars - 1] + "…"
-        out.append(f'<text x="{labels}" y="{mid:.1f}" dy="0.35em" text-anchor="end">{escape(shown)}</text>')
+        first = mid - LINE_H * (len(lines) - 1) / 2
+        out.append(f'<text x="{labels}" y="{first:.1f}" dy="0.35em" text-anchor="end">'
+                   + "".join(f'<tspan x="{labels}" y="{first + LINE_H * k:.1f}" dy="0.35em">{escape(line)}</tspan>' if k else escape(line)
+                             for k, line in enumerate(lines)) + "</text>")
         if n:
             out.append(f'<rect x="{labels + PAD}" y="{mid - BAR_H / 2:.1f}" width="{width}" height="{BAR_H}" rx="3" fill="{BAR}"/>')
         out.append(f'<text x="{labels + PAD + width + 6:.1f}" y="{mid:.1f}" dy="0.35em">{n}</text>')
