@@ -405,7 +405,7 @@ def test_listings_fit_a_phone_without_breaking_a_date(browser, site, cases):
     """At 390 px a listing's four columns and the overview's five fit the screen (Material's
     100 px minimum per column pushed the date past the edge: “2026-11-2”, no sign of scrolling),
     and no date breaks at a hyphen, in a table or in the home page's latest cases (in 关怀模式's
-    larger text too)."""
+    larger text too, where the overview fits as well)."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN")
     try:
         page = context.new_page()
@@ -422,6 +422,10 @@ def test_listings_fit_a_phone_without_breaking_a_date(browser, site, cases):
         page.wait_for_function("() => document.documentElement.classList.contains('cb-care')")
         latest = page.evaluate(PHONE_ARTICLE_DATES_JS)
         assert latest["dates"] and not latest["broken"], latest
+        page.goto(site.url("overview"))  # the widest listing, in 关怀模式 (it was 425 px: the date cut)
+        page.wait_for_function("() => document.documentElement.classList.contains('cb-care')")
+        cared = page.evaluate(PHONE_TABLES_JS)[:1]
+        assert cared[0]["fits"] and cared[0]["dates"] and not cared[0]["broken"], cared
     finally:
         context.close()
 
