@@ -659,7 +659,7 @@ def test_list_numbering_and_markers_read_as_on_the_site():
         return ["".join(r["v"] for b in item for r in b.get("runs", [])) for item in block["items"]]
 
     [third] = markdown_blocks("3. 第三项\n4. 第四项\n")
-    assert (third["ordered"], third["start"], items(third)) == (True, 1, ["第三项", "第四项"])  # the site shows 1., 2.
+    assert (third["ordered"], third["start"], items(third)) == (True, 3, ["第三项", "第四项"])  # the site shows 3., 4.
     [mixed] = markdown_blocks("1. 甲\n- 乙\n* 丙\n")
     assert (mixed["ordered"], items(mixed)) == (True, ["甲", "乙", "丙"])  # one numbered list of three
 
@@ -728,7 +728,7 @@ def test_markdown_blocks_cover_the_subset_cases_use():
     assert [(r["v"], r["url"]) for r in runs if r["url"]] == [("链接", "https://example.com")]  # javascript: is text only
     assert [r["v"] for r in runs if r["code"]] == ["代码"]
     assert blocks[1]["ordered"] is False and blocks[1]["items"][1][1]["t"] == "list"
-    assert (blocks[3]["ordered"], blocks[3]["start"]) == (True, 1)  # numbered from 1, as on the site
+    assert (blocks[3]["ordered"], blocks[3]["start"]) == (True, 3)  # numbered from 3, as on the site
     cells = [(c["x"], c["y"], c["head"], "".join(r["v"] for b in c["blocks"] for r in b["runs"])) for c in blocks[2]["cells"]]
     assert cells == [(0, 0, True, "甲"), (1, 0, True, "乙"), (0, 1, False, "1"), (1, 1, False, "2")]
     assert (blocks[2]["columns"], blocks[2]["rows"]) == (2, 2)
@@ -833,7 +833,7 @@ def _list_start_samples() -> list[str]:
 def test_list_starts_are_the_numbers_chromium_shows(browser):
     """The oracle: for generated `start` values, the book numbers a list from what Chromium reads
     (the `start` property is the number the browser counts the list from)."""
-    from casebook.book.compose import _list_start
+    from casebook.core.scan import list_start as _list_start
 
     samples = _list_start_samples()
     page = browser.new_page()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import re
 import string
 from pathlib import Path
 
@@ -794,3 +795,83 @@ def test_e419_exactly_when_a_paragraphs_tags_do_not_nest(paragraphs) -> None:
         make_library(Path(tmp), {"a.md": case_with("\n\n".join(paragraphs))})
         codes = {f.code for f in check(Path(tmp)).findings}
     assert ("E419" in codes) == (not all(map(nests, paragraphs))), (paragraphs, codes)
+
+
+# -- E426: the numbers a list shows -------------------------------------------------------------------
+
+_LIST_LINES = st.lists(st.one_of(
+    st.tuples(st.sampled_from(["", "    ", "> ", "  "]), st.sampled_from([1, 2, 3, 5, 10, 2019, 2021, 0, 7])),
+    st.sampled_from(["", "段落文字。", "- 圆点", "```", "    代码"])), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_LIST_LINES)
+@example([(("", 1)), (("", 2)), "", "此外：", "", (("", 3)), (("", 4))])  # a list continued at 3: shown as 3
+@example([(("", 2019)), (("", 2021))])  # a chronology: 2021 is shown as 2020
+def test_e426_exactly_where_the_published_page_numbers_an_item_otherwise(lines) -> None:
+    """Oracle: the published page (mkdocs.yml's Markdown, then the sanitiser), read with Python's
+    HTML parser: each `<ol>` item that begins with the text written after a number, its number
+    counted from the list's `start`. E426 names exactly the lines whose number the page changes."""
+    from html.parser import HTMLParser
+
+    import markdown
+
+    from casebook.core.markup import renumbered_items
+
+    body_lines, written = [], {}
+    for k, line in enumerate(lines):
+        if isinstance(line, tuple):
+            indent, number = line
+            written[k] = number
+            line = f"{indent}{number}. 项{k}号"
+        body_lines.append(line)
+    body = "\n".join(body_lines)
+    config = engine.load(REPO / "mkdocs.yml")
+    page = sanitize.clean(markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs).convert(body))
+
+    class Items(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.lists, self.open, self.shown = [], [], {}
+
+        def handle_starttag(self, tag, attrs):
+            if tag in ("ol", "ul"):
+                self.lists.append([tag == "ol", int(dict(attrs).get("start") or 1)])
+            elif tag == "li":
+                ordered, number = self.lists[-1]
+                self.lists[-1][1] += 1
+                self.open.append([number if ordered else None, ""])
+
+        def handle_endtag(self, tag):
+            if tag in ("ol", "ul"):
+                self.lists.pop()
+            elif tag == "li":
+                number, text = self.open.pop()
+                if number is not None and (m := re.match(r"\s*项(\d+)号", text)):
+                    self.shown[int(m.group(1))] = number
+
+        def handle_data(self, data):
+            for item in self.open:
+                item[1] += data
+
+    reader = Items()
+    reader.feed(page)
+    expected = sorted((k, written[k], n) for k, n in reader.shown.items() if n != written[k])
+    assert renumbered_items(body) == expected, (body, page)
+
+
+def test_a_list_continued_after_a_sentence_keeps_its_numbers_on_the_page_and_in_the_book() -> None:
+    """mkdocs.yml's casebook.core.numbered_lists: `3.` after a sentence starts the list at 3 (it
+    was shown as 1, and nothing said so), on the site and in the book, which reads bodies with the
+    same Markdown; a `-` line under a numbered one is still an item of that list."""
+    import markdown
+
+    from casebook.book.compose import markdown_blocks
+    from casebook.core.markup import renumbered_items
+
+    body = "1. 建立制度。\n2. 党员挂牌。\n\n此外，公司还：\n\n3. 开展评比。\n4. 表彰先进。"
+    config = engine.load(REPO / "mkdocs.yml")
+    page = sanitize.clean(markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs).convert(body))
+    assert '<ol start="3">' in page and renumbered_items(body) == []
+    assert [b.get("start") for b in markdown_blocks(body) if b["t"] == "list"] == [1, 3]
+    assert [len(b["items"]) for b in markdown_blocks("1. 甲\n- 乙\n* 丙")] == [3]

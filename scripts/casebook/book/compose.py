@@ -25,7 +25,7 @@ from ..core.model import Case
 from ..core.rules import honors_text, kept_link, library_image, library_url
 from ..core.sanitize import DROP_WITH_CONTENT, VOID_ELEMENTS, clean
 from ..core.markup import STRUCTURE_CONFIGS, STRUCTURE_EXTENSIONS, live_addresses
-from ..core.scan import BrowserHTMLParser, rewrite_addresses
+from ..core.scan import HTML_INTEGER, BrowserHTMLParser, list_start, rewrite_addresses
 from ..core.scan import sections as scan_sections
 from ..core.volumes import DEFAULT_VOLUME_PAGES  # noqa: F401  (the budget's one home)
 from ..core.schema import FIELD_BY_KEY, VOCABULARIES, VOCABULARY_LABELS
@@ -594,7 +594,7 @@ class _Blocks:
         across them."""
         out: list[dict] = []
         ordered = node.tag == "ol"
-        number = _list_start(node.attrs.get("start", "1"))
+        number = list_start(node.attrs.get("start", "1"))
         items: list[list[dict]] = []
         between: list = []
 
@@ -688,7 +688,7 @@ class _Blocks:
                     text.append("\n")
                 if marker:
                     text.append(marker)
-                number = _list_start(n.attrs.get("start", "1"))
+                number = list_start(n.attrs.get("start", "1"))
                 for child in n.children:  # a list's items keep their markers, as the page shows them
                     if n.tag in ("ul", "ol") and isinstance(child, _Node) and child.tag == "li":
                         walk(child, f"{number}. " if n.tag == "ol" else "• ")
@@ -766,21 +766,6 @@ _BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "pre", "bloc
                "thead", "tbody", "tr", "td", "th"} | _SKIP
 
 
-# HTML's rules for parsing integers, as the browser reads `<ol start>` and a cell's `colspan`/`rowspan`
-# (no sign there): ASCII whitespace, a sign, ASCII digits (`²` is a digit to Python, not to HTML); the rest ignored.
-_HTML_INTEGER = re.compile(r"[\t\n\f\r ]*([-+]?)0*([0-9]+)")
-
-
-def _list_start(value: str) -> int:
-    """An `<ol start>` as the browser numbers from it (`-2`, `3abc` → 3); a value HTML cannot read,
-    or beyond a 32-bit number (the browser ignores it; 10²¹ reached Typst as a float), is 1."""
-    m = _HTML_INTEGER.match(value)
-    if not m or len(m[2]) > 10:
-        return 1
-    start = -int(m[2]) if m[1] == "-" else int(m[2])
-    return start if -2**31 <= start <= 2**31 - 1 else 1
-
-
 def _marked(marker: str, item: list[dict]) -> list[dict]:
     """A list item set as paragraphs (below MAX_NESTING): its marker begins its first paragraph."""
     run = {"v": marker + " ", "b": False, "i": False, "code": False, "url": None}
@@ -812,7 +797,7 @@ def _span(value: str | None, most: int, zero: int) -> int:
     """A cell's `colspan` or `rowspan` as the browser reads it (HTML's integer rules, a sign not
     allowed): missing or unreadable is 1, 0 is `zero` (1 for a colspan, the rest of the row group
     for a rowspan), at most `most`."""
-    m = _HTML_INTEGER.match(value or "")
+    m = HTML_INTEGER.match(value or "")
     if not m or m[1] == "-":
         return 1
     n = int(m[2][:8])

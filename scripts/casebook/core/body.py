@@ -59,6 +59,10 @@ class BodyCheck(NodeReader):
                 f"Markdown 处理这一段时会丢掉文字（“{letters}”附近），页面和案例汇编上会缺字：多半是 `*`、`_` 强调符号交错"
                 "（如 `*甲**乙*丙`），或表格的一行比表头多出单元格；请把强调符号配对写好，不是强调的 `*`、`_` 写成 `\\*`、`\\_`，"
                 "表格每行的单元格数与表头相同"))
+        for line, written, shown in markup.renumbered_items(self.raw.body):
+            self.add(self.raw.body_line + line, "E426", (
+                f"有序列表这一项写的序号是 {written}，页面和案例汇编上会显示为 {shown}（列表从第一项的序号起逐项加一）："
+                f"请按顺序编号；若 {written} 是年份等正文而不是序号，在点号前加反斜杠写成 `{written}\\. …`，并与上一行空一行（否则两行连成一段）"))
         for line, shown in markup.lost_closing_hashes(self.raw.body):
             self.add(self.raw.body_line + line, "E425", (
                 f"标题末尾紧贴文字的 `#` 会被 Markdown 当作标题的结束标记去掉，页面和案例汇编上只显示“{shown}”；"

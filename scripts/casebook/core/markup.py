@@ -13,7 +13,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from . import deadline
-from .scan import Address, addresses, fence_blocks, fenced, html_tags
+from .scan import Address, BrowserHTMLParser, addresses, fence_blocks, fenced, html_tags, list_start
 
 if TYPE_CHECKING:
     import markdown
@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 # markdown_extensions with the three MkDocs always adds, but toc, emoji and snippets, which make
 # no code block and no raw HTML of a body's text (tests/test_publish_check.py holds this list to
 # the configuration).
-STRUCTURE_EXTENSIONS = ("tables", "fenced_code", "admonition", "attr_list", "def_list", "md_in_html", "pymdownx.superfences")
+STRUCTURE_EXTENSIONS = ("tables", "fenced_code", "admonition", "attr_list", "def_list", "md_in_html",
+                        "casebook.core.numbered_lists", "pymdownx.superfences")
 # Their settings in mkdocs.yml (the others keep their defaults): a table cell's alignment as
 # `align="center"`, which the sanitiser keeps (it drops a style attribute).
 STRUCTURE_CONFIGS = {"tables": {"use_align_attribute": True}}
@@ -363,6 +364,72 @@ def _render(md: markdown.Markdown, text: str) -> str:
     return body_html(text) or ""
 
 
+def _token_prefix(body: str) -> str:
+    """A token's prefix the body does not hold (its text may be anything): one x more than any it writes."""
+    return _PREFIX + "x" * max((len(m.group(1)) + 1 for m in _WRITTEN_PREFIX.finditer(body)), default=0)
+
+
+# A line that may open an ordered list item: a number and a dot, then a space (Python-Markdown's
+# list processors take exactly these; in a quote, after its `>`; nested, after an indent).
+_NUMBERED = re.compile(r"^((?:[ \t]*>)*[ \t]*)([0-9]+)\.([ \t]+)(?=\S)")
+
+
+class _ShownNumbers(BrowserHTMLParser):
+    """Each numbered item's number as the page shows it (`<ol start>` and counting), read at the
+    token put right after the number written."""
+
+    def __init__(self, token: re.Pattern) -> None:
+        super().__init__(convert_charrefs=True)
+        self.token = token
+        self.lists: list[list] = []  # each open list: [ordered, the next item's number]
+        self.items: list[list] = []  # each open item: [its number or None, its text begun]
+        self.shown: dict[int, int] = {}  # body line -> the number the page shows there
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("ol", "ul"):
+            self.lists.append([tag == "ol", list_start(dict(attrs).get("start") or "1")])
+        elif tag == "li":
+            number = None
+            if self.lists and self.lists[-1][0]:
+                number = self.lists[-1][1]
+                self.lists[-1][1] += 1
+            self.items.append([number, False])
+
+    def handle_endtag(self, tag):
+        if tag in ("ol", "ul") and self.lists:
+            self.lists.pop()
+        elif tag == "li" and self.items:
+            self.items.pop()
+
+    def handle_data(self, data):
+        if self.items and not self.items[-1][1] and data.strip():
+            self.items[-1][1] = True  # the item's text begins: with a token, Markdown made it of a numbered line
+            m = self.token.match(data.lstrip())
+            if m and self.items[-1][0] is not None:
+                self.shown[int(m.group(1))] = self.items[-1][0]
+
+
+def renumbered_items(body: str) -> list[tuple[int, int, int]]:
+    """(body line, the number written, the number the page shows) for each ordered list item the
+    page numbers otherwise: a list counts on from its first item's number, whatever the others
+    say (`2019. …` then `2021. …` shows 2019, 2020). The body is rendered once with a token after
+    each number written at a line's start; an item that starts with a token is one of those."""
+    lines = body.split("\n")  # code too: Markdown says what is code (a fence is none inside a list)
+    written = {k: int(m.group(2)) for k, line in enumerate(lines) if (m := _NUMBERED.match(line))}
+    if not written:
+        return []
+    prefix = _token_prefix(body)
+    marked = [_NUMBERED.sub(lambda m, k=k: f"{m.group(1)}{m.group(2)}.{m.group(3)}{prefix}{k}q ", line, count=1)
+              if k in written else line for k, line in enumerate(lines)]
+    html = body_html("\n".join(marked))
+    if html is None:  # too slow to render: E417 says so
+        return []
+    reader = _ShownNumbers(re.compile(re.escape(prefix) + r"(\d+)q"))
+    reader.feed(html)
+    reader.close()
+    return [(k, written[k], shown) for k, shown in sorted(reader.shown.items()) if shown != written[k]]
+
+
 @functools.lru_cache(maxsize=8)  # the same body is asked about by several checks in a row
 def _probe(body: str) -> tuple[frozenset[int], frozenset[int]] | None:
     """(where the body's addresses start, where those Markdown makes attributes start): the body
@@ -373,8 +440,7 @@ def _probe(body: str) -> tuple[frozenset[int], frozenset[int]] | None:
     found = [a for a in addresses(body, body) if a.start < a.end]  # code too: Markdown says what is code
     if not found:
         return None
-    # A token the body does not hold (its text may be anything): one x more than any it writes.
-    prefix = _PREFIX + "x" * max((len(m.group(1)) + 1 for m in _WRITTEN_PREFIX.finditer(body)), default=0)
+    prefix = _token_prefix(body)
     token = re.compile(re.escape(prefix) + r"(\d+)q")
     parts, done = [], 0
     for i, address in enumerate(found):

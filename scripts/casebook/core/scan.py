@@ -647,6 +647,21 @@ HTML_COMMENT = re.compile(r"<!--(?:-?>|.*?--!?>|.*\Z)", re.S)
 ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
 
 
+# HTML's rules for parsing integers, as the browser reads `<ol start>` and a cell's `colspan`/`rowspan`
+# (no sign there): ASCII whitespace, a sign, ASCII digits (`²` is a digit to Python, not to HTML); the rest ignored.
+HTML_INTEGER = re.compile(r"[\t\n\f\r ]*([-+]?)0*([0-9]+)")
+
+
+def list_start(value: str) -> int:
+    """An `<ol start>` as the browser numbers from it (`-2`, `3abc` → 3); a value HTML cannot read,
+    or beyond a 32-bit number (the browser ignores it; 10²¹ reached Typst as a float), is 1."""
+    m = HTML_INTEGER.match(value)
+    if not m or len(m[2]) > 10:
+        return 1
+    start = -int(m[2]) if m[1] == "-" else int(m[2])
+    return start if -2**31 <= start <= 2**31 - 1 else 1
+
+
 class BrowserHTMLParser(_html_parser.HTMLParser):
     """Python's HTML parser, but for where comments end: Python's ends one only at `-->` and a
     `<![…` section at `]]>`; a browser ends them as HTML_COMMENT says and at the first `>`
