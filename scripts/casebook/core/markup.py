@@ -416,8 +416,9 @@ def renumbered_items(body: str) -> list[tuple[int, int, int]]:
     each number written at a line's start; an item that starts with a token is one of those."""
     lines = body.split("\n")  # code too: Markdown says what is code (a fence is none inside a list)
     written = {k: int(m.group(2)) for k, line in enumerate(lines) if (m := _NUMBERED.match(line))}
-    if not written:
-        return []
+    numbers = list(written.values())
+    if all(b == a + 1 for a, b in zip(numbers, numbers[1:])) and all(0 <= n < 2**31 for n in numbers):
+        return []  # each number the one before it plus one: every item shows what it says, as a list's first or next
     prefix = _token_prefix(body)
     marked = [_NUMBERED.sub(lambda m, k=k: f"{m.group(1)}{m.group(2)}.{m.group(3)}{prefix}{k}q ", line, count=1)
               if k in written else line for k, line in enumerate(lines)]
