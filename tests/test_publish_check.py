@@ -875,3 +875,67 @@ def test_a_list_continued_after_a_sentence_keeps_its_numbers_on_the_page_and_in_
     assert '<ol start="3">' in page and renumbered_items(body) == []
     assert [b.get("start") for b in markdown_blocks(body) if b["t"] == "list"] == [1, 3]
     assert [len(b["items"]) for b in markdown_blocks("1. 甲\n- 乙\n* 丙")] == [3]
+
+
+# -- E304: sections are the page's level-2 headings ----------------------------------------------
+
+_HEADING_LINES = st.lists(st.sampled_from([
+    "## 名", "   ## 名", "##名", "##\u3000名", "    ## 名", "### 名", "名\n---", "<!--", "-->", "<div>", "</div>",
+    '<div markdown="1">', "", "", "文字。", "- 项", "> 引用", "```", "1. 项", "# 名"]), max_size=14)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_HEADING_LINES)
+@example(["## 名", "", "文字。", "", "<!--", "", "## 名", "", "文字。", "-->"])  # a section commented out
+@example(["##\u3000名", "", "文字。"])  # a full-width space from an input method
+def test_e304_exactly_where_the_published_pages_headings_are_not_the_sections(pieces) -> None:
+    """Oracle: the published page (mkdocs.yml's Markdown, then the sanitiser), its `<h2>`s read
+    with Python's HTML parser; each heading line names itself (名0, 名1, …). E304 names the section
+    lines (core/scan.sections) that make no `<h2>`, and the lines that make an `<h2>` outside any
+    other element that is no section."""
+    from html.parser import HTMLParser
+
+    import markdown
+
+    from casebook.core.markup import heading_differences
+    from casebook.core.sanitize import VOID_ELEMENTS
+    from casebook.core.scan import sections
+
+    lines = []
+    for piece in pieces:
+        for part in piece.split("\n"):
+            lines.append(part.replace("名", f"名{len(lines)}号") if "名" in part else part)
+    body = "\n".join(lines)
+    config = engine.load(REPO / "mkdocs.yml")
+    page = sanitize.clean(markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs).convert(body))
+
+    class Headings(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.depth, self.heading, self.found = 0, None, {}
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "h2":
+                self.heading = [self.depth == 0, ""]
+            elif tag not in VOID_ELEMENTS:
+                self.depth += 1
+
+        def handle_endtag(self, tag):
+            if tag == "h2" and self.heading:
+                top, text = self.heading
+                if m := re.match(r"\s*名(\d+)号", text):
+                    self.found[int(m.group(1))] = (text.strip(), top)
+                self.heading = None
+            elif tag != "h2" and tag not in VOID_ELEMENTS:
+                self.depth -= 1
+
+        def handle_data(self, data):
+            if self.heading:
+                self.heading[1] += data
+
+    reader = Headings()
+    reader.feed(page)
+    scanned = [s.line for s in sections(body, 0)]
+    expected = sorted([(k, None) for k in scanned if k not in reader.found]
+                      + [(k, text) for k, (text, top) in reader.found.items() if top and k not in scanned])
+    assert heading_differences(body, scanned) == expected, (body, page)

@@ -35,6 +35,15 @@ class BodyCheck(NodeReader):
     def check_body(self) -> tuple[Section, ...]:
         raw = self.raw
         sections = scan.sections(raw.body, raw.body_line)
+        titles = {s.line - raw.body_line: s.title for s in sections}
+        for line, shown in markup.heading_differences(raw.body, list(titles)):
+            if shown is None:
+                self.add(raw.body_line + line, "E304", (
+                    f"`## {titles[line]}` 在页面上不是标题（它在 HTML 注释或 HTML 块里，或行首有空格）：网页上没有这一章，"
+                    "案例汇编和数据导出却把它当作一章；请把 `##` 顶格写在注释和 HTML 块之外，不要的章节整个删除"))
+            else:
+                self.add(raw.body_line + line, "E304", (
+                    f"这一行在页面上是二级标题“{shown}”，却不算章节：章节标题写作 `## {shown}`（顶格，`##` 后一个半角空格，不是全角空格；前后各空一行）"))
         missing, misplaced = section_problems([s.title for s in sections])
         for name in missing:
             self.add(1, "E301", f"正文缺少必需章节 `## {name}`（必需：{'、'.join(REQUIRED_SECTIONS)}，按此顺序）；内容暂缺时写“{INCOMPLETE_MARK}”")

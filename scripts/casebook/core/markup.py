@@ -13,6 +13,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from . import deadline
+from .sanitize import VOID_ELEMENTS
 from .scan import Address, BrowserHTMLParser, addresses, fence_blocks, fenced, html_tags, list_start
 
 if TYPE_CHECKING:
@@ -429,6 +430,75 @@ def renumbered_items(body: str) -> list[tuple[int, int, int]]:
     reader.feed(html)
     reader.close()
     return [(k, written[k], shown) for k, shown in sorted(reader.shown.items()) if shown != written[k]]
+
+
+# Where the scanner's sections (core/scan.sections) and Python-Markdown's level-2 headings can
+# differ: a comment or raw HTML block around a heading line, an indented `#`, `##` without a space
+# after it (`##基本情况`, `##　基本情况`: a heading to Markdown), a fence (none inside a list),
+# a setext underline. A body without any of these needs no rendering.
+_HEADINGS_MAY_DIFFER = re.compile(r"<!--|^ {0,3}<|^[ \t]+#|^#{1,6}[^ \t#\n]|^ {0,3}(?:```|~~~)|^ {0,3}[-=]+[ \t]*$", re.M)
+_HASHES = re.compile(r"^([ \t]*#+)")
+_UNDERLINE = re.compile(r"^ {0,3}-+[ \t]*$")
+_TITLE_LIKE = re.compile(r"^ {0,3}(?![-*+>|<=\s]|\d+[.)]\s)\S")  # a line a paragraph may start with (a token before it changes nothing)
+
+
+class _Headings(BrowserHTMLParser):
+    """The level-2 headings of a page that begin with a token: by the token's number."""
+
+    def __init__(self, token: re.Pattern) -> None:
+        super().__init__(convert_charrefs=True)
+        self.token = token
+        self.depth = 0  # elements open around the text read (Markdown's output closes each)
+        self.open: list[str] | None = None  # the text of the `<h2>` being read
+        self.top = False  # that `<h2>` stands in no other element (in a list item it is no section)
+        self.found: dict[int, tuple[str, bool]] = {}  # the token's number: (the heading's text, top)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "h2":
+            self.open, self.top = [], self.depth == 0
+        elif tag not in VOID_ELEMENTS:
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if tag == "h2" and self.open is not None:
+            text, self.open = "".join(self.open).lstrip(), None
+            if m := self.token.match(text):
+                self.found[int(m.group(1))] = (text[m.end():].strip(), self.top)
+        elif tag != "h2" and tag not in VOID_ELEMENTS:
+            self.depth = max(self.depth - 1, 0)  # a stray end tag closes nothing
+
+    def handle_data(self, data):
+        if self.open is not None:
+            self.open.append(data)
+
+
+def heading_differences(body: str, section_lines: list[int]) -> list[tuple[int, str | None]]:
+    """Where the sections the scanner reads (`section_lines`: their 0-based body lines) are not the
+    page's level-2 headings: (line, None) for a section line the page does not show as a heading
+    (in a comment or an HTML block, indented); (line, its text) for a line the page shows as a
+    level-2 heading that is no section (`##基本情况`). The body rendered once, a token put after
+    the `#`s of each line that starts with some, and at the start of each setext title."""
+    if not _HEADINGS_MAY_DIFFER.search(body):
+        return []
+    lines = body.split("\n")
+    prefix = _token_prefix(body)
+    sections = set(section_lines)
+    marked = []
+    for k, line in enumerate(lines):
+        if (m := _HASHES.match(line)) is not None:
+            line = f"{m.group(1)}{prefix}{k}q{line[m.end():]}"
+        elif k in sections or (k + 1 < len(lines) and _UNDERLINE.match(lines[k + 1]) and _TITLE_LIKE.match(line)):
+            line = f"{prefix}{k}q{line}"  # a setext title (where Markdown may see one, the scanner too or not)
+        marked.append(line)
+    html = body_html("\n".join(marked))
+    if html is None:  # too slow to render: E417 says so
+        return []
+    reader = _Headings(re.compile(re.escape(prefix) + r"(\d+)q"))
+    reader.feed(html)
+    reader.close()
+    out: list[tuple[int, str | None]] = [(k, None) for k in sorted(sections - reader.found.keys())]
+    out += [(k, text) for k, (text, top) in sorted(reader.found.items()) if top and k not in sections]
+    return sorted(out)
 
 
 @functools.lru_cache(maxsize=8)  # the same body is asked about by several checks in a row
