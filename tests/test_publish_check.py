@@ -22,7 +22,7 @@ from casebook.core.model import Library, Taxonomy
 from casebook.site import engine
 from casebook.site.publish import apply_edits, fix_edits, needs_check, shown
 from casebook.site.render import Options, case_uri, render_case
-from conftest import MINIMAL_CASE, REPO, TODAY, check, make_library, relative
+from conftest import MINIMAL_CASE, REPO, TODAY, check, line_of, make_library, relative
 
 
 @functools.cache
@@ -640,6 +640,34 @@ def test_fix_leaves_script_alone_and_says_so(tmp_path, run_cli) -> None:
     result = run_cli("validate", "--cases", tmp_path, "--fix")
     assert result.returncode == 1 and ": fixed " not in result.stdout and "E401" in result.stdout
     assert "<script>" in (tmp_path / "a.md").read_text("utf-8")
+
+
+def test_an_address_in_angle_brackets_where_markdown_takes_none_is_named_and_kept(tmp_path, run_cli) -> None:
+    """`[示意]: <assets/示意 图.png>` was what W307 advised for a space in a definition: it is no
+    definition (Markdown takes no brackets there), and the browser reads a tag `<assets>`, removed
+    with the address. E408 said "HTML 标签 `<assets>`" and `--fix` deleted the address, after which
+    validate passed. Now E408 names the address and the %20 that works; --fix leaves the line; the
+    advised form passes, its picture on the page."""
+    png = (REPO / "tests" / "fixtures" / "valid" / "assets" / "cover.png").read_bytes()
+    body = "![示意图][示意]\n\n[示意]: <assets/示意 图.png>"
+    make_library(tmp_path, {"a.md": case_with(body)})
+    (tmp_path / "assets").mkdir(exist_ok=True)
+    (tmp_path / "assets" / "示意 图.png").write_bytes(png)
+    before = (tmp_path / "a.md").read_bytes()
+    result = run_cli("validate", "--cases", tmp_path, "--fix")
+    assert result.returncode == 1 and ": fixed " not in result.stdout, result.stdout
+    assert (tmp_path / "a.md").read_bytes() == before
+    [e408] = [line for line in result.stdout.splitlines() if "E408" in line]
+    assert "`<assets/示意 图.png>`" in e408 and "`assets/示意%20图.png`" in e408, e408
+    assert int(e408.split(":")[1]) == line_of(tmp_path / "a.md", "[示意]:")
+
+    spaced = case_with("![示意图][示意]\n\n[示意]: assets/示意 图.png")  # W307's advice for this
+    (tmp_path / "a.md").write_text(spaced, encoding="utf-8")
+    w307 = [line for line in run_cli("validate", "--cases", tmp_path).stdout.splitlines() if "[示意]: assets" in line]
+    assert len(w307) == 1 and "W307" in w307[0] and "%20" in w307[0] and "<" not in w307[0].split("页面上会原样显示")[1], w307
+    (tmp_path / "a.md").write_text(spaced.replace("示意 图.png", "示意%20图.png"), encoding="utf-8")
+    after = run_cli("validate", "--cases", tmp_path)
+    assert after.returncode == 0 and "W307" not in after.stdout, after.stdout  # a definition, its picture found (E406)
 
 
 # Raw tags the source scan finds where Markdown shows text or reads something else, and removals

@@ -305,8 +305,8 @@ def left_as_text_findings(case: Case, page: Rendered, at: Located, body: _Body) 
             add(m.group(), f"“{m.group()[:60]}”没有显示成图片，页面上会原样显示这段文字：找不到它引用的定义"
                            "（`[名字]: 地址`，名字不区分大小写）；请补上定义，或写成 ![说明](地址)")
     for m in _DEFINITION_AS_TEXT.finditer(text):
-        add(m.group(1), f"“{m.group().strip()[:60]}”没有成为链接定义，页面上会原样显示：地址中有空格时要写成 <地址>"
-                        "（如 <assets/a b.png>）或把空格写成 %20")
+        add(m.group(1), f"“{m.group().strip()[:60]}”没有成为链接定义，页面上会原样显示：链接定义的地址中不能有空格"
+                        "（加尖括号也不行），请把空格写成 %20（如 assets/a%20b.png）")
     flat = " ".join(text.split())
     for line, written in scan.unused_definitions(case.body):  # Markdown took it, nothing uses it: not on the page
         if " ".join(written.split()) not in flat:
@@ -640,7 +640,13 @@ def sanitiser_findings(case: Case, html: str, cleaned: str, at: Located, body: _
                 gone[name, value] -= 1
                 if name == tag.name or (tag.name, "") not in removals:  # a removed tag: one finding
                     fixed = fixed if fixed is not None else {e.start for e in fix_edits(case.body)}
-                    out.append(_removal_finding(at, at.body_line + tag.line, name, value, tag.start in fixed))
+                    finding = _removal_finding(at, at.body_line + tag.line, name, value, tag.start in fixed)
+                    if (address := address_in_brackets(case.body, tag)) is not None:
+                        finding = replace(finding, message=(
+                            f"`<{address}>` 在这里不是地址，而被当作 HTML 标签 `<{tag.name}>`，发布时连同地址一起删除："
+                            "链接定义（`[名字]: 地址`）和 HTML 块里的地址不能加尖括号，地址中的空格请写成 %20"
+                            f"（如 `{address.replace(' ', '%20')}`）"))
+                    out.append(finding)
     if +gone:  # made by Markdown syntax: the line of the removed value in the body
         removed_tags = {name for name, _ in gone if not sanitize.removed_what(name)[1]}
         cause = min((f.line for f in out), default=None)
@@ -781,6 +787,17 @@ def _line_of_name(masked: str, name: str) -> int | None:
 _AUTOLINK_NAME = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|[^@\s]+@[^@\s]+)$", re.I)
 
 
+# `<assets/示意 图.png>`: an address in angle brackets where Markdown takes none (a reference
+# definition, an HTML block) is a tag to the browser, named `assets`, and removed with its address.
+_ADDRESS_IN_BRACKETS = re.compile(r"<([^<>\s=\"'/]+/[^<>=\"']*)>")
+
+
+def address_in_brackets(body: str, tag: scan.RawTag) -> str | None:
+    """The address of a start tag that is one in angle brackets (`<assets/a b.png>`), else None."""
+    m = _ADDRESS_IN_BRACKETS.match(body, tag.start)
+    return m.group(1) if m and not tag.closing and m.end() == tag.end else None
+
+
 def _removal_finding(at: Located, line: int, name: str, value: str | None, fixable: bool = False) -> Finding:
     """The finding for a removal; `fixable`: `validate --fix` makes this change (fix_edits)."""
     element, attr = sanitize.removed_what(name)
@@ -843,6 +860,8 @@ def fix_edits(body: str) -> list[Edit]:
             continue
         if tag.name in _ACTIVE_TAGS or not (names := sanitize.tag_removals(tag.name, list(tag.attrs))):
             continue
+        if address_in_brackets(body, tag) is not None:
+            continue  # an address meant, not a tag: deleting it would lose the address (validate says how to write it)
         kept = sanitize.clean_tag(tag.name, list(tag.attrs))
         if kept is None:
             groups.append([_edit(body, tag, "", f"删除标签 <{tag.name}>（保留其中文字）")])
