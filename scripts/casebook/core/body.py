@@ -36,11 +36,18 @@ class BodyCheck(NodeReader):
         raw = self.raw
         sections = scan.sections(raw.body, raw.body_line)
         titles = {s.line - raw.body_line: s.title for s in sections}
-        for line, shown in markup.heading_differences(raw.body, list(titles)):
-            if shown is None:
+        differences = markup.heading_differences(raw.body, list(titles))
+        lines = raw.body.split("\n") if differences else []
+        for line, shown in differences:
+            if shown is None and (start := markup.html_around(lines, line)) is not None:
+                self.add(raw.body_line + start, "E304", (  # said where the HTML begins: the cause, above the section
+                    f"从这一行起的 HTML 注释或 HTML 块一直延续到第 {raw.body_line + line} 行的 `## {titles[line]}`，"
+                    "这个章节标题在页面上因此不是标题：网页上没有这一章，案例汇编和数据导出却把它当作一章；"
+                    "请检查这里的注释是否用 `-->` 结束、标签是否都配对（如 `<p>` 与 `</p>`），章节不要放在注释里"))
+            elif shown is None:
                 self.add(raw.body_line + line, "E304", (
-                    f"`## {titles[line]}` 在页面上不是标题（它在 HTML 注释或 HTML 块里，或行首有空格）：网页上没有这一章，"
-                    "案例汇编和数据导出却把它当作一章；请把 `##` 顶格写在注释和 HTML 块之外，不要的章节整个删除"))
+                    f"`## {titles[line]}` 在页面上不是标题（行首有空格）：网页上没有这一章，"
+                    "案例汇编和数据导出却把它当作一章；请把 `##` 顶格写"))
             else:
                 self.add(raw.body_line + line, "E304", (
                     f"这一行在页面上是二级标题“{shown}”，却不算章节：章节标题写作 `## {shown}`（顶格，`##` 后一个半角空格，不是全角空格；前后各空一行）"))

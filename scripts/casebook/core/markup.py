@@ -472,6 +472,21 @@ class _Headings(BrowserHTMLParser):
             self.open.append(data)
 
 
+_HTML_START = re.compile(r"<!--|^ {0,3}<[A-Za-z!/?]")
+
+
+def html_around(lines: list[str], k: int) -> int | None:
+    """The line where the comment or HTML block that holds line `k` most likely begins: the
+    nearest line above that opens a comment, or begins with a tag after a blank line; None when
+    line `k` is indented (Markdown's reason then) or no such line is above it."""
+    if lines[k][:1] in (" ", "\t"):
+        return None
+    for j in range(k - 1, -1, -1):
+        if "<!--" in lines[j] or (_HTML_START.match(lines[j]) and (j == 0 or not lines[j - 1].strip())):
+            return j
+    return None
+
+
 def heading_differences(body: str, section_lines: list[int]) -> list[tuple[int, str | None]]:
     """Where the sections the scanner reads (`section_lines`: their 0-based body lines) are not the
     page's level-2 headings: (line, None) for a section line the page does not show as a heading
