@@ -518,6 +518,16 @@ def test_import_word_structures(run_cli, cases_dir: Path, tmp_path: Path) -> Non
     assert "附件" not in path.read_text(encoding="utf-8")
 
 
+def test_imported_numbered_items_carry_the_numbers_the_page_shows() -> None:
+    """Word's numbered paragraphs were all written `1.` (Markdown numbers on from the first item);
+    E426 now refuses a number the page would change, so the importer writes the numbers the page
+    shows (markup.with_shown_numbers: the renderer's own count)."""
+    items = [("list1.", "1. 甲"), ("list1.", "1. 乙"), ("list", "    1. 子"), ("list", "    1. 子二"), ("list", "    - 点"),
+             ("list", "    1. 子三"), ("list1.", "1. 丙"), ("para", "段"), ("list1.", "1. 新")]
+    # (a `-` item under numbered ones is one of them to Markdown: `子三` is the nested list's fourth)
+    assert word.render_items(items, (), {}) == "1. 甲\n2. 乙\n    1. 子\n    2. 子二\n    - 点\n    4. 子三\n3. 丙\n\n段\n\n1. 新"
+
+
 def test_word_recognises_section_names() -> None:
     assert word.section_of("基本概况") == "基本情况"
     assert word.section_of("主要举措") == word.section_of("具体做法") == "主要做法"

@@ -551,7 +551,8 @@ def test_an_image_the_scan_does_not_see_is_judged_as_the_page_shows_it(tmp_path,
 
 
 def test_an_autolink_in_raw_html_is_explained(tmp_path) -> None:
-    make_library(tmp_path, {"a.md": case_with("<div>\n<https://example.org/></div>")})
+    # (text beside it: alone, the section would show nothing, E303, and the page is not rendered)
+    make_library(tmp_path, {"a.md": case_with("网址：\n\n<div>\n<https://example.org/></div>")})
     (finding,) = [f for f in check(tmp_path).findings if f.code == "E408"]
     assert "不会变成链接" in finding.message and '<a href="…">' in finding.message, finding.message
 
@@ -968,3 +969,39 @@ def test_e304_exactly_where_the_published_pages_headings_are_not_the_sections(pi
     expected = sorted([(k, None) for k in scanned if k not in reader.found]
                       + [(k, text) for k, (text, top) in reader.found.items() if top and k not in scanned])
     assert heading_differences(body, scanned) == expected, (body, page)
+
+
+# -- E303: a section that shows nothing ---------------------------------------------------------
+
+_SECTION_PIECES = st.lists(st.sampled_from([
+    "\u200b", "&nbsp;", "\xa0", "<br>", "---", "[]()", "<span></span>", "<!-- 注 -->", "\u3000", "&#8203;", "- ",
+    "**", "****", "<p></p>", "\ufeff", "……", "👍", "文字", "1", "![图](assets/cover.png)", "`x`", "<b> </b>", "待补充",
+    " ", "\n", "\n\n"]), min_size=1, max_size=6).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_SECTION_PIECES)
+def test_e303_exactly_when_the_published_section_shows_nothing(text) -> None:
+    """Oracle: the section as the site publishes it (mkdocs.yml's Markdown, then the sanitiser):
+    nothing on it but characters that show nothing (Unicode's other and separator categories), and
+    no picture."""
+    import html as htmllib
+    import unicodedata
+
+    import markdown
+
+    from casebook.core.markup import shows_nothing
+
+    assume(text.strip())
+    config = engine.load(REPO / "mkdocs.yml")
+    page = sanitize.clean(markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs).convert(text))
+    visible = [ch for ch in htmllib.unescape(re.sub(r"<[^>]*>", "", page)) if not unicodedata.category(ch).startswith(("C", "Z"))]
+    assert shows_nothing(text) == (not visible and "<img" not in page), (text, page)
+
+
+@pytest.mark.parametrize("written", ["待补充\u200b", "\u200b待补充", "**待补充**\ufeff", "待补充。\u3000"])
+def test_incomplete_whatever_invisible_characters_stand_around_it(written) -> None:
+    from casebook.core.schema import is_incomplete
+
+    assert is_incomplete(written)
+    assert not is_incomplete(written.replace("待补充", "待补充的内容"))

@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..core.markup import with_shown_numbers
 from ..core.model import Taxonomy
 from ..core.schema import (BASICS_SECTION, FIELDS, INCOMPLETE_MARK, INCOMPLETE_NOTE, LESSONS_SECTION, PRACTICE_SECTION,
                            RESULTS_SECTION, SECTION_ORDER)
@@ -399,4 +400,6 @@ def render_items(items: list[tuple[str, str]], pictures: tuple[Picture, ...], pa
             out.append("\n" if same_list else "\n\n")
         out.append(_CAPTIONED.sub(picture, md))
         top = (kind if kind != "list" else top) if kind.startswith("list") else ""
-    return "".join(out).strip("\n")
+    # Word's numbered paragraphs come as `1.` each: written with the numbers the page shows (E426)
+    return with_shown_numbers("".join(out).strip("\n"))
+

@@ -63,6 +63,9 @@ class BodyCheck(NodeReader):
         for s in sections:
             if not s.text.strip():
                 self.add(s.line, "E303", f"章节 `## {s.title}` 没有内容；请补写，来源中没有相关信息时写“{INCOMPLETE_MARK}”")
+            elif markup.shows_nothing(s.text):
+                self.add(s.line, "E303", (f"章节 `## {s.title}` 在页面上什么也不显示（只有空格、`&nbsp;`、零宽字符、`<br>`、"
+                                          f"分隔线、空链接或注释）；请补写，来源中没有相关信息时写“{INCOMPLETE_MARK}”"))
             elif s.incomplete:
                 self.add(s.line, "W301", f"章节 `## {s.title}` 为“{INCOMPLETE_MARK}”，案例将标为不完整")
         self.check_results(sections)

@@ -10,6 +10,7 @@ import functools
 import html
 import re
 import threading
+import unicodedata
 from typing import TYPE_CHECKING
 
 from . import deadline
@@ -347,6 +348,27 @@ def _characters_shown(text: str) -> list[str]:
     return _CHARACTER.findall(html.unescape(_TAG.sub(" ", _render(_markdown(), text))))
 
 
+# Elements that show nothing but their text (a `<br>`, a rule, an empty paragraph or link).
+_TEXT_TAGS = frozenset({"p", "br", "hr", "span", "a", "b", "i", "strong", "em", "u", "s", "del", "ins", "mark", "small",
+                        "sub", "sup", "code", "pre", "div", "blockquote", "ul", "ol", "li", "dl", "dt", "dd", "table",
+                        "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "h1", "h2", "h3", "h4", "h5", "h6", "q",
+                        "abbr", "cite", "kbd", "details", "summary"})
+_TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)")
+_TAG_LINEAR = re.compile(r"<[^<>]*>")  # a tag no `<` interrupts: each try ends at the next `<` (`<[^>]*>` read `< < <…` quadratically)
+
+
+def shows_nothing(text: str) -> bool:
+    """Whether Markdown makes a page of `text` with nothing on it: no picture, and no character
+    but spaces and the invisible (`&nbsp;`, a zero-width space, `<br>`, `---`, `[]()`, a comment).
+    Text with a letter or digit outside its tags shows it, without a render."""
+    if _CHARACTER.search(html.unescape(_TAG_LINEAR.sub("", text))):
+        return False
+    page = body_html(text)
+    if page is None or any(name.lower() not in _TEXT_TAGS for name in _TAG_NAME.findall(page)):
+        return False  # a picture, or an element other checks judge (a `<video>` the sanitiser removes: E408)
+    return not any(not unicodedata.category(ch).startswith(("C", "Z")) for ch in html.unescape(_TAG.sub("", page)))
+
+
 def body_html(text: str) -> str | None:
     """A body as Python-Markdown renders its structure on the site (STRUCTURE_EXTENSIONS); None
     when that takes longer than the build allows a page (E417)."""
@@ -514,6 +536,18 @@ def heading_differences(body: str, section_lines: list[int]) -> list[tuple[int, 
     out: list[tuple[int, str | None]] = [(k, None) for k in sorted(sections - reader.found.keys())]
     out += [(k, text) for k, (text, top) in sorted(reader.found.items()) if top and k not in sections]
     return sorted(out)
+
+
+def with_shown_numbers(body: str) -> str:
+    """`body` with each ordered list item numbered as the page shows it (`renumbered_items`):
+    a list's first item keeps its number, so one pass leaves nothing for E426."""
+    changed = renumbered_items(body)
+    if not changed:
+        return body
+    lines = body.split("\n")
+    for k, _, shown in changed:
+        lines[k] = _NUMBERED.sub(lambda m: f"{m.group(1)}{shown}.{m.group(3)}", lines[k], count=1)
+    return "\n".join(lines)
 
 
 @functools.lru_cache(maxsize=8)  # the same body is asked about by several checks in a row

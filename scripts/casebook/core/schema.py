@@ -7,6 +7,7 @@ nothing else may restate it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 # The seven vocabularies every taxonomy.yml must define (lists of strings).
@@ -137,8 +138,12 @@ INCOMPLETE_NOTE = "来源中暂无这一部分的内容，有可靠资料后补�
 
 
 def is_incomplete(text: str) -> bool:
-    """A section whose whole content is 待补充 (bold, full stop or brackets allowed)."""
-    return text.strip().strip("*_。.（）() \n") == INCOMPLETE_MARK
+    """A section whose whole content is 待补充 (bold, full stop or brackets allowed; characters
+    that show nothing, such as a zero-width space pasted after it, do not count)."""
+    if INCOMPLETE_MARK not in text:
+        return False
+    shown = "".join(ch for ch in text if not unicodedata.category(ch).startswith(("C", "Z")))
+    return shown.strip("*_。.（）()") == INCOMPLETE_MARK
 
 # Paired punctuation (W217, W303): each opening mark and its closing one.
 PAIRS: dict[str, str] = {"“": "”", "‘": "’", "《": "》", "（": "）", "【": "】"}
