@@ -220,6 +220,45 @@ TAG_MARK_GAPS_JS = """() => [...document.querySelectorAll('.md-search-result .md
 })"""
 
 
+# Chromium's own find in page (what Ctrl+F finds), in the page's article and outside what the
+# page leaves out of search (the related cases, the 待补充 notice: render.py marks them
+# data-search-exclude, which Material's search drops): true when the query is found there.
+CTRL_F_JS = """q => {
+    const selection = getSelection(), article = document.querySelector('article');
+    selection.removeAllRanges();
+    while (window.find(q, false, false, false, false, false, false)) {
+        const node = selection.getRangeAt(0).commonAncestorContainer;
+        const element = node.nodeType === 1 ? node : node.parentElement;
+        if (article.contains(element) && !element.closest('[data-search-exclude], .cb-related, .cb-incomplete')) return true;
+    }
+    return false;
+}"""
+
+
+@pytest.mark.parametrize("query", ['"阳光车队"', "”这", "‘党建强’", "'党建强'", "阳光\u00ad车队", "车\u2060队"])
+def test_quotes_and_invisible_characters_find_what_ctrl_f_finds(search_session, site, cases, query):
+    """Straight and curly quotes are one to Ctrl+F, and a soft hyphen or word joiner pasted into
+    the box is nothing to it (a search audit: `"阳光车队"` typed with a half-width input method
+    found the cases only through the word fallback, `党\u00ad建` found nothing). Oracle: Chromium's
+    window.find on every searchable page; the site lists exactly those pages, with no fallback note."""
+    page, log = search_session
+    results = search(page, query)
+    found = {without_query(r["href"]) for r in results}
+    note = page.locator(".cb-search-note").count()
+    probe = page.context.new_page()
+    try:
+        expected = set()
+        for location in [f"cases/{i}" for i in cases] + ["city-overview"]:
+            probe.goto(site.url(location))
+            if probe.evaluate(CTRL_F_JS, query):
+                expected.add(site.url(location))
+    finally:
+        probe.close()
+    assert 0 < len(expected) <= 10, (query, expected)  # (the test reads the first 10 results)
+    assert found == expected and not note, (query, sorted(found ^ expected))
+    log.assert_clean()
+
+
 def test_a_tag_reads_as_one_word_with_the_match_marked_inside(search_session, site):
     """党建 marks part of the tag 两新党建群: the chip reads 两新党建群, not “两新 党建 群” (Material's
     tag is a flex box with a gap between its pieces)."""

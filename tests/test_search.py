@@ -66,6 +66,8 @@ def test_fold_is_nfkc_and_lower_case():
     assert fold("ＡＢＣ１２３　Ｐａｒｔｙ") == "abc123 party"  # full-width letters, digits, space
     assert fold("ΟΔΟΣ") == "οδοσ" and fold("οδος") == "οδοσ"  # final sigma: one letter
     assert fold("㈱") == "(株)" and fold("①") == "1"
+    # as Ctrl+F: curly quotes are the straight ones, what shows nothing is nothing
+    assert fold("“阳光”‘车队’") == '"阳光"\'车队\'' and fold("党\u00ad建\u2060工作\u200d法") == "党建工作法"
 
 
 def test_query_terms_split_at_any_whitespace_and_drop_word_marks():
@@ -151,7 +153,7 @@ def test_rank_title_tags_summary_body_then_whole_words_first():
     assert found(Index(build_search_files(material(*latin), is_case)), "party") == [1, 0]
 
 
-ALPHABET = "一二两个人第些统党建车队ab1ＡＢ_，。 𠮷"  # full-width letters fold to Latin; 𠮷 is outside the BMP
+ALPHABET = "一二两个人第些统党建车队ab1ＡＢ_，。 𠮷“\"\u00ad"  # full-width letters fold to Latin; 𠮷 is outside the BMP
 
 
 @st.composite
@@ -160,7 +162,7 @@ def libraries(draw):
     across jieba-like word marks placed at random), with their visible strings."""
     pages, texts = [], []
     for i in range(draw(st.integers(1, 8))):
-        strings = [draw(st.text(ALPHABET, min_size=1, max_size=30)) for _ in range(draw(st.integers(1, 4)))]
+        strings = [draw(st.text(ALPHABET, min_size=1, max_size=30).filter(lambda t: fold(t).strip())) for _ in range(draw(st.integers(1, 4)))]
         entries = []
         summary = draw(st.text(ALPHABET, max_size=12))
         for j, s in enumerate(strings):
@@ -171,7 +173,7 @@ def libraries(draw):
             else:
                 entries.append({"location": f"cases/c{i}/#s{j}", "title": "", "text": f"<p>{marked(s, cuts)}</p>"})
         pages.append(entries)
-        texts.append([fold(s) for s in [*strings, summary] if s])
+        texts.append([f for f in (fold(s) for s in [*strings, summary]) if f])
     return material(*pages), texts
 
 

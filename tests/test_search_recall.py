@@ -362,7 +362,7 @@ def worker_site(root: Path) -> tuple[Path, search.Index, list[str]]:
     from casebook.site.search import Index, build_search_files
 
     rng = random.Random(5)
-    chars = "一二两个人第些统党建车队𠀀ab1Z，"
+    chars = "一二两个人第些统党建车队𠀀ab1Z，“\u00ad"
     docs, bodies = [], []
     for i in range(2500):
         body = "".join(rng.choice(chars) for _ in range(rng.randint(5, 40)))
@@ -379,7 +379,8 @@ def worker_site(root: Path) -> tuple[Path, search.Index, list[str]]:
     shutil.copytree(REPO / "docs" / "assets" / "javascripts", js)
     (root / "index.html").write_text(HARNESS, encoding="utf-8")
     long = max(bodies, key=len)[:20].strip("，")  # a long term: its pairs load four shards at a time
-    queries = ["红帆", "一两", "个第", "一两个", "统一一些", "𠀀a", "z", "AB1", "人 党建", "车队第一个人", "不存在", "个人第些统", long, long + "不存在"]
+    queries = ["红帆", "一两", "个第", "一两个", "统一一些", "𠀀a", "z", "AB1", "人 党建", "车队第一个人", "不存在", "个人第些统", long, long + "不存在",
+               '"一', "“一", "党\u2060建", "'引号'"]  # (search.fold's tables reach the worker through the manifest)
     return root, Index(files), queries
 
 

@@ -6,7 +6,8 @@
  * scripts/casebook/site/search.py, which documents the files and their format); everything else
  * is loaded when a query needs it and kept for later queries:
  *
- * - a query is folded (NFKC, lower case) and split at whitespace into terms; a page is a result
+ * - a query is folded (NFKC, lower case, invisible characters out, curly quotes straight: search.py's
+ *   fold) and split at whitespace into terms; a page is a result
  *   when its visible text contains every term, literally;
  * - a term of 1-2 characters: its `k` posting lists the pages that contain it; a longer term:
  *   the positions (`p` postings) of its covering character pairs must line up in a page;
@@ -39,6 +40,7 @@ var root = new URL("../../", here);  // this file is assets/javascripts/search-w
 
 var config = null;    // the manifest's config.casebook
 var space = null;     // whitespace, as the build split the pages' text
+var ignored = null, quoted = null, quotes = null;  // what fold removes and straightens (the manifest's)
 var files = new Map();  // file name -> Promise of its data
 var latest = 0;       // number of the latest query
 var shown = { q: 0, needles: [], h: "" };  // the query whose results are on screen
@@ -104,8 +106,10 @@ function posting(kind, key) {
 
 // -- matching -----------------------------------------------------------------------------------
 
+// search.py's fold: NFKC, lower case, what shows nothing removed, curly quotes straightened (the
+// last two tables from the manifest).
 function fold(text) {
-  return text.normalize("NFKC").toLowerCase().replace(/ς/g, "σ");
+  return text.normalize("NFKC").toLowerCase().replace(/ς/g, "σ").replace(ignored, "").replace(quoted, function (q) { return quotes[q]; });
 }
 
 function termsOf(query) {
@@ -293,6 +297,9 @@ addEventListener("message", function (event) {
   if (message.type === SETUP) {
     config = message.data.config.casebook;
     space = new RegExp(config.space, "u");
+    ignored = new RegExp(config.ignored, "gu");
+    quotes = config.quotes;
+    quoted = new RegExp("[" + Object.keys(quotes).join("") + "]", "g");
     postMessage({ type: READY });
   } else if (message.type === QUERY) {
     var q = ++latest;

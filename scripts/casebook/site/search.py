@@ -4,7 +4,8 @@ What is searched — a page's *visible text*: what Material's search plugin extr
 rendered page (its title, then the text of each section: headings, paragraphs, lists, tables,
 the case's summary and metadata card; without what the page marks `data-search-exclude`: the
 待补充 notice, related cases, the edit link), tags dropped, entities decoded, jieba's word marks
-(U+200B) removed, then NFKC-normalised and lower-cased (`fold`). Whitespace and the edges of
+(U+200B) removed, then NFKC-normalised, lower-cased, characters that show nothing removed and
+curly quotes straightened (`fold`, as Ctrl+F takes them). Whitespace and the edges of
 paragraphs, list items and code blocks break the text into *segments*; a query term never holds
 whitespace, so it is found exactly where the browser's Ctrl+F would find it. A case's tags are
 searched too, but only those that are visible on the page (in its metadata card, or a quoted name
@@ -79,9 +80,19 @@ _FIRST_PARAGRAPH = re.compile(r"\s*<p>(.*?)</p>", re.S)
 _TOKEN_OR_MARK = re.compile(r"[^\W_]+|\u200b")  # letters/digits runs; U+200B is not \w
 
 
+# What the browser's Ctrl+F also treats as one: characters that show nothing (a soft hyphen or a
+# zero-width joiner pasted from Word or a web page; U+200B is jieba's word mark here, removed from a
+# query apart), and the curly quotes as the straight ones. The worker gets both from the manifest.
+IGNORED = "[\u00ad\u034f\u061c\u180b-\u180f\u200c-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f]"
+QUOTES = {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"}
+_IGNORED = re.compile(IGNORED)
+_QUOTES = str.maketrans(QUOTES)
+
+
 def fold(text: str) -> str:
-    """NFKC, then lower case (final sigma as sigma): the worker's `fold` does the same."""
-    return unicodedata.normalize("NFKC", text).lower().replace("ς", "σ")
+    """NFKC, lower case (final sigma as sigma), IGNORED removed, QUOTES straightened: the worker's
+    `fold` does the same, with the two tables from the manifest."""
+    return _IGNORED.sub("", unicodedata.normalize("NFKC", text).lower().replace("ς", "σ")).translate(_QUOTES)
 
 
 def visible(markup: str) -> str:
@@ -227,6 +238,7 @@ def build_search_files(data: dict, is_case: Callable[[str], bool]) -> dict[str, 
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + files[name].encode("utf-8") + b"\0")
     config[INDEX_KEY] = {"pages": page_count, "k": k_count, "p": p_count, "group": GROUP, "space": SPACE,
+                         "ignored": IGNORED, "quotes": QUOTES,
                          "weight": list(WEIGHT), "version": digest.hexdigest()[:16]}
     out = {f"{FOLDER}/{name}.js": text for name, text in files.items()}
     out["search/search_index.json"] = json.dumps({"config": config, "docs": []}, ensure_ascii=False, separators=(",", ":"))
