@@ -12,7 +12,8 @@
  *   the list: Material appends results in order), asks the worker for their previews (message 4)
  *   and fills them in (link, title, teaser, tags: the worker's escaped text with <mark>s);
  * - when the worker says no page contains the query as typed and these are the pages that
- *   contain all its words, shows that line above the results.
+ *   contain all its words, shows that line above the results; when the query was several terms
+ *   (it had spaces), a line that says the terms need not stand side by side.
  *
  * It also makes text that arrives without a key (pasted from the context menu, dictated, picked
  * from an input method's list on a phone) search at once: Material searches on `keyup` only, so
@@ -23,6 +24,9 @@
   "use strict";
   var RESULT = 3, PREVIEWS = 4;
   var NOTE = "没有完全一致的结果，以下案例包含全部词语";
+  // A query with spaces is its pieces, each found as typed but not necessarily side by side
+  // (Ctrl+F would look for the spaces too): the results say so.
+  var SPLIT_NOTE = "按空格分开查找：以下案例包含全部这些词，不一定连在一起";
 
   document.addEventListener("input", function (event) {
     var box = event.target;
@@ -65,13 +69,16 @@
   function update(result) {
     var meta = result.querySelector(".md-search-result__meta");
     var note = result.querySelector(".cb-search-note");
-    var fallback = !!(latest && latest.fallback && result.querySelector(".md-search-result__item"));
-    if (fallback && !note && meta) {
+    var any = latest && result.querySelector(".md-search-result__item");
+    var said = !any ? "" : latest.fallback ? NOTE : latest.split ? SPLIT_NOTE : "";
+    if (said && !note && meta) {
       note = document.createElement("div");
       note.className = "md-search-result__meta cb-search-note";
-      note.textContent = NOTE;
       meta.parentNode.insertBefore(note, meta.nextSibling);
-    } else if (!fallback && note) {
+    }
+    if (said && note && note.textContent !== said) {
+      note.textContent = said;
+    } else if (!said && note) {
       note.parentNode.removeChild(note);
     }
     var pending = result.querySelectorAll(".cb-pending:not([data-asked])");

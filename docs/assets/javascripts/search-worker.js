@@ -12,7 +12,9 @@
  * - a term of 1-2 characters: its `k` posting lists the pages that contain it; a longer term:
  *   the positions (`p` postings) of its covering character pairs must line up in a page;
  * - when nothing contains the query as typed and a term holds several words (Intl.Segmenter), the
- *   pages holding all the words are shown instead, flagged `fallback` for the page script;
+ *   pages holding all the words are shown instead, flagged `fallback` for the page script; a
+ *   query of several terms is flagged `split` (its terms need not stand side by side, as they
+ *   would for Ctrl+F), and the page script says so above the results;
  * - score per term: the best occurrence's field (title, tags, summary, body) weight, doubled for a
  *   whole word; summed over terms; ties keep page order;
  * - previews (title, teaser, tags) of the first SHOWN results come with the result; Material
@@ -286,7 +288,7 @@ function search(query, q) {
           item.terms = terms;
           return [item];
         }),
-        casebook: { q: q, fallback: answer.fallback, pages: pages, scores: scores }
+        casebook: { q: q, fallback: answer.fallback, split: needles.length > 1 && !answer.fallback, pages: pages, scores: scores }
       };
     });
   });
