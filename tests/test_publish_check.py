@@ -1005,3 +1005,29 @@ def test_incomplete_whatever_invisible_characters_stand_around_it(written) -> No
 
     assert is_incomplete(written)
     assert not is_incomplete(written.replace("待补充", "待补充的内容"))
+
+
+# -- W308: a paragraph indented as code -------------------------------------------------------------
+
+_INDENT_LINES = st.lists(st.sampled_from([
+    "    段", "\t段", "        段", "  段", "段", "", "", "1. 项", "- 项", "```", "> 引", "    - 项", "!!! note", "  \t段"]), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_INDENT_LINES)
+def test_w308_exactly_at_the_first_line_of_each_code_block_the_published_page_shows(pieces) -> None:
+    """Oracle: the published page (mkdocs.yml's Markdown, then the sanitiser): the lines (段0号,
+    项1号 …) whose text stands in a `<pre>`, less those in a fenced block; W308 names the first of
+    each run of them."""
+    import markdown
+
+    from casebook.core.markup import indented_code
+    from casebook.core.scan import fenced
+
+    lines = [re.sub("([段项引])", rf"\g<1>{k}号", piece) for k, piece in enumerate(pieces)]
+    body = "\n".join(lines)
+    config = engine.load(REPO / "mkdocs.yml")
+    page = sanitize.clean(markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs).convert(body))
+    in_code = {int(n) for block in re.findall(r"<pre>(.*?)</pre>", page, re.S) for n in re.findall(r"[段项引](\d+)号", block)}
+    in_code -= {k for k, is_fenced in enumerate(fenced(lines)) if is_fenced}
+    assert indented_code(body) == sorted(k for k in in_code if k - 1 not in in_code), (body, page)

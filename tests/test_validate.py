@@ -613,7 +613,7 @@ def test_e420_each_body_line_with_a_control_character_names_them(tmp_path: Path)
     """The body refuses the control characters a field refuses (E218's definition, sanitize), one
     finding per line, code blocks included; tab, CRLF and a lone CR (line breaks) are fine."""
     body = ("第一行\x0b第二行（Word 的手动换行）\n\n```\n代码\x1b[31m\n```\n\n甲\x01乙\x0b丙\x01\n\n"
-            "换页\x0c\n\n删除\x7f和\x85\n\n非字符\uffff\n\n\t制表符可以。")
+            "换页\x0c\n\n删除\x7f和\x85\n\n非字符\uffff\n\n制表符\t可以。")  # (at a line's start a tab makes code: W308)
     crlf = case_text("b", **{"测试做法。": "第一行\r第二行\t制表"}).replace("\n", "\r\n").encode("utf-8")
     make_library(tmp_path, {"a.md": case_text("a", **{"测试做法。": body}), "b.md": crlf})
     library = check(tmp_path, today=TODAY)

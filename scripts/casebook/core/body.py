@@ -78,6 +78,10 @@ class BodyCheck(NodeReader):
                 f"Markdown 处理这一段时会丢掉文字（“{letters}”附近），页面和案例汇编上会缺字：多半是 `*`、`_` 强调符号交错"
                 "（如 `*甲**乙*丙`），或表格的一行比表头多出单元格；请把强调符号配对写好，不是强调的 `*`、`_` 写成 `\\*`、`\\_`，"
                 "表格每行的单元格数与表头相同"))
+        for line in markup.indented_code(self.raw.body):
+            self.add(self.raw.body_line + line, "W308", (
+                "这一段开头缩进了四个空格或一个制表符（从 Word 粘贴时常见），页面和案例汇编上会显示成代码块：等宽字体、"
+                "不自动换行，手机上要左右滚动；请删去行首的空格或制表符（段首缩进可用两个全角空格）"))
         for line, written, shown in markup.renumbered_items(self.raw.body):
             self.add(self.raw.body_line + line, "E426", (
                 f"有序列表这一项写的序号是 {written}，页面和案例汇编上会显示为 {shown}（列表从第一项的序号起逐项加一）："

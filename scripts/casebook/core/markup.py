@@ -538,6 +538,59 @@ def heading_differences(body: str, section_lines: list[int]) -> list[tuple[int, 
     return sorted(out)
 
 
+_LEADING = re.compile(r"^[ \t]*")
+_RULE_OR_FENCE = re.compile(r"^[ \t]*[-=*_`~|: \t]*$")  # a token after these would change what they are
+
+
+def _indented(line: str) -> int | None:
+    """Where the text of a line indented to column 4 or more begins (tabs stop every four
+    columns, as Python-Markdown expands them): perhaps a line of an indented code block."""
+    lead = _LEADING.match(line).end()
+    return lead if lead < len(line) and len(line[:lead].expandtabs(4)) >= 4 else None
+
+
+class _CodeTokens(BrowserHTMLParser):
+    """The tokens that stand in a `<pre>` of a page."""
+
+    def __init__(self, token: re.Pattern) -> None:
+        super().__init__(convert_charrefs=True)
+        self.token, self.depth, self.found = token, 0, set()
+
+    def handle_starttag(self, tag, attrs):
+        self.depth += tag == "pre"
+
+    def handle_endtag(self, tag):
+        self.depth -= tag == "pre" and self.depth > 0
+
+    def handle_data(self, data):
+        if self.depth:
+            self.found.update(int(m.group(1)) for m in self.token.finditer(data))
+
+
+def indented_code(body: str) -> list[int]:
+    """The first body line of each indented code block (a paragraph indented four spaces or a
+    tab, as text pasted from Word often is: the page shows it in a monospaced box that does not
+    wrap). Markdown says which indented lines are code (a list item's next paragraph is not): the
+    body rendered once with a token at the start of each indented line outside fences."""
+    lines = body.split("\n")
+    code = fenced(lines)
+    indented = [k for k, line in enumerate(lines)
+                if not code[k] and _indented(line) is not None and not _RULE_OR_FENCE.match(line)]
+    if not indented:
+        return []
+    prefix = _token_prefix(body)
+    marked = list(lines)
+    for k in indented:  # at the end: before the text, a token would end a list item's marker (`    - 项`)
+        marked[k] = f"{lines[k]} {prefix}{k}q"
+    page = body_html("\n".join(marked))
+    if page is None:  # too slow to render: E417 says so
+        return []
+    reader = _CodeTokens(re.compile(re.escape(prefix) + r"(\d+)q"))
+    reader.feed(page)
+    reader.close()
+    return [k for k in sorted(reader.found) if k - 1 not in reader.found]
+
+
 def with_shown_numbers(body: str) -> str:
     """`body` with each ordered list item numbered as the page shows it (`renumbered_items`):
     a list's first item keeps its number, so one pass leaves nothing for E426."""
