@@ -205,6 +205,9 @@ def test_the_codes_name_what_the_rules_refuse(tmp_path) -> None:
     # read as HTML; said at the line of the `<p>` that runs on, not at the body's first line. (The
     # block holds the next section's heading: E304, there, before the page is even rendered.)
     ("一\n\n<p>段一<p>段二</p>\n\n```\n<style>x</style>\n```", [("E304", 2)]),
+    # A Windows share path: Markdown undoes the escaped backslash, the warning names `\server…`;
+    # said at its line (it was the body's first: the address is not written that way).
+    ("一\n\n情况 [x](\\\\server\\share\\a.pdf) 。", [("E405", 2)]),
     # A tag whose name holds `[` (HTML reads `<y[>` as a tag y[): removed, so refused, at its line.
     ("<y[>\n\nx<y[ 公司 > <i[ class=md-x>斜</i[>", [("E408", 0), ("E408", 2), ("E408", 2)]),
     ("<p[ title=a>t</p[> <x[y] title=b>u</x[y]>", [("E408", 0), ("E408", 0)]),

@@ -553,6 +553,11 @@ class _Body:
         return self._index(lambda written: rewrite_url(self.case.rel, written, cases))
 
     @cached_property
+    def _by_unescaped(self) -> dict[str, list[int]]:
+        """By the address Markdown makes of it: backslash escapes undone (`\\\\server` is `\\server`)."""
+        return self._index(lambda written: " ".join(_MARKDOWN_ESCAPE.sub(r"\1", written).split()) if "\\" in written else None)
+
+    @cached_property
     def _by_decoded(self) -> dict[str, list[int]]:
         return self._index(lambda written: " ".join(html_unescape(written).split()))
 
@@ -566,7 +571,8 @@ class _Body:
         (render.rewrite_url), so a written one matches by its rewritten form too. MkDocs warns of
         Markdown's addresses, not raw HTML's: those count only when no Markdown address matches."""
         if (matching := self._written.get(url)) is None:
-            both = set(self._by_text.get(" ".join(url.split()), ())) | set(self._by_site_address.get(url, ()))
+            key = " ".join(url.split())
+            both = set(self._by_text.get(key, ())) | set(self._by_site_address.get(url, ())) | set(self._by_unescaped.get(key, ()))
             markdown = [n for n in both if not self._addresses[n].tag]
             matching = self._written[url] = sorted(markdown or both)
         return self.addresses[matching[min(nth, len(matching) - 1)]] if matching else None
@@ -796,6 +802,10 @@ def address_in_brackets(body: str, tag: scan.RawTag) -> str | None:
     """The address of a start tag that is one in angle brackets (`<assets/a b.png>`), else None."""
     m = _ADDRESS_IN_BRACKETS.match(body, tag.start)
     return m.group(1) if m and not tag.closing and m.end() == tag.end else None
+
+
+# Python-Markdown's backslash escapes (markdown.Markdown.ESCAPED_CHARS): `\\x` shows x.
+_MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()>#+\-.!])")
 
 
 def _removal_finding(at: Located, line: int, name: str, value: str | None, fixable: bool = False) -> Finding:
