@@ -830,6 +830,15 @@ def test_e419_exactly_when_a_paragraphs_tags_do_not_nest(paragraphs) -> None:
     assert ("E419" in codes) == (not all(map(nests, paragraphs))), (paragraphs, codes)
 
 
+def published(body: str) -> str:
+    """The oracle of the tests below: a body as the site publishes it, mkdocs.yml's Markdown (every
+    extension, with its settings), then the sanitiser."""
+    import markdown
+
+    config = engine.load(REPO / "mkdocs.yml")
+    return sanitize.clean(markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs).convert(body))
+
+
 # -- E426: the numbers a list shows -------------------------------------------------------------------
 
 _LIST_LINES = st.lists(st.one_of(
@@ -847,8 +856,6 @@ def test_e426_exactly_where_the_published_page_numbers_an_item_otherwise(lines) 
     counted from the list's `start`. E426 names exactly the lines whose number the page changes."""
     from html.parser import HTMLParser
 
-    import markdown
-
     from casebook.core.markup import renumbered_items
 
     body_lines, written = [], {}
@@ -859,8 +866,7 @@ def test_e426_exactly_where_the_published_page_numbers_an_item_otherwise(lines) 
             line = f"{indent}{number}. 项{k}号"
         body_lines.append(line)
     body = "\n".join(body_lines)
-    config = engine.load(REPO / "mkdocs.yml")
-    page = sanitize.clean(markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs).convert(body))
+    page = published(body)
 
     class Items(HTMLParser):
         def __init__(self):
@@ -897,14 +903,11 @@ def test_a_list_continued_after_a_sentence_keeps_its_numbers_on_the_page_and_in_
     """mkdocs.yml's casebook.core.numbered_lists: `3.` after a sentence starts the list at 3 (it
     was shown as 1, and nothing said so), on the site and in the book, which reads bodies with the
     same Markdown; a `-` line under a numbered one is still an item of that list."""
-    import markdown
-
     from casebook.book.compose import markdown_blocks
     from casebook.core.markup import renumbered_items
 
     body = "1. 建立制度。\n2. 党员挂牌。\n\n此外，公司还：\n\n3. 开展评比。\n4. 表彰先进。"
-    config = engine.load(REPO / "mkdocs.yml")
-    page = sanitize.clean(markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs).convert(body))
+    page = published(body)
     assert '<ol start="3">' in page and renumbered_items(body) == []
     assert [b.get("start") for b in markdown_blocks(body) if b["t"] == "list"] == [1, 3]
     assert [len(b["items"]) for b in markdown_blocks("1. 甲\n- 乙\n* 丙")] == [3]
@@ -928,8 +931,6 @@ def test_e304_exactly_where_the_published_pages_headings_are_not_the_sections(pi
     other element that is no section."""
     from html.parser import HTMLParser
 
-    import markdown
-
     from casebook.core.markup import heading_differences
     from casebook.core.sanitize import VOID_ELEMENTS
     from casebook.core.scan import sections
@@ -939,8 +940,7 @@ def test_e304_exactly_where_the_published_pages_headings_are_not_the_sections(pi
         for part in piece.split("\n"):
             lines.append(part.replace("名", f"名{len(lines)}号") if "名" in part else part)
     body = "\n".join(lines)
-    config = engine.load(REPO / "mkdocs.yml")
-    page = sanitize.clean(markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs).convert(body))
+    page = published(body)
 
     class Headings(HTMLParser):
         def __init__(self):
@@ -991,13 +991,10 @@ def test_e303_exactly_when_the_published_section_shows_nothing(text) -> None:
     import html as htmllib
     import unicodedata
 
-    import markdown
-
     from casebook.core.markup import shows_nothing
 
     assume(text.strip())
-    config = engine.load(REPO / "mkdocs.yml")
-    page = sanitize.clean(markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs).convert(text))
+    page = published(text)
     visible = [ch for ch in htmllib.unescape(re.sub(r"<[^>]*>", "", page)) if not unicodedata.category(ch).startswith(("C", "Z"))]
     assert shows_nothing(text) == (not visible and "<img" not in page), (text, page)
 
@@ -1022,15 +1019,12 @@ def test_w308_exactly_at_the_first_line_of_each_code_block_the_published_page_sh
     """Oracle: the published page (mkdocs.yml's Markdown, then the sanitiser): the lines (段0号,
     项1号 …) whose text stands in a `<pre>`, less those in a fenced block; W308 names the first of
     each run of them."""
-    import markdown
-
     from casebook.core.markup import indented_code
     from casebook.core.scan import fenced
 
     lines = [re.sub("([段项引])", rf"\g<1>{k}号", piece) for k, piece in enumerate(pieces)]
     body = "\n".join(lines)
-    config = engine.load(REPO / "mkdocs.yml")
-    page = sanitize.clean(markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs).convert(body))
+    page = published(body)
     in_code = {int(n) for block in re.findall(r"<pre>(.*?)</pre>", page, re.S) for n in re.findall(r"[段项引](\d+)号", block)}
     in_code -= {k for k, is_fenced in enumerate(fenced(lines)) if is_fenced}
     assert indented_code(body) == sorted(k for k in in_code if k - 1 not in in_code), (body, page)

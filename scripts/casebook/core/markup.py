@@ -397,6 +397,18 @@ def _token_prefix(body: str) -> str:
 _NUMBERED = re.compile(r"^((?:[ \t]*>)*[ \t]*)([0-9]+)\.([ \t]+)(?=\S)")
 
 
+def _read_rendered(marked: list[str], prefix: str, reader_type: type[BrowserHTMLParser]):
+    """The body rendered with its tokens (`prefix`, a line number, `q`), read by
+    `reader_type(the token's pattern)`; None when too slow to render (E417 says so)."""
+    html = body_html("\n".join(marked))
+    if html is None:
+        return None
+    reader = reader_type(re.compile(re.escape(prefix) + r"(\d+)q"))
+    reader.feed(html)
+    reader.close()
+    return reader
+
+
 class _ShownNumbers(BrowserHTMLParser):
     """Each numbered item's number as the page shows it (`<ol start>` and counting), read at the
     token put right after the number written."""
@@ -445,12 +457,8 @@ def renumbered_items(body: str) -> list[tuple[int, int, int]]:
     prefix = _token_prefix(body)
     marked = [_NUMBERED.sub(lambda m, k=k: f"{m.group(1)}{m.group(2)}.{m.group(3)}{prefix}{k}q ", line, count=1)
               if k in written else line for k, line in enumerate(lines)]
-    html = body_html("\n".join(marked))
-    if html is None:  # too slow to render: E417 says so
+    if (reader := _read_rendered(marked, prefix, _ShownNumbers)) is None:
         return []
-    reader = _ShownNumbers(re.compile(re.escape(prefix) + r"(\d+)q"))
-    reader.feed(html)
-    reader.close()
     return [(k, written[k], shown) for k, shown in sorted(reader.shown.items()) if shown != written[k]]
 
 
@@ -527,12 +535,8 @@ def heading_differences(body: str, section_lines: list[int]) -> list[tuple[int, 
         elif k in sections or (k + 1 < len(lines) and _UNDERLINE.match(lines[k + 1]) and _TITLE_LIKE.match(line)):
             line = f"{prefix}{k}q{line}"  # a setext title (where Markdown may see one, the scanner too or not)
         marked.append(line)
-    html = body_html("\n".join(marked))
-    if html is None:  # too slow to render: E417 says so
+    if (reader := _read_rendered(marked, prefix, _Headings)) is None:
         return []
-    reader = _Headings(re.compile(re.escape(prefix) + r"(\d+)q"))
-    reader.feed(html)
-    reader.close()
     out: list[tuple[int, str | None]] = [(k, None) for k in sorted(sections - reader.found.keys())]
     out += [(k, text) for k, (text, top) in sorted(reader.found.items()) if top and k not in sections]
     return sorted(out)
@@ -582,12 +586,8 @@ def indented_code(body: str) -> list[int]:
     marked = list(lines)
     for k in indented:  # at the end: before the text, a token would end a list item's marker (`    - 项`)
         marked[k] = f"{lines[k]} {prefix}{k}q"
-    page = body_html("\n".join(marked))
-    if page is None:  # too slow to render: E417 says so
+    if (reader := _read_rendered(marked, prefix, _CodeTokens)) is None:
         return []
-    reader = _CodeTokens(re.compile(re.escape(prefix) + r"(\d+)q"))
-    reader.feed(page)
-    reader.close()
     return [k for k in sorted(reader.found) if k - 1 not in reader.found]
 
 
