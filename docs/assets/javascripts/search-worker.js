@@ -43,6 +43,7 @@ var root = new URL("../../", here);  // this file is assets/javascripts/search-w
 var config = null;    // the manifest's config.casebook
 var space = null;     // whitespace, as the build split the pages' text
 var ignored = null, quoted = null, quotes = null;  // what fold removes and straightens (the manifest's)
+var QUOTE_MARKS = /["']/g;  // what fold makes of quotes
 var files = new Map();  // file name -> Promise of its data
 var latest = 0;       // number of the latest query
 var shown = { q: 0, needles: [], h: "" };  // the query whose results are on screen
@@ -271,11 +272,13 @@ function search(query, q) {
     return match(words).then(function (found) { return { hits: found, needles: words, fallback: found.length > 0 }; });
   }).then(function (answer) {
     var hits = answer.hits, needles = answer.needles, terms = {};
-    needles.forEach(function (n) { terms[n] = true; });
+    // Material marks the terms on the page it opens (`?h=`) in the page's own text, unfolded:
+    // without the quotes, which fold straightened, it finds the words inside them.
+    needles.forEach(function (n) { var word = n.replace(QUOTE_MARKS, ""); if (word) terms[word] = true; });
     var first = hits.slice(0, SHOWN).map(function (hit) { return hit[0]; });
     return previews(first, needles).then(function (shownItems) {
       if (q !== latest) return null;
-      shown = { q: q, needles: needles, h: needles.join(" ") };
+      shown = { q: q, needles: needles, h: Object.keys(terms).join(" ") };
       var pages = new Int32Array(hits.length), scores = new Float64Array(hits.length);
       hits.forEach(function (hit, i) { pages[i] = hit[0]; scores[i] = hit[1]; });
       // Material groups a page's sections; ours has one entry per page. Rank i's page is pages[i].
