@@ -208,6 +208,9 @@ def test_the_codes_name_what_the_rules_refuse(tmp_path) -> None:
     # A Windows share path: Markdown undoes the escaped backslash, the warning names `\server…`;
     # said at its line (it was the body's first: the address is not written that way).
     ("一\n\n情况 [x](\\\\server\\share\\a.pdf) 。", [("E405", 2)]),
+    # An id the page gives two elements: two tags, or a tag and a heading's anchor.
+    ('<span id="x">甲</span>\n\n<span id="x">乙</span>', [("E427", 0)]),
+    ('一\n\n<a id="取得成效">见下</a>', [("E427", 2)]),
     # A tag whose name holds `[` (HTML reads `<y[>` as a tag y[): removed, so refused, at its line.
     ("<y[>\n\nx<y[ 公司 > <i[ class=md-x>斜</i[>", [("E408", 0), ("E408", 2), ("E408", 2)]),
     ("<p[ title=a>t</p[> <x[y] title=b>u</x[y]>", [("E408", 0), ("E408", 0)]),

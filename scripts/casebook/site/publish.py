@@ -232,9 +232,33 @@ def page_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
         if not any(r.line == finding.line and r.code in ("E403", "E404", "E414") for r in removed):
             out.append(finding)  # else: one problem, the sanitiser's finding says it
     out += removed + raw_link_findings(case, at, body) + left_as_text_findings(case, page, at, body)
+    out += duplicate_id_findings(cleaned, at, body)
     # a missing image (E406), an outside path (E405) ...: said once, where MkDocs's warning puts it
     said = {f.line for f in out} | {(f.code, f.message) for f in out}
     return out + [f for f in image_findings(case, page, at, body) if f.line not in said and (f.code, f.message) not in said]
+
+
+# -- ids: one element each -------------------------------------------------------------------------
+
+_ID = re.compile(r'\sid="([^"]*)"')  # the sanitiser's output quotes every value with "
+
+
+def duplicate_id_findings(cleaned: str, at: Located, body: _Body) -> list[Finding]:
+    """E427 for an id the published page gives two elements, where the body writes it (`id=` in a
+    tag or an attribute list, `{#…}`): a link to `#id` lands on the first only (a heading's anchor
+    taken by an `<a id>` above it sends every link to that section elsewhere)."""
+    counts = Counter(html_unescape(m) for m in _ID.findall(cleaned))
+    out = []
+    for value, n in sorted(counts.items()):
+        if n < 2:
+            continue
+        lines = body.attribute_lines.get(("id", value)) or [body.first_line_with(f"#{value}")]
+        if lines[0] is None:
+            continue  # not the body's: the page's own parts keep their ids apart (headings.py)
+        out.append(Finding(at.shown, at.body_line + lines[0], "E427", (
+            f"页面上有 {n} 个元素的 id 都是“{value}”（这里写的 id 与另一个元素相同，常见的是与章节标题的锚点相同），"
+            f"链接 `#{value}` 只会跳到第一个；请换一个不重复的 id，或删去它"), CODE_BY_ID["E427"].severity))
+    return out
 
 
 # -- Markdown the renderer left as text -------------------------------------------------------------
