@@ -209,6 +209,16 @@ def editor_note_findings(lines: Sequence[str], body_line: int) -> list[tuple[int
     return out
 
 
+def comment_findings(lines: Sequence[str], body_line: int) -> list[tuple[int, str, str]]:
+    """W306 at each line that opens an HTML comment (code blanked): hidden on the page and in the
+    book, it is still in the repository's file and in the data export (cases.json), where anyone
+    reads it; a note to editors belongs in a front-matter comment (the export leaves those out)."""
+    return [(body_line + i, "W306", (
+        "正文中的 HTML 注释 `<!-- … -->` 在网页和案例汇编上看不到，但仓库里的文件和数据导出 cases.json 里都能看到；"
+        "写给编者的说明请移到 front matter 的注释（以 # 开头的行）里，或删去"))
+        for i, line in enumerate(lines) if "<!--" in line]
+
+
 # -- all ----------------------------------------------------------------------------------------
 
 def body_lints(sections: Sequence[Section], prose: str, body_line: int) -> list[tuple[int, str, str]]:
@@ -219,6 +229,9 @@ def body_lints(sections: Sequence[Section], prose: str, body_line: int) -> list[
     if _may_be_editor_note(prose):
         lines = prose.split("\n")
         out += editor_note_findings(lines, body_line)
+    if "<!--" in prose:
+        lines = lines if lines is not None else prose.split("\n")
+        out += comment_findings(lines, body_line)
     for i, section in enumerate(sections):
         if section.title == PRACTICE_SECTION:
             if not _may_say_silence(section.text):
