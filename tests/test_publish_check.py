@@ -1031,3 +1031,38 @@ def test_w308_exactly_at_the_first_line_of_each_code_block_the_published_page_sh
     in_code = {int(n) for block in re.findall(r"<pre>(.*?)</pre>", page, re.S) for n in re.findall(r"[段项引](\d+)号", block)}
     in_code -= {k for k, is_fenced in enumerate(fenced(lines)) if is_fenced}
     assert indented_code(body) == sorted(k for k in in_code if k - 1 not in in_code), (body, page)
+
+
+# -- W309: emoji a number made ------------------------------------------------------------------
+
+def test_the_emoji_w309_knows_are_the_sites() -> None:
+    from casebook.site.publish import emoji_names
+
+    config = engine.load(REPO / "mkdocs.yml")
+    index = config.mdx_configs["pymdownx.emoji"]["emoji_index"]({}, None)
+    assert emoji_names() == frozenset(index["emoji"]) | frozenset(index["aliases"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", "1", "23"]), st.sampled_from(["", "\\", "\\\\", "`"]),
+                          st.sampled_from(["100", "1234", "+1", "-1", "30", "999", "0", "smile"]), st.sampled_from(["", "5", "1000"])),
+                min_size=1, max_size=3))
+def test_w309_exactly_where_the_published_page_shows_an_emoji_in_a_number(pieces) -> None:
+    """Oracle: the published page (mkdocs.yml's Markdown with its emoji index, then the sanitiser):
+    a piece `a:name:b`, a digit beside its colons and a name of digits and signs, whose `:name:`
+    is gone from the page's text became an emoji."""
+    from casebook.core.scan import mask_code
+    from casebook.site.publish import emoji_in_numbers
+
+    lines = [f"第{k}行 {a}{esc}:{name}:{b} 止" for k, (a, esc, name, b) in enumerate(pieces)]
+    expected = set()
+    for k, line in enumerate(lines):
+        a, esc, name, b = pieces[k]
+        page = re.sub(r"<[^>]*>", "", published(line))
+        beside_a_digit = (a and not esc) or b  # `1:100:`, `:100:5` (not `1\\:100:`: a backslash between)
+        numeric = re.fullmatch(r"[0-9+-]+", name)  # a number's part (`:smile:5` is an emoji meant)
+        if beside_a_digit and numeric and f":{name}:" not in page:  # the page shows an emoji in its place
+            expected.add(k)
+    body = "\n\n".join(lines)
+    found = {body.count("\n", 0, start) // 2 for start, _ in emoji_in_numbers(mask_code(body))}
+    assert found == expected, (lines, [published(x) for x in lines])

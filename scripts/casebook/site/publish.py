@@ -26,6 +26,7 @@ Pure: the engine is passed in.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import Counter
 from html import escape as html_escape
@@ -232,10 +233,51 @@ def page_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
         if not any(r.line == finding.line and r.code in ("E403", "E404", "E414") for r in removed):
             out.append(finding)  # else: one problem, the sanitiser's finding says it
     out += removed + raw_link_findings(case, at, body) + left_as_text_findings(case, page, at, body)
-    out += duplicate_id_findings(cleaned, at, body)
+    out += duplicate_id_findings(cleaned, at, body) + emoji_findings(at, body)
     # a missing image (E406), an outside path (E405) ...: said once, where MkDocs's warning puts it
     said = {f.line for f in out} | {(f.code, f.message) for f in out}
     return out + [f for f in image_findings(case, page, at, body) if f.line not in said and (f.code, f.message) not in said]
+
+
+# -- emoji a number made ---------------------------------------------------------------------------
+
+# `1:100:1000`, `3:1234:5`: a ratio or a time whose middle is an emoji's name (mkdocs.yml's
+# pymdownx.emoji makes `:100:` 💯 on the page and in the book).
+_EMOJI_BY_DIGITS = re.compile(r"(?<=\d):([0-9+-]+):|:([0-9+-]+):(?=\d)")
+
+
+@functools.cache
+def emoji_names() -> frozenset[str]:
+    """The shortcodes (`:100:`) mkdocs.yml's pymdownx.emoji index makes emoji of (Material's
+    Twemoji; tests/test_publish_check.py holds this to the configuration)."""
+    from material.extensions.emoji import twemoji
+
+    index = twemoji({}, None)
+    return frozenset(index["emoji"]) | frozenset(index["aliases"])
+
+
+def emoji_in_numbers(text: str) -> list[tuple[int, str]]:
+    """(offset, shortcode) of each emoji shortcode between a number's colons in `text` (code
+    masked) that is not escaped (`\\:`): the page and the book show the emoji."""
+    out = []
+    for m in _EMOJI_BY_DIGITS.finditer(text):
+        before = text[max(0, m.start() - 64):m.start()]
+        if m.group() in emoji_names() and (len(before) - len(before.rstrip("\\"))) % 2 == 0:
+            out.append((m.start(), m.group()))
+    return out
+
+
+def emoji_findings(at: Located, body: _Body) -> list[Finding]:
+    """W309 where a number's colons enclose an emoji's shortcode: `1:100:1000` reads 1💯1000."""
+    out, said = [], set()
+    for start, written in emoji_in_numbers(body.masked):
+        if (line := body.masked_line(start)) in said:
+            continue
+        said.add(line)
+        out.append(Finding(at.shown, at.body_line + line, "W309", (
+            f"“{written}”在页面和案例汇编上会显示成表情（Markdown 把 `{written}` 当作表情代码），数字因此丢了一段；"
+            f"比例或时间请把冒号写成全角“：”或比号“∶”，或在冒号前加反斜杠（`\\{written}`）"), CODE_BY_ID["W309"].severity))
+    return out
 
 
 # -- ids: one element each -------------------------------------------------------------------------
