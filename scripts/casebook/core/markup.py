@@ -395,6 +395,7 @@ def _token_prefix(body: str) -> str:
 # A line that may open an ordered list item: a number and a dot, then a space (Python-Markdown's
 # list processors take exactly these; in a quote, after its `>`; nested, after an indent).
 _NUMBERED = re.compile(r"^((?:[ \t]*>)*[ \t]*)([0-9]+)\.([ \t]+)(?=\S)")
+_ANY_NUMBERED = re.compile(r"^[ \t>]*[0-9]+\.[ \t]", re.M)
 
 
 def _read_rendered(marked: list[str], prefix: str, reader_type: type[BrowserHTMLParser]):
@@ -449,6 +450,8 @@ def renumbered_items(body: str) -> list[tuple[int, int, int]]:
     page numbers otherwise: a list counts on from its first item's number, whatever the others
     say (`2019. …` then `2021. …` shows 2019, 2020). The body is rendered once with a token after
     each number written at a line's start; an item that starts with a token is one of those."""
+    if not _ANY_NUMBERED.search(body):
+        return []  # the usual body: no numbered line, decided at C speed
     lines = body.split("\n")  # code too: Markdown says what is code (a fence is none inside a list)
     written = {k: int(m.group(2)) for k, line in enumerate(lines) if (m := _NUMBERED.match(line))}
     numbers = list(written.values())
@@ -466,7 +469,7 @@ def renumbered_items(body: str) -> list[tuple[int, int, int]]:
 # differ: a comment or raw HTML block around a heading line, an indented `#`, `##` without a space
 # after it (`##基本情况`, `##　基本情况`: a heading to Markdown), a fence (none inside a list),
 # a setext underline. A body without any of these needs no rendering.
-_HEADINGS_MAY_DIFFER = re.compile(r"<!--|^ {0,3}<|^[ \t]+#|^#{1,6}[^ \t#\n]|^ {0,3}(?:```|~~~)|^ {0,3}[-=]+[ \t]*$", re.M)
+_HEADINGS_MAY_DIFFER = re.compile(r"^(?: {0,3}<|[ \t]+#|#{1,6}[^ \t#\n]| {0,3}(?:```|~~~)| {0,3}[-=]+[ \t]*$)", re.M)
 _HASHES = re.compile(r"^([ \t]*#+)")
 _UNDERLINE = re.compile(r"^ {0,3}-+[ \t]*$")
 _TITLE_LIKE = re.compile(r"^ {0,3}(?![-*+>|<=\s]|\d+[.)]\s)\S")  # a line a paragraph may start with (a token before it changes nothing)
@@ -523,7 +526,7 @@ def heading_differences(body: str, section_lines: list[int]) -> list[tuple[int, 
     (in a comment or an HTML block, indented); (line, its text) for a line the page shows as a
     level-2 heading that is no section (`##基本情况`). The body rendered once, a token put after
     the `#`s of each line that starts with some, and at the start of each setext title."""
-    if not _HEADINGS_MAY_DIFFER.search(body):
+    if "<!--" not in body and not _HEADINGS_MAY_DIFFER.search(body):
         return []
     lines = body.split("\n")
     prefix = _token_prefix(body)
@@ -543,6 +546,7 @@ def heading_differences(body: str, section_lines: list[int]) -> list[tuple[int, 
 
 
 _LEADING = re.compile(r"^[ \t]*")
+_ANY_INDENTED = re.compile(r"^(?: {4}| {0,3}\t)", re.M)  # column 4 or more (a tab stops at 4)
 _RULE_OR_FENCE = re.compile(r"^[ \t]*[-=*_`~|: \t]*$")  # a token after these would change what they are
 
 
@@ -576,6 +580,8 @@ def indented_code(body: str) -> list[int]:
     tab, as text pasted from Word often is: the page shows it in a monospaced box that does not
     wrap). Markdown says which indented lines are code (a list item's next paragraph is not): the
     body rendered once with a token at the start of each indented line outside fences."""
+    if not _ANY_INDENTED.search(body):
+        return []  # the usual body: no line indented to column 4, decided at C speed
     lines = body.split("\n")
     code = fenced(lines)
     indented = [k for k, line in enumerate(lines)
