@@ -650,6 +650,17 @@ def test_fix_leaves_script_alone_and_says_so(tmp_path, run_cli) -> None:
     assert "<script>" in (tmp_path / "a.md").read_text("utf-8")
 
 
+def test_a_percent_encoded_anchor_is_refused_with_the_form_that_works(tmp_path) -> None:
+    """MkDocs looks a Markdown link's anchor up as written, so `#%E4%B8%BB…` (what a browser's
+    address bar copies) fails the strict build; E416 says to write `#主要做法`, which passes."""
+    encoded = "[锚](#%E4%B8%BB%E8%A6%81%E5%81%9A%E6%B3%95)"
+    make_library(tmp_path, {"a.md": case_with(encoded)})
+    [finding] = [f for f in check(tmp_path).findings if f.severity == "error"]
+    assert finding.code == "E416" and finding.message.endswith("写成 #主要做法"), finding.message
+    make_library(tmp_path, {"a.md": case_with("[锚](#主要做法)")})
+    assert not check(tmp_path).errors
+
+
 def test_an_address_in_angle_brackets_where_markdown_takes_none_is_named_and_kept(tmp_path, run_cli) -> None:
     """`[示意]: <assets/示意 图.png>` was what W307 advised for a space in a definition: it is no
     definition (Markdown takes no brackets there), and the browser reads a tag `<assets>`, removed

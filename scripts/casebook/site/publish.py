@@ -443,6 +443,8 @@ _LOOKED_FOR = 100  # images the page has broken that the scan did not see, place
 
 
 def _warning_finding(case: Case, warning: str, at: Located, body: _Body, warned: Counter[str]) -> Finding:
+    from urllib.parse import unquote
+
     from .render import CASES_DIR
     anchor = _ANCHOR.search(warning)
     link = anchor or _LINK.search(warning)
@@ -456,7 +458,11 @@ def _warning_finding(case: Case, warning: str, at: Located, body: _Body, warned:
         return Finding(at.shown, line, code, message, CODE_BY_ID[code].severity)
 
     if anchor:
-        return finding("E416", LINK_PROBLEMS["E416"].format(shown, url.partition('#')[2]))
+        fragment = url.partition("#")[2]
+        message = LINK_PROBLEMS["E416"].format(shown, fragment)
+        if (plain := unquote(fragment)) != fragment:  # MkDocs looks the anchor up as written
+            message += f"；Markdown 链接的锚点不要百分号编码，写成 #{plain}"
+        return finding("E416", message)
     if "absolute link" in warning:
         return finding("E405", LINK_PROBLEMS["absolute"].format(shown))
     if not url:
