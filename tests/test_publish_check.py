@@ -180,6 +180,7 @@ def test_the_codes_name_what_the_rules_refuse(tmp_path) -> None:
     ("[根](/abs.png)", [("E405", 0)]),
     ("[无](nothing)", [("E415", 0)]),  # an unrecognised relative link
     ("[锚](#不存在)", [("E416", 0)]),
+    ("一\n\n[库](./) [库](.)", [("E415", 2), ("E415", 2)]),  # the library's own folder: no file (it said "outside")
     # An autolink in raw HTML is a tag there (`<https:>`), at its line, not in the code that names it.
     ("`<https:>`\n\n<div>\n<https://example.org/> <a@b.org></div>", [("E408", 3), ("E408", 3)]),
     # Tags as a browser reads them: `<!-->` is a whole comment, `title=it's` one value.

@@ -467,6 +467,8 @@ def _warning_finding(case: Case, warning: str, at: Located, body: _Body, warned:
         return finding("E405", LINK_PROBLEMS["absolute"].format(shown))
     if not url:
         return finding("E415", f"MkDocs 对本页给出警告：{warning}")
+    if rules.library_path(case.rel.rpartition("/")[0], url) == ".":  # `./`: the library's own folder
+        return finding("E415", f"链接“{shown}”指向案例库文件夹本身，不是一个文件；请链接到具体的案例（如 other.md）或文件，或删除链接")
     target = _site_path(url)
     if target is None or not target.startswith(CASES_DIR):
         return finding("E405", LINK_PROBLEMS["E405"].format(shown))
