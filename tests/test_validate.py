@@ -425,6 +425,19 @@ def test_w601_duplicate_value_and_unknown_vocabulary(tmp_path: Path) -> None:
     assert "永康市" in messages and "`tag`" in messages and "`tags`" in messages
 
 
+def test_w601_values_that_look_the_same(tmp_path: Path) -> None:
+    """Two values a reader cannot tell apart (a zero-width space inside one, or the same letter
+    written decomposed): a case may pick either, and each gets its own browse page. W601 names
+    both, the invisible parts written as \\uXXXX."""
+    text = taxonomy_text(region='[永康市, "永\\u200b康市"]', industry='[制造业, "Café", "Cafe\\u0301"]')
+    make_library(tmp_path, {"a.md": case_text("a")}, taxonomy=text)
+    library = check(tmp_path, today=TODAY)
+    warnings = [f.message for f in library.findings if f.code == "W601"]
+    assert len(warnings) == 2 and not library.errors, [f.text() for f in library.findings]
+    region, industry = (next(w for w in warnings if f"`{name}`" in w) for name in ("region", "industry"))
+    assert "永康市、永\\u200b康市" in region and "Café、Cafe\\u0301" in industry, warnings
+
+
 def test_w601_alone_fails_only_with_strict(run_cli, tmp_path: Path) -> None:
     make_library(tmp_path, {"a.md": case_text("a")}, taxonomy=taxonomy_text(region="[永康市, 永康市]"))
     assert run_cli("validate", "--cases", str(tmp_path)).returncode == 0

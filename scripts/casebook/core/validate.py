@@ -6,6 +6,7 @@ together, with the checks that need the whole library (duplicate ids, the librar
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Mapping
 
 from . import sanitize
@@ -16,6 +17,16 @@ from .nodes import TAXONOMY_CODES, TEXT_PROBLEMS, python_kind
 from .rules import image_format_problem, image_size_problem, is_image, suggest
 from .schema import ACTIVE_SUFFIXES, VOCABULARIES, id_problem
 
+
+
+def _looks(value: str) -> str:
+    """A vocabulary value as a reader sees it: NFKC, without the characters that show nothing."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", value.strip()) if unicodedata.category(ch) != "Cf")
+
+
+def _shown_apart(value: str) -> str:
+    """A value with what does not show written as `\\uXXXX` (so a message can tell the two apart)."""
+    return "".join(ch if unicodedata.category(ch) != "Cf" and not unicodedata.combining(ch) else f"\\u{ord(ch):04x}" for ch in value)
 
 def validate_taxonomy(data: object, shown: str, lines: dict[tuple[str, int], int] | None = None) -> tuple[Taxonomy, list[Finding], bool]:
     """Plain taxonomy data -> (Taxonomy, findings, usable). lines: (vocabulary, item index) -> file
@@ -36,6 +47,13 @@ def validate_taxonomy(data: object, shown: str, lines: dict[tuple[str, int], int
         dupes = sorted({v for v in values if values.count(v) > 1})
         if dupes:
             findings.append(Finding(shown, 1, "W601", f"taxonomy.yml 的 `{name}` 中有重复取值：{'、'.join(dupes)}", "warning"))
+        alike: dict[str, list[str]] = {}
+        for v in dict.fromkeys(values):
+            alike.setdefault(_looks(v), []).append(v)
+        for group in (g for g in alike.values() if len(g) > 1):
+            findings.append(Finding(shown, 1, "W601", (
+                f"taxonomy.yml 的 `{name}` 中有 {len(group)} 个取值看起来一样（{'、'.join(map(_shown_apart, group))}）："
+                "其中有看不见的字符，或同一个字的另一种 Unicode 写法；案例选了哪一个看不出来，请只留一个"), "warning"))
         vocab.append((name, tuple(dict.fromkeys(v.strip() for v in values))))
     for name in sorted(str(k) for k in data if k not in VOCABULARIES):
         hint = suggest(name, VOCABULARIES)
