@@ -262,6 +262,8 @@ def test_each_problem_is_found_at_its_line(tmp_path, body: str, expected: list[t
     ("![图][]\n\n[图]: assets/cover.png", []),
     ("`![图][r]`\n\n```\n![x][y]\n[a]: b c\n```", []),  # code is text
     ("见文献[1][2]。说明：[注]: 见下", []),  # brackets in prose
+    ("一\n\n详见[附件一][未定义]。", [2]),  # a reference link with no definition: its brackets on the page
+    ("[附件][a]\n\n[a]: https://example.com/a", []),
     ("一\n\n[1]: 见讲话第三段", [2]),  # a definition nothing uses: Markdown drops the line from the page
     ("[a]: assets/cover.png\n[c]: assets/cover.png\n\n[图][C]", [0]),  # labels ignore case
     ("[讲话][1]\n\n[1]: https://example.com/a", []),

@@ -312,6 +312,8 @@ _CODE_CLOSING = {"pre": re.compile(r"</pre>", re.I), "code": re.compile(r"</code
 _BLOCK_END = re.compile(r"</?(?:p|li|h[1-6]|div|td|th|dd|dt|blockquote)\b[^>]*>|<br\s*/?>", re.I)
 _ANY_TAG = re.compile(r"<[^>]*>")
 _IMAGE_AS_TEXT = re.compile(r"!\[[^\]\n]*\](?:\[[^\]\n]*\])?")
+_LINK_AS_TEXT = re.compile(r"(?<![!\]])\[([^\[\]\n]+)\]\[([^\[\]\n]*)\]")  # `[文字][名字]` Markdown did not make a link
+_NUMBER_LABEL = re.compile(r"\s*\d+\s*")
 _DEFINITION_AS_TEXT = re.compile(r"^[ \t]*(\[[^\]\n]+\]:)[ \t]*\S.*$", re.M)
 
 
@@ -347,9 +349,9 @@ def _body_part(html: str) -> str:
 
 
 def left_as_text_findings(case: Case, page: Rendered, at: Located, body: _Body) -> list[Finding]:
-    """W307 where the page shows an image or a reference definition as the text it was written
-    as: Python-Markdown's own verdict, read from the page it rendered."""
-    if "![" not in page.html and "]:" not in page.html and "]:" not in case.body:
+    """W307 where the page shows an image, a reference link or a reference definition as the text
+    it was written as: Python-Markdown's own verdict, read from the page it rendered."""
+    if "![" not in page.html and "]:" not in page.html and "]:" not in case.body and "][" not in page.html:
         return []
     text = html_unescape(_ANY_TAG.sub("", _BLOCK_END.sub("\n", without_code(_body_part(page.html)))))
     out, said = [], set()
@@ -370,6 +372,10 @@ def left_as_text_findings(case: Case, page: Rendered, at: Located, body: _Body) 
         else:
             add(m.group(), f"“{m.group()[:60]}”没有显示成图片，页面上会原样显示这段文字：找不到它引用的定义"
                            "（`[名字]: 地址`，名字不区分大小写）；请补上定义，或写成 ![说明](地址)")
+    for m in _LINK_AS_TEXT.finditer(text):  # a citation's number (`文献[1][2]`) is text meant
+        if not _NUMBER_LABEL.fullmatch(m.group(2) or m.group(1)):
+            add(m.group(), f"“{m.group()[:60]}”没有成为链接，页面上会原样显示这段文字：找不到它引用的定义"
+                           "（`[名字]: 地址`，名字不区分大小写）；请补上定义，或写成 [文字](地址)；要显示方括号请用【】")
     for m in _DEFINITION_AS_TEXT.finditer(text):
         add(m.group(1), f"“{m.group().strip()[:60]}”没有成为链接定义，页面上会原样显示：链接定义的地址中不能有空格"
                         "（加尖括号也不行），请把空格写成 %20（如 assets/a%20b.png）")
