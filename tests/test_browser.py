@@ -267,6 +267,20 @@ def test_quotes_and_invisible_characters_find_what_ctrl_f_finds(search_session, 
     log.assert_clean()
 
 
+def test_a_query_ending_in_punctuation_marks_only_its_words_on_the_opened_page(search_session, site):
+    """A sentence copied with its full stop: Material's page highlighter cut `与理事会。` at the
+    `。` into a word and an empty term, and marked every position of the page (about 3,000 empty
+    <mark>s, a search audit). The worker now gives it the pieces the query is cut into."""
+    page, log = search_session
+    results = search(page, "与理事会。")
+    assert results, "no results"
+    page.goto(results[0]["href"])
+    page.locator("article mark").first.wait_for(timeout=SEARCH_TIMEOUT_MS)
+    marks = page.locator("article mark").evaluate_all("ms => ms.map(m => m.textContent)")
+    assert marks and all(m.strip() for m in marks) and len(marks) < 20, marks[:10]
+    log.assert_clean()
+
+
 def test_a_tag_reads_as_one_word_with_the_match_marked_inside(search_session, site):
     """党建 marks part of the tag 两新党建群: the chip reads 两新党建群, not “两新 党建 群” (Material's
     tag is a flex box with a gap between its pieces)."""

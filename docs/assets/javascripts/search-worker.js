@@ -43,7 +43,8 @@ var root = new URL("../../", here);  // this file is assets/javascripts/search-w
 var config = null;    // the manifest's config.casebook
 var space = null;     // whitespace, as the build split the pages' text
 var ignored = null, quoted = null, quotes = null;  // what fold removes and straightens (the manifest's)
-var QUOTE_MARKS = /["']/g;  // what fold makes of quotes
+var QUOTE_MARKS = /["'\u201c\u201d\u2018\u2019]/g;  // quotes, straight or curly (which fold straightens)
+var separator = /\s+/;  // where Material's page highlighter cuts a term (the manifest's config.separator)
 var files = new Map();  // file name -> Promise of its data
 var latest = 0;       // number of the latest query
 var shown = { q: 0, needles: [], h: "" };  // the query whose results are on screen
@@ -272,9 +273,13 @@ function search(query, q) {
     return match(words).then(function (found) { return { hits: found, needles: words, fallback: found.length > 0 }; });
   }).then(function (answer) {
     var hits = answer.hits, needles = answer.needles, terms = {};
-    // Material marks the terms on the page it opens (`?h=`) in the page's own text, unfolded:
-    // without the quotes, which fold straightened, it finds the words inside them.
-    needles.forEach(function (n) { var word = n.replace(QUOTE_MARKS, ""); if (word) terms[word] = true; });
+    // Material marks the terms on the page it opens (`?h=`) in the page's own text, unfolded, each
+    // cut at its separator: the query as typed (the words, when they were looked for instead),
+    // without quotes and invisible characters, cut there itself. An empty piece (`与理事会。`)
+    // marked every position of the page.
+    (answer.fallback ? needles : [query]).forEach(function (text) {
+      text.replace(ignored, "").replace(QUOTE_MARKS, " ").split(separator).forEach(function (word) { if (word) terms[word] = true; });
+    });
     var first = hits.slice(0, SHOWN).map(function (hit) { return hit[0]; });
     return previews(first, needles).then(function (shownItems) {
       if (q !== latest) return null;
@@ -301,6 +306,7 @@ addEventListener("message", function (event) {
   var message = event.data;
   if (message.type === SETUP) {
     config = message.data.config.casebook;
+    if (message.data.config.separator) separator = new RegExp(message.data.config.separator, "u");
     space = new RegExp(config.space, "u");
     ignored = new RegExp(config.ignored, "gu");
     quotes = config.quotes;
