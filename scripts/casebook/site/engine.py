@@ -98,10 +98,17 @@ class PageEngine:
 
     def __init__(self, config: MkDocsConfig, uris: Iterable[str]) -> None:
         self.config = config
+        self._emoji: frozenset[str] | None = None
         self.files = get_files(config)
         known = {f.src_uri for f in self.files}
         for uri in sorted(set(uris) - known):
             self.files.append(_generated(config, uri, ""))
+
+    def emoji_shortcodes(self) -> frozenset[str]:
+        """`emoji_shortcodes` of this configuration, read when first asked for."""
+        if self._emoji is None:
+            self._emoji = emoji_shortcodes(self.config)
+        return self._emoji
 
     @staticmethod
     def written_at(uri: str) -> tuple[str, ...]:
@@ -179,6 +186,15 @@ def _read(file: File) -> str:
 
 # The offline plugin's name in mkdocs.yml (Material's, under either of its names).
 OFFLINE_PLUGINS = ("offline", "material/offline")
+
+
+def emoji_shortcodes(config: MkDocsConfig) -> frozenset[str]:
+    """The shortcodes (`:100:`) the configured pymdownx.emoji index makes emoji of (none without it)."""
+    emoji = config.mdx_configs.get("pymdownx.emoji") or {}
+    if "emoji_index" not in emoji:
+        return frozenset()
+    index = emoji["emoji_index"]({}, None)
+    return frozenset(index["emoji"]) | frozenset(index["aliases"])
 
 
 def offline_enabled(config: MkDocsConfig) -> bool:

@@ -26,7 +26,6 @@ Pure: the engine is passed in.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections import Counter
 from html import escape as html_escape
@@ -102,6 +101,7 @@ class Located:
     files: frozenset[str] = frozenset()
     site_files: frozenset[str] = frozenset()
     anchors: Mapping[str, frozenset[str]] = field(default_factory=dict)  # of the rendered pages, by case file
+    emoji_shortcodes: Callable[[], frozenset[str]] = frozenset  # the site's (PageEngine.emoji_shortcodes)
 
 
 # The book's typesetter's reason for each picture (library paths) it cannot place (book.pictures).
@@ -140,7 +140,7 @@ def check_library(root: Path, context_for: Callable[[Library], tuple[Mapping[str
     files = frozenset(library.assets)
     site_files = frozenset(map(library_file_uri, files))
     for case in cases:
-        at = Located(shown[case.rel], case.body_line, cases_by_rel, files, site_files, anchors)
+        at = Located(shown[case.rel], case.body_line, cases_by_rel, files, site_files, anchors, engine.emoji_shortcodes)
         findings += page_findings(case, rendered[case_uri(case.id)], at)
     return library.with_findings(findings, shown)
 
@@ -242,27 +242,19 @@ def page_findings(case: Case, page: Rendered, at: Located) -> list[Finding]:
 # -- emoji a number made ---------------------------------------------------------------------------
 
 # `1:100:1000`, `3:1234:5`: a ratio or a time whose middle is an emoji's name (mkdocs.yml's
-# pymdownx.emoji makes `:100:` 💯 on the page and in the book).
+# pymdownx.emoji makes `:100:` 💯 on the page and in the book; its index is read from the
+# configuration the pages are rendered with).
 _EMOJI_BY_DIGITS = re.compile(r"(?<=\d):([0-9+-]+):|:([0-9+-]+):(?=\d)")
 
 
-@functools.cache
-def emoji_names() -> frozenset[str]:
-    """The shortcodes (`:100:`) mkdocs.yml's pymdownx.emoji index makes emoji of (Material's
-    Twemoji; tests/test_publish_check.py holds this to the configuration)."""
-    from material.extensions.emoji import twemoji
-
-    index = twemoji({}, None)
-    return frozenset(index["emoji"]) | frozenset(index["aliases"])
-
-
-def emoji_in_numbers(text: str) -> list[tuple[int, str]]:
+def emoji_in_numbers(text: str, shortcodes: Callable[[], frozenset[str]]) -> list[tuple[int, str]]:
     """(offset, shortcode) of each emoji shortcode between a number's colons in `text` (code
-    masked) that is not escaped (`\\:`): the page and the book show the emoji."""
+    masked) that is not escaped (`\\:`): the page and the book show the emoji. `shortcodes`:
+    the site's (engine.emoji_shortcodes), asked for only when a number holds a candidate."""
     out = []
     for m in _EMOJI_BY_DIGITS.finditer(text):
         before = text[max(0, m.start() - 64):m.start()]
-        if m.group() in emoji_names() and (len(before) - len(before.rstrip("\\"))) % 2 == 0:
+        if m.group() in shortcodes() and (len(before) - len(before.rstrip("\\"))) % 2 == 0:
             out.append((m.start(), m.group()))
     return out
 
@@ -270,7 +262,7 @@ def emoji_in_numbers(text: str) -> list[tuple[int, str]]:
 def emoji_findings(at: Located, body: _Body) -> list[Finding]:
     """W309 where a number's colons enclose an emoji's shortcode: `1:100:1000` reads 1💯1000."""
     out, said = [], set()
-    for start, written in emoji_in_numbers(body.masked):
+    for start, written in emoji_in_numbers(body.masked, at.emoji_shortcodes):
         if (line := body.masked_line(start)) in said:
             continue
         said.add(line)
