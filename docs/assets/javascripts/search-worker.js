@@ -43,7 +43,7 @@ var root = new URL("../../", here);  // this file is assets/javascripts/search-w
 var config = null;    // the manifest's config.casebook
 var space = null;     // whitespace, as the build split the pages' text
 var ignored = null, quoted = null, quotes = null;  // what fold removes and straightens (the manifest's)
-var QUOTE_MARKS = /["'\u201c\u201d\u2018\u2019]/g;  // quotes, straight or curly (which fold straightens)
+var anyQuote = null;  // those quotes and what fold makes of them
 var separator = /\s+/;  // where Material's page highlighter cuts a term (the manifest's config.separator)
 var files = new Map();  // file name -> Promise of its data
 var latest = 0;       // number of the latest query
@@ -278,7 +278,7 @@ function search(query, q) {
     // without quotes and invisible characters, cut there itself. An empty piece (`与理事会。`)
     // marked every position of the page.
     (answer.fallback ? needles : [query]).forEach(function (text) {
-      text.replace(ignored, "").replace(QUOTE_MARKS, " ").split(separator).forEach(function (word) { if (word) terms[word] = true; });
+      text.replace(ignored, "").replace(anyQuote, " ").split(separator).forEach(function (word) { if (word) terms[word] = true; });
     });
     var first = hits.slice(0, SHOWN).map(function (hit) { return hit[0]; });
     return previews(first, needles).then(function (shownItems) {
@@ -311,6 +311,7 @@ addEventListener("message", function (event) {
     ignored = new RegExp(config.ignored, "gu");
     quotes = config.quotes;
     quoted = new RegExp("[" + Object.keys(quotes).join("") + "]", "g");
+    anyQuote = new RegExp("[" + Object.keys(quotes).concat(Object.values(quotes)).join("").replace(/[\\\]^-]/g, "\\$&") + "]", "g");
     postMessage({ type: READY });
   } else if (message.type === QUERY) {
     var q = ++latest;

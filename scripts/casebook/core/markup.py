@@ -10,11 +10,11 @@ import functools
 import html
 import re
 import threading
-import unicodedata
 from typing import TYPE_CHECKING
 
 from . import deadline
 from .sanitize import VOID_ELEMENTS
+from .schema import shown_characters
 from .scan import Address, BrowserHTMLParser, addresses, fence_blocks, fenced, html_tags, list_start
 
 if TYPE_CHECKING:
@@ -366,7 +366,7 @@ def shows_nothing(text: str) -> bool:
     page = body_html(text)
     if page is None or any(name.lower() not in _TEXT_TAGS for name in _TAG_NAME.findall(page)):
         return False  # a picture, or an element other checks judge (a `<video>` the sanitiser removes: E408)
-    return not any(not unicodedata.category(ch).startswith(("C", "Z")) for ch in html.unescape(_TAG.sub("", page)))
+    return not shown_characters(html.unescape(_TAG.sub("", page)))
 
 
 def body_html(text: str) -> str | None:

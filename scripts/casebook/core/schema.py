@@ -142,8 +142,13 @@ def is_incomplete(text: str) -> bool:
     that show nothing, such as a zero-width space pasted after it, do not count)."""
     if INCOMPLETE_MARK not in text:
         return False
-    shown = "".join(ch for ch in text if not unicodedata.category(ch).startswith(("C", "Z")))
-    return shown.strip("*_。.（）()") == INCOMPLETE_MARK
+    return shown_characters(text).strip("*_。.（）()") == INCOMPLETE_MARK
+
+
+def shown_characters(text: str) -> str:
+    """The characters of `text` that show: not Unicode's other (controls, format characters such as
+    a zero-width space) or separator (spaces) categories."""
+    return "".join(ch for ch in text if not unicodedata.category(ch).startswith(("C", "Z")))
 
 # Paired punctuation (W217, W303): each opening mark and its closing one.
 PAIRS: dict[str, str] = {"“": "”", "‘": "’", "《": "》", "（": "）", "【": "】"}
