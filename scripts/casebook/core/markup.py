@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from . import deadline
 from .sanitize import VOID_ELEMENTS
 from .schema import shown_characters
-from .scan import Address, BrowserHTMLParser, addresses, fence_blocks, fenced, html_tags, list_start
+from .scan import SETEXT_UNDERLINE, Address, BrowserHTMLParser, addresses, fence_blocks, fenced, html_tags, list_start
 
 if TYPE_CHECKING:
     import markdown
@@ -471,7 +471,6 @@ def renumbered_items(body: str) -> list[tuple[int, int, int]]:
 # a setext underline. A body without any of these needs no rendering.
 _HEADINGS_MAY_DIFFER = re.compile(r"^(?: {0,3}<|[ \t]+#|#{1,6}[^ \t#\n]| {0,3}(?:```|~~~)| {0,3}[-=]+[ \t]*$)", re.M)
 _HASHES = re.compile(r"^([ \t]*#+)")
-_UNDERLINE = re.compile(r"^ {0,3}-+[ \t]*$")
 _TITLE_LIKE = re.compile(r"^ {0,3}(?![-*+>|<=\s]|\d+[.)]\s)\S")  # a line a paragraph may start with (a token before it changes nothing)
 
 
@@ -535,7 +534,7 @@ def heading_differences(body: str, section_lines: list[int]) -> list[tuple[int, 
     for k, line in enumerate(lines):
         if (m := _HASHES.match(line)) is not None:
             line = f"{m.group(1)}{prefix}{k}q{line[m.end():]}"
-        elif k in sections or (k + 1 < len(lines) and _UNDERLINE.match(lines[k + 1]) and _TITLE_LIKE.match(line)):
+        elif k in sections or (k + 1 < len(lines) and SETEXT_UNDERLINE.match(lines[k + 1]) and _TITLE_LIKE.match(line)):
             line = f"{prefix}{k}q{line}"  # a setext title (where Markdown may see one, the scanner too or not)
         marked.append(line)
     if (reader := _read_rendered(marked, prefix, _Headings)) is None:
@@ -579,7 +578,7 @@ def indented_code(body: str) -> list[int]:
     """The first body line of each indented code block (a paragraph indented four spaces or a
     tab, as text pasted from Word often is: the page shows it in a monospaced box that does not
     wrap). Markdown says which indented lines are code (a list item's next paragraph is not): the
-    body rendered once with a token at the start of each indented line outside fences."""
+    body rendered once with a token at the end of each indented line outside fences."""
     if not _ANY_INDENTED.search(body):
         return []  # the usual body: no line indented to column 4, decided at C speed
     lines = body.split("\n")

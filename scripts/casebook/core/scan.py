@@ -20,7 +20,7 @@ from .schema import PAIRS, PAIRS_TEXT
 _FENCE = re.compile(r"""^ {0,3}(`{3,}|~{3,})(?=[ \t]*(?:\.?[\w#.+-]+(?=[\t ]|$))?"""
                     r"""(?:[ \t]*\{[^\n]*\}|(?:[ \t]*[a-zA-Z][a-zA-Z0-9_]*(?:=(["']).*?\2)?(?=[\t ]|$))+)?[ \t]*$)""")
 _H2 = re.compile(r"^ {0,3}##(?!#)[ \t]+(.*?)[ \t]*#*[ \t]*$|^ {0,3}##[ \t]*$")
-_SETEXT_H2 = re.compile(r"^ {0,3}-+[ \t]*$")
+SETEXT_UNDERLINE = re.compile(r"^ {0,3}-+[ \t]*$")
 _SETEXT_LATER_LINE = re.compile(r"\n {0,3}-+[ \t]*(?:\n|$)")  # starts with a literal: a fast scan
 _H2_ANYWHERE = re.compile(r"^ {0,3}##(?!#)(?:[ \t]+(.*?)[ \t]*#*[ \t]*|[ \t]*)$", re.M)
 _NOT_PARAGRAPH = re.compile(r"^ {0,3}([-*+>#|]|\d+[.)]\s|<)")
@@ -104,7 +104,7 @@ def prose_lines(text: str, first_line: int) -> Iterator[tuple[int, str]]:
 
 def sections(body: str, first_line: int) -> tuple[Section, ...]:
     """Level-2 sections of a body (ATX `## x` or setext `x` over `---`), with text and line."""
-    setext = _SETEXT_H2.match(body.split("\n", 1)[0]) or _SETEXT_LATER_LINE.search(body)
+    setext = SETEXT_UNDERLINE.match(body.split("\n", 1)[0]) or _SETEXT_LATER_LINE.search(body)
     if "```" not in body and "~~~" not in body and not setext:
         return _atx_sections(body, first_line)  # the usual body: no fences, no setext
     return _line_sections(body, first_line)
@@ -124,7 +124,7 @@ def _line_sections(body: str, first_line: int) -> tuple[Section, ...]:
         elif line.startswith(("#", " ")) and (h := _H2.match(line)):
             found.append(((h.group(1) or "").strip(), first_line + i, []))
             continue
-        elif i + 1 < len(lines) and _SETEXT_H2.match(lines[i + 1]) and is_setext_title(lines, i):
+        elif i + 1 < len(lines) and SETEXT_UNDERLINE.match(lines[i + 1]) and is_setext_title(lines, i):
             found.append((line.strip(), first_line + i, []))
             skip = True
             continue
