@@ -459,6 +459,12 @@ PHONE_TABLES_JS = "() => { " + DATES_JS + """
         return {fits: frame.scrollWidth <= frame.clientWidth, ...datesIn(table.tBodies[0])};
     });
 }"""
+# A listing's 地区 column (the third): each cell's text and the number of lines it takes.
+PLACES_JS = """() => [...document.querySelector('article table').tBodies[0].rows].map(row => {
+    const range = document.createRange();
+    range.selectNodeContents(row.cells[2]);
+    return [row.cells[2].textContent.trim(), new Set([...range.getClientRects()].map(r => Math.round(r.top))).size];
+})"""
 PHONE_ARTICLE_DATES_JS = "() => { " + DATES_JS + " return datesIn(document.querySelector('article')); }"
 
 
@@ -478,6 +484,8 @@ def test_listings_fit_a_phone_without_breaking_a_date(browser, site, cases):
         page.wait_for_function("t => document.querySelector('article h1')?.textContent.trim() === '标签：' + t", arg=tag)
         tables += page.evaluate(PHONE_TABLES_JS)
         assert len(tables) == 2 and all(t["fits"] and t["dates"] and not t["broken"] for t in tables), tables
+        places = page.evaluate(PLACES_JS)  # the 地区 column holds a place name of three characters on one line
+        assert places and all(lines == 1 for place, lines in places if len(place) <= 3), places
         page.goto(site.url())  # the home page's latest cases, in 关怀模式's larger text too
         page.locator("[data-cb-care]:visible").first.click()
         page.wait_for_function("() => document.documentElement.classList.contains('cb-care')")
@@ -487,6 +495,14 @@ def test_listings_fit_a_phone_without_breaking_a_date(browser, site, cases):
         page.wait_for_function("() => document.documentElement.classList.contains('cb-care')")
         cared = page.evaluate(PHONE_TABLES_JS)[:1]
         assert cared[0]["fits"] and cared[0]["dates"] and not cared[0]["broken"], cared
+        # A four-column listing in 关怀模式 fits too, and keeps a place name of three characters on one line.
+        page.goto(site.url("browse/region/"))
+        page.locator("article table a", has_text=re.compile("^永康市$")).click()
+        page.wait_for_function("() => document.querySelector('article h1')?.textContent.includes('永康市')")
+        listed = page.evaluate(PHONE_TABLES_JS)
+        places = page.evaluate(PLACES_JS)
+        assert listed and all(t["fits"] for t in listed) and places, (listed, places)
+        assert all(lines == 1 for place, lines in places if len(place) <= 3), places
     finally:
         context.close()
 
