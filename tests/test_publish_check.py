@@ -212,6 +212,12 @@ def test_the_codes_name_what_the_rules_refuse(tmp_path) -> None:
     # An id the page gives two elements: two tags, or a tag and a heading's anchor.
     ('<span id="x">甲</span>\n\n<span id="x">乙</span>', [("E427", 0)]),
     ('一\n\n<a id="取得成效">见下</a>', [("E427", 2)]),
+    # An attribute list takes a heading's anchor: the toc gives the heading `取得成效_1`, and a link
+    # to `#取得成效` lands on the paragraph. Two headings of one name are the toc's to number.
+    ("一\n\n段落\n{: #取得成效 }", [("E427", 3)]),
+    ("一\n\n### 小结 {#取得成效}", [("E427", 2)]),
+    ("一\n\n### 做法\n\n### 做法\n\n[见](#做法_1)", []),
+    ("一\n\n### 小结 {#取得成效_1}", []),
     # A tag whose name holds `[` (HTML reads `<y[>` as a tag y[): removed, so refused, at its line.
     ("<y[>\n\nx<y[ 公司 > <i[ class=md-x>斜</i[>", [("E408", 0), ("E408", 2), ("E408", 2)]),
     ("<p[ title=a>t</p[> <x[y] title=b>u</x[y]>", [("E408", 0), ("E408", 0)]),

@@ -280,7 +280,9 @@ _ID = re.compile(r'\sid="([^"]*)"')  # the sanitiser's output quotes every value
 def duplicate_id_findings(cleaned: str, at: Located, body: _Body) -> list[Finding]:
     """E427 for an id the published page gives two elements, where the body writes it (`id=` in a
     tag or an attribute list, `{#…}`): a link to `#id` lands on the first only (a heading's anchor
-    taken by an `<a id>` above it sends every link to that section elsewhere)."""
+    taken by an `<a id>` above it sends every link to that section elsewhere). Also for an id an
+    attribute list gives an element that a heading's anchor would have been: Markdown's toc then
+    gives the heading `…_1`, and links to the section land on that element."""
     counts = Counter(html_unescape(m) for m in _ID.findall(cleaned))
     out = []
     for value, n in sorted(counts.items()):
@@ -292,7 +294,35 @@ def duplicate_id_findings(cleaned: str, at: Located, body: _Body) -> list[Findin
         out.append(Finding(at.shown, at.body_line + lines[0], "E427", (
             f"页面上有 {n} 个元素的 id 都是“{value}”（这里写的 id 与另一个元素相同，常见的是与章节标题的锚点相同），"
             f"链接 `#{value}` 只会跳到第一个；请换一个不重复的 id，或删去它"), CODE_BY_ID["E427"].severity))
+    for heading, value in _taken_anchors(cleaned):
+        if (line := body.attribute_list_line(value)) is not None:
+            out.append(Finding(at.shown, at.body_line + line, "E427", (
+                f"这里写的 id “{value}”是标题“{heading}”的锚点，标题只好改用“{value}_1”这样的锚点，"
+                f"链接 `#{value}` 会跳到这里而不是标题；请换一个不重复的 id，或删去它"), CODE_BY_ID["E427"].severity))
     return out
+
+
+_HEADING = re.compile(r'<h[1-6]\b[^>]*\sid="([^"]*)"[^>]*>(.*?)</h[1-6]>', re.S)
+
+
+def _taken_anchors(cleaned: str) -> Iterator[tuple[str, str]]:
+    """(heading text, the anchor it would have had) for each heading whose anchor another element
+    took: its id is the toc's next free form of its own slug (`主要做法_1`), and the slug itself is
+    held by an element other than a heading of that name (two headings of one name are the toc's
+    to number)."""
+    from markdown.extensions.toc import TocExtension
+
+    from .headings import slugify
+
+    headings = [(html_unescape(id_), html_unescape(_ANY_TAG.sub("", inner)).strip()) for id_, inner in _HEADING.findall(cleaned)]
+    if not any("_" in id_ for id_, _ in headings):
+        return
+    separator = TocExtension().getConfig("separator")  # mkdocs.yml keeps toc's default
+    slugs = [(id_, text, slugify(text, separator)) for id_, text in headings]
+    ids = {html_unescape(m) for m in _ID.findall(cleaned)} - {id_ for id_, _, slug in slugs if id_ == slug}
+    for id_, text, slug in slugs:
+        if slug in ids and re.fullmatch(re.escape(slug) + r"_\d+", id_):
+            yield text, slug
 
 
 # -- Markdown the renderer left as text -------------------------------------------------------------
@@ -663,6 +693,14 @@ class _Body:
             value = m.group(2)[1:-1] if m.group(2)[:1] in "\"'" else m.group(2)
             out.setdefault((m.group(1).lower(), html_unescape(value)), []).append(self.masked_line(m.start()))
         return out
+
+    def attribute_list_line(self, value: str) -> int | None:
+        """The first body line that gives an element the id `value` in an attribute list
+        (`{: #value }`, `{#value}`, `{: id=value }`), code masked."""
+        if lines := self.attribute_lines.get(("id", value)):
+            return lines[0]
+        m = re.search(r"\{:?[^{}\n]*#" + re.escape(value) + r"(?=[\s}])", self.masked)
+        return None if m is None else self.masked_line(m.start())
 
     def next_line_with(self, needle: str, start: int) -> tuple[int | None, int]:
         """(body line, offset just after) of `needle` at or after offset `start` of the body (code
