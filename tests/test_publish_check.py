@@ -22,7 +22,7 @@ from casebook.core.model import Library, Taxonomy
 from casebook.site import engine
 from casebook.site.publish import apply_edits, fix_edits, needs_check, shown
 from casebook.site.render import Options, case_uri, render_case
-from conftest import MINIMAL_CASE, REPO, TODAY, check, line_of, make_library, relative
+from conftest import MINIMAL_CASE, REPO, TODAY, _mkdocs_config, check, line_of, make_library, relative
 
 
 @functools.cache
@@ -858,7 +858,7 @@ def published(body: str) -> str:
     extension, with its settings), then the sanitiser."""
     import markdown
 
-    config = engine.load(REPO / "mkdocs.yml")
+    config = _mkdocs_config()
     return sanitize.clean(markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs).convert(body))
 
 
@@ -1083,6 +1083,6 @@ def test_w309_exactly_where_the_published_page_shows_an_emoji_in_a_number(pieces
         if beside_a_digit and numeric and f":{name}:" not in page:  # the page shows an emoji in its place
             expected.add(k)
     body = "\n\n".join(lines)
-    shortcodes = engine.emoji_shortcodes(engine.load(REPO / "mkdocs.yml"))
+    shortcodes = engine.emoji_shortcodes(_mkdocs_config())
     found = {body.count("\n", 0, start) // 2 for start, _ in emoji_in_numbers(mask_code(body), lambda: shortcodes)}
     assert found == expected, (lines, [published(x) for x in lines])
