@@ -144,7 +144,12 @@ class NodeReader:
                 return None
             return value
         if isinstance(node, ScalarNode) and node.tag == NULL:
-            self.add(self.line(node), "E205", f"{label}为空；请填写内容")
+            if node.value.strip():  # `null`, `NULL`, `~`: YAML's words for "empty"
+                self.add(self.line(node), "E215", (
+                    f"{label}应是文字，但 YAML 把 `{node.value}` 读成了空值；"
+                    f"若要写的就是它，请加引号：`'{node.value}'`；否则请填写内容"))
+            else:
+                self.add(self.line(node), "E205", f"{label}为空；请填写内容")
             return None
         if isinstance(node, ScalarNode):
             self.add(self.line(node), "E215", (
