@@ -702,6 +702,28 @@ def test_issue_answers_round_trip_through_githubs_rendering() -> None:
     assert draft.value("industry") is None and draft.value("org_type") == answers["组织类型"]
 
 
+@pytest.mark.parametrize("answer", [
+    "![图](https://github.com/user-attachments/x.png)",
+    "![图](//user-images.githubusercontent.com/y.png)",  # no scheme: still another site
+    "![图][r]\n\n[r]: https://github.com/x.png",
+    "<img src=//github.com/x.png>",
+    '<img alt="图" src="https://github.com/x.png">',
+    "![图](assets/x.png) [附件](https://github.com/x.pdf)",  # a link to another site is fine
+    "`![图](https://github.com/x.png)`",  # code is text
+])
+def test_an_image_from_another_site_is_noted_exactly_when_validate_refuses_it(tmp_path, answer) -> None:
+    """The draft's note for an image GitHub keeps (pasted into the form) is validate's E404: the
+    oracle is `casebook validate`'s own check of a case whose section holds the answer."""
+    from conftest import MINIMAL_CASE, check, make_library
+
+    text = ISSUE_BODY.replace("- 设立驿站", answer)
+    draft = issue.to_draft(text, TAXONOMY)
+    noted = any("图片链接到 GitHub" in n for n in draft.notes)
+    make_library(tmp_path, {"a.md": MINIMAL_CASE.format(id="a").replace("测试做法。", answer)})
+    refused = any(f.code == "E404" for f in check(tmp_path).findings)
+    assert noted == refused, (draft.notes, refused)
+
+
 # -- the issue form ---------------------------------------------------------------------------
 
 FORM = REPO / ".github" / "ISSUE_TEMPLATE" / "new-case.yml"

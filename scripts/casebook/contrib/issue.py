@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import yaml
 
 from ..core.model import Taxonomy
-from ..core.rules import honor_year_ok
+from ..core.rules import OTHER_SITE, honor_year_ok, url_kind
+from ..core.scan import written_images
 from ..core.schema import (BASICS_SECTION, FIELD_BY_KEY, FIELDS, INCOMPLETE_MARK, LESSONS_SECTION, PRACTICE_SECTION,
                            REQUIRED_SECTIONS, RESULTS_SECTION, SECTION_ORDER)
 from .drafts import Draft, recognise, section_notes
@@ -198,6 +199,6 @@ def to_draft(body: str, taxonomy: Taxonomy, today: dt.date | None = None) -> Dra
             meta[field.key] = value
     notes += section_notes(sections)
     for title, text in sections:
-        if re.search(r"!\[[^\]]*\]\(\s*<?https?://", text) or re.search(r"<img\b[^>]*\bsrc=[\"']?https?://", text, re.I):
+        if any(url_kind(address) in OTHER_SITE for _, address in written_images(text)):
             notes.append(f"“{title}”中有图片链接到 GitHub：请下载到 assets/，改成相对路径引用（校验会报 E404）")
     return Draft(tuple(meta.items()), tuple(sections), tuple(dict.fromkeys(notes)))

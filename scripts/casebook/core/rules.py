@@ -174,6 +174,9 @@ def url_kind(url: str) -> str:
     return "relative"
 
 
+OTHER_SITE = ("web", "host")  # url_kind's kinds of an address on another site (an image from there: E404)
+
+
 def off_site(url: str) -> bool:
     """A URL that is not a path inside the site: it has a scheme (https:, data: ...) or names a host (//x)."""
     return url_kind(url) in ("script", "web", "host", "scheme")

@@ -942,7 +942,7 @@ def _removal_finding(at: Located, line: int, name: str, value: str | None, fixab
         if kind == "script":
             scheme = plain_url(value or "").split(":")[0]
             return finding("E403", f"{'图片' if attr == 'src' else '链接'}使用了危险的地址{shown}（{scheme}:），发布时会被删除；请删除")
-        if attr == "src" and kind in ("web", "host"):
+        if attr == "src" and kind in rules.OTHER_SITE:
             return finding("E404", f"图片来自外部网站{shown}，发布时会被删除；请下载到库的 assets/ 目录，用相对路径引用")
         return finding("E414", f"{where} `{attr}` 的地址{shown}不是有效的网址，发布时会被删除；请改成完整的 https:// 网址或库内路径")
     if attr in ("id", "class") and value is not None and any(sanitize.reserved_name(v) for v in value.split()):
