@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from casebook.core import scan
+from casebook.core.schema import FIELDS
 from conftest import check, MINIMAL_CASE, TODAY, make_library
 
 
@@ -406,6 +407,12 @@ def test_a_figure_is_always_seen_by_the_quick_check(text: str) -> None:
 def test_w306_editor_notes(tmp_path: Path, text: str, flagged: bool) -> None:
     expected = [("W306", 15)] if flagged else []
     assert findings(tmp_path, case(**{"示例公司是为测试虚构的单位。": text})) == expected
+
+
+@pytest.mark.parametrize("label", [f.label for f in FIELDS])
+def test_w306_knows_every_field_by_its_name(tmp_path: Path, label: str) -> None:
+    text = f"本案例的{label}写作某某。"
+    assert findings(tmp_path, case(**{"示例公司是为测试虚构的单位。": text})) == [("W306", 15)]
 
 
 def test_w306_not_in_code(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from . import scan
 from .model import Section
-from .schema import INCOMPLETE_MARK, LESSONS_SECTION, PRACTICE_SECTION
+from .schema import FIELDS, INCOMPLETE_MARK, LESSONS_SECTION, PRACTICE_SECTION
 
 
 @dataclass(frozen=True)
@@ -181,7 +181,8 @@ def figure_findings(block: Block) -> list[tuple[int, str, str]]:
 
 _WRITE = r"(?:写作|写成|写为|填写为|填作|填成|填为|记作|标为|标作|写|填)"
 # "本案例的单位写作……", "本页组织类型填……": the case talking about its own fields
-_ABOUT_FIELDS = rf"本(?:案例|篇|页|条)的?(?:单位|组织类型|党组织|地区|行业|类别|标签|标题|摘要|编号|来源|收录日期|封面)(?:一栏|字段|一项)?{_WRITE}"
+_LABELS = "|".join(re.escape(f.label) for f in sorted(FIELDS, key=lambda f: -len(f.label)))  # every field's name
+_ABOUT_FIELDS = rf"本(?:案例|篇|页|条)的?(?:{_LABELS})(?:一栏|字段|一项)?{_WRITE}"
 # "组织类型写“来源未说明”": a field's value prescribed in quotes (fields that have no other
 # everyday meaning before 写/填 + a quote)
 _FIELD_VALUE = rf"(?:组织类型|党组织类型|单位名称|单位|类别|标签|摘要|编号)(?:一栏|字段|一项)?{_WRITE}[“\"「]"
