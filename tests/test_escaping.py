@@ -278,6 +278,12 @@ def test_svg_problems(svg: str | bytes) -> None:
     assert sanitize.svg_problems(svg)
 
 
+@pytest.mark.parametrize("name", sorted(sanitize.ACTIVE_ELEMENTS))
+def test_an_element_that_acts_on_the_page_is_refused_in_an_svg_file(name: str) -> None:
+    """The one list of active elements (a case body refuses them too: E401)."""
+    assert sanitize.svg_problems(f'<svg xmlns="http://www.w3.org/2000/svg"><{name}/></svg>')
+
+
 def test_svg_as_drawing_programs_write_it_passes() -> None:
     svg = ('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
            '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'

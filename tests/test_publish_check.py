@@ -169,6 +169,7 @@ def test_the_codes_name_what_the_rules_refuse(tmp_path) -> None:
     ("<font face=宋体>文字</font>", [("E408", 0)]),
     ("<center>文字</center>", [("E408", 0)]),
     ("x\n\n<script>alert(1)</script>", [("E401", 2)]),
+    ("x\n\n<portal src=\"https://example.org/\"></portal>", [("E401", 2)]),  # shows another page: as in an SVG file
     ("[链接](http:[66.102.7.147])", [("E414", 0)]),
     ("[链接](http://[66.102.7.147)", [("E414", 0)]),  # urlsplit fails: MkDocs itself would stop
     ("一\n\n![图](https://example.com/x.png)", [("E404", 2)]),
@@ -258,6 +259,13 @@ def test_each_problem_is_found_at_its_line(tmp_path, body: str, expected: list[t
     make_library(tmp_path, {"a.md": case_with(body)})
     found = [(f.code, f.line - BODY_LINE) for f in check(tmp_path).findings if f.severity == "error"]
     assert sorted(found) == sorted(expected), [f.text() for f in check(tmp_path).findings]
+
+
+@pytest.mark.parametrize("name", sorted(sanitize.ACTIVE_ELEMENTS))
+def test_an_element_that_acts_on_the_page_is_e401_in_a_body(tmp_path, name: str) -> None:
+    """The one list of active elements (an SVG file refuses them too: E412)."""
+    make_library(tmp_path, {"a.md": case_with(f"一\n\n<{name}></{name}>")})
+    assert [(f.code, f.line - BODY_LINE) for f in check(tmp_path).findings if f.severity == "error"] == [("E401", 2)]
 
 
 @pytest.mark.parametrize(("body", "lines"), [

@@ -37,6 +37,11 @@ DROP_WITH_CONTENT = frozenset({
     "script", "style", "template", "noscript", "iframe", "object", "embed", "frame", "frameset",
     "noembed", "noframes", "xmp", "textarea", "select", "title", "math",
 })
+# Elements that act on the page, in a body (E401) or an SVG file (E412): run script, show or fetch
+# another document, change where the page's links go, or send what a reader types elsewhere.
+ACTIVE_ELEMENTS = frozenset({
+    "script", "iframe", "frame", "frameset", "embed", "object", "applet", "portal", "meta", "link", "base", "form",
+})
 
 ATTRIBUTES: dict[str, set[str]] = {
     "*": {"id", "class", "title"},
@@ -337,9 +342,8 @@ def text_problem(value: str) -> tuple[str, str] | None:
 # character reference or a default attribute from a DTD cannot hide what an element or attribute
 # is. Elements that run script, show or fetch other documents, whatever their namespace; and any
 # element of HTML or MathML, which a browser renders inside an SVG file too (`<h:img src>`).
-_SVG_ACTIVE = {"script": "<script>", "foreignobject": "<foreignObject>", "handler": "<handler>", "listener": "<listener>",
-               "iframe": "<iframe>", "frame": "<frame>", "frameset": "<frameset>", "embed": "<embed>", "object": "<object>",
-               "meta": "<meta>", "link": "<link>", "base": "<base>", "portal": "<portal>", "applet": "<applet>"}
+_SVG_ACTIVE = {name: f"<{name}>" for name in ACTIVE_ELEMENTS} | {
+    "foreignobject": "<foreignObject>", "handler": "<handler>", "listener": "<listener>"}  # SVG's own
 _FOREIGN_NAMESPACES = {"http://www.w3.org/1999/xhtml": "HTML", "http://www.w3.org/1998/Math/MathML": "MathML"}
 # CSS (in <style>, `style` and every other attribute: fill="url(…)", animation values) that fetches:
 # read after its comments are taken out and its escapes decoded (`\75 rl(` is `url(`).

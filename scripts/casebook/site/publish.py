@@ -738,7 +738,7 @@ def on_page(body: str, found: list[scan.Address]) -> list[scan.Address]:
 # -- the sanitiser -----------------------------------------------------------------------------------
 
 # Tags the sanitiser drops with their content, and the other tags that can act on the page: E401.
-_ACTIVE_TAGS = sanitize.DROP_WITH_CONTENT | {"base", "meta", "link", "form", "frame", "applet"}
+_ACTIVE_TAGS = sanitize.DROP_WITH_CONTENT | sanitize.ACTIVE_ELEMENTS
 
 
 def sanitiser_findings(case: Case, html: str, cleaned: str, at: Located, body: _Body) -> list[Finding]:
