@@ -497,7 +497,7 @@ def _warning_finding(case: Case, warning: str, at: Located, body: _Body, warned:
         return finding("E415", f"MkDocs 对本页给出警告：{warning}")
     if rules.library_path(case.rel.rpartition("/")[0], url) == ".":  # `./`: the library's own folder
         return finding("E415", f"链接“{shown}”指向案例库文件夹本身，不是一个文件；请链接到具体的案例（如 other.md）或文件，或删除链接")
-    target = _site_path(url)
+    target = rules.library_path(CASES_DIR.rstrip("/"), url)  # in the site, a case page is cases/<id>.md
     if target is None or not target.startswith(CASES_DIR):
         return finding("E405", LINK_PROBLEMS["E405"].format(shown))
     code = _missing(target)
@@ -583,18 +583,6 @@ def raw_link_findings(case: Case, at: Located, body: _Body) -> list[Finding]:
             message = LINK_PROBLEMS[code].format(written) + _cut_name(at, case, url)
         out.append(Finding(at.shown, at.body_line + line(address.start), code, message, CODE_BY_ID[code].severity))
     return out
-
-
-def _site_path(url: str) -> str | None:
-    """The site path a relative URL on a case page (cases/<id>.md) points at, or None."""
-    import posixpath
-    from urllib.parse import unquote
-
-    from .render import CASES_DIR
-
-    path = unquote(url.split("#", 1)[0].split("?", 1)[0])
-    joined = posixpath.normpath(posixpath.join(CASES_DIR, path))
-    return None if joined.startswith("..") else joined
 
 
 # `name=value` as an attribute list or a tag writes it; a name starts only where a run of name
