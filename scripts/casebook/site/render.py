@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from . import charts
 from .checksums import verify_instructions
-from ..core.index import Facet, Index
+from ..core.index import Facet, Index, case_values
 from ..core.model import Case
 from ..core.progress import give_way
 from ..core.rules import honor_text, library_target, url_path
@@ -459,7 +459,7 @@ def overview_data(index: Index, options: Options) -> str:
         "facets": [{"key": v, "label": VOCABULARY_LABELS[v], "values": [f.value for f in index.facets[v] if f.case_ids]} for v in facets]
                   + [{"key": "completeness", "label": "完整性", "values": [s for s in (COMPLETE, INCOMPLETE_MARK) if s in states]}],
         "rows": [
-            {**{v: list(c.category) if v == "category" else list(c.tags) if v == "tags" else ([getattr(c, v)] if getattr(c, v) else []) for v in facets},
+            {**{v: list(case_values(c, v)) for v in facets},
              "completeness": [completeness(c)]}
             for c in index.cases
         ],
