@@ -235,6 +235,7 @@ def test_new_derives_the_id_from_the_pinyin_of_the_title(run_cli, cases_dir: Pat
     assert path.is_file() and front(path)["id"] == path.stem
     assert derive_id("红色驿站ABC 2024") == "hong-se-yi-zhan-abc-2024"
     assert derive_id("“”！") is None
+    assert derive_id("X") == "x"  # a title that is the letter: its own id (not taken for "no slug")
     long = derive_id("出资人教育引导与代表委员人选推荐工作法的实践探索与经验总结")
     assert long and len(long) <= 50 and ID_PATTERN.match(long) and not long.endswith("-")
 

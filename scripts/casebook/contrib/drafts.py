@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from ..core import scan
-from ..core.index import slugify
+from ..core.index import pinyin_slug
 from .errors import DraftError
 from ..core.library import load_checked_taxonomy
 from ..core.load import load_case, shown_path, walk_library
@@ -103,10 +103,10 @@ def check_cases(root: Path, paths: Iterable[Path], today: dt.date) -> dict[Path,
 
 def derive_id(title: str) -> str | None:
     """An id from a title's pinyin (one word per syllable, as page names are made), or None."""
-    slug = slugify(title)
+    slug = pinyin_slug(title)
     if len(slug) > ID_MAX:
         slug = slug[: ID_MAX + 1].rsplit("-", 1)[0]
-    return slug if slug != "x" and id_problem(slug) is None else None
+    return slug if slug and id_problem(slug) is None else None
 
 
 def check_id(value: str) -> str:

@@ -55,13 +55,20 @@ def case_values(case: Case, vocab: str) -> tuple[str, ...]:
     return value if isinstance(value, tuple) else (value,)
 
 
-def slugify(value: str) -> str:
-    """ASCII page name from a Chinese value: pinyin words joined by hyphens."""
+def pinyin_slug(value: str) -> str:
+    """A value's pinyin words (and its ASCII letters and digits) joined by hyphens; "" when it has
+    none (punctuation, emoji only)."""
     from pypinyin import lazy_pinyin  # 0.2 s to load: only when a slug is made, not to validate
 
     words = lazy_pinyin(value)
     text = "-".join(re.sub(r"[^a-z0-9]+", "-", w.lower()).strip("-") for w in words)
-    return re.sub(r"-{2,}", "-", text).strip("-") or "x"
+    return re.sub(r"-{2,}", "-", text).strip("-")
+
+
+def slugify(value: str) -> str:
+    """ASCII page name from a Chinese value: its pinyin slug, or `x` when that is empty (listings
+    keep their names apart: unique_slugs)."""
+    return pinyin_slug(value) or "x"
 
 
 # Page names a listing may not take: browse/<vocabulary>/index.md is the vocabulary's own page.
