@@ -301,12 +301,14 @@ _TEXT_TAG = re.compile(r"<[A-Za-z/!?]")  # what a browser's HTML parser reads as
 _SCRIPT_URL = re.compile("|".join(re.escape(s) for s in SCRIPT_SCHEMES if s != "data:") + r"|data:(?:[a-z]+/[a-z0-9.+-]+)?[;,]")
 # C0 controls but tab and newline, DEL and the C1 controls (U+0085 included); and U+FFFE, U+FFFF,
 # no characters at all, which XML (the Word 案例汇编) cannot hold either.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+_CONTROL_CHARS = r"\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff"
+_CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
 # Bidirectional embeddings, overrides and isolates: text that displays differently from what it is.
-_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+_BIDI_CHARS = r"\u202a-\u202e\u2066-\u2069"
+_BIDI = re.compile(f"[{_BIDI_CHARS}]")
 # Any character that can start one of the problems below (a script URL needs a `:`, written or
 # as an entity `&colon;`; `plain_url` decodes entities).
-_SUSPECT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff\u202a-\u202e\u2066-\u2069<:&]")
+_SUSPECT = re.compile(f"[{_CONTROL_CHARS}{_BIDI_CHARS}<:&]")
 
 
 def control_characters(value: str) -> list[str]:

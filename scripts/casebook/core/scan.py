@@ -19,10 +19,11 @@ from .schema import PAIRS, PAIRS_TEXT
 # or `key="value"` options, nothing else (```` ```甲``` ```` is inline code, `~~~ 甲 乙` text).
 _FENCE = re.compile(r"""^ {0,3}(`{3,}|~{3,})(?=[ \t]*(?:\.?[\w#.+-]+(?=[\t ]|$))?"""
                     r"""(?:[ \t]*\{[^\n]*\}|(?:[ \t]*[a-zA-Z][a-zA-Z0-9_]*(?:=(["']).*?\2)?(?=[\t ]|$))+)?[ \t]*$)""")
-_H2 = re.compile(r"^ {0,3}##(?!#)[ \t]+(.*?)[ \t]*#*[ \t]*$|^ {0,3}##[ \t]*$")
+_H2_LINE = r"^ {0,3}##(?!#)(?:[ \t]+(.*?)[ \t]*#*[ \t]*|[ \t]*)$"  # an ATX level-2 heading; group 1 its text
+_H2 = re.compile(_H2_LINE)
 SETEXT_UNDERLINE = re.compile(r"^ {0,3}-+[ \t]*$")
 _SETEXT_LATER_LINE = re.compile(r"\n {0,3}-+[ \t]*(?:\n|$)")  # starts with a literal: a fast scan
-_H2_ANYWHERE = re.compile(r"^ {0,3}##(?!#)(?:[ \t]+(.*?)[ \t]*#*[ \t]*|[ \t]*)$", re.M)
+_H2_ANYWHERE = re.compile(_H2_LINE, re.M)  # the same, for the fast scan of a whole body
 _NOT_PARAGRAPH = re.compile(r"^ {0,3}([-*+>#|]|\d+[.)]\s|<)")
 _BACKTICKS = re.compile(r"`+")
 
