@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
@@ -613,3 +614,54 @@ def test_letters_lost_in_an_indented_block_are_found_in_context(body: str, line)
     from casebook.core import markup
 
     assert [at for at, _ in markup.lost_letters(body)] == ([line] if line is not None else [])
+
+
+# ==================================================================================================
+# E104: a typing mistake in the front matter is named at its line, and the fix it gives reads back
+# ==================================================================================================
+
+_FIELD_LINES = [line for line in MINIMAL_CASE.format(id="case").split("\n")[1:10] if not line.startswith(("id:", "date:"))]
+_MISTAKES = {  # (name, how a contributor's typing breaks a `key: value` line, the line shown 1 below it)
+    "glued": (lambda k, v: [f"{k}:{v}"], 0),
+    "full-width space": (lambda k, v: [f"{k}:\u3000{v}"], 0),
+    "asterisk": (lambda k, v: [f"{k}: *{v}"], 0),
+    "at": (lambda k, v: [f"{k}: @{v}"], 0),
+    "backtick": (lambda k, v: [f"{k}: `{v}` 说明"], 0),
+    "colon and space": (lambda k, v: [f"{k}: {v}: 说明"], 0),
+    "bracket then text": (lambda k, v: [f"{k}: [{v}]说明"], 0),
+    "tab": (lambda k, v: [f"\t{k}: {v}"], 0),
+    "two lines": (lambda k, v: [f"{k}: {v}", "续写的一行"], 1),
+    "list left open": (lambda k, v: [f"{k}: [{v.strip('[]')}, 乙"], 0),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(_MISTAKES))
+@pytest.mark.parametrize("line", _FIELD_LINES)
+def test_a_front_matter_typing_mistake_is_named_at_its_line(line: str, mistake: str) -> None:
+    """Each at its own line (not the line after, where the parser notices it), in words, and when
+    the finding gives the line to write instead, that line reads back as the value meant."""
+    key, value = line.split(": ", 1)
+    make, below = _MISTAKES[mistake]
+    lines = MINIMAL_CASE.format(id="case").split("\n")
+    at = lines.index(line)
+    written = lines[:at] + make(key, value) + lines[at + 1:]
+    library = validate_bytes("\n".join(written).encode("utf-8"))
+    found = [(f.code, f.line) for f in library.findings]
+    assert found == [("E104", at + 1 + below)], [f.text() for f in library.findings]
+    message = library.findings[0].message
+    assert not re.search(r"[a-z]{3,} [a-z]{3,}", message), message  # no parser English
+    if fix := re.search(rf"`({re.escape(key)}: [^`\n]*(?:`[^`\n]*`[^`\n]*)*)`$", message):
+        fixed = yaml.safe_load(fix.group(1))[key]
+        meant = [yaml.safe_load(f"{key}: {value}")[key], f"*{value}", f"@{value}", f"`{value}` 说明", f"{value}: 说明", f"[{value}]说明"]
+        assert fixed in meant, (fix.group(1), fixed)
+
+
+@given(st.sampled_from("*@`%|>"), st.text(alphabet="甲 :#'\"“”,[]{}", max_size=12))
+def test_the_quoted_form_e104_offers_reads_back_as_the_text_written(start: str, rest: str) -> None:
+    from casebook.core.load import line_problem
+
+    text = (start + rest).strip()
+    assume(not re.fullmatch(r"[|>][+-]?[1-9]?[+-]?(?:[ \t]+#.*)?", text))
+    problem = line_problem(f"title: {text}", "id: a")
+    assert problem and problem.endswith("`"), problem
+    assert yaml.safe_load(problem[problem.rindex("`title: ") + 1:-1]) == {"title": text}

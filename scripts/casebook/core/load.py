@@ -252,21 +252,85 @@ def decode(data: bytes) -> tuple[str | None, int, str]:
     return (text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text), 0, ""
 
 
+# What a contributor typed that YAML cannot read, recognised on one line of the front matter.
+_KEY_GLUED = re.compile(r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w-]*):([^ \t:/])")  # `region:永康市`, `region:\u3000永康市`
+_FIELD = re.compile(r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w-]*):(?:[ \t]+(.*))?$")  # `key: value`
+_ODD_INDENT = re.compile(r"^[ \t]*[\u00a0\u3000\u2000-\u200a\u202f]")  # pasted from a web page or Word
+_SPECIAL_START = "*@`%|>"  # what YAML reads as an alias, reserved characters, a block scalar
+_BLOCK_SCALAR = re.compile(r"[|>][+-]?[1-9]?[+-]?(?:[ \t]+#.*)?")  # `summary: >`: the value follows, indented
+_BRACKETS = {"[": "]", "{": "}"}
+
+
+_WRITTEN_WRONG = "字段部分（开头两行 `---` 之间，YAML 格式）写法有误："
+
+
+def _quoted(key: str, value: str) -> str:
+    return f"`{key}: '{value.replace(chr(39), chr(39) * 2)}'`"
+
+
+def _open_list(line: str) -> str | None:
+    """`tags: [甲, 乙` (the closing bracket left out), or None."""
+    m = _FIELD.match(line)
+    value = (m.group(2) or "").strip() if m else ""
+    if value and value[0] in _BRACKETS and _BRACKETS[value[0]] not in value:
+        return f"`{m.group(1)}` 的列表少了右括号 `{_BRACKETS[value[0]]}`；列表写成 `{m.group(1)}: [甲, 乙]`，写在一行内"
+    return None
+
+
+def line_problem(line: str, previous: str | None) -> str | None:
+    """What is wrong with one front-matter line, in the words a contributor needs, or None. Only
+    what is certain from the line alone (the parser's error says a problem exists nearby)."""
+    if line.lstrip(" ").startswith("\t"):
+        return "这一行用 Tab 键缩进；这里只认半角空格，请把 Tab 换成两个空格"
+    if _ODD_INDENT.match(line):
+        return "这一行开头有全角空格或不间断空格（从网页或 Word 粘贴时常带进来）；请删掉，缩进只用半角空格"
+    if m := _KEY_GLUED.match(line):
+        key, rest = m.group(1), line[m.end(2) - 1:]
+        if m.group(2).isspace():
+            return f"`{key}:` 后面是全角空格或其他特殊空白；请换成一个半角空格：`{key}: {rest.strip()}`"
+        return f"`{key}:` 后面要有一个半角空格：`{key}: {rest.strip()}`"
+    if m := _FIELD.match(line):
+        key, value = m.group(1), (m.group(2) or "").strip()
+        if value and value[0] in _SPECIAL_START and not _BLOCK_SCALAR.fullmatch(value):
+            return f"值以“{value[0]}”开头，程序会把它当作特殊符号；请给整个值加单引号：{_quoted(key, value)}"
+        if problem := _open_list(line):
+            return problem
+        if value and value[0] in _BRACKETS:
+            close = value.rfind(_BRACKETS[value[0]])
+            if value[close + 1:].strip() and not value[close + 1:].lstrip().startswith("#"):
+                return f"值以“{value[0]}”开头，程序会把它当作列表；若这是一段文字，请给整个值加单引号：{_quoted(key, value)}"
+        if ": " in value and value[0] not in "\"'":
+            return f"值里有“冒号加空格”（`: `），程序会把它当成另一个字段；请给整个值加单引号：{_quoted(key, value)}"
+        return None
+    stripped = line.strip()
+    if stripped and line[:1] not in " \t#-" and previous is not None and _FIELD.match(previous):
+        return "这一行不是“字段: 值”的形式：若它接着上一行的值（如从 Word 粘贴的摘要分成了两行），请把它接到上一行末尾，一个字段的值写在同一行"
+    return None
+
+
 def yaml_problem(exc: yaml.YAMLError, lines: tuple[str, ...], offset: int) -> tuple[int, str]:
     """A YAML error -> (file line, Chinese explanation with a hint for the usual causes)."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     # mark.line also counts U+0085/U+2028/U+2029 as line ends; the file's lines end at "\n" only.
     index = "\n".join(lines).count("\n", 0, mark.index) if mark is not None else 0
     index = min(index, max(len(lines) - 1, 0))
-    # The parser often notices a bad value only on the line after it: look back one line.
-    for i in (index, index - 1):
-        if 0 <= i < len(lines) and _QUOTED_PREFIX.search(lines[i]):
+    # The parser often notices a bad value only on a later line (two, after a value on two lines):
+    # the nearest line above that shows a known mistake is the one to change.
+    nearby = [i for i in (index, index - 1, index - 2) if 0 <= i < len(lines)]
+    for i in nearby:
+        if _QUOTED_PREFIX.search(lines[i]):
             return i + offset, (
                 "YAML 语法错误：值以引号开头却在引号后还有文字（如 `title: \"阳光车队\"工作法`）；"
                 "请给整个值加引号，如 `title: '“阳光车队”工作法'`"
             )
+    for i in nearby:
+        if problem := line_problem(lines[i], lines[i - 1] if i else None):
+            return i + offset, f"{_WRITTEN_WRONG}{problem}"
+    for i in range(index - 3, -1, -1):  # a list left open runs on until the parser gives up
+        if problem := _open_list(lines[i]):
+            return i + offset, f"{_WRITTEN_WRONG}{problem}"
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    return index + offset, f"YAML 语法错误（{problem}）；请检查本行的冒号、引号、缩进和列表写法"
+    return index + offset, f"YAML 语法错误：请检查这一行和上一行的冒号、引号、缩进和列表写法（解析器的说明：{problem}）"
 
 
 def load_case(path: Path, root: Path, shown_root: str | None = None) -> RawCase:
