@@ -665,3 +665,19 @@ def test_the_quoted_form_e104_offers_reads_back_as_the_text_written(start: str, 
     problem = line_problem(f"title: {text}", "id: a")
     assert problem and problem.endswith("`"), problem
     assert yaml.safe_load(problem[problem.rindex("`title: ") + 1:-1]) == {"title": text}
+
+
+@pytest.mark.parametrize(("written", "meant"), [
+    ("资料 #2023年工作总结", "资料 #2023年工作总结"),
+    ("资料 #党建引领# 专题", "资料 #党建引领# 专题"),
+    ("资料 # 编者注：待核实", None),  # `# ` : a comment meant
+    ("'资料 #2023'", None),  # quoted: all of it is the value
+    ("资料#2023", None),  # no blank before `#`: YAML keeps it
+])
+def test_a_value_cut_short_by_a_comment_is_w220_with_the_whole_value_quoted(written: str, meant: str | None) -> None:
+    data = MINIMAL_CASE.format(id="case").replace("source: 测试资料", f"source: {written}").encode("utf-8")
+    findings = [f for f in validate_bytes(data).findings if f.code == "W220"]
+    assert len(findings) == (meant is not None)
+    if meant:
+        fix = re.search(r"`(source: '.*')`$", findings[0].message)
+        assert fix and yaml.safe_load(fix.group(1)) == {"source": meant}

@@ -55,6 +55,7 @@ class NodeReader:
         # YAML also ends lines at U+0085, U+2028 and U+2029, so its marks' line numbers drift from the
         # file's: find the file line from the mark's character index, counting "\n" only.
         self._line_starts: list[int] | None = None  # built on the first finding that needs a line
+        self._text: str | None = None
 
     def add(self, line: int, code: str, message: str) -> None:
         self.findings.append(Finding(self.raw.shown, line, code, message, CODE_BY_ID[code].severity))
@@ -66,6 +67,33 @@ class NodeReader:
         if self._line_starts is None:
             self._line_starts = [0, *itertools.accumulate(len(ln) + 1 for ln in self.raw.front_lines)]
         return bisect.bisect_right(self._line_starts, mark.index) - 1 + self.raw.front_start
+
+    def comment_after(self, node: Node) -> str:
+        """The comment (`# …`) after a scalar on its line, "" when there is none."""
+        text = self._front_text()
+        end = node.end_mark.index
+        rest = text[end:text.find("\n", end) if "\n" in text[end:] else len(text)].strip()
+        return rest if rest.startswith("#") else ""
+
+    def _front_text(self) -> str:
+        if self._text is None:
+            self._text = "\n".join(self.raw.front_lines)
+        return self._text
+
+    def cut_by_comment(self, node: ScalarNode, label: str) -> None:
+        """W220 for a value `# 话题` or `#2023` cut short: YAML reads `#` after a blank as the start of
+        a comment, and a contributor's comments are written `# ` (as the template's are)."""
+        comment = self.comment_after(node)
+        if comment[1:2].strip():
+            key = self._key_of(node)
+            whole = f"{node.value} {comment}".strip()
+            self.add(self.line(node), "W220", (
+                f"{label}中“{comment[:30]}”被当作注释，没有读进来（`#` 前有空格时，其后的文字是注释）；"
+                f"若它是值的一部分，请给整个值加单引号：`{key}: '{whole.replace(chr(39), chr(39) * 2)}'`"))
+
+    def _key_of(self, node: Node) -> str:
+        line = self.raw.front_lines[self.line(node) - self.raw.front_start]
+        return line.split(":", 1)[0].strip().lstrip("- ")
 
     # -- front matter ----------------------------------------------------------------
 
@@ -142,12 +170,18 @@ class NodeReader:
                 kind, part = problem
                 self.add(self.line(node), TEXT_CODES[kind], label + TEXT_PROBLEMS[kind].format(part))
                 return None
+            if "#" in self._front_text():
+                self.cut_by_comment(node, label)
             return value
         if isinstance(node, ScalarNode) and node.tag == NULL:
             if node.value.strip():  # `null`, `NULL`, `~`: YAML's words for "empty"
                 self.add(self.line(node), "E215", (
                     f"{label}应是文字，但 YAML 把 `{node.value}` 读成了空值；"
                     f"若要写的就是它，请加引号：`'{node.value}'`；否则请填写内容"))
+            elif comment := self.comment_after(node):
+                self.add(self.line(node), "E205", (
+                    f"{label}为空：这一行的“{comment[:30]}”是注释（`#` 前有空格时，其后的文字是注释），不算值；"
+                    "值要写在冒号和 `#` 之间，值本身以 `#` 开头时请给整个值加单引号"))
             else:
                 self.add(self.line(node), "E205", f"{label}为空；请填写内容")
             return None
