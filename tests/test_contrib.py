@@ -535,7 +535,7 @@ def test_word_recognises_section_names() -> None:
     assert word.section_of("工作成效") == word.section_of("取得成果") == "取得成效"
     assert word.section_of("经验启发") == word.section_of("几点启示") == "经验启示"
     assert word.section_of("建立车队") is None
-    assert set(word.SYNONYMS) == set(REQUIRED_SECTIONS + OPTIONAL_SECTIONS)
+    assert set(word.SECTION_SYNONYMS) == set(REQUIRED_SECTIONS + OPTIONAL_SECTIONS)
 
 
 def test_word_table_blocks_pad_rows_escape_pipes_and_keep_framed_text() -> None:

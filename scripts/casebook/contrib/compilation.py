@@ -28,7 +28,8 @@ from ..core.rules import parse_date_text
 from ..core.schema import FIELD_BY_KEY, FIELDS, ID_PATTERN, SECTION_ORDER
 from .docxtext import TOKEN_MARK, Block, Source, picture_names
 from .drafts import Draft, derive_id, personal_data_notes, recognise, render_draft
-from .word import OUTLINE_NUMBER, SENTENCE_END, field_line, heading_text, normalise, numbered, section_of, to_draft, unnumbered_heading
+from ..core.rules import OUTLINE_NUMBER, heading_key, section_of
+from .word import SENTENCE_END, field_line, heading_text, numbered, to_draft, unnumbered_heading
 
 TITLE_MAX = 60  # characters: a longer line is not a case title
 # 案例1 …… / 案例一：…… / 典型案例 3 / 第12个案例: the compilation's own numbering of its cases.
@@ -93,7 +94,7 @@ def standard_section(b: Block) -> str | None:
 def word_of(b: Block, words: dict[str, str]) -> str | None:
     if b.kind != "p" or len(b.text) > 12:
         return None
-    return words.get(normalise(b.text))
+    return words.get(heading_key(b.text))
 
 
 def part_name(b: Block) -> str | None:

@@ -19,20 +19,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..core.markup import with_shown_numbers
+from ..core.rules import OUTLINE_NUMBERS, SECTION_SYNONYMS, heading_key, section_of
 from ..core.model import Taxonomy
-from ..core.schema import (BASICS_SECTION, FIELDS, INCOMPLETE_MARK, INCOMPLETE_NOTE, LESSONS_SECTION, PRACTICE_SECTION,
-                           RESULTS_SECTION, SECTION_ORDER)
+from ..core.schema import BASICS_SECTION, FIELDS, INCOMPLETE_MARK, INCOMPLETE_NOTE, PRACTICE_SECTION
 from .docxtext import NOTE_MARK, PICTURE_MARK, TOKEN_MARK, Block, Footnote, Picture, Source, escape, escape_heading
 from .docxtext import picture_names, read_docx  # noqa: F401 - the single import's two stages meet here
 from .drafts import Draft, recognise, section_notes
 
-# Headings as Chinese reports number them: 一、基本情况 / （一）建立车队。/ 1．建立制度 / （1）……
-_CHINESE_NUMBER = "[一二三四五六七八九十百]{1,3}"
-_NUMBERS = (rf"{_CHINESE_NUMBER}\s*[、.．]", rf"[（(]{_CHINESE_NUMBER}[）)]\s*[、.．]?", r"[0-9]{1,3}\s*[、.．](?![0-9])",
-            r"[（(][0-9]{1,3}[）)]\s*[、.．]?")
-_LEVEL1, _LEVEL2, _LEVEL3 = (re.compile(rf"^{n}\s*(\S.*)$") for n in _NUMBERS[:3])  # 1．: bold, short lines only
-# Any of them in front of a line (a compilation's case titles are numbered so too: clean_title).
-OUTLINE_NUMBER = re.compile("^(?:" + "|".join(_NUMBERS) + r")\s*")
+_LEVEL1, _LEVEL2, _LEVEL3 = (re.compile(rf"^{n}\s*(\S.*)$") for n in OUTLINE_NUMBERS[:3])  # 1．: bold, short lines only
 _ATTACHMENT = re.compile(r"^附件\s*[0-9一二三四五六七八九十]*\s*[:：]?$")
 HEADING_MAX = 30  # characters: longer numbered lines are paragraphs, not headings
 RUN_IN = "。：:"  # （一）建立车队。车队由……: the heading ends at the first of these
@@ -41,15 +35,6 @@ SENTENCE_END = "。！？；;!?，,：:"  # a line ending in one of these is a s
 _ORG_END = re.compile(r"(公司|集团|党委|党支部|支部|总支|党组|委员会|工委|协会|商会|学会|研究会|联合会|促进会|基金会|合作社|"
                       r"中心|厂|店|所|院|校|学校|医院|银行|社区|村|街道|镇|乡|园区|部|局|站|办|分会|党组织)$")
 ORG_MAX = 40
-
-# Heading texts (numbering and punctuation removed) that mean a standard section.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    BASICS_SECTION: ("基本情况", "基本概况", "概况", "单位概况", "企业概况", "单位简介", "企业简介", "背景", "工作背景", "背景情况"),
-    PRACTICE_SECTION: ("主要做法", "具体做法", "主要举措", "具体举措", "工作举措", "主要措施", "具体措施", "工作做法", "经验做法", "创新做法", "特色做法", "做法", "举措"),
-    RESULTS_SECTION: ("取得成效", "工作成效", "取得成果", "主要成效", "取得的成效", "工作成果", "实际成效", "成效"),
-    LESSONS_SECTION: ("经验启示", "经验启发", "几点启示", "经验与启示", "启示与思考", "几点体会", "经验体会", "启示", "体会"),
-}
-assert set(SYNONYMS) == set(SECTION_ORDER), "every standard section needs its synonyms"
 
 # `单位：某某公司` lines: the schema's labels, plus the other words people use for them.
 FIELD_WORDS: dict[str, str] = {
@@ -70,22 +55,6 @@ _INCOMPLETE_PRINTED = re.sub(r"\W", "", INCOMPLETE_MARK + INCOMPLETE_NOTE)  # a 
 
 
 # -- recognising --------------------------------------------------------------------------
-
-
-def normalise(text: str) -> str:
-    return re.sub(r"[\s\u3000:：。．.、，,（）()“”\"'‘’《》!！?？—-]", "", text)
-
-
-def section_of(text: str) -> str | None:
-    """The standard section a heading text means, or None."""
-    key = normalise(text)
-    for name, words in SYNONYMS.items():
-        if key in words:
-            return name
-    for name, words in SYNONYMS.items():
-        if any(len(w) >= 4 and w in key for w in words):
-            return name
-    return None
 
 
 def numbered(block: Block) -> tuple[int, str, str] | None:
@@ -114,8 +83,8 @@ def unnumbered_heading(block: Block) -> bool:
     """A line that is only a section name (`基本情况`, `主要举措：`): a heading without a number."""
     if block.kind != "p" or block.list_level >= 0 or PICTURE_MARK.search(block.md) or len(block.text) > 12 or block.text.endswith("。"):
         return False
-    key = normalise(block.text)
-    return len(key) >= 4 and any(key in words for words in SYNONYMS.values())
+    key = heading_key(block.text)
+    return len(key) >= 4 and any(key in words for words in SECTION_SYNONYMS.values())
 
 
 def bold_heading(block: Block) -> bool:
@@ -257,7 +226,7 @@ class DraftBuilder:
             notes.append(f"章节“{text}”与前面的“{name}”重复，已作为其中的小标题；请核对")
             self.add("heading", f"### {escape_heading(text)}")
         elif name:
-            if normalise(text) != name:
+            if heading_key(text) != name:
                 notes.append(f"章节标题“{text}”已对应为“{name}”")
             sections.append(_Section(name, []))
         else:

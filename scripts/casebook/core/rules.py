@@ -12,7 +12,8 @@ from collections.abc import Callable, Collection, Iterable
 from urllib.parse import quote, unquote
 
 from .model import Honor, Taxonomy
-from .schema import HONOR_YEAR_MIN, IMAGE_SUFFIXES, REQUIRED_SECTIONS, SCRIPT_SCHEMES, SECTION_ORDER, SUMMARY_MAX, Field
+from .schema import (BASICS_SECTION, HONOR_YEAR_MIN, IMAGE_SUFFIXES, LESSONS_SECTION, PRACTICE_SECTION, REQUIRED_SECTIONS,
+                     RESULTS_SECTION, SCRIPT_SCHEMES, SECTION_ORDER, SUMMARY_MAX, Field)
 
 # -- vocabularies ----------------------------------------------------------------------------
 
@@ -105,6 +106,40 @@ def parse_date_text(text: str) -> dt.date | None:
 
 
 # -- sections ------------------------------------------------------------------------------------
+
+
+# Headings as Chinese reports number them: 一、基本情况 / （一）建立车队。/ 1．建立制度 / （1）……
+_CHINESE_NUMBER = "[一二三四五六七八九十百]{1,3}"
+OUTLINE_NUMBERS = (rf"{_CHINESE_NUMBER}\s*[、.．]", rf"[（(]{_CHINESE_NUMBER}[）)]\s*[、.．]?", r"[0-9]{1,3}\s*[、.．](?![0-9])",
+                   r"[（(][0-9]{1,3}[）)]\s*[、.．]?")
+# Any of them in front of a line (a compilation's case titles are numbered so too: clean_title).
+OUTLINE_NUMBER = re.compile("^(?:" + "|".join(OUTLINE_NUMBERS) + r")\s*")
+
+# Heading texts (numbering and punctuation removed) that mean a standard section.
+SECTION_SYNONYMS: dict[str, tuple[str, ...]] = {
+    BASICS_SECTION: ("基本情况", "基本概况", "概况", "单位概况", "企业概况", "单位简介", "企业简介", "背景", "工作背景", "背景情况"),
+    PRACTICE_SECTION: ("主要做法", "具体做法", "主要举措", "具体举措", "工作举措", "主要措施", "具体措施", "工作做法", "经验做法", "创新做法", "特色做法", "做法", "举措"),
+    RESULTS_SECTION: ("取得成效", "工作成效", "取得成果", "主要成效", "取得的成效", "工作成果", "实际成效", "成效"),
+    LESSONS_SECTION: ("经验启示", "经验启发", "几点启示", "经验与启示", "启示与思考", "几点体会", "经验体会", "启示", "体会"),
+}
+assert set(SECTION_SYNONYMS) == set(SECTION_ORDER), "every standard section needs its synonyms"
+
+
+def heading_key(text: str) -> str:
+    """A heading's text as SECTION_SYNONYMS lists it: blanks and punctuation removed."""
+    return re.sub(r"[\s\u3000:：。．.、，,（）()“”\"'‘’《》!！?？—-]", "", text)
+
+
+def section_of(text: str) -> str | None:
+    """The standard section a heading text means, or None."""
+    key = heading_key(text)
+    for name, words in SECTION_SYNONYMS.items():
+        if key in words:
+            return name
+    for name, words in SECTION_SYNONYMS.items():
+        if any(len(w) >= 4 and w in key for w in words):
+            return name
+    return None
 
 
 def section_problems(titles: list[str]) -> tuple[list[str], list[tuple[int, str, str]]]:
