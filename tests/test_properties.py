@@ -681,3 +681,40 @@ def test_a_value_cut_short_by_a_comment_is_w220_with_the_whole_value_quoted(writ
     if meant:
         fix = re.search(r"`(source: '.*')`$", findings[0].message)
         assert fix and yaml.safe_load(fix.group(1)) == {"source": meant}
+
+
+# ==================================================================================================
+# A section heading written the Word way is named at its line; `##` for a sub-heading is named
+# ==================================================================================================
+
+_DECORATIONS = ["一、{}", "## 一、{}", "（一）{}", "1. {}", "**{}**", "# {}", "### {}", "## {}（2023年）", "{}：", "#### （二）{}"]
+
+
+@pytest.mark.parametrize("decoration", _DECORATIONS)
+@pytest.mark.parametrize("section", ["基本情况", "主要做法", "取得成效"])
+def test_a_section_heading_written_otherwise_is_e301_at_its_line(section: str, decoration: str) -> None:
+    text = MINIMAL_CASE.format(id="case").replace(f"## {section}", decoration.format(section))
+    lines = text.split("\n")
+    at = lines.index(decoration.format(section)) + 1
+    library = validate_bytes(text.encode("utf-8"))
+    assert [(f.code, f.line) for f in library.findings if f.severity == "error"] == [("E301", at)]
+    assert f"要写作 `## {section}`" in library.findings[0].message
+
+
+@pytest.mark.parametrize(("written", "section"), [("## 工作成效", "取得成效"), ("## 具体做法", "主要做法"), ("**单位概况**", "基本情况")])
+def test_a_heading_with_another_name_of_the_section_is_e301_at_its_line(written: str, section: str) -> None:
+    text = MINIMAL_CASE.format(id="case").replace(f"## {section}", written)
+    library = validate_bytes(text.encode("utf-8"))
+    assert [(f.code, f.line) for f in library.findings if f.severity == "error"] == [("E301", text.split("\n").index(written) + 1)]
+
+
+def test_a_sentence_that_names_a_section_is_no_heading() -> None:
+    text = MINIMAL_CASE.format(id="case").replace("## 取得成效\n\n测试成效。", "取得成效显著。")
+    assert [(f.code, f.line) for f in validate_bytes(text.encode("utf-8")).findings] == [("E301", 1)]
+
+
+def test_a_sub_heading_written_with_two_hashes_is_named_in_e303() -> None:
+    text = MINIMAL_CASE.format(id="case").replace("测试做法。", "## （一）联席会议\n\n每月开会。")
+    findings = validate_bytes(text.encode("utf-8")).findings
+    assert [(f.code, f.line) for f in findings] == [("E303", text.split("\n").index("## 主要做法") + 1)]
+    assert "`### （一）联席会议`" in findings[0].message

@@ -9,8 +9,8 @@ import re
 from . import lints, markup, sanitize, scan
 from .model import Section
 from .nodes import NodeReader
-from .rules import section_problems
-from .schema import INCOMPLETE_MARK, PAIRS_TEXT, REQUIRED_SECTIONS, RESULTS_SECTION
+from .rules import OUTLINE_NUMBER, SECTION_SYNONYMS, heading_key, section_of, section_problems
+from .schema import INCOMPLETE_MARK, PAIRS_TEXT, REQUIRED_SECTIONS, RESULTS_SECTION, SECTION_ORDER
 
 
 # A numeric character reference as HTML reads one (the `;` may be left out).
@@ -28,6 +28,31 @@ def _referenced(reference: str) -> str:
     if n == 0 or n > 0x10FFFF or 0xD800 <= n <= 0xDFFF:
         return "\ufffd"
     return (html.unescape(f"&#{n};") or chr(n)) if 0x80 <= n <= 0x9F else chr(n)
+
+
+# A line written as a heading some other way: `#`s, bold, a Word outline number, a note in brackets.
+_HEADING_MARKS = re.compile(r"^#{1,6}[ \t\u3000]*|^[*_]{2}|[*_]{2}$")
+_BRACKETED_NOTE = re.compile(r"[（(][^（）()]*[）)]$")
+_HEADING_MAX = 16  # characters of a line that may be a heading (the longest other name is 5)
+
+
+def headings_meaning(body: str, names: list[str]) -> dict[str, tuple[int, str]]:
+    """For each of the standard sections `names`, the first body line (0-based, code skipped)
+    that is its heading written otherwise: `一、基本情况`, `**主要做法**`, `# 基本情况`,
+    `## 工作成效`, `## 取得成效（2023年）`, or the name alone on a line: (line, as written). A line
+    without such marks counts only when it is exactly one of the section's names (not `取得成效显著。`)."""
+    out: dict[str, tuple[int, str]] = {}
+    for i, line in enumerate(scan.prose_text(body).split("\n")):
+        written = line.strip()
+        if not written or len(written) > _HEADING_MAX * 2:
+            continue
+        unmarked = _HEADING_MARKS.sub("", written).strip(" \t\u3000*_")
+        text = _BRACKETED_NOTE.sub("", OUTLINE_NUMBER.sub("", unmarked)).strip(" \t\u3000：:")
+        if len(text) > _HEADING_MAX or not (name := section_of(text)) or name not in names or name in out:
+            continue
+        if text != written or heading_key(text) in SECTION_SYNONYMS[name]:
+            out[name] = (i, written)
+    return out
 
 
 class BodyCheck(NodeReader):
@@ -52,16 +77,31 @@ class BodyCheck(NodeReader):
                 self.add(raw.body_line + line, "E304", (
                     f"这一行在页面上是二级标题“{shown}”，却不算章节：章节标题写作 `## {shown}`（顶格，`##` 后一个半角空格，不是全角空格；前后各空一行）"))
         missing, misplaced = section_problems([s.title for s in sections])
+        meant = headings_meaning(raw.body, missing) if missing else {}
+        said = {line for line, _ in differences}  # E304 already names the heading there and how to write it
         for name in missing:
-            self.add(1, "E301", f"正文缺少必需章节 `## {name}`（必需：{'、'.join(REQUIRED_SECTIONS)}，按此顺序）；内容暂缺时写“{INCOMPLETE_MARK}”")
+            if name in meant and meant[name][0] in said:
+                continue
+            if name in meant:
+                line, written = meant[name]
+                self.add(raw.body_line + line, "E301", (
+                    f"正文缺少必需章节 `## {name}`：这一行“{written[:30]}”看起来是它的标题，但章节标题要写作 `## {name}`"
+                    "（顶格，两个 `#` 后一个半角空格，用这个标准名称，不加编号、加粗或括号里的说明）"))
+            else:
+                self.add(1, "E301", f"正文缺少必需章节 `## {name}`（必需：{'、'.join(REQUIRED_SECTIONS)}，按此顺序）；内容暂缺时写“{INCOMPLETE_MARK}”")
         for i, kind, other in misplaced:
             s = sections[i]
             if kind == "duplicate":
                 self.add(s.line, "E302", f"章节 `## {s.title}` 重复出现；请合并为一个")
             else:
                 self.add(s.line, "E302", f"章节 `## {s.title}` 应在 `## {other}` 之前（顺序：{' → '.join(REQUIRED_SECTIONS)}，经验启示在后）")
-        for s in sections:
-            if not s.text.strip():
+        for k, s in enumerate(sections):
+            following = sections[k + 1].title if k + 1 < len(sections) else None
+            if not s.text.strip() and following is not None and following not in SECTION_ORDER and section_of(following) is None:
+                self.add(s.line, "E303", (
+                    f"章节 `## {s.title}` 没有内容：紧接着的 `## {following}` 另起了一章；若它是这一章里的小标题，"
+                    f"请用三个 `#`：`### {following}`"))
+            elif not s.text.strip():
                 self.add(s.line, "E303", f"章节 `## {s.title}` 没有内容；请补写，来源中没有相关信息时写“{INCOMPLETE_MARK}”")
             elif markup.shows_nothing(s.text):
                 self.add(s.line, "E303", (f"章节 `## {s.title}` 在页面上什么也不显示（只有空格、`&nbsp;`、零宽字符、`<br>`、"
