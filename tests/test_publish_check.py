@@ -16,7 +16,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from casebook.core import sanitize
+from casebook.core import sanitize, scan
 from casebook.core.index import build_index
 from casebook.core.model import Library, Taxonomy
 from casebook.site import engine
@@ -767,6 +767,25 @@ def test_fixing_keeps_the_page_and_is_done_at_once(body: str) -> None:
     from casebook.core import markup
     edits = fix_edits(body)
     fixed = apply_edits(body, body, 0, edits)
+    assert shown(sanitize.clean(markup.body_html(fixed))) == shown(sanitize.clean(markup.body_html(body))), (body, fixed)
+    assert fix_edits(fixed) == [], (body, fixed)
+
+
+_WECHAT_PIECES = ['<section style="text-align:center">', "</section>", '<img src="https://mmbiz.qpic.cn/a.jpg" data-ratio="0.75" style="width:100%">',
+                  '<img src=//img.example.org/b.png style=x>', '<a href="javascript:go()" style="c">链接</a>', '<p style="color:red">', "</p>",
+                  "<span style=x>", "</span>", "图注", "\n", "\n\n", '<font face=宋体 href="https://example.org/">', "</font>"]
+
+
+@given(st.lists(st.sampled_from(_WECHAT_PIECES), max_size=12).map("".join))
+@example('<section style="text-align:center"><img src="https://mmbiz.qpic.cn/a.jpg" data-ratio="0.75" style="width:100%"><p style="color:red">图注</p></section>')
+def test_fixing_never_deletes_an_address_validate_asks_about(body: str) -> None:
+    """A WeChat or 秀米 paste: `--fix` takes the styling away but keeps every `src` and `href`,
+    refused ones too (an image on another site is E404: the contributor needs its address to fetch
+    it), and the page stays as it was."""
+    from casebook.core import markup
+    fixed = apply_edits(body, body, 0, fix_edits(body))
+    written = sorted(a.written for a in scan.addresses(body))
+    assert sorted(a.written for a in scan.addresses(fixed)) == written, (body, fixed)
     assert shown(sanitize.clean(markup.body_html(fixed))) == shown(sanitize.clean(markup.body_html(body))), (body, fixed)
     assert fix_edits(fixed) == [], (body, fixed)
 

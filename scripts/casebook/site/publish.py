@@ -971,13 +971,23 @@ def fix_edits(body: str) -> list[Edit]:
         if address_in_brackets(body, tag) is not None:
             continue  # an address meant, not a tag: deleting it would lose the address (validate says how to write it)
         kept = sanitize.clean_tag(tag.name, list(tag.attrs))
+        # An address the sanitiser refuses (an image on another site: E404) is kept for the
+        # contributor to act on: deleting it would lose what they need to fetch the picture.
+        refused = {a.lower() for a, v in tag.attrs if a.lower() in sanitize.URL_ATTRIBUTES} - {a for a, _ in kept or ()}
         if kept is None:
+            if refused:
+                continue
             groups.append([_edit(body, tag, "", f"删除标签 <{tag.name}>（保留其中文字）")])
             if not tag.self_closing and tag.name not in sanitize.VOID_ELEMENTS:
                 open_tags.setdefault(tag.name, []).append(groups[-1])
         else:
-            attrs = "、".join(dict.fromkeys(sanitize.removed_what(n)[1] for n, _ in names))  # `style` written twice: once
-            new = sanitize.start_tag(tag.name, kept, tag.self_closing)
+            dropped = [sanitize.removed_what(n)[1] for n, _ in names]
+            attrs = "、".join(dict.fromkeys(a for a in dropped if a not in refused))  # `style` written twice: once
+            if not attrs:
+                continue
+            kept_values = dict(kept)
+            new = sanitize.start_tag(tag.name, [(a.lower(), kept_values.get(a.lower(), v or "")) for a, v in tag.attrs
+                                                if a.lower() in kept_values or a.lower() in refused], tag.self_closing)
             groups.append([_edit(body, tag, new, f"删除 <{tag.name}> 的属性 {attrs}")])
     return sorted((e for group in unchanging(body, groups) for e in group), key=lambda e: e.start)
 
