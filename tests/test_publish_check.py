@@ -228,6 +228,8 @@ def test_the_codes_name_what_the_rules_refuse(tmp_path) -> None:
     ("![图](a.md)", [("E418", 0)]),  # an image of a case page (here its own)
     ("一\n\n![图](#)", [("E418", 2)]),  # this page
     ('<img src="" alt="空">', [("E418", 0)]),
+    ('一\n\n二\n\n<img><p>图注</p>', [("E418", 4)]),  # no src at all (a paste's, once --fix kept none): at its tag
+    ('一\n\n<img alt="图">\n\n<img alt="又一张">', [("E418", 2), ("E418", 4)]),
     ("![图][封面]\n\n[封面]: #主要做法", [("E418", 0)]),  # reported where the image is, not its definition
     ("[封面](a.md) ![图](assets/cover.png)", []),  # a link may point at a page
     ("<div>![图](a.md)</div>", []),  # inside raw HTML it is text, not an image

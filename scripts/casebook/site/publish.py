@@ -427,6 +427,9 @@ def image_findings(case: Case, page: Rendered, at: Located, body: _Body) -> list
         path = rules.library_path(dirname(case.rel), url)
         if path is not None and rules.is_image(path) and path not in at.files:  # an image file that is not there
             return Finding(at.shown, at.body_line + line, "E406", LINK_PROBLEMS["E406"].format(url) + _cut_name(at, case, url), CODE_BY_ID["E406"].severity)
+        if not url.strip():
+            return Finding(at.shown, at.body_line + line, "E418", "图片没有写地址，页面上会显示为破图；请写成 `![说明](assets/图片.jpg)`，或删去它",
+                           CODE_BY_ID["E418"].severity)
         return Finding(at.shown, at.body_line + line, "E418",
                        f"图片“{url[:80]}”不是库中的图片文件（{'、'.join(IMAGE_SUFFIXES)}），页面上会显示为破图，案例汇编也无法收入；"
                        "请改成 assets/ 里的图片，要指向页面或文档请写成链接 [文字](地址)" + _cut_name(at, case, url), CODE_BY_ID["E418"].severity)
@@ -453,7 +456,15 @@ def image_findings(case: Case, page: Rendered, at: Located, body: _Body) -> list
             return out
     else:  # some image is written in a form the scan does not know (a definition inside `>`,
         out, bad = [], [src for src, no in zip(shown, broken) if no]  # `![a] [r]`): the page's own
+    without_src = iter([t.line for t in scan.raw_tags(case.body) if t.name == "img" and not dict(t.attrs).get("src")]
+                       if "" in bad else [])
     for n, src in enumerate(bad):
+        if not src:  # `<img>` with no address (what is left of a paste once its `src` went): at its tag
+            line = next(without_src, unfit[n][0] if n < len(unfit) else 0)
+            out.append(Finding(at.shown, at.body_line + line, "E418",
+                               "`<img>` 没有写图片地址（`src`），页面上会显示为破图；请写成 `![说明](assets/图片.jpg)`，或删去它",
+                               CODE_BY_ID["E418"].severity))
+            continue
         tail = unquote(src.split("#")[0]).lstrip("./").removesuffix("/").removesuffix(".html")
         line, named = None, src
         # A case's page (`../b/`, `b.html`) is written `b.md`; a file by its path, else its name.
