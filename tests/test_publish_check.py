@@ -669,6 +669,25 @@ def test_fix_leaves_script_alone_and_says_so(tmp_path, run_cli) -> None:
     assert "<script>" in (tmp_path / "a.md").read_text("utf-8")
 
 
+@pytest.mark.parametrize(("written", "code", "words"), [
+    ("![图](assets\\cover.png)", "E406", "写成 assets/cover.png"),  # Windows' separator
+    ("![图](cases/assets/cover.png)", "E406", "去掉开头的 cases/"),  # from the repository's root, not the case's folder
+    ("![图](../cases/assets/cover.png)", "E418", "去掉开头的 ../cases/"),  # outside the library as written
+    ("![图](assets/COVER.png)", "E406", "库中有文件“assets/cover.png”：文件名区分大小写"),
+    ("![图](C:\\Users\\张三\\Desktop\\图1.jpg)", "E414", "是电脑上的文件路径"),
+    ('<img src="file:///C:/a.png">', "E414", "是电脑上的文件路径"),
+    ("![图](assets/x.heic)", "E415", "站点不发布 .heic 文件"),  # an iPhone photo: there, but not published (E703 at it)
+    ('<a href="assets/x.bmp">图</a>', "E415", "站点不发布 .bmp 文件"),
+])
+def test_an_address_written_the_way_a_contributor_would_gets_the_form_that_works(tmp_path, written, code, words) -> None:
+    root = make_library(tmp_path / "cases", {"a.md": case_with(written)})
+    for name in ("x.heic", "x.bmp"):
+        (root / "assets" / name).write_bytes(b"x")
+    found = [f for f in check(root).findings if f.path.endswith("a.md")]
+    assert [(f.code, f.line - BODY_LINE) for f in found] == [(code, 0)], [f.text() for f in found]
+    assert words in found[0].message, found[0].message
+
+
 def test_a_percent_encoded_anchor_is_refused_with_the_form_that_works(tmp_path) -> None:
     """MkDocs looks a Markdown link's anchor up as written, so `#%E4%B8%BB…` (what a browser's
     address bar copies) fails the strict build; E416 says to write `#主要做法`, which passes."""

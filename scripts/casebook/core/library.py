@@ -79,7 +79,7 @@ def load_library(root: Path, today: dt.date | None = None, memo: Memo | None = N
     # Library-wide checks (duplicate ids, dead links) can fail a case that passed on its own.
     failed = {f.path for f in findings if f.severity == "error"}
     cases = sorted((c for raw, c in results if c is not None and raw.shown not in failed), key=lambda c: c.id)
-    return Library(root, taxonomy, tuple(cases), tuple(sorted(set(findings), key=_order)), assets)
+    return Library(root, taxonomy, tuple(cases), tuple(sorted(set(findings), key=_order)), assets, found.held_back)
 
 
 def _judge(path: Path, root: Path, shown_root: str, taxonomy: Taxonomy, usable: bool, files: frozenset[str],

@@ -39,6 +39,7 @@ class LibraryFiles:
     files: frozenset[str]  # every regular file inside, relative POSIX paths (what links may name)
     assets: tuple[str, ...]  # the files published as they are (images, documents), sorted
     problems: tuple[tuple[str, str, str], ...]  # (relative path, code, message) of what may not be there
+    held_back: tuple[str, ...] = ()  # files of a kind the site does not publish (E703), sorted
 
 
 def hidden(name: str) -> bool:
@@ -52,7 +53,7 @@ def walk_library(root: Path) -> LibraryFiles:
     may not be there (E701-E706). Hidden files and folders (`.git`, `.DS_Store`) and the clutter
     operating systems leave (Thumbs.db, desktop.ini) are ignored: they are never published."""
     real_root = os.path.realpath(root)
-    cases, files, problems = [], [], []
+    cases, files, problems, held_back = [], [], [], []
 
     def unreadable(error: OSError) -> None:
         rel = Path(os.path.relpath(error.filename, root)).as_posix() if error.filename else "."
@@ -102,6 +103,7 @@ def walk_library(root: Path) -> LibraryFiles:
             if rel != "taxonomy.yml" and suffix.lower() not in ASSET_SUFFIXES + ACTIVE_SUFFIXES:
                 problems.append((rel, "E703", f"库中有站点不发布的文件类型“{rel}”（可发布：{'、'.join(ASSET_SUFFIXES)}）；"
                                                "请删除它，或转成 PDF、图片后再放进来"))
+                held_back.append(rel)
                 continue
             if rel != "taxonomy.yml" and not os.access(entry.path, os.R_OK):  # published as it is: the build would stop
                 problems.append((rel, "E705", unreadable_file(rel, "没有读取权限")))
@@ -111,7 +113,7 @@ def walk_library(root: Path) -> LibraryFiles:
     cases.sort()  # by relative path (strings: comparing thousands of Paths is slow)
     assets = sorted(f for f in files if not f.endswith(".md") and f != "taxonomy.yml")
     return LibraryFiles(tuple(p for _, p in cases), frozenset(files + [rel for rel, _ in cases]), tuple(assets),
-                        tuple(sorted(problems)))
+                        tuple(sorted(problems)), tuple(sorted(held_back)))
 
 
 # Names Windows cannot hold: the offline copy is unpacked there, and a checkout made there

@@ -124,6 +124,7 @@ class Library:
     cases: tuple[Case, ...]  # every valid case, drafts included, sorted by id
     findings: tuple[Finding, ...] = field(default_factory=tuple)  # sorted
     assets: tuple[str, ...] = ()  # other files (images), library-relative POSIX paths, sorted
+    held_back: tuple[str, ...] = ()  # files of a kind the site does not publish (E703: LibraryFiles.held_back)
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -146,7 +147,7 @@ class Library:
         shown = shown or {}
         cases = tuple(c for c in self.cases if shown.get(c.rel, c.rel) not in failed)
         findings = tuple(sorted(set(self.findings) | set(more), key=lambda f: (f.path, f.line, f.code, f.message)))
-        return Library(self.root, self.taxonomy, cases, findings, self.assets)
+        return Library(self.root, self.taxonomy, cases, findings, self.assets, self.held_back)
 
 
 def shown_in(shown_root: str, rel: str) -> str:

@@ -209,6 +209,14 @@ def url_kind(url: str) -> str:
     return "relative"
 
 
+_COMPUTER_PATH = re.compile(r"^(?:[A-Za-z]:[\\/]|file:)", re.I)
+
+
+def on_this_computer(url: str) -> bool:
+    """An address of a file on the writer's own computer (`C:\\Users\\…`, `file:///…`)."""
+    return bool(_COMPUTER_PATH.match(plain_url(url)))
+
+
 OTHER_SITE = ("web", "host")  # url_kind's kinds of an address on another site (an image from there: E404)
 
 

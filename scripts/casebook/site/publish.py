@@ -26,6 +26,7 @@ Pure: the engine is passed in.
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 import re
 from collections import Counter
 from html import escape as html_escape
@@ -102,6 +103,8 @@ class Located:
     site_files: frozenset[str] = frozenset()
     anchors: Mapping[str, frozenset[str]] = field(default_factory=dict)  # of the rendered pages, by case file
     emoji_shortcodes: Callable[[], frozenset[str]] = frozenset  # the site's (PageEngine.emoji_shortcodes)
+    root_name: str = ""  # the library folder's name (`cases`), which an address may wrongly begin with
+    held_back: frozenset[str] = frozenset()  # the library's files the site does not publish (E703)
 
 
 # The book's typesetter's reason for each picture (library paths) it cannot place (book.pictures).
@@ -140,7 +143,8 @@ def check_library(root: Path, context_for: Callable[[Library], tuple[Mapping[str
     files = frozenset(library.assets)
     site_files = frozenset(map(library_file_uri, files))
     for case in cases:
-        at = Located(shown[case.rel], case.body_line, cases_by_rel, files, site_files, anchors, engine.emoji_shortcodes)
+        at = Located(shown[case.rel], case.body_line, cases_by_rel, files, site_files, anchors, engine.emoji_shortcodes,
+                     library.root.name, frozenset(library.held_back))
         findings += page_findings(case, rendered[case_uri(case.id)], at)
     return library.with_findings(findings, shown)
 
@@ -511,6 +515,8 @@ def _warning_finding(case: Case, warning: str, at: Located, body: _Body, warned:
     target = rules.library_path(CASES_DIR.rstrip("/"), url)  # in the site, a case page is cases/<id>.md
     if target is None or not target.startswith(CASES_DIR):
         return finding("E405", LINK_PROBLEMS["E405"].format(shown))
+    if (kept_back := rules.library_path(case.rel.rpartition("/")[0], url)) in at.held_back:
+        return finding("E415", _held_back(shown, kept_back))
     code = _missing(target)
     return finding(code, LINK_PROBLEMS[code].format(shown) + _cut_name(at, case, shown))
 
@@ -541,7 +547,24 @@ def _cut_name(at: Located, case: Case, written: str) -> str:
     if first != written and (named := rules.library_path(dirname(case.rel), first)) in at.files:
         return (f"（库中有文件“{named}”：空格后面的字也算作地址；Markdown 里地址后的标题要放在引号里，"
                 "如 ![说明](assets/图.png \"标题\")）")
+    if "\\" in written and (named := rules.library_path(dirname(case.rel), written.replace("\\", "/"))) in at.files:
+        return f"（库中有文件“{named}”：路径里要用 /，不用 \\，写成 {written.replace(chr(92), '/')}）"
+    for prefix in (f"{at.root_name}/", f"../{at.root_name}/") if at.root_name else ():
+        if written.startswith(prefix) and (named := rules.library_path(dirname(case.rel), written[len(prefix):])) in at.files:
+            return f"（库中有文件“{named}”：路径从案例文件所在的文件夹算起，去掉开头的 {prefix}，写成 {written[len(prefix):]}）"
+    path = rules.library_path(dirname(case.rel), written)
+    if path is not None and path not in at.files:
+        same = [f for f in at.files if f.lower() == path.lower()]
+        if len(same) == 1:
+            return f"（库中有文件“{same[0]}”：文件名区分大小写）"
     return ""
+
+
+def _held_back(written: str, path: str) -> str:
+    """E415's words for an address of a library file the site does not publish (E703 at the file)."""
+    suffix = posixpath.splitext(path)[1] or "（无扩展名）"
+    return (f"“{written}”在库中，但站点不发布 {suffix} 文件（见该文件的 E703），页面上打不开；"
+            "照片（如 .heic、.bmp）请用看图软件另存为 .jpg 或 .png，其他文件换成可发布的格式，再改这里的文件名")
 
 
 def _missing(path: str) -> str:
@@ -589,6 +612,8 @@ def raw_link_findings(case: Case, at: Located, body: _Body) -> list[Finding]:
             code, message = "E416", LINK_PROBLEMS["E416"].format(written, anchor)  # a browser finds %-encoded ids too
         elif kind == "fragment" or path in at.files or path in at.cases_by_rel:
             continue
+        elif path in at.held_back:
+            code, message = "E415", _held_back(written, path)
         else:
             code = _missing(path)
             message = LINK_PROBLEMS[code].format(written) + _cut_name(at, case, url)
@@ -943,6 +968,9 @@ def _removal_finding(at: Located, line: int, name: str, value: str | None, fixab
             return finding("E403", f"{'图片' if attr == 'src' else '链接'}使用了危险的地址{shown}（{scheme}:），发布时会被删除；请删除")
         if attr == "src" and kind in rules.OTHER_SITE:
             return finding("E404", f"图片来自外部网站{shown}，发布时会被删除；请下载到库的 assets/ 目录，用相对路径引用")
+        if rules.on_this_computer(value or ""):
+            return finding("E414", (f"地址{shown}是电脑上的文件路径，读者打不开；请把{'图片' if attr == 'src' else '文件'}复制到库的 assets/ 文件夹，"
+                                    "写成 `assets/文件名`（路径用 /）"))
         return finding("E414", f"{where} `{attr}` 的地址{shown}不是有效的网址，发布时会被删除；请改成完整的 https:// 网址或库内路径")
     if attr in ("id", "class") and value is not None and any(sanitize.reserved_name(v) for v in value.split()):
         return finding("E410", f"{where} `{attr}=\"{value}\"` 用了站点保留的名称（{RESERVED_NAMES_TEXT}），发布时会被删除；请换一个名称")
