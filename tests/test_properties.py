@@ -718,3 +718,39 @@ def test_a_sub_heading_written_with_two_hashes_is_named_in_e303() -> None:
     findings = validate_bytes(text.encode("utf-8")).findings
     assert [(f.code, f.line) for f in findings] == [("E303", text.split("\n").index("## 主要做法") + 1)]
     assert "`### （一）联席会议`" in findings[0].message
+
+
+# ==================================================================================================
+# A list or date typed the way people type it: the fix the finding gives is a valid case
+# ==================================================================================================
+
+@pytest.mark.parametrize(("written", "code"), [
+    ("tags: 【阳光车队，党员挂牌】", "E204"),
+    ("tags: 【阳光车队, 党员挂牌】", "E204"),
+    ("tags: 阳光车队、党员挂牌", "E204"),
+    ("tags:\n  -阳光车队\n  -党员挂牌", "E204"),  # no space after `-`: YAML reads one text
+    ("tags: [阳光车队；党员挂牌]", "E108"),
+    ("tags: [阳光车队，党员挂牌]", "E108"),
+    ("tags: [阳光车队、党员挂牌]", "E108"),
+    ("date: ２０２４-０１-０５", "E209"),  # full-width digits from an input method
+])
+def test_a_list_or_date_typed_otherwise_gets_a_fix_that_validates(written: str, code: str) -> None:
+    text = MINIMAL_CASE.format(id="case").replace("date: 2024-01-05", written if written.startswith("date") else "date: 2024-01-05\n" + written)
+    findings = validate_bytes(text.encode("utf-8")).findings
+    assert [f.code for f in findings] == [code], [f.text() for f in findings]
+    fix = re.findall(r"`((?:tags|date): [^`]+)`", findings[0].message)[-1]
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith(fix.split(":")[0] + ":"))
+    assert findings[0].line - 1 in (at, at + 1)  # the key's line, or its value's below it
+    end = at + 1
+    while end < len(lines) and lines[end].startswith("  -"):
+        end += 1
+    fixed = "\n".join(lines[:at] + [fix] + lines[end:]) if not code == "E108" else text.replace(written, fix)
+    assert not validate_bytes(fixed.encode("utf-8")).findings, fixed
+
+
+def test_a_value_two_characters_of_four_away_is_not_suggested() -> None:
+    from casebook.core.rules import suggest
+
+    assert suggest("红色物业", ["红色示范", "党员挂牌"]) is None  # another meaning: not offered
+    assert suggest("东城街到", ["东城街道", "西城街道"]) == "东城街道"  # a typing slip: offered

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
+import re
+import unicodedata
 from collections.abc import Callable
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -12,8 +14,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from . import scan
 from .model import Honor, RawCase, Taxonomy
 from .nodes import BOOL, INT, LABEL_TO_KEY, NULL, STR, TIMESTAMP, NodeReader, describe
-from .rules import honor_year_ok, is_image, suggest, summary_problem, vocabulary_problem
+from .rules import honor_year_ok, is_image, list_items, suggest, summary_problem, vocabulary_problem
 from .schema import DATE_PATTERN, FIELD_BY_KEY, FIELDS, HONOR_KEYS, HONOR_YEAR_MIN, IMAGE_SUFFIXES, id_problem, PAIRS_TEXT, Field
+
+_TYPED_SEPARATOR = re.compile("[，、；;]")  # what people type between list items, other than `,`
 
 
 class FieldCheck(NodeReader):
@@ -32,6 +36,12 @@ class FieldCheck(NodeReader):
             self.add(self.line(node), "E203", problem)
         return problem is None
 
+    def allowed(self, field: Field, value: str) -> bool:
+        """A value the field's vocabulary (or fixed choices) holds: checked, and there."""
+        if field.choices:
+            return value in field.choices
+        return bool(field.vocabulary and self.taxonomy is not None and value in self.taxonomy.values(field.vocabulary))
+
     def check_list(self, field: Field, node: Node) -> tuple[str, ...] | None:
         if isinstance(node, ScalarNode) and node.tag == NULL:
             if field.required:
@@ -39,7 +49,7 @@ class FieldCheck(NodeReader):
                 return None
             return ()
         if not isinstance(node, SequenceNode):
-            items = node.value.replace("，", ", ").replace("、", ", ") if isinstance(node, ScalarNode) else ""
+            items = ", ".join(list_items(node.value)) if isinstance(node, ScalarNode) else ""
             hint = f"；请写成列表：`{field.key}: [{items}]`" if isinstance(node, ScalarNode) else ""
             self.add(self.line(node), "E204", f"`{field.key}`（{field.label}）应是列表，实际是{describe(node)}{hint}")
             return None
@@ -47,11 +57,13 @@ class FieldCheck(NodeReader):
             self.add(self.line(node), "E205", f"`{field.key}`（{field.label}）是空列表；至少填写一项")
             return None
         values, ok = [], True
+        whole = [part for item in node.value if isinstance(item, ScalarNode) for part in list_items(item.value)]
         for item in node.value:
-            if isinstance(item, ScalarNode) and item.tag == STR and node.flow_style and "，" in item.value:
+            if (isinstance(item, ScalarNode) and item.tag == STR and node.flow_style and _TYPED_SEPARATOR.search(item.value)
+                    and len(parts := list_items(item.value)) > 1 and not self.allowed(field, item.value.strip())):
                 self.add(self.line(item), "E108", (
-                    f"`{field.key}` 的列表中用了全角逗号：“{item.value}”；请改成半角逗号 `,`，"
-                    f"如 `[{item.value.replace('，', ', ')}]`"
+                    f"`{field.key}` 的列表中用了“{_TYPED_SEPARATOR.search(item.value).group()}”分隔：“{item.value}”；"
+                    f"列表项之间请用半角逗号 `,`：`{field.key}: [{', '.join(whole)}]`"
                 ))
                 ok = False
                 continue
@@ -64,6 +76,10 @@ class FieldCheck(NodeReader):
 
     def check_date(self, field: Field, node: Node) -> dt.date | None:
         text = node.value if isinstance(node, ScalarNode) else ""
+        if isinstance(node, ScalarNode) and not text.isascii() and (plain := unicodedata.normalize("NFKC", text).strip()).isascii() \
+                and DATE_PATTERN.match(plain):
+            self.add(self.line(node), "E209", f"`{field.key}`（{field.label}）的日期用了全角数字或符号“{text}”；请用半角：`{field.key}: {plain}`")
+            return None
         if not isinstance(node, ScalarNode) or node.tag not in (STR, TIMESTAMP) or not DATE_PATTERN.match(text.strip()):
             shown = text or describe(node)
             self.add(self.line(node), "E209", f"`{field.key}`（{field.label}）应写成 YYYY-MM-DD，如 2024-01-05；实际是“{shown}”")

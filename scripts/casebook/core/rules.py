@@ -26,8 +26,22 @@ def suggest(value: str, choices: Iterable[str]) -> str | None:
     contains = [c for c in choices if value in c or c in value]
     if contains:
         return min(contains, key=lambda c: abs(len(c) - len(value)))
-    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
+    # 0.6: one character in four may differ (东城街到 → 东城街道), not two (红色物业 is no 红色示范)
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
     return close[0] if close else None
+
+
+_LIST_BRACKETS = {"【": "】", "［": "］", "[": "]", "〔": "〕", "（": "）", "(": ")"}
+_LIST_SEPARATORS = re.compile(r"\s*[，,、；;]\s*|\s+(?=-)")
+
+
+def list_items(text: str) -> list[str]:
+    """A list as people type it where YAML reads one text (`红色示范，党员挂牌`, `【甲、乙】`,
+    `-甲 -乙`, `甲；乙`): its items, in order."""
+    text = text.strip()
+    if text[:1] in _LIST_BRACKETS and text.endswith(_LIST_BRACKETS[text[0]]):
+        text = text[1:-1]
+    return [item for part in _LIST_SEPARATORS.split(text) if (item := part.strip().lstrip("-").strip())]
 
 
 def list_choices(choices: tuple[str, ...], limit: int = 8) -> str:
