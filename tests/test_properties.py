@@ -754,3 +754,18 @@ def test_a_value_two_characters_of_four_away_is_not_suggested() -> None:
 
     assert suggest("红色物业", ["红色示范", "党员挂牌"]) is None  # another meaning: not offered
     assert suggest("东城街到", ["东城街道", "西城街道"]) == "东城街道"  # a typing slip: offered
+
+
+@pytest.mark.parametrize(("section", "lines"), [
+    ("测试成效。\n\n待补充", [2]),
+    ("待补充\n\n测试成效。", [0]),
+    ("测试成效。\n\n**待补充。**\n\n其余。", [2]),
+    ("待补充", []),  # the whole section: W301, the case is flagged
+    ("测试成效，其余待补充。", []),  # a sentence saying so
+    ("测试成效。\n\n```\n待补充\n```", []),  # code is text
+])
+def test_a_leftover_incomplete_mark_is_w310_at_its_paragraph(section: str, lines: list[int]) -> None:
+    text = MINIMAL_CASE.format(id="case").replace("测试成效。", section)
+    first = text.split("\n").index("## 取得成效") + 3  # the section's first line of text
+    found = [f.line - first for f in validate_bytes(text.encode("utf-8")).findings if f.code == "W310"]
+    assert found == lines

@@ -10,7 +10,7 @@ from . import lints, markup, sanitize, scan
 from .model import Section
 from .nodes import NodeReader
 from .rules import OUTLINE_NUMBER, SECTION_SYNONYMS, heading_key, section_of, section_problems
-from .schema import INCOMPLETE_MARK, PAIRS_TEXT, REQUIRED_SECTIONS, RESULTS_SECTION, SECTION_ORDER
+from .schema import INCOMPLETE_MARK, is_incomplete, PAIRS_TEXT, REQUIRED_SECTIONS, RESULTS_SECTION, SECTION_ORDER
 
 
 # A numeric character reference as HTML reads one (the `;` may be left out).
@@ -52,6 +52,21 @@ def headings_meaning(body: str, names: list[str]) -> dict[str, tuple[int, str]]:
             continue
         if text != written or heading_key(text) in SECTION_SYNONYMS[name]:
             out[name] = (i, written)
+    return out
+
+
+def leftover_marks(text: str) -> list[int]:
+    """The lines (0-based in `text`) of the paragraphs that are only 待补充 in a section that has
+    other content: the template's mark, left behind (code is text, not a paragraph)."""
+    lines = scan.prose_text(text).split("\n")
+    out, start = [], None
+    for i, line in enumerate(lines + [""]):
+        if line.strip() and start is None:
+            start = i
+        elif not line.strip() and start is not None:
+            if is_incomplete("\n".join(lines[start:i])):
+                out.append(start)
+            start = None
     return out
 
 
@@ -108,6 +123,13 @@ class BodyCheck(NodeReader):
                                           f"分隔线、空链接或注释）；请补写，来源中没有相关信息时写“{INCOMPLETE_MARK}”"))
             elif s.incomplete:
                 self.add(s.line, "W301", f"章节 `## {s.title}` 为“{INCOMPLETE_MARK}”，案例将标为不完整")
+            elif INCOMPLETE_MARK in s.text:
+                first = s.line + 1  # the section's lines as the file has them (its text is stripped of blank lines)
+                last = sections[k + 1].line if k + 1 < len(sections) else raw.body_line + raw.body.count("\n") + 1
+                for line in leftover_marks("\n".join(raw.body.split("\n")[first - raw.body_line:last - raw.body_line])):
+                    self.add(first + line, "W310", (
+                        f"章节 `## {s.title}` 已有内容，这一段却只写着“{INCOMPLETE_MARK}”：页面上会照样显示它，案例却不标为不完整；"
+                        f"内容已经写全就删去这一段；还缺什么，就写明缺什么（整章都没有内容时，整章只写“{INCOMPLETE_MARK}”）"))
         self.check_results(sections)
         for line, code, message in lints.body_lints(sections, scan.prose_text(self.raw.body), self.raw.body_line):
             self.add(line, code, message)  # W304-W306: writing lints (lints.py)
