@@ -717,6 +717,10 @@ def test_cli_valid_exits_0(run_entry_point) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout.count("W301") == 2
+    # the draft among the valid fixtures passes, and the summary says it will not be published
+    summary = result.stdout.rstrip("\n").rsplit("\n", 1)[-1]
+    assert "其中 1 个是草稿（status: draft），不会发布：shili-xuexi-xiaozu" in summary, summary
+    assert summary.endswith("各代码的含义和改法见 docs/guide/codes.md。") and (REPO / "docs/guide/codes.md").is_file()
 
 
 def test_cli_strict_fails_on_warnings(run_cli) -> None:
