@@ -754,6 +754,32 @@ def test_cli_usage_errors_exit_2(run_cli, args: tuple[str, ...]) -> None:
     assert result.stderr.strip() and not result.stdout.strip()
 
 
+@pytest.mark.parametrize(("args", "words"), [
+    (("new", "——title", "标题"), "写成两个半角减号 `--title`"),  # a Chinese input method's dash
+    (("validate", "－－cases", "cases"), "`--cases`"),
+    (("valdiate",), "是否想写“validate”"),
+    (("validate", "cases/kangdi-yangguang-chedui.md"), "不能写单个文件"),
+    (("validate", "--cases", "cases/kangdi-yangguang-chedui.md"), "是一个文件：--cases 要写案例库的文件夹"),
+    (("validate", "--format"), "后面要跟一个值"),
+    (("new", "--org", "某公司"), "缺少必需的参数：--title"),
+])
+def test_cli_usage_errors_are_chinese_and_say_what_to_type(run_cli, args: tuple[str, ...], words: str) -> None:
+    result = run_cli(*args, cwd=REPO)
+    assert result.returncode == 2 and words in result.stderr, result.stderr
+    assert not re.search(r"[a-z]{3,} [a-z]{3,} [a-z]{3,}", result.stderr.replace("usage", "")), result.stderr  # no English sentence
+
+
+def test_cli_help_is_chinese(run_cli) -> None:
+    result = run_cli("validate", "-h", cwd=REPO)
+    assert result.returncode == 0 and result.stdout.startswith("用法：casebook validate") and "显示本帮助后退出" in result.stdout
+
+
+def test_cli_a_missing_library_says_where_to_run(run_cli, tmp_path: Path) -> None:
+    make_library(tmp_path / "cases", {})
+    result = run_cli("validate", "--cases", "cases", cwd=tmp_path / "cases")  # from inside the library
+    assert result.returncode == 2 and "就是案例库本身：请写 --cases ." in result.stderr, result.stderr
+
+
 def test_cli_missing_dir_names_it(run_cli) -> None:
     result = run_cli("validate", "--cases", "tests/fixtures/no-such-dir")
     assert "tests/fixtures/no-such-dir" in result.stderr

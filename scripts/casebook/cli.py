@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import difflib
 import errno
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -28,16 +30,62 @@ from .core.schema import SUMMARY_MAX
 # and python-docx take a while to load, and `casebook validate` needs neither.
 
 
+# argparse's own words (usage, help, its errors), as the rest of casebook speaks: argparse asks
+# gettext for each when it needs it (`argparse._`), so they are given here, once.
+ARGPARSE_WORDS = {
+    "usage: ": "用法：",
+    "options": "选项",
+    "positional arguments": "位置参数",
+    "show this help message and exit": "显示本帮助后退出",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "没有 %(value)r 这一项（可选：%(choices)s）",
+    "expected one argument": "后面要跟一个值",
+    "expected at least one argument": "后面至少要跟一个值",
+    "expected at most one argument": "后面最多跟一个值",
+    "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 不明确，可能是 %(matches)s",
+    "invalid %(type)s value: %(value)r": "值 %(value)r 无效",
+    "not allowed with argument %s": "不能与参数 %s 一起使用",
+    "one of the arguments %s is required": "参数 %s 至少要有一个",
+    "ignored explicit argument %r": "不需要值，却给了 %r",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": "没有 %(parser_name)r 这个命令（可选：%(choices)s）",
+    "can't open '%(filename)s': %(error)s": "无法打开“%(filename)s”：%(error)s",
+}
+argparse._ = lambda text: ARGPARSE_WORDS.get(text, text)
+_NO_SUCH_CHOICE = re.compile(r"没有 '([^']*)' 这一项（可选：(.*)）$")
+_TYPED_DASH = re.compile(r"^[—–－]+")  # a Chinese input method's dash (——title), an em or en dash, a full-width minus
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's own exit code for usage errors is 2 too
+        if m := _NO_SUCH_CHOICE.search(message):
+            close = difflib.get_close_matches(m.group(1), re.findall(r"'([^']*)'", m.group(2)), n=1)
+            message += f"；是否想写“{close[0]}”？" if close else ""
+        if message.startswith("无法识别的参数："):
+            message += "（案例库用 `--cases 文件夹` 指定，如 `--cases cases`，不能写单个文件；运行 `casebook 命令 -h` 查看用法）"
         self.print_usage(sys.stderr)
         self.exit(2, f"casebook: 用法错误：{message}\n")
 
 
+def typed_dashes(argv: list[str]) -> str | None:
+    """The usage error for an option typed with a Chinese input method's dash (`——title`)."""
+    for arg in argv:
+        if m := _TYPED_DASH.match(arg):
+            return (f"参数“{arg}”开头的“{m.group()}”是中文破折号或全角符号：请切换到英文输入法，"
+                    f"写成两个半角减号 `--{arg[m.end():].lstrip('-')}`")
+    return None
+
+
 def library_dir(value: str) -> Path:
     path = Path(value)
+    if path.is_file():
+        raise argparse.ArgumentTypeError(f"“{value}”是一个文件：--cases 要写案例库的文件夹（如 cases），会检查其中的所有案例")
     if not path.is_dir():
-        raise argparse.ArgumentTypeError(f"案例库目录不存在：{value}")
+        here = Path.cwd()
+        hint = ("当前文件夹有 taxonomy.yml，就是案例库本身：请写 --cases ." if (here / "taxonomy.yml").is_file()
+                else f"当前在 {here}；请在仓库的根目录运行，或写出案例库文件夹的路径")
+        raise argparse.ArgumentTypeError(f"案例库目录不存在：{value}（{hint}）")
     return path
 
 
@@ -772,6 +820,8 @@ def os_error_text(exc: OSError) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if problem := typed_dashes(sys.argv[1:] if argv is None else argv):
+        return fail(f"用法错误：{problem}", 2)
     args = make_parser().parse_args(argv)
     try:
         return args.run(args)
