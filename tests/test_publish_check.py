@@ -1134,3 +1134,113 @@ def test_w309_exactly_where_the_published_page_shows_an_emoji_in_a_number(pieces
     shortcodes = engine.emoji_shortcodes(_mkdocs_config())
     found = {body.count("\n", 0, start) // 2 for start, _ in emoji_in_numbers(mask_code(body), lambda: shortcodes)}
     assert found == expected, (lines, [published(x) for x in lines])
+
+
+# -- W311 / W312: lines the page runs on, sub-items it flattens ----------------------------------------
+
+_LINE_KINDS = ["", "", "段落文字{k}号", "- 项{k}号", "1. 项{k}号", "1、项{k}号", "（一）项{k}号", "•项{k}号", "| 甲{k}号 | 乙 |",
+               "| --- | --- |", "    缩进{k}号", "```", "> 引{k}号", "  - 子项{k}号", "    - 子项{k}号", "## 标题{k}号", "第{k}号行  ",
+               "1.5万元{k}号", "* 项{k}号"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_LINE_KINDS), max_size=12))
+@example(["党支部主要有两项做法：", "- 联席{k}号", "- 走访{k}号"])
+@example(["| 平台{k}号 | 规模 |", "| --- | --- |", "| 微博{k}号 | 7229 |"])  # a table as it should be
+def test_w311_exactly_where_the_published_page_runs_an_item_on(kinds: list[str]) -> None:
+    """Oracle: the published page, read with Python's HTML parser: within a block, text after a
+    line break of the source (not after a `<br>`) that begins as an item does. W311 names the
+    first such line of each run."""
+    from html.parser import HTMLParser
+
+    from casebook.core.markup import ITEM_START, joined_lines
+
+    lines = [kind.format(k=k) for k, kind in enumerate(kinds)]
+    body = "\n".join(lines)
+    BLOCKS = {"p", "li", "ul", "ol", "div", "pre", "table", "tr", "td", "th", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6",
+              "hr", "dl", "dt", "dd"}  # (not br: a line after it stands on its own)
+
+    class RunOn(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.pre, self.block, self.found = 0, "", set()
+
+        def boundary(self):  # a block's text, line by line: a line after a break the page did not make
+            lines = self.block.split("\n")
+            for before, line in zip(lines, lines[1:]):
+                if not before.endswith("\x00") and re.match(ITEM_START, line.lstrip()) and (m := re.search(r"(\d+)号", line)):
+                    self.found.add(int(m.group(1)))
+            self.block = ""
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "br":
+                self.block += "\x00"  # a line break the page shows
+            elif tag in BLOCKS:
+                self.boundary()
+            self.pre += tag == "pre"
+
+        def handle_endtag(self, tag):
+            if tag in BLOCKS:
+                self.boundary()
+            self.pre -= tag == "pre"
+
+        def handle_data(self, data):
+            if not self.pre:
+                self.block += data
+
+    reader = RunOn()
+    reader.feed(published(body))
+    reader.boundary()
+    run_on = sorted(k for k in reader.found if k and lines[k - 1].strip())  # the rule: a line right under a line of text
+    expected = [k for k in run_on if k - 1 not in run_on]
+    assert [k for k, _ in joined_lines(body)] == expected, (lines, published(body))
+
+
+_ITEM_KINDS = ["- 项{k}号", "1. 项{k}号", "  - 子项{k}号", "   - 子项{k}号", " 1. 子项{k}号", "    - 子项{k}号", "", "段落{k}号",
+               "  续行{k}号", "* 项{k}号"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_ITEM_KINDS), max_size=10))
+@example(["- 甲{k}号", "  - 乙{k}号"])
+def test_w312_exactly_where_the_published_page_sets_a_sub_item_beside_its_parent(kinds: list[str]) -> None:
+    """Oracle: the published page, read with Python's HTML parser: the list depth of each item. An
+    item written one to three spaces in under an item (the nearest line above that has text) that
+    the page shows at that item's depth is W312."""
+    from html.parser import HTMLParser
+
+    from casebook.core.markup import flattened_items
+
+    lines = [kind.format(k=k) for k, kind in enumerate(kinds)]
+
+    class Depths(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.depth, self.items, self.at = 0, [], {}
+
+        def handle_starttag(self, tag, attrs):
+            self.depth += tag in ("ul", "ol")
+            if tag == "li":
+                self.items.append(self.depth)
+
+        def handle_endtag(self, tag):
+            self.depth -= tag in ("ul", "ol")
+            if tag == "li":
+                self.items.pop()
+
+        def handle_data(self, data):
+            for m in re.finditer(r"(\d+)号", data):
+                if self.items:
+                    self.at.setdefault(int(m.group(1)), self.items[-1])
+
+    reader = Depths()
+    reader.feed(published("\n".join(lines)))
+    expected = []
+    for k, line in enumerate(lines):
+        if not re.match(r" {1,3}(?:[-*+]|\d+[.)])[ \t]", line):
+            continue
+        above = next((j for j in range(k - 1, -1, -1) if lines[j].strip()), None)
+        if above is not None and re.match(r"(?:[-*+]|\d+[.)])[ \t]", lines[above]) and k in reader.at and above in reader.at \
+                and reader.at[k] == reader.at[above]:
+            expected.append(k)
+    assert flattened_items("\n".join(lines)) == expected, (lines, published("\n".join(lines)))

@@ -144,6 +144,15 @@ class BodyCheck(NodeReader):
             self.add(self.raw.body_line + line, "W308", (
                 "这一段开头缩进了四个空格或一个制表符（从 Word 粘贴时常见），页面和案例汇编上会显示成代码块：等宽字体、"
                 "不自动换行，手机上要左右滚动；请删去行首的空格或制表符（段首缩进可用两个全角空格）"))
+        for line, kind in markup.joined_lines(self.raw.body):
+            self.add(self.raw.body_line + line, "W311", (
+                "这一行和上面的表格行在页面上会连成一段文字：表头下面要有一行 `| --- | --- |`（每列一个 `---`），表格前后各空一行"
+                if kind == "table" else
+                "这一行像是新的一条（列表、编号或项目符号），页面和案例汇编上却会接在上一行后面，连成一段：请在它上面空一行；"
+                "各条之间也各空一行，或写成 Markdown 列表（`- 一条`，`-` 后一个空格，列表前空一行）"))
+        for line in markup.flattened_items(self.raw.body):
+            self.add(self.raw.body_line + line, "W312", (
+                "这一项只缩进了一到三个空格，页面和案例汇编上会和上一项并列，而不是它的下一级：二级列表请缩进四个空格"))
         for line, written, shown in markup.renumbered_items(self.raw.body):
             self.add(self.raw.body_line + line, "E426", (
                 f"有序列表这一项写的序号是 {written}，页面和案例汇编上会显示为 {shown}（列表从第一项的序号起逐项加一）："

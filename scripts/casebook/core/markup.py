@@ -596,6 +596,120 @@ def indented_code(body: str) -> list[int]:
     return [k for k in sorted(reader.found) if k - 1 not in reader.found]
 
 
+# How a line that means "a new item" starts, as people type it: Markdown's list markers, Chinese
+# enumerations (1、 （一） 一、 ①), bullets pasted from Word, a table row. Not `1.5万元` (a number).
+ITEM_START = (r"(?:[-*+][ \t]|\d{1,3}(?:[.)．](?!\d)|、)|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、"
+              r"|[①-⑳]|[•·●○■□◆◇▪►▶√✓]|\|)")
+_ITEM_LINE = re.compile(r"[ \t]*" + ITEM_START)
+_AFTER_TEXT = re.compile(r"(?<=\S)[ \t]*\n[ \t]*" + ITEM_START)  # such a line right under a line of text
+_SUB_ITEM = re.compile(r"^ {1,3}(?:[-*+]|\d+[.)])[ \t]", re.M)  # an item indented less than four spaces
+_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]")
+_LINE_BREAKING = frozenset({"p", "li", "div", "td", "th", "tr", "table", "ul", "ol", "blockquote", "dd", "dt", "dl", "pre",
+                            "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "details", "summary", "figure", "figcaption"})
+
+
+class _LineTokens(BrowserHTMLParser):
+    """At each token: whether its line stands in a block after a line break of the source (the
+    page shows the lines run on), the text of that line so far, and how deep in lists it is."""
+
+    def __init__(self, token: re.Pattern) -> None:
+        super().__init__(convert_charrefs=True)
+        self.token, self.pre, self.lists = token, 0, 0
+        self.line, self.broken, self.after_break = "", False, False
+        self.found: dict[int, tuple[bool, str, int]] = {}  # body line -> (run on, its text, list depth)
+
+    def handle_starttag(self, tag, attrs):
+        self._block(tag, 1)
+
+    def handle_startendtag(self, tag, attrs):
+        self._block(tag, 0)
+
+    def handle_endtag(self, tag):
+        self._block(tag, -1)
+
+    def _block(self, tag: str, step: int) -> None:
+        if tag == "pre":
+            self.pre = max(self.pre + step, 0)
+        elif tag in ("ul", "ol"):
+            self.lists = max(self.lists + step, 0)
+        if tag in _LINE_BREAKING:
+            self.line, self.broken, self.after_break = "", False, tag == "br"  # `<br>`: the source's line break after it is no run-on
+
+    def handle_data(self, data):
+        if self.pre:
+            return
+        for k, piece in enumerate(data.split("\n")):
+            if k:
+                self.broken = self.broken or not (self.after_break and not self.line.strip())
+                self.line, self.after_break = "", False
+            for m in self.token.finditer(piece):
+                self.found[int(m.group(1))] = (self.broken, (self.line + piece[:m.start()]).strip(), self.lists)
+            self.line += self.token.sub("", piece)
+
+
+def joined_lines(body: str) -> list[tuple[int, str]]:
+    """Lines the page runs on into the line above though they begin as a new item does (`- `,
+    `1、`, `（一）`, `•`, a table row `|`): a list or table with no blank line before it, items
+    pasted from Word with none between them, a table with no `| --- |` row. (body line, "item"
+    or "table"), the first such line of each block only. Markdown says what is a paragraph: the
+    body rendered once with a token at the end of each line that begins so under a line of text."""
+    if not _AFTER_TEXT.search(body):
+        return []  # the usual body, decided at C speed
+    lines = body.split("\n")  # (code too: Markdown says what is code; a token in a <pre> is not read)
+    candidates = [k for k in range(1, len(lines)) if lines[k - 1].strip()
+                  and _ITEM_LINE.match(lines[k]) and not _DELIMITER_ROW.fullmatch(lines[k])]  # (a token would unmake the table)
+    if not candidates:
+        return []
+    reader = _tokens_read(lines, candidates)
+    if reader is None:
+        return []
+    out: list[tuple[int, str]] = []
+    last = -2  # the last run-on line: a line right under it is of the same block, said once
+    for k in candidates:
+        run_on, text, _ = reader.found.get(k, (False, "", 0))
+        if not (run_on and re.match(ITEM_START, text)):
+            continue
+        if k - 1 != last:
+            out.append((k, "table" if text.startswith("|") else "item"))
+        last = k
+    return out
+
+
+def _tokens_read(lines: list[str], at: list[int]) -> "_LineTokens | None":
+    prefix = _token_prefix("\n".join(lines))
+    marked = list(lines)
+    for k in at:
+        row = lines[k].lstrip(" \t")
+        if row.startswith("|"):  # in its first cell: after the row's end it would be a cell more, and no table
+            marked[k] = lines[k][:len(lines[k]) - len(row) + 1] + f"{prefix}{k}q " + row[1:]
+        else:
+            marked[k] = f"{lines[k]} {prefix}{k}q"
+    return _read_rendered(marked, prefix, _LineTokens)
+
+
+def flattened_items(body: str) -> list[int]:
+    """Lines written as an item of the item above (indented one to three spaces) that the page
+    shows beside it instead: Python-Markdown nests a list only four spaces in."""
+    if not _SUB_ITEM.search(body):
+        return []
+    lines = body.split("\n")
+    code = fenced(lines)
+    pairs = []
+    for k in range(1, len(lines)):
+        if code[k] or not _SUB_ITEM.match(lines[k]):
+            continue
+        above = next((j for j in range(k - 1, -1, -1) if lines[j].strip()), None)
+        if above is not None and not code[above] and _ITEM.match(lines[above]):
+            pairs.append((above, k))
+    if not pairs:
+        return []
+    reader = _tokens_read(lines, sorted({k for pair in pairs for k in pair}))
+    if reader is None:
+        return []
+    depth = {k: found[2] for k, found in reader.found.items()}
+    return [k for above, k in pairs if depth.get(above) and depth.get(k) == depth[above]]  # (an item the page made)
+
+
 def with_shown_numbers(body: str) -> str:
     """`body` with each ordered list item numbered as the page shows it (`renumbered_items`):
     a list's first item keeps its number, so one pass leaves nothing for E426."""
