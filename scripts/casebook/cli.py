@@ -53,13 +53,13 @@ ARGPARSE_WORDS = {
     "can't open '%(filename)s': %(error)s": "无法打开“%(filename)s”：%(error)s",
 }
 argparse._ = lambda text: ARGPARSE_WORDS.get(text, text)
-_NO_SUCH_CHOICE = re.compile(r"没有 '([^']*)' 这一项（可选：(.*)）$")
-_TYPED_DASH = re.compile(r"^[—–－]+")  # a Chinese input method's dash (——title), an em or en dash, a full-width minus
+_NO_SUCH_CHOICE = r"没有 '([^']*)' 这一项（可选：(.*)）$"
+_TYPED_DASH = r"^[—–－]+"  # a Chinese input method's dash (——title), an em or en dash, a full-width minus
 
 
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's own exit code for usage errors is 2 too
-        if m := _NO_SUCH_CHOICE.search(message):
+        if m := re.search(_NO_SUCH_CHOICE, message):
             close = difflib.get_close_matches(m.group(1), re.findall(r"'([^']*)'", m.group(2)), n=1)
             message += f"；是否想写“{close[0]}”？" if close else ""
         if message.startswith("无法识别的参数："):
@@ -71,7 +71,7 @@ class Parser(argparse.ArgumentParser):
 def typed_dashes(argv: list[str]) -> str | None:
     """The usage error for an option typed with a Chinese input method's dash (`——title`)."""
     for arg in argv:
-        if m := _TYPED_DASH.match(arg):
+        if arg[:1] in "—–－" and (m := re.match(_TYPED_DASH, arg)):
             return (f"参数“{arg}”开头的“{m.group()}”是中文破折号或全角符号：请切换到英文输入法，"
                     f"写成两个半角减号 `--{arg[m.end():].lstrip('-')}`")
     return None

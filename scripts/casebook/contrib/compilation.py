@@ -28,7 +28,7 @@ from ..core.rules import parse_date_text
 from ..core.schema import FIELD_BY_KEY, FIELDS, ID_PATTERN, SECTION_ORDER
 from .docxtext import TOKEN_MARK, Block, Source, picture_names
 from .drafts import Draft, derive_id, personal_data_notes, recognise, render_draft
-from ..core.rules import OUTLINE_NUMBER, heading_key, section_of
+from ..core.rules import heading_key, outline_number, section_of
 from .word import SENTENCE_END, field_line, heading_text, numbered, to_draft, unnumbered_heading
 
 TITLE_MAX = 60  # characters: a longer line is not a case title
@@ -324,7 +324,7 @@ class Plan:
 def clean_title(b: Block) -> Block:
     """The title line without the compilation's numbering (案例1、一、) in front of it."""
     text = _CASE_NUMBER.sub("", b.text, count=1)
-    text = OUTLINE_NUMBER.sub("", text, count=1).strip()
+    text = outline_number().sub("", text, count=1).strip()
     if not text or text == b.text:
         return b
     return replace(b, text=text, md=text)

@@ -9,7 +9,7 @@ import re
 from . import lints, markup, sanitize, scan
 from .model import Section
 from .nodes import NodeReader
-from .rules import OUTLINE_NUMBER, SECTION_SYNONYMS, heading_key, section_of, section_problems
+from .rules import SECTION_SYNONYMS, heading_key, outline_number, section_of, section_problems
 from .schema import INCOMPLETE_MARK, is_incomplete, PAIRS_TEXT, REQUIRED_SECTIONS, RESULTS_SECTION, SECTION_ORDER
 
 
@@ -47,7 +47,7 @@ def headings_meaning(body: str, names: list[str]) -> dict[str, tuple[int, str]]:
         if not written or len(written) > _HEADING_MAX * 2:
             continue
         unmarked = _HEADING_MARKS.sub("", written).strip(" \t\u3000*_")
-        text = _BRACKETED_NOTE.sub("", OUTLINE_NUMBER.sub("", unmarked)).strip(" \t\u3000：:")
+        text = _BRACKETED_NOTE.sub("", outline_number().sub("", unmarked)).strip(" \t\u3000：:")
         if len(text) > _HEADING_MAX or not (name := section_of(text)) or name not in names or name in out:
             continue
         if text != written or heading_key(text) in SECTION_SYNONYMS[name]:
@@ -111,13 +111,14 @@ class BodyCheck(NodeReader):
             else:
                 self.add(s.line, "E302", f"章节 `## {s.title}` 应在 `## {other}` 之前（顺序：{' → '.join(REQUIRED_SECTIONS)}，经验启示在后）")
         for k, s in enumerate(sections):
-            following = sections[k + 1].title if k + 1 < len(sections) else None
-            if not s.text.strip() and following is not None and following not in SECTION_ORDER and section_of(following) is None:
-                self.add(s.line, "E303", (
-                    f"章节 `## {s.title}` 没有内容：紧接着的 `## {following}` 另起了一章；若它是这一章里的小标题，"
-                    f"请用三个 `#`：`### {following}`"))
-            elif not s.text.strip():
-                self.add(s.line, "E303", f"章节 `## {s.title}` 没有内容；请补写，来源中没有相关信息时写“{INCOMPLETE_MARK}”")
+            if not s.text or s.text.isspace():  # (no copy of the text, as strip() makes)
+                following = sections[k + 1].title if k + 1 < len(sections) else None
+                if following is not None and following not in SECTION_ORDER and section_of(following) is None:
+                    self.add(s.line, "E303", (
+                        f"章节 `## {s.title}` 没有内容：紧接着的 `## {following}` 另起了一章；若它是这一章里的小标题，"
+                        f"请用三个 `#`：`### {following}`"))
+                else:
+                    self.add(s.line, "E303", f"章节 `## {s.title}` 没有内容；请补写，来源中没有相关信息时写“{INCOMPLETE_MARK}”")
             elif markup.shows_nothing(s.text):
                 self.add(s.line, "E303", (f"章节 `## {s.title}` 在页面上什么也不显示（只有空格、`&nbsp;`、零宽字符、`<br>`、"
                                           f"分隔线、空链接或注释）；请补写，来源中没有相关信息时写“{INCOMPLETE_MARK}”"))

@@ -42,6 +42,11 @@ class FieldCheck(NodeReader):
             return value in field.choices
         return bool(field.vocabulary and self.taxonomy is not None and value in self.taxonomy.values(field.vocabulary))
 
+    @staticmethod
+    def items_typed(node: SequenceNode) -> list[str]:
+        """A list's items, each split where people type separators other than `,` (list_items)."""
+        return [part for item in node.value if isinstance(item, ScalarNode) for part in list_items(item.value)]
+
     def check_list(self, field: Field, node: Node) -> tuple[str, ...] | None:
         if isinstance(node, ScalarNode) and node.tag == NULL:
             if field.required:
@@ -57,13 +62,12 @@ class FieldCheck(NodeReader):
             self.add(self.line(node), "E205", f"`{field.key}`（{field.label}）是空列表；至少填写一项")
             return None
         values, ok = [], True
-        whole = [part for item in node.value if isinstance(item, ScalarNode) for part in list_items(item.value)]
         for item in node.value:
             if (isinstance(item, ScalarNode) and item.tag == STR and node.flow_style and _TYPED_SEPARATOR.search(item.value)
                     and len(parts := list_items(item.value)) > 1 and not self.allowed(field, item.value.strip())):
                 self.add(self.line(item), "E108", (
                     f"`{field.key}` 的列表中用了“{_TYPED_SEPARATOR.search(item.value).group()}”分隔：“{item.value}”；"
-                    f"列表项之间请用半角逗号 `,`：`{field.key}: [{', '.join(whole)}]`"
+                    f"列表项之间请用半角逗号 `,`：`{field.key}: [{', '.join(self.items_typed(node))}]`"
                 ))
                 ok = False
                 continue
@@ -180,7 +184,7 @@ class FieldCheck(NodeReader):
         for field in FIELDS:
             if field.required and field.key not in entries:
                 self.add(1, "E201", f"缺少必填字段 `{field.key}`（{field.label}）：{field.rule}")
-        front = "\n".join(self.raw.front_lines)
+        front = self._front_text()
         if "\\" in front or not scan.all_paired(front):  # a YAML escape (\u201c) can hide a mark
             self.check_field_pairs(entries)
         return values

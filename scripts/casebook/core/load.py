@@ -254,12 +254,13 @@ def decode(data: bytes) -> tuple[str | None, int, str]:
     return (text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text), 0, ""
 
 
-# What a contributor typed that YAML cannot read, recognised on one line of the front matter.
-_KEY_GLUED = re.compile(r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w-]*):([^ \t:/])")  # `region:永康市`, `region:\u3000永康市`
-_FIELD = re.compile(r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w-]*):(?:[ \t]+(.*))?$")  # `key: value`
-_ODD_INDENT = re.compile(r"^[ \t]*[\u00a0\u3000\u2000-\u200a\u202f]")  # pasted from a web page or Word
+# What a contributor typed that YAML cannot read, recognised on one line of the front matter (only
+# after a YAML error: patterns compiled by `re` when first used, not when every run starts).
+_KEY_GLUED = r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w-]*):([^ \t:/])"  # `region:永康市`, `region:\u3000永康市`
+_FIELD = r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w-]*):(?:[ \t]+(.*))?$"  # `key: value`
+_ODD_INDENT = r"^[ \t]*[\u00a0\u3000\u2000-\u200a\u202f]"  # pasted from a web page or Word
 _SPECIAL_START = "*@`%|>"  # what YAML reads as an alias, reserved characters, a block scalar
-_BLOCK_SCALAR = re.compile(r"[|>][+-]?[1-9]?[+-]?(?:[ \t]+#.*)?")  # `summary: >`: the value follows, indented
+_BLOCK_SCALAR = r"[|>][+-]?[1-9]?[+-]?(?:[ \t]+#.*)?"  # `summary: >`: the value follows, indented
 _BRACKETS = {"[": "]", "{": "}"}
 
 
@@ -272,7 +273,7 @@ def _quoted(key: str, value: str) -> str:
 
 def _open_list(line: str) -> str | None:
     """`tags: [甲, 乙` (the closing bracket left out), or None."""
-    m = _FIELD.match(line)
+    m = re.match(_FIELD, line)
     value = (m.group(2) or "").strip() if m else ""
     if value and value[0] in _BRACKETS and _BRACKETS[value[0]] not in value:
         return f"`{m.group(1)}` 的列表少了右括号 `{_BRACKETS[value[0]]}`；列表写成 `{m.group(1)}: [甲, 乙]`，写在一行内"
@@ -284,16 +285,16 @@ def line_problem(line: str, previous: str | None) -> str | None:
     what is certain from the line alone (the parser's error says a problem exists nearby)."""
     if line.lstrip(" ").startswith("\t"):
         return "这一行用 Tab 键缩进；这里只认半角空格，请把 Tab 换成两个空格"
-    if _ODD_INDENT.match(line):
+    if re.match(_ODD_INDENT, line):
         return "这一行开头有全角空格或不间断空格（从网页或 Word 粘贴时常带进来）；请删掉，缩进只用半角空格"
-    if m := _KEY_GLUED.match(line):
+    if m := re.match(_KEY_GLUED, line):
         key, rest = m.group(1), line[m.end(2) - 1:]
         if m.group(2).isspace():
             return f"`{key}:` 后面是全角空格或其他特殊空白；请换成一个半角空格：`{key}: {rest.strip()}`"
         return f"`{key}:` 后面要有一个半角空格：`{key}: {rest.strip()}`"
-    if m := _FIELD.match(line):
+    if m := re.match(_FIELD, line):
         key, value = m.group(1), (m.group(2) or "").strip()
-        if value and value[0] in _SPECIAL_START and not _BLOCK_SCALAR.fullmatch(value):
+        if value and value[0] in _SPECIAL_START and not re.fullmatch(_BLOCK_SCALAR, value):
             return f"值以“{value[0]}”开头，程序会把它当作特殊符号；请给整个值加单引号：{_quoted(key, value)}"
         if problem := _open_list(line):
             return problem
@@ -305,7 +306,7 @@ def line_problem(line: str, previous: str | None) -> str | None:
             return f"值里有“冒号加空格”（`: `），程序会把它当成另一个字段；请给整个值加单引号：{_quoted(key, value)}"
         return None
     stripped = line.strip()
-    if stripped and line[:1] not in " \t#-" and previous is not None and _FIELD.match(previous):
+    if stripped and line[:1] not in " \t#-" and previous is not None and re.match(_FIELD, previous):
         return "这一行不是“字段: 值”的形式：若它接着上一行的值（如从 Word 粘贴的摘要分成了两行），请把它接到上一行末尾，一个字段的值写在同一行"
     return None
 

@@ -600,9 +600,12 @@ def indented_code(body: str) -> list[int]:
 # enumerations (1、 （一） 一、 ①), bullets pasted from Word, a table row. Not `1.5万元` (a number).
 ITEM_START = (r"(?:[-*+][ \t]|\d{1,3}(?:[.)．](?!\d)|、)|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、"
               r"|[①-⑳]|[•·●○■□◆◇▪►▶√✓]|\|)")
-_ITEM_LINE = re.compile(r"[ \t]*" + ITEM_START)
-_AFTER_TEXT = re.compile(r"(?<=\S)[ \t]*\n[ \t]*" + ITEM_START)  # such a line right under a line of text
-_SUB_ITEM = re.compile(r"^ {1,3}(?:[-*+]|\d+[.)])[ \t]", re.M)  # an item indented less than four spaces
+_ITEM_LINE = r"[ \t]*" + ITEM_START  # (compiled by `re` when a body first needs it)
+_AFTER_BREAK = re.compile(r"\n[ \t]*" + ITEM_START)  # such a line (a literal first: scanned at C speed)
+_MARKDOWN_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]")
+_TABLE_ROW = re.compile(r"[ \t]*\|")
+_SUB_ITEM = re.compile(r" {1,3}(?:[-*+]|\d+[.)])[ \t]")  # an item indented less than four spaces
+_SUB_ITEM_BELOW = re.compile(r"\n" + _SUB_ITEM.pattern)  # one below another line (a literal first: C speed)
 _ITEM = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]")
 _LINE_BREAKING = frozenset({"p", "li", "div", "td", "th", "tr", "table", "ul", "ol", "blockquote", "dd", "dt", "dl", "pre",
                             "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "details", "summary", "figure", "figcaption"})
@@ -653,11 +656,11 @@ def joined_lines(body: str) -> list[tuple[int, str]]:
     pasted from Word with none between them, a table with no `| --- |` row. (body line, "item"
     or "table"), the first such line of each block only. Markdown says what is a paragraph: the
     body rendered once with a token at the end of each line that begins so under a line of text."""
-    if not _AFTER_TEXT.search(body):
-        return []  # the usual body, decided at C speed
+    if not _may_run_on(body):
+        return []  # the usual body
     lines = body.split("\n")  # (code too: Markdown says what is code; a token in a <pre> is not read)
     candidates = [k for k in range(1, len(lines)) if lines[k - 1].strip()
-                  and _ITEM_LINE.match(lines[k]) and not _DELIMITER_ROW.fullmatch(lines[k])]  # (a token would unmake the table)
+                  and re.match(_ITEM_LINE, lines[k]) and not _DELIMITER_ROW.fullmatch(lines[k])]  # (a token would unmake the table)
     if not candidates:
         return []
     reader = _tokens_read(lines, candidates)
@@ -675,6 +678,46 @@ def joined_lines(body: str) -> list[tuple[int, str]]:
     return out
 
 
+def _may_run_on(body: str) -> bool:
+    """Whether some line that begins as an item does so right under a line of text, other than
+    a Markdown list going on (`- 甲` under `- 乙`) or a row of a table that has its `| --- |` row."""
+    first = _AFTER_BREAK.search(body)
+    if first is None:
+        return False  # the usual body
+    table_row = -1  # where the last line found to be a table's row starts: the next row is one too
+    for m in _AFTER_BREAK.finditer(body, first.start()):
+        here = m.start() + 1
+        start = body.rfind("\n", 0, m.start()) + 1
+        above = body[start:m.start()]
+        if not above.strip():
+            continue
+        if _MARKDOWN_ITEM.match(above) and _MARKDOWN_ITEM.match(body, here):
+            continue
+        if _TABLE_ROW.match(above) and _TABLE_ROW.match(body, here):
+            end = body.find("\n", here)
+            if start == table_row or _DELIMITER_ROW.fullmatch(body[here:end if end >= 0 else len(body)]) or _in_table(body, start):
+                table_row = here
+                continue
+        return True
+    return False
+
+
+def _in_table(body: str, start: int) -> bool:
+    """Whether the line at `start` is a row of a table: its block (up from it to a blank line)
+    begins with a header row and a `| --- |` row."""
+    rows: list[str] = []
+    while True:
+        end = body.find("\n", start)
+        line = body[start:end if end >= 0 else len(body)]
+        if not line.strip():
+            break
+        rows.append(line)
+        if start == 0:
+            break
+        start = body.rfind("\n", 0, start - 1) + 1
+    return len(rows) >= 2 and bool(_DELIMITER_ROW.fullmatch(rows[-2])) and bool(_TABLE_ROW.match(rows[-1]))
+
+
 def _tokens_read(lines: list[str], at: list[int]) -> "_LineTokens | None":
     prefix = _token_prefix("\n".join(lines))
     marked = list(lines)
@@ -690,8 +733,8 @@ def _tokens_read(lines: list[str], at: list[int]) -> "_LineTokens | None":
 def flattened_items(body: str) -> list[int]:
     """Lines written as an item of the item above (indented one to three spaces) that the page
     shows beside it instead: Python-Markdown nests a list only four spaces in."""
-    if not _SUB_ITEM.search(body):
-        return []
+    if not _SUB_ITEM_BELOW.search(body):
+        return []  # (the first line has no item above it)
     lines = body.split("\n")
     code = fenced(lines)
     pairs = []

@@ -56,6 +56,7 @@ class NodeReader:
         # file's: find the file line from the mark's character index, counting "\n" only.
         self._line_starts: list[int] | None = None  # built on the first finding that needs a line
         self._text: str | None = None
+        self._any_comment: bool | None = None  # whether the front matter holds a `#` at all
 
     def add(self, line: int, code: str, message: str) -> None:
         self.findings.append(Finding(self.raw.shown, line, code, message, CODE_BY_ID[code].severity))
@@ -170,7 +171,9 @@ class NodeReader:
                 kind, part = problem
                 self.add(self.line(node), TEXT_CODES[kind], label + TEXT_PROBLEMS[kind].format(part))
                 return None
-            if "#" in self._front_text():
+            if self._any_comment is None:
+                self._any_comment = "#" in self._front_text()
+            if self._any_comment:
                 self.cut_by_comment(node, label)
             return value
         if isinstance(node, ScalarNode) and node.tag == NULL:

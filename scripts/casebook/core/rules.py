@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import html
 import posixpath
 import re
@@ -32,7 +33,7 @@ def suggest(value: str, choices: Iterable[str]) -> str | None:
 
 
 _LIST_BRACKETS = {"【": "】", "［": "］", "[": "]", "〔": "〕", "（": "）", "(": ")"}
-_LIST_SEPARATORS = re.compile(r"\s*[，,、；;]\s*|\s+(?=-)")
+_LIST_SEPARATORS = r"\s*[，,、；;]\s*|\s+(?=-)"  # (compiled by `re` when a finding first needs it)
 
 
 def list_items(text: str) -> list[str]:
@@ -41,7 +42,7 @@ def list_items(text: str) -> list[str]:
     text = text.strip()
     if text[:1] in _LIST_BRACKETS and text.endswith(_LIST_BRACKETS[text[0]]):
         text = text[1:-1]
-    return [item for part in _LIST_SEPARATORS.split(text) if (item := part.strip().lstrip("-").strip())]
+    return [item for part in re.split(_LIST_SEPARATORS, text) if (item := part.strip().lstrip("-").strip())]
 
 
 def list_choices(choices: tuple[str, ...], limit: int = 8) -> str:
@@ -126,8 +127,13 @@ def parse_date_text(text: str) -> dt.date | None:
 _CHINESE_NUMBER = "[一二三四五六七八九十百]{1,3}"
 OUTLINE_NUMBERS = (rf"{_CHINESE_NUMBER}\s*[、.．]", rf"[（(]{_CHINESE_NUMBER}[）)]\s*[、.．]?", r"[0-9]{1,3}\s*[、.．](?![0-9])",
                    r"[（(][0-9]{1,3}[）)]\s*[、.．]?")
-# Any of them in front of a line (a compilation's case titles are numbered so too: clean_title).
-OUTLINE_NUMBER = re.compile("^(?:" + "|".join(OUTLINE_NUMBERS) + r")\s*")
+
+
+@functools.cache
+def outline_number() -> re.Pattern:
+    """Any of them in front of a line (a compilation's case titles are numbered so too: clean_title).
+    Compiled when first asked for: validate needs it only for a body that lacks a section."""
+    return re.compile("^(?:" + "|".join(OUTLINE_NUMBERS) + r")\s*")
 
 # Heading texts (numbering and punctuation removed) that mean a standard section.
 SECTION_SYNONYMS: dict[str, tuple[str, ...]] = {

@@ -38,6 +38,9 @@ def fence_blocks(lines: list[str]) -> list[tuple[int, int]]:
     """(opening line, closing line) of each fenced code block, as pymdownx.superfences reads
     them: a block opens at a fence line (`_FENCE`) and ends at a line of the same marks, as many;
     a fence never closed opens no block (its lines are text)."""
+    joined = "\n".join(lines)
+    if "``" not in joined and "~~" not in joined:
+        return []  # the usual body: no fence, decided at C speed (the loop below took 13 µs a case)
     closings: dict[str, list[int]] = {}  # the marks a line consists of -> those lines, in order
     for k, line in enumerate(lines):
         if "``" in line or "~~" in line:
