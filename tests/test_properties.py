@@ -648,9 +648,15 @@ def test_a_front_matter_typing_mistake_is_named_at_its_line(line: str, mistake: 
     library = validate_bytes("\n".join(written).encode("utf-8"))
     found = [(f.code, f.line) for f in library.findings]
     assert found == [("E104", at + 1 + below)], [f.text() for f in library.findings]
+    from casebook.core.load import UNREAD_FIELDS
+
     message = library.findings[0].message
     assert not re.search(r"[a-z]{3,} [a-z]{3,}", message), message  # no parser English
-    if fix := re.search(rf"`({re.escape(key)}: [^`\n]*(?:`[^`\n]*`[^`\n]*)*)`$", message):
+    assert message.endswith(UNREAD_FIELDS), message  # and it says what waits for the fields to be read
+    message = message.removesuffix(UNREAD_FIELDS).removesuffix("。")
+    fix = re.search(rf"`({re.escape(key)}: [^`\n]*(?:`[^`\n]*`[^`\n]*)*)`$", message)
+    assert fix or mistake in ("tab", "two lines", "list left open"), message  # the line to write, where one line says it
+    if fix:
         fixed = yaml.safe_load(fix.group(1))[key]
         meant = [yaml.safe_load(f"{key}: {value}")[key], f"*{value}", f"@{value}", f"`{value}` 说明", f"{value}: 说明", f"[{value}]说明"]
         assert fixed in meant, (fix.group(1), fixed)
@@ -769,3 +775,11 @@ def test_a_leftover_incomplete_mark_is_w310_at_its_paragraph(section: str, lines
     first = text.split("\n").index("## 取得成效") + 3  # the section's first line of text
     found = [f.line - first for f in validate_bytes(text.encode("utf-8")).findings if f.code == "W310"]
     assert found == lines
+
+
+def test_a_front_matter_error_does_not_hide_the_bodys_problems() -> None:
+    """One run says all it can: the body is read and checked below front matter YAML cannot read."""
+    text = MINIMAL_CASE.format(id="case").replace("region: 永康市", "region:永康市").replace("## 取得成效", "## 工作成效")
+    lines = text.split("\n")
+    found = [(f.code, f.line) for f in validate_bytes(text.encode("utf-8")).findings]
+    assert found == [("E104", lines.index("region:永康市") + 1), ("E301", lines.index("## 工作成效") + 1)]

@@ -265,6 +265,9 @@ _BRACKETS = {"[": "]", "{": "}"}
 
 
 _WRITTEN_WRONG = "字段部分（开头两行 `---` 之间，YAML 格式）写法有误："
+# Said after a front-matter syntax error: the body was checked (its sections, lists ...), the fields
+# and what the page makes of the body (its HTML, links, pictures) wait until the fields can be read.
+UNREAD_FIELDS = "。（改好之前，各字段的取值和正文里的 HTML、链接、图片还没有检查，改好后可能还有其他提示）"
 
 
 def _quoted(key: str, value: str) -> str:
@@ -373,14 +376,14 @@ def load_case(path: Path, root: Path, shown_root: str | None = None) -> RawCase:
     for i, ln in enumerate(front if "：" in front_text else ()):
         if _FULLWIDTH_KEY.match(ln):
             key = ln.split("：", 1)[0].strip()
-            findings.append(Finding(shown, i + 2, "E107", f"字段 `{key}` 后用了全角冒号“：”；请改成半角冒号加空格，如 `{key}: ...`"))
+            findings.append(Finding(shown, i + 2, "E107", f"字段 `{key}` 后用了全角冒号“：”；请改成半角冒号加空格，如 `{key}: ...`" + UNREAD_FIELDS))
     node = None
     if not findings:  # a full-width colon is the cause of any YAML error that follows: say it once
         try:
             node = yaml.compose(front_text, Loader=Loader)
         except yaml.YAMLError as exc:
             line, message = yaml_problem(exc, front, 2)
-            findings.append(Finding(shown, line, "E104", message))
+            findings.append(Finding(shown, line, "E104", message + UNREAD_FIELDS))
         except RecursionError:
             findings.append(Finding(shown, 2, "E110", "front matter 嵌套过深，无法解析"))
     return RawCase(path, rel, shown, text, 2, front, node, body, len(front) + 3, tuple(findings))

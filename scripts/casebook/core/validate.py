@@ -70,6 +70,10 @@ def validate_taxonomy(data: object, shown: str, lines: dict[tuple[str, int], int
     return Taxonomy(tuple(vocab)), findings, usable
 
 
+# Front matter between its `---` lines that YAML cannot read: the body below is known all the same.
+FRONT_SYNTAX = frozenset({"E104", "E107", "E110"})
+
+
 class CaseCheck(FieldCheck, BodyCheck):
     """Validates one raw case: each front-matter field by its schema kind, then the body, its
     snippet markers, control characters and personal data."""
@@ -77,6 +81,10 @@ class CaseCheck(FieldCheck, BodyCheck):
 
     def run(self) -> Case | None:
         if self.raw.findings:  # unparsable: the personal-data scan still runs on what was decoded
+            if {f.code for f in self.raw.findings} <= FRONT_SYNTAX:  # the body is there: one run says all it can
+                self.check_body()
+                self.check_snippets()
+                self.check_control_characters()
             if self.raw.text:
                 self.check_personal_data()
             return None
