@@ -172,17 +172,20 @@ class FieldCheck(NodeReader):
             return None
         entries = self.mapping(root, "front matter ")
         values: dict[str, object] = {}
+        meant: set[str] = set()  # required fields an unknown key was taken for: E202 says it, not E201 as well
         for key, (knode, vnode) in entries.items():
             field = FIELD_BY_KEY.get(key)
             if field is None:
                 hint = LABEL_TO_KEY.get(key) or suggest(key, FIELD_BY_KEY)
+                if hint and hint not in entries:
+                    meant.add(hint)
                 self.add(self.line(knode), "E202", f"未知字段 `{key}`" + (f"；是否想写 `{hint}`？" if hint else f"；可用字段：{'、'.join(FIELD_BY_KEY)}"))
                 continue
             value = FIELD_CHECKS[field.kind](self, field, vnode)
             if value is not None:
                 values[key] = value
         for field in FIELDS:
-            if field.required and field.key not in entries:
+            if field.required and field.key not in entries and field.key not in meant:
                 self.add(1, "E201", f"缺少必填字段 `{field.key}`（{field.label}）：{field.rule}")
         front = self._front_text()
         if "\\" in front or not scan.all_paired(front):  # a YAML escape (\u201c) can hide a mark
