@@ -17,9 +17,8 @@ from ..core.model import Library
 from ..core.volumes import BOOK_FORMATS, VOLUMES_FILE, VolumeFiles, read_volumes
 from .errors import BuildError
 from .provenance import MANIFEST_NAME, Manifest, edit_template, make_manifest, read_git
-from .render import Options, case_pages, library_file_uri, render_site
+from .render import DOWNLOADS_DIR, Options, case_pages, library_file_uri, render_site
 
-DOWNLOADS_DIR = "downloads/"
 
 
 @dataclass(frozen=True)

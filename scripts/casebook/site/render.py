@@ -20,7 +20,7 @@ from .checksums import verify_instructions
 from ..core.index import Facet, Index, case_values
 from ..core.model import Case
 from ..core.progress import give_way
-from ..core.rules import honor_text, library_target, url_path
+from ..core.rules import honor_text, honors_text, library_target, url_path
 from ..core.markup import literal_start, live_addresses
 from ..core.scan import escape_snippets, rewrite_addresses
 from ..core.volumes import BOOK_FORMATS, VolumeFiles
@@ -68,6 +68,7 @@ def esc(text: str) -> str:
 
 # Case pages and the library's files (images) are published under this folder of the site.
 CASES_DIR = "cases/"
+DOWNLOADS_DIR = "downloads/"  # the 案例汇编 files in the site (generate copies them there)
 
 
 def case_uri(case_id: str) -> str:
@@ -322,7 +323,7 @@ INCOMPLETE_HEADING = "待补充的案例"  # a heading of the statistics page, l
 
 def format_links(names: tuple[str, ...], from_page: str) -> str:
     """“PDF / Word”, with only the formats that were built."""
-    return " / ".join(f"[{label}]({relative_link('downloads/' + name, from_page)})"
+    return " / ".join(f"[{label}]({relative_link(DOWNLOADS_DIR + name, from_page)})"
                       for suffix, label in BOOK_SUFFIXES for name in names if name.endswith(suffix))
 
 
@@ -599,7 +600,7 @@ def render_csv(index: Index, options: Options) -> bytes:
     writer.writerow([label for _, label in CSV_COLUMNS])
     for case in sorted(index.cases, key=lambda c: c.id):
         record = case_record(case, options)
-        record["honors"] = [honor_text(h.title, h.level, h.year) for h in case.honors]
+        record["honors"] = honors_text(case.honors)  # as the book prints them
         record["featured"] = "是" if case.featured else "否"
         row = []
         for key, _ in CSV_COLUMNS:
