@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from ..core import scan
 from ..core.rules import library_path
-from .render import CASES_DIR
+from .render import CASES_DIR, case_id_of
 
 
 def case_target(url: str, page_uri: str) -> str | None:
@@ -23,7 +23,7 @@ def case_target(url: str, page_uri: str) -> str | None:
     resolved as every relative address is (rules.library_path: percent-decoded, #anchor and ?query
     aside), as MkDocs resolves it."""
     target = library_path(posixpath.dirname(page_uri), url.strip("<>"))
-    return target if target is not None and target.endswith(".md") and target.startswith(CASES_DIR) else None
+    return target if target is not None and case_id_of(target) is not None else None
 
 
 def unlink_missing_cases(markdown: str, page_uri: str, exists: Callable[[str], bool]) -> tuple[str, list[str]]:
