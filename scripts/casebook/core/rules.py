@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Iterable
 from urllib.parse import quote, unquote
 
 from .model import Honor, Taxonomy
-from .schema import (BASICS_SECTION, HONOR_YEAR_MIN, IMAGE_SUFFIXES, LESSONS_SECTION, PRACTICE_SECTION, REQUIRED_SECTIONS,
+from .schema import (BASICS_SECTION, HONOR_YEAR_MIN, IMAGE_PIXELS_MAX, IMAGE_SIDE_MAX, IMAGE_SUFFIXES, LESSONS_SECTION, PRACTICE_SECTION, REQUIRED_SECTIONS,
                      RESULTS_SECTION, SCRIPT_SCHEMES, SECTION_ORDER, SUMMARY_MAX, Field)
 
 # -- vocabularies ----------------------------------------------------------------------------
@@ -313,8 +313,6 @@ def image_format_problem(path: str, head: bytes) -> bool:
 # bytes a pixel, and a PNG of a few hundred bytes can claim 100,000 × 100,000 (30 GB: it aborted).
 # 100 million is a 12,000 × 8,000 photograph, more than any camera a contributor has. Typst's
 # decoders also refuse a side longer than 16,384 pixels (a 20,000 × 16 JPEG: no PDF).
-IMAGE_PIXELS_MAX = 100_000_000
-IMAGE_SIDE_MAX = 16_384
 
 
 def image_size(suffix: str, read: Callable[[int, int], bytes]) -> tuple[int, int] | None:

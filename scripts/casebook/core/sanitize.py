@@ -20,7 +20,7 @@ import nh3
 
 from . import scan
 from .rules import LINK_SCHEMES, SCRIPT_SCHEMES, off_site, plain_url
-from .schema import RESERVED_NAME_PREFIXES
+from .schema import BIDI_RANGES, RESERVED_NAME_PREFIXES
 
 # What Markdown and the extensions produce, plus a few harmless inline tags contributors use.
 CONTRIBUTOR_TAGS = frozenset({
@@ -304,7 +304,7 @@ _SCRIPT_URL = re.compile("|".join(re.escape(s) for s in SCRIPT_SCHEMES if s != "
 _CONTROL_CHARS = r"\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff"
 _CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
 # Bidirectional embeddings, overrides and isolates: text that displays differently from what it is.
-_BIDI_CHARS = r"\u202a-\u202e\u2066-\u2069"
+_BIDI_CHARS = "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in BIDI_RANGES)
 _BIDI = re.compile(f"[{_BIDI_CHARS}]")
 # Any character that can start one of the problems below (a script URL needs a `:`, written or
 # as an entity `&colon;`; `plain_url` decodes entities).

@@ -93,6 +93,11 @@ def id_problem(value: str) -> str | None:
 
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
+IMAGE_PIXELS_MAX = 100_000_000  # a picture the book can place: at most so many pixels (decoding takes gigabytes beyond)
+IMAGE_SIDE_MAX = 16_384  # and at most so many on a side (Typst's image decoder)
+# Bidirectional embeddings, overrides and isolates: text that displays differently from what it is.
+BIDI_RANGES = ((0x202A, 0x202E), (0x2066, 0x2069))
+BIDI_TEXT = "、".join(f"U+{a:04X}–U+{b:04X}" for a, b in BIDI_RANGES)
 
 
 def is_svg(rel: str) -> bool:
@@ -203,7 +208,7 @@ CODES: tuple[Code, ...] = (
     Code("E205", "error", "必填字段为空",
          "填写内容；暂不清楚时如实写明，不要留空。"),
     Code("E206", "error", "id 格式不对",
-         "只用小写字母、数字和单个连字符，如 `yangguang-chedui`，不超过 100 个字符；也不能是 `index`。"),
+         f"只用小写字母、数字和单个连字符，如 `yangguang-chedui`，不超过 {ID_MAX_LENGTH} 个字符；也不能是 `index`。"),
     Code("E207", "error", "id 与文件名不一致",
          "把 id 改成文件名（不含 .md），或重命名文件。"),
     Code("E208", "error", "id 与另一个案例重复",
@@ -228,7 +233,7 @@ CODES: tuple[Code, ...] = (
          "删除这段地址；字段中不需要网址，出处写文件或报道的名称。"),
     Code("E218", "error", "文字字段中有控制字符（制表符和换行以外的不可见字符）",
          "删除该字符：多半是从其他软件复制时带入的，重新输入这几个字即可。"),
-    Code("E219", "error", "文字字段中有双向文字控制符（U+202A–U+202E、U+2066–U+2069）",
+    Code("E219", "error", f"文字字段中有双向文字控制符（{BIDI_TEXT}）",
          "删除该字符：它让文字显示的顺序与实际内容不同。"),
     Code("W216", "warning", "摘要中的数字在正文中找不到",
          "摘要里的每个数字都应能在正文中查到出处：在正文写明这个数字及其来源，或从摘要删去。"),
@@ -307,7 +312,7 @@ CODES: tuple[Code, ...] = (
     Code("E417", "error", "正文中的标记多到页面无法在限定时间内生成",
          "删去成片的、没有闭合的 `<`、`[` 等标记字符，或把这一段改写成正常的文字；真实的案例正文不会这样。"),
     Code("E418", "error", "图片的地址不是库中的图片文件（如指向案例页面、PDF、本页的 `#`）",
-         "图片只能显示库中的 .png、.jpg、.jpeg、.gif、.svg、.webp 文件（放在 assets/ 里）；要指向页面或文档，写成链接 `[文字](地址)`。"),
+         f"图片只能显示库中的 {'、'.join(IMAGE_SUFFIXES)} 文件（放在 assets/ 里）；要指向页面或文档，写成链接 `[文字](地址)`。"),
     Code("E419", "error", "正文的 HTML 标签没有闭合或互相交错（如 `<b>` 后面没有 `</b>`）",
          "在标签该结束的地方写上对应的结束标签（如 `</b>`），交错的改成先开后关、后开先关（`<b><i>…</i></b>`）。"),
     Code("E420", "error", "正文中有控制字符（制表符和换行以外的不可见字符，如 Word 的手动换行）",
@@ -316,7 +321,7 @@ CODES: tuple[Code, ...] = (
          "用看图或绘图软件打开它，另存为 PNG 或 JPEG，再放回 assets/；不要只改扩展名。"),
     Code("E422", "error", "正文的列表、引用或强调一层套一层，深到页面无法生成",
          "把一层套一层的列表（每层多缩进四个空格或多一个 `-`）、引用（`>`）或强调（`*`、`_`）改成几层以内，或写成普通段落。"),
-    Code("E423", "error", "图片文件声明的尺寸不可能（宽或高为 0）或大得无法排版（超过一亿像素，或一边超过 16,384 像素）",
+    Code("E423", "error", f"图片文件声明的尺寸不可能（宽或高为 0）或大得无法排版（超过 {IMAGE_PIXELS_MAX:,} 像素，或一边超过 {IMAGE_SIDE_MAX:,} 像素）",
          "用看图或绘图软件重新导出这张图片：照片缩小到几千像素宽就足够清楚。"),
     Code("E424", "error", "图片文件解不开或太费时：排版案例汇编的程序（Typst）读不了它，或要很久才能放好",
          "用看图或绘图软件打开它，另存为 PNG 或 JPEG（SVG 的宽和高不能为 0；滤镜太多的 SVG 先减少滤镜，或另存为 PNG），再放回库中；打不开的图片请向提供者重新要一份。"),
