@@ -195,3 +195,15 @@ def test_instructions_are_one_text_in_two_forms():
     markdown = checksums.verify_instructions(markdown=True)
     assert words(plain) == words(markdown)
     assert "`certutil -hashfile 文件名 SHA256`" in "\n".join(markdown)
+
+
+def test_the_makefile_and_the_release_workflow_hand_out_the_files_checksums_lists():
+    """`make site` clears and the release uploads exactly `checksums.DISTRIBUTABLES` (and
+    SHA256SUMS): a book format added there is uploaded too, or this fails."""
+    wanted = {f"dist/{pattern}" for pattern in checksums.DISTRIBUTABLES} | {f"dist/{checksums.CHECKSUMS_NAME}"}
+    makefile = (REPO / "Makefile").read_text("utf-8")
+    cleared = re.search(r"^\trm -f (dist/.*)$", makefile, re.M)
+    assert cleared and set(cleared.group(1).split()) == wanted, cleared
+    workflow = (REPO / ".github/workflows/release.yml").read_text("utf-8")
+    uploaded = re.search(r"files=\((dist/[^)]*)\)", workflow)
+    assert uploaded and set(uploaded.group(1).split()) == wanted, uploaded
