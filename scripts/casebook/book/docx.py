@@ -29,7 +29,7 @@ from docx.shared import Cm, Inches, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from ..core.files import stable_zip_entry
-from ..core.schema import INCOMPLETE_MARK, INCOMPLETE_NOTE
+from ..core.schema import FIELD_BY_KEY, INCOMPLETE_MARK, INCOMPLETE_NOTE
 from .compose import Book, Entry, chinese_date, volume_text
 from .errors import BookError
 
@@ -420,7 +420,7 @@ def case_pages(w: Writer, entry: Entry) -> None:
         add_run(p, value, size=9)
     p = w.paragraph(indent=False)
     p.paragraph_format.space_before = Pt(8)
-    add_run(p, "摘要　", bold=True, sans=True)
+    add_run(p, FIELD_BY_KEY["summary"].label + "　", bold=True, sans=True)  # as the Word importer reads it back
     add_run(p, case.summary)
     if entry.cover:
         w.picture(entry.cover["src"], entry.cover["alt"])

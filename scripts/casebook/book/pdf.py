@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from importlib import resources
 from pathlib import Path
 
-from ..core.schema import INCOMPLETE_MARK, INCOMPLETE_NOTE
+from ..core.schema import FIELD_BY_KEY, INCOMPLETE_MARK, INCOMPLETE_NOTE
 from .errors import TypesetError
 from .compose import Book, chinese_date, volume_text
 from .fonts import MONO, FontChoice
@@ -32,6 +32,7 @@ def book_data(book: Book, fonts: FontChoice) -> dict:
         "volume_text": volume_text(book),
         "holds": book.holds,
         "incomplete": [INCOMPLETE_MARK, INCOMPLETE_NOTE],
+        "summary_label": FIELD_BY_KEY["summary"].label,
         "fonts": {"serif": fonts.serif, "sans": fonts.sans, "mono": MONO, "emoji": fonts.emoji},
         "parts": [
             {
