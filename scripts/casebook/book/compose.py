@@ -231,7 +231,8 @@ META_CHARS = 46  # Chinese characters in a metadata value's line
 SUMMARY_CHARS = 40  # … in the summary box's line
 BLOCK_GAP = 0.3  # between blocks (paragraph spacing)
 HEADING_LINES = 1.5  # a section heading
-PICTURE_LINES = 16.0  # a picture (at most 10 cm high) and its caption
+PICTURE_MAX_CM = 10  # a picture's height at most, in both renderers (book.typ, docx.py)
+PICTURE_LINES = 16.0  # a picture (at most PICTURE_MAX_CM high) and its caption
 TOC_LINES = 33  # contents entries a page
 _WIDE = re.compile(r"[\u2e80-\uffff]")
 

@@ -30,7 +30,7 @@ from docx.text.paragraph import Paragraph
 
 from ..core.files import stable_zip_entry
 from ..core.schema import FIELD_BY_KEY, INCOMPLETE_MARK, INCOMPLETE_NOTE
-from .compose import Book, Entry, chinese_date, volume_text
+from .compose import PICTURE_MAX_CM, Book, Entry, chinese_date, volume_text
 from .errors import BookError
 
 SERIF, SANS, MONO = "宋体", "黑体", "Courier New"
@@ -38,7 +38,7 @@ LATIN_SERIF, LATIN_SANS = "Times New Roman", "Arial"
 BODY_PT = 10.5  # 五号
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff")  # what python-docx can embed
 TEXT_WIDTH = Cm(15.5)
-PICTURE_MAX_HEIGHT = Cm(10)
+PICTURE_MAX_HEIGHT = Cm(PICTURE_MAX_CM)
 TOC_HINT = "（Word 打开文档时会更新目录并加上页码；如未更新，请在目录上右键选择“更新域”，WPS：引用 → 更新目录。）"
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..core.schema import FIELD_BY_KEY, INCOMPLETE_MARK, INCOMPLETE_NOTE
 from .errors import TypesetError
-from .compose import Book, chinese_date, volume_text
+from .compose import PICTURE_MAX_CM, Book, chinese_date, volume_text
 from .fonts import MONO, FontChoice
 from .pictures import pictures_refused
 
@@ -33,6 +33,7 @@ def book_data(book: Book, fonts: FontChoice) -> dict:
         "holds": book.holds,
         "incomplete": [INCOMPLETE_MARK, INCOMPLETE_NOTE],
         "summary_label": FIELD_BY_KEY["summary"].label,
+        "picture_max_cm": PICTURE_MAX_CM,
         "fonts": {"serif": fonts.serif, "sans": fonts.sans, "mono": MONO, "emoji": fonts.emoji},
         "parts": [
             {
