@@ -385,7 +385,7 @@ def worker_site(root: Path) -> tuple[Path, search.Index, list[str]]:
     (root / "index.html").write_text(HARNESS, encoding="utf-8")
     long = max(bodies, key=len)[:20].strip("，")  # a long term: its pairs load four shards at a time
     queries = ["红帆", "一两", "个第", "一两个", "统一一些", "𠀀a", "z", "AB1", "人 党建", "车队第一个人", "不存在", "个人第些统", long, long + "不存在",
-               '"一', "“一", "党\u2060建", "'引号'"]  # (search.fold's tables reach the worker through the manifest)
+               '"一', "“一", "党\u2060建", "'引号'", "车\u200b队"]  # (search.fold's tables and jieba's mark reach the worker through the manifest)
     return root, Index(files), queries
 
 

@@ -43,6 +43,7 @@ var root = new URL("../../", here);  // this file is assets/javascripts/search-w
 var config = null;    // the manifest's config.casebook
 var space = null;     // whitespace, as the build split the pages' text
 var ignored = null, quoted = null, quotes = null;  // what fold removes and straightens (the manifest's)
+var mark = null;      // jieba's word mark in Material's index, which a query never means (the manifest's)
 var anyQuote = null;  // those quotes and what fold makes of them
 var separator = /\s+/;  // where Material's page highlighter cuts a term (the manifest's config.separator)
 var files = new Map();  // file name -> Promise of its data
@@ -118,7 +119,7 @@ function fold(text) {
 
 function termsOf(query) {
   var out = [];
-  fold(query).replace(/\u200b/g, "").split(space).forEach(function (t) {
+  fold(query).split(mark).join("").split(space).forEach(function (t) {
     if (t && out.indexOf(t) < 0) out.push(t);
   });
   return out;
@@ -310,6 +311,7 @@ addEventListener("message", function (event) {
     space = new RegExp(config.space, "u");
     ignored = new RegExp(config.ignored, "gu");
     quotes = config.quotes;
+    mark = config.mark;
     quoted = new RegExp("[" + Object.keys(quotes).join("") + "]", "g");
     anyQuote = new RegExp("[" + Object.keys(quotes).concat(Object.values(quotes)).join("").replace(/[\\\]^-]/g, "\\$&") + "]", "g");
     postMessage({ type: READY });

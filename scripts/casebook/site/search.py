@@ -238,7 +238,7 @@ def build_search_files(data: dict, is_case: Callable[[str], bool]) -> dict[str, 
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + files[name].encode("utf-8") + b"\0")
     config[INDEX_KEY] = {"pages": page_count, "k": k_count, "p": p_count, "group": GROUP, "space": SPACE,
-                         "ignored": IGNORED, "quotes": QUOTES,
+                         "ignored": IGNORED, "quotes": QUOTES, "mark": MARK,
                          "weight": list(WEIGHT), "version": digest.hexdigest()[:16]}
     out = {f"{FOLDER}/{name}.js": text for name, text in files.items()}
     out["search/search_index.json"] = json.dumps({"config": config, "docs": []}, ensure_ascii=False, separators=(",", ":"))
