@@ -44,6 +44,7 @@ from .pagecache import PageCache, digest
 from .publish import check_library
 from .render import CASES_DIR, case_id_of, edit_path, listed_by
 from .search import FOLDER as SEARCH_FOLDER
+from .search import INDEX_FILE
 from .search import build_search_files
 
 log = logging.getLogger("mkdocs.plugins.casebook")
@@ -403,7 +404,7 @@ class CasebookPlugin(BasePlugin[CasebookConfig]):
         if self.dirty:
             self.written = self.pending  # only a build that got this far counts as written
         site = Path(config.site_dir)
-        path = site / "search" / "search_index.json"
+        path = site / INDEX_FILE
         if path.is_file():
             files = search_files(self._material_index(path))
             shutil.rmtree(site / SEARCH_FOLDER, ignore_errors=True)  # shards of an earlier build (mkdocs serve)

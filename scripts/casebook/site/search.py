@@ -65,6 +65,7 @@ from ..core.progress import give_way
 BODY, SUMMARY, TAGS, TITLE = 0, 1, 2, 3
 WEIGHT = (1, 10, 100, 1000)  # by field; a whole-word match counts twice
 INDEX_KEY = "casebook"
+INDEX_FILE = "search/search_index.json"  # Material's index, where its search page looks for it
 FOLDER = "search/casebook"
 SHARD_BYTES = 12_000  # target size of a postings shard (before gzip)
 GROUP = 8  # result previews per file
@@ -241,7 +242,7 @@ def build_search_files(data: dict, is_case: Callable[[str], bool]) -> dict[str, 
                          "ignored": IGNORED, "quotes": QUOTES, "mark": MARK,
                          "weight": list(WEIGHT), "version": digest.hexdigest()[:16]}
     out = {f"{FOLDER}/{name}.js": text for name, text in files.items()}
-    out["search/search_index.json"] = json.dumps({"config": config, "docs": []}, ensure_ascii=False, separators=(",", ":"))
+    out[INDEX_FILE] = json.dumps({"config": config, "docs": []}, ensure_ascii=False, separators=(",", ":"))
     return out
 
 
@@ -252,7 +253,7 @@ class Index:
 
     def __init__(self, files: dict[str, str]):
         self.files = files
-        self.config = json.loads(files["search/search_index.json"])["config"][INDEX_KEY]
+        self.config = json.loads(files[INDEX_FILE])["config"][INDEX_KEY]
         self.loaded: set[str] = set()
 
     def _posting(self, kind: str, key: str) -> bytes | None:

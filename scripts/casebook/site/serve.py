@@ -35,6 +35,7 @@ import http.server
 import json
 import mimetypes
 import os
+import posixpath
 import shutil
 import stat
 import sys
@@ -54,6 +55,7 @@ from ..core.progress import give_way, giving_way
 from . import preview
 from .generate import Assembly, assemble
 from .publish import Pictures, check_library, needs_check
+from .search import INDEX_FILE
 from .searchrender import SearchRenderer, SearchRenderError
 
 if TYPE_CHECKING:
@@ -61,7 +63,7 @@ if TYPE_CHECKING:
 
     from .engine import PageSite
 
-SEARCH_DIR = "search/"  # Material's and our search files (site/search.py)
+SEARCH_DIR = posixpath.dirname(INDEX_FILE) + "/"  # Material's and our search files (site/search.py)
 POLL_SECONDS = 0.2  # how often the files are looked at when the file system cannot report changes
 FULL_SCAN_SECONDS = 2.0  # with its reports: how often everything is looked at all the same
 SETTLE_SECONDS = 0.02  # after a report, for the rest of the same save (an editor writes in parts)
