@@ -99,3 +99,32 @@ def asserted_codes(test) -> set[str]:
     places = [n for n in ast.walk(node) if isinstance(n, ast.Assert)] + list(node.decorator_list)
     return {c.value for place in places for c in ast.walk(place)
             if isinstance(c, ast.Constant) and isinstance(c.value, str) and re.fullmatch(r"[EW]\d{3}", c.value)}
+
+
+def _listed_tags(text: str, opening: str) -> set[str]:
+    """The tags a sentence names, `a、abbr、…、h1–h6、…、ul`, h1–h6 spelled out."""
+    listed = re.search(re.escape(opening) + r"([a-z0-9、\s–]+?)(?:（|。)", text)
+    assert listed, opening
+    names = {n.strip() for n in listed.group(1).replace("\n", "").split("、") if n.strip()}
+    return (names - {"h1–h6"}) | ({f"h{k}" for k in range(1, 7)} if "h1–h6" in names else set())
+
+
+@pytest.mark.parametrize(("page", "opening"), [("CONTRIBUTING.md", "但只能用这些标签："), ("docs/guide/codes.md", "只能用白名单中的标签：")])
+def test_the_tags_the_guides_allow_are_the_sanitisers(page: str, opening: str) -> None:
+    from casebook.core.sanitize import CONTRIBUTOR_TAGS
+
+    text = re.sub(r"\n\s*", "", (REPO / page).read_text("utf-8"))  # CONTRIBUTING wraps its lines
+    assert _listed_tags(text, opening) == set(CONTRIBUTOR_TAGS)
+
+
+def test_the_attributes_and_schemes_contributing_allows_are_the_sanitisers() -> None:
+    from casebook.core.rules import LINK_SCHEMES
+    from casebook.core.sanitize import ATTRIBUTES
+
+    text = re.sub(r"\n\s*", "", (REPO / "CONTRIBUTING.md").read_text("utf-8"))
+    rule = text[text.index("**属性也有白名单。**"):text.index("`style`、`on...` 事件")]
+    named = set(re.findall(r"`([a-z-]+)`", rule))
+    shown = {attr for tag, attrs in ATTRIBUTES.items() if tag not in ("svg", "path", "div") for attr in attrs}  # (the site's own)
+    assert named - {"a", "img", "ol", "details", "th"} == shown, named ^ shown  # (the tags named beside them aside)
+    links = text[text.index("**地址。**"):]
+    assert set(re.findall(r"`([a-z]+):(?://)?`", links[:200])) == set(LINK_SCHEMES)
