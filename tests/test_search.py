@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -419,3 +420,13 @@ def test_long_han_runs_are_segmented_in_pieces_and_nothing_else_changes():
     start = time.monotonic()
     out = segment_in_pieces(material, "中" * 100_000)
     assert out.replace(MARK, "") == "中" * 100_000 and time.monotonic() - start < 10
+
+
+def test_the_worker_and_the_results_page_number_their_messages_alike():
+    """Material's message types (SETUP … RESULT) and ours (PREVIEWS), written in both scripts."""
+    def numbers(name: str) -> dict[str, int]:
+        text = (REPO / "docs/assets/javascripts" / name).read_text("utf-8")
+        return {k: int(v) for k, v in re.findall(r"\b([A-Z]+) = (\d+)\b", text)}
+
+    worker, results = numbers("search-worker.js"), numbers("search-results.js")
+    assert {"RESULT", "PREVIEWS"} <= set(results) and all(worker[k] == v for k, v in results.items()), (worker, results)
