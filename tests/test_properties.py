@@ -689,6 +689,12 @@ def test_a_value_cut_short_by_a_comment_is_w220_with_the_whole_value_quoted(writ
         assert fix and yaml.safe_load(fix.group(1)) == {"source": meant}
 
 
+def test_a_list_item_cut_short_by_a_comment_is_w220_with_the_item_quoted() -> None:
+    data = MINIMAL_CASE.format(id="case").replace("source: 测试资料", "source: 测试资料\ntags:\n  - 出租车 #2023").encode("utf-8")
+    [finding] = [f for f in validate_bytes(data).findings if f.code == "W220"]
+    assert finding.message.endswith("`- '出租车 #2023'`"), finding.message
+
+
 # ==================================================================================================
 # A section heading written the Word way is named at its line; `##` for a sub-heading is named
 # ==================================================================================================

@@ -52,7 +52,6 @@ ARGPARSE_WORDS = {
     "unknown parser %(parser_name)r (choices: %(choices)s)": "没有 %(parser_name)r 这个命令（可选：%(choices)s）",
     "can't open '%(filename)s': %(error)s": "无法打开“%(filename)s”：%(error)s",
 }
-argparse._ = lambda text: ARGPARSE_WORDS.get(text, text)
 _NO_SUCH_CHOICE = r"没有 '([^']*)' 这一项（可选：(.*)）$"
 _TYPED_DASH = r"^[—–－]+"  # a Chinese input method's dash (——title), an em or en dash, a full-width minus
 
@@ -103,6 +102,7 @@ def port_number(value: str) -> int:
 
 
 def make_parser() -> Parser:
+    argparse._ = lambda text: ARGPARSE_WORDS.get(text, text)  # casebook's process speaks Chinese (not on import)
     parser = Parser(prog="casebook", description="两新党建工作法案例库：校验案例、生成站点。")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="命令")
 

@@ -86,15 +86,13 @@ class NodeReader:
         a comment, and a contributor's comments are written `# ` (as the template's are)."""
         comment = self.comment_after(node)
         if comment[1:2].strip():
-            key = self._key_of(node)
             whole = f"{node.value} {comment}".strip()
+            quoted = "'" + whole.replace("'", "''") + "'"
+            line = self.raw.front_lines[self.line(node) - self.raw.front_start].lstrip()
+            form = f"- {quoted}" if line.startswith("-") else f"{line.split(':', 1)[0].strip()}: {quoted}"  # a list's item, or a field
             self.add(self.line(node), "W220", (
                 f"{label}中“{comment[:30]}”被当作注释，没有读进来（`#` 前有空格时，其后的文字是注释）；"
-                f"若它是值的一部分，请给整个值加单引号：`{key}: '{whole.replace(chr(39), chr(39) * 2)}'`"))
-
-    def _key_of(self, node: Node) -> str:
-        line = self.raw.front_lines[self.line(node) - self.raw.front_start]
-        return line.split(":", 1)[0].strip().lstrip("- ")
+                f"若它是值的一部分，请给整个值加单引号：`{form}`"))
 
     # -- front matter ----------------------------------------------------------------
 
