@@ -26,6 +26,7 @@ Pure: the engine is passed in.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import posixpath
 import re
 from collections import Counter
@@ -553,11 +554,18 @@ def _cut_name(at: Located, case: Case, written: str) -> str:
         if written.startswith(prefix) and (named := rules.library_path(dirname(case.rel), written[len(prefix):])) in at.files:
             return f"（库中有文件“{named}”：路径从案例文件所在的文件夹算起，去掉开头的 {prefix}，写成 {written[len(prefix):]}）"
     path = rules.library_path(dirname(case.rel), written)
-    if path is not None and path not in at.files:
-        same = [f for f in at.files if f.lower() == path.lower()]
-        if len(same) == 1:
-            return f"（库中有文件“{same[0]}”：文件名区分大小写）"
+    if path is not None and path not in at.files and len(same := _by_lower_case(at.files).get(path.lower(), ())) == 1:
+        return f"（库中有文件“{same[0]}”：文件名区分大小写）"
     return ""
+
+
+@functools.lru_cache(maxsize=4)
+def _by_lower_case(files: frozenset[str]) -> dict[str, list[str]]:
+    """The library's files by their paths in lower case (made once per library, not per finding)."""
+    out: dict[str, list[str]] = {}
+    for name in files:
+        out.setdefault(name.lower(), []).append(name)
+    return out
 
 
 def _held_back(written: str, path: str) -> str:
