@@ -899,3 +899,23 @@ def test_a_heading_from_word_shows_as_word_had_it(text: str) -> None:
     out = md.convert("### " + docxtext.escape_heading(text))
     m = re.fullmatch(r"<h3[^>]*>(.*)</h3>", out, re.S)
     assert m and html.unescape(re.sub(r"<[^>]+>", "", m.group(1))) == line, out
+
+
+@pytest.mark.parametrize("key", [f.key for f in FIELDS if f.vocabulary and f.kind == "str"])
+def test_a_value_typed_after_the_templates_comment_is_named_with_the_line_to_write(tmp_path, key) -> None:
+    """`party_org:  # 选填：…（党委、党总支…） 党支部`: the value stands in the comment. Said at that line
+    (E205 for a required field, which stays empty; W220 for an optional one), with the line to write."""
+    from conftest import check
+
+    field = FIELD_BY_KEY[key]
+    value = TAXONOMY.values(field.vocabulary)[0]
+    text = render_draft(Draft((), ()), TAXONOMY, dt.date(2024, 1, 5))
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith(f"{key}:"))
+    assert "#" in lines[at]
+    lines[at] += f" {value}"
+    (tmp_path / "taxonomy.yml").write_bytes((SHIPPED / "taxonomy.yml").read_bytes())
+    (tmp_path / "a.md").write_text("\n".join(lines).replace("id: ''", "id: a"), encoding="utf-8")
+    found = [f for f in check(tmp_path).findings if f.line == at + 1]
+    assert [f.code for f in found] == ["E205" if field.required else "W220"], [f.text() for f in found]
+    assert found[0].message.endswith(f"`{key}: {value}`（注释可以删去）")

@@ -42,6 +42,14 @@ class FieldCheck(NodeReader):
             return value in field.choices
         return bool(field.vocabulary and self.taxonomy is not None and value in self.taxonomy.values(field.vocabulary))
 
+    def value_in_comment(self, field: Field, node: ScalarNode) -> str | None:
+        """A vocabulary value typed after the comment beside an empty field (the template's
+        `party_org:  # 选填：…（党委、党总支…） 党支部`): the comment's last word, when it is one."""
+        if not field.vocabulary or not (comment := self.comment_after(node)):
+            return None
+        last = comment.split()[-1]
+        return last if self.allowed(field, last) else None
+
     @staticmethod
     def items_typed(node: SequenceNode) -> list[str]:
         """A list's items, each split where people type separators other than `,` (list_items)."""
@@ -227,6 +235,11 @@ class FieldCheck(NodeReader):
             ))
 
     def check_str(self, field: Field, node: Node) -> str | None:
+        if isinstance(node, ScalarNode) and not node.value.strip() and (written := self.value_in_comment(field, node)):
+            self.add(self.line(node), "E205" if field.required else "W220", (  # required: empty is the error
+                f"`{field.key}`（{field.label}）是空的：“{written}”写在了 `#` 后面的注释里，不算值；"
+                f"请写在冒号和 `#` 之间：`{field.key}: {written}`（注释可以删去）"))
+            return None
         if not field.required and isinstance(node, ScalarNode) and node.tag == NULL:
             return None
         value = self.text(field, node)
