@@ -1244,3 +1244,39 @@ def test_w312_exactly_where_the_published_page_sets_a_sub_item_beside_its_parent
                 and reader.at[k] == reader.at[above]:
             expected.append(k)
     assert flattened_items("\n".join(lines)) == expected, (lines, published("\n".join(lines)))
+
+
+
+@pytest.mark.parametrize(("body", "lines"), [
+    ("详见 https://mp.weixin.qq.com/s/abc 。", [0]),
+    ("一\n\n[文](https://a.example/c) 以及 https://a.example/c。", [2]),  # the bare one, not the link's address
+    ("<https://a.example/x> [文](https://a.example/y) `https://a.example/z`", []),  # a link, a link, code
+    ('<a href="https://a.example/">https://a.example/</a>', []),
+    ("```\nhttps://a.example/\n```", []),
+    ("https://a.example/a 与 https://a.example/a", [0]),  # once per address
+])
+def test_w313_for_a_web_address_the_published_page_shows_as_text(tmp_path, body: str, lines: list[int]) -> None:
+    """The published page shows the address outside any link and code (the oracle), and W313 names it."""
+    from html.parser import HTMLParser
+
+    make_library(tmp_path, {"a.md": case_with(body)})
+    found = [f.line - BODY_LINE for f in check(tmp_path).findings if f.code == "W313"]
+    assert found == lines
+
+    class Text(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.inside, self.text = 0, ""
+
+        def handle_starttag(self, tag, attrs):
+            self.inside += tag in ("a", "code", "pre")
+
+        def handle_endtag(self, tag):
+            self.inside -= tag in ("a", "code", "pre")
+
+        def handle_data(self, data):
+            self.text += data if not self.inside else ""
+
+    page = Text()
+    page.feed(published(body))
+    assert bool(lines) == ("://" in page.text)

@@ -154,6 +154,10 @@ class BodyCheck(NodeReader):
         for line in markup.flattened_items(self.raw.body):
             self.add(self.raw.body_line + line, "W312", (
                 "这一项只缩进了一到三个空格，页面和案例汇编上会和上一项并列，而不是它的下一级：二级列表请缩进四个空格"))
+        for line, address in markup.bare_web_addresses(self.raw.body):
+            self.add(self.raw.body_line + line, "W313", (
+                f"网址“{address[:60]}”在页面上是普通文字，读者点不开：写成 `<{address[:60]}>`，"
+                "或 `[说明文字](网址)`"))
         for line, written, shown in markup.renumbered_items(self.raw.body):
             self.add(self.raw.body_line + line, "E426", (
                 f"有序列表这一项写的序号是 {written}，页面和案例汇编上会显示为 {shown}（列表从第一项的序号起逐项加一）："

@@ -753,6 +753,51 @@ def flattened_items(body: str) -> list[int]:
     return [k for above, k in pairs if depth.get(above) and depth.get(k) == depth[above]]  # (an item the page made)
 
 
+_WEB_ADDRESS = re.compile(r"https?://[^\s<>\"'，。；！？、）)】」》]+", re.I)
+_NOT_BARE_BEFORE = ("(", "<", '"', "'", "=")  # a Markdown or HTML link's address, not text
+
+
+class _TextOutsideLinks(BrowserHTMLParser):
+    """The page's text that stands in no link and no code."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.inside, self.text = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        self.inside += tag in ("a", "code", "pre")
+
+    def handle_endtag(self, tag):
+        self.inside -= tag in ("a", "code", "pre") and self.inside > 0
+
+    def handle_data(self, data):
+        if not self.inside:
+            self.text.append(data)
+
+
+def bare_web_addresses(body: str) -> list[tuple[int, str]]:
+    """(body line, address) of each web address the page shows as plain text, which a reader
+    cannot click: outside any link or code on the page, said once, where it is first written so."""
+    if "://" not in body:
+        return []
+    written = [m for m in _WEB_ADDRESS.finditer(body) if not body[max(m.start() - 1, 0):m.start()].endswith(_NOT_BARE_BEFORE)]
+    if not written:
+        return []  # every address is a link's (`(…)`, `<…>`, `href="…"`): the usual body, not rendered
+    html = body_html(body)
+    if html is None:
+        return []
+    reader = _TextOutsideLinks()
+    reader.feed(html)
+    reader.close()
+    shown = dict.fromkeys(m.group() for m in _WEB_ADDRESS.finditer(" ".join(reader.text)))
+    out = []
+    for address in shown:
+        at = next((m.start() for m in written if m.group().startswith(address)), None)
+        if at is not None:
+            out.append((body.count("\n", 0, at), address))
+    return sorted(out)
+
+
 def with_shown_numbers(body: str) -> str:
     """`body` with each ordered list item numbered as the page shows it (`renumbered_items`):
     a list's first item keeps its number, so one pass leaves nothing for E426."""
