@@ -1018,9 +1018,10 @@ def fix_edits(body: str) -> list[Edit]:
         if address_in_brackets(body, tag) is not None:
             continue  # an address meant, not a tag: deleting it would lose the address (validate says how to write it)
         kept = sanitize.clean_tag(tag.name, list(tag.attrs))
-        # An address the sanitiser refuses (an image on another site: E404) is kept for the
-        # contributor to act on: deleting it would lose what they need to fetch the picture.
-        refused = {a.lower() for a, v in tag.attrs if a.lower() in sanitize.URL_ATTRIBUTES} - {a for a, _ in kept or ()}
+        # An address the sanitiser refuses (an image on another site: E404; WeChat's `data-src`) is
+        # kept for the contributor to act on: deleting it would lose what they need to fetch the picture.
+        refused = {a.lower() for a, v in tag.attrs if a.lower() in sanitize.URL_ATTRIBUTES or "://" in (v or "")
+                   or rules.url_kind(v or "") == "host"} - {a for a, _ in kept or ()}  # (WeChat's data-src, srcset too)
         if kept is None:
             if refused:
                 continue
