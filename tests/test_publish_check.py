@@ -1141,7 +1141,7 @@ def test_w309_exactly_where_the_published_page_shows_an_emoji_in_a_number(pieces
 
 _LINE_KINDS = ["", "", "段落文字{k}号", "- 项{k}号", "1. 项{k}号", "1、项{k}号", "（一）项{k}号", "•项{k}号", "| 甲{k}号 | 乙 |",
                "| --- | --- |", "    缩进{k}号", "```", "> 引{k}号", "  - 子项{k}号", "    - 子项{k}号", "## 标题{k}号", "第{k}号行  ",
-               "1.5万元{k}号", "* 项{k}号"]
+               "1.5万元{k}号", "* 项{k}号", "1、项{k}号  ", "•项{k}号\\"]  # (a hard line break: the line stands alone)
 
 
 @settings(max_examples=300, deadline=None)

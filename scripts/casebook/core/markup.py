@@ -725,8 +725,12 @@ def _tokens_read(lines: list[str], at: list[int]) -> "_LineTokens | None":
         row = lines[k].lstrip(" \t")
         if row.startswith("|"):  # in its first cell: after the row's end it would be a cell more, and no table
             marked[k] = lines[k][:len(lines[k]) - len(row) + 1] + f"{prefix}{k}q " + row[1:]
-        else:
-            marked[k] = f"{lines[k]} {prefix}{k}q"
+        else:  # before a hard line break (two spaces or `\` at the end), which must stay the line's end
+            text = lines[k].rstrip(" ")
+            trail = lines[k][len(text):]
+            if not trail and text.endswith("\\"):
+                text, trail = text[:-1], "\\"
+            marked[k] = f"{text} {prefix}{k}q{trail}"
     return _read_rendered(marked, prefix, _LineTokens)
 
 
