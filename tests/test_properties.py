@@ -789,3 +789,20 @@ def test_a_front_matter_error_does_not_hide_the_bodys_problems() -> None:
     lines = text.split("\n")
     found = [(f.code, f.line) for f in validate_bytes(text.encode("utf-8")).findings]
     assert found == [("E104", lines.index("region:永康市") + 1), ("E301", lines.index("## 工作成效") + 1)]
+
+
+@pytest.mark.parametrize(("extra", "form"), [
+    ("honors:\n  - title: 示例党建品牌 #1\n    level: 市级\n    year: 2023", "`- title: '示例党建品牌 #1'`"),  # a mapping in a list: its key kept
+    ("honors:\n  - level: 市级\n    title: 示例党建品牌 #1\n    year: 2023", "`title: '示例党建品牌 #1'`"),
+    ("tags:\n  - 出租车 #2023", "`- '出租车 #2023'`"),
+    ("featured: false\n#编者注：摘要见下", None),  # a comment line of its own
+])
+def test_w220_gives_the_line_as_it_stands_in_its_list_or_mapping(extra: str, form: str | None) -> None:
+    text = MINIMAL_CASE.format(id="case").replace("date: 2024-01-05", "date: 2024-01-05\n" + extra)
+    found = [f for f in validate_bytes(text.encode("utf-8")).findings if f.code == "W220"]
+    assert [f.message.endswith(form) for f in found] == ([True] if form else []), [f.text() for f in found]
+
+
+def test_w220_leaves_a_comment_line_after_a_block_value_alone() -> None:
+    text = MINIMAL_CASE.format(id="case").replace("summary: 示例公司（虚构单位）的测试案例。", "summary: >\n  示例公司（虚构单位）的测试案例。\n#编者注")
+    assert not [f for f in validate_bytes(text.encode("utf-8")).findings if f.code == "W220"]

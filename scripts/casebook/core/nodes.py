@@ -20,6 +20,7 @@ YAML_TAG = "tag:yaml.org,2002:"  # the prefix of YAML's standard tags (!!str is 
 STR, NULL, BOOL, INT, FLOAT, TIMESTAMP = (YAML_TAG + t for t in ("str", "null", "bool", "int", "float", "timestamp"))
 SAFE_TAGS = {STR, NULL, BOOL, INT, FLOAT, TIMESTAMP, YAML_TAG + "seq", YAML_TAG + "map"}
 LABEL_TO_KEY = {f.label: f.key for f in FIELDS}
+_KEY = re.compile(r"[A-Za-z_][\w-]*:")  # a mapping's key at the start of a line's text
 _LEADING = re.compile(r"^[ \t?-]+", re.M)
 # sanitize.text_problem kinds -> codes for front-matter strings and for vocabulary values.
 TEXT_CODES = {"tag": "E216", "url": "E217", "control": "E218", "bidi": "E219"}
@@ -84,12 +85,16 @@ class NodeReader:
     def cut_by_comment(self, node: ScalarNode, label: str) -> None:
         """W220 for a value `# 话题` or `#2023` cut short: YAML reads `#` after a blank as the start of
         a comment, and a contributor's comments are written `# ` (as the template's are)."""
+        if node.style in ("|", ">"):
+            return  # a block's value ends with its lines: a `#` line after it is a comment of its own
         comment = self.comment_after(node)
         if comment[1:2].strip():
             whole = f"{node.value} {comment}".strip()
             quoted = "'" + whole.replace("'", "''") + "'"
             line = self.raw.front_lines[self.line(node) - self.raw.front_start].lstrip()
-            form = f"- {quoted}" if line.startswith("-") else f"{line.split(':', 1)[0].strip()}: {quoted}"  # a list's item, or a field
+            item = line[1:].lstrip() if line.startswith("-") else None  # a list's item: `- 值` or `- title: 值`
+            keyed = item if item is None or _KEY.match(item) else None
+            form = f"- {quoted}" if keyed is None and item is not None else f"{'- ' if item is not None else ''}{(keyed or line).split(':', 1)[0].strip()}: {quoted}"
             self.add(self.line(node), "W220", (
                 f"{label}中“{comment[:30]}”被当作注释，没有读进来（`#` 前有空格时，其后的文字是注释）；"
                 f"若它是值的一部分，请给整个值加单引号：`{form}`"))
