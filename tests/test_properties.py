@@ -632,6 +632,8 @@ _MISTAKES = {  # (name, how a contributor's typing breaks a `key: value` line, t
     "tab": (lambda k, v: [f"\t{k}: {v}"], 0),
     "two lines": (lambda k, v: [f"{k}: {v}", "续写的一行"], 1),
     "list left open": (lambda k, v: [f"{k}: [{v.strip('[]')}, 乙"], 0),
+    "space before the colon": (lambda k, v: [f"{k} :{v}"], 0),
+    "asterisk, then a comment": (lambda k, v: [f"{k}: *{v} # 编者注"], 0),  # the comment stays out of the value
 }
 
 

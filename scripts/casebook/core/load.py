@@ -257,6 +257,7 @@ def decode(data: bytes) -> tuple[str | None, int, str]:
 # What a contributor typed that YAML cannot read, recognised on one line of the front matter (only
 # after a YAML error: patterns compiled by `re` when first used, not when every run starts).
 _KEY_GLUED = r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w-]*):([^ \t:/])"  # `region:永康市`, `region:\u3000永康市`
+_KEY_SPACED = r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w-]*)[ \t]+:(?=[^ \t\n])"  # `region :永康市`
 _FIELD = r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w-]*):(?:[ \t]+(.*))?$"  # `key: value`
 _ODD_INDENT = r"^[ \t]*[\u00a0\u3000\u2000-\u200a\u202f]"  # pasted from a web page or Word
 _SPECIAL_START = "*@`%|>"  # what YAML reads as an alias, reserved characters, a block scalar
@@ -287,9 +288,11 @@ def line_problem(line: str, previous: str | None) -> str | None:
     """What is wrong with one front-matter line, in the words a contributor needs, or None. Only
     what is certain from the line alone (the parser's error says a problem exists nearby)."""
     if line.lstrip(" ").startswith("\t"):
-        return "这一行用 Tab 键缩进；这里只认半角空格，请把 Tab 换成两个空格"
+        return "这一行用 Tab 键缩进；这里只认半角空格：字段顶格写，列表项（`- `）缩进两个空格"
     if re.match(_ODD_INDENT, line):
         return "这一行开头有全角空格或不间断空格（从网页或 Word 粘贴时常带进来）；请删掉，缩进只用半角空格"
+    if m := re.match(_KEY_SPACED, line):
+        return f"字段名和冒号之间不要有空格，冒号后要有一个：`{m.group(1)}: {line[m.end():].strip()}`"
     if m := re.match(_KEY_GLUED, line):
         key, rest = m.group(1), line[m.end(2) - 1:]
         if m.group(2).isspace():
@@ -297,6 +300,8 @@ def line_problem(line: str, previous: str | None) -> str | None:
         return f"`{key}:` 后面要有一个半角空格：`{key}: {rest.strip()}`"
     if m := re.match(_FIELD, line):
         key, value = m.group(1), (m.group(2) or "").strip()
+        if comment := re.search(r"[ \t]#(?=[ \t]|$)", value):  # `# 编者注`: a comment, not the value's
+            value = value[:comment.start()].rstrip()
         if value and value[0] in _SPECIAL_START and not re.fullmatch(_BLOCK_SCALAR, value):
             return f"值以“{value[0]}”开头，程序会把它当作特殊符号；请给整个值加单引号：{_quoted(key, value)}"
         if problem := _open_list(line):
