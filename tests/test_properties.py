@@ -701,7 +701,7 @@ def test_a_list_item_cut_short_by_a_comment_is_w220_with_the_item_quoted() -> No
 # A section heading written the Word way is named at its line; `##` for a sub-heading is named
 # ==================================================================================================
 
-_DECORATIONS = ["一、{}", "## 一、{}", "（一）{}", "1. {}", "**{}**", "# {}", "### {}", "## {}（2023年）", "{}：", "#### （二）{}"]
+_DECORATIONS = ["一、{}", "## 一、{}", "（一）{}", "1. {}", "**{}**", "# {}", "### {}", "## {}（2023年）", "{}：", "#### （二）{}", "＃＃ {}"]
 
 
 @pytest.mark.parametrize("decoration", _DECORATIONS)
@@ -720,6 +720,12 @@ def test_a_heading_with_another_name_of_the_section_is_e301_at_its_line(written:
     text = MINIMAL_CASE.format(id="case").replace(f"## {section}", written)
     library = validate_bytes(text.encode("utf-8"))
     assert [(f.code, f.line) for f in library.findings if f.severity == "error"] == [("E301", text.split("\n").index(written) + 1)]
+
+
+def test_a_sub_heading_with_another_name_of_a_section_is_its_own() -> None:
+    """`### 背景` under 主要做法 is a sub-heading there, not 基本情况 written otherwise."""
+    text = MINIMAL_CASE.format(id="case").replace("## 基本情况\n\n示例公司是为测试虚构的单位。\n\n", "").replace("测试做法。", "### 背景\n\n测试做法。")
+    assert [(f.code, f.line) for f in validate_bytes(text.encode("utf-8")).findings] == [("E301", 1)]
 
 
 def test_a_sentence_that_names_a_section_is_no_heading() -> None:

@@ -31,7 +31,8 @@ def _referenced(reference: str) -> str:
 
 
 # A line written as a heading some other way: `#`s, bold, a Word outline number, a note in brackets.
-_HEADING_MARKS = re.compile(r"^#{1,6}[ \t\u3000]*|^[*_]{2}|[*_]{2}$")
+_HEADING_MARKS = re.compile(r"^[#＃]{1,6}[ \t\u3000]*|^[*_]{2}|[*_]{2}$")  # (＃: typed with an input method)
+_SUB_HEADING = re.compile(r"^(?:#{3,6}|＃{3,6})[ \t\u3000]")  # `### 背景` under 主要做法 is its own sub-heading
 _BRACKETED_NOTE = re.compile(r"[（(][^（）()]*[）)]$")
 _HEADING_MAX = 16  # characters of a line that may be a heading (the longest other name is 5)
 
@@ -50,6 +51,8 @@ def headings_meaning(body: str, names: list[str]) -> dict[str, tuple[int, str]]:
         text = _BRACKETED_NOTE.sub("", outline_number().sub("", unmarked)).strip(" \t\u3000：:")
         if len(text) > _HEADING_MAX or not (name := section_of(text)) or name not in names or name in out:
             continue
+        if _SUB_HEADING.match(written) and text != name:
+            continue  # a sub-heading counts only when it is the section's own name (`### 基本情况`)
         if text != written or heading_key(text) in SECTION_SYNONYMS[name]:
             out[name] = (i, written)
     return out
@@ -115,8 +118,9 @@ class BodyCheck(NodeReader):
                 following = sections[k + 1].title if k + 1 < len(sections) else None
                 if following is not None and following not in SECTION_ORDER and section_of(following) is None:
                     self.add(s.line, "E303", (
-                        f"章节 `## {s.title}` 没有内容：紧接着的 `## {following}` 另起了一章；若它是这一章里的小标题，"
-                        f"请用三个 `#`：`### {following}`"))
+                        f"章节 `## {s.title}` 没有内容：紧接着的 `## {following}` 另起了一章。若它是这一章里的小标题，"
+                        f"请用三个 `#`：`### {following}`；若它是另外的一章，请给 `## {s.title}` 补写内容，"
+                        f"来源中没有相关信息时写“{INCOMPLETE_MARK}”"))
                 else:
                     self.add(s.line, "E303", f"章节 `## {s.title}` 没有内容；请补写，来源中没有相关信息时写“{INCOMPLETE_MARK}”")
             elif markup.shows_nothing(s.text):
@@ -147,7 +151,7 @@ class BodyCheck(NodeReader):
                 "不自动换行，手机上要左右滚动；请删去行首的空格或制表符（段首缩进可用两个全角空格）"))
         for line, kind in markup.joined_lines(self.raw.body):
             self.add(self.raw.body_line + line, "W311", (
-                "这一行和上面的表格行在页面上会连成一段文字：表头下面要有一行 `| --- | --- |`（每列一个 `---`），表格前后各空一行"
+                "这一行和上面的表格行在页面上会连成一段文字，不是表格：表格前后要各空一行，表头下面要有一行 `| --- | --- |`（每列一个 `---`）"
                 if kind == "table" else
                 "这一行像是新的一条（列表、编号或项目符号），页面和案例汇编上却会接在上一行后面，连成一段：请在它上面空一行；"
                 "各条之间也各空一行，或写成 Markdown 列表（`- 一条`，`-` 后一个空格，列表前空一行）"))

@@ -599,7 +599,7 @@ def indented_code(body: str) -> list[int]:
 # How a line that means "a new item" starts, as people type it: Markdown's list markers, Chinese
 # enumerations (1、 （一） 一、 ①), bullets pasted from Word, a table row. Not `1.5万元` (a number).
 ITEM_START = (r"(?:[-*+][ \t]|\d{1,3}(?:[.)．](?!\d)|、)|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、"
-              r"|[①-⑳]|[•·●○■□◆◇▪►▶√✓]|\|)")
+              r"|[①-⑳⑴-⒇]|[•·●○■□◆◇▪►▶√✓✔➢➤▲△★☆❖◎]|\|)")
 _ITEM_LINE = r"[ \t]*" + ITEM_START  # (compiled by `re` when a body first needs it)
 _AFTER_BREAK = re.compile(r"\n[ \t]*" + ITEM_START)  # such a line (a literal first: scanned at C speed)
 _MARKDOWN_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]")
