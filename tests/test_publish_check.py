@@ -1141,13 +1141,15 @@ def test_w309_exactly_where_the_published_page_shows_an_emoji_in_a_number(pieces
 
 _LINE_KINDS = ["", "", "段落文字{k}号", "- 项{k}号", "1. 项{k}号", "1、项{k}号", "（一）项{k}号", "•项{k}号", "| 甲{k}号 | 乙 |",
                "| --- | --- |", "    缩进{k}号", "```", "> 引{k}号", "  - 子项{k}号", "    - 子项{k}号", "## 标题{k}号", "第{k}号行  ",
-               "1.5万元{k}号", "* 项{k}号", "1、项{k}号  ", "•项{k}号\\"]  # (a hard line break: the line stands alone)
+               "1.5万元{k}号", "* 项{k}号", "1、项{k}号  ", "•项{k}号\\",  # (a hard line break: the line stands alone)
+               "> 1、项{k}号", "> - 项{k}号", "> | 甲{k}号 | 乙 |", "> | --- | --- |"]  # in a quote
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(_LINE_KINDS), max_size=12))
 @example(["党支部主要有两项做法：", "- 联席{k}号", "- 走访{k}号"])
 @example(["| 平台{k}号 | 规模 |", "| --- | --- |", "| 微博{k}号 | 7229 |"])  # a table as it should be
+@example(["| 甲{k}号 | 乙 |", "> | --- | --- |", "| 甲{k}号 | 乙 |"])  # header and `| --- |` in different blocks: no table
 def test_w311_exactly_where_the_published_page_runs_an_item_on(kinds: list[str]) -> None:
     """Oracle: the published page, read with Python's HTML parser: within a block, text after a
     line break of the source (not after a `<br>`) that begins as an item does. W311 names the

@@ -600,10 +600,10 @@ def indented_code(body: str) -> list[int]:
 # enumerations (1、 （一） 一、 ①), bullets pasted from Word, a table row. Not `1.5万元` (a number).
 ITEM_START = (r"(?:[-*+][ \t]|\d{1,3}(?:[.)．](?!\d)|、)|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、"
               r"|[①-⑳⑴-⒇]|[•·●○■□◆◇▪►▶√✓✔➢➤▲△★☆❖◎]|\|)")
-_ITEM_LINE = r"[ \t]*" + ITEM_START  # (compiled by `re` when a body first needs it)
-_AFTER_BREAK = re.compile(r"\n[ \t]*" + ITEM_START)  # such a line (a literal first: scanned at C speed)
-_MARKDOWN_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]")
-_TABLE_ROW = re.compile(r"[ \t]*\|")
+_ITEM_LINE = r"[ \t>]*" + ITEM_START  # (in a quote too; compiled by `re` when a body first needs it)
+_AFTER_BREAK = re.compile(r"\n[ \t>]*" + ITEM_START)  # such a line, in a quote too (a literal first: scanned at C speed)
+_MARKDOWN_ITEM = re.compile(r"[ \t>]*(?:[-*+]|\d+[.)])[ \t]")
+_TABLE_ROW = re.compile(r"[ \t>]*\|")
 _SUB_ITEM = re.compile(r" {1,3}(?:[-*+]|\d+[.)])[ \t]")  # an item indented less than four spaces
 _SUB_ITEM_BELOW = re.compile(r"\n" + _SUB_ITEM.pattern)  # one below another line (a literal first: C speed)
 _ITEM = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]")
@@ -694,10 +694,12 @@ def _may_run_on(body: str) -> bool:
         if _MARKDOWN_ITEM.match(above) and _MARKDOWN_ITEM.match(body, here):
             continue
         if _TABLE_ROW.match(above) and _TABLE_ROW.match(body, here):
-            end = body.find("\n", here)
-            if start == table_row or _DELIMITER_ROW.fullmatch(body[here:end if end >= 0 else len(body)]) or _in_table(body, start):
-                table_row = here
+            if start == table_row or _in_table(body, start):
+                table_row = here  # the row above is a table's, so is this one
                 continue
+            end = body.find("\n", here)
+            if _DELIMITER_ROW.fullmatch(body[here:end if end >= 0 else len(body)]):
+                continue  # a `| --- |` row under its header (no token is put there)
         return True
     return False
 
@@ -715,14 +717,20 @@ def _in_table(body: str, start: int) -> bool:
         if start == 0:
             break
         start = body.rfind("\n", 0, start - 1) + 1
-    return len(rows) >= 2 and bool(_DELIMITER_ROW.fullmatch(rows[-2])) and bool(_TABLE_ROW.match(rows[-1]))
+    depths = {_quote_depth(row) for row in rows}  # a row in another quote than its header: the page decides
+    return len(rows) >= 2 and len(depths) == 1 and bool(_DELIMITER_ROW.fullmatch(rows[-2])) and bool(_TABLE_ROW.match(rows[-1]))
+
+
+def _quote_depth(line: str) -> int:
+    """How many `>` a line begins with (spaces between them aside)."""
+    return line[:len(line) - len(line.lstrip(" \t>"))].count(">")
 
 
 def _tokens_read(lines: list[str], at: list[int]) -> "_LineTokens | None":
     prefix = _token_prefix("\n".join(lines))
     marked = list(lines)
     for k in at:
-        row = lines[k].lstrip(" \t")
+        row = lines[k].lstrip(" \t>")
         if row.startswith("|"):  # in its first cell: after the row's end it would be a cell more, and no table
             marked[k] = lines[k][:len(lines[k]) - len(row) + 1] + f"{prefix}{k}q " + row[1:]
         else:  # before a hard line break (two spaces or `\` at the end), which must stay the line's end
