@@ -14,10 +14,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from . import scan
 from .model import Honor, RawCase, Taxonomy
 from .nodes import BOOL, INT, LABEL_TO_KEY, NULL, STR, TIMESTAMP, NodeReader, describe
-from .rules import honor_year_ok, is_image, list_items, suggest, summary_problem, vocabulary_problem
+from .rules import TYPED_SEPARATORS, honor_year_ok, is_image, list_items, suggest, summary_problem, vocabulary_problem
 from .schema import DATE_PATTERN, FIELD_BY_KEY, FIELDS, HONOR_KEYS, HONOR_YEAR_MIN, IMAGE_SUFFIXES, id_problem, PAIRS_TEXT, Field
 
-_TYPED_SEPARATOR = re.compile("[，、；;]")  # what people type between list items, other than `,`
+_TYPED_SEPARATOR = re.compile(f"[{TYPED_SEPARATORS}]")
 
 
 class FieldCheck(NodeReader):

@@ -26,7 +26,8 @@ Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 FENCE = "---"
 _CLOSING_FENCE = re.compile(r"^(?:---|\.\.\.)[^\S\n]*$", re.M)  # like line.rstrip() in (---, ...)
-_FULLWIDTH_KEY = re.compile(r"^\s*[A-Za-z_][\w-]*\s*：")
+KEY_NAME = r"[A-Za-z_][\w-]*"  # how a front-matter key is written (the typing-mistake patterns below, nodes)
+_FULLWIDTH_KEY = re.compile(rf"^\s*{KEY_NAME}\s*：")
 _QUOTED_PREFIX = re.compile(r":\s*([\"'“”‘’「」])[^\"'“”‘’「」]*\1\S")
 
 
@@ -256,9 +257,10 @@ def decode(data: bytes) -> tuple[str | None, int, str]:
 
 # What a contributor typed that YAML cannot read, recognised on one line of the front matter (only
 # after a YAML error: patterns compiled by `re` when first used, not when every run starts).
-_KEY_GLUED = r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w-]*):([^ \t:/])"  # `region:永康市`, `region:\u3000永康市`
-_KEY_SPACED = r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w-]*)[ \t]+:(?=[^ \t\n])"  # `region :永康市`
-_FIELD = r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w-]*):(?:[ \t]+(.*))?$"  # `key: value`
+_KEY_AT_START = rf"^[ \t]*(?:-[ \t]+)?({KEY_NAME})"  # a line's key, in a list's item too
+_KEY_GLUED = _KEY_AT_START + r":([^ \t:/])"  # `region:永康市`, `region:\u3000永康市`
+_KEY_SPACED = _KEY_AT_START + r"[ \t]+:(?=[^ \t\n])"  # `region :永康市`
+_FIELD = _KEY_AT_START + r":(?:[ \t]+(.*))?$"  # `key: value`
 _ODD_INDENT = r"^[ \t]*[\u00a0\u3000\u2000-\u200a\u202f]"  # pasted from a web page or Word
 _SPECIAL_START = "*@`%|>"  # what YAML reads as an alias, reserved characters, a block scalar
 _BLOCK_SCALAR = r"[|>][+-]?[1-9]?[+-]?(?:[ \t]+#.*)?"  # `summary: >`: the value follows, indented

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from . import deadline
 from .sanitize import VOID_ELEMENTS
+from .rules import OUTLINE_NUMBERS
 from .schema import shown_characters
 from .scan import SETEXT_UNDERLINE, Address, BrowserHTMLParser, addresses, fence_blocks, fenced, html_tags, list_start
 
@@ -596,17 +597,19 @@ def indented_code(body: str) -> list[int]:
     return [k for k in sorted(reader.found) if k - 1 not in reader.found]
 
 
-# How a line that means "a new item" starts, as people type it: Markdown's list markers, Chinese
-# enumerations (1、 （一） 一、 ①), bullets pasted from Word, a table row. Not `1.5万元` (a number).
-ITEM_START = (r"(?:[-*+][ \t]|\d{1,3}(?:[.)．](?!\d)|、)|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、"
-              r"|[①-⑳⑴-⒇]|[•·●○■□◆◇▪►▶√✓✔➢➤▲△★☆❖◎]|\|)")
+# How a line that means "a new item" starts, as people type it: Markdown's list markers, the
+# outline numbers of Chinese reports (rules.OUTLINE_NUMBERS: 1、 （一） 一、), circled numbers,
+# bullets pasted from Word, a table row. Not `1.5万元` (a number).
+_MARKER = r"(?:[-*+]|\d+[.)])[ \t]"  # a Markdown list item's marker
+ITEM_START = (r"(?:[-*+][ \t]|\d{1,3}[.)](?!\d)|" + "|".join(OUTLINE_NUMBERS)
+              + r"|[①-⑳⑴-⒇]|[•·●○■□◆◇▪►▶√✓✔➢➤▲△★☆❖◎]|\|)")
 _ITEM_LINE = r"[ \t>]*" + ITEM_START  # (in a quote too; compiled by `re` when a body first needs it)
 _AFTER_BREAK = re.compile(r"\n[ \t>]*" + ITEM_START)  # such a line, in a quote too (a literal first: scanned at C speed)
-_MARKDOWN_ITEM = re.compile(r"[ \t>]*(?:[-*+]|\d+[.)])[ \t]")
+_MARKDOWN_ITEM = re.compile(r"[ \t>]*" + _MARKER)
 _TABLE_ROW = re.compile(r"[ \t>]*\|")
-_SUB_ITEM = re.compile(r" {1,3}(?:[-*+]|\d+[.)])[ \t]")  # an item indented less than four spaces
+_SUB_ITEM = re.compile(r" {1,3}" + _MARKER)  # an item indented less than four spaces
 _SUB_ITEM_BELOW = re.compile(r"\n" + _SUB_ITEM.pattern)  # one below another line (a literal first: C speed)
-_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]")
+_ITEM = re.compile(_MARKER)  # (matched at a line's start)
 _LINE_BREAKING = frozenset({"p", "li", "div", "td", "th", "tr", "table", "ul", "ol", "blockquote", "dd", "dt", "dl", "pre",
                             "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "details", "summary", "figure", "figcaption"})
 

@@ -12,7 +12,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import sanitize
-from .load import Loader
+from .load import KEY_NAME, Loader
 from .model import Finding, RawCase
 from .schema import CODE_BY_ID, FIELDS, MAX_YAML_DEPTH, Field
 
@@ -20,7 +20,7 @@ YAML_TAG = "tag:yaml.org,2002:"  # the prefix of YAML's standard tags (!!str is 
 STR, NULL, BOOL, INT, FLOAT, TIMESTAMP = (YAML_TAG + t for t in ("str", "null", "bool", "int", "float", "timestamp"))
 SAFE_TAGS = {STR, NULL, BOOL, INT, FLOAT, TIMESTAMP, YAML_TAG + "seq", YAML_TAG + "map"}
 LABEL_TO_KEY = {f.label: f.key for f in FIELDS}
-_KEY = re.compile(r"[A-Za-z_][\w-]*:")  # a mapping's key at the start of a line's text
+_KEY = re.compile(KEY_NAME + ":")  # a mapping's key at the start of a line's text
 _LEADING = re.compile(r"^[ \t?-]+", re.M)
 # sanitize.text_problem kinds -> codes for front-matter strings and for vocabulary values.
 TEXT_CODES = {"tag": "E216", "url": "E217", "control": "E218", "bidi": "E219"}

@@ -33,7 +33,8 @@ def suggest(value: str, choices: Iterable[str]) -> str | None:
 
 
 _LIST_BRACKETS = {"【": "】", "［": "］", "[": "]", "〔": "〕", "（": "）", "(": ")"}
-_LIST_SEPARATORS = r"\s*[，,、；;]\s*|\s+(?=-)"  # (compiled by `re` when a finding first needs it)
+TYPED_SEPARATORS = "，、；;"  # what people type between a list's items, other than `,`
+_LIST_SEPARATORS = rf"\s*[,{TYPED_SEPARATORS}]\s*|\s+(?=-)"  # (compiled by `re` when a finding first needs it)
 
 
 def list_items(text: str) -> list[str]:
