@@ -293,10 +293,9 @@ def duplicate_id_findings(cleaned: str, at: Located, body: _Body) -> list[Findin
     for value, n in sorted(counts.items()):
         if n < 2:
             continue
-        lines = body.attribute_lines.get(("id", value)) or [body.first_line_with(f"#{value}")]
-        if lines[0] is None:
+        if (line := body.attribute_list_line(value)) is None:
             continue  # not the body's: the page's own parts keep their ids apart (headings.py)
-        out.append(Finding(at.shown, at.body_line + lines[0], "E427", (
+        out.append(Finding(at.shown, at.body_line + line, "E427", (
             f"页面上有 {n} 个元素的 id 都是“{value}”（这里写的 id 与另一个元素相同，常见的是与章节标题的锚点相同），"
             f"链接 `#{value}` 只会跳到第一个；请换一个不重复的 id，或删去它"), CODE_BY_ID["E427"].severity))
     for heading, value in _taken_anchors(cleaned):
@@ -727,8 +726,8 @@ class _Body:
         return out
 
     def attribute_list_line(self, value: str) -> int | None:
-        """The first body line that gives an element the id `value` in an attribute list
-        (`{: #value }`, `{#value}`, `{: id=value }`), code masked."""
+        """The first body line that gives an element the id `value`: in a tag or an attribute
+        list (`id="value"`, `{: #value }`, `{#value}`), code masked."""
         if lines := self.attribute_lines.get(("id", value)):
             return lines[0]
         m = re.search(r"\{:?[^{}\n]*#" + re.escape(value) + r"(?=[\s}])", self.masked)
